@@ -1,0 +1,105 @@
+//! The running application: wires collectors, store and web, and stops them in order.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::{broadcast, mpsc, watch};
+use tokio_util::sync::CancellationToken;
+
+use crate::collect::{self, Engine, Outputs, SysRoot, TickStats};
+use crate::config::Config;
+use crate::model::Snapshot;
+use crate::store::{self, Store, StoreError};
+use crate::web::{self, AppState, HostInfo};
+
+/// Snapshots the store writer may have queued before the engine counts drops (~5 h at 5 s).
+const STORE_QUEUE: usize = 4096;
+/// Longest wait for open HTTP connections at shutdown.
+const HTTP_DRAIN: Duration = Duration::from_secs(5);
+
+/// Why the app could not start or stopped badly.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("cannot open the history: {0}")]
+    Store(#[from] StoreError),
+    #[error("HTTP server failed: {0}")]
+    Serve(#[from] std::io::Error),
+}
+
+/// Runs until `shutdown` completes, then stops collecting, writes what is buffered and closes
+/// the database. Tests call this with a listener on port 0.
+pub async fn run(config: Config, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), AppError> {
+    let store = Store::open(&config.database_path()).await?;
+    let (latest_tx, latest_rx) = watch::channel(Arc::new(Snapshot::default()));
+    let (events_tx, _) = broadcast::channel(64);
+    let (store_tx, store_rx) = mpsc::channel(STORE_QUEUE);
+    let tick_stats = Arc::new(Mutex::new(TickStats::default()));
+
+    let root = SysRoot::default();
+    let engine = Engine::new(collect::host_collectors(&root), &root);
+    let engine_stop = CancellationToken::new();
+    let outputs = Outputs { latest: latest_tx, events: events_tx, store: store_tx, stats: tick_stats.clone() };
+    let options = config.options.clone();
+    let engine_task = tokio::spawn(collect::run(engine, options.sample_interval(), options.process_interval(), outputs, engine_stop.clone()));
+    // The writer stops when the engine's sender is dropped, after draining the queue.
+    let writer_task = tokio::spawn(store::writer::run(
+        store.clone(),
+        store_rx,
+        store::writer::WriterSettings { batch: options.write_batch(), retention: options.retention },
+        CancellationToken::new(),
+    ));
+
+    let state = AppState::new(config, store.clone(), latest_rx, tick_stats, HostInfo::read());
+    let app = web::router(state);
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, "serving on http://{addr}");
+
+    let http_stop = CancellationToken::new();
+    let http_stopped = http_stop.clone();
+    let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async move { http_stopped.cancelled().await });
+    let server_task = tokio::spawn(async move { server.await });
+
+    shutdown.await;
+    tracing::info!("shutting down: stopping collection and writing buffered samples");
+    http_stop.cancel();
+    engine_stop.cancel();
+    if engine_task.await.is_err() {
+        tracing::error!("collector task panicked");
+    }
+    if writer_task.await.is_err() {
+        tracing::error!("store writer panicked");
+    }
+    store.close().await;
+    match tokio::time::timeout(HTTP_DRAIN, server_task).await {
+        Ok(Ok(result)) => result?,
+        Ok(Err(_)) => tracing::error!("HTTP server task panicked"),
+        Err(_) => tracing::warn!("HTTP connections still open after {HTTP_DRAIN:?}; closing"),
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Completes on SIGTERM (the Supervisor's stop) or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

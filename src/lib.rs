@@ -1,0 +1,10 @@
+//! Resource Manager: watches the resources of the box Home Assistant runs on, keeps their
+//! history in SQLite and serves it over HTTP.
+
+pub mod app;
+pub mod collect;
+pub mod config;
+pub mod model;
+pub mod publish;
+pub mod store;
+pub mod web;

@@ -1,0 +1,81 @@
+//! Entry point: parse and validate options (exit 2 on bad ones), set up logging, run.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
+use resource_manager::config::{Cli, Command, Config, Mode};
+use resource_manager::store::Store;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let env = |key: &str| std::env::var(key).ok();
+    let config = match Config::load(&cli, &env) {
+        Ok(config) => config,
+        Err(err) => {
+            for problem in &err.problems {
+                eprintln!("resource-manager: {problem}");
+            }
+            return ExitCode::from(2);
+        }
+    };
+    init_tracing(&config);
+    let result = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+        .and_then(|runtime| match cli.command {
+            Some(Command::Snapshot { remove }) => runtime.block_on(snapshot(&config, remove)),
+            None => runtime.block_on(serve(config)),
+        });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!(error = format!("{err:#}"), "fatal");
+            eprintln!("resource-manager: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    resource_manager::app::run(config, listener, resource_manager::app::shutdown_signal()).await?;
+    Ok(())
+}
+
+/// `resource-manager snapshot [--remove]`: the add-on's backup hooks.
+async fn snapshot(config: &Config, remove: bool) -> anyhow::Result<()> {
+    let target = config.data_dir.join(resource_manager::store::SNAPSHOT_FILE);
+    if remove {
+        match std::fs::remove_file(&target) {
+            Ok(()) => println!("removed {}", target.display()),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+            Err(err) => return Err(err).with_context(|| format!("cannot remove {}", target.display())),
+        }
+        return Ok(());
+    }
+    let store = Store::open(&config.database_path()).await?;
+    let written = store.write_snapshot().await?;
+    store.close().await;
+    println!("wrote {}", written.display());
+    Ok(())
+}
+
+fn init_tracing(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::new(format!(
+        "{level},sqlx=warn,hyper=warn",
+        level = config.options.log_level.directive()
+    ));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // The Supervisor's log viewer reads plain lines; JSON suits log shippers. Add-on mode keeps
+    // one JSON object per line so fields (source, error) stay machine-readable.
+    if config.mode == Mode::Addon {
+        builder.json().flatten_event(true).init();
+    } else {
+        builder.compact().init();
+    }
+}

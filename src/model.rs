@@ -1,0 +1,198 @@
+//! The data model shared by collectors, the store and the publishers.
+
+use serde::Serialize;
+
+/// Unit of a series' values. Values are kept in the unit users read (percent, bytes, °C);
+/// the Prometheus publisher converts to base units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    Percent,
+    Bytes,
+    BytesPerSecond,
+    Celsius,
+    Seconds,
+    Count,
+    /// Unitless (load averages).
+    Ratio,
+}
+
+impl Unit {
+    /// Symbol shown next to a value (also Home Assistant's `unit_of_measurement`).
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Unit::Percent => "%",
+            Unit::Bytes => "B",
+            Unit::BytesPerSecond => "B/s",
+            Unit::Celsius => "°C",
+            Unit::Seconds => "s",
+            Unit::Count | Unit::Ratio => "",
+        }
+    }
+
+    /// Stable name stored in SQLite and shown in the JSON API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unit::Percent => "percent",
+            Unit::Bytes => "bytes",
+            Unit::BytesPerSecond => "bytes_per_second",
+            Unit::Celsius => "celsius",
+            Unit::Seconds => "seconds",
+            Unit::Count => "count",
+            Unit::Ratio => "ratio",
+        }
+    }
+
+    /// Inverse of [`Unit::as_str`].
+    pub fn parse(s: &str) -> Option<Unit> {
+        Some(match s {
+            "percent" => Unit::Percent,
+            "bytes" => Unit::Bytes,
+            "bytes_per_second" => Unit::BytesPerSecond,
+            "celsius" => Unit::Celsius,
+            "seconds" => Unit::Seconds,
+            "count" => Unit::Count,
+            "ratio" => Unit::Ratio,
+            _ => return None,
+        })
+    }
+}
+
+/// Whether a series is a level (gauge) or an ever-growing counter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Gauge,
+    Counter,
+}
+
+/// Everything known about a series besides its values.
+///
+/// `id` is dotted (`cpu.usage`, `disk./data.used_bytes`); `family` is the id with the instance
+/// removed (`disk.used_bytes`), and `labels` carry the instance (`("mount", "/data")`) so the
+/// Prometheus publisher can emit one metric family with labels.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SeriesMeta {
+    pub id: String,
+    pub family: String,
+    pub labels: Vec<(&'static str, String)>,
+    pub unit: Unit,
+    pub kind: Kind,
+    pub description: String,
+}
+
+impl SeriesMeta {
+    /// A host-wide series such as `memory.used_bytes`.
+    pub fn global(group: &str, name: &str, unit: Unit, description: impl Into<String>) -> Self {
+        let id = format!("{group}.{name}");
+        SeriesMeta {
+            family: id.clone(),
+            id,
+            labels: Vec::new(),
+            unit,
+            kind: Kind::Gauge,
+            description: description.into(),
+        }
+    }
+
+    /// A per-instance series such as `disk./data.used_bytes` (label `mount="/data"`).
+    pub fn instance(
+        group: &str,
+        label: &'static str,
+        instance: &str,
+        name: &str,
+        unit: Unit,
+        description: impl Into<String>,
+    ) -> Self {
+        SeriesMeta {
+            id: format!("{group}.{instance}.{name}"),
+            family: format!("{group}.{name}"),
+            labels: vec![(label, instance.to_string())],
+            unit,
+            kind: Kind::Gauge,
+            description: description.into(),
+        }
+    }
+
+    /// Overrides the value of the instance label (the id keeps the instance as given).
+    pub fn label_value(mut self, value: impl Into<String>) -> Self {
+        if let Some(first) = self.labels.first_mut() {
+            first.1 = value.into();
+        }
+        self
+    }
+
+    /// Adds a further label, e.g. `kind="virtual"` on a network interface.
+    pub fn with_label(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.labels.push((name, value.into()));
+        self
+    }
+
+    /// Marks the series as a monotonically increasing counter.
+    pub fn counter(mut self) -> Self {
+        self.kind = Kind::Counter;
+        self
+    }
+}
+
+/// One value of one series at the snapshot's timestamp.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Sample {
+    pub series: std::sync::Arc<SeriesMeta>,
+    pub value: f64,
+}
+
+/// Health of one data source in one tick.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SourceHealth {
+    pub source: &'static str,
+    pub ok: bool,
+    /// Why the source is degraded; `None` when healthy.
+    pub error: Option<String>,
+    /// CPU-side cost of reading the source, in microseconds of wall time.
+    pub micros: u64,
+}
+
+/// One process in a top list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProcessInfo {
+    pub pid: u32,
+    pub name: String,
+    pub cpu_percent: f64,
+    pub memory_bytes: u64,
+}
+
+/// Top processes, refreshed on their own cadence.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct TopProcesses {
+    /// Unix milliseconds of the refresh.
+    pub ts_ms: i64,
+    pub by_cpu: Vec<ProcessInfo>,
+    pub by_memory: Vec<ProcessInfo>,
+    pub total: usize,
+}
+
+/// One tick of the engine: every source read once, stamped with one timestamp.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Snapshot {
+    /// Unix milliseconds.
+    pub ts_ms: i64,
+    pub samples: Vec<Sample>,
+    pub sources: Vec<SourceHealth>,
+    pub processes: std::sync::Arc<TopProcesses>,
+}
+
+impl Snapshot {
+    /// The value of a series in this snapshot, if present.
+    pub fn value(&self, id: &str) -> Option<f64> {
+        self.samples
+            .iter()
+            .find(|s| s.series.id == id)
+            .map(|s| s.value)
+    }
+
+    /// Sources that failed in this tick.
+    pub fn degraded(&self) -> impl Iterator<Item = &SourceHealth> {
+        self.sources.iter().filter(|s| !s.ok)
+    }
+}

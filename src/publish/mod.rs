@@ -1,0 +1,3 @@
+//! Translations of the model to the outside world.
+
+pub mod prometheus;

@@ -1,0 +1,134 @@
+//! Prometheus text exposition (format 0.0.4) of a snapshot, in base units.
+
+use std::fmt::Write;
+
+use crate::model::{Kind, SeriesMeta, Snapshot, Unit};
+
+/// Content type of the exposition format.
+pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// Metric name for a family, following Prometheus conventions: prefixed, base units,
+/// `_ratio` for shares, `_total` for counters.
+pub fn metric_name(meta: &SeriesMeta) -> String {
+    let mut name = String::from("resource_manager_");
+    for c in meta.family.chars() {
+        name.push(if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' });
+    }
+    match meta.unit {
+        Unit::Percent => {
+            if let Some(stem) = name.strip_suffix("_percent") {
+                name = stem.to_string();
+            }
+            name.push_str("_ratio");
+        }
+        Unit::Bytes if !name.ends_with("_bytes") => name.push_str("_bytes"),
+        Unit::Seconds if !name.ends_with("_seconds") => name.push_str("_seconds"),
+        Unit::Celsius if !name.ends_with("_celsius") => name.push_str("_celsius"),
+        _ => {}
+    }
+    if meta.kind == Kind::Counter && !name.ends_with("_total") {
+        name.push_str("_total");
+    }
+    name
+}
+
+/// The value in base units (percent becomes a 0–1 ratio).
+fn base_value(meta: &SeriesMeta, value: f64) -> f64 {
+    if meta.unit == Unit::Percent { value / 100.0 } else { value }
+}
+
+fn escape_label(value: &str, out: &mut String) {
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// Renders every sample of the snapshot, plus source health and build info.
+pub fn render(snapshot: &Snapshot, version: &str) -> String {
+    let mut out = String::with_capacity(snapshot.samples.len() * 96 + 512);
+    // Group by metric name while keeping the snapshot's order of first appearance.
+    let mut families: Vec<(String, Vec<usize>)> = Vec::new();
+    for (i, sample) in snapshot.samples.iter().enumerate() {
+        let name = metric_name(&sample.series);
+        match families.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, members)) => members.push(i),
+            None => families.push((name, vec![i])),
+        }
+    }
+    for (name, members) in &families {
+        let first = &snapshot.samples[members[0]].series;
+        let kind = if first.kind == Kind::Counter { "counter" } else { "gauge" };
+        let unit = match first.unit {
+            Unit::Percent => " (ratio 0-1)",
+            Unit::Bytes => " (bytes)",
+            Unit::BytesPerSecond => " (bytes per second)",
+            Unit::Celsius => " (degrees Celsius)",
+            Unit::Seconds => " (seconds)",
+            Unit::Count | Unit::Ratio => "",
+        };
+        let _ = writeln!(out, "# HELP {name} Resource Manager {}{unit}", first.family);
+        let _ = writeln!(out, "# TYPE {name} {kind}");
+        for &i in members {
+            let sample = &snapshot.samples[i];
+            out.push_str(name);
+            if !sample.series.labels.is_empty() {
+                out.push('{');
+                for (j, (label, value)) in sample.series.labels.iter().enumerate() {
+                    if j > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(label);
+                    out.push_str("=\"");
+                    escape_label(value, &mut out);
+                    out.push('"');
+                }
+                out.push('}');
+            }
+            let _ = writeln!(out, " {}", base_value(&sample.series, sample.value));
+        }
+    }
+    out.push_str("# HELP resource_manager_source_up Whether a data source was read in the last tick (1) or is degraded (0)\n# TYPE resource_manager_source_up gauge\n");
+    for source in &snapshot.sources {
+        let _ = writeln!(out, "resource_manager_source_up{{source=\"{}\"}} {}", source.source, u8::from(source.ok));
+    }
+    out.push_str("# HELP resource_manager_build_info Version of Resource Manager\n# TYPE resource_manager_build_info gauge\n");
+    out.push_str("resource_manager_build_info{version=\"");
+    escape_label(version, &mut out);
+    out.push_str("\"} 1\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Sample;
+    use std::sync::Arc;
+
+    #[test]
+    fn names_follow_conventions() {
+        let pct = SeriesMeta::global("memory", "used_percent", Unit::Percent, "x");
+        assert_eq!(metric_name(&pct), "resource_manager_memory_used_ratio");
+        let cpu = SeriesMeta::global("cpu", "usage", Unit::Percent, "x");
+        assert_eq!(metric_name(&cpu), "resource_manager_cpu_usage_ratio");
+        let disk = SeriesMeta::instance("disk", "mount", "/data", "used_bytes", Unit::Bytes, "x");
+        assert_eq!(metric_name(&disk), "resource_manager_disk_used_bytes");
+        let errors = SeriesMeta::instance("net", "interface", "eth0", "rx_errors_total", Unit::Count, "x").counter();
+        assert_eq!(metric_name(&errors), "resource_manager_net_rx_errors_total");
+    }
+
+    #[test]
+    fn renders_families_once_with_escaped_labels_and_base_units() {
+        let a = Arc::new(SeriesMeta::instance("disk", "mount", "/a \"b\"", "used_percent", Unit::Percent, "x"));
+        let b = Arc::new(SeriesMeta::instance("disk", "mount", "/c", "used_percent", Unit::Percent, "x"));
+        let snapshot = Snapshot { samples: vec![Sample { series: a, value: 50.0 }, Sample { series: b, value: 25.0 }], ..Snapshot::default() };
+        let text = render(&snapshot, "1.0");
+        assert_eq!(text.matches("# TYPE resource_manager_disk_used_ratio gauge").count(), 1);
+        assert!(text.contains("resource_manager_disk_used_ratio{mount=\"/a \\\"b\\\"\"} 0.5\n"));
+        assert!(text.contains("resource_manager_disk_used_ratio{mount=\"/c\"} 0.25\n"));
+    }
+}

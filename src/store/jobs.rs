@@ -1,0 +1,198 @@
+//! Writes: raw batches, the hourly rollup job and retention.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde::Serialize;
+use sqlx::Row;
+
+use super::codec::{decode_batch, encode_minutes, BatchEncoder};
+use super::rollup::{aggregate_hour, floor_to, HOUR_MS};
+use super::{KnownSeries, SeriesInfo, Store, StoreError, MAX_BATCH_SPAN_MS};
+use crate::collect::lock;
+use crate::config::Retention;
+use crate::model::{Kind, SeriesMeta, Snapshot};
+
+/// Most hours rolled up in one call, so catching up never blocks the writer for long.
+const MAX_HOURS_PER_ROLLUP: usize = 24;
+const DAY_MS: i64 = 24 * HOUR_MS;
+
+/// What a retention run removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RetentionReport {
+    pub raw_batches_deleted: u64,
+    pub minute_rows_trimmed: u64,
+    pub hour_rows_deleted: u64,
+}
+
+impl Store {
+    /// Writes snapshots as one raw batch in one transaction; new series are registered in it.
+    /// Returns the number of ticks written.
+    pub async fn write_batch(&self, snapshots: &[Arc<Snapshot>]) -> Result<usize, StoreError> {
+        let Some(first) = snapshots.first() else { return Ok(0) };
+        let mut unknown: Vec<Arc<SeriesMeta>> = Vec::new();
+        {
+            let known = lock(&self.shared.series);
+            for sample in snapshots.iter().flat_map(|s| s.samples.iter()) {
+                if !known.contains_key(&sample.series.id) && !unknown.iter().any(|m| m.id == sample.series.id) {
+                    unknown.push(sample.series.clone());
+                }
+            }
+        }
+        let mut tx = self.pool.begin().await?;
+        let mut new_series: HashMap<String, KnownSeries> = HashMap::new();
+        for meta in &unknown {
+            let labels: std::collections::BTreeMap<&str, &str> = meta.labels.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO series (key, family, labels, unit, kind, description, first_seen_ms) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            )
+            .bind(&meta.id)
+            .bind(&meta.family)
+            .bind(serde_json::to_string(&labels).unwrap_or_else(|_| "{}".into()))
+            .bind(meta.unit.as_str())
+            .bind(if meta.kind == Kind::Counter { "counter" } else { "gauge" })
+            .bind(&meta.description)
+            .bind(first.ts_ms)
+            .fetch_one(&mut *tx)
+            .await?;
+            new_series.insert(meta.id.clone(), KnownSeries { id: id as u32, info: SeriesInfo::from_meta(meta) });
+        }
+
+        let last_end: Option<i64> = sqlx::query_scalar("SELECT MAX(end_ms) FROM raw_batches").fetch_one(&mut *tx).await?;
+        // Clocks can step back; keep batches strictly ordered instead of overwriting history.
+        let start = first.ts_ms.max(last_end.map_or(i64::MIN, |e| e + 1));
+        let mut encoder = BatchEncoder::new(start);
+        {
+            let known = lock(&self.shared.series);
+            let mut pairs: Vec<(u32, f32)> = Vec::new();
+            for snapshot in snapshots {
+                pairs.clear();
+                for sample in &snapshot.samples {
+                    let id = known.get(&sample.series.id).or_else(|| new_series.get(&sample.series.id)).map(|k| k.id);
+                    if let Some(id) = id {
+                        pairs.push((id, sample.value as f32));
+                    }
+                }
+                pairs.sort_unstable_by_key(|p| p.0);
+                pairs.dedup_by_key(|p| p.0);
+                encoder.push(snapshot.ts_ms.max(start), &pairs);
+            }
+        }
+        let (start_ms, end_ms, ticks, data) = encoder.finish();
+        sqlx::query("INSERT INTO raw_batches (start_ms, end_ms, ticks, data) VALUES (?, ?, ?, ?)")
+            .bind(start_ms)
+            .bind(end_ms)
+            .bind(i64::from(ticks))
+            .bind(data)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        lock(&self.shared.series).extend(new_series);
+        Ok(snapshots.len())
+    }
+
+    /// Rolls up every complete hour before `upto_ms` not rolled yet. Returns the hours written.
+    pub async fn roll_up(&self, upto_ms: i64) -> Result<usize, StoreError> {
+        let limit = floor_to(upto_ms, HOUR_MS);
+        let mut rolled = match self.state("rolled_until_ms").await? {
+            Some(v) => v,
+            None => match sqlx::query_scalar::<_, Option<i64>>("SELECT MIN(start_ms) FROM raw_batches").fetch_one(&self.pool).await? {
+                Some(min) => floor_to(min, HOUR_MS),
+                None => return Ok(0),
+            },
+        };
+        let mut written = 0;
+        while rolled < limit && written < MAX_HOURS_PER_ROLLUP {
+            let mut values = Vec::new();
+            for (start_ms, data) in self.batches_overlapping(rolled, rolled + HOUR_MS).await? {
+                decode_batch(start_ms, &data, |ts, id, v| values.push((ts, id, f64::from(v))))?;
+            }
+            let next = if values.is_empty() {
+                // A gap (host was off): jump to the hour of the next batch.
+                let next: Option<i64> = sqlx::query_scalar("SELECT MIN(start_ms) FROM raw_batches WHERE start_ms >= ?")
+                    .bind(rolled + HOUR_MS)
+                    .fetch_one(&self.pool)
+                    .await?;
+                next.map_or(limit, |n| floor_to(n, HOUR_MS).min(limit)).max(rolled + HOUR_MS)
+            } else {
+                rolled + HOUR_MS
+            };
+            let mut tx = self.pool.begin().await?;
+            for hour in aggregate_hour(rolled, values) {
+                sqlx::query("INSERT OR REPLACE INTO rollups (series_id, hour, count, min, max, sum, minutes) VALUES (?, ?, ?, ?, ?, ?, ?)")
+                    .bind(i64::from(hour.series_id))
+                    .bind(hour.hour_ms / 1000)
+                    .bind(i64::from(hour.total.count))
+                    .bind(hour.total.min)
+                    .bind(hour.total.max)
+                    .bind(hour.total.sum)
+                    .bind(encode_minutes(&hour.minutes))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            set_state(&mut tx, "rolled_until_ms", next).await?;
+            tx.commit().await?;
+            rolled = next;
+            written += 1;
+        }
+        lock(&self.shared.status).rolled_until_ms = Some(rolled);
+        Ok(written)
+    }
+
+    /// Raw batches that may hold ticks in `[from_ms, to_ms)`, oldest first.
+    pub(super) async fn batches_overlapping(&self, from_ms: i64, to_ms: i64) -> Result<Vec<(i64, Vec<u8>)>, StoreError> {
+        let rows = sqlx::query("SELECT start_ms, data FROM raw_batches WHERE start_ms >= ? AND start_ms < ? AND end_ms >= ? ORDER BY start_ms")
+            .bind(from_ms.saturating_sub(MAX_BATCH_SPAN_MS))
+            .bind(to_ms)
+            .bind(from_ms)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter().map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<Vec<u8>, _>(1)?))).collect()
+    }
+
+    /// Trims every tier to its window. Never deletes a value inside its window, and never
+    /// deletes raw data that has not been rolled up. The rollup tiers are trimmed at most daily
+    /// (one pass touches every series), so they may keep up to a day more than asked.
+    pub async fn apply_retention(&self, now_ms: i64, retention: &Retention) -> Result<RetentionReport, StoreError> {
+        let mut report = RetentionReport::default();
+        let rolled = self.state("rolled_until_ms").await?.unwrap_or(i64::MIN);
+        let raw_cutoff = (now_ms - i64::from(retention.raw_hours) * HOUR_MS).min(rolled);
+        report.raw_batches_deleted = sqlx::query("DELETE FROM raw_batches WHERE end_ms < ?").bind(raw_cutoff).execute(&self.pool).await?.rows_affected();
+
+        let last_trim = self.state("rollups_trimmed_ms").await?.unwrap_or(i64::MIN);
+        if now_ms.saturating_sub(last_trim) < DAY_MS {
+            return Ok(report);
+        }
+        // Only whole hours that end before the cutoff go.
+        let minute_limit_s = (now_ms - i64::from(retention.minute_days) * DAY_MS) / 1000 - 3600;
+        let hour_limit_s = (now_ms - i64::from(retention.hour_days) * DAY_MS) / 1000 - 3600;
+        let ids: Vec<u32> = lock(&self.shared.series).values().map(|k| k.id).collect();
+        let mut tx = self.pool.begin().await?;
+        for id in ids {
+            report.minute_rows_trimmed += sqlx::query("UPDATE rollups SET minutes = NULL WHERE series_id = ? AND hour <= ? AND minutes IS NOT NULL")
+                .bind(i64::from(id))
+                .bind(minute_limit_s)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            report.hour_rows_deleted += sqlx::query("DELETE FROM rollups WHERE series_id = ? AND hour <= ?")
+                .bind(i64::from(id))
+                .bind(hour_limit_s)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        }
+        set_state(&mut tx, "rollups_trimmed_ms", now_ms).await?;
+        tx.commit().await?;
+        Ok(report)
+    }
+}
+
+async fn set_state(tx: &mut sqlx::SqliteConnection, key: &str, value: i64) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO store_state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+        .bind(key)
+        .bind(value)
+        .execute(tx)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,91 @@
+//! Pure aggregation of raw values into minute and hour buckets (no I/O).
+//!
+//! The rollup job and the query path (for the part not rolled up yet) share these functions,
+//! so a bucket looks the same whichever way it was computed.
+
+use std::collections::BTreeMap;
+
+use super::codec::Bucket;
+
+pub const MINUTE_MS: i64 = 60_000;
+pub const HOUR_MS: i64 = 3_600_000;
+
+/// Start of the bucket of width `step_ms` that holds `ts_ms`.
+pub fn floor_to(ts_ms: i64, step_ms: i64) -> i64 {
+    ts_ms.div_euclid(step_ms) * step_ms
+}
+
+/// One series' aggregate over one hour.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HourRollup {
+    pub series_id: u32,
+    pub hour_ms: i64,
+    pub total: Bucket,
+    pub minutes: [Option<Bucket>; 60],
+}
+
+/// Adds a value to an optional bucket, creating it on the first value.
+pub fn add_to(slot: &mut Option<Bucket>, value: f64) {
+    match slot {
+        Some(bucket) => bucket.add(value),
+        None => *slot = Some(Bucket::of(value)),
+    }
+}
+
+/// Aggregates the values of the hour starting at `hour_ms`; values outside it are ignored.
+pub fn aggregate_hour(hour_ms: i64, values: impl IntoIterator<Item = (i64, u32, f64)>) -> Vec<HourRollup> {
+    type Acc = (Option<Bucket>, [Option<Bucket>; 60]);
+    let mut by_series: BTreeMap<u32, Acc> = BTreeMap::new();
+    for (ts, id, value) in values {
+        if ts < hour_ms || ts >= hour_ms + HOUR_MS || !value.is_finite() {
+            continue;
+        }
+        let minute = ((ts - hour_ms) / MINUTE_MS) as usize;
+        let (total, minutes) = by_series.entry(id).or_insert((None, [None; 60]));
+        add_to(total, value);
+        add_to(&mut minutes[minute], value);
+    }
+    by_series
+        .into_iter()
+        .filter_map(|(series_id, (total, minutes))| total.map(|total| HourRollup { series_id, hour_ms, total, minutes }))
+        .collect()
+}
+
+/// Buckets a time-ordered series into steps of `step_ms` (for the part not rolled up yet).
+pub fn aggregate_points(points: &[(i64, f64)], step_ms: i64) -> Vec<(i64, Bucket)> {
+    let mut out: Vec<(i64, Bucket)> = Vec::new();
+    for &(ts, value) in points {
+        if !value.is_finite() {
+            continue;
+        }
+        let start = floor_to(ts, step_ms);
+        match out.last_mut() {
+            Some((s, bucket)) if *s == start => bucket.add(value),
+            _ => out.push((start, Bucket::of(value))),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hour_and_minute_buckets() {
+        let h = 10 * HOUR_MS;
+        let rolled = aggregate_hour(h, [(h, 1, 1.0), (h + 1_000, 1, 3.0), (h + MINUTE_MS, 1, 5.0), (h + HOUR_MS, 1, 99.0), (h, 2, 7.0)]);
+        assert_eq!(rolled.len(), 2);
+        let one = &rolled[0];
+        assert_eq!(one.total, Bucket { count: 3, min: 1.0, max: 5.0, sum: 9.0 });
+        assert_eq!(one.minutes[0], Some(Bucket { count: 2, min: 1.0, max: 3.0, sum: 4.0 }));
+        assert_eq!(one.minutes[1], Some(Bucket::of(5.0)));
+        assert_eq!(rolled[1].total, Bucket::of(7.0));
+    }
+
+    #[test]
+    fn points_bucket_by_step() {
+        let b = aggregate_points(&[(0, 1.0), (59_999, 2.0), (60_000, 4.0)], MINUTE_MS);
+        assert_eq!(b, vec![(0, Bucket { count: 2, min: 1.0, max: 2.0, sum: 3.0 }), (60_000, Bucket::of(4.0))]);
+    }
+}

@@ -1,0 +1,153 @@
+//! Who may talk to the server: loopback and the Supervisor's Ingress proxy always, anyone else
+//! only with the API token; and state-changing requests only from this origin (no CSRF).
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::error::ApiError;
+use crate::config::{Mode, Secret};
+
+/// Address of the Supervisor, which proxies Ingress traffic.
+pub const INGRESS_PROXY: IpAddr = IpAddr::V4(Ipv4Addr::new(172, 30, 32, 2));
+
+/// Access rules, fixed at start.
+#[derive(Debug, Clone)]
+pub struct AccessPolicy {
+    trusted: Vec<IpAddr>,
+    token: Option<Secret>,
+}
+
+impl AccessPolicy {
+    /// Loopback is always trusted; the Ingress proxy too in add-on mode.
+    pub fn new(mode: Mode, token: Option<Secret>) -> Self {
+        let trusted = match mode {
+            Mode::Addon => vec![INGRESS_PROXY],
+            Mode::Standalone => Vec::new(),
+        };
+        AccessPolicy { trusted, token }
+    }
+
+    /// Whether a peer may be served without a token.
+    pub fn trusts(&self, peer: IpAddr) -> bool {
+        let peer = match peer {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(peer),
+            v4 => v4,
+        };
+        peer.is_loopback() || self.trusted.contains(&peer)
+    }
+
+    fn token_matches(&self, request: &Request) -> bool {
+        let Some(expected) = &self.token else { return false };
+        let given = request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        given.is_some_and(|g| constant_time_eq(g.as_bytes(), expected.expose().as_bytes()))
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Whether a state-changing request comes from a page of this server.
+pub fn same_origin(request: &Request) -> bool {
+    let headers = request.headers();
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
+        && !matches!(site, "same-origin" | "none")
+    {
+        return false;
+    }
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        // Non-browser clients send no Origin; browsers always do on cross-site POSTs.
+        return true;
+    };
+    let host = headers
+        .get("x-forwarded-host")
+        .or_else(|| headers.get(header::HOST))
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+    !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
+}
+
+/// Middleware applying the policy to every request.
+pub async fn guard(State(policy): State<Arc<AccessPolicy>>, request: Request, next: Next) -> Response {
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let allowed = peer.is_some_and(|ip| policy.trusts(ip)) || policy.token_matches(&request);
+    if !allowed {
+        let message = if policy.token.is_some() {
+            "this address is not trusted: send 'Authorization: Bearer <api token>'"
+        } else {
+            "only loopback and the Home Assistant Ingress proxy may connect; set an API token to allow other clients"
+        };
+        return ApiError::Unauthorized(message.into()).into_response();
+    }
+    let changes_state = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if changes_state {
+        if !same_origin(&request) {
+            return ApiError::Forbidden("cross-site request refused".into()).into_response();
+        }
+        let json = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        if !json {
+            return ApiError::Forbidden("state-changing requests must send Content-Type: application/json".into()).into_response();
+        }
+    }
+    next.run(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+
+    #[test]
+    fn trusts_loopback_and_the_proxy_only_in_addon_mode() {
+        let addon = AccessPolicy::new(Mode::Addon, None);
+        assert!(addon.trusts("127.0.0.1".parse().expect("ip")));
+        assert!(addon.trusts("::1".parse().expect("ip")));
+        assert!(addon.trusts("172.30.32.2".parse().expect("ip")));
+        assert!(addon.trusts("::ffff:172.30.32.2".parse().expect("ip")));
+        assert!(!addon.trusts("172.30.32.1".parse().expect("ip")));
+        assert!(!addon.trusts("192.168.1.20".parse().expect("ip")));
+        let standalone = AccessPolicy::new(Mode::Standalone, None);
+        assert!(!standalone.trusts("172.30.32.2".parse().expect("ip")));
+    }
+
+    #[test]
+    fn token_must_match_exactly() {
+        let policy = AccessPolicy::new(Mode::Standalone, Some(Secret::new("s3cret")));
+        let req = |auth: &str| Request::builder().header(header::AUTHORIZATION, auth).body(Body::empty()).expect("request");
+        assert!(policy.token_matches(&req("Bearer s3cret")));
+        assert!(!policy.token_matches(&req("Bearer s3cre")));
+        assert!(!policy.token_matches(&req("s3cret")));
+    }
+
+    #[test]
+    fn cross_site_posts_are_recognised() {
+        let req = |origin: Option<&str>, site: Option<&str>| {
+            let mut b = Request::builder().method("POST").header(header::HOST, "ha.local:8123");
+            if let Some(o) = origin {
+                b = b.header(header::ORIGIN, o);
+            }
+            if let Some(s) = site {
+                b = b.header("sec-fetch-site", s);
+            }
+            b.body(Body::empty()).expect("request")
+        };
+        assert!(same_origin(&req(Some("http://ha.local:8123"), Some("same-origin"))));
+        assert!(same_origin(&req(None, None)));
+        assert!(!same_origin(&req(Some("http://evil.example"), None)));
+        assert!(!same_origin(&req(Some("http://ha.local:8123"), Some("cross-site"))));
+    }
+}

@@ -1,0 +1,169 @@
+//! JSON API, health and Prometheus handlers.
+
+use std::collections::{BTreeMap, HashMap};
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use serde::Serialize;
+
+use super::error::ApiError;
+use super::{AppState, HostInfo, VERSION};
+use crate::collect::{lock, unix_ms};
+use crate::model::{SourceHealth, TopProcesses};
+use crate::publish::prometheus;
+use crate::store::{History, Resolution, SeriesInfo, StoreStats, WriteStatus};
+
+/// `GET /healthz`: the process serves requests.
+pub async fn health() -> impl IntoResponse {
+    Json(serde_json::json!({ "status": "ok" }))
+}
+
+/// Unknown routes get a JSON 404 too.
+pub async fn not_found() -> ApiError {
+    ApiError::NotFound("no such endpoint; see the README for the API".into())
+}
+
+#[derive(Serialize)]
+struct EngineStatus {
+    ticks: u64,
+    sample_interval_seconds: u32,
+    tick_cpu_micros_last: u64,
+    tick_cpu_micros_p50: u64,
+    tick_cpu_micros_p99: u64,
+    process_scan_cpu_micros_last: u64,
+    store_queue_full_drops: u64,
+}
+
+#[derive(Serialize)]
+struct StoreStatus {
+    pending_ticks: usize,
+    #[serde(flatten)]
+    write: WriteStatus,
+}
+
+#[derive(Serialize)]
+struct Status {
+    version: &'static str,
+    mode: crate::config::Mode,
+    started_at: i64,
+    uptime_seconds: u64,
+    /// Unix milliseconds of the latest tick (0 before the first).
+    ts: i64,
+    status: &'static str,
+    degraded_sources: Vec<&'static str>,
+    sources: Vec<SourceHealth>,
+    values: BTreeMap<String, f64>,
+    processes: std::sync::Arc<TopProcesses>,
+    host: HostInfo,
+    engine: EngineStatus,
+    store: StoreStatus,
+    links: BTreeMap<&'static str, &'static str>,
+}
+
+/// `GET /api/v1/status`: the latest snapshot with source health and versions.
+pub async fn status(State(state): State<AppState>) -> Json<impl Serialize> {
+    let snapshot = state.latest();
+    let inner = &state.inner;
+    let stats = lock(&inner.tick_stats).clone();
+    let (p50, p99) = stats.percentiles();
+    let degraded: Vec<&'static str> = snapshot.degraded().map(|s| s.source).collect();
+    let mut links = BTreeMap::new();
+    links.insert("home_assistant", if inner.config.home_assistant.is_some() { "configured" } else { "not_configured" });
+    links.insert("supervisor", if inner.config.supervisor.is_some() { "configured" } else { "not_configured" });
+    Json(Status {
+        version: VERSION,
+        mode: inner.config.mode,
+        started_at: inner.started_ms,
+        uptime_seconds: inner.started.elapsed().as_secs(),
+        ts: snapshot.ts_ms,
+        status: if snapshot.ts_ms == 0 { "starting" } else if degraded.is_empty() { "ok" } else { "degraded" },
+        degraded_sources: degraded,
+        sources: snapshot.sources.clone(),
+        values: snapshot.samples.iter().map(|s| (s.series.id.clone(), s.value)).collect(),
+        processes: snapshot.processes.clone(),
+        host: inner.host.clone(),
+        engine: EngineStatus {
+            ticks: stats.ticks,
+            sample_interval_seconds: inner.config.options.sample_interval_seconds,
+            tick_cpu_micros_last: stats.last_tick_cpu_micros,
+            tick_cpu_micros_p50: p50,
+            tick_cpu_micros_p99: p99,
+            process_scan_cpu_micros_last: stats.last_process_scan_cpu_micros,
+            store_queue_full_drops: stats.store_queue_full_drops,
+        },
+        store: StoreStatus { pending_ticks: inner.store.pending_ticks(), write: inner.store.write_status() },
+        links,
+    })
+}
+
+#[derive(Serialize)]
+struct MetricEntry {
+    #[serde(flatten)]
+    info: SeriesInfo,
+    unit_symbol: &'static str,
+    current: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct MetricList {
+    metrics: Vec<MetricEntry>,
+    store: StoreStats,
+}
+
+/// `GET /api/v1/metrics`: every series with unit, description and current value.
+pub async fn metrics(State(state): State<AppState>) -> Result<Json<impl Serialize>, ApiError> {
+    let snapshot = state.latest();
+    let metrics = state
+        .inner
+        .store
+        .series()
+        .into_iter()
+        .map(|info| MetricEntry { current: snapshot.value(&info.id), unit_symbol: info.unit.symbol(), info })
+        .collect();
+    Ok(Json(MetricList { metrics, store: state.inner.store.stats().await? }))
+}
+
+fn parse_time(params: &HashMap<String, String>, name: &'static str) -> Result<Option<i64>, ApiError> {
+    let Some(text) = params.get(name) else { return Ok(None) };
+    let seconds: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| ApiError::bad(name, format!("got \"{text}\", expected Unix seconds (e.g. 1767225600)")))?;
+    if !seconds.is_finite() || !(0.0..=4_102_444_800.0).contains(&seconds) {
+        return Err(ApiError::bad(name, format!("got {text}, expected Unix seconds between 1970 and 2100")));
+    }
+    Ok(Some((seconds * 1000.0).round() as i64))
+}
+
+/// `GET /api/v1/metrics/{id}/history?from=&to=&resolution=`: `from`/`to` in Unix seconds
+/// (default: the last hour), `resolution` `raw`, `1m` or `1h` (default: chosen by span).
+pub async fn history(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Json<History>, ApiError> {
+    for key in params.keys() {
+        if !matches!(key.as_str(), "from" | "to" | "resolution") {
+            return Err(ApiError::BadParameter { parameter: "query", message: format!("unknown parameter '{key}'; allowed: from, to, resolution") });
+        }
+    }
+    let now = unix_ms();
+    let to = parse_time(&params, "to")?.unwrap_or(now + 1);
+    let from = parse_time(&params, "from")?.unwrap_or(to - 3_600_000);
+    if from >= to {
+        return Err(ApiError::bad("from", "must be earlier than 'to'"));
+    }
+    let resolution = match params.get("resolution").map(String::as_str) {
+        None | Some("") | Some("auto") => Resolution::for_span(from, to, now, state.inner.config.options.retention.raw_hours),
+        Some(text) => Resolution::parse(text).ok_or_else(|| ApiError::bad("resolution", format!("got \"{text}\", allowed: raw, 1m, 1h or auto")))?,
+    };
+    Ok(Json(state.inner.store.history(&id, from, to, resolution).await?))
+}
+
+/// `GET /metrics`: Prometheus exposition of the latest snapshot.
+pub async fn prometheus(State(state): State<AppState>) -> impl IntoResponse {
+    let body = prometheus::render(&state.latest(), VERSION);
+    (StatusCode::OK, [(header::CONTENT_TYPE, prometheus::CONTENT_TYPE)], body)
+}

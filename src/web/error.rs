@@ -1,0 +1,62 @@
+//! The one error type of the HTTP layer and its mapping to status codes and JSON bodies.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+use crate::store::StoreError;
+
+/// An API failure; internals are logged, never sent.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("parameter '{parameter}': {message}")]
+    BadParameter { parameter: &'static str, message: String },
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("storage error")]
+    Store(#[from] StoreError),
+    #[error("page rendering failed")]
+    Render(#[from] askama::Error),
+}
+
+impl ApiError {
+    /// A 400 naming the bad query or path parameter.
+    pub fn bad(parameter: &'static str, message: impl Into<String>) -> Self {
+        ApiError::BadParameter { parameter, message: message.into() }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = match &self {
+            ApiError::BadParameter { .. } => (StatusCode::BAD_REQUEST, "bad_parameter"),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::Store(StoreError::UnknownSeries(_)) => (StatusCode::NOT_FOUND, "unknown_series"),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::Store(_) | ApiError::Render(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        };
+        let message = match &self {
+            ApiError::Store(StoreError::UnknownSeries(id)) => format!("no series named '{id}'; GET api/v1/metrics lists them"),
+            ApiError::Store(err) => {
+                tracing::error!(error = %err, "store error while answering a request");
+                "the history database could not answer; see the add-on log".to_string()
+            }
+            ApiError::Render(err) => {
+                tracing::error!(error = %err, "template error");
+                "the page could not be rendered; see the add-on log".to_string()
+            }
+            other => other.to_string(),
+        };
+        let mut body = json!({ "error": { "code": code, "message": message } });
+        if let ApiError::BadParameter { parameter, .. } = &self {
+            body["error"]["parameter"] = json!(parameter);
+        }
+        (status, Json(body)).into_response()
+    }
+}

@@ -1,0 +1,101 @@
+//! HTTP: JSON API, Prometheus exposition, health and the page. Handlers are thin: they read the
+//! latest snapshot or the store and render.
+
+pub mod access;
+mod api;
+pub mod error;
+mod page;
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::routing::get;
+use axum::Router;
+use serde::Serialize;
+use tokio::sync::watch;
+
+use crate::collect::TickStats;
+use crate::config::Config;
+use crate::model::Snapshot;
+use crate::store::Store;
+
+/// Static facts about the host, read once at start.
+#[derive(Debug, Clone, Serialize)]
+pub struct HostInfo {
+    pub os: String,
+    pub kernel: String,
+    pub arch: String,
+    pub cpu_model: String,
+    pub cores: usize,
+}
+
+impl HostInfo {
+    /// Reads the host facts (sysinfo's static queries are cheap).
+    pub fn read() -> Self {
+        let system = sysinfo::System::new_with_specifics(
+            sysinfo::RefreshKind::nothing().with_cpu(sysinfo::CpuRefreshKind::nothing()),
+        );
+        let (cpu_model, cores) = match &system {
+            Ok(system) => (
+                system.cpus().first().map(|c| c.brand().trim().to_string()).unwrap_or_default(),
+                system.cpus().len(),
+            ),
+            Err(_) => (String::new(), 0),
+        };
+        HostInfo {
+            os: sysinfo::System::long_os_version().unwrap_or_else(|_| "unknown".into()),
+            kernel: sysinfo::System::kernel_version().unwrap_or_else(|_| "unknown".into()),
+            arch: std::env::consts::ARCH.to_string(),
+            cpu_model,
+            cores,
+        }
+    }
+}
+
+/// Everything handlers need; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Config,
+    store: Store,
+    latest: watch::Receiver<Arc<Snapshot>>,
+    tick_stats: Arc<Mutex<TickStats>>,
+    host: HostInfo,
+    started: Instant,
+    started_ms: i64,
+}
+
+impl AppState {
+    /// Bundles the shared parts for the handlers.
+    pub fn new(config: Config, store: Store, latest: watch::Receiver<Arc<Snapshot>>, tick_stats: Arc<Mutex<TickStats>>, host: HostInfo) -> Self {
+        AppState {
+            inner: Arc::new(Inner { config, store, latest, tick_stats, host, started: Instant::now(), started_ms: crate::collect::unix_ms() }),
+        }
+    }
+
+    fn latest(&self) -> Arc<Snapshot> {
+        self.inner.latest.borrow().clone()
+    }
+}
+
+/// Version of this build.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The router, with the access policy applied to every route.
+pub fn router(state: AppState) -> Router {
+    let policy = Arc::new(access::AccessPolicy::new(state.inner.config.mode, state.inner.config.api_token.clone()));
+    Router::new()
+        .route("/", get(page::index))
+        .route("/static/{file}", get(page::asset))
+        .route("/healthz", get(api::health))
+        .route("/metrics", get(api::prometheus))
+        .route("/api/v1/status", get(api::status))
+        .route("/api/v1/metrics", get(api::metrics))
+        .route("/api/v1/metrics/{id}/history", get(api::history))
+        .fallback(api::not_found)
+        .layer(axum::middleware::from_fn_with_state(policy, access::guard))
+        .with_state(state)
+}
