@@ -31,7 +31,11 @@ pub enum AppError {
 
 /// Runs until `shutdown` completes, then stops collecting, writes what is buffered and closes
 /// the database. Tests call this with a listener on port 0.
-pub async fn run(config: Config, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), AppError> {
+pub async fn run(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), AppError> {
     let store = Store::open(&config.database_path()).await?;
     let (latest_tx, latest_rx) = watch::channel(Arc::new(Snapshot::default()));
     let (events_tx, _) = broadcast::channel(64);
@@ -41,26 +45,49 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: impl Future<Ou
     let root = SysRoot::default();
     let engine = Engine::new(collect::host_collectors(&root), &root);
     let engine_stop = CancellationToken::new();
-    let outputs = Outputs { latest: latest_tx, events: events_tx, store: store_tx, stats: tick_stats.clone() };
+    let outputs = Outputs {
+        latest: latest_tx,
+        events: events_tx,
+        store: store_tx,
+        stats: tick_stats.clone(),
+    };
     let options = config.options.clone();
-    let engine_task = tokio::spawn(collect::run(engine, options.sample_interval(), options.process_interval(), outputs, engine_stop.clone()));
+    let engine_task = tokio::spawn(collect::run(
+        engine,
+        options.sample_interval(),
+        options.process_interval(),
+        outputs,
+        engine_stop.clone(),
+    ));
     // The writer stops when the engine's sender is dropped, after draining the queue.
     let writer_task = tokio::spawn(store::writer::run(
         store.clone(),
         store_rx,
-        store::writer::WriterSettings { batch: options.write_batch(), retention: options.retention },
+        store::writer::WriterSettings {
+            batch: options.write_batch(),
+            retention: options.retention,
+        },
         CancellationToken::new(),
     ));
 
-    let state = AppState::new(config, store.clone(), latest_rx, tick_stats, HostInfo::read());
+    let state = AppState::new(
+        config,
+        store.clone(),
+        latest_rx,
+        tick_stats,
+        HostInfo::read(),
+    );
     let app = web::router(state);
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, "serving on http://{addr}");
+    tracing::debug!(%addr, "HTTP server ready");
 
     let http_stop = CancellationToken::new();
     let http_stopped = http_stop.clone();
-    let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async move { http_stopped.cancelled().await });
+    let server = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move { http_stopped.cancelled().await });
     let server_task = tokio::spawn(async move { server.await });
 
     shutdown.await;

@@ -21,7 +21,11 @@ pub const INGRESS_PORT: u16 = 8099;
 
 /// Command line of the binary.
 #[derive(Debug, Parser, Default)]
-#[command(name = "resource-manager", version, about = "Watches this machine's resources, keeps history in SQLite and serves it over HTTP")]
+#[command(
+    name = "resource-manager",
+    version,
+    about = "Watches this machine's resources, keeps history in SQLite and serves it over HTTP"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -180,7 +184,7 @@ impl Options {
         let mut problems = Vec::new();
         let Some(map) = value.as_object() else {
             return Err(ConfigError::new(vec![format!(
-                "options: got {}, allowed: a JSON object",
+                "option 'options': got {}, allowed: a JSON object",
                 describe(value)
             )]));
         };
@@ -197,8 +201,13 @@ impl Options {
             }
         }
         let log_level = reader.log_level(map, defaults.log_level);
-        let sample_interval_seconds =
-            reader.int(map, "sample_interval_seconds", 1, 300, defaults.sample_interval_seconds);
+        let sample_interval_seconds = reader.int(
+            map,
+            "sample_interval_seconds",
+            1,
+            300,
+            defaults.sample_interval_seconds,
+        );
         let process_interval_seconds = reader.int(
             map,
             "process_interval_seconds",
@@ -206,8 +215,13 @@ impl Options {
             3600,
             defaults.process_interval_seconds,
         );
-        let write_batch_seconds =
-            reader.int(map, "write_batch_seconds", 5, 3600, defaults.write_batch_seconds);
+        let write_batch_seconds = reader.int(
+            map,
+            "write_batch_seconds",
+            5,
+            3600,
+            defaults.write_batch_seconds,
+        );
         let retention = reader.retention(map, defaults.retention);
         if problems.is_empty() {
             Ok(Options {
@@ -239,7 +253,14 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    fn int(&mut self, map: &Map<String, Value>, name: &str, min: u32, max: u32, default: u32) -> u32 {
+    fn int(
+        &mut self,
+        map: &Map<String, Value>,
+        name: &str,
+        min: u32,
+        max: u32,
+        default: u32,
+    ) -> u32 {
         self.int_at(map, name, name, min, max, default)
     }
 
@@ -309,7 +330,14 @@ impl Reader<'_> {
             }
         }
         Retention {
-            raw_hours: self.int_at(inner, "raw_hours", "retention.raw_hours", 1, 720, default.raw_hours),
+            raw_hours: self.int_at(
+                inner,
+                "raw_hours",
+                "retention.raw_hours",
+                1,
+                720,
+                default.raw_hours,
+            ),
             minute_days: self.int_at(
                 inner,
                 "minute_days",
@@ -436,9 +464,7 @@ impl Config {
             Mode::Standalone => PathBuf::from("./data"),
         });
         if data_dir.as_os_str().is_empty() {
-            problems.push(
-                "option 'data_dir': got \"\", allowed: a directory path".to_string(),
-            );
+            problems.push("option 'data_dir': got \"\", allowed: a directory path".to_string());
         }
 
         let (home_assistant, supervisor) = match &supervisor_token {
@@ -534,16 +560,31 @@ fn overlay_flags(cli: &Cli, json: &mut Value, problems: &mut Vec<String>) {
         }
     };
     set(&["log_level"], &cli.log_level, false);
-    set(&["sample_interval_seconds"], &cli.sample_interval_seconds, true);
-    set(&["process_interval_seconds"], &cli.process_interval_seconds, true);
+    set(
+        &["sample_interval_seconds"],
+        &cli.sample_interval_seconds,
+        true,
+    );
+    set(
+        &["process_interval_seconds"],
+        &cli.process_interval_seconds,
+        true,
+    );
     set(&["write_batch_seconds"], &cli.write_batch_seconds, true);
     set(&["retention", "raw_hours"], &cli.retention_raw_hours, true);
-    set(&["retention", "minute_days"], &cli.retention_minute_days, true);
+    set(
+        &["retention", "minute_days"],
+        &cli.retention_minute_days,
+        true,
+    );
     set(&["retention", "hour_days"], &cli.retention_hour_days, true);
 }
 
 /// Standalone HA link from `HA_URL` and `HA_TOKEN`; both or neither.
-fn ha_from_env(env: &dyn Fn(&str) -> Option<String>, problems: &mut Vec<String>) -> Option<HaEndpoint> {
+fn ha_from_env(
+    env: &dyn Fn(&str) -> Option<String>,
+    problems: &mut Vec<String>,
+) -> Option<HaEndpoint> {
     let url = env("HA_URL").filter(|v| !v.is_empty());
     let token = env("HA_TOKEN").filter(|v| !v.is_empty());
     match (url, token) {
@@ -606,13 +647,25 @@ mod tests {
         }))
         .expect_err("invalid");
         assert_eq!(err.problems.len(), 4, "{err}");
-        assert!(err.problems.iter().any(|p| p.starts_with("option 'log_level': got \"loud\"")));
-        assert!(err
-            .problems
-            .iter()
-            .any(|p| p == "option 'sample_interval_seconds': got 0, allowed: an integer from 1 to 300"));
-        assert!(err.problems.iter().any(|p| p.starts_with("option 'retention.raw_hours': got -1")));
-        assert!(err.problems.iter().any(|p| p.starts_with("option 'retention.weeks': unknown option")));
+        assert!(
+            err.problems
+                .iter()
+                .any(|p| p.starts_with("option 'log_level': got \"loud\""))
+        );
+        assert!(
+            err.problems.iter().any(|p| p
+                == "option 'sample_interval_seconds': got 0, allowed: an integer from 1 to 300")
+        );
+        assert!(
+            err.problems
+                .iter()
+                .any(|p| p.starts_with("option 'retention.raw_hours': got -1"))
+        );
+        assert!(
+            err.problems
+                .iter()
+                .any(|p| p.starts_with("option 'retention.weeks': unknown option"))
+        );
     }
 
     #[test]
@@ -625,7 +678,9 @@ mod tests {
         let err = Config::load(&cli, &no_env).expect_err("invalid flag");
         assert_eq!(
             err.problems,
-            vec!["option 'sample_interval_seconds': got \"abc\", allowed: an integer from 1 to 300"]
+            vec![
+                "option 'sample_interval_seconds': got \"abc\", allowed: an integer from 1 to 300"
+            ]
         );
         let cli = Cli {
             write_batch_seconds: Some("10".into()),

@@ -43,6 +43,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
+    // Printed whatever the log level: people and test harnesses look for this line.
+    if let Ok(addr) = listener.local_addr() {
+        eprintln!(
+            "resource-manager {}: serving on http://{addr}",
+            env!("CARGO_PKG_VERSION")
+        );
+    }
     resource_manager::app::run(config, listener, resource_manager::app::shutdown_signal()).await?;
     Ok(())
 }
@@ -54,7 +61,9 @@ async fn snapshot(config: &Config, remove: bool) -> anyhow::Result<()> {
         match std::fs::remove_file(&target) {
             Ok(()) => println!("removed {}", target.display()),
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
-            Err(err) => return Err(err).with_context(|| format!("cannot remove {}", target.display())),
+            Err(err) => {
+                return Err(err).with_context(|| format!("cannot remove {}", target.display()));
+            }
         }
         return Ok(());
     }
@@ -70,7 +79,9 @@ fn init_tracing(config: &Config) {
         "{level},sqlx=warn,hyper=warn",
         level = config.options.log_level.directive()
     ));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     // The Supervisor's log viewer reads plain lines; JSON suits log shippers. Add-on mode keeps
     // one JSON object per line so fields (source, error) stay machine-readable.
     if config.mode == Mode::Addon {

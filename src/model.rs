@@ -128,6 +128,12 @@ impl SeriesMeta {
         self
     }
 
+    /// Overrides the family (the metric name stem shared by all instances).
+    pub fn with_family(mut self, family: impl Into<String>) -> Self {
+        self.family = family.into();
+        self
+    }
+
     /// Marks the series as a monotonically increasing counter.
     pub fn counter(mut self) -> Self {
         self.kind = Kind::Counter;

@@ -8,7 +8,7 @@ const U32_WRAP: u64 = 1 << 32;
 /// Returns `None` when no honest rate exists: no time passed, or the counter went backwards
 /// in a way that is not a 32-bit wrap (a reset, e.g. an interface re-created).
 pub fn rate(previous: u64, current: u64, elapsed_seconds: f64) -> Option<f64> {
-    if !(elapsed_seconds > 0.0) || !elapsed_seconds.is_finite() {
+    if !elapsed_seconds.is_finite() || elapsed_seconds <= 0.0 {
         return None;
     }
     let delta = delta(previous, current)?;

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::procfs::{parse_error, read_into, SysRoot};
+use super::procfs::{SysRoot, parse_error, read_into};
 use super::{CollectError, Collector, Tick};
 use crate::model::{Sample, SeriesMeta, Unit};
 
@@ -100,9 +100,24 @@ impl CpuCollector {
             buf: String::with_capacity(4096),
             previous: Vec::new(),
             total: [
-                Arc::new(SeriesMeta::global("cpu", "usage", Unit::Percent, "CPU busy time, all cores")),
-                Arc::new(SeriesMeta::global("cpu", "iowait", Unit::Percent, "CPU time waiting for disk I/O")),
-                Arc::new(SeriesMeta::global("cpu", "steal", Unit::Percent, "CPU time taken by the hypervisor")),
+                Arc::new(SeriesMeta::global(
+                    "cpu",
+                    "usage",
+                    Unit::Percent,
+                    "CPU busy time, all cores",
+                )),
+                Arc::new(SeriesMeta::global(
+                    "cpu",
+                    "iowait",
+                    Unit::Percent,
+                    "CPU time waiting for disk I/O",
+                )),
+                Arc::new(SeriesMeta::global(
+                    "cpu",
+                    "steal",
+                    Unit::Percent,
+                    "CPU time taken by the hypervisor",
+                )),
             ],
             cores: Vec::new(),
         }
@@ -121,7 +136,8 @@ impl CpuCollector {
                 Unit::Percent,
                 format!("CPU busy time of core {core}"),
             )
-            .label_value(core.to_string()),
+            .label_value(core.to_string())
+            .with_family("cpu.core_usage"),
         );
         self.cores.push((core, meta.clone()));
         meta
@@ -136,23 +152,37 @@ impl Collector for CpuCollector {
     fn collect(&mut self, _tick: &Tick, out: &mut Vec<Sample>) -> Result<(), CollectError> {
         read_into(&self.path, &mut self.buf)?;
         let current = parse_stat(&self.buf);
-        if current.first().map(|(core, _)| core.is_some()).unwrap_or(true) {
+        if current
+            .first()
+            .map(|(core, _)| core.is_some())
+            .unwrap_or(true)
+        {
             return Err(parse_error(&self.path, "no aggregate cpu line"));
         }
         for (core, now) in &current {
-            let before = self.previous.iter().find(|(c, _)| c == core).map(|(_, t)| *t);
+            let before = self
+                .previous
+                .iter()
+                .find(|(c, _)| c == core)
+                .map(|(_, t)| *t);
             let Some((busy, iowait, steal)) = before.and_then(|before| usage(before, *now)) else {
                 continue;
             };
             match core {
                 None => {
                     for (meta, value) in self.total.iter().zip([busy, iowait, steal]) {
-                        out.push(Sample { series: meta.clone(), value });
+                        out.push(Sample {
+                            series: meta.clone(),
+                            value,
+                        });
                     }
                 }
                 Some(n) => {
                     let series = self.core_meta(*n);
-                    out.push(Sample { series, value: busy });
+                    out.push(Sample {
+                        series,
+                        value: busy,
+                    });
                 }
             }
         }
@@ -180,8 +210,18 @@ mod tests {
 
     #[test]
     fn usage_is_busy_share_of_the_interval() {
-        let before = CpuTimes { total: 1000, idle: 800, iowait: 100, steal: 0 };
-        let after = CpuTimes { total: 2000, idle: 1300, iowait: 200, steal: 0 };
+        let before = CpuTimes {
+            total: 1000,
+            idle: 800,
+            iowait: 100,
+            steal: 0,
+        };
+        let after = CpuTimes {
+            total: 2000,
+            idle: 1300,
+            iowait: 200,
+            steal: 0,
+        };
         let (busy, iowait, _) = usage(before, after).expect("usage");
         assert!((busy - 50.0).abs() < 1e-9);
         assert!((iowait - 10.0).abs() < 1e-9);
@@ -189,8 +229,18 @@ mod tests {
 
     #[test]
     fn counters_going_back_give_nothing() {
-        let before = CpuTimes { total: 2000, idle: 1300, iowait: 0, steal: 0 };
-        let after = CpuTimes { total: 1000, idle: 800, iowait: 0, steal: 0 };
+        let before = CpuTimes {
+            total: 2000,
+            idle: 1300,
+            iowait: 0,
+            steal: 0,
+        };
+        let after = CpuTimes {
+            total: 1000,
+            idle: 800,
+            iowait: 0,
+            steal: 0,
+        };
         assert_eq!(usage(before, after), None);
     }
 

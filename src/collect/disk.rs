@@ -10,16 +10,42 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::counter;
-use super::procfs::{read_into, SysRoot};
+use super::procfs::{SysRoot, read_into};
 use super::{CollectError, Collector, Tick};
 use crate::model::{Sample, SeriesMeta, Unit};
 
 /// Filesystems that hold no user data.
 const PSEUDO_FILESYSTEMS: &[&str] = &[
-    "autofs", "binfmt_misc", "bpf", "cgroup", "cgroup2", "configfs", "debugfs", "devpts", "devtmpfs",
-    "efivarfs", "fusectl", "fuse.lxcfs", "fuse.gvfsd-fuse", "fuse.portal", "hugetlbfs", "mqueue", "nsfs",
-    "overlay", "proc", "pstore", "ramfs", "rpc_pipefs", "securityfs", "selinuxfs", "squashfs", "sysfs",
-    "tmpfs", "tracefs", "nfsd", "iso9660",
+    "autofs",
+    "binfmt_misc",
+    "bpf",
+    "cgroup",
+    "cgroup2",
+    "configfs",
+    "debugfs",
+    "devpts",
+    "devtmpfs",
+    "efivarfs",
+    "fusectl",
+    "fuse.lxcfs",
+    "fuse.gvfsd-fuse",
+    "fuse.portal",
+    "hugetlbfs",
+    "mqueue",
+    "nsfs",
+    "overlay",
+    "proc",
+    "pstore",
+    "ramfs",
+    "rpc_pipefs",
+    "securityfs",
+    "selinuxfs",
+    "squashfs",
+    "sysfs",
+    "tmpfs",
+    "tracefs",
+    "nfsd",
+    "iso9660",
 ];
 
 /// How often the mount list is read again (mounts rarely change).
@@ -38,7 +64,9 @@ pub struct Mount {
 pub fn parse_mountinfo(text: &str) -> Vec<Mount> {
     let mut mounts: Vec<Mount> = Vec::new();
     for line in text.lines() {
-        let Some((left, right)) = line.split_once(" - ") else { continue };
+        let Some((left, right)) = line.split_once(" - ") else {
+            continue;
+        };
         let mut l = left.split(' ');
         let (Some(_id), Some(_parent), Some(device), Some(_root), Some(mount_point)) =
             (l.next(), l.next(), l.next(), l.next(), l.next())
@@ -46,12 +74,18 @@ pub fn parse_mountinfo(text: &str) -> Vec<Mount> {
             continue;
         };
         let mut r = right.split(' ');
-        let (Some(fs_type), Some(source)) = (r.next(), r.next()) else { continue };
+        let (Some(fs_type), Some(source)) = (r.next(), r.next()) else {
+            continue;
+        };
         if PSEUDO_FILESYSTEMS.contains(&fs_type) {
             continue;
         }
-        let Some((major, minor)) = device.split_once(':') else { continue };
-        let (Ok(major), Ok(minor)) = (major.parse(), minor.parse()) else { continue };
+        let Some((major, minor)) = device.split_once(':') else {
+            continue;
+        };
+        let (Ok(major), Ok(minor)) = (major.parse(), minor.parse()) else {
+            continue;
+        };
         if mounts.iter().any(|m| m.device == (major, minor)) {
             continue;
         }
@@ -78,7 +112,9 @@ fn unescape_octal(text: &str) -> String {
             && let Some(digits) = bytes.get(i + 1..i + 4)
             && digits.iter().all(|d| (b'0'..=b'7').contains(d))
         {
-            let value = digits.iter().fold(0u32, |acc, d| acc * 8 + u32::from(d - b'0'));
+            let value = digits
+                .iter()
+                .fold(0u32, |acc, d| acc * 8 + u32::from(d - b'0'));
             if let Ok(v) = u8::try_from(value) {
                 out.push(v);
                 i += 4;
@@ -103,11 +139,17 @@ pub fn parse_diskstats(text: &str) -> DiskStats {
     let mut stats = DiskStats::default();
     for line in text.lines() {
         let mut f = line.split_ascii_whitespace();
-        let (Some(major), Some(minor), Some(name)) = (f.next(), f.next(), f.next()) else { continue };
-        let (Ok(major), Ok(minor)) = (major.parse::<u32>(), minor.parse::<u32>()) else { continue };
+        let (Some(major), Some(minor), Some(name)) = (f.next(), f.next(), f.next()) else {
+            continue;
+        };
+        let (Ok(major), Ok(minor)) = (major.parse::<u32>(), minor.parse::<u32>()) else {
+            continue;
+        };
         // reads, reads merged, sectors read, ms reading, writes, writes merged, sectors written
         let nums: [Option<u64>; 7] = std::array::from_fn(|_| f.next().and_then(|v| v.parse().ok()));
-        let (Some(read), Some(written)) = (nums[2], nums[6]) else { continue };
+        let (Some(read), Some(written)) = (nums[2], nums[6]) else {
+            continue;
+        };
         stats.by_device.insert((major, minor), (read, written));
         stats.by_name.insert(name.to_string(), (major, minor));
     }
@@ -131,13 +173,21 @@ impl Space {
     /// Used share as `df` computes it: used / (used + available to users).
     pub fn used_percent(&self) -> f64 {
         let denominator = self.used() + self.available;
-        if denominator == 0 { 0.0 } else { self.used() as f64 / denominator as f64 * 100.0 }
+        if denominator == 0 {
+            0.0
+        } else {
+            self.used() as f64 / denominator as f64 * 100.0
+        }
     }
 }
 
 fn statvfs(path: &Path) -> std::io::Result<Space> {
     let st = rustix::fs::statvfs(path)?;
-    let unit = if st.f_frsize > 0 { st.f_frsize } else { st.f_bsize };
+    let unit = if st.f_frsize > 0 {
+        st.f_frsize
+    } else {
+        st.f_bsize
+    };
     Ok(Space {
         total: st.f_blocks.saturating_mul(unit),
         free: st.f_bfree.saturating_mul(unit),
@@ -183,16 +233,43 @@ impl DiskCollector {
             }
             let io_device = io_device_for(&mount, stats);
             let mp = mount.mount_point.as_str();
-            let m = |name: &str, unit, desc: String| Arc::new(SeriesMeta::instance("disk", "mount", mp, name, unit, desc));
+            let m = |name: &str, unit, desc: String| {
+                Arc::new(SeriesMeta::instance("disk", "mount", mp, name, unit, desc))
+            };
             let meta = [
-                m("total_bytes", Unit::Bytes, format!("Size of the filesystem at {mp}")),
+                m(
+                    "total_bytes",
+                    Unit::Bytes,
+                    format!("Size of the filesystem at {mp}"),
+                ),
                 m("used_bytes", Unit::Bytes, format!("Space used at {mp}")),
-                m("free_bytes", Unit::Bytes, format!("Space available to users at {mp}")),
-                m("used_percent", Unit::Percent, format!("Share of space used at {mp}")),
-                m("read_bytes_per_second", Unit::BytesPerSecond, format!("Reads from the device behind {mp}")),
-                m("write_bytes_per_second", Unit::BytesPerSecond, format!("Writes to the device behind {mp}")),
+                m(
+                    "free_bytes",
+                    Unit::Bytes,
+                    format!("Space available to users at {mp}"),
+                ),
+                m(
+                    "used_percent",
+                    Unit::Percent,
+                    format!("Share of space used at {mp}"),
+                ),
+                m(
+                    "read_bytes_per_second",
+                    Unit::BytesPerSecond,
+                    format!("Reads from the device behind {mp}"),
+                ),
+                m(
+                    "write_bytes_per_second",
+                    Unit::BytesPerSecond,
+                    format!("Writes to the device behind {mp}"),
+                ),
             ];
-            kept.push(TrackedMount { mount, io_device, previous_io: None, meta });
+            kept.push(TrackedMount {
+                mount,
+                io_device,
+                previous_io: None,
+                meta,
+            });
         }
         self.mounts = kept;
         Ok(())
@@ -242,7 +319,10 @@ impl Collector for DiskCollector {
                         space.used_percent(),
                     ];
                     for (meta, value) in tracked.meta.iter().zip(values) {
-                        out.push(Sample { series: meta.clone(), value });
+                        out.push(Sample {
+                            series: meta.clone(),
+                            value,
+                        });
                     }
                 }
                 Ok(_) => {}
@@ -253,15 +333,24 @@ impl Collector for DiskCollector {
                     });
                 }
             }
-            let Some((read, written)) = tracked.io_device.and_then(|d| stats.by_device.get(&d).copied()) else {
+            let Some((read, written)) = tracked
+                .io_device
+                .and_then(|d| stats.by_device.get(&d).copied())
+            else {
                 continue;
             };
             if let Some((then, prev_read, prev_written)) = tracked.previous_io {
                 let elapsed = tick.now.duration_since(then).as_secs_f64();
-                let rates = [counter::rate(prev_read, read, elapsed), counter::rate(prev_written, written, elapsed)];
+                let rates = [
+                    counter::rate(prev_read, read, elapsed),
+                    counter::rate(prev_written, written, elapsed),
+                ];
                 for (meta, rate) in tracked.meta[4..].iter().zip(rates) {
                     if let Some(sectors_per_second) = rate {
-                        out.push(Sample { series: meta.clone(), value: sectors_per_second * 512.0 });
+                        out.push(Sample {
+                            series: meta.clone(),
+                            value: sectors_per_second * 512.0,
+                        });
                     }
                 }
             }
@@ -303,7 +392,10 @@ mod tests {
         let stats = parse_diskstats(text);
         assert_eq!(stats.by_device.get(&(8, 1)), Some(&(2000, 4000)));
         assert_eq!(stats.by_name.get("sda1"), Some(&(8, 1)));
-        assert!(!stats.by_device.contains_key(&(259, 0)), "short line is skipped");
+        assert!(
+            !stats.by_device.contains_key(&(259, 0)),
+            "short line is skipped"
+        );
     }
 
     #[test]
@@ -311,13 +403,22 @@ mod tests {
         let mut stats = DiskStats::default();
         stats.by_device.insert((8, 32), (1, 2));
         stats.by_name.insert("sdc-does-not-exist".into(), (8, 32));
-        let mount = Mount { device: (0, 45), mount_point: "/x".into(), fs_type: "btrfs".into(), source: "/dev/sdc-does-not-exist".into() };
+        let mount = Mount {
+            device: (0, 45),
+            mount_point: "/x".into(),
+            fs_type: "btrfs".into(),
+            source: "/dev/sdc-does-not-exist".into(),
+        };
         assert_eq!(io_device_for(&mount, &stats), Some((8, 32)));
     }
 
     #[test]
     fn used_percent_matches_df() {
-        let space = Space { total: 100, free: 20, available: 10 };
+        let space = Space {
+            total: 100,
+            free: 20,
+            available: 10,
+        };
         assert_eq!(space.used(), 80);
         assert!((space.used_percent() - 80.0 / 90.0 * 100.0).abs() < 1e-9);
     }
@@ -327,7 +428,10 @@ mod tests {
         let mut collector = DiskCollector::new(&SysRoot::default());
         let mut out = Vec::new();
         collector.collect(&Tick::now(), &mut out).expect("collect");
-        assert!(out.iter().any(|s| s.series.id.ends_with(".total_bytes") && s.value > 0.0));
+        assert!(
+            out.iter()
+                .any(|s| s.series.id.ends_with(".total_bytes") && s.value > 0.0)
+        );
     }
 
     proptest! {

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::counter;
-use super::procfs::{field_u64, parse_error, read_into, SysRoot};
+use super::procfs::{SysRoot, field_u64, parse_error, read_into};
 use super::{CollectError, Collector, Tick};
 use crate::model::{Sample, SeriesMeta, Unit};
 
@@ -22,7 +22,9 @@ pub fn parse_meminfo(text: &str) -> Option<MemInfo> {
     let mut info = MemInfo::default();
     let (mut have_total, mut have_available) = (false, false);
     for line in text.lines() {
-        let Some((key, rest)) = line.split_once(':') else { continue };
+        let Some((key, rest)) = line.split_once(':') else {
+            continue;
+        };
         let slot = match key {
             "MemTotal" => {
                 have_total = true;
@@ -79,14 +81,44 @@ impl MemoryCollector {
             previous_swap: None,
             meta: [
                 m("memory", "total_bytes", Unit::Bytes, "Installed memory"),
-                m("memory", "used_bytes", Unit::Bytes, "Memory in use (total minus available)"),
-                m("memory", "available_bytes", Unit::Bytes, "Memory available for new work without swapping"),
-                m("memory", "used_percent", Unit::Percent, "Share of memory in use"),
+                m(
+                    "memory",
+                    "used_bytes",
+                    Unit::Bytes,
+                    "Memory in use (total minus available)",
+                ),
+                m(
+                    "memory",
+                    "available_bytes",
+                    Unit::Bytes,
+                    "Memory available for new work without swapping",
+                ),
+                m(
+                    "memory",
+                    "used_percent",
+                    Unit::Percent,
+                    "Share of memory in use",
+                ),
                 m("swap", "total_bytes", Unit::Bytes, "Swap space"),
                 m("swap", "used_bytes", Unit::Bytes, "Swap space in use"),
-                m("swap", "used_percent", Unit::Percent, "Share of swap in use"),
-                m("swap", "in_bytes_per_second", Unit::BytesPerSecond, "Memory read back from swap"),
-                m("swap", "out_bytes_per_second", Unit::BytesPerSecond, "Memory written out to swap"),
+                m(
+                    "swap",
+                    "used_percent",
+                    Unit::Percent,
+                    "Share of swap in use",
+                ),
+                m(
+                    "swap",
+                    "in_bytes_per_second",
+                    Unit::BytesPerSecond,
+                    "Memory read back from swap",
+                ),
+                m(
+                    "swap",
+                    "out_bytes_per_second",
+                    Unit::BytesPerSecond,
+                    "Memory written out to swap",
+                ),
             ],
         }
     }
@@ -104,7 +136,11 @@ impl Collector for MemoryCollector {
         let used = info.total.saturating_sub(info.available);
         let swap_used = info.swap_total.saturating_sub(info.swap_free);
         let percent = |part: u64, whole: u64| {
-            if whole == 0 { 0.0 } else { part as f64 / whole as f64 * 100.0 }
+            if whole == 0 {
+                0.0
+            } else {
+                part as f64 / whole as f64 * 100.0
+            }
         };
         let values = [
             info.total as f64,
@@ -116,7 +152,10 @@ impl Collector for MemoryCollector {
             percent(swap_used, info.swap_total),
         ];
         for (meta, value) in self.meta.iter().zip(values) {
-            out.push(Sample { series: meta.clone(), value });
+            out.push(Sample {
+                series: meta.clone(),
+                value,
+            });
         }
 
         // Swap activity is optional: some kernels hide vmstat.
@@ -165,7 +204,10 @@ mod tests {
 
     #[test]
     fn vmstat_swap_pages() {
-        assert_eq!(parse_vmstat_swap("nr_free_pages 5\npswpin 7\npswpout 9\n"), Some((7, 9)));
+        assert_eq!(
+            parse_vmstat_swap("nr_free_pages 5\npswpin 7\npswpout 9\n"),
+            Some((7, 9))
+        );
         assert_eq!(parse_vmstat_swap("nr_free_pages 5\n"), None);
     }
 

@@ -47,12 +47,16 @@ pub struct Tick {
 impl Tick {
     /// The current instant.
     pub fn now() -> Self {
-        Tick { now: Instant::now() }
+        Tick {
+            now: Instant::now(),
+        }
     }
 
     /// A tick `seconds` after this one (tests).
     pub fn later(&self, seconds: f64) -> Self {
-        Tick { now: self.now + Duration::from_secs_f64(seconds) }
+        Tick {
+            now: self.now + Duration::from_secs_f64(seconds),
+        }
     }
 }
 
@@ -79,7 +83,10 @@ pub fn host_collectors(root: &SysRoot) -> Vec<Box<dyn Collector>> {
 /// CPU time this thread has used, for measuring the cost of a tick.
 pub fn thread_cpu_time() -> Duration {
     let ts = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
-    Duration::new(ts.tv_sec.max(0) as u64, ts.tv_nsec.clamp(0, 999_999_999) as u32)
+    Duration::new(
+        ts.tv_sec.max(0) as u64,
+        ts.tv_nsec.clamp(0, 999_999_999) as u32,
+    )
 }
 
 /// Rolling record of what ticks cost, for diagnostics and benchmarks.
@@ -146,11 +153,21 @@ impl Engine {
             let result = collector.collect(tick, &mut samples);
             let micros = started.elapsed().as_micros() as u64;
             let error = result.err().map(|e| e.to_string());
-            sources.push(SourceHealth { source: collector.source(), ok: error.is_none(), error, micros });
+            sources.push(SourceHealth {
+                source: collector.source(),
+                ok: error.is_none(),
+                error,
+                micros,
+            });
         }
         samples.retain(|s| s.value.is_finite());
         self.capacity_hint = self.capacity_hint.max(samples.len());
-        Snapshot { ts_ms, samples, sources, processes: self.top.clone() }
+        Snapshot {
+            ts_ms,
+            samples,
+            sources,
+            processes: self.top.clone(),
+        }
     }
 
     /// Refreshes the top-process lists (slower cadence than ticks).
@@ -190,7 +207,8 @@ pub async fn run(
     outputs: Outputs,
     cancel: CancellationToken,
 ) {
-    let mut samples = tokio::time::interval_at(tokio::time::Instant::now() + PRIMING_DELAY, sample_interval);
+    let mut samples =
+        tokio::time::interval_at(tokio::time::Instant::now() + PRIMING_DELAY, sample_interval);
     samples.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut process_scans = tokio::time::interval(process_interval);
     process_scans.set_missed_tick_behavior(MissedTickBehavior::Skip);
@@ -234,7 +252,9 @@ pub async fn run(
 
 /// Locks a mutex, recovering the data if a panicking holder poisoned it.
 pub fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]
@@ -247,7 +267,10 @@ mod tests {
             "failing"
         }
         fn collect(&mut self, _: &Tick, _: &mut Vec<Sample>) -> Result<(), CollectError> {
-            Err(CollectError::Parse { path: "/x".into(), detail: "broken".into() })
+            Err(CollectError::Parse {
+                path: "/x".into(),
+                detail: "broken".into(),
+            })
         }
     }
 
@@ -258,8 +281,15 @@ mod tests {
         collectors.push(Box::new(memory::MemoryCollector::new(&root)));
         let mut engine = Engine::new(collectors, &root);
         let snapshot = engine.tick(&Tick::now(), 1);
-        assert_eq!(snapshot.degraded().map(|s| s.source).collect::<Vec<_>>(), vec!["failing"]);
-        assert!(snapshot.value("memory.total_bytes").is_some_and(|v| v > 0.0));
+        assert_eq!(
+            snapshot.degraded().map(|s| s.source).collect::<Vec<_>>(),
+            vec!["failing"]
+        );
+        assert!(
+            snapshot
+                .value("memory.total_bytes")
+                .is_some_and(|v| v > 0.0)
+        );
     }
 
     #[test]

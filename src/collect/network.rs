@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::counter;
-use super::procfs::{parse_error, read_into, SysRoot};
+use super::procfs::{SysRoot, parse_error, read_into};
 use super::{CollectError, Collector, Tick};
 use crate::model::{Sample, SeriesMeta, Unit};
 
@@ -25,7 +25,9 @@ pub struct IfaceCounters {
 pub fn parse_net_dev(text: &str) -> Vec<(&str, IfaceCounters)> {
     let mut out = Vec::new();
     for line in text.lines() {
-        let Some((name, rest)) = line.split_once(':') else { continue };
+        let Some((name, rest)) = line.split_once(':') else {
+            continue;
+        };
         let name = name.trim();
         if name.is_empty() || name.contains(' ') {
             continue;
@@ -33,10 +35,20 @@ pub fn parse_net_dev(text: &str) -> Vec<(&str, IfaceCounters)> {
         let mut f = rest.split_ascii_whitespace().map(|v| v.parse::<u64>().ok());
         let nums: [Option<u64>; 11] = std::array::from_fn(|_| f.next().flatten());
         // rx: bytes packets errs drop fifo frame compressed multicast; tx: bytes packets errs
-        let (Some(rx_bytes), Some(rx_errors), Some(tx_bytes), Some(tx_errors)) = (nums[0], nums[2], nums[8], nums[10]) else {
+        let (Some(rx_bytes), Some(rx_errors), Some(tx_bytes), Some(tx_errors)) =
+            (nums[0], nums[2], nums[8], nums[10])
+        else {
             continue;
         };
-        out.push((name, IfaceCounters { rx_bytes, rx_errors, tx_bytes, tx_errors }));
+        out.push((
+            name,
+            IfaceCounters {
+                rx_bytes,
+                rx_errors,
+                tx_bytes,
+                tx_errors,
+            },
+        ));
     }
     out
 }
@@ -104,23 +116,53 @@ impl NetworkCollector {
         }
         let kind = classify(&self.sys, name).as_str();
         let m = |metric: &str, unit, desc: String| {
-            Arc::new(SeriesMeta::instance("net", "interface", name, metric, unit, desc).with_label("kind", kind))
+            Arc::new(
+                SeriesMeta::instance("net", "interface", name, metric, unit, desc)
+                    .with_label("kind", kind),
+            )
         };
         let meta = [
-            m("rx_bytes_per_second", Unit::BytesPerSecond, format!("Received on {name} ({kind})")),
-            m("tx_bytes_per_second", Unit::BytesPerSecond, format!("Sent on {name} ({kind})")),
-            Arc::new(
-                SeriesMeta::instance("net", "interface", name, "rx_errors_total", Unit::Count, format!("Receive errors on {name} since boot"))
-                    .with_label("kind", kind)
-                    .counter(),
+            m(
+                "rx_bytes_per_second",
+                Unit::BytesPerSecond,
+                format!("Received on {name} ({kind})"),
+            ),
+            m(
+                "tx_bytes_per_second",
+                Unit::BytesPerSecond,
+                format!("Sent on {name} ({kind})"),
             ),
             Arc::new(
-                SeriesMeta::instance("net", "interface", name, "tx_errors_total", Unit::Count, format!("Transmit errors on {name} since boot"))
-                    .with_label("kind", kind)
-                    .counter(),
+                SeriesMeta::instance(
+                    "net",
+                    "interface",
+                    name,
+                    "rx_errors_total",
+                    Unit::Count,
+                    format!("Receive errors on {name} since boot"),
+                )
+                .with_label("kind", kind)
+                .counter(),
+            ),
+            Arc::new(
+                SeriesMeta::instance(
+                    "net",
+                    "interface",
+                    name,
+                    "tx_errors_total",
+                    Unit::Count,
+                    format!("Transmit errors on {name} since boot"),
+                )
+                .with_label("kind", kind)
+                .counter(),
             ),
         ];
-        self.ifaces.push(TrackedIface { name: name.to_string(), previous: None, meta, seen: false });
+        self.ifaces.push(TrackedIface {
+            name: name.to_string(),
+            previous: None,
+            meta,
+            seen: false,
+        });
         let last = self.ifaces.len() - 1;
         &mut self.ifaces[last]
     }
@@ -152,14 +194,26 @@ impl Collector for NetworkCollector {
             }
             let tracked = self.tracked(name);
             tracked.seen = true;
-            out.push(Sample { series: tracked.meta[2].clone(), value: now.rx_errors as f64 });
-            out.push(Sample { series: tracked.meta[3].clone(), value: now.tx_errors as f64 });
+            out.push(Sample {
+                series: tracked.meta[2].clone(),
+                value: now.rx_errors as f64,
+            });
+            out.push(Sample {
+                series: tracked.meta[3].clone(),
+                value: now.tx_errors as f64,
+            });
             if let Some((then, before)) = tracked.previous {
                 let elapsed = tick.now.duration_since(then).as_secs_f64();
-                let rates = [counter::rate(before.rx_bytes, now.rx_bytes, elapsed), counter::rate(before.tx_bytes, now.tx_bytes, elapsed)];
+                let rates = [
+                    counter::rate(before.rx_bytes, now.rx_bytes, elapsed),
+                    counter::rate(before.tx_bytes, now.tx_bytes, elapsed),
+                ];
                 for (meta, rate) in tracked.meta[..2].iter().zip(rates) {
                     if let Some(value) = rate {
-                        out.push(Sample { series: meta.clone(), value });
+                        out.push(Sample {
+                            series: meta.clone(),
+                            value,
+                        });
                     }
                 }
             }
@@ -188,7 +242,15 @@ mod tests {
         let parsed = parse_net_dev(NET_DEV);
         assert_eq!(parsed.len(), 2);
         assert_eq!(parsed[1].0, "eth0");
-        assert_eq!(parsed[1].1, IfaceCounters { rx_bytes: 5_000_000, rx_errors: 3, tx_bytes: 200_000, tx_errors: 1 });
+        assert_eq!(
+            parsed[1].1,
+            IfaceCounters {
+                rx_bytes: 5_000_000,
+                rx_errors: 3,
+                tx_bytes: 200_000,
+                tx_errors: 1
+            }
+        );
     }
 
     #[test]
@@ -205,17 +267,33 @@ mod tests {
         let mut out = Vec::new();
         write(1_000);
         collector.collect(&t0, &mut out).expect("first");
-        assert!(out.iter().all(|s| !s.series.id.ends_with("_per_second")), "no rate on first read");
+        assert!(
+            out.iter().all(|s| !s.series.id.ends_with("_per_second")),
+            "no rate on first read"
+        );
         write(3_000);
         out.clear();
         collector.collect(&t0.later(2.0), &mut out).expect("second");
-        let rx = out.iter().find(|s| s.series.id == "net.eth0.rx_bytes_per_second").expect("rx");
+        let rx = out
+            .iter()
+            .find(|s| s.series.id == "net.eth0.rx_bytes_per_second")
+            .expect("rx");
         assert!((rx.value - 1_000.0).abs() < 1e-9);
-        assert_eq!(rx.series.labels, vec![("interface", "eth0".to_string()), ("kind", "virtual".to_string())]);
+        assert_eq!(
+            rx.series.labels,
+            vec![
+                ("interface", "eth0".to_string()),
+                ("kind", "virtual".to_string())
+            ]
+        );
         write(10);
         out.clear();
         collector.collect(&t0.later(4.0), &mut out).expect("third");
-        assert!(!out.iter().any(|s| s.series.id == "net.eth0.rx_bytes_per_second"), "reset gives no rate");
+        assert!(
+            !out.iter()
+                .any(|s| s.series.id == "net.eth0.rx_bytes_per_second"),
+            "reset gives no rate"
+        );
     }
 
     proptest! {

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use super::procfs::{read_into, SysRoot};
 use super::CollectError;
+use super::procfs::{SysRoot, read_into};
 use crate::model::{ProcessInfo, TopProcesses};
 
 /// How many processes each top list holds.
@@ -33,7 +33,12 @@ pub fn parse_stat(text: &str) -> Option<ProcStat<'_>> {
     let stime = nth(0)?;
     let start_time = nth(6)?;
     let rss_pages = nth(1)?;
-    Some(ProcStat { name, cpu_ticks: utime.saturating_add(stime), start_time, rss_pages })
+    Some(ProcStat {
+        name,
+        cpu_ticks: utime.saturating_add(stime),
+        start_time,
+        rss_pages,
+    })
 }
 
 /// Scans `/proc` on its own cadence and keeps the two top lists.
@@ -62,14 +67,21 @@ impl ProcessCollector {
     /// Reads every process once; CPU shares cover the time since the previous call
     /// (100% = one core busy, as `top` shows it).
     pub fn collect(&mut self, now: Instant, ts_ms: i64) -> Result<TopProcesses, CollectError> {
-        let entries = std::fs::read_dir(&self.proc).map_err(|source| CollectError::Io { path: self.proc.clone(), source })?;
-        let elapsed = self.previous_at.map(|then| now.duration_since(then).as_secs_f64());
+        let entries = std::fs::read_dir(&self.proc).map_err(|source| CollectError::Io {
+            path: self.proc.clone(),
+            source,
+        })?;
+        let elapsed = self
+            .previous_at
+            .map(|then| now.duration_since(then).as_secs_f64());
         let mut current = HashMap::with_capacity(self.previous.len().max(64));
         let mut all: Vec<ProcessInfo> = Vec::with_capacity(self.previous.len().max(64));
         let mut path = self.proc.clone();
         for entry in entries.flatten() {
             let file_name = entry.file_name();
-            let Some(pid) = file_name.to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
+            let Some(pid) = file_name.to_str().and_then(|n| n.parse::<u32>().ok()) else {
+                continue;
+            };
             path.push(&file_name);
             path.push("stat");
             let read = read_into(&path, &mut self.buf);
@@ -79,10 +91,13 @@ impl ProcessCollector {
             if read.is_err() {
                 continue;
             }
-            let Some(stat) = parse_stat(&self.buf) else { continue };
+            let Some(stat) = parse_stat(&self.buf) else {
+                continue;
+            };
             let cpu_percent = match (elapsed, self.previous.get(&pid)) {
                 (Some(secs), Some(&(ticks, start))) if start == stat.start_time && secs > 0.0 => {
-                    stat.cpu_ticks.saturating_sub(ticks) as f64 / self.ticks_per_second / secs * 100.0
+                    stat.cpu_ticks.saturating_sub(ticks) as f64 / self.ticks_per_second / secs
+                        * 100.0
                 }
                 _ => 0.0,
             };
@@ -109,7 +124,11 @@ pub fn top_lists(mut all: Vec<ProcessInfo>, ts_ms: i64) -> TopProcesses {
     } else {
         all.select_nth_unstable_by(n - 1, |a, b| b.cpu_percent.total_cmp(&a.cpu_percent));
         let mut top = all[..n].to_vec();
-        top.sort_by(|a, b| b.cpu_percent.total_cmp(&a.cpu_percent).then(a.pid.cmp(&b.pid)));
+        top.sort_by(|a, b| {
+            b.cpu_percent
+                .total_cmp(&a.cpu_percent)
+                .then(a.pid.cmp(&b.pid))
+        });
         top
     };
     let by_memory = if n == 0 {
@@ -120,7 +139,12 @@ pub fn top_lists(mut all: Vec<ProcessInfo>, ts_ms: i64) -> TopProcesses {
         top.sort_by(|a, b| b.memory_bytes.cmp(&a.memory_bytes).then(a.pid.cmp(&b.pid)));
         top
     };
-    TopProcesses { ts_ms, by_cpu, by_memory, total }
+    TopProcesses {
+        ts_ms,
+        by_cpu,
+        by_memory,
+        total,
+    }
 }
 
 #[cfg(test)]
@@ -141,13 +165,22 @@ mod tests {
     #[test]
     fn top_lists_are_sorted_and_bounded() {
         let all: Vec<ProcessInfo> = (0..25)
-            .map(|i| ProcessInfo { pid: i, name: format!("p{i}"), cpu_percent: f64::from(i % 7), memory_bytes: u64::from(i) * 10 })
+            .map(|i| ProcessInfo {
+                pid: i,
+                name: format!("p{i}"),
+                cpu_percent: f64::from(i % 7),
+                memory_bytes: u64::from(i) * 10,
+            })
             .collect();
         let top = top_lists(all, 0);
         assert_eq!(top.total, 25);
         assert_eq!(top.by_cpu.len(), TOP_N);
         assert_eq!(top.by_memory[0].pid, 24);
-        assert!(top.by_cpu.windows(2).all(|w| w[0].cpu_percent >= w[1].cpu_percent));
+        assert!(
+            top.by_cpu
+                .windows(2)
+                .all(|w| w[0].cpu_percent >= w[1].cpu_percent)
+        );
         assert_eq!(top.by_cpu[0].cpu_percent, 6.0);
     }
 

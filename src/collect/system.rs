@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::procfs::{parse_error, read_into, SysRoot};
+use super::procfs::{SysRoot, parse_error, read_into};
 use super::{CollectError, Collector, Tick};
 use crate::model::{Sample, SeriesMeta, Unit};
 
@@ -11,7 +11,10 @@ use crate::model::{Sample, SeriesMeta, Unit};
 pub fn parse_loadavg(text: &str) -> Option<[f64; 3]> {
     let mut fields = text.split_ascii_whitespace().map(|f| f.parse::<f64>().ok());
     let values = [fields.next()??, fields.next()??, fields.next()??];
-    values.iter().all(|v| v.is_finite() && *v >= 0.0).then_some(values)
+    values
+        .iter()
+        .all(|v| v.is_finite() && *v >= 0.0)
+        .then_some(values)
 }
 
 /// Seconds since boot.
@@ -40,7 +43,12 @@ impl SystemCollector {
                 m("load", "1m", Unit::Ratio, "Load average over 1 minute"),
                 m("load", "5m", Unit::Ratio, "Load average over 5 minutes"),
                 m("load", "15m", Unit::Ratio, "Load average over 15 minutes"),
-                m("system", "uptime_seconds", Unit::Seconds, "Time since the host booted"),
+                m(
+                    "system",
+                    "uptime_seconds",
+                    Unit::Seconds,
+                    "Time since the host booted",
+                ),
             ],
         }
     }
@@ -53,13 +61,21 @@ impl Collector for SystemCollector {
 
     fn collect(&mut self, _tick: &Tick, out: &mut Vec<Sample>) -> Result<(), CollectError> {
         read_into(&self.loadavg, &mut self.buf)?;
-        let load = parse_loadavg(&self.buf).ok_or_else(|| parse_error(&self.loadavg, "expected three numbers"))?;
+        let load = parse_loadavg(&self.buf)
+            .ok_or_else(|| parse_error(&self.loadavg, "expected three numbers"))?;
         for (meta, value) in self.meta.iter().zip(load) {
-            out.push(Sample { series: meta.clone(), value });
+            out.push(Sample {
+                series: meta.clone(),
+                value,
+            });
         }
         read_into(&self.uptime, &mut self.buf)?;
-        let uptime = parse_uptime(&self.buf).ok_or_else(|| parse_error(&self.uptime, "expected seconds"))?;
-        out.push(Sample { series: self.meta[3].clone(), value: uptime });
+        let uptime =
+            parse_uptime(&self.buf).ok_or_else(|| parse_error(&self.uptime, "expected seconds"))?;
+        out.push(Sample {
+            series: self.meta[3].clone(),
+            value: uptime,
+        });
         Ok(())
     }
 }
@@ -71,7 +87,10 @@ mod tests {
 
     #[test]
     fn load_and_uptime() {
-        assert_eq!(parse_loadavg("0.50 1.25 2.00 1/234 5678\n"), Some([0.5, 1.25, 2.0]));
+        assert_eq!(
+            parse_loadavg("0.50 1.25 2.00 1/234 5678\n"),
+            Some([0.5, 1.25, 2.0])
+        );
         assert_eq!(parse_loadavg("0.50 x"), None);
         assert_eq!(parse_uptime("12345.67 4000.00\n"), Some(12345.67));
     }

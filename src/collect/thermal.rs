@@ -32,7 +32,9 @@ pub fn sanitize(name: &str) -> String {
 }
 
 fn read_trimmed(path: &Path) -> Option<String> {
-    std::fs::read_to_string(path).ok().map(|s| s.trim().to_string())
+    std::fs::read_to_string(path)
+        .ok()
+        .map(|s| s.trim().to_string())
 }
 
 fn sorted_entries(dir: &Path) -> Vec<PathBuf> {
@@ -51,9 +53,17 @@ pub fn discover(sys: &Path) -> Vec<Sensor> {
     for dir in sorted_entries(&sys.join("class/hwmon")) {
         let chip = read_trimmed(&dir.join("name")).unwrap_or_else(|| "hwmon".into());
         for file in sorted_entries(&dir) {
-            let Some(fname) = file.file_name().and_then(|f| f.to_str()) else { continue };
-            let Some(index) = fname.strip_prefix("temp").and_then(|r| r.strip_suffix("_input")) else { continue };
-            let label = read_trimmed(&dir.join(format!("temp{index}_label"))).unwrap_or_else(|| format!("temp{index}"));
+            let Some(fname) = file.file_name().and_then(|f| f.to_str()) else {
+                continue;
+            };
+            let Some(index) = fname
+                .strip_prefix("temp")
+                .and_then(|r| r.strip_suffix("_input"))
+            else {
+                continue;
+            };
+            let label = read_trimmed(&dir.join(format!("temp{index}_label")))
+                .unwrap_or_else(|| format!("temp{index}"));
             let mut name = sanitize(&format!("{chip}_{label}"));
             if sensors.iter().any(|s| s.name == name) {
                 let hw = dir.file_name().and_then(|f| f.to_str()).unwrap_or("hwmon");
@@ -64,14 +74,21 @@ pub fn discover(sys: &Path) -> Vec<Sensor> {
     }
     if sensors.is_empty() {
         for dir in sorted_entries(&sys.join("class/thermal")) {
-            let Some(fname) = dir.file_name().and_then(|f| f.to_str()) else { continue };
-            let Some(index) = fname.strip_prefix("thermal_zone") else { continue };
+            let Some(fname) = dir.file_name().and_then(|f| f.to_str()) else {
+                continue;
+            };
+            let Some(index) = fname.strip_prefix("thermal_zone") else {
+                continue;
+            };
             let kind = read_trimmed(&dir.join("type")).unwrap_or_else(|| "zone".into());
             let mut name = sanitize(&kind);
             if sensors.iter().any(|s| s.name == name) {
                 name = sanitize(&format!("{kind}_{index}"));
             }
-            sensors.push(Sensor { name, input: dir.join("temp") });
+            sensors.push(Sensor {
+                name,
+                input: dir.join("temp"),
+            });
         }
     }
     sensors
@@ -99,7 +116,12 @@ impl ThermalCollector {
         ThermalCollector {
             sys: root.sys.clone(),
             sensors: Vec::new(),
-            hottest: Arc::new(SeriesMeta::global("temp", "max_celsius", Unit::Celsius, "Hottest sensor")),
+            hottest: Arc::new(SeriesMeta::global(
+                "temp",
+                "max_celsius",
+                Unit::Celsius,
+                "Hottest sensor",
+            )),
             discovered_at: None,
             buf: String::with_capacity(16),
         }
@@ -112,7 +134,10 @@ impl Collector for ThermalCollector {
     }
 
     fn collect(&mut self, tick: &Tick, out: &mut Vec<Sample>) -> Result<(), CollectError> {
-        if self.discovered_at.is_none_or(|at| tick.now.duration_since(at) >= REDISCOVER_EVERY) {
+        if self
+            .discovered_at
+            .is_none_or(|at| tick.now.duration_since(at) >= REDISCOVER_EVERY)
+        {
             self.sensors = discover(&self.sys)
                 .into_iter()
                 .map(|sensor| {
@@ -135,12 +160,20 @@ impl Collector for ThermalCollector {
             if super::procfs::read_into(&sensor.input, &mut self.buf).is_err() {
                 continue;
             }
-            let Some(celsius) = parse_millidegrees(&self.buf) else { continue };
+            let Some(celsius) = parse_millidegrees(&self.buf) else {
+                continue;
+            };
             hottest = Some(hottest.map_or(celsius, |h| h.max(celsius)));
-            out.push(Sample { series: meta.clone(), value: celsius });
+            out.push(Sample {
+                series: meta.clone(),
+                value: celsius,
+            });
         }
         if let Some(value) = hottest {
-            out.push(Sample { series: self.hottest.clone(), value });
+            out.push(Sample {
+                series: self.hottest.clone(),
+                value,
+            });
         }
         Ok(())
     }
@@ -168,13 +201,19 @@ mod tests {
         let hw1 = root.sys.join("class/hwmon/hwmon1");
         write(hw1.join("name"), "nvme\n");
         write(hw1.join("temp1_input"), "-300000\n"); // disconnected probe
-        write(root.sys.join("class/thermal/thermal_zone0/type"), "x86_pkg_temp\n");
+        write(
+            root.sys.join("class/thermal/thermal_zone0/type"),
+            "x86_pkg_temp\n",
+        );
         write(root.sys.join("class/thermal/thermal_zone0/temp"), "45000\n");
 
         let mut collector = ThermalCollector::new(&root);
         let mut out = Vec::new();
         collector.collect(&Tick::now(), &mut out).expect("collect");
-        let ids: Vec<(&str, f64)> = out.iter().map(|s| (s.series.id.as_str(), s.value)).collect();
+        let ids: Vec<(&str, f64)> = out
+            .iter()
+            .map(|s| (s.series.id.as_str(), s.value))
+            .collect();
         assert_eq!(
             ids,
             vec![
@@ -189,7 +228,10 @@ mod tests {
     fn thermal_zones_when_no_hwmon() {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = SysRoot::fixture(dir.path());
-        write(root.sys.join("class/thermal/thermal_zone0/type"), "cpu-thermal\n");
+        write(
+            root.sys.join("class/thermal/thermal_zone0/type"),
+            "cpu-thermal\n",
+        );
         write(root.sys.join("class/thermal/thermal_zone0/temp"), "61234\n");
         write(root.sys.join("class/thermal/cooling_device0/type"), "fan\n");
         let sensors = discover(&root.sys);

@@ -12,7 +12,11 @@ pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 pub fn metric_name(meta: &SeriesMeta) -> String {
     let mut name = String::from("resource_manager_");
     for c in meta.family.chars() {
-        name.push(if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' });
+        name.push(if c.is_ascii_alphanumeric() || c == '_' {
+            c
+        } else {
+            '_'
+        });
     }
     match meta.unit {
         Unit::Percent => {
@@ -34,7 +38,11 @@ pub fn metric_name(meta: &SeriesMeta) -> String {
 
 /// The value in base units (percent becomes a 0–1 ratio).
 fn base_value(meta: &SeriesMeta, value: f64) -> f64 {
-    if meta.unit == Unit::Percent { value / 100.0 } else { value }
+    if meta.unit == Unit::Percent {
+        value / 100.0
+    } else {
+        value
+    }
 }
 
 fn escape_label(value: &str, out: &mut String) {
@@ -62,7 +70,11 @@ pub fn render(snapshot: &Snapshot, version: &str) -> String {
     }
     for (name, members) in &families {
         let first = &snapshot.samples[members[0]].series;
-        let kind = if first.kind == Kind::Counter { "counter" } else { "gauge" };
+        let kind = if first.kind == Kind::Counter {
+            "counter"
+        } else {
+            "gauge"
+        };
         let unit = match first.unit {
             Unit::Percent => " (ratio 0-1)",
             Unit::Bytes => " (bytes)",
@@ -94,7 +106,12 @@ pub fn render(snapshot: &Snapshot, version: &str) -> String {
     }
     out.push_str("# HELP resource_manager_source_up Whether a data source was read in the last tick (1) or is degraded (0)\n# TYPE resource_manager_source_up gauge\n");
     for source in &snapshot.sources {
-        let _ = writeln!(out, "resource_manager_source_up{{source=\"{}\"}} {}", source.source, u8::from(source.ok));
+        let _ = writeln!(
+            out,
+            "resource_manager_source_up{{source=\"{}\"}} {}",
+            source.source,
+            u8::from(source.ok)
+        );
     }
     out.push_str("# HELP resource_manager_build_info Version of Resource Manager\n# TYPE resource_manager_build_info gauge\n");
     out.push_str("resource_manager_build_info{version=\"");
@@ -117,17 +134,55 @@ mod tests {
         assert_eq!(metric_name(&cpu), "resource_manager_cpu_usage_ratio");
         let disk = SeriesMeta::instance("disk", "mount", "/data", "used_bytes", Unit::Bytes, "x");
         assert_eq!(metric_name(&disk), "resource_manager_disk_used_bytes");
-        let errors = SeriesMeta::instance("net", "interface", "eth0", "rx_errors_total", Unit::Count, "x").counter();
+        let errors = SeriesMeta::instance(
+            "net",
+            "interface",
+            "eth0",
+            "rx_errors_total",
+            Unit::Count,
+            "x",
+        )
+        .counter();
         assert_eq!(metric_name(&errors), "resource_manager_net_rx_errors_total");
     }
 
     #[test]
     fn renders_families_once_with_escaped_labels_and_base_units() {
-        let a = Arc::new(SeriesMeta::instance("disk", "mount", "/a \"b\"", "used_percent", Unit::Percent, "x"));
-        let b = Arc::new(SeriesMeta::instance("disk", "mount", "/c", "used_percent", Unit::Percent, "x"));
-        let snapshot = Snapshot { samples: vec![Sample { series: a, value: 50.0 }, Sample { series: b, value: 25.0 }], ..Snapshot::default() };
+        let a = Arc::new(SeriesMeta::instance(
+            "disk",
+            "mount",
+            "/a \"b\"",
+            "used_percent",
+            Unit::Percent,
+            "x",
+        ));
+        let b = Arc::new(SeriesMeta::instance(
+            "disk",
+            "mount",
+            "/c",
+            "used_percent",
+            Unit::Percent,
+            "x",
+        ));
+        let snapshot = Snapshot {
+            samples: vec![
+                Sample {
+                    series: a,
+                    value: 50.0,
+                },
+                Sample {
+                    series: b,
+                    value: 25.0,
+                },
+            ],
+            ..Snapshot::default()
+        };
         let text = render(&snapshot, "1.0");
-        assert_eq!(text.matches("# TYPE resource_manager_disk_used_ratio gauge").count(), 1);
+        assert_eq!(
+            text.matches("# TYPE resource_manager_disk_used_ratio gauge")
+                .count(),
+            1
+        );
         assert!(text.contains("resource_manager_disk_used_ratio{mount=\"/a \\\"b\\\"\"} 0.5\n"));
         assert!(text.contains("resource_manager_disk_used_ratio{mount=\"/c\"} 0.25\n"));
     }

@@ -48,7 +48,13 @@ pub struct BatchEncoder {
 impl BatchEncoder {
     /// A batch whose first tick is at `start_ms`.
     pub fn new(start_ms: i64) -> Self {
-        BatchEncoder { start_ms, last_ms: start_ms, ticks: 0, data: Vec::with_capacity(4096), scratch: Vec::new() }
+        BatchEncoder {
+            start_ms,
+            last_ms: start_ms,
+            ticks: 0,
+            data: Vec::with_capacity(4096),
+            scratch: Vec::new(),
+        }
     }
 
     /// Appends one tick; `pairs` must be sorted by series id, and ticks must not go back in time.
@@ -68,6 +74,16 @@ impl BatchEncoder {
         self.ticks += 1;
     }
 
+    /// Timestamp of the row (its first tick).
+    pub fn start_ms(&self) -> i64 {
+        self.start_ms
+    }
+
+    /// Timestamp of the latest tick pushed.
+    pub fn last_ms(&self) -> i64 {
+        self.last_ms
+    }
+
     /// (start_ms, end_ms, ticks, blob)
     pub fn finish(self) -> (i64, i64, u32, Vec<u8>) {
         (self.start_ms, self.last_ms, self.ticks, self.data)
@@ -75,16 +91,25 @@ impl BatchEncoder {
 }
 
 /// Calls `visit(ts_ms, series_id, value)` for every value of a raw batch.
-pub fn decode_batch(start_ms: i64, blob: &[u8], mut visit: impl FnMut(i64, u32, f32)) -> Result<(), CodecError> {
+pub fn decode_batch(
+    start_ms: i64,
+    blob: &[u8],
+    mut visit: impl FnMut(i64, u32, f32),
+) -> Result<(), CodecError> {
     let mut pos = 0;
     let mut ts = start_ms;
     while pos < blob.len() {
         ts += get_varint(blob, &mut pos)? as i64;
         let len = get_varint(blob, &mut pos)? as usize;
-        let end = pos.checked_add(len).filter(|e| *e <= blob.len()).ok_or(CodecError("tick past end"))?;
+        let end = pos
+            .checked_add(len)
+            .filter(|e| *e <= blob.len())
+            .ok_or(CodecError("tick past end"))?;
         let mut id = 0u32;
         while pos < end {
-            id = id.checked_add(get_varint(blob, &mut pos)? as u32).ok_or(CodecError("series id overflow"))?;
+            id = id
+                .checked_add(get_varint(blob, &mut pos)? as u32)
+                .ok_or(CodecError("series id overflow"))?;
             visit(ts, id, get_f32(blob, &mut pos)?);
         }
         if pos != end {
@@ -95,16 +120,26 @@ pub fn decode_batch(start_ms: i64, blob: &[u8], mut visit: impl FnMut(i64, u32, 
 }
 
 /// Calls `visit(ts_ms, value)` for each tick that holds `series_id`, skipping the rest cheaply.
-pub fn decode_series(start_ms: i64, blob: &[u8], series_id: u32, mut visit: impl FnMut(i64, f32)) -> Result<(), CodecError> {
+pub fn decode_series(
+    start_ms: i64,
+    blob: &[u8],
+    series_id: u32,
+    mut visit: impl FnMut(i64, f32),
+) -> Result<(), CodecError> {
     let mut pos = 0;
     let mut ts = start_ms;
     while pos < blob.len() {
         ts += get_varint(blob, &mut pos)? as i64;
         let len = get_varint(blob, &mut pos)? as usize;
-        let end = pos.checked_add(len).filter(|e| *e <= blob.len()).ok_or(CodecError("tick past end"))?;
+        let end = pos
+            .checked_add(len)
+            .filter(|e| *e <= blob.len())
+            .ok_or(CodecError("tick past end"))?;
         let mut id = 0u32;
         while pos < end {
-            id = id.checked_add(get_varint(blob, &mut pos)? as u32).ok_or(CodecError("series id overflow"))?;
+            id = id
+                .checked_add(get_varint(blob, &mut pos)? as u32)
+                .ok_or(CodecError("series id overflow"))?;
             if id >= series_id {
                 let value = get_f32(blob, &mut pos)?;
                 if id == series_id {
@@ -131,7 +166,12 @@ pub struct Bucket {
 impl Bucket {
     /// A bucket holding one value.
     pub fn of(value: f64) -> Self {
-        Bucket { count: 1, min: value, max: value, sum: value }
+        Bucket {
+            count: 1,
+            min: value,
+            max: value,
+            sum: value,
+        }
     }
 
     /// Adds one value.
@@ -155,7 +195,12 @@ pub fn encode_minutes(minutes: &[Option<Bucket>; 60]) -> Vec<u8> {
     let mut out = Vec::with_capacity(60 * MINUTE_ENTRY);
     for minute in minutes {
         let (count, min, max, mean) = match minute {
-            Some(b) => (b.count.min(u32::from(u16::MAX)) as u16, b.min as f32, b.max as f32, b.mean() as f32),
+            Some(b) => (
+                b.count.min(u32::from(u16::MAX)) as u16,
+                b.min as f32,
+                b.max as f32,
+                b.mean() as f32,
+            ),
             None => (0, 0.0, 0.0, 0.0),
         };
         out.extend_from_slice(&count.to_le_bytes());
@@ -228,7 +273,12 @@ mod tests {
     #[test]
     fn minutes_round_trip_skipping_empty_ones() {
         let mut minutes = [None; 60];
-        minutes[3] = Some(Bucket { count: 2, min: 1.0, max: 3.0, sum: 4.0 });
+        minutes[3] = Some(Bucket {
+            count: 2,
+            min: 1.0,
+            max: 3.0,
+            sum: 4.0,
+        });
         let decoded = decode_minutes(&encode_minutes(&minutes)).expect("decodes");
         assert_eq!(decoded, vec![(3, 2, 1.0, 3.0, 2.0)]);
     }

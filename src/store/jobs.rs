@@ -6,9 +6,9 @@ use std::sync::Arc;
 use serde::Serialize;
 use sqlx::Row;
 
-use super::codec::{decode_batch, encode_minutes, BatchEncoder};
-use super::rollup::{aggregate_hour, floor_to, HOUR_MS};
-use super::{KnownSeries, SeriesInfo, Store, StoreError, MAX_BATCH_SPAN_MS};
+use super::codec::{BatchEncoder, decode_batch, encode_minutes};
+use super::rollup::{HOUR_MS, aggregate_hour, floor_to};
+use super::{KnownSeries, MAX_BATCH_SPAN_MS, SeriesInfo, Store, StoreError};
 use crate::collect::lock;
 use crate::config::Retention;
 use crate::model::{Kind, SeriesMeta, Snapshot};
@@ -29,12 +29,16 @@ impl Store {
     /// Writes snapshots as one raw batch in one transaction; new series are registered in it.
     /// Returns the number of ticks written.
     pub async fn write_batch(&self, snapshots: &[Arc<Snapshot>]) -> Result<usize, StoreError> {
-        let Some(first) = snapshots.first() else { return Ok(0) };
+        let Some(first) = snapshots.first() else {
+            return Ok(0);
+        };
         let mut unknown: Vec<Arc<SeriesMeta>> = Vec::new();
         {
             let known = lock(&self.shared.series);
             for sample in snapshots.iter().flat_map(|s| s.samples.iter()) {
-                if !known.contains_key(&sample.series.id) && !unknown.iter().any(|m| m.id == sample.series.id) {
+                if !known.contains_key(&sample.series.id)
+                    && !unknown.iter().any(|m| m.id == sample.series.id)
+                {
                     unknown.push(sample.series.clone());
                 }
             }
@@ -42,7 +46,8 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let mut new_series: HashMap<String, KnownSeries> = HashMap::new();
         for meta in &unknown {
-            let labels: std::collections::BTreeMap<&str, &str> = meta.labels.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let labels: std::collections::BTreeMap<&str, &str> =
+                meta.labels.iter().map(|(k, v)| (*k, v.as_str())).collect();
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO series (key, family, labels, unit, kind, description, first_seen_ms) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
             )
@@ -55,37 +60,63 @@ impl Store {
             .bind(first.ts_ms)
             .fetch_one(&mut *tx)
             .await?;
-            new_series.insert(meta.id.clone(), KnownSeries { id: id as u32, info: SeriesInfo::from_meta(meta) });
+            new_series.insert(
+                meta.id.clone(),
+                KnownSeries {
+                    id: id as u32,
+                    info: SeriesInfo::from_meta(meta),
+                },
+            );
         }
 
-        let last_end: Option<i64> = sqlx::query_scalar("SELECT MAX(end_ms) FROM raw_batches").fetch_one(&mut *tx).await?;
+        let last_end: Option<i64> = sqlx::query_scalar("SELECT MAX(end_ms) FROM raw_batches")
+            .fetch_one(&mut *tx)
+            .await?;
         // Clocks can step back; keep batches strictly ordered instead of overwriting history.
         let start = first.ts_ms.max(last_end.map_or(i64::MIN, |e| e + 1));
-        let mut encoder = BatchEncoder::new(start);
+        // One row per span of at most half MAX_BATCH_SPAN_MS, so range queries find every row.
+        let mut rows: Vec<BatchEncoder> = Vec::new();
         {
             let known = lock(&self.shared.series);
             let mut pairs: Vec<(u32, f32)> = Vec::new();
             for snapshot in snapshots {
                 pairs.clear();
                 for sample in &snapshot.samples {
-                    let id = known.get(&sample.series.id).or_else(|| new_series.get(&sample.series.id)).map(|k| k.id);
+                    let id = known
+                        .get(&sample.series.id)
+                        .or_else(|| new_series.get(&sample.series.id))
+                        .map(|k| k.id);
                     if let Some(id) = id {
                         pairs.push((id, sample.value as f32));
                     }
                 }
                 pairs.sort_unstable_by_key(|p| p.0);
                 pairs.dedup_by_key(|p| p.0);
-                encoder.push(snapshot.ts_ms.max(start), &pairs);
+                let ts = snapshot.ts_ms.max(start);
+                let needs_new_row = rows
+                    .last()
+                    .is_none_or(|row| ts - row.start_ms() >= MAX_BATCH_SPAN_MS / 2);
+                if needs_new_row {
+                    let row_start = rows.last().map_or(start, |row| row.last_ms() + 1).max(ts);
+                    rows.push(BatchEncoder::new(row_start));
+                }
+                if let Some(row) = rows.last_mut() {
+                    row.push(ts, &pairs);
+                }
             }
         }
-        let (start_ms, end_ms, ticks, data) = encoder.finish();
-        sqlx::query("INSERT INTO raw_batches (start_ms, end_ms, ticks, data) VALUES (?, ?, ?, ?)")
+        for row in rows {
+            let (start_ms, end_ms, ticks, data) = row.finish();
+            sqlx::query(
+                "INSERT INTO raw_batches (start_ms, end_ms, ticks, data) VALUES (?, ?, ?, ?)",
+            )
             .bind(start_ms)
             .bind(end_ms)
             .bind(i64::from(ticks))
             .bind(data)
             .execute(&mut *tx)
             .await?;
+        }
         tx.commit().await?;
         lock(&self.shared.series).extend(new_series);
         Ok(snapshots.len())
@@ -96,24 +127,33 @@ impl Store {
         let limit = floor_to(upto_ms, HOUR_MS);
         let mut rolled = match self.state("rolled_until_ms").await? {
             Some(v) => v,
-            None => match sqlx::query_scalar::<_, Option<i64>>("SELECT MIN(start_ms) FROM raw_batches").fetch_one(&self.pool).await? {
-                Some(min) => floor_to(min, HOUR_MS),
-                None => return Ok(0),
-            },
+            None => {
+                match sqlx::query_scalar::<_, Option<i64>>("SELECT MIN(start_ms) FROM raw_batches")
+                    .fetch_one(&self.pool)
+                    .await?
+                {
+                    Some(min) => floor_to(min, HOUR_MS),
+                    None => return Ok(0),
+                }
+            }
         };
         let mut written = 0;
         while rolled < limit && written < MAX_HOURS_PER_ROLLUP {
             let mut values = Vec::new();
             for (start_ms, data) in self.batches_overlapping(rolled, rolled + HOUR_MS).await? {
-                decode_batch(start_ms, &data, |ts, id, v| values.push((ts, id, f64::from(v))))?;
+                decode_batch(start_ms, &data, |ts, id, v| {
+                    values.push((ts, id, f64::from(v)))
+                })?;
             }
             let next = if values.is_empty() {
                 // A gap (host was off): jump to the hour of the next batch.
-                let next: Option<i64> = sqlx::query_scalar("SELECT MIN(start_ms) FROM raw_batches WHERE start_ms >= ?")
-                    .bind(rolled + HOUR_MS)
-                    .fetch_one(&self.pool)
-                    .await?;
-                next.map_or(limit, |n| floor_to(n, HOUR_MS).min(limit)).max(rolled + HOUR_MS)
+                let next: Option<i64> =
+                    sqlx::query_scalar("SELECT MIN(start_ms) FROM raw_batches WHERE start_ms >= ?")
+                        .bind(rolled + HOUR_MS)
+                        .fetch_one(&self.pool)
+                        .await?;
+                next.map_or(limit, |n| floor_to(n, HOUR_MS).min(limit))
+                    .max(rolled + HOUR_MS)
             } else {
                 rolled + HOUR_MS
             };
@@ -140,24 +180,38 @@ impl Store {
     }
 
     /// Raw batches that may hold ticks in `[from_ms, to_ms)`, oldest first.
-    pub(super) async fn batches_overlapping(&self, from_ms: i64, to_ms: i64) -> Result<Vec<(i64, Vec<u8>)>, StoreError> {
+    pub(super) async fn batches_overlapping(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<(i64, Vec<u8>)>, StoreError> {
         let rows = sqlx::query("SELECT start_ms, data FROM raw_batches WHERE start_ms >= ? AND start_ms < ? AND end_ms >= ? ORDER BY start_ms")
             .bind(from_ms.saturating_sub(MAX_BATCH_SPAN_MS))
             .bind(to_ms)
             .bind(from_ms)
             .fetch_all(&self.pool)
             .await?;
-        rows.into_iter().map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<Vec<u8>, _>(1)?))).collect()
+        rows.into_iter()
+            .map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<Vec<u8>, _>(1)?)))
+            .collect()
     }
 
     /// Trims every tier to its window. Never deletes a value inside its window, and never
     /// deletes raw data that has not been rolled up. The rollup tiers are trimmed at most daily
     /// (one pass touches every series), so they may keep up to a day more than asked.
-    pub async fn apply_retention(&self, now_ms: i64, retention: &Retention) -> Result<RetentionReport, StoreError> {
+    pub async fn apply_retention(
+        &self,
+        now_ms: i64,
+        retention: &Retention,
+    ) -> Result<RetentionReport, StoreError> {
         let mut report = RetentionReport::default();
         let rolled = self.state("rolled_until_ms").await?.unwrap_or(i64::MIN);
         let raw_cutoff = (now_ms - i64::from(retention.raw_hours) * HOUR_MS).min(rolled);
-        report.raw_batches_deleted = sqlx::query("DELETE FROM raw_batches WHERE end_ms < ?").bind(raw_cutoff).execute(&self.pool).await?.rows_affected();
+        report.raw_batches_deleted = sqlx::query("DELETE FROM raw_batches WHERE end_ms < ?")
+            .bind(raw_cutoff)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
 
         let last_trim = self.state("rollups_trimmed_ms").await?.unwrap_or(i64::MIN);
         if now_ms.saturating_sub(last_trim) < DAY_MS {
@@ -165,7 +219,9 @@ impl Store {
         }
         // Only whole hours that end before the cutoff go.
         let minute_limit_s = (now_ms - i64::from(retention.minute_days) * DAY_MS) / 1000 - 3600;
-        let hour_limit_s = (now_ms - i64::from(retention.hour_days) * DAY_MS) / 1000 - 3600;
+        // A row carries both tiers: it goes only when both windows have passed it.
+        let hour_limit_s =
+            ((now_ms - i64::from(retention.hour_days) * DAY_MS) / 1000 - 3600).min(minute_limit_s);
         let ids: Vec<u32> = lock(&self.shared.series).values().map(|k| k.id).collect();
         let mut tx = self.pool.begin().await?;
         for id in ids {
@@ -175,12 +231,13 @@ impl Store {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
-            report.hour_rows_deleted += sqlx::query("DELETE FROM rollups WHERE series_id = ? AND hour <= ?")
-                .bind(i64::from(id))
-                .bind(hour_limit_s)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+            report.hour_rows_deleted +=
+                sqlx::query("DELETE FROM rollups WHERE series_id = ? AND hour <= ?")
+                    .bind(i64::from(id))
+                    .bind(hour_limit_s)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
         }
         set_state(&mut tx, "rollups_trimmed_ms", now_ms).await?;
         tx.commit().await?;
@@ -188,7 +245,11 @@ impl Store {
     }
 }
 
-async fn set_state(tx: &mut sqlx::SqliteConnection, key: &str, value: i64) -> Result<(), StoreError> {
+async fn set_state(
+    tx: &mut sqlx::SqliteConnection,
+    key: &str,
+    value: i64,
+) -> Result<(), StoreError> {
     sqlx::query("INSERT INTO store_state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
         .bind(key)
         .bind(value)

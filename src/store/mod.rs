@@ -90,12 +90,21 @@ impl Store {
     /// Opens (creating if needed) the database, applies migrations and loads the series list.
     /// When the database is missing but a backup snapshot exists, the snapshot is restored first.
     pub async fn open(path: &Path) -> Result<Store, StoreError> {
-        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io { path: dir.to_path_buf(), source })?;
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
         let snapshot = dir.join(SNAPSHOT_FILE);
         if !path.exists() && snapshot.exists() {
             tracing::warn!(snapshot = %snapshot.display(), "history missing: restoring it from the backup snapshot");
-            std::fs::rename(&snapshot, path).map_err(|source| StoreError::Io { path: snapshot.clone(), source })?;
+            std::fs::rename(&snapshot, path).map_err(|source| StoreError::Io {
+                path: snapshot.clone(),
+                source,
+            })?;
         }
         let options = SqliteConnectOptions::from_str("sqlite:")?
             .filename(path)
@@ -105,9 +114,17 @@ impl Store {
             .busy_timeout(Duration::from_secs(5))
             .pragma("cache_size", "-1024")
             .pragma("temp_store", "memory");
-        let pool = SqlitePoolOptions::new().max_connections(3).min_connections(1).connect_with(options).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(3)
+            .min_connections(1)
+            .connect_with(options)
+            .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        let store = Store { pool, path: path.to_path_buf(), shared: Arc::new(Shared::default()) };
+        let store = Store {
+            pool,
+            path: path.to_path_buf(),
+            shared: Arc::new(Shared::default()),
+        };
         store.load_series().await?;
         let rolled = store.state("rolled_until_ms").await?;
         lock(&store.shared.status).rolled_until_ms = rolled;
@@ -121,7 +138,10 @@ impl Store {
 
     /// Closes the pool after checkpointing the WAL into the main file.
     pub async fn close(self) {
-        if let Err(err) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await {
+        if let Err(err) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.pool)
+            .await
+        {
             tracing::warn!(error = %err, "WAL checkpoint at close failed");
         }
         self.pool.close().await;
@@ -138,7 +158,10 @@ impl Store {
     }
 
     async fn load_series(&self) -> Result<(), StoreError> {
-        let rows = sqlx::query("SELECT id, key, family, labels, unit, kind, description FROM series").fetch_all(&self.pool).await?;
+        let rows =
+            sqlx::query("SELECT id, key, family, labels, unit, kind, description FROM series")
+                .fetch_all(&self.pool)
+                .await?;
         let mut map = lock(&self.shared.series);
         for row in rows {
             let id: i64 = row.try_get("id")?;
@@ -151,16 +174,31 @@ impl Store {
                 family: row.try_get("family")?,
                 labels: serde_json::from_str(&labels).unwrap_or_default(),
                 unit: Unit::parse(&unit).unwrap_or(Unit::Count),
-                kind: if kind == "counter" { Kind::Counter } else { Kind::Gauge },
+                kind: if kind == "counter" {
+                    Kind::Counter
+                } else {
+                    Kind::Gauge
+                },
                 description: row.try_get("description")?,
             };
-            map.insert(key, KnownSeries { id: id as u32, info });
+            map.insert(
+                key,
+                KnownSeries {
+                    id: id as u32,
+                    info,
+                },
+            );
         }
         Ok(())
     }
 
     async fn state(&self, key: &str) -> Result<Option<i64>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT value FROM store_state WHERE key = ?").bind(key).fetch_optional(&self.pool).await?)
+        Ok(
+            sqlx::query_scalar("SELECT value FROM store_state WHERE key = ?")
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     /// Writes a consistent copy of the database next to it (for backups) with `VACUUM INTO`.
@@ -168,9 +206,15 @@ impl Store {
         let dir = self.path.parent().unwrap_or(Path::new("."));
         let target = dir.join(SNAPSHOT_FILE);
         if target.exists() {
-            std::fs::remove_file(&target).map_err(|source| StoreError::Io { path: target.clone(), source })?;
+            std::fs::remove_file(&target).map_err(|source| StoreError::Io {
+                path: target.clone(),
+                source,
+            })?;
         }
-        sqlx::query("VACUUM INTO ?").bind(target.to_string_lossy().into_owned()).execute(&self.pool).await?;
+        sqlx::query("VACUUM INTO ?")
+            .bind(target.to_string_lossy().into_owned())
+            .execute(&self.pool)
+            .await?;
         Ok(target)
     }
 }
@@ -180,7 +224,11 @@ impl SeriesInfo {
         SeriesInfo {
             id: meta.id.clone(),
             family: meta.family.clone(),
-            labels: meta.labels.iter().map(|(k, v)| ((*k).to_string(), v.clone())).collect(),
+            labels: meta
+                .labels
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), v.clone()))
+                .collect(),
             unit: meta.unit,
             kind: meta.kind,
             description: meta.description.clone(),

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
 use super::codec::{decode_minutes, decode_series};
-use super::rollup::{aggregate_points, floor_to, HOUR_MS, MINUTE_MS};
+use super::rollup::{HOUR_MS, MINUTE_MS, aggregate_points, floor_to};
 use super::{Store, StoreError};
 use crate::collect::lock;
 use crate::model::{Kind, Unit};
@@ -99,7 +99,10 @@ pub struct StoreStats {
 impl Store {
     /// Every series ever stored, plus any seen but not written yet.
     pub fn series(&self) -> Vec<SeriesInfo> {
-        let mut list: Vec<SeriesInfo> = lock(&self.shared.series).values().map(|k| k.info.clone()).collect();
+        let mut list: Vec<SeriesInfo> = lock(&self.shared.series)
+            .values()
+            .map(|k| k.info.clone())
+            .collect();
         if let Some(latest) = lock(&self.shared.pending).back() {
             for sample in &latest.samples {
                 if !list.iter().any(|s| s.id == sample.series.id) {
@@ -112,8 +115,16 @@ impl Store {
     }
 
     /// Values of `key` in `[from_ms, to_ms)` at `resolution`.
-    pub async fn history(&self, key: &str, from_ms: i64, to_ms: i64, resolution: Resolution) -> Result<History, StoreError> {
-        let known = lock(&self.shared.series).get(key).map(|k| (k.id, k.info.clone()));
+    pub async fn history(
+        &self,
+        key: &str,
+        from_ms: i64,
+        to_ms: i64,
+        resolution: Resolution,
+    ) -> Result<History, StoreError> {
+        let known = lock(&self.shared.series)
+            .get(key)
+            .map(|k| (k.id, k.info.clone()));
         let (id, series) = match known {
             Some((id, info)) => (Some(id), info),
             None => match self.series().into_iter().find(|s| s.id == key) {
@@ -121,40 +132,70 @@ impl Store {
                 None => return Err(StoreError::UnknownSeries(key.to_string())),
             },
         };
-        let rolled = lock(&self.shared.status).rolled_until_ms.unwrap_or(i64::MIN);
-        let points = match resolution {
-            Resolution::Raw => self
-                .raw_points(id, key, from_ms, to_ms)
-                .await?
-                .into_iter()
-                .map(|(t, v)| Point { t: t as f64 / 1000.0, v, min: None, max: None, n: None })
-                .collect(),
-            Resolution::Minute | Resolution::Hour => {
-                let step = if resolution == Resolution::Minute { MINUTE_MS } else { HOUR_MS };
-                let from_bucket = floor_to(from_ms, step);
-                let mut points = match id {
-                    Some(id) if from_bucket < rolled => self.rolled_points(id, from_bucket, to_ms.min(rolled), resolution).await?,
-                    _ => Vec::new(),
-                };
-                let tail_from = from_bucket.max(rolled);
-                if tail_from < to_ms {
-                    let raw = self.raw_points(id, key, tail_from, to_ms).await?;
-                    points.extend(aggregate_points(&raw, step).into_iter().map(|(t, b)| Point {
+        let rolled = lock(&self.shared.status)
+            .rolled_until_ms
+            .unwrap_or(i64::MIN);
+        let points =
+            match resolution {
+                Resolution::Raw => self
+                    .raw_points(id, key, from_ms, to_ms)
+                    .await?
+                    .into_iter()
+                    .map(|(t, v)| Point {
                         t: t as f64 / 1000.0,
-                        v: b.mean(),
-                        min: Some(b.min),
-                        max: Some(b.max),
-                        n: Some(b.count),
-                    }));
+                        v,
+                        min: None,
+                        max: None,
+                        n: None,
+                    })
+                    .collect(),
+                Resolution::Minute | Resolution::Hour => {
+                    let step = if resolution == Resolution::Minute {
+                        MINUTE_MS
+                    } else {
+                        HOUR_MS
+                    };
+                    let from_bucket = floor_to(from_ms, step);
+                    let mut points = match id {
+                        Some(id) if from_bucket < rolled => {
+                            self.rolled_points(id, from_bucket, to_ms.min(rolled), resolution)
+                                .await?
+                        }
+                        _ => Vec::new(),
+                    };
+                    let tail_from = from_bucket.max(rolled);
+                    if tail_from < to_ms {
+                        let raw = self.raw_points(id, key, tail_from, to_ms).await?;
+                        points.extend(aggregate_points(&raw, step).into_iter().map(|(t, b)| {
+                            Point {
+                                t: t as f64 / 1000.0,
+                                v: b.mean(),
+                                min: Some(b.min),
+                                max: Some(b.max),
+                                n: Some(b.count),
+                            }
+                        }));
+                    }
+                    points
                 }
-                points
-            }
-        };
-        Ok(History { series, resolution, from: from_ms, to: to_ms, points })
+            };
+        Ok(History {
+            series,
+            resolution,
+            from: from_ms,
+            to: to_ms,
+            points,
+        })
     }
 
     /// Raw values from the database and from snapshots not yet written.
-    async fn raw_points(&self, id: Option<u32>, key: &str, from_ms: i64, to_ms: i64) -> Result<Vec<(i64, f64)>, StoreError> {
+    async fn raw_points(
+        &self,
+        id: Option<u32>,
+        key: &str,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<(i64, f64)>, StoreError> {
         let mut points = Vec::new();
         if let Some(id) = id {
             for (start, data) in self.batches_overlapping(from_ms, to_ms).await? {
@@ -167,7 +208,10 @@ impl Store {
         }
         let last_written = points.last().map_or(i64::MIN, |p| p.0);
         let pending = lock(&self.shared.pending);
-        for snapshot in pending.iter().filter(|s| s.ts_ms > last_written && s.ts_ms >= from_ms && s.ts_ms < to_ms) {
+        for snapshot in pending
+            .iter()
+            .filter(|s| s.ts_ms > last_written && s.ts_ms >= from_ms && s.ts_ms < to_ms)
+        {
             if let Some(v) = snapshot.value(key) {
                 // Stored values are f32: round pending ones alike so a point does not change when written.
                 points.push((snapshot.ts_ms, f64::from(v as f32)));
@@ -176,7 +220,13 @@ impl Store {
         Ok(points)
     }
 
-    async fn rolled_points(&self, id: u32, from_ms: i64, to_ms: i64, resolution: Resolution) -> Result<Vec<Point>, StoreError> {
+    async fn rolled_points(
+        &self,
+        id: u32,
+        from_ms: i64,
+        to_ms: i64,
+        resolution: Resolution,
+    ) -> Result<Vec<Point>, StoreError> {
         let from_hour_s = floor_to(from_ms, HOUR_MS) / 1000;
         let to_s = to_ms.div_euclid(1000) + i64::from(to_ms.rem_euclid(1000) != 0);
         let mut points = Vec::new();
@@ -211,7 +261,13 @@ impl Store {
                 for (minute, count, min, max, mean) in decode_minutes(&blob)? {
                     let t_ms = hour * 1000 + i64::from(minute) * MINUTE_MS;
                     if t_ms >= from_ms && t_ms < to_ms {
-                        points.push(Point { t: t_ms as f64 / 1000.0, v: f64::from(mean), min: Some(f64::from(min)), max: Some(f64::from(max)), n: Some(u32::from(count)) });
+                        points.push(Point {
+                            t: t_ms as f64 / 1000.0,
+                            v: f64::from(mean),
+                            min: Some(f64::from(min)),
+                            max: Some(f64::from(max)),
+                            n: Some(u32::from(count)),
+                        });
                     }
                 }
             }
@@ -224,8 +280,12 @@ impl Store {
         let size = |p: &std::path::Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
         let mut wal = self.path.clone().into_os_string();
         wal.push("-wal");
-        let row = sqlx::query("SELECT COUNT(*), COALESCE(SUM(ticks), 0) FROM raw_batches").fetch_one(&self.pool).await?;
-        let rollups = sqlx::query("SELECT COUNT(*), COUNT(minutes) FROM rollups").fetch_one(&self.pool).await?;
+        let row = sqlx::query("SELECT COUNT(*), COALESCE(SUM(ticks), 0) FROM raw_batches")
+            .fetch_one(&self.pool)
+            .await?;
+        let rollups = sqlx::query("SELECT COUNT(*), COUNT(minutes) FROM rollups")
+            .fetch_one(&self.pool)
+            .await?;
         Ok(StoreStats {
             database_bytes: size(&self.path),
             wal_bytes: size(std::path::Path::new(&wal)),

@@ -33,7 +33,10 @@ pub fn add_to(slot: &mut Option<Bucket>, value: f64) {
 }
 
 /// Aggregates the values of the hour starting at `hour_ms`; values outside it are ignored.
-pub fn aggregate_hour(hour_ms: i64, values: impl IntoIterator<Item = (i64, u32, f64)>) -> Vec<HourRollup> {
+pub fn aggregate_hour(
+    hour_ms: i64,
+    values: impl IntoIterator<Item = (i64, u32, f64)>,
+) -> Vec<HourRollup> {
     type Acc = (Option<Bucket>, [Option<Bucket>; 60]);
     let mut by_series: BTreeMap<u32, Acc> = BTreeMap::new();
     for (ts, id, value) in values {
@@ -47,7 +50,14 @@ pub fn aggregate_hour(hour_ms: i64, values: impl IntoIterator<Item = (i64, u32, 
     }
     by_series
         .into_iter()
-        .filter_map(|(series_id, (total, minutes))| total.map(|total| HourRollup { series_id, hour_ms, total, minutes }))
+        .filter_map(|(series_id, (total, minutes))| {
+            total.map(|total| HourRollup {
+                series_id,
+                hour_ms,
+                total,
+                minutes,
+            })
+        })
         .collect()
 }
 
@@ -74,11 +84,36 @@ mod tests {
     #[test]
     fn hour_and_minute_buckets() {
         let h = 10 * HOUR_MS;
-        let rolled = aggregate_hour(h, [(h, 1, 1.0), (h + 1_000, 1, 3.0), (h + MINUTE_MS, 1, 5.0), (h + HOUR_MS, 1, 99.0), (h, 2, 7.0)]);
+        let rolled = aggregate_hour(
+            h,
+            [
+                (h, 1, 1.0),
+                (h + 1_000, 1, 3.0),
+                (h + MINUTE_MS, 1, 5.0),
+                (h + HOUR_MS, 1, 99.0),
+                (h, 2, 7.0),
+            ],
+        );
         assert_eq!(rolled.len(), 2);
         let one = &rolled[0];
-        assert_eq!(one.total, Bucket { count: 3, min: 1.0, max: 5.0, sum: 9.0 });
-        assert_eq!(one.minutes[0], Some(Bucket { count: 2, min: 1.0, max: 3.0, sum: 4.0 }));
+        assert_eq!(
+            one.total,
+            Bucket {
+                count: 3,
+                min: 1.0,
+                max: 5.0,
+                sum: 9.0
+            }
+        );
+        assert_eq!(
+            one.minutes[0],
+            Some(Bucket {
+                count: 2,
+                min: 1.0,
+                max: 3.0,
+                sum: 4.0
+            })
+        );
         assert_eq!(one.minutes[1], Some(Bucket::of(5.0)));
         assert_eq!(rolled[1].total, Bucket::of(7.0));
     }
@@ -86,6 +121,20 @@ mod tests {
     #[test]
     fn points_bucket_by_step() {
         let b = aggregate_points(&[(0, 1.0), (59_999, 2.0), (60_000, 4.0)], MINUTE_MS);
-        assert_eq!(b, vec![(0, Bucket { count: 2, min: 1.0, max: 2.0, sum: 3.0 }), (60_000, Bucket::of(4.0))]);
+        assert_eq!(
+            b,
+            vec![
+                (
+                    0,
+                    Bucket {
+                        count: 2,
+                        min: 1.0,
+                        max: 2.0,
+                        sum: 3.0
+                    }
+                ),
+                (60_000, Bucket::of(4.0))
+            ]
+        );
     }
 }

@@ -27,7 +27,12 @@ pub struct WriterSettings {
 }
 
 /// Runs until cancelled, then writes what is left.
-pub async fn run(store: Store, mut rx: mpsc::Receiver<Arc<Snapshot>>, settings: WriterSettings, cancel: CancellationToken) {
+pub async fn run(
+    store: Store,
+    mut rx: mpsc::Receiver<Arc<Snapshot>>,
+    settings: WriterSettings,
+    cancel: CancellationToken,
+) {
     let mut flush = tokio::time::interval(settings.batch);
     flush.set_missed_tick_behavior(MissedTickBehavior::Delay);
     flush.tick().await;
@@ -66,35 +71,26 @@ impl Store {
             pending.pop_front();
             let mut status = lock(&self.shared.status);
             status.dropped_ticks += 1;
-            tracing::error!(dropped = status.dropped_ticks, "history cannot be written: oldest buffered sample dropped");
+            tracing::error!(
+                dropped = status.dropped_ticks,
+                "history cannot be written: oldest buffered sample dropped"
+            );
         }
     }
 
-    /// Writes everything queued (one batch per hour of data at most), then rolls up
-    /// complete hours.
+    /// Writes everything queued as one transaction, then rolls up complete hours.
     pub async fn flush(&self) {
-        loop {
-            let batch = self.next_batch();
-            let Some(last) = batch.last().map(|s| s.ts_ms) else { return };
-            let more = batch.len() < self.pending_ticks();
-            if !self.write_one(&batch).await {
-                return;
-            }
-            if let Err(err) = self.roll_up(last + 1).await {
-                tracing::warn!(error = %err, "rollup failed; will retry");
-                lock(&self.shared.status).last_error = Some(err.to_string());
-            }
-            if !more {
-                return;
-            }
+        let batch: Vec<Arc<Snapshot>> = lock(&self.shared.pending).iter().cloned().collect();
+        let Some(last) = batch.last().map(|s| s.ts_ms) else {
+            return;
+        };
+        if !self.write_one(&batch).await {
+            return;
         }
-    }
-
-    /// The oldest queued snapshots spanning at most an hour (see `MAX_BATCH_SPAN_MS`).
-    fn next_batch(&self) -> Vec<Arc<Snapshot>> {
-        let pending = lock(&self.shared.pending);
-        let Some(first) = pending.front().map(|s| s.ts_ms) else { return Vec::new() };
-        pending.iter().take_while(|s| s.ts_ms - first < super::MAX_BATCH_SPAN_MS / 2).cloned().collect()
+        if let Err(err) = self.roll_up(last + 1).await {
+            tracing::warn!(error = %err, "rollup failed; will retry");
+            lock(&self.shared.status).last_error = Some(err.to_string());
+        }
     }
 
     /// Writes one batch; on success removes it from the queue.

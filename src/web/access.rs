@@ -5,7 +5,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, Method};
+use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -42,7 +42,9 @@ impl AccessPolicy {
     }
 
     fn token_matches(&self, request: &Request) -> bool {
-        let Some(expected) = &self.token else { return false };
+        let Some(expected) = &self.token else {
+            return false;
+        };
         let given = request
             .headers()
             .get(header::AUTHORIZATION)
@@ -78,8 +80,15 @@ pub fn same_origin(request: &Request) -> bool {
 }
 
 /// Middleware applying the policy to every request.
-pub async fn guard(State(policy): State<Arc<AccessPolicy>>, request: Request, next: Next) -> Response {
-    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+pub async fn guard(
+    State(policy): State<Arc<AccessPolicy>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
     let allowed = peer.is_some_and(|ip| policy.trusts(ip)) || policy.token_matches(&request);
     if !allowed {
         let message = if policy.token.is_some() {
@@ -89,7 +98,10 @@ pub async fn guard(State(policy): State<Arc<AccessPolicy>>, request: Request, ne
         };
         return ApiError::Unauthorized(message.into()).into_response();
     }
-    let changes_state = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let changes_state = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
     if changes_state {
         if !same_origin(&request) {
             return ApiError::Forbidden("cross-site request refused".into()).into_response();
@@ -100,7 +112,10 @@ pub async fn guard(State(policy): State<Arc<AccessPolicy>>, request: Request, ne
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/json"));
         if !json {
-            return ApiError::Forbidden("state-changing requests must send Content-Type: application/json".into()).into_response();
+            return ApiError::Forbidden(
+                "state-changing requests must send Content-Type: application/json".into(),
+            )
+            .into_response();
         }
     }
     next.run(request).await
@@ -127,7 +142,12 @@ mod tests {
     #[test]
     fn token_must_match_exactly() {
         let policy = AccessPolicy::new(Mode::Standalone, Some(Secret::new("s3cret")));
-        let req = |auth: &str| Request::builder().header(header::AUTHORIZATION, auth).body(Body::empty()).expect("request");
+        let req = |auth: &str| {
+            Request::builder()
+                .header(header::AUTHORIZATION, auth)
+                .body(Body::empty())
+                .expect("request")
+        };
         assert!(policy.token_matches(&req("Bearer s3cret")));
         assert!(!policy.token_matches(&req("Bearer s3cre")));
         assert!(!policy.token_matches(&req("s3cret")));
@@ -136,7 +156,9 @@ mod tests {
     #[test]
     fn cross_site_posts_are_recognised() {
         let req = |origin: Option<&str>, site: Option<&str>| {
-            let mut b = Request::builder().method("POST").header(header::HOST, "ha.local:8123");
+            let mut b = Request::builder()
+                .method("POST")
+                .header(header::HOST, "ha.local:8123");
             if let Some(o) = origin {
                 b = b.header(header::ORIGIN, o);
             }
@@ -145,9 +167,15 @@ mod tests {
             }
             b.body(Body::empty()).expect("request")
         };
-        assert!(same_origin(&req(Some("http://ha.local:8123"), Some("same-origin"))));
+        assert!(same_origin(&req(
+            Some("http://ha.local:8123"),
+            Some("same-origin")
+        )));
         assert!(same_origin(&req(None, None)));
         assert!(!same_origin(&req(Some("http://evil.example"), None)));
-        assert!(!same_origin(&req(Some("http://ha.local:8123"), Some("cross-site"))));
+        assert!(!same_origin(&req(
+            Some("http://ha.local:8123"),
+            Some("cross-site")
+        )));
     }
 }

@@ -2,10 +2,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
-use axum::response::IntoResponse;
 use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
 use serde::Serialize;
 
 use super::error::ApiError;
@@ -70,18 +70,42 @@ pub async fn status(State(state): State<AppState>) -> Json<impl Serialize> {
     let (p50, p99) = stats.percentiles();
     let degraded: Vec<&'static str> = snapshot.degraded().map(|s| s.source).collect();
     let mut links = BTreeMap::new();
-    links.insert("home_assistant", if inner.config.home_assistant.is_some() { "configured" } else { "not_configured" });
-    links.insert("supervisor", if inner.config.supervisor.is_some() { "configured" } else { "not_configured" });
+    links.insert(
+        "home_assistant",
+        if inner.config.home_assistant.is_some() {
+            "configured"
+        } else {
+            "not_configured"
+        },
+    );
+    links.insert(
+        "supervisor",
+        if inner.config.supervisor.is_some() {
+            "configured"
+        } else {
+            "not_configured"
+        },
+    );
     Json(Status {
         version: VERSION,
         mode: inner.config.mode,
         started_at: inner.started_ms,
         uptime_seconds: inner.started.elapsed().as_secs(),
         ts: snapshot.ts_ms,
-        status: if snapshot.ts_ms == 0 { "starting" } else if degraded.is_empty() { "ok" } else { "degraded" },
+        status: if snapshot.ts_ms == 0 {
+            "starting"
+        } else if degraded.is_empty() {
+            "ok"
+        } else {
+            "degraded"
+        },
         degraded_sources: degraded,
         sources: snapshot.sources.clone(),
-        values: snapshot.samples.iter().map(|s| (s.series.id.clone(), s.value)).collect(),
+        values: snapshot
+            .samples
+            .iter()
+            .map(|s| (s.series.id.clone(), s.value))
+            .collect(),
         processes: snapshot.processes.clone(),
         host: inner.host.clone(),
         engine: EngineStatus {
@@ -93,7 +117,10 @@ pub async fn status(State(state): State<AppState>) -> Json<impl Serialize> {
             process_scan_cpu_micros_last: stats.last_process_scan_cpu_micros,
             store_queue_full_drops: stats.store_queue_full_drops,
         },
-        store: StoreStatus { pending_ticks: inner.store.pending_ticks(), write: inner.store.write_status() },
+        store: StoreStatus {
+            pending_ticks: inner.store.pending_ticks(),
+            write: inner.store.write_status(),
+        },
         links,
     })
 }
@@ -120,19 +147,36 @@ pub async fn metrics(State(state): State<AppState>) -> Result<Json<impl Serializ
         .store
         .series()
         .into_iter()
-        .map(|info| MetricEntry { current: snapshot.value(&info.id), unit_symbol: info.unit.symbol(), info })
+        .map(|info| MetricEntry {
+            current: snapshot.value(&info.id),
+            unit_symbol: info.unit.symbol(),
+            info,
+        })
         .collect();
-    Ok(Json(MetricList { metrics, store: state.inner.store.stats().await? }))
+    Ok(Json(MetricList {
+        metrics,
+        store: state.inner.store.stats().await?,
+    }))
 }
 
-fn parse_time(params: &HashMap<String, String>, name: &'static str) -> Result<Option<i64>, ApiError> {
-    let Some(text) = params.get(name) else { return Ok(None) };
-    let seconds: f64 = text
-        .trim()
-        .parse()
-        .map_err(|_| ApiError::bad(name, format!("got \"{text}\", expected Unix seconds (e.g. 1767225600)")))?;
+fn parse_time(
+    params: &HashMap<String, String>,
+    name: &'static str,
+) -> Result<Option<i64>, ApiError> {
+    let Some(text) = params.get(name) else {
+        return Ok(None);
+    };
+    let seconds: f64 = text.trim().parse().map_err(|_| {
+        ApiError::bad(
+            name,
+            format!("got \"{text}\", expected Unix seconds (e.g. 1767225600)"),
+        )
+    })?;
     if !seconds.is_finite() || !(0.0..=4_102_444_800.0).contains(&seconds) {
-        return Err(ApiError::bad(name, format!("got {text}, expected Unix seconds between 1970 and 2100")));
+        return Err(ApiError::bad(
+            name,
+            format!("got {text}, expected Unix seconds between 1970 and 2100"),
+        ));
     }
     Ok(Some((seconds * 1000.0).round() as i64))
 }
@@ -146,7 +190,10 @@ pub async fn history(
 ) -> Result<Json<History>, ApiError> {
     for key in params.keys() {
         if !matches!(key.as_str(), "from" | "to" | "resolution") {
-            return Err(ApiError::BadParameter { parameter: "query", message: format!("unknown parameter '{key}'; allowed: from, to, resolution") });
+            return Err(ApiError::BadParameter {
+                parameter: "query",
+                message: format!("unknown parameter '{key}'; allowed: from, to, resolution"),
+            });
         }
     }
     let now = unix_ms();
@@ -156,14 +203,30 @@ pub async fn history(
         return Err(ApiError::bad("from", "must be earlier than 'to'"));
     }
     let resolution = match params.get("resolution").map(String::as_str) {
-        None | Some("") | Some("auto") => Resolution::for_span(from, to, now, state.inner.config.options.retention.raw_hours),
-        Some(text) => Resolution::parse(text).ok_or_else(|| ApiError::bad("resolution", format!("got \"{text}\", allowed: raw, 1m, 1h or auto")))?,
+        None | Some("") | Some("auto") => Resolution::for_span(
+            from,
+            to,
+            now,
+            state.inner.config.options.retention.raw_hours,
+        ),
+        Some(text) => Resolution::parse(text).ok_or_else(|| {
+            ApiError::bad(
+                "resolution",
+                format!("got \"{text}\", allowed: raw, 1m, 1h or auto"),
+            )
+        })?,
     };
-    Ok(Json(state.inner.store.history(&id, from, to, resolution).await?))
+    Ok(Json(
+        state.inner.store.history(&id, from, to, resolution).await?,
+    ))
 }
 
 /// `GET /metrics`: Prometheus exposition of the latest snapshot.
 pub async fn prometheus(State(state): State<AppState>) -> impl IntoResponse {
     let body = prometheus::render(&state.latest(), VERSION);
-    (StatusCode::OK, [(header::CONTENT_TYPE, prometheus::CONTENT_TYPE)], body)
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, prometheus::CONTENT_TYPE)],
+        body,
+    )
 }

@@ -1,8 +1,8 @@
 //! The one error type of the HTTP layer and its mapping to status codes and JSON bodies.
 
+use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde_json::json;
 
 use crate::store::StoreError;
@@ -11,7 +11,10 @@ use crate::store::StoreError;
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("parameter '{parameter}': {message}")]
-    BadParameter { parameter: &'static str, message: String },
+    BadParameter {
+        parameter: &'static str,
+        message: String,
+    },
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -27,7 +30,10 @@ pub enum ApiError {
 impl ApiError {
     /// A 400 naming the bad query or path parameter.
     pub fn bad(parameter: &'static str, message: impl Into<String>) -> Self {
-        ApiError::BadParameter { parameter, message: message.into() }
+        ApiError::BadParameter {
+            parameter,
+            message: message.into(),
+        }
     }
 }
 
@@ -36,13 +42,19 @@ impl IntoResponse for ApiError {
         let (status, code) = match &self {
             ApiError::BadParameter { .. } => (StatusCode::BAD_REQUEST, "bad_parameter"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
-            ApiError::Store(StoreError::UnknownSeries(_)) => (StatusCode::NOT_FOUND, "unknown_series"),
+            ApiError::Store(StoreError::UnknownSeries(_)) => {
+                (StatusCode::NOT_FOUND, "unknown_series")
+            }
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
-            ApiError::Store(_) | ApiError::Render(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            ApiError::Store(_) | ApiError::Render(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+            }
         };
         let message = match &self {
-            ApiError::Store(StoreError::UnknownSeries(id)) => format!("no series named '{id}'; GET api/v1/metrics lists them"),
+            ApiError::Store(StoreError::UnknownSeries(id)) => {
+                format!("no series named '{id}'; GET api/v1/metrics lists them")
+            }
             ApiError::Store(err) => {
                 tracing::error!(error = %err, "store error while answering a request");
                 "the history database could not answer; see the add-on log".to_string()

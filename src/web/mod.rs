@@ -9,8 +9,8 @@ mod page;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use axum::routing::get;
 use axum::Router;
+use axum::routing::get;
 use serde::Serialize;
 use tokio::sync::watch;
 
@@ -37,7 +37,11 @@ impl HostInfo {
         );
         let (cpu_model, cores) = match &system {
             Ok(system) => (
-                system.cpus().first().map(|c| c.brand().trim().to_string()).unwrap_or_default(),
+                system
+                    .cpus()
+                    .first()
+                    .map(|c| c.brand().trim().to_string())
+                    .unwrap_or_default(),
                 system.cpus().len(),
             ),
             Err(_) => (String::new(), 0),
@@ -70,9 +74,23 @@ struct Inner {
 
 impl AppState {
     /// Bundles the shared parts for the handlers.
-    pub fn new(config: Config, store: Store, latest: watch::Receiver<Arc<Snapshot>>, tick_stats: Arc<Mutex<TickStats>>, host: HostInfo) -> Self {
+    pub fn new(
+        config: Config,
+        store: Store,
+        latest: watch::Receiver<Arc<Snapshot>>,
+        tick_stats: Arc<Mutex<TickStats>>,
+        host: HostInfo,
+    ) -> Self {
         AppState {
-            inner: Arc::new(Inner { config, store, latest, tick_stats, host, started: Instant::now(), started_ms: crate::collect::unix_ms() }),
+            inner: Arc::new(Inner {
+                config,
+                store,
+                latest,
+                tick_stats,
+                host,
+                started: Instant::now(),
+                started_ms: crate::collect::unix_ms(),
+            }),
         }
     }
 
@@ -86,7 +104,10 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The router, with the access policy applied to every route.
 pub fn router(state: AppState) -> Router {
-    let policy = Arc::new(access::AccessPolicy::new(state.inner.config.mode, state.inner.config.api_token.clone()));
+    let policy = Arc::new(access::AccessPolicy::new(
+        state.inner.config.mode,
+        state.inner.config.api_token.clone(),
+    ));
     Router::new()
         .route("/", get(page::index))
         .route("/static/{file}", get(page::asset))

@@ -47,13 +47,23 @@ fn format_bytes(value: f64) -> String {
         v /= 1000.0;
         i += 1;
     }
-    if i == 0 { format!("{v:.0} B") } else { format!("{v:.1} {}", UNITS[i]) }
+    if i == 0 {
+        format!("{v:.0} B")
+    } else {
+        format!("{v:.1} {}", UNITS[i])
+    }
 }
 
 fn format_duration(seconds: f64) -> String {
     let s = seconds.max(0.0) as u64;
     let (d, h, m) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60);
-    if d > 0 { format!("{d} d {h} h") } else if h > 0 { format!("{h} h {m} min") } else { format!("{m} min {} s", s % 60) }
+    if d > 0 {
+        format!("{d} d {h} h")
+    } else if h > 0 {
+        format!("{h} h {m} min")
+    } else {
+        format!("{m} min {} s", s % 60)
+    }
 }
 
 /// `GET /`: current values, refreshed in place by `static/app.js`.
@@ -70,9 +80,18 @@ pub async fn index(State(state): State<AppState>) -> Result<Html<String>, ApiErr
     let rows = snapshot
         .samples
         .iter()
-        .map(|s| Row { id: s.series.id.clone(), description: s.series.description.clone(), value: format_value(s.value, s.series.unit) })
+        .map(|s| Row {
+            id: s.series.id.clone(),
+            description: s.series.description.clone(),
+            value: format_value(s.value, s.series.unit),
+        })
         .collect();
-    let page = IndexPage { version: VERSION, status, degraded, rows };
+    let page = IndexPage {
+        version: VERSION,
+        status,
+        degraded,
+        rows,
+    };
     Ok(Html(page.render()?))
 }
 
@@ -87,7 +106,14 @@ pub async fn asset(Path(file): Path<String>) -> Response {
         _ => return ApiError::NotFound(format!("no asset named '{file}'")).into_response(),
     };
     // URLs carry ?v=<version>, so a new release is fetched anew.
-    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")], body).into_response()
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 #[cfg(test)]

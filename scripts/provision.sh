@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs, only when missing (safe to run again):
+# promtool (Prometheus parser), Python packages for the add-on config check.
+# Later suites add their parts here (HA Core venv, Chromium).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+apt_packages=()
+command -v promtool >/dev/null 2>&1 || apt_packages+=(prometheus)
+if [ ${#apt_packages[@]} -gt 0 ]; then
+  echo "provision: installing ${apt_packages[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get install -y --no-install-recommends "${apt_packages[@]}" \
+    || { $SUDO apt-get update && $SUDO apt-get install -y --no-install-recommends "${apt_packages[@]}"; }
+  # The prometheus package starts a server we do not want; the tests only use promtool.
+  if command -v systemctl >/dev/null 2>&1; then $SUDO systemctl disable --now prometheus >/dev/null 2>&1 || true; fi
+fi
+
+if ! python3 -c 'import yaml, jsonschema' >/dev/null 2>&1; then
+  echo "provision: installing pyyaml and jsonschema for the add-on config check"
+  python3 -m pip install --quiet pyyaml jsonschema
+fi
+echo "provision: ready"

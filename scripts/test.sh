@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs every check and every test, real-service tests included, after provisioning what they
+# need. This is the README's test command and what CI runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/provision.sh
+echo "== format"
+cargo fmt --all -- --check
+echo "== lint"
+cargo clippy --all-targets --locked -- -D warnings
+echo "== add-on packaging"
+scripts/check-addon.sh
+echo "== tests (unit, integration, and the #[ignore]d ones that need real services)"
+cargo test --locked -- --include-ignored

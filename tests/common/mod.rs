@@ -1,0 +1,195 @@
+//! Shared test helpers: start the real app on port 0 with a temporary data directory, or the
+//! real binary as a child process.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use resource_manager::config::{Cli, Config};
+use serde_json::Value;
+use tokio::sync::oneshot;
+
+/// The app running in this test process.
+pub struct TestApp {
+    pub base: String,
+    pub data_dir: PathBuf,
+    pub client: reqwest::Client,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<Result<(), resource_manager::app::AppError>>,
+}
+
+/// Standalone config with the given flag values and data dir.
+pub fn config(data_dir: &Path, sample_interval: u32, write_batch: u32) -> Config {
+    let cli = Cli {
+        data_dir: Some(data_dir.to_path_buf()),
+        listen: Some("127.0.0.1:0".into()),
+        sample_interval_seconds: Some(sample_interval.to_string()),
+        write_batch_seconds: Some(write_batch.to_string()),
+        log_level: Some("warning".into()),
+        ..Cli::default()
+    };
+    Config::load(&cli, &|_| None).expect("valid test config")
+}
+
+impl TestApp {
+    /// Starts the app on an ephemeral port.
+    pub async fn start(config: Config) -> TestApp {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let data_dir = config.data_dir.clone();
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(resource_manager::app::run(config, listener, async move {
+            let _ = rx.await;
+        }));
+        TestApp {
+            base,
+            data_dir,
+            client: reqwest::Client::new(),
+            stop: Some(tx),
+            task,
+        }
+    }
+
+    /// GET a path and parse JSON, asserting success.
+    pub async fn get_json(&self, path: &str) -> Value {
+        let res = self
+            .client
+            .get(format!("{}/{}", self.base, path))
+            .send()
+            .await
+            .expect("request");
+        assert!(res.status().is_success(), "GET {path}: {}", res.status());
+        res.json().await.expect("json")
+    }
+
+    /// GET a path, returning status and body text.
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let res = self
+            .client
+            .get(format!("{}/{}", self.base, path))
+            .send()
+            .await
+            .expect("request");
+        let status = res.status().as_u16();
+        (status, res.text().await.expect("body"))
+    }
+
+    /// Polls `check` on the status JSON until it holds or `timeout` passes.
+    pub async fn wait_status(&self, timeout: Duration, check: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let status = self.get_json("api/v1/status").await;
+            if check(&status) {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "condition not met within {timeout:?}; last status: {status}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Stops the app the way SIGTERM would, and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        self.task
+            .await
+            .expect("app task")
+            .expect("app stopped cleanly");
+    }
+}
+
+/// The real binary as a child process, with its port read from the log.
+pub struct ChildApp {
+    pub child: Child,
+    pub base: String,
+}
+
+/// Starts `resource-manager` with `args`; waits for its "serving on" line.
+pub fn spawn_binary(args: &[&str]) -> ChildApp {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_resource-manager"))
+        .args(args)
+        .env_remove("SUPERVISOR_TOKEN")
+        .env_remove("HA_URL")
+        .env_remove("HA_TOKEN")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn binary");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(pos) = line.find("serving on http://") {
+                let rest = &line[pos + "serving on ".len()..];
+                let url: String = rest.chars().take_while(|c| !c.is_whitespace()).collect();
+                let _ = tx.send(url);
+            }
+        }
+    });
+    let base = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("binary announced its address");
+    ChildApp { child, base }
+}
+
+impl ChildApp {
+    /// Sends a signal with the `kill` command.
+    pub fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("kill");
+        assert!(status.success());
+    }
+
+    /// Blocking GET returning JSON.
+    pub fn get_json(&self, path: &str) -> Value {
+        let body = reqwest::blocking_get(&format!("{}/{}", self.base, path));
+        serde_json::from_str(&body).expect("json")
+    }
+}
+
+mod reqwest {
+    pub use ::reqwest::*;
+
+    /// Minimal blocking GET over a throwaway runtime (reqwest's blocking feature is not enabled).
+    pub fn blocking_get(url: &str) -> String {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            ::reqwest::get(url)
+                .await
+                .expect("request")
+                .text()
+                .await
+                .expect("body")
+        })
+    }
+}
+
+/// Waits for a child to exit, up to `timeout`.
+pub fn wait_exit(child: &mut Child, timeout: Duration) -> std::process::ExitStatus {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "process did not exit within {timeout:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
