@@ -4,7 +4,9 @@
 pub mod app;
 pub mod collect;
 pub mod config;
+pub mod ha;
 pub mod model;
 pub mod publish;
 pub mod store;
+pub mod supervisor;
 pub mod web;

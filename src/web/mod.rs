@@ -56,6 +56,15 @@ impl HostInfo {
     }
 }
 
+/// The outside links whose state the status shows (absent when not configured).
+#[derive(Clone, Default)]
+pub struct Links {
+    pub home_assistant: Option<Arc<Mutex<crate::ha::HaLinkStatus>>>,
+    pub supervisor: Option<Arc<Mutex<crate::supervisor::poller::SupervisorLinkStatus>>>,
+    /// Commands over the live Home Assistant WebSocket (services, events).
+    pub ha_commands: Option<tokio::sync::mpsc::Sender<crate::ha::ws::WsRequest>>,
+}
+
 /// Everything handlers need; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
@@ -68,6 +77,7 @@ struct Inner {
     latest: watch::Receiver<Arc<Snapshot>>,
     tick_stats: Arc<Mutex<TickStats>>,
     host: HostInfo,
+    links: Links,
     started: Instant,
     started_ms: i64,
 }
@@ -80,6 +90,7 @@ impl AppState {
         latest: watch::Receiver<Arc<Snapshot>>,
         tick_stats: Arc<Mutex<TickStats>>,
         host: HostInfo,
+        links: Links,
     ) -> Self {
         AppState {
             inner: Arc::new(Inner {
@@ -88,6 +99,7 @@ impl AppState {
                 latest,
                 tick_stats,
                 host,
+                links,
                 started: Instant::now(),
                 started_ms: crate::collect::unix_ms(),
             }),
