@@ -22,7 +22,7 @@ use crate::collect::{lock, unix_ms};
 use crate::model::Snapshot;
 
 /// Requests in flight at once.
-const CONCURRENCY: usize = 4;
+const CONCURRENCY: usize = 8;
 /// Longest time spent marking entities unavailable at shutdown.
 const SHUTDOWN_BUDGET: Duration = Duration::from_secs(5);
 
@@ -298,13 +298,19 @@ pub async fn run(
         };
         let count = batch.len();
         lock(&publisher.status).requests_total += count as u64;
-        if let Cycle::CoreForgot = publisher.send(batch, snapshot.ts_ms).await {
+        // Latency counts from the sample, or from the cycle start when the sample waited for
+        // the publish interval (that wait is policy, not latency).
+        let measured_from = match trigger {
+            Trigger::NewSample => snapshot.ts_ms,
+            Trigger::Full | Trigger::Regular => unix_ms(),
+        };
+        if let Cycle::CoreForgot = publisher.send(batch, measured_from).await {
             tracing::info!("Home Assistant forgot our entities (it restarted): republishing all");
             publisher.plan.forget();
             let all = entities(&publisher.options, &snapshot);
             lock(&publisher.status).requests_total += all.len() as u64;
             lock(&publisher.status).full_republishes += 1;
-            publisher.send(all, snapshot.ts_ms).await;
+            publisher.send(all, unix_ms()).await;
         }
     }
     publisher.mark_unavailable().await;
