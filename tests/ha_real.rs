@@ -85,14 +85,34 @@ async fn real_ha_gets_sensors_with_units_and_classes_matching_the_status_and_a_b
         )
         .await;
     assert_eq!(root["attributes"]["state_class"], "measurement");
+    // Counters are total_increasing; loopback and virtual interfaces stay on the dashboard only.
+    let metrics = app.get_json("api/v1/metrics").await;
+    let physical = metrics["metrics"]
+        .as_array()
+        .expect("metrics")
+        .iter()
+        .find(|m| m["family"] == "net.rx_errors_total" && m["labels"]["kind"] == "physical")
+        .and_then(|m| m["labels"]["interface"].as_str())
+        .expect("this machine has a physical network interface")
+        .to_string();
     let errors = ha
         .wait_state(
-            "sensor.rmtest_net_lo_rx_errors_total",
+            &format!("sensor.rmtest_net_{physical}_rx_errors_total"),
             Duration::from_secs(10),
             |_| true,
         )
         .await;
     assert_eq!(errors["attributes"]["state_class"], "total_increasing");
+    assert!(
+        ha.state("sensor.rmtest_net_lo_rx_errors_total")
+            .await
+            .is_none(),
+        "loopback is not published"
+    );
+    assert!(
+        ha.state("sensor.rmtest_cpu_core0_usage").await.is_none(),
+        "per-core CPU is not published"
+    );
     let health = ha
         .wait_state("sensor.rmtest_status", Duration::from_secs(10), |_| true)
         .await;

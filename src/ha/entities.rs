@@ -37,7 +37,8 @@ fn presentation(meta: &SeriesMeta) -> (f64, Option<&'static str>, Option<&'stati
         Unit::Bytes => (1e-6, Some("MB"), Some("data_size"), 1),
         Unit::BytesPerSecond => (1e-3, Some("kB/s"), Some("data_rate"), 1),
         Unit::Celsius => (1.0, Some("°C"), Some("temperature"), 1),
-        Unit::Seconds => (1.0, Some("s"), Some("duration"), 0),
+        // Hours with one decimal: a seconds counter would change on every publication.
+        Unit::Seconds => (1.0 / 3600.0, Some("h"), Some("duration"), 1),
         Unit::Count => (1.0, None, None, 0),
         Unit::Ratio => (1.0, None, None, 2),
     }
@@ -186,6 +187,16 @@ fn top_addon_sensors(prefix: &str, snapshot: &Snapshot, out: &mut Vec<Entity>) {
     }
 }
 
+/// Series that stay on the dashboard only: per-core CPU and loopback or virtual interfaces
+/// change constantly and would flood Home Assistant's recorder for little use.
+fn dashboard_only(meta: &SeriesMeta) -> bool {
+    meta.family == "cpu.core_usage"
+        || meta
+            .labels
+            .iter()
+            .any(|(k, v)| *k == "kind" && v != "physical")
+}
+
 /// Every entity the options ask for, from one snapshot.
 pub fn entities(options: &PublishOptions, snapshot: &Snapshot) -> Vec<Entity> {
     let prefix = options.entity_prefix.as_str();
@@ -197,6 +208,7 @@ pub fn entities(options: &PublishOptions, snapshot: &Snapshot) -> Vec<Entity> {
         };
         if !options.groups.contains(&group)
             || (group == MetricGroup::Addons && !options.addon_entities)
+            || dashboard_only(&sample.series)
         {
             continue;
         }

@@ -67,11 +67,14 @@ impl PublishPlan {
                         .get("unit_of_measurement")
                         .and_then(|u| u.as_str())
                         .unwrap_or("");
-                    let scale = if unit == "%" {
-                        100.0
-                    } else {
-                        s.value.abs().max(1.0)
+                    // The natural scale of each unit, so small values do not look like big moves.
+                    let floor = match unit {
+                        "%" => 100.0,
+                        "°C" => 50.0,
+                        "kB/s" => 1e6,
+                        _ => 1.0,
                     };
+                    let scale = s.value.abs().max(floor);
                     s.state.state != e.state.state && (e.value - s.value).abs() > share * scale
                 }
             })
@@ -353,6 +356,17 @@ mod tests {
         let mut plan = PublishPlan::default();
         plan.record(&sensor("rm", &cpu, 2.0));
         plan.record(&sensor("rm", &mem, 1e9));
+        let rate = SeriesMeta::global("net", "rx_bytes_per_second", Unit::BytesPerSecond, "rx");
+        plan.record(&sensor("rm", &rate, 2_000.0));
+        assert!(
+            plan.moved(vec![sensor("rm", &rate, 20_000.0)], 0.1)
+                .is_empty(),
+            "kB/s jitter is not a big move"
+        );
+        assert_eq!(
+            plan.moved(vec![sensor("rm", &rate, 500_000.0)], 0.1).len(),
+            1
+        );
         // 2 % → 3 % CPU: one point of a 100-point scale, under 10 %.
         assert!(plan.moved(vec![sensor("rm", &cpu, 3.0)], 0.1).is_empty());
         assert_eq!(plan.moved(vec![sensor("rm", &cpu, 25.0)], 0.1).len(), 1);
