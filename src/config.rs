@@ -157,7 +157,7 @@ impl Default for Options {
             log_level: LogLevel::Info,
             sample_interval_seconds: 5,
             process_interval_seconds: 15,
-            write_batch_seconds: 60,
+            write_batch_seconds: 120,
             retention: Retention {
                 raw_hours: 48,
                 minute_days: 30,
