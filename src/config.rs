@@ -14,6 +14,8 @@ use clap::{Parser, Subcommand};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::alert::RuleSet;
+
 /// Where the add-on's options live inside the container.
 pub const ADDON_OPTIONS_PATH: &str = "/data/options.json";
 /// Port the Supervisor's Ingress proxy connects to.
@@ -138,13 +140,15 @@ pub struct Retention {
 }
 
 /// The validated add-on options.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Options {
     pub log_level: LogLevel,
     pub sample_interval_seconds: u32,
     pub process_interval_seconds: u32,
     pub write_batch_seconds: u32,
     pub retention: Retention,
+    /// Effective alert rules: the built-in ones changed by the `alert_rules` option.
+    pub alert_rules: RuleSet,
 }
 
 impl Default for Options {
@@ -159,6 +163,7 @@ impl Default for Options {
                 minute_days: 30,
                 hour_days: 730,
             },
+            alert_rules: RuleSet::default(),
         }
     }
 }
@@ -223,6 +228,7 @@ impl Options {
             defaults.write_batch_seconds,
         );
         let retention = reader.retention(map, defaults.retention);
+        let alert_rules = RuleSet::from_option(map.get("alert_rules"), &mut problems);
         if problems.is_empty() {
             Ok(Options {
                 log_level,
@@ -230,6 +236,7 @@ impl Options {
                 process_interval_seconds,
                 write_batch_seconds,
                 retention,
+                alert_rules,
             })
         } else {
             Err(ConfigError::new(problems))
@@ -243,6 +250,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "process_interval_seconds",
     "write_batch_seconds",
     "retention",
+    "alert_rules",
 ];
 const RETENTION_KEYS: &[&str] = &["raw_hours", "minute_days", "hour_days"];
 const LOG_LEVELS: &[&str] = &["trace", "debug", "info", "warning", "error"];
@@ -359,7 +367,7 @@ impl Reader<'_> {
 }
 
 /// A short rendering of a JSON value for error messages.
-fn describe(value: &Value) -> String {
+pub(crate) fn describe(value: &Value) -> String {
     let text = value.to_string();
     if text.chars().count() > 40 {
         let short: String = text.chars().take(40).collect();

@@ -1,0 +1,274 @@
+//! The alert task and its handle: feeds every snapshot to the engine, stores incidents on
+//! transitions, logs each transition, and offers it to subscribers (the Home Assistant
+//! publisher, later the dashboard's live view).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tokio::sync::{Mutex, broadcast};
+use tokio_util::sync::CancellationToken;
+
+use super::engine::{self, AckOutcome, AlertEngine, Reading};
+use super::options::RuleSet;
+use super::transition::{AlertState, AlertTransition, Incident, TransitionKind};
+use crate::model::Snapshot;
+use crate::store::{Store, StoreError};
+
+/// Transitions buffered per subscriber before it lags (and must resync from `states()`).
+const EVENT_BUFFER: usize = 256;
+/// Resolved incidents older than this are deleted (checked daily).
+const KEEP_INCIDENTS_MS: i64 = 365 * 86_400_000;
+const PRUNE_EVERY_MS: i64 = 86_400_000;
+/// Longest cooldown an option may set: incidents notified since then are reloaded at start.
+const LONGEST_COOLDOWN_MS: i64 = 7 * 86_400_000;
+
+/// Why an alert request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AlertError {
+    #[error("no incident with id {0}")]
+    UnknownIncident(i64),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Handle to the alert engine; cheap to clone.
+#[derive(Clone)]
+pub struct AlertHandle {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    rules: RuleSet,
+    /// Async lock: transitions are stored and published in the order the engine made them,
+    /// whether they come from a tick or an acknowledgement.
+    engine: Mutex<AlertEngine>,
+    store: Store,
+    events: broadcast::Sender<AlertTransition>,
+}
+
+impl AlertHandle {
+    /// Builds the engine from the rules and what the store remembers (open incidents carry on;
+    /// cooldowns survive restarts).
+    pub async fn start(rules: RuleSet, store: Store, now_ms: i64) -> Result<Self, StoreError> {
+        let history = store
+            .incidents_to_resume(now_ms - LONGEST_COOLDOWN_MS)
+            .await?;
+        let next_id = store.max_incident_id().await? + 1;
+        let (engine, closed) = AlertEngine::resume(&rules, history, next_id, now_ms);
+        let handle = AlertHandle::with_engine(rules, store, engine);
+        handle.apply(closed).await;
+        Ok(handle)
+    }
+
+    /// A handle with no history (until fed, it knows no targets).
+    pub fn new(rules: RuleSet, store: Store) -> Self {
+        let engine = AlertEngine::new(&rules);
+        AlertHandle::with_engine(rules, store, engine)
+    }
+
+    fn with_engine(rules: RuleSet, store: Store, engine: AlertEngine) -> Self {
+        let (events, _) = broadcast::channel(EVENT_BUFFER);
+        AlertHandle {
+            inner: Arc::new(Inner {
+                rules,
+                engine: Mutex::new(engine),
+                store,
+                events,
+            }),
+        }
+    }
+
+    /// Every transition from now on. On `Lagged`, resync from [`AlertHandle::states`].
+    pub fn subscribe(&self) -> broadcast::Receiver<AlertTransition> {
+        self.inner.events.subscribe()
+    }
+
+    /// The effective rules, enabled or not.
+    pub fn rules(&self) -> &RuleSet {
+        &self.inner.rules
+    }
+
+    /// Every rule and target seen so far, `ok` ones included.
+    pub async fn states(&self) -> Vec<AlertState> {
+        self.inner.engine.lock().await.states()
+    }
+
+    /// Incidents firing now.
+    pub async fn firing_count(&self) -> usize {
+        self.inner.engine.lock().await.firing_count()
+    }
+
+    /// Series each rule watches now, by rule name.
+    pub async fn targets(&self) -> HashMap<String, Vec<String>> {
+        let engine = self.inner.engine.lock().await;
+        engine
+            .targets()
+            .into_iter()
+            .map(|(rule, series)| {
+                (
+                    rule.to_string(),
+                    series.into_iter().map(str::to_string).collect(),
+                )
+            })
+            .collect()
+    }
+
+    /// The latest incidents from the store, newest first.
+    pub async fn recent(&self, limit: u32) -> Result<Vec<Incident>, StoreError> {
+        self.inner.store.recent_incidents(limit).await
+    }
+
+    /// Feeds one tick; returns how many transitions it caused.
+    pub async fn evaluate<'a>(
+        &self,
+        now_ms: i64,
+        readings: impl IntoIterator<Item = Reading<'a>>,
+    ) -> usize {
+        let mut engine = self.inner.engine.lock().await;
+        let transitions = engine.evaluate(now_ms, readings);
+        let count = transitions.len();
+        self.apply(transitions).await;
+        count
+    }
+
+    /// Acknowledges an incident (firing or already resolved); returns it as it is now.
+    pub async fn acknowledge(
+        &self,
+        id: i64,
+        now_ms: i64,
+        note: Option<String>,
+    ) -> Result<Incident, AlertError> {
+        let mut engine = self.inner.engine.lock().await;
+        match engine.acknowledge(id, now_ms, note.clone()) {
+            AckOutcome::Acknowledged(transition) => {
+                let incident = transition.incident.clone();
+                self.apply(vec![*transition]).await;
+                incident.ok_or(AlertError::UnknownIncident(id))
+            }
+            AckOutcome::AlreadyAcknowledged(incident) => Ok(*incident),
+            AckOutcome::NotActive => {
+                drop(engine);
+                let stored = self
+                    .inner
+                    .store
+                    .acknowledge_incident(id, now_ms, note.as_deref())
+                    .await?;
+                if let Some(incident) = &stored {
+                    tracing::info!(
+                        resource_management_id = %incident.correlation_id(),
+                        rule = %incident.rule,
+                        target = %incident.target,
+                        "alert acknowledged after it resolved"
+                    );
+                }
+                stored.ok_or(AlertError::UnknownIncident(id))
+            }
+        }
+    }
+
+    /// Writes open incidents as they are now (latest value and peak), at shutdown.
+    pub async fn flush(&self) {
+        let open = self.inner.engine.lock().await.open_incidents();
+        if let Err(err) = self.inner.store.save_incidents(&open).await {
+            tracing::error!(error = %err, open = open.len(), "could not store open alerts at shutdown");
+        }
+    }
+
+    /// Logs, stores and publishes transitions, in order. Called with the engine locked.
+    async fn apply(&self, transitions: Vec<AlertTransition>) {
+        if transitions.is_empty() {
+            return;
+        }
+        for t in &transitions {
+            log(t);
+        }
+        // One row per incident: only its latest state of this batch is written.
+        let mut latest: Vec<Incident> = Vec::new();
+        for incident in transitions.iter().filter_map(|t| t.incident.as_ref()) {
+            match latest.iter_mut().find(|i| i.id == incident.id) {
+                Some(slot) => *slot = incident.clone(),
+                None => latest.push(incident.clone()),
+            }
+        }
+        if let Err(err) = self.inner.store.save_incidents(&latest).await {
+            // The engine keeps the truth; the next transition of the incident rewrites its row.
+            tracing::error!(error = %err, incidents = latest.len(), "could not store alert incidents");
+        }
+        for t in transitions {
+            // No subscriber (no HA link configured) is fine.
+            let _ = self.inner.events.send(t);
+        }
+    }
+}
+
+/// One structured line per transition; pending and cancelled ones only at debug level.
+fn log(t: &AlertTransition) {
+    let a = &t.alert;
+    macro_rules! line {
+        ($level:expr) => {
+            tracing::event!(
+                $level,
+                resource_management_id = %t.correlation_id().unwrap_or_default(),
+                transition = t.kind.as_str(),
+                rule = %a.rule,
+                target = %a.target,
+                series = %a.series,
+                value = a.value.unwrap_or(f64::NAN),
+                threshold = a.threshold,
+                severity = a.severity.as_str(),
+                notify = t.notify,
+                firing = t.firing_count,
+                "{}",
+                a.message
+            )
+        };
+    }
+    match t.kind {
+        TransitionKind::Pending | TransitionKind::Cancelled => line!(tracing::Level::DEBUG),
+        TransitionKind::Fired | TransitionKind::Escalated => line!(tracing::Level::WARN),
+        TransitionKind::Deescalated | TransitionKind::Resolved | TransitionKind::Acknowledged => {
+            line!(tracing::Level::INFO)
+        }
+    }
+}
+
+/// Evaluates every snapshot until the engine's channel closes (or `cancel`), then writes open
+/// incidents.
+pub async fn run(
+    handle: AlertHandle,
+    mut snapshots: broadcast::Receiver<Arc<Snapshot>>,
+    cancel: CancellationToken,
+) {
+    let mut last_prune_ms = i64::MIN;
+    loop {
+        let snapshot = tokio::select! {
+            _ = cancel.cancelled() => break,
+            received = snapshots.recv() => match received {
+                Ok(snapshot) => snapshot,
+                Err(broadcast::error::RecvError::Lagged(skipped)) => {
+                    // Windows are judged on time, not on sample counts: fewer samples only.
+                    tracing::warn!(skipped, "alert engine fell behind; snapshots skipped");
+                    continue;
+                }
+                Err(broadcast::error::RecvError::Closed) => break,
+            },
+        };
+        handle
+            .evaluate(snapshot.ts_ms, engine::readings(&snapshot))
+            .await;
+        if snapshot.ts_ms - last_prune_ms >= PRUNE_EVERY_MS {
+            last_prune_ms = snapshot.ts_ms;
+            match handle
+                .inner
+                .store
+                .prune_incidents(snapshot.ts_ms - KEEP_INCIDENTS_MS)
+                .await
+            {
+                Ok(0) => {}
+                Ok(deleted) => tracing::info!(deleted, "old alert incidents deleted"),
+                Err(err) => tracing::warn!(error = %err, "pruning alert incidents failed"),
+            }
+        }
+    }
+    handle.flush().await;
+}
