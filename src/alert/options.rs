@@ -170,6 +170,8 @@ impl Entry<'_> {
         let warn = self.number(map, "warn");
         let critical = self.number(map, "critical");
         let clear = self.number(map, "clear");
+        // Cross-field checks need these; the fields below do not block them.
+        let thresholds_ok = self.problems.len() == before;
         let for_seconds = self.duration(map, "for", MAX_FOR_SECONDS);
         let cooldown_seconds = self.duration(map, "cooldown", MAX_COOLDOWN_SECONDS);
         let severity = self.choice(map, "severity", &["info", "warning", "error", "critical"]);
@@ -182,7 +184,7 @@ impl Entry<'_> {
             }
         };
         let (known, pattern, metric) = metric?;
-        if self.problems.len() > before {
+        if !thresholds_ok {
             return None;
         }
         let direction = match direction.as_deref() {
@@ -234,23 +236,11 @@ impl Entry<'_> {
         }
         rule.clear = match (clear, &base) {
             (Some(clear), _) => clear,
-            (None, Some(b)) if b.first_threshold() == rule.first_threshold() => b.clear,
-            // Changed thresholds carry the built-in hysteresis along, in proportion.
-            (None, Some(b)) if b.first_threshold() != 0.0 => {
-                b.clear / b.first_threshold() * rule.first_threshold()
-            }
-            (None, Some(b)) => b.clear,
-            (None, None) => {
-                let first = rule.first_threshold();
-                let band = first.abs() * NEW_RULE_CLEAR_BAND;
-                match direction {
-                    Direction::Above => first - band,
-                    Direction::Below => first + band,
-                }
-            }
+            (None, _) => round_significant(derived_clear(&rule, base.as_ref()), 4),
         };
+        let before_checks = self.problems.len();
         self.check_order(&rule, given);
-        if self.problems.len() == before {
+        if self.problems.len() == before_checks {
             self.check_percent(&rule, given);
         }
         (self.problems.len() == before).then_some(rule)
@@ -430,6 +420,33 @@ fn built_in(given: bool) -> &'static str {
     if given { "" } else { ", built in" }
 }
 
+/// The clear level of an entry that leaves it out: built-in rules keep their hysteresis in
+/// proportion to changed thresholds; new rules get a band of [`NEW_RULE_CLEAR_BAND`].
+fn derived_clear(rule: &Rule, base: Option<&Rule>) -> f64 {
+    let first = rule.first_threshold();
+    match base {
+        Some(b) if b.first_threshold() == first => b.clear,
+        Some(b) if b.first_threshold() != 0.0 => b.clear / b.first_threshold() * first,
+        Some(b) => b.clear,
+        None => {
+            let band = first.abs() * NEW_RULE_CLEAR_BAND;
+            match rule.direction {
+                Direction::Above => first - band,
+                Direction::Below => first + band,
+            }
+        }
+    }
+}
+
+/// `value` to `digits` significant digits, so derived levels read well (66.11, not 66.1111…).
+fn round_significant(value: f64, digits: i32) -> f64 {
+    if value == 0.0 || !value.is_finite() {
+        return value;
+    }
+    let scale = 10f64.powi(digits - 1 - value.abs().log10().floor() as i32);
+    (value * scale).round() / scale
+}
+
 fn fmt(v: f64) -> String {
     format!("{v}")
 }
@@ -458,7 +475,7 @@ mod tests {
         assert_eq!(cpu.source, RuleSource::DefaultChanged);
         assert_eq!(cpu.for_seconds, 15 * 60);
         // The built-in band (70 for 90) follows the new threshold.
-        assert!((cpu.clear - 70.0 / 90.0 * 80.0).abs() < 1e-9);
+        assert_eq!(cpu.clear, 62.22);
         assert_eq!(set.rules.len(), RuleSet::default().rules.len());
     }
 
@@ -516,6 +533,18 @@ mod tests {
             );
         }
         assert_eq!(problems.len(), expected.len(), "{problems:#?}");
+    }
+
+    #[test]
+    fn the_options_form_checks_durations_and_names_the_same_way() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/config.yaml");
+        let config = std::fs::read_to_string(path).expect("config.yaml");
+        for field in ["for", "cooldown"] {
+            let line = format!("{field}: 'match({})?'", duration::FORM_PATTERN);
+            assert!(config.contains(&line), "config.yaml lacks {line}");
+        }
+        let name = format!("name: 'match(^[a-z0-9_]{{1,{MAX_NAME_LEN}}}$)?'");
+        assert!(config.contains(&name), "config.yaml lacks {name}");
     }
 
     #[test]

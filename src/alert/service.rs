@@ -239,7 +239,7 @@ pub async fn run(
     mut snapshots: broadcast::Receiver<Arc<Snapshot>>,
     cancel: CancellationToken,
 ) {
-    let mut last_prune_ms = i64::MIN;
+    let mut last_prune_ms: Option<i64> = None;
     loop {
         let snapshot = tokio::select! {
             _ = cancel.cancelled() => break,
@@ -256,8 +256,8 @@ pub async fn run(
         handle
             .evaluate(snapshot.ts_ms, engine::readings(&snapshot))
             .await;
-        if snapshot.ts_ms - last_prune_ms >= PRUNE_EVERY_MS {
-            last_prune_ms = snapshot.ts_ms;
+        if last_prune_ms.is_none_or(|at| snapshot.ts_ms - at >= PRUNE_EVERY_MS) {
+            last_prune_ms = Some(snapshot.ts_ms);
             match handle
                 .inner
                 .store
