@@ -44,14 +44,15 @@ const DEFAULTS: &[Builtin] = &[
         for_seconds: 10 * MIN,
         cooldown_seconds: 2 * HOUR,
     },
-    // Swap in use is harmless; pages going out steadily (~225 MB in 15 min) is thrashing,
-    // and wears SD cards.
+    // Swap in use is harmless and short bursts are normal; pages going out steadily
+    // (~540 MB in 30 min, an eighth of a 4 GB Pi's RAM) is thrashing, and wears SD cards.
+    // The long window averages bursts away.
     Builtin {
         metric: "swap.out_bytes_per_second",
-        warn: Some(250_000.0),
-        critical: Some(2_000_000.0),
-        clear: 25_000.0,
-        for_seconds: 15 * MIN,
+        warn: Some(300_000.0),
+        critical: Some(3_000_000.0),
+        clear: 50_000.0,
+        for_seconds: 30 * MIN,
         cooldown_seconds: 6 * HOUR,
     },
     // Disks fill slowly; once a day is enough to be reminded.

@@ -22,6 +22,10 @@ pub struct Window {
     for_ms: i64,
     bucket_ms: i64,
     buckets: VecDeque<Bucket>,
+    /// Totals of `buckets`, kept so a mean costs nothing per tick; recomputed when a bucket
+    /// leaves (once per bucket, not per sample), so rounding never accumulates.
+    sum: f64,
+    count: u64,
     /// Start of the current unbroken run of samples.
     since_ms: Option<i64>,
     last_ms: i64,
@@ -36,6 +40,8 @@ impl Window {
             for_ms,
             bucket_ms: (for_ms / BUCKETS).max(1),
             buckets: VecDeque::with_capacity(if for_ms == 0 { 0 } else { BUCKETS as usize + 2 }),
+            sum: 0.0,
+            count: 0,
             since_ms: None,
             last_ms: i64::MIN,
             last: f64::NAN,
@@ -46,7 +52,7 @@ impl Window {
     /// the mean must be earned again from fresh samples.
     pub fn push(&mut self, ts_ms: i64, value: f64, gap_ms: i64) {
         if self.since_ms.is_none() || ts_ms < self.last_ms || ts_ms - self.last_ms > gap_ms {
-            self.buckets.clear();
+            self.clear();
             self.since_ms = Some(ts_ms);
         }
         self.last_ms = ts_ms;
@@ -55,6 +61,8 @@ impl Window {
             return;
         }
         let start = ts_ms - ts_ms.rem_euclid(self.bucket_ms);
+        self.sum += value;
+        self.count += 1;
         match self.buckets.back_mut() {
             Some(b) if b.start_ms == start => {
                 b.sum += value;
@@ -67,9 +75,23 @@ impl Window {
             }),
         }
         let from = ts_ms - self.for_ms;
+        let mut evicted = false;
         while self.buckets.front().is_some_and(|b| b.start_ms < from) {
             self.buckets.pop_front();
+            evicted = true;
         }
+        if evicted {
+            (self.sum, self.count) = self
+                .buckets
+                .iter()
+                .fold((0.0, 0), |(s, c), b| (s + b.sum, c + u64::from(b.count)));
+        }
+    }
+
+    fn clear(&mut self) {
+        self.buckets.clear();
+        self.sum = 0.0;
+        self.count = 0;
     }
 
     /// Mean of the samples in the window (the latest value when `for` is 0).
@@ -78,15 +100,11 @@ impl Window {
         if self.for_ms == 0 {
             return Some(self.last);
         }
-        let (sum, count) = self
-            .buckets
-            .iter()
-            .fold((0.0, 0u64), |(s, c), b| (s + b.sum, c + u64::from(b.count)));
-        // A single old sample can fall out entirely when samples are sparser than buckets.
-        if count == 0 {
+        // The newest bucket never leaves, so count > 0 after a push; guard anyway.
+        if self.count == 0 {
             Some(self.last)
         } else {
-            Some(sum / count as f64)
+            Some(self.sum / self.count as f64)
         }
     }
 
@@ -108,7 +126,7 @@ impl Window {
 
     /// Forgets everything (the series went away).
     pub fn reset(&mut self) {
-        self.buckets.clear();
+        self.clear();
         self.since_ms = None;
     }
 }

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+mod routes;
 mod track;
 mod view;
 
@@ -78,7 +79,7 @@ pub struct AlertEngine {
     rules: Vec<Rule>,
     tracks: Vec<Track>,
     /// Series id → tracks it feeds (empty for series no rule watches).
-    routes: HashMap<String, Vec<usize>>,
+    routes: routes::Routes,
     /// Cooldowns of stored incidents by (rule, series), applied when their track appears.
     remembered: HashMap<(String, String), (i64, Level)>,
     next_id: i64,
@@ -92,7 +93,7 @@ impl AlertEngine {
         AlertEngine {
             rules: rules.enabled().cloned().collect(),
             tracks: Vec::new(),
-            routes: HashMap::new(),
+            routes: routes::Routes::default(),
             remembered: HashMap::new(),
             next_id: 1,
             firing: 0,
@@ -160,13 +161,14 @@ impl AlertEngine {
         readings: impl IntoIterator<Item = Reading<'a>>,
     ) -> Vec<AlertTransition> {
         let mut out = Vec::new();
-        for reading in readings {
+        for (position, reading) in readings.into_iter().enumerate() {
             if !reading.value.is_finite() {
                 continue;
             }
-            if !self.routes.contains_key(reading.id) {
-                self.route(reading.id);
-            }
+            let slot = match self.routes.find(position, reading.id) {
+                Some(slot) => slot,
+                None => self.route(position, reading.id),
+            };
             let AlertEngine {
                 rules,
                 tracks,
@@ -175,16 +177,13 @@ impl AlertEngine {
                 firing,
                 ..
             } = self;
-            let Some(indexes) = routes.get(reading.id) else {
-                continue;
-            };
             let mut ctx = Ctx {
                 now_ms,
                 next_id,
                 firing,
                 out: &mut out,
             };
-            for &index in indexes {
+            for &index in routes.tracks(slot) {
                 let track = &mut tracks[index];
                 track.observe(&rules[track.rule], reading.value, &mut ctx);
             }
@@ -263,7 +262,7 @@ impl AlertEngine {
     }
 
     /// Finds (or, for restored incidents, reuses) the tracks a new series id feeds.
-    fn route(&mut self, id: &str) {
+    fn route(&mut self, position: usize, id: &str) -> usize {
         let mut indexes = Vec::new();
         for (rule_index, rule) in self.rules.iter().enumerate() {
             if rule.pattern.instance(id).is_none() {
@@ -292,7 +291,7 @@ impl AlertEngine {
             });
             indexes.push(index);
         }
-        self.routes.insert(id.to_string(), indexes);
+        self.routes.insert(position, id, indexes)
     }
 
     /// Resolves or cancels what has gone silent.
