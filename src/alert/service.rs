@@ -272,3 +272,56 @@ pub async fn run(
     }
     handle.flush().await;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Sample, SeriesMeta, Unit};
+
+    fn snapshot(ts_ms: i64, value: f64) -> Arc<Snapshot> {
+        let meta = SeriesMeta::global("memory", "total_bytes", Unit::Bytes, "Installed memory");
+        Arc::new(Snapshot {
+            ts_ms,
+            samples: vec![Sample {
+                series: Arc::new(meta),
+                value,
+            }],
+            ..Snapshot::default()
+        })
+    }
+
+    #[tokio::test]
+    async fn the_task_rides_out_lag_and_stores_what_is_open_when_the_engine_stops() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&dir.path().join("h.db")).await.expect("open");
+        let mut problems = Vec::new();
+        let rules = RuleSet::from_option(
+            Some(
+                &serde_json::json!([{"name": "always", "metric": "memory.total_bytes",
+                                       "warn": 1, "for": "0s"}]),
+            ),
+            &mut problems,
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        let handle = AlertHandle::start(rules, store.clone(), 0)
+            .await
+            .expect("start");
+        let mut events = handle.subscribe();
+        // Three snapshots into a channel of one before the task reads: it lags by two.
+        let (tx, rx) = broadcast::channel(1);
+        for ts in [1000, 2000, 3000] {
+            tx.send(snapshot(ts, 4e9)).expect("send");
+        }
+        drop(tx);
+        run(handle.clone(), rx, CancellationToken::new()).await;
+        assert_eq!(handle.firing_count().await, 1);
+        let kinds: Vec<TransitionKind> = std::iter::from_fn(|| events.try_recv().ok())
+            .map(|t| t.kind)
+            .collect();
+        assert_eq!(kinds, [TransitionKind::Pending, TransitionKind::Fired]);
+        let stored = store.recent_incidents(10).await.expect("read");
+        assert_eq!(stored.len(), 1);
+        assert_eq!((stored[0].fired_ms, stored[0].resolved_ms), (3000, None));
+        store.close().await;
+    }
+}

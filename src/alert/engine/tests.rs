@@ -424,3 +424,31 @@ proptest! {
         prop_assert_eq!(engine.firing_count(), 1);
     }
 }
+
+#[test]
+fn a_forecast_is_just_another_reading() {
+    // What the analytics issue adds to the catalog; the engine needs nothing else.
+    static DAYS_TO_FULL: crate::alert::catalog::KnownMetric = crate::alert::catalog::KnownMetric {
+        pattern: "forecast.disk.*.days_until_full",
+        unit: crate::model::Unit::Count,
+        label: "Days until {} is full",
+    };
+    let mut set = rules(json!([{"name": "disk_full_soon", "metric": "load.1m",
+                                "direction": "below", "warn": 7, "critical": 2, "for": "0s"}]));
+    let rule = &mut set.rules[0];
+    rule.metric = DAYS_TO_FULL.pattern.into();
+    rule.known = &DAYS_TO_FULL;
+    rule.pattern = crate::alert::catalog::Pattern::parse(DAYS_TO_FULL.pattern).expect("pattern");
+    let mut h = Harness::new(&set);
+    assert!(
+        h.tick(&[("forecast.disk./data.days_until_full", 30.0)])
+            .is_empty()
+    );
+    let kinds: Vec<_> = h
+        .tick(&[("forecast.disk./data.days_until_full", 6.5)])
+        .iter()
+        .map(|t| t.kind)
+        .collect();
+    assert_eq!(kinds, [Pending, Fired]);
+    assert_eq!(h.last(Fired).alert.label, "Days until /data is full");
+}
