@@ -135,9 +135,10 @@ pub struct AlertState {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TransitionKind {
-    /// ok → pending. HA: binary_sensor stays `off` (attribute `status: pending`); nothing else.
+    /// ok → pending. HA: nothing (pending flickers with bursts; posting it would churn
+    /// Home Assistant's recorder). The API and the dashboard show it.
     Pending,
-    /// pending → ok without firing. HA: binary_sensor attributes only.
+    /// pending → ok without firing. HA: nothing.
     Cancelled,
     /// pending → firing; a new incident. HA: binary_sensor `on`; if `notify`, create the
     /// persistent notification and fire the event.
@@ -177,8 +178,8 @@ impl TransitionKind {
 /// including `ok` ones) and `AlertHandle::firing_count()`. Entity ids are
 /// `<prefix>_<object_id>` under the configured prefix (e.g. `resource_manager_`):
 ///
-/// - `binary_sensor.<prefix>_<object_id>` (one per rule and target), on **every** transition
-///   and resync: state `on` iff `alert.status == Firing`; attributes `value`, `threshold`,
+/// - `binary_sensor.<prefix>_<object_id>` (one per rule and target), on every transition but
+///   `Pending`/`Cancelled`, and on resync: state `on` iff `alert.status == Firing`; attributes `value`, `threshold`,
 ///   `clear`, `since` (ISO 8601 of `since_ms`), `severity`, `level`, `status`, `acknowledged`,
 ///   `incident_id`, `unit_of_measurement`, `friendly_name` (`alert.label`), `device_class:
 ///   problem`.

@@ -221,7 +221,6 @@ impl AlertEngine {
             notify,
             self.firing,
             None,
-            None,
         );
         AckOutcome::Acknowledged(Box::new(transition))
     }

@@ -17,23 +17,11 @@ impl Track {
         ended: Option<(Incident, Resolution)>,
         ctx: &mut Ctx<'_>,
     ) {
-        let (incident, resolution) = match ended {
-            Some((i, r)) => (Some(i), Some(r)),
-            None => (None, None),
-        };
-        let transition = self.transition(
-            rule,
-            kind,
-            ctx.now_ms,
-            notify,
-            *ctx.firing,
-            incident,
-            resolution,
-        );
+        let transition = self.transition(rule, kind, ctx.now_ms, notify, *ctx.firing, ended);
         ctx.out.push(transition);
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// The transition `kind` as of now; `ended` carries the incident a resolution closed.
     pub(super) fn transition(
         &self,
         rule: &Rule,
@@ -41,10 +29,13 @@ impl Track {
         at_ms: i64,
         notify: bool,
         firing_count: usize,
-        ended: Option<Incident>,
-        resolution: Option<Resolution>,
+        ended: Option<(Incident, Resolution)>,
     ) -> AlertTransition {
         let mut alert = self.state(rule);
+        let (ended, resolution) = match ended {
+            Some((i, r)) => (Some(i), Some(r)),
+            None => (None, None),
+        };
         let incident = ended.or_else(|| match &self.phase {
             Phase::Firing(i) => Some((**i).clone()),
             _ => None,
@@ -169,7 +160,10 @@ fn resolved_message(
             duration::words((NO_DATA_MS / 1000) as u64)
         ),
         Resolution::RuleRemoved => {
-            format!("The rule '{}' was removed; the alert is closed", rule.name)
+            format!(
+                "The rule '{}' was removed or turned off; the alert is closed",
+                rule.name
+            )
         }
     }
 }
@@ -195,7 +189,7 @@ pub(super) fn removed(incident: Incident, now_ms: i64, firing_count: usize) -> A
         incident_id: Some(incident.id),
         acknowledged: incident.acknowledged_ms.is_some(),
         message: format!(
-            "The rule '{}' was removed; the alert is closed",
+            "The rule '{}' was removed or turned off; the alert is closed",
             incident.rule
         ),
         object_id: object_id(&incident.rule, &incident.target),
