@@ -20,7 +20,7 @@ CREATE TABLE alert_incidents (
     resolution       TEXT,                 -- recovered | no_data | rule_removed
     acknowledged_ms  INTEGER,
     ack_note         TEXT,
-    peak             REAL    NOT NULL,     -- worst single value
+    peak             REAL    NOT NULL,     -- worst single value (window that fired it, and since)
     value            REAL    NOT NULL,     -- mean judged at the latest transition
     notifications    INTEGER NOT NULL,     -- 0: kept quiet by a cooldown
     last_notified_ms INTEGER

@@ -80,7 +80,7 @@ pub struct Incident {
     pub resolution: Option<Resolution>,
     pub acknowledged_ms: Option<i64>,
     pub ack_note: Option<String>,
-    /// Worst single value seen since pending.
+    /// Worst single value from the window that fired it until now (or the end).
     pub peak: f64,
     /// The mean the rule judged at the latest transition.
     pub value: f64,

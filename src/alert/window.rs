@@ -14,6 +14,8 @@ struct Bucket {
     start_ms: i64,
     sum: f64,
     count: u32,
+    min: f64,
+    max: f64,
 }
 
 /// A trailing window of `for` milliseconds over one series.
@@ -67,11 +69,15 @@ impl Window {
             Some(b) if b.start_ms == start => {
                 b.sum += value;
                 b.count += 1;
+                b.min = b.min.min(value);
+                b.max = b.max.max(value);
             }
             _ => self.buckets.push_back(Bucket {
                 start_ms: start,
                 sum: value,
                 count: 1,
+                min: value,
+                max: value,
             }),
         }
         let from = ts_ms - self.for_ms;
@@ -106,6 +112,21 @@ impl Window {
         } else {
             Some(self.sum / self.count as f64)
         }
+    }
+
+    /// Lowest and highest sample in the window (for the peak of an incident; not per tick).
+    pub fn extremes(&self) -> Option<(f64, f64)> {
+        self.since_ms?;
+        if self.for_ms == 0 || self.buckets.is_empty() {
+            return Some((self.last, self.last));
+        }
+        Some(
+            self.buckets
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), b| {
+                    (lo.min(b.min), hi.max(b.max))
+                }),
+        )
     }
 
     /// Whether the samples have run unbroken for the whole window at `now_ms`.
@@ -148,6 +169,8 @@ mod tests {
         }
         assert!(w.covered(115_000));
         assert_eq!(w.mean(), Some(50.0));
+        w.push(120_000, 80.0, 60_000);
+        assert_eq!(w.extremes(), Some((50.0, 80.0)));
     }
 
     #[test]

@@ -132,6 +132,12 @@ impl AlertEngine {
             });
             match rule {
                 Some(rule) => {
+                    // The options may have changed the levels since the incident opened.
+                    let r = &engine.rules[rule];
+                    if r.critical.is_none() {
+                        incident.level = Level::Warn;
+                    }
+                    incident.threshold = r.threshold(incident.level);
                     engine.tracks.push(Track {
                         rule,
                         series: incident.series.clone(),

@@ -78,6 +78,12 @@ impl Track {
         let Phase::Pending { id, since_ms, peak } = self.phase else {
             return;
         };
+        // The peak covers every sample the mean was judged on, not only those since pending.
+        let peak = match (self.window.extremes(), rule.direction) {
+            (Some((_, hi)), Direction::Above) => peak.max(hi),
+            (Some((lo, _)), Direction::Below) => peak.min(lo),
+            (None, _) => peak,
+        };
         let now = ctx.now_ms;
         let level = rule.level_of(mean).unwrap_or(Level::Warn);
         let notify = self.may_notify(rule, level, now);
