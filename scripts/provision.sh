@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs, only when missing (safe to run again):
-# promtool (Prometheus parser), Python packages for the add-on config check.
-# Later suites add their parts here (HA Core venv, Chromium).
+# promtool (Prometheus parser), Python packages for the add-on config check, and a real
+# Home Assistant Core in a cached venv (scripts/ha-core.sh install).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,4 +23,7 @@ if ! python3 -c 'import yaml, jsonschema' >/dev/null 2>&1; then
   echo "provision: installing pyyaml and jsonschema for the add-on config check"
   python3 -m pip install --quiet pyyaml jsonschema
 fi
+echo "provision: Home Assistant Core venv"
+scripts/ha-core.sh install
+
 echo "provision: ready"

@@ -10,11 +10,18 @@ use tokio::sync::{broadcast, mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
 use crate::alert::{self, AlertHandle};
+use crate::collect::supervisor::SupervisorCollector;
 use crate::collect::{self, Engine, Outputs, SysRoot, TickStats};
 use crate::config::Config;
+use crate::ha::HaLinkStatus;
+use crate::ha::publisher::{self, Publisher};
+use crate::ha::rest::HaRest;
+use crate::ha::ws::{self, Readiness};
 use crate::model::Snapshot;
 use crate::store::{self, Store, StoreError};
-use crate::web::{self, AppState, HostInfo};
+use crate::supervisor::SupervisorClient;
+use crate::supervisor::poller::{self, SupervisorLinkStatus, SupervisorShared};
+use crate::web::{self, AppState, HostInfo, Links};
 
 /// Snapshots the store writer may have queued before the engine counts drops (~5 h at 5 s).
 const STORE_QUEUE: usize = 4096;
@@ -28,6 +35,8 @@ pub enum AppError {
     Store(#[from] StoreError),
     #[error("HTTP server failed: {0}")]
     Serve(#[from] std::io::Error),
+    #[error("cannot set up a client: {0}")]
+    Link(String),
 }
 
 /// Runs until `shutdown` completes, then stops collecting, writes what is buffered and closes
@@ -56,7 +65,32 @@ pub async fn run(
     let tick_stats = Arc::new(Mutex::new(TickStats::default()));
 
     let root = SysRoot::default();
-    let engine = Engine::new(collect::host_collectors(&root), &root);
+    let mut collectors = collect::host_collectors(&root);
+    let links_stop = CancellationToken::new();
+    let mut link_tasks = Vec::new();
+    let options = config.options.clone();
+
+    let supervisor_status = match &config.supervisor {
+        Some(endpoint) => {
+            let client =
+                SupervisorClient::new(endpoint).map_err(|e| AppError::Link(e.to_string()))?;
+            let shared = Arc::new(Mutex::new(SupervisorShared::default()));
+            let status = Arc::new(Mutex::new(SupervisorLinkStatus::default()));
+            let interval = Duration::from_secs(u64::from(options.addon_stats_interval_seconds));
+            collectors.push(Box::new(SupervisorCollector::new(shared.clone(), interval)));
+            link_tasks.push(tokio::spawn(poller::run(
+                client,
+                interval,
+                shared,
+                status.clone(),
+                links_stop.clone(),
+            )));
+            Some(status)
+        }
+        None => None,
+    };
+
+    let engine = Engine::new(collectors, &root);
     let engine_stop = CancellationToken::new();
     let outputs = Outputs {
         latest: latest_tx,
@@ -64,7 +98,6 @@ pub async fn run(
         store: store_tx,
         stats: tick_stats.clone(),
     };
-    let options = config.options.clone();
     let engine_task = tokio::spawn(collect::run(
         engine,
         options.sample_interval(),
@@ -83,12 +116,49 @@ pub async fn run(
         CancellationToken::new(),
     ));
 
+    // Home Assistant: a WebSocket link (readiness, restarts, commands) and the entity publisher.
+    let publisher_stop = CancellationToken::new();
+    let mut publisher_task = None;
+    let (ha_status, ha_commands) = match &config.home_assistant {
+        Some(endpoint) => {
+            let status = Arc::new(Mutex::new(HaLinkStatus {
+                state: "connecting",
+                ..HaLinkStatus::default()
+            }));
+            let (readiness_tx, readiness_rx) = watch::channel(Readiness::default());
+            let (commands_tx, commands_rx) = mpsc::channel(32);
+            link_tasks.push(tokio::spawn(ws::run_link(
+                endpoint.clone(),
+                status.clone(),
+                readiness_tx,
+                commands_rx,
+                links_stop.clone(),
+            )));
+            let rest = HaRest::new(endpoint).map_err(|e| AppError::Link(e.to_string()))?;
+            let publisher = Publisher::new(rest, options.home_assistant.clone(), status.clone());
+            publisher_task = Some(tokio::spawn(publisher::run(
+                publisher,
+                latest_rx.clone(),
+                readiness_rx,
+                publisher_stop.clone(),
+            )));
+            (Some(status), Some(commands_tx))
+        }
+        None => (None, None),
+    };
+    let links = Links {
+        home_assistant: ha_status,
+        supervisor: supervisor_status,
+        ha_commands,
+    };
+
     let state = AppState::new(
         config,
         store.clone(),
         latest_rx,
         tick_stats,
         HostInfo::read(),
+        links,
     )
     .with_alerts(alerts);
     let app = web::router(state);
@@ -110,6 +180,17 @@ pub async fn run(
     engine_stop.cancel();
     if engine_task.await.is_err() {
         tracing::error!("collector task panicked");
+    }
+    // Marks entities unavailable while the link still works, then closes the links.
+    publisher_stop.cancel();
+    if let Some(task) = publisher_task
+        && task.await.is_err()
+    {
+        tracing::error!("publisher task panicked");
+    }
+    links_stop.cancel();
+    for task in link_tasks {
+        let _ = task.await;
     }
     if writer_task.await.is_err() {
         tracing::error!("store writer panicked");

@@ -147,6 +147,10 @@ pub struct Options {
     pub process_interval_seconds: u32,
     pub write_batch_seconds: u32,
     pub retention: Retention,
+    /// Seconds between two reads of per-add-on stats from the Supervisor.
+    pub addon_stats_interval_seconds: u32,
+    /// What is published to Home Assistant, and how often.
+    pub home_assistant: crate::ha::options::PublishOptions,
     /// Effective alert rules: the built-in ones changed by the `alert_rules` option.
     pub alert_rules: RuleSet,
 }
@@ -163,6 +167,8 @@ impl Default for Options {
                 minute_days: 30,
                 hour_days: 730,
             },
+            addon_stats_interval_seconds: 30,
+            home_assistant: crate::ha::options::PublishOptions::default(),
             alert_rules: RuleSet::default(),
         }
     }
@@ -228,6 +234,14 @@ impl Options {
             defaults.write_batch_seconds,
         );
         let retention = reader.retention(map, defaults.retention);
+        let addon_stats_interval_seconds = reader.int(
+            map,
+            "addon_stats_interval_seconds",
+            10,
+            3600,
+            defaults.addon_stats_interval_seconds,
+        );
+        let home_assistant = crate::ha::options::PublishOptions::read(&mut reader, map);
         let alert_rules = RuleSet::from_option(map.get("alert_rules"), &mut problems);
         if problems.is_empty() {
             Ok(Options {
@@ -236,6 +250,8 @@ impl Options {
                 process_interval_seconds,
                 write_batch_seconds,
                 retention,
+                addon_stats_interval_seconds,
+                home_assistant,
                 alert_rules,
             })
         } else {
@@ -250,18 +266,20 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "process_interval_seconds",
     "write_batch_seconds",
     "retention",
+    "addon_stats_interval_seconds",
+    "home_assistant",
     "alert_rules",
 ];
 const RETENTION_KEYS: &[&str] = &["raw_hours", "minute_days", "hour_days"];
 const LOG_LEVELS: &[&str] = &["trace", "debug", "info", "warning", "error"];
 
 /// Collects one message per bad option while reading an options map.
-struct Reader<'a> {
-    problems: &'a mut Vec<String>,
+pub(crate) struct Reader<'a> {
+    pub(crate) problems: &'a mut Vec<String>,
 }
 
 impl Reader<'_> {
-    fn int(
+    pub(crate) fn int(
         &mut self,
         map: &Map<String, Value>,
         name: &str,
@@ -272,7 +290,7 @@ impl Reader<'_> {
         self.int_at(map, name, name, min, max, default)
     }
 
-    fn int_at(
+    pub(crate) fn int_at(
         &mut self,
         map: &Map<String, Value>,
         key: &str,
@@ -476,17 +494,27 @@ impl Config {
         }
 
         let (home_assistant, supervisor) = match &supervisor_token {
-            Some(token) => (
-                Some(HaEndpoint {
-                    rest_url: "http://supervisor/core/api".into(),
-                    websocket_url: "ws://supervisor/core/websocket".into(),
-                    token: Secret::new(token.clone()),
-                }),
-                Some(SupervisorEndpoint {
-                    url: "http://supervisor".into(),
-                    token: Secret::new(token.clone()),
-                }),
-            ),
+            Some(token) => {
+                // SUPERVISOR_URL exists for development and the emulated Supervisor in tests.
+                let url = env("SUPERVISOR_URL")
+                    .filter(|u| !u.is_empty())
+                    .unwrap_or_else(|| "http://supervisor".into());
+                let url = url.trim_end_matches('/').to_string();
+                let ws = url
+                    .replacen("https://", "wss://", 1)
+                    .replacen("http://", "ws://", 1);
+                (
+                    Some(HaEndpoint {
+                        rest_url: format!("{url}/core/api"),
+                        websocket_url: format!("{ws}/core/websocket"),
+                        token: Secret::new(token.clone()),
+                    }),
+                    Some(SupervisorEndpoint {
+                        url,
+                        token: Secret::new(token.clone()),
+                    }),
+                )
+            }
             None => (ha_from_env(env, &mut problems), None),
         };
 

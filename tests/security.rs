@@ -11,7 +11,7 @@ use resource_manager::collect::TickStats;
 use resource_manager::config::{Cli, Config};
 use resource_manager::model::Snapshot;
 use resource_manager::store::Store;
-use resource_manager::web::{AppState, HostInfo, router};
+use resource_manager::web::{AppState, HostInfo, Links, router};
 use tower::ServiceExt;
 
 async fn app(
@@ -33,6 +33,7 @@ async fn app(
         rx,
         Arc::new(Mutex::new(TickStats::default())),
         HostInfo::read(),
+        Links::default(),
     ))
 }
 
@@ -66,6 +67,7 @@ async fn addon_mode_serves_the_ingress_proxy_and_loopback_and_refuses_the_lan() 
         rx,
         Arc::new(Mutex::new(TickStats::default())),
         HostInfo::read(),
+        Links::default(),
     ));
     for (peer, expected) in [
         ("172.30.32.2:40000", StatusCode::OK),

@@ -85,8 +85,9 @@ pub const CATALOG: &[KnownMetric] = &[
     m("net.*.tx_errors_total", Unit::Count, "Send errors on {}"),
     m("temp.max_celsius", Unit::Celsius, "Hottest temperature"),
     m("temp.*.celsius", Unit::Celsius, "Temperature of {}"),
-    // Per add-on, from the Supervisor's /addons/<slug>/stats (collector in progress).
-    // cpu_percent is a share of the whole host's CPU, not of one core.
+    // Per add-on (and `homeassistant`, `supervisor`), from the Supervisor's stats
+    // (supervisor::poller). cpu_percent is a share of the whole host's CPU, not of one core;
+    // memory_percent a share of the container's limit (the host's RAM unless limited).
     m(
         "addon.*.cpu_percent",
         Unit::Percent,
@@ -101,6 +102,26 @@ pub const CATALOG: &[KnownMetric] = &[
         "addon.*.memory_percent",
         Unit::Percent,
         "Memory used by add-on {}",
+    ),
+    m(
+        "addon.*.net_rx_bytes_per_second",
+        Unit::BytesPerSecond,
+        "Download of add-on {}",
+    ),
+    m(
+        "addon.*.net_tx_bytes_per_second",
+        Unit::BytesPerSecond,
+        "Upload of add-on {}",
+    ),
+    m(
+        "addon.*.block_read_bytes_per_second",
+        Unit::BytesPerSecond,
+        "Disk reads of add-on {}",
+    ),
+    m(
+        "addon.*.block_write_bytes_per_second",
+        Unit::BytesPerSecond,
+        "Disk writes of add-on {}",
     ),
 ];
 

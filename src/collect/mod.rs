@@ -11,6 +11,7 @@ pub mod memory;
 pub mod network;
 pub mod processes;
 pub mod procfs;
+pub mod supervisor;
 pub mod system;
 pub mod thermal;
 
@@ -36,6 +37,9 @@ pub enum CollectError {
     },
     #[error("unexpected content in {path}: {detail}")]
     Parse { path: PathBuf, detail: String },
+    /// A remote source (the Supervisor) failed; samples it still had may have been kept.
+    #[error("{0}")]
+    Remote(String),
 }
 
 /// The moment of one tick, injected so rates can be tested without sleeping.

@@ -43,6 +43,13 @@ struct StoreStatus {
     write: WriteStatus,
 }
 
+/// Link states; `null` when the link is not configured (standalone without `HA_URL`).
+#[derive(Serialize)]
+struct LinksStatus {
+    home_assistant: Option<crate::ha::HaLinkStatus>,
+    supervisor: Option<crate::supervisor::poller::SupervisorLinkStatus>,
+}
+
 #[derive(Serialize)]
 struct Status {
     version: &'static str,
@@ -59,7 +66,7 @@ struct Status {
     host: HostInfo,
     engine: EngineStatus,
     store: StoreStatus,
-    links: BTreeMap<&'static str, &'static str>,
+    links: LinksStatus,
 }
 
 /// `GET /api/v1/status`: the latest snapshot with source health and versions.
@@ -69,23 +76,10 @@ pub async fn status(State(state): State<AppState>) -> Json<impl Serialize> {
     let stats = lock(&inner.tick_stats).clone();
     let (p50, p99) = stats.percentiles();
     let degraded: Vec<&'static str> = snapshot.degraded().map(|s| s.source).collect();
-    let mut links = BTreeMap::new();
-    links.insert(
-        "home_assistant",
-        if inner.config.home_assistant.is_some() {
-            "configured"
-        } else {
-            "not_configured"
-        },
-    );
-    links.insert(
-        "supervisor",
-        if inner.config.supervisor.is_some() {
-            "configured"
-        } else {
-            "not_configured"
-        },
-    );
+    let links = LinksStatus {
+        home_assistant: inner.links.home_assistant.as_ref().map(|s| lock(s).clone()),
+        supervisor: inner.links.supervisor.as_ref().map(|s| lock(s).clone()),
+    };
     Json(Status {
         version: VERSION,
         mode: inner.config.mode,

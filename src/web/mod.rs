@@ -58,6 +58,15 @@ impl HostInfo {
     }
 }
 
+/// The outside links whose state the status shows (absent when not configured).
+#[derive(Clone, Default)]
+pub struct Links {
+    pub home_assistant: Option<Arc<Mutex<crate::ha::HaLinkStatus>>>,
+    pub supervisor: Option<Arc<Mutex<crate::supervisor::poller::SupervisorLinkStatus>>>,
+    /// Commands over the live Home Assistant WebSocket (services, events).
+    pub ha_commands: Option<tokio::sync::mpsc::Sender<crate::ha::ws::WsRequest>>,
+}
+
 /// Everything handlers need; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
@@ -70,6 +79,7 @@ struct Inner {
     latest: watch::Receiver<Arc<Snapshot>>,
     tick_stats: Arc<Mutex<TickStats>>,
     host: HostInfo,
+    links: Links,
     alerts: AlertHandle,
     started: Instant,
     started_ms: i64,
@@ -83,6 +93,7 @@ impl AppState {
         latest: watch::Receiver<Arc<Snapshot>>,
         tick_stats: Arc<Mutex<TickStats>>,
         host: HostInfo,
+        links: Links,
     ) -> Self {
         let alerts = AlertHandle::new(config.options.alert_rules.clone(), store.clone());
         AppState {
@@ -92,6 +103,7 @@ impl AppState {
                 latest,
                 tick_stats,
                 host,
+                links,
                 alerts,
                 started: Instant::now(),
                 started_ms: crate::collect::unix_ms(),

@@ -2,6 +2,8 @@
 //! real binary as a child process.
 #![allow(dead_code)]
 
+pub mod ha;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -1,0 +1,50 @@
+//! Per-add-on samples polled from the Supervisor, handed to each tick (the polling itself runs
+//! in its own task, see `supervisor::poller`, so a slow Supervisor never delays a tick).
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use super::{CollectError, Collector, Tick, lock};
+use crate::model::Sample;
+use crate::supervisor::poller::SupervisorShared;
+
+/// Reads the poller's latest samples.
+pub struct SupervisorCollector {
+    shared: Arc<Mutex<SupervisorShared>>,
+    /// Samples older than this are stale and not repeated.
+    max_age: Duration,
+}
+
+impl SupervisorCollector {
+    /// A collector over the poller's shared state; `poll_interval` sets the staleness limit.
+    pub fn new(shared: Arc<Mutex<SupervisorShared>>, poll_interval: Duration) -> Self {
+        SupervisorCollector {
+            shared,
+            max_age: poll_interval * 3 + Duration::from_secs(5),
+        }
+    }
+}
+
+impl Collector for SupervisorCollector {
+    fn source(&self) -> &'static str {
+        "supervisor"
+    }
+
+    fn collect(&mut self, tick: &Tick, out: &mut Vec<Sample>) -> Result<(), CollectError> {
+        let shared = lock(&self.shared);
+        let Some(polled_at) = shared.polled_at else {
+            // Not polled yet: nothing to say, and not an error.
+            return Ok(());
+        };
+        if tick.now.saturating_duration_since(polled_at) > self.max_age {
+            return Err(CollectError::Remote(
+                "Supervisor stats are stale (no successful poll lately)".into(),
+            ));
+        }
+        out.extend(shared.samples.iter().cloned());
+        match &shared.error {
+            Some(error) => Err(CollectError::Remote(error.clone())),
+            None => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,325 @@
+//! Translation of series to Home Assistant sensor entities (pure: no I/O).
+
+use serde_json::{Map, Value, json};
+
+use super::options::{MetricGroup, PublishOptions};
+use super::rest::EntityState;
+use crate::model::{Kind, SeriesMeta, Snapshot, Unit};
+
+/// One entity ready to publish, with the raw value used for change detection.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entity {
+    pub entity_id: String,
+    pub value: f64,
+    pub state: EntityState,
+}
+
+/// `sensor.<prefix>_<id>` with everything but letters and digits folded to `_`
+/// (the root mount becomes `root`).
+pub fn entity_id(prefix: &str, series_id: &str) -> String {
+    let id = series_id.replace("./.", ".root.");
+    let mut slug = String::with_capacity(id.len());
+    for c in id.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.ends_with('_') {
+            slug.push('_');
+        }
+    }
+    format!("sensor.{prefix}_{}", slug.trim_matches('_'))
+}
+
+/// How a unit is shown in Home Assistant: scale, unit, device class, decimals.
+fn presentation(meta: &SeriesMeta) -> (f64, Option<&'static str>, Option<&'static str>, usize) {
+    match meta.unit {
+        Unit::Percent => (1.0, Some("%"), None, 1),
+        Unit::Bytes if meta.id.starts_with("disk.") => (1e-9, Some("GB"), Some("data_size"), 2),
+        Unit::Bytes => (1e-6, Some("MB"), Some("data_size"), 1),
+        Unit::BytesPerSecond => (1e-3, Some("kB/s"), Some("data_rate"), 1),
+        Unit::Celsius => (1.0, Some("°C"), Some("temperature"), 1),
+        Unit::Seconds => (1.0, Some("s"), Some("duration"), 0),
+        Unit::Count => (1.0, None, None, 0),
+        Unit::Ratio => (1.0, None, None, 2),
+    }
+}
+
+fn icon(series_id: &str) -> &'static str {
+    match series_id.split('.').next().unwrap_or_default() {
+        "cpu" => "mdi:cpu-64-bit",
+        "memory" => "mdi:memory",
+        "swap" => "mdi:swap-horizontal",
+        "load" => "mdi:gauge",
+        "disk" => "mdi:harddisk",
+        "net" => "mdi:network",
+        "temp" => "mdi:thermometer",
+        "addon" => "mdi:puzzle",
+        _ => "mdi:information-outline",
+    }
+}
+
+/// The state text, rounded to the metric's precision.
+pub fn state_text(meta: &SeriesMeta, value: f64) -> String {
+    let (scale, _, _, decimals) = presentation(meta);
+    format!("{:.*}", decimals, value * scale)
+}
+
+/// A sensor entity for one series value.
+pub fn sensor(prefix: &str, meta: &SeriesMeta, value: f64) -> Entity {
+    let (_, unit, device_class, _) = presentation(meta);
+    let mut attributes = Map::new();
+    if let Some(unit) = unit {
+        attributes.insert("unit_of_measurement".into(), json!(unit));
+    }
+    if let Some(class) = device_class {
+        attributes.insert("device_class".into(), json!(class));
+    }
+    let state_class = if meta.kind == Kind::Counter {
+        "total_increasing"
+    } else {
+        "measurement"
+    };
+    attributes.insert("state_class".into(), json!(state_class));
+    attributes.insert("friendly_name".into(), json!(meta.description));
+    attributes.insert("icon".into(), json!(icon(&meta.id)));
+    Entity {
+        entity_id: entity_id(prefix, &meta.id),
+        value,
+        state: EntityState {
+            state: state_text(meta, value),
+            attributes,
+        },
+    }
+}
+
+/// The status sensor: `ok` or `degraded`, naming the degraded sources.
+pub fn status_sensor(prefix: &str, snapshot: &Snapshot) -> Entity {
+    let degraded: Vec<Value> = snapshot
+        .degraded()
+        .map(|s| json!({"source": s.source, "error": s.error}))
+        .collect();
+    let mut attributes = Map::new();
+    attributes.insert("friendly_name".into(), json!("Resource Manager status"));
+    attributes.insert(
+        "icon".into(),
+        json!(if degraded.is_empty() {
+            "mdi:check-circle-outline"
+        } else {
+            "mdi:alert-circle-outline"
+        }),
+    );
+    attributes.insert("degraded_sources".into(), Value::Array(degraded.clone()));
+    let state = if degraded.is_empty() {
+        "ok"
+    } else {
+        "degraded"
+    };
+    Entity {
+        entity_id: format!("sensor.{prefix}_status"),
+        value: degraded.len() as f64,
+        state: EntityState {
+            state: state.into(),
+            attributes,
+        },
+    }
+}
+
+/// Sensors for the add-ons using the most CPU and memory (state: the top one's value).
+fn top_addon_sensors(prefix: &str, snapshot: &Snapshot, out: &mut Vec<Entity>) {
+    for (suffix, metric, label, unit, scale, decimals) in [
+        (
+            "top_addon_cpu",
+            "cpu_percent",
+            "Add-on using the most CPU",
+            "%",
+            1.0,
+            1,
+        ),
+        (
+            "top_addon_memory",
+            "memory_bytes",
+            "Add-on using the most memory",
+            "MB",
+            1e-6,
+            1,
+        ),
+    ] {
+        let mut ranked: Vec<(&str, f64)> = snapshot
+            .samples
+            .iter()
+            .filter(|s| {
+                s.series.id.starts_with("addon.") && s.series.id.ends_with(&format!(".{metric}"))
+            })
+            .filter_map(|s| {
+                s.series
+                    .labels
+                    .first()
+                    .map(|(_, slug)| (slug.as_str(), s.value))
+            })
+            .collect();
+        if ranked.is_empty() {
+            continue;
+        }
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let top: Vec<Value> = ranked
+            .iter()
+            .take(5)
+            .map(|(slug, v)| json!({"addon": slug, "value": format!("{:.*}", decimals, v * scale)}))
+            .collect();
+        let mut attributes = Map::new();
+        attributes.insert("unit_of_measurement".into(), json!(unit));
+        if unit == "MB" {
+            attributes.insert("device_class".into(), json!("data_size"));
+        }
+        attributes.insert("state_class".into(), json!("measurement"));
+        attributes.insert("friendly_name".into(), json!(label));
+        attributes.insert("icon".into(), json!("mdi:puzzle"));
+        attributes.insert("addon".into(), json!(ranked[0].0));
+        attributes.insert("top".into(), Value::Array(top));
+        out.push(Entity {
+            entity_id: format!("sensor.{prefix}_{suffix}"),
+            value: ranked[0].1,
+            state: EntityState {
+                state: format!("{:.*}", decimals, ranked[0].1 * scale),
+                attributes,
+            },
+        });
+    }
+}
+
+/// Every entity the options ask for, from one snapshot.
+pub fn entities(options: &PublishOptions, snapshot: &Snapshot) -> Vec<Entity> {
+    let prefix = options.entity_prefix.as_str();
+    let mut out = Vec::with_capacity(snapshot.samples.len() + 3);
+    out.push(status_sensor(prefix, snapshot));
+    for sample in &snapshot.samples {
+        let Some(group) = MetricGroup::of_series(&sample.series.id) else {
+            continue;
+        };
+        if !options.groups.contains(&group)
+            || (group == MetricGroup::Addons && !options.addon_entities)
+        {
+            continue;
+        }
+        out.push(sensor(prefix, &sample.series, sample.value));
+    }
+    if options.groups.contains(&MetricGroup::Addons) {
+        top_addon_sensors(prefix, snapshot, &mut out);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Sample;
+    use std::sync::Arc;
+
+    #[test]
+    fn ids_are_valid_entity_ids() {
+        assert_eq!(
+            entity_id("rm", "disk./.used_percent"),
+            "sensor.rm_disk_root_used_percent"
+        );
+        assert_eq!(
+            entity_id("rm", "disk./data.used_bytes"),
+            "sensor.rm_disk_data_used_bytes"
+        );
+        assert_eq!(
+            entity_id("rm", "net.eth0.rx_bytes_per_second"),
+            "sensor.rm_net_eth0_rx_bytes_per_second"
+        );
+        assert_eq!(
+            entity_id("rm", "temp.Core-0.celsius"),
+            "sensor.rm_temp_core_0_celsius"
+        );
+    }
+
+    #[test]
+    fn sensors_carry_units_classes_and_rounded_states() {
+        let disk = SeriesMeta::instance(
+            "disk",
+            "mount",
+            "/data",
+            "used_bytes",
+            Unit::Bytes,
+            "Space used at /data",
+        );
+        let e = sensor("rm", &disk, 12_345_678_901.0);
+        assert_eq!(e.state.state, "12.35");
+        assert_eq!(e.state.attributes["unit_of_measurement"], "GB");
+        assert_eq!(e.state.attributes["device_class"], "data_size");
+        assert_eq!(e.state.attributes["state_class"], "measurement");
+        let errors = SeriesMeta::instance(
+            "net",
+            "interface",
+            "eth0",
+            "rx_errors_total",
+            Unit::Count,
+            "x",
+        )
+        .counter();
+        assert_eq!(
+            sensor("rm", &errors, 3.0).state.attributes["state_class"],
+            "total_increasing"
+        );
+        let temp = SeriesMeta::global("temp", "max_celsius", Unit::Celsius, "Hottest");
+        assert_eq!(sensor("rm", &temp, 51.26).state.state, "51.3");
+    }
+
+    #[test]
+    fn groups_and_addon_entities_follow_the_options() {
+        let cpu = Arc::new(SeriesMeta::global("cpu", "usage", Unit::Percent, "CPU"));
+        let mem = Arc::new(SeriesMeta::global(
+            "memory",
+            "used_percent",
+            Unit::Percent,
+            "Mem",
+        ));
+        let addon = Arc::new(SeriesMeta::instance(
+            "addon",
+            "addon",
+            "core_mosquitto",
+            "memory_bytes",
+            Unit::Bytes,
+            "Mosquitto memory",
+        ));
+        let snapshot = Snapshot {
+            samples: vec![
+                Sample {
+                    series: cpu,
+                    value: 5.0,
+                },
+                Sample {
+                    series: mem,
+                    value: 40.0,
+                },
+                Sample {
+                    series: addon,
+                    value: 2e7,
+                },
+            ],
+            ..Snapshot::default()
+        };
+        let options = PublishOptions {
+            groups: vec![MetricGroup::Cpu, MetricGroup::Addons],
+            ..PublishOptions::default()
+        };
+        let ids: Vec<String> = entities(&options, &snapshot)
+            .into_iter()
+            .map(|e| e.entity_id)
+            .collect();
+        assert_eq!(
+            ids,
+            vec![
+                "sensor.resource_manager_status",
+                "sensor.resource_manager_cpu_usage",
+                "sensor.resource_manager_top_addon_memory"
+            ]
+        );
+        let with_addons = PublishOptions {
+            addon_entities: true,
+            ..options
+        };
+        assert!(entities(&with_addons, &snapshot).iter().any(|e| e.entity_id == "sensor.resource_manager_addon_core_mosquitto_memory_bytes"));
+    }
+}

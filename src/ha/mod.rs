@@ -1,0 +1,82 @@
+//! Home Assistant Core: REST client, WebSocket session, and the entity publisher.
+//!
+//! The model does not know Home Assistant exists: the publisher reads snapshots and translates
+//! them to entities. Home Assistant being away never stops collection; the publisher keeps only
+//! the latest value of each entity, so nothing queues up while it is gone.
+
+pub mod backoff;
+pub mod entities;
+pub mod options;
+pub mod publisher;
+pub mod rest;
+pub mod ws;
+
+use serde::Serialize;
+
+/// Failures talking to Home Assistant, sorted by what the caller should do.
+#[derive(Debug, thiserror::Error)]
+pub enum HaError {
+    /// Core is starting or restarting (the Supervisor proxy answers 502/503/504 then): wait.
+    #[error("Home Assistant is not ready (HTTP {0})")]
+    NotReady(u16),
+    /// The token was refused: retrying soon will not help, so back off long.
+    #[error(
+        "Home Assistant refused the token (HTTP {0}); check HA_TOKEN or the add-on's homeassistant_api permission"
+    )]
+    Unauthorized(u16),
+    #[error("Home Assistant refused the token: {0}")]
+    AuthInvalid(String),
+    #[error("Home Assistant answered HTTP {status}: {body}")]
+    Http { status: u16, body: String },
+    #[error("cannot reach Home Assistant: {0}")]
+    Unreachable(String),
+    #[error("unexpected answer from Home Assistant: {0}")]
+    Protocol(String),
+    #[error("Home Assistant did not answer in time")]
+    Timeout,
+}
+
+impl HaError {
+    /// Whether this failure is about credentials (long back-off, clear message).
+    pub fn is_auth(&self) -> bool {
+        matches!(self, HaError::Unauthorized(_) | HaError::AuthInvalid(_))
+    }
+
+    pub(crate) fn from_reqwest(err: reqwest::Error) -> HaError {
+        if err.is_timeout() {
+            HaError::Timeout
+        } else {
+            // reqwest's Display omits the cause ("error sending request"); include it.
+            let mut text = err.to_string();
+            let mut source = std::error::Error::source(&err);
+            while let Some(cause) = source {
+                text.push_str(": ");
+                text.push_str(&cause.to_string());
+                source = cause.source();
+            }
+            HaError::Unreachable(text)
+        }
+    }
+}
+
+/// State of the link to Home Assistant, shown in `/api/v1/status`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct HaLinkStatus {
+    /// `connecting`, `connected`, `not_ready`, `auth_failed` or `unreachable`.
+    pub state: &'static str,
+    /// Core's own state from `get_config` (`RUNNING`, `NOT_RUNNING`, …).
+    pub core_state: Option<String>,
+    pub ha_version: Option<String>,
+    pub connected_since_ms: Option<i64>,
+    pub reconnects: u64,
+    pub last_publish_ms: Option<i64>,
+    pub entities: usize,
+    pub requests_total: u64,
+    pub requests_last_minute: usize,
+    pub publish_errors: u64,
+    pub last_error: Option<String>,
+    /// Sample-to-state latency of recent publications (HTTP answer time minus sample time).
+    pub latency_ms_p50: Option<u64>,
+    pub latency_ms_p99: Option<u64>,
+    pub full_republishes: u64,
+}

@@ -1,0 +1,277 @@
+//! Polls the Supervisor on its own cadence (Docker stats are slow to compute) and keeps the
+//! latest per-add-on samples for the engine's Supervisor collector to pick up each tick.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde_json::Value;
+use tokio::time::MissedTickBehavior;
+use tokio_util::sync::CancellationToken;
+
+use super::{ContainerStats, SupervisorClient, SupervisorError};
+use crate::collect::{counter, lock, unix_ms};
+use crate::model::{Sample, SeriesMeta, Unit};
+
+/// What the Supervisor link looks like, for `/api/v1/status`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SupervisorLinkStatus {
+    /// `starting`, `ok`, `degraded` (some calls failed), `forbidden` (role too weak) or `unreachable`.
+    pub state: &'static str,
+    /// Calls refused for lack of permission.
+    pub forbidden: Vec<String>,
+    pub last_error: Option<String>,
+    pub last_poll_ms: Option<i64>,
+    pub addons_running: usize,
+    /// Facts from `/info`, `/host/info` and `/os/info` (no host names).
+    pub host: Option<Value>,
+}
+
+/// The latest samples, shared with the collector.
+#[derive(Debug, Default)]
+pub struct SupervisorShared {
+    pub samples: Vec<Sample>,
+    pub polled_at: Option<Instant>,
+    pub error: Option<String>,
+}
+
+struct Tracked {
+    previous: Option<(Instant, ContainerStats)>,
+    meta: [Arc<SeriesMeta>; 7],
+}
+
+impl Tracked {
+    fn new(slug: &str, name: &str) -> Self {
+        let m = |metric: &str, unit, what: &str| {
+            Arc::new(SeriesMeta::instance(
+                "addon",
+                "addon",
+                slug,
+                metric,
+                unit,
+                format!("{name} {what}"),
+            ))
+        };
+        Tracked {
+            previous: None,
+            meta: [
+                m("cpu_percent", Unit::Percent, "CPU (share of the host)"),
+                m("memory_bytes", Unit::Bytes, "memory"),
+                m(
+                    "memory_percent",
+                    Unit::Percent,
+                    "memory (share of its limit)",
+                ),
+                m(
+                    "net_rx_bytes_per_second",
+                    Unit::BytesPerSecond,
+                    "network received",
+                ),
+                m(
+                    "net_tx_bytes_per_second",
+                    Unit::BytesPerSecond,
+                    "network sent",
+                ),
+                m(
+                    "block_read_bytes_per_second",
+                    Unit::BytesPerSecond,
+                    "disk reads",
+                ),
+                m(
+                    "block_write_bytes_per_second",
+                    Unit::BytesPerSecond,
+                    "disk writes",
+                ),
+            ],
+        }
+    }
+
+    fn samples(&mut self, now: Instant, stats: ContainerStats, out: &mut Vec<Sample>) {
+        let gauges = [
+            stats.cpu_percent,
+            stats.memory_usage as f64,
+            stats.memory_percent,
+        ];
+        for (meta, value) in self.meta.iter().zip(gauges) {
+            out.push(Sample {
+                series: meta.clone(),
+                value,
+            });
+        }
+        if let Some((then, before)) = self.previous {
+            let dt = now.duration_since(then).as_secs_f64();
+            let rates = [
+                counter::rate(before.network_rx, stats.network_rx, dt),
+                counter::rate(before.network_tx, stats.network_tx, dt),
+                counter::rate(before.blk_read, stats.blk_read, dt),
+                counter::rate(before.blk_write, stats.blk_write, dt),
+            ];
+            for (meta, rate) in self.meta[3..].iter().zip(rates) {
+                if let Some(value) = rate {
+                    out.push(Sample {
+                        series: meta.clone(),
+                        value,
+                    });
+                }
+            }
+        }
+        self.previous = Some((now, stats));
+    }
+}
+
+/// Polls until cancelled.
+pub async fn run(
+    client: SupervisorClient,
+    interval: Duration,
+    shared: Arc<Mutex<SupervisorShared>>,
+    status: Arc<Mutex<SupervisorLinkStatus>>,
+    cancel: CancellationToken,
+) {
+    lock(&status).state = "starting";
+    let mut tracked: HashMap<String, Tracked> = HashMap::new();
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut host_read_at: Option<Instant> = None;
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = ticker.tick() => {}
+        }
+        if host_read_at.is_none_or(|t| t.elapsed() > Duration::from_secs(600)) {
+            host_read_at = Some(Instant::now());
+            let host = host_facts(&client).await;
+            lock(&status).host = Some(host);
+        }
+        poll_once(&client, &mut tracked, &shared, &status).await;
+    }
+}
+
+/// OS, versions and disk figures; host names are left out on purpose (they end up in reports).
+async fn host_facts(client: &SupervisorClient) -> Value {
+    let mut facts = serde_json::Map::new();
+    if let Ok(info) = client.get::<Value>("/info").await {
+        for key in [
+            "supervisor",
+            "homeassistant",
+            "hassos",
+            "operating_system",
+            "machine",
+            "arch",
+            "docker",
+        ] {
+            facts.insert(key.into(), info[key].clone());
+        }
+    }
+    if let Ok(host) = client.get::<Value>("/host/info").await {
+        for key in [
+            "kernel",
+            "disk_total",
+            "disk_used",
+            "disk_free",
+            "disk_life_time",
+            "chassis",
+        ] {
+            facts.insert(format!("host_{key}"), host[key].clone());
+        }
+    }
+    if let Ok(os) = client.get::<Value>("/os/info").await {
+        for key in ["version", "board", "update_available"] {
+            facts.insert(format!("os_{key}"), os[key].clone());
+        }
+    }
+    Value::Object(facts)
+}
+
+/// One poll: the add-on list, then each running add-on's stats, Core's and the Supervisor's.
+async fn poll_once(
+    client: &SupervisorClient,
+    tracked: &mut HashMap<String, Tracked>,
+    shared: &Mutex<SupervisorShared>,
+    status: &Mutex<SupervisorLinkStatus>,
+) {
+    let mut samples = Vec::new();
+    let mut forbidden = Vec::new();
+    let mut errors: Vec<SupervisorError> = Vec::new();
+    let mut targets: Vec<(String, String, String)> = Vec::new();
+    match client.addons().await {
+        Ok(addons) => {
+            for addon in addons
+                .into_iter()
+                .filter(|a| a.state.as_deref() == Some("started"))
+            {
+                targets.push((
+                    addon.slug.clone(),
+                    addon.name.clone(),
+                    format!("/addons/{}/stats", addon.slug),
+                ));
+            }
+        }
+        Err(SupervisorError::Forbidden { path }) => forbidden.push(path),
+        Err(err) => errors.push(err),
+    }
+    let running = targets.len();
+    targets.push((
+        "homeassistant".into(),
+        "Home Assistant Core".into(),
+        "/core/stats".into(),
+    ));
+    targets.push((
+        "supervisor".into(),
+        "Supervisor".into(),
+        "/supervisor/stats".into(),
+    ));
+    let now = Instant::now();
+    for (slug, name, path) in &targets {
+        match client.get::<ContainerStats>(path).await {
+            Ok(stats) => tracked
+                .entry(slug.clone())
+                .or_insert_with(|| Tracked::new(slug, name))
+                .samples(now, stats, &mut samples),
+            Err(SupervisorError::Forbidden { path }) => forbidden.push(path),
+            Err(err) => errors.push(err),
+        }
+    }
+    // Forget add-ons that stopped so a restart does not produce a bogus rate.
+    tracked.retain(|slug, _| targets.iter().any(|(s, _, _)| s == slug));
+
+    let mut st = lock(status);
+    st.last_poll_ms = Some(unix_ms());
+    st.addons_running = running;
+    st.state = if !forbidden.is_empty() {
+        "forbidden"
+    } else if errors
+        .iter()
+        .all(|e| matches!(e, SupervisorError::Unreachable { .. }))
+        && !errors.is_empty()
+        && samples.is_empty()
+    {
+        "unreachable"
+    } else if !errors.is_empty() {
+        "degraded"
+    } else {
+        "ok"
+    };
+    let mut problem = None;
+    if !forbidden.is_empty() {
+        problem = Some(format!(
+            "forbidden with this role: {} (hassio_role: manager is needed)",
+            forbidden.join(", ")
+        ));
+    }
+    if let Some(err) = errors.first() {
+        let text = err.to_string();
+        problem = Some(match problem {
+            Some(p) => format!("{p}; {text}"),
+            None => text,
+        });
+        tracing::warn!(errors = errors.len(), first = %err, "Supervisor poll incomplete");
+    }
+    st.forbidden = forbidden;
+    st.last_error = problem.clone();
+    drop(st);
+    let mut sh = lock(shared);
+    sh.samples = samples;
+    sh.polled_at = Some(now);
+    sh.error = problem;
+}

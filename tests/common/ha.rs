@@ -1,0 +1,145 @@
+//! A real Home Assistant Core for tests, run by `scripts/ha-core.sh` (installed by
+//! `scripts/provision.sh`). Traffic stays on 127.0.0.1.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// One running Home Assistant Core with an onboarded owner and a long-lived token.
+pub struct HaCore {
+    dir: tempfile::TempDir,
+    pub url: String,
+    pub token: String,
+    client: reqwest::Client,
+}
+
+fn script() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/ha-core.sh")
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+fn run(args: &[&str]) -> String {
+    let out = Command::new(script())
+        .args(args)
+        .output()
+        .expect("run scripts/ha-core.sh");
+    assert!(
+        out.status.success(),
+        "ha-core.sh {args:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+impl HaCore {
+    /// Starts a fresh instance on a free port and waits until Core is RUNNING.
+    pub fn start() -> HaCore {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let port = free_port().to_string();
+        let dir_arg = dir.path().to_string_lossy().into_owned();
+        let out = run(&["start", &dir_arg, &port]);
+        let url = out
+            .lines()
+            .find_map(|l| l.strip_prefix("HA_URL="))
+            .expect("HA_URL line")
+            .to_string();
+        let token_file = out
+            .lines()
+            .find_map(|l| l.strip_prefix("HA_TOKEN_FILE="))
+            .expect("token line");
+        let token = std::fs::read_to_string(token_file)
+            .expect("token")
+            .trim()
+            .to_string();
+        // No pooled connections: they break when Core restarts under them.
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .build()
+            .expect("client");
+        HaCore {
+            dir,
+            url,
+            token,
+            client,
+        }
+    }
+
+    fn dir_arg(&self) -> String {
+        self.dir.path().to_string_lossy().into_owned()
+    }
+
+    /// Restarts Core; returns when it is RUNNING again.
+    pub fn restart(&self) {
+        run(&["restart", &self.dir_arg()]);
+    }
+
+    /// Stops Core.
+    pub fn stop(&self) {
+        run(&["stop", &self.dir_arg()]);
+    }
+
+    /// Starts Core again after `stop`; returns when it is RUNNING.
+    pub fn start_again(&self) {
+        run(&["start", &self.dir_arg()]);
+    }
+
+    /// `GET /api/states/<id>`: the state JSON, or None on 404 (or while Core is unreachable).
+    pub async fn state(&self, entity_id: &str) -> Option<Value> {
+        let res = self
+            .client
+            .get(format!("{}/api/states/{entity_id}", self.url))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .ok()?;
+        if res.status() == 404 {
+            return None;
+        }
+        assert!(
+            res.status().is_success(),
+            "GET state {entity_id}: {}",
+            res.status()
+        );
+        Some(res.json().await.expect("state json"))
+    }
+
+    /// Polls until `entity_id` exists and `check` holds, or panics after `timeout`.
+    pub async fn wait_state(
+        &self,
+        entity_id: &str,
+        timeout: Duration,
+        check: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(state) = self.state(entity_id).await
+                && check(&state)
+            {
+                return state;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{entity_id} not as expected within {timeout:?}: {:?}",
+                self.state(entity_id).await
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Drop for HaCore {
+    fn drop(&mut self) {
+        let _ = Command::new(script())
+            .args(["stop", &self.dir_arg()])
+            .output();
+    }
+}

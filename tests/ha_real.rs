@@ -1,0 +1,219 @@
+//! Against a REAL Home Assistant Core (scripts/ha-core.sh): entities, restart, outage, bad token.
+//! `#[ignore]`d for plain `cargo test`; scripts/test.sh runs them.
+
+mod common;
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use common::TestApp;
+use common::ha::HaCore;
+use resource_manager::config::{Cli, Config};
+
+fn standalone_with_ha(dir: &std::path::Path, ha: &HaCore, token: &str) -> Config {
+    let options = dir.join("options.json");
+    std::fs::write(
+        &options,
+        r#"{"sample_interval_seconds": 1, "write_batch_seconds": 5, "log_level": "warning",
+            "home_assistant": {"entity_prefix": "rmtest", "publish_interval_seconds": 5}}"#,
+    )
+    .expect("options");
+    let cli = Cli {
+        options: Some(options),
+        data_dir: Some(dir.join("data")),
+        ..Cli::default()
+    };
+    let env: HashMap<&str, String> =
+        HashMap::from([("HA_URL", ha.url.clone()), ("HA_TOKEN", token.to_string())]);
+    Config::load(&cli, &|k| env.get(k).cloned()).expect("config")
+}
+
+#[tokio::test]
+#[ignore = "needs a real Home Assistant Core; scripts/test.sh runs it"]
+async fn real_ha_gets_sensors_with_units_and_classes_matching_the_status_and_a_bad_token_is_reported()
+ {
+    let ha = HaCore::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = TestApp::start(standalone_with_ha(dir.path(), &ha, &ha.token)).await;
+    app.wait_status(Duration::from_secs(15), |s| {
+        s["links"]["home_assistant"]["state"] == "connected"
+    })
+    .await;
+
+    let memory = ha
+        .wait_state(
+            "sensor.rmtest_memory_total_bytes",
+            Duration::from_secs(10),
+            |_| true,
+        )
+        .await;
+    let status = app.get_json("api/v1/status").await;
+    let total = status["values"]["memory.total_bytes"]
+        .as_f64()
+        .expect("total memory");
+    assert_eq!(
+        memory["state"],
+        format!("{:.1}", total / 1e6),
+        "HA state agrees with /api/v1/status"
+    );
+    let attributes = &memory["attributes"];
+    assert_eq!(attributes["unit_of_measurement"], "MB");
+    assert_eq!(attributes["device_class"], "data_size");
+    assert_eq!(attributes["state_class"], "measurement");
+    assert_eq!(attributes["icon"], "mdi:memory");
+    assert!(
+        attributes["friendly_name"]
+            .as_str()
+            .is_some_and(|n| !n.is_empty())
+    );
+
+    let cpu = ha
+        .wait_state("sensor.rmtest_cpu_usage", Duration::from_secs(10), |_| true)
+        .await;
+    assert_eq!(cpu["attributes"]["unit_of_measurement"], "%");
+    assert!(
+        cpu["state"]
+            .as_str()
+            .and_then(|s| s.parse::<f64>().ok())
+            .is_some_and(|v| (0.0..=100.0).contains(&v))
+    );
+    let root = ha
+        .wait_state(
+            "sensor.rmtest_disk_root_used_percent",
+            Duration::from_secs(10),
+            |_| true,
+        )
+        .await;
+    assert_eq!(root["attributes"]["state_class"], "measurement");
+    let errors = ha
+        .wait_state(
+            "sensor.rmtest_net_lo_rx_errors_total",
+            Duration::from_secs(10),
+            |_| true,
+        )
+        .await;
+    assert_eq!(errors["attributes"]["state_class"], "total_increasing");
+    let health = ha
+        .wait_state("sensor.rmtest_status", Duration::from_secs(10), |_| true)
+        .await;
+    assert_eq!(health["state"], "ok");
+
+    // Latency and request volume, as the publisher measured them (printed, not asserted).
+    tokio::time::sleep(Duration::from_secs(12)).await;
+    let status = app.get_json("api/v1/status").await;
+    let link = &status["links"]["home_assistant"];
+    println!(
+        "sample-to-HA latency p50 {} ms, p99 {} ms; {} entities; {} requests in the last minute; {} total",
+        link["latency_ms_p50"],
+        link["latency_ms_p99"],
+        link["entities"],
+        link["requests_last_minute"],
+        link["requests_total"]
+    );
+
+    // A wrong token: a clear error, backing off, the app keeps collecting.
+    let bad_dir = tempfile::tempdir().expect("tempdir");
+    let bad = TestApp::start(standalone_with_ha(bad_dir.path(), &ha, "not-a-valid-token")).await;
+    let status = bad
+        .wait_status(Duration::from_secs(10), |s| {
+            s["links"]["home_assistant"]["state"] == "auth_failed"
+        })
+        .await;
+    assert!(
+        status["links"]["home_assistant"]["last_error"]
+            .as_str()
+            .expect("error")
+            .contains("token"),
+        "{status}"
+    );
+    assert!(
+        !status.to_string().contains("not-a-valid-token"),
+        "the token itself is never shown"
+    );
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let later = bad.get_json("api/v1/status").await;
+    assert!(
+        later["links"]["home_assistant"]["reconnects"]
+            .as_u64()
+            .unwrap_or(99)
+            <= 1,
+        "backs off instead of looping: {later}"
+    );
+    assert!(
+        later["engine"]["ticks"].as_u64() > status["engine"]["ticks"].as_u64(),
+        "still collecting"
+    );
+    bad.stop().await;
+
+    // Shutdown marks the entities unavailable.
+    app.stop().await;
+    let after = ha
+        .state("sensor.rmtest_cpu_usage")
+        .await
+        .expect("still known to HA");
+    assert_eq!(after["state"], "unavailable");
+}
+
+#[tokio::test]
+#[ignore = "needs a real Home Assistant Core; scripts/test.sh runs it"]
+async fn real_ha_restart_and_a_minute_long_outage_are_survived_and_entities_come_back() {
+    let ha = HaCore::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = TestApp::start(standalone_with_ha(dir.path(), &ha, &ha.token)).await;
+    ha.wait_state(
+        "sensor.rmtest_memory_used_percent",
+        Duration::from_secs(20),
+        |_| true,
+    )
+    .await;
+
+    // Restart: REST-created states vanish; they must be back within 5 s of Core being ready.
+    ha.restart();
+    let ready = Instant::now();
+    ha.wait_state(
+        "sensor.rmtest_memory_used_percent",
+        Duration::from_secs(5),
+        |_| true,
+    )
+    .await;
+    println!(
+        "entities back {} ms after Home Assistant was ready again",
+        ready.elapsed().as_millis()
+    );
+
+    // Outage of a minute: collection and storage go on, the link shows degraded, no panic.
+    ha.stop();
+    let before = app
+        .wait_status(Duration::from_secs(30), |s| {
+            s["links"]["home_assistant"]["state"] != "connected"
+        })
+        .await;
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    let during = app.get_json("api/v1/status").await;
+    assert_ne!(during["links"]["home_assistant"]["state"], "connected");
+    assert!(during["links"]["home_assistant"]["last_error"].is_string());
+    assert!(
+        during["engine"]["ticks"].as_u64().expect("ticks")
+            >= before["engine"]["ticks"].as_u64().expect("ticks") + 50,
+        "kept collecting"
+    );
+    assert!(
+        during["store"]["flushes"].as_u64().expect("flushes")
+            > before["store"]["flushes"].as_u64().expect("flushes"),
+        "kept storing"
+    );
+
+    // Core back: the app reconnects by itself (back-off is capped at 60 s) and republishes.
+    ha.start_again();
+    ha.wait_state(
+        "sensor.rmtest_memory_used_percent",
+        Duration::from_secs(70),
+        |_| true,
+    )
+    .await;
+    app.wait_status(Duration::from_secs(10), |s| {
+        s["links"]["home_assistant"]["state"] == "connected"
+    })
+    .await;
+    app.stop().await;
+}
