@@ -50,6 +50,38 @@ def walk(schema, trans, prefix):
 
 walk(config.get("schema") or {}, tr, "")
 
+# Every schema type must be one the Supervisor knows (its regex in supervisor/apps/options.py):
+# an unknown type or a match() that does not compile makes the add-on vanish from the store.
+import re
+TYPE = re.compile(
+    r"^(?:|bool|email|url|port|device(\(subsystem=[a-z]+\))?"
+    r"|str(\((\d+)?,(\d+)?\))?|password(\((\d+)?,(\d+)?\))?"
+    r"|int(\((-?\d+)?,(-?\d+)?\))?|float(\((-?\d*\.?\d+)?,(-?\d*\.?\d+)?\))?"
+    r"|match\((.*)\)|list\((.+)\))\??$"
+)
+
+def types(schema, where):
+    if isinstance(schema, dict):
+        for key, value in schema.items():
+            types(value, f"{where}.{key}" if where else key)
+    elif isinstance(schema, list):
+        if len(schema) != 1:
+            problems.append(f"config.yaml schema '{where}': a list takes exactly one element type")
+        for item in schema:
+            types(item, f"{where}[]")
+    elif isinstance(schema, str):
+        if not TYPE.match(schema):
+            problems.append(f"config.yaml schema '{where}': unknown type {schema!r}")
+        elif schema.startswith("match("):
+            try:
+                re.compile(schema[len("match("):schema.rindex(")")])
+            except re.error as err:
+                problems.append(f"config.yaml schema '{where}': bad regex ({err})")
+    else:
+        problems.append(f"config.yaml schema '{where}': {schema!r} is not a type")
+
+types(config.get("schema") or {}, "")
+
 # build.yaml arches must equal config.yaml arch.
 build = pathlib.Path("build.yaml")
 if build.exists():

@@ -9,6 +9,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
+use crate::alert::{self, AlertHandle};
 use crate::collect::supervisor::SupervisorCollector;
 use crate::collect::{self, Engine, Outputs, SysRoot, TickStats};
 use crate::config::Config;
@@ -48,6 +49,18 @@ pub async fn run(
     let store = Store::open(&config.database_path()).await?;
     let (latest_tx, latest_rx) = watch::channel(Arc::new(Snapshot::default()));
     let (events_tx, _) = broadcast::channel(64);
+    let alerts = AlertHandle::start(
+        config.options.alert_rules.clone(),
+        store.clone(),
+        collect::unix_ms(),
+    )
+    .await?;
+    // Stops when the engine's sender is dropped, then stores what is open.
+    let alerts_task = tokio::spawn(alert::service::run(
+        alerts.clone(),
+        events_tx.subscribe(),
+        CancellationToken::new(),
+    ));
     let (store_tx, store_rx) = mpsc::channel(STORE_QUEUE);
     let tick_stats = Arc::new(Mutex::new(TickStats::default()));
 
@@ -146,7 +159,8 @@ pub async fn run(
         tick_stats,
         HostInfo::read(),
         links,
-    );
+    )
+    .with_alerts(alerts);
     let app = web::router(state);
     let addr = listener.local_addr()?;
     tracing::debug!(%addr, "HTTP server ready");
@@ -180,6 +194,9 @@ pub async fn run(
     }
     if writer_task.await.is_err() {
         tracing::error!("store writer panicked");
+    }
+    if alerts_task.await.is_err() {
+        tracing::error!("alert task panicked");
     }
     store.close().await;
     match tokio::time::timeout(HTTP_DRAIN, server_task).await {

@@ -14,6 +14,8 @@ use clap::{Parser, Subcommand};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::alert::RuleSet;
+
 /// Where the add-on's options live inside the container.
 pub const ADDON_OPTIONS_PATH: &str = "/data/options.json";
 /// Port the Supervisor's Ingress proxy connects to.
@@ -138,7 +140,7 @@ pub struct Retention {
 }
 
 /// The validated add-on options.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Options {
     pub log_level: LogLevel,
     pub sample_interval_seconds: u32,
@@ -149,6 +151,8 @@ pub struct Options {
     pub addon_stats_interval_seconds: u32,
     /// What is published to Home Assistant, and how often.
     pub home_assistant: crate::ha::options::PublishOptions,
+    /// Effective alert rules: the built-in ones changed by the `alert_rules` option.
+    pub alert_rules: RuleSet,
 }
 
 impl Default for Options {
@@ -165,6 +169,7 @@ impl Default for Options {
             },
             addon_stats_interval_seconds: 30,
             home_assistant: crate::ha::options::PublishOptions::default(),
+            alert_rules: RuleSet::default(),
         }
     }
 }
@@ -237,6 +242,7 @@ impl Options {
             defaults.addon_stats_interval_seconds,
         );
         let home_assistant = crate::ha::options::PublishOptions::read(&mut reader, map);
+        let alert_rules = RuleSet::from_option(map.get("alert_rules"), &mut problems);
         if problems.is_empty() {
             Ok(Options {
                 log_level,
@@ -246,6 +252,7 @@ impl Options {
                 retention,
                 addon_stats_interval_seconds,
                 home_assistant,
+                alert_rules,
             })
         } else {
             Err(ConfigError::new(problems))
@@ -261,6 +268,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "retention",
     "addon_stats_interval_seconds",
     "home_assistant",
+    "alert_rules",
 ];
 const RETENTION_KEYS: &[&str] = &["raw_hours", "minute_days", "hour_days"];
 const LOG_LEVELS: &[&str] = &["trace", "debug", "info", "warning", "error"];

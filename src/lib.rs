@@ -1,6 +1,7 @@
 //! Resource Manager: watches the resources of the box Home Assistant runs on, keeps their
 //! history in SQLite and serves it over HTTP.
 
+pub mod alert;
 pub mod app;
 pub mod collect;
 pub mod config;

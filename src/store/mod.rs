@@ -3,6 +3,7 @@
 //! All SQL of the project lives in this module. One writer task ([`writer`]) owns every write;
 //! readers go through the pool concurrently (WAL).
 
+mod alerts;
 pub mod codec;
 mod jobs;
 mod query;

@@ -2,6 +2,7 @@
 //! latest snapshot or the store and render.
 
 pub mod access;
+mod alerts;
 mod api;
 pub mod error;
 mod page;
@@ -10,10 +11,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde::Serialize;
 use tokio::sync::watch;
 
+use crate::alert::AlertHandle;
 use crate::collect::TickStats;
 use crate::config::Config;
 use crate::model::Snapshot;
@@ -78,6 +80,7 @@ struct Inner {
     tick_stats: Arc<Mutex<TickStats>>,
     host: HostInfo,
     links: Links,
+    alerts: AlertHandle,
     started: Instant,
     started_ms: i64,
 }
@@ -92,6 +95,7 @@ impl AppState {
         host: HostInfo,
         links: Links,
     ) -> Self {
+        let alerts = AlertHandle::new(config.options.alert_rules.clone(), store.clone());
         AppState {
             inner: Arc::new(Inner {
                 config,
@@ -100,10 +104,20 @@ impl AppState {
                 tick_stats,
                 host,
                 links,
+                alerts,
                 started: Instant::now(),
                 started_ms: crate::collect::unix_ms(),
             }),
         }
+    }
+
+    /// Serves this alert engine (the running one) instead of the idle one `new` makes. Call
+    /// before the state is cloned (right after [`AppState::new`]); later calls change nothing.
+    pub fn with_alerts(mut self, alerts: AlertHandle) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.alerts = alerts;
+        }
+        self
     }
 
     fn latest(&self) -> Arc<Snapshot> {
@@ -128,6 +142,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/status", get(api::status))
         .route("/api/v1/metrics", get(api::metrics))
         .route("/api/v1/metrics/{id}/history", get(api::history))
+        .route("/api/v1/alerts", get(alerts::list))
+        .route("/api/v1/alerts/rules", get(alerts::rules))
+        .route("/api/v1/alerts/{id}/ack", post(alerts::acknowledge))
         .fallback(api::not_found)
         .layer(axum::middleware::from_fn_with_state(policy, access::guard))
         .with_state(state)

@@ -1,0 +1,261 @@
+//! The metrics alert rules may name, and how a rule's metric pattern selects series.
+//!
+//! Options are validated before any collector runs, so "unknown metric" cannot be decided from
+//! live data: this list is the contract. A unit test checks that every series this machine
+//! produces is listed, so a new collector without an entry here fails the build's tests.
+//! Forecasts (analytics) and add-on stats (Supervisor) join as further entries: to the engine a
+//! forecast is just another series id with a value.
+
+use crate::model::Unit;
+
+/// One metric (or family of per-instance metrics) rules may name.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct KnownMetric {
+    /// Series id, or a pattern whose `*` stands for one instance (mount, add-on slug, …).
+    pub pattern: &'static str,
+    pub unit: Unit,
+    /// Plain-words name for messages; `{}` is replaced by the instance.
+    pub label: &'static str,
+}
+
+const fn m(pattern: &'static str, unit: Unit, label: &'static str) -> KnownMetric {
+    KnownMetric {
+        pattern,
+        unit,
+        label,
+    }
+}
+
+/// Every metric rules may name.
+pub const CATALOG: &[KnownMetric] = &[
+    m("cpu.usage", Unit::Percent, "CPU usage"),
+    m("cpu.iowait", Unit::Percent, "CPU time waiting for disks"),
+    m(
+        "cpu.steal",
+        Unit::Percent,
+        "CPU time taken by the hypervisor",
+    ),
+    m("cpu.*.usage", Unit::Percent, "CPU {} usage"),
+    m("memory.total_bytes", Unit::Bytes, "Installed memory"),
+    m("memory.used_bytes", Unit::Bytes, "Memory in use"),
+    m("memory.available_bytes", Unit::Bytes, "Available memory"),
+    m("memory.used_percent", Unit::Percent, "Memory in use"),
+    m("swap.total_bytes", Unit::Bytes, "Swap space"),
+    m("swap.used_bytes", Unit::Bytes, "Swap in use"),
+    m("swap.used_percent", Unit::Percent, "Swap in use"),
+    m(
+        "swap.in_bytes_per_second",
+        Unit::BytesPerSecond,
+        "Swap-in rate",
+    ),
+    m(
+        "swap.out_bytes_per_second",
+        Unit::BytesPerSecond,
+        "Swap-out rate",
+    ),
+    m("load.1m", Unit::Ratio, "Load average (1 min)"),
+    m("load.5m", Unit::Ratio, "Load average (5 min)"),
+    m("load.15m", Unit::Ratio, "Load average (15 min)"),
+    m("system.uptime_seconds", Unit::Seconds, "Uptime"),
+    m("disk.*.total_bytes", Unit::Bytes, "Size of disk {}"),
+    m("disk.*.used_bytes", Unit::Bytes, "Space used on {}"),
+    m("disk.*.free_bytes", Unit::Bytes, "Free space on {}"),
+    m("disk.*.used_percent", Unit::Percent, "Space used on {}"),
+    m(
+        "disk.*.read_bytes_per_second",
+        Unit::BytesPerSecond,
+        "Reads from {}",
+    ),
+    m(
+        "disk.*.write_bytes_per_second",
+        Unit::BytesPerSecond,
+        "Writes to {}",
+    ),
+    m(
+        "net.*.rx_bytes_per_second",
+        Unit::BytesPerSecond,
+        "Download on {}",
+    ),
+    m(
+        "net.*.tx_bytes_per_second",
+        Unit::BytesPerSecond,
+        "Upload on {}",
+    ),
+    m("net.*.rx_errors_total", Unit::Count, "Receive errors on {}"),
+    m("net.*.tx_errors_total", Unit::Count, "Send errors on {}"),
+    m("temp.max_celsius", Unit::Celsius, "Hottest temperature"),
+    m("temp.*.celsius", Unit::Celsius, "Temperature of {}"),
+    // Per add-on (and `homeassistant`, `supervisor`), from the Supervisor's stats
+    // (supervisor::poller). cpu_percent is a share of the whole host's CPU, not of one core;
+    // memory_percent a share of the container's limit (the host's RAM unless limited).
+    m(
+        "addon.*.cpu_percent",
+        Unit::Percent,
+        "CPU used by add-on {}",
+    ),
+    m(
+        "addon.*.memory_bytes",
+        Unit::Bytes,
+        "Memory used by add-on {}",
+    ),
+    m(
+        "addon.*.memory_percent",
+        Unit::Percent,
+        "Memory used by add-on {}",
+    ),
+    m(
+        "addon.*.net_rx_bytes_per_second",
+        Unit::BytesPerSecond,
+        "Download of add-on {}",
+    ),
+    m(
+        "addon.*.net_tx_bytes_per_second",
+        Unit::BytesPerSecond,
+        "Upload of add-on {}",
+    ),
+    m(
+        "addon.*.block_read_bytes_per_second",
+        Unit::BytesPerSecond,
+        "Disk reads of add-on {}",
+    ),
+    m(
+        "addon.*.block_write_bytes_per_second",
+        Unit::BytesPerSecond,
+        "Disk writes of add-on {}",
+    ),
+];
+
+/// A rule's metric: an exact series id, or a prefix and suffix around one `*`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pattern {
+    prefix: String,
+    /// `None` for an exact id.
+    suffix: Option<String>,
+}
+
+impl Pattern {
+    /// Parses a metric or pattern; `None` if it holds more than one `*` or is empty.
+    pub fn parse(text: &str) -> Option<Pattern> {
+        if text.is_empty() || text.chars().any(char::is_whitespace) {
+            return None;
+        }
+        match text.split_once('*') {
+            None => Some(Pattern {
+                prefix: text.to_string(),
+                suffix: None,
+            }),
+            Some((prefix, suffix)) if !suffix.contains('*') => Some(Pattern {
+                prefix: prefix.to_string(),
+                suffix: Some(suffix.to_string()),
+            }),
+            Some(_) => None,
+        }
+    }
+
+    /// For a match, the part of `id` the `*` stands for (`""` for an exact id).
+    pub fn instance<'a>(&self, id: &'a str) -> Option<&'a str> {
+        match &self.suffix {
+            None => (id == self.prefix).then_some(""),
+            Some(suffix) => {
+                let inner = id
+                    .strip_prefix(self.prefix.as_str())?
+                    .strip_suffix(suffix.as_str())?;
+                (!inner.is_empty()).then_some(inner)
+            }
+        }
+    }
+
+    /// Whether every id this pattern selects is also selected by `wider`.
+    fn within(&self, wider: &Pattern) -> bool {
+        match (&self.suffix, &wider.suffix) {
+            (None, _) => wider.instance(&self.prefix).is_some(),
+            (Some(_), None) => false,
+            (Some(suffix), Some(wide_suffix)) => {
+                suffix == wide_suffix && self.prefix.starts_with(wider.prefix.as_str())
+            }
+        }
+    }
+}
+
+/// The catalog entry a rule's metric falls under, if any: an exact id, an instance of a
+/// per-instance metric (`disk./data.used_percent`), the family pattern itself
+/// (`disk.*.used_percent`) or a narrower one (`addon.core_*.memory_bytes`).
+pub fn lookup(metric: &str) -> Option<(&'static KnownMetric, Pattern)> {
+    let pattern = Pattern::parse(metric)?;
+    CATALOG.iter().find_map(|known| {
+        let wider = Pattern::parse(known.pattern)?;
+        pattern.within(&wider).then(|| (known, pattern.clone()))
+    })
+}
+
+/// The instance a catalog entry's `*` stands for in `id` (`""` for a global metric).
+pub fn instance_of<'a>(known: &KnownMetric, id: &'a str) -> &'a str {
+    Pattern::parse(known.pattern)
+        .and_then(|p| p.instance(id))
+        .unwrap_or("")
+}
+
+/// A few catalog patterns, for error messages.
+pub fn examples() -> &'static str {
+    "cpu.usage, memory.used_percent, swap.out_bytes_per_second, disk.*.used_percent, \
+     temp.max_celsius, addon.*.memory_bytes (all: DOCS.md, Alerts)"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::collect::{Engine, SysRoot, Tick, host_collectors};
+
+    #[test]
+    fn patterns_select_one_instance_between_prefix_and_suffix() {
+        let p = Pattern::parse("disk.*.used_percent").expect("pattern");
+        assert_eq!(p.instance("disk./data.used_percent"), Some("/data"));
+        assert_eq!(p.instance("disk./mnt/a.b.used_percent"), Some("/mnt/a.b"));
+        assert_eq!(p.instance("disk..used_percent"), None);
+        assert_eq!(p.instance("disk./data.used_bytes"), None);
+        let cpu = Pattern::parse("cpu.*.usage").expect("pattern");
+        assert_eq!(cpu.instance("cpu.usage"), None);
+        assert_eq!(cpu.instance("cpu.core3.usage"), Some("core3"));
+        assert_eq!(Pattern::parse("a.*.*"), None);
+        assert_eq!(Pattern::parse(""), None);
+    }
+
+    #[test]
+    fn lookup_accepts_ids_instances_families_and_narrower_patterns_only() {
+        let unit = |m: &str| lookup(m).map(|(k, _)| k.unit);
+        assert_eq!(unit("cpu.usage"), Some(Unit::Percent));
+        assert_eq!(unit("disk./data.used_percent"), Some(Unit::Percent));
+        assert_eq!(unit("disk.*.used_percent"), Some(Unit::Percent));
+        assert_eq!(unit("addon.core_*.memory_bytes"), Some(Unit::Bytes));
+        assert_eq!(unit("addon.*.memory_bytes"), Some(Unit::Bytes));
+        for unknown in [
+            "gpu.usage",
+            "disk.*",
+            "*",
+            "disk.*.used_ratio",
+            "cpu.usage.*",
+            "cpu",
+        ] {
+            assert_eq!(unit(unknown), None, "{unknown}");
+        }
+    }
+
+    #[test]
+    fn every_series_this_machine_produces_is_in_the_catalog() {
+        let root = SysRoot::default();
+        let mut engine = Engine::new(host_collectors(&root), &root);
+        let first = Tick::now();
+        engine.tick(&first, 1);
+        let snapshot = engine.tick(&first.later(0.2), 2);
+        assert!(!snapshot.samples.is_empty());
+        for sample in &snapshot.samples {
+            assert!(
+                lookup(&sample.series.id).is_some(),
+                "series '{}' is not in alert::catalog::CATALOG",
+                sample.series.id
+            );
+            let (known, _) = lookup(&sample.series.id).expect("listed");
+            assert_eq!(known.unit, sample.series.unit, "{}", sample.series.id);
+        }
+    }
+}

@@ -1,0 +1,327 @@
+//! The alert task and its handle: feeds every snapshot to the engine, stores incidents on
+//! transitions, logs each transition, and offers it to subscribers (the Home Assistant
+//! publisher, later the dashboard's live view).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tokio::sync::{Mutex, broadcast};
+use tokio_util::sync::CancellationToken;
+
+use super::engine::{self, AckOutcome, AlertEngine, Reading};
+use super::options::RuleSet;
+use super::transition::{AlertState, AlertTransition, Incident, TransitionKind};
+use crate::model::Snapshot;
+use crate::store::{Store, StoreError};
+
+/// Transitions buffered per subscriber before it lags (and must resync from `states()`).
+const EVENT_BUFFER: usize = 256;
+/// Resolved incidents older than this are deleted (checked daily).
+const KEEP_INCIDENTS_MS: i64 = 365 * 86_400_000;
+const PRUNE_EVERY_MS: i64 = 86_400_000;
+/// Longest cooldown an option may set: incidents notified since then are reloaded at start.
+const LONGEST_COOLDOWN_MS: i64 = 7 * 86_400_000;
+
+/// Why an alert request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AlertError {
+    #[error("no incident with id {0}")]
+    UnknownIncident(i64),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Handle to the alert engine; cheap to clone.
+#[derive(Clone)]
+pub struct AlertHandle {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    rules: RuleSet,
+    /// Async lock: transitions are stored and published in the order the engine made them,
+    /// whether they come from a tick or an acknowledgement.
+    engine: Mutex<AlertEngine>,
+    store: Store,
+    events: broadcast::Sender<AlertTransition>,
+}
+
+impl AlertHandle {
+    /// Builds the engine from the rules and what the store remembers (open incidents carry on;
+    /// cooldowns survive restarts).
+    pub async fn start(rules: RuleSet, store: Store, now_ms: i64) -> Result<Self, StoreError> {
+        let history = store
+            .incidents_to_resume(now_ms - LONGEST_COOLDOWN_MS)
+            .await?;
+        let next_id = store.max_incident_id().await? + 1;
+        let (engine, closed) = AlertEngine::resume(&rules, history, next_id, now_ms);
+        let handle = AlertHandle::with_engine(rules, store, engine);
+        handle.apply(closed).await;
+        Ok(handle)
+    }
+
+    /// A handle with no history (until fed, it knows no targets).
+    pub fn new(rules: RuleSet, store: Store) -> Self {
+        let engine = AlertEngine::new(&rules);
+        AlertHandle::with_engine(rules, store, engine)
+    }
+
+    fn with_engine(rules: RuleSet, store: Store, engine: AlertEngine) -> Self {
+        let (events, _) = broadcast::channel(EVENT_BUFFER);
+        AlertHandle {
+            inner: Arc::new(Inner {
+                rules,
+                engine: Mutex::new(engine),
+                store,
+                events,
+            }),
+        }
+    }
+
+    /// Every transition from now on. On `Lagged`, resync from [`AlertHandle::states`].
+    pub fn subscribe(&self) -> broadcast::Receiver<AlertTransition> {
+        self.inner.events.subscribe()
+    }
+
+    /// The effective rules, enabled or not.
+    pub fn rules(&self) -> &RuleSet {
+        &self.inner.rules
+    }
+
+    /// Every rule and target seen so far, `ok` ones included.
+    pub async fn states(&self) -> Vec<AlertState> {
+        self.inner.engine.lock().await.states()
+    }
+
+    /// Incidents firing now.
+    pub async fn firing_count(&self) -> usize {
+        self.inner.engine.lock().await.firing_count()
+    }
+
+    /// Series each rule watches now, by rule name.
+    pub async fn targets(&self) -> HashMap<String, Vec<String>> {
+        let engine = self.inner.engine.lock().await;
+        engine
+            .targets()
+            .into_iter()
+            .map(|(rule, series)| {
+                (
+                    rule.to_string(),
+                    series.into_iter().map(str::to_string).collect(),
+                )
+            })
+            .collect()
+    }
+
+    /// The latest incidents from the store, newest first.
+    pub async fn recent(&self, limit: u32) -> Result<Vec<Incident>, StoreError> {
+        self.inner.store.recent_incidents(limit).await
+    }
+
+    /// Feeds one tick; returns how many transitions it caused.
+    pub async fn evaluate<'a>(
+        &self,
+        now_ms: i64,
+        readings: impl IntoIterator<Item = Reading<'a>>,
+    ) -> usize {
+        let mut engine = self.inner.engine.lock().await;
+        let transitions = engine.evaluate(now_ms, readings);
+        let count = transitions.len();
+        self.apply(transitions).await;
+        count
+    }
+
+    /// Acknowledges an incident (firing or already resolved); returns it as it is now.
+    pub async fn acknowledge(
+        &self,
+        id: i64,
+        now_ms: i64,
+        note: Option<String>,
+    ) -> Result<Incident, AlertError> {
+        let mut engine = self.inner.engine.lock().await;
+        match engine.acknowledge(id, now_ms, note.clone()) {
+            AckOutcome::Acknowledged(transition) => {
+                let incident = transition.incident.clone();
+                self.apply(vec![*transition]).await;
+                incident.ok_or(AlertError::UnknownIncident(id))
+            }
+            AckOutcome::AlreadyAcknowledged(incident) => Ok(*incident),
+            AckOutcome::NotActive => {
+                drop(engine);
+                let stored = self
+                    .inner
+                    .store
+                    .acknowledge_incident(id, now_ms, note.as_deref())
+                    .await?;
+                if let Some(incident) = &stored {
+                    tracing::info!(
+                        resource_management_id = %incident.correlation_id(),
+                        rule = %incident.rule,
+                        target = %incident.target,
+                        "alert acknowledged after it resolved"
+                    );
+                }
+                stored.ok_or(AlertError::UnknownIncident(id))
+            }
+        }
+    }
+
+    /// Writes open incidents as they are now (latest value and peak), at shutdown.
+    pub async fn flush(&self) {
+        let open = self.inner.engine.lock().await.open_incidents();
+        if let Err(err) = self.inner.store.save_incidents(&open).await {
+            tracing::error!(error = %err, open = open.len(), "could not store open alerts at shutdown");
+        }
+    }
+
+    /// Logs, stores and publishes transitions, in order. Called with the engine locked.
+    async fn apply(&self, transitions: Vec<AlertTransition>) {
+        if transitions.is_empty() {
+            return;
+        }
+        for t in &transitions {
+            log(t);
+        }
+        // One row per incident: only its latest state of this batch is written.
+        let mut latest: Vec<Incident> = Vec::new();
+        for incident in transitions.iter().filter_map(|t| t.incident.as_ref()) {
+            match latest.iter_mut().find(|i| i.id == incident.id) {
+                Some(slot) => *slot = incident.clone(),
+                None => latest.push(incident.clone()),
+            }
+        }
+        if let Err(err) = self.inner.store.save_incidents(&latest).await {
+            // The engine keeps the truth; the next transition of the incident rewrites its row.
+            tracing::error!(error = %err, incidents = latest.len(), "could not store alert incidents");
+        }
+        for t in transitions {
+            // No subscriber (no HA link configured) is fine.
+            let _ = self.inner.events.send(t);
+        }
+    }
+}
+
+/// One structured line per transition; pending and cancelled ones only at debug level.
+fn log(t: &AlertTransition) {
+    let a = &t.alert;
+    macro_rules! line {
+        ($level:expr) => {
+            tracing::event!(
+                $level,
+                resource_management_id = %t.correlation_id().unwrap_or_default(),
+                transition = t.kind.as_str(),
+                rule = %a.rule,
+                target = %a.target,
+                series = %a.series,
+                value = a.value.unwrap_or(f64::NAN),
+                threshold = a.threshold,
+                severity = a.severity.as_str(),
+                notify = t.notify,
+                firing = t.firing_count,
+                "{}",
+                a.message
+            )
+        };
+    }
+    match t.kind {
+        TransitionKind::Pending | TransitionKind::Cancelled => line!(tracing::Level::DEBUG),
+        TransitionKind::Fired | TransitionKind::Escalated => line!(tracing::Level::WARN),
+        TransitionKind::Deescalated | TransitionKind::Resolved | TransitionKind::Acknowledged => {
+            line!(tracing::Level::INFO)
+        }
+    }
+}
+
+/// Evaluates every snapshot until the engine's channel closes (or `cancel`), then writes open
+/// incidents.
+pub async fn run(
+    handle: AlertHandle,
+    mut snapshots: broadcast::Receiver<Arc<Snapshot>>,
+    cancel: CancellationToken,
+) {
+    let mut last_prune_ms: Option<i64> = None;
+    loop {
+        let snapshot = tokio::select! {
+            _ = cancel.cancelled() => break,
+            received = snapshots.recv() => match received {
+                Ok(snapshot) => snapshot,
+                Err(broadcast::error::RecvError::Lagged(skipped)) => {
+                    // Windows are judged on time, not on sample counts: fewer samples only.
+                    tracing::warn!(skipped, "alert engine fell behind; snapshots skipped");
+                    continue;
+                }
+                Err(broadcast::error::RecvError::Closed) => break,
+            },
+        };
+        handle
+            .evaluate(snapshot.ts_ms, engine::readings(&snapshot))
+            .await;
+        if last_prune_ms.is_none_or(|at| snapshot.ts_ms - at >= PRUNE_EVERY_MS) {
+            last_prune_ms = Some(snapshot.ts_ms);
+            match handle
+                .inner
+                .store
+                .prune_incidents(snapshot.ts_ms - KEEP_INCIDENTS_MS)
+                .await
+            {
+                Ok(0) => {}
+                Ok(deleted) => tracing::info!(deleted, "old alert incidents deleted"),
+                Err(err) => tracing::warn!(error = %err, "pruning alert incidents failed"),
+            }
+        }
+    }
+    handle.flush().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Sample, SeriesMeta, Unit};
+
+    fn snapshot(ts_ms: i64, value: f64) -> Arc<Snapshot> {
+        let meta = SeriesMeta::global("memory", "total_bytes", Unit::Bytes, "Installed memory");
+        Arc::new(Snapshot {
+            ts_ms,
+            samples: vec![Sample {
+                series: Arc::new(meta),
+                value,
+            }],
+            ..Snapshot::default()
+        })
+    }
+
+    #[tokio::test]
+    async fn the_task_rides_out_lag_and_stores_what_is_open_when_the_engine_stops() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&dir.path().join("h.db")).await.expect("open");
+        let mut problems = Vec::new();
+        let rules = RuleSet::from_option(
+            Some(
+                &serde_json::json!([{"name": "always", "metric": "memory.total_bytes",
+                                       "warn": 1, "for": "0s"}]),
+            ),
+            &mut problems,
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        let handle = AlertHandle::start(rules, store.clone(), 0)
+            .await
+            .expect("start");
+        let mut events = handle.subscribe();
+        // Three snapshots into a channel of one before the task reads: it lags by two.
+        let (tx, rx) = broadcast::channel(1);
+        for ts in [1000, 2000, 3000] {
+            tx.send(snapshot(ts, 4e9)).expect("send");
+        }
+        drop(tx);
+        run(handle.clone(), rx, CancellationToken::new()).await;
+        assert_eq!(handle.firing_count().await, 1);
+        let kinds: Vec<TransitionKind> = std::iter::from_fn(|| events.try_recv().ok())
+            .map(|t| t.kind)
+            .collect();
+        assert_eq!(kinds, [TransitionKind::Pending, TransitionKind::Fired]);
+        let stored = store.recent_incidents(10).await.expect("read");
+        assert_eq!(stored.len(), 1);
+        assert_eq!((stored[0].fired_ms, stored[0].resolved_ms), (3000, None));
+        store.close().await;
+    }
+}

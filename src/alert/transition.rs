@@ -1,0 +1,313 @@
+//! What the engine tells the world: the state of each rule and target, the incidents, and the
+//! transitions between them. This is the seam the Home Assistant publisher plugs into.
+
+use serde::Serialize;
+
+use super::duration;
+use super::rule::{Level, Severity};
+use crate::model::Unit;
+
+/// Event type fired on Home Assistant's bus for every transition with `notify`.
+pub const HA_EVENT_TYPE: &str = "resource_manager_alert";
+
+/// Where one rule and target stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Ok,
+    /// Past the threshold, but not yet for `for` (no incident, no notification).
+    Pending,
+    Firing,
+}
+
+/// Why an incident ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Resolution {
+    /// The mean went past the clear level.
+    Recovered,
+    /// The series stopped reporting (disk unmounted, add-on stopped or removed).
+    NoData,
+    /// The rule is gone from the options (seen at start).
+    RuleRemoved,
+}
+
+impl Resolution {
+    /// Stable name stored in SQLite.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Resolution::Recovered => "recovered",
+            Resolution::NoData => "no_data",
+            Resolution::RuleRemoved => "rule_removed",
+        }
+    }
+
+    /// Inverse of [`Resolution::as_str`].
+    pub fn parse(text: &str) -> Option<Resolution> {
+        match text {
+            "recovered" => Some(Resolution::Recovered),
+            "no_data" => Some(Resolution::NoData),
+            "rule_removed" => Some(Resolution::RuleRemoved),
+            _ => None,
+        }
+    }
+}
+
+/// One firing episode of one rule and target: one SQLite row, written on transitions only.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Incident {
+    pub id: i64,
+    pub rule: String,
+    /// The series id (`disk./data.used_percent`).
+    pub series: String,
+    /// The instance (`/data`, an add-on slug), empty for host-wide metrics.
+    pub target: String,
+    /// Plain words for the metric (`Space used on /data`).
+    pub label: String,
+    pub unit: Unit,
+    /// Current level (at the end, once resolved).
+    pub level: Level,
+    /// Worst level reached.
+    pub peak_level: Level,
+    /// Severity at the worst level reached.
+    pub severity: Severity,
+    /// Threshold of the current level.
+    pub threshold: f64,
+    /// When the value first went past the threshold (Unix ms).
+    pub pending_ms: i64,
+    pub fired_ms: i64,
+    pub resolved_ms: Option<i64>,
+    pub resolution: Option<Resolution>,
+    pub acknowledged_ms: Option<i64>,
+    pub ack_note: Option<String>,
+    /// Worst single value from the window that fired it until now (or the end).
+    pub peak: f64,
+    /// The mean the rule judged at the latest transition.
+    pub value: f64,
+    /// Notifications sent for this incident (0: kept quiet by a cooldown).
+    pub notifications: u32,
+    pub last_notified_ms: Option<i64>,
+}
+
+impl Incident {
+    /// Correlation id shared by every log line about this incident.
+    pub fn correlation_id(&self) -> String {
+        correlation_id(self.id)
+    }
+}
+
+/// Correlation id (`resource_management_id`) of incident `id`.
+pub fn correlation_id(id: i64) -> String {
+    format!("alert-{id}")
+}
+
+/// Where one rule and target stands now: for the API, the dashboard and the HA publisher.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlertState {
+    pub rule: String,
+    pub series: String,
+    pub target: String,
+    pub label: String,
+    pub status: Status,
+    pub severity: Severity,
+    pub level: Option<Level>,
+    /// The mean the rule is judged on (`None` before the first sample).
+    pub value: Option<f64>,
+    /// The latest single value.
+    pub last_value: Option<f64>,
+    /// The threshold that matters now: the first one, or the current level's.
+    pub threshold: f64,
+    pub clear: f64,
+    pub for_seconds: u64,
+    pub unit: Unit,
+    /// Since when the status holds (pending or firing), Unix ms.
+    pub since_ms: Option<i64>,
+    /// Incident id (reserved while pending, so log lines correlate from the start).
+    pub incident_id: Option<i64>,
+    pub acknowledged: bool,
+    /// One sentence in plain words.
+    pub message: String,
+    /// Object id suffix shared by the binary_sensor and the notification: see [`AlertTransition`].
+    pub object_id: String,
+}
+
+/// What happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransitionKind {
+    /// ok → pending. HA: nothing (pending flickers with bursts; posting it would churn
+    /// Home Assistant's recorder). The API and the dashboard show it.
+    Pending,
+    /// pending → ok without firing. HA: nothing.
+    Cancelled,
+    /// pending → firing; a new incident. HA: binary_sensor `on`; if `notify`, create the
+    /// persistent notification and fire the event.
+    Fired,
+    /// warn → critical within an incident. HA: binary_sensor attributes; if `notify`, create
+    /// the notification again (same id: it replaces the old text) and fire the event.
+    Escalated,
+    /// critical → warn within an incident. HA: binary_sensor attributes only.
+    Deescalated,
+    /// firing → ok. HA: binary_sensor `off`; dismiss the notification; event if `notify`.
+    Resolved,
+    /// Someone acknowledged the incident on the dashboard. HA: binary_sensor attribute
+    /// `acknowledged: true`; dismiss the notification; event if `notify`.
+    Acknowledged,
+}
+
+impl TransitionKind {
+    /// The name in logs, events and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransitionKind::Pending => "pending",
+            TransitionKind::Cancelled => "cancelled",
+            TransitionKind::Fired => "fired",
+            TransitionKind::Escalated => "escalated",
+            TransitionKind::Deescalated => "deescalated",
+            TransitionKind::Resolved => "resolved",
+            TransitionKind::Acknowledged => "acknowledged",
+        }
+    }
+}
+
+/// One lifecycle step of one rule and target, as every consumer sees it.
+///
+/// # Contract for the Home Assistant publisher
+/// Subscribe with `AlertHandle::subscribe()`; on start, after Home Assistant restarts and on
+/// `RecvError::Lagged`, resynchronise from `AlertHandle::states()` (every rule and target,
+/// including `ok` ones) and `AlertHandle::firing_count()`. Entity ids are
+/// `<prefix>_<object_id>` under the configured prefix (e.g. `resource_manager_`):
+///
+/// - `binary_sensor.<prefix>_<object_id>` (one per rule and target), on every transition but
+///   `Pending`/`Cancelled`, and on resync: state `on` iff `alert.status == Firing`; attributes `value`, `threshold`,
+///   `clear`, `since` (ISO 8601 of `since_ms`), `severity`, `level`, `status`, `acknowledged`,
+///   `incident_id`, `unit_of_measurement`, `friendly_name` (`alert.label`), `device_class:
+///   problem`.
+/// - Persistent notification with `notification_id` `<prefix>_<object_id>` (stable per rule and
+///   target, so a new incident replaces the old one): `persistent_notification.create` with
+///   `title()` and `alert.message` on `Fired`/`Escalated` when `notify`;
+///   `persistent_notification.dismiss` on `Resolved` and `Acknowledged` (harmless if absent).
+/// - Event [`HA_EVENT_TYPE`] when `notify`: the serialized transition as `event_data`
+///   (`kind`, `alert`, `incident`, `at_ms`, `firing_count`).
+/// - `sensor.<prefix>_alerts_firing`: `firing_count` on every transition and resync.
+///
+/// `Pending`/`Cancelled` never notify; the engine alone decides `notify` (cooldown,
+/// acknowledgement), the publisher never second-guesses it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlertTransition {
+    pub kind: TransitionKind,
+    /// Unix ms of the tick (or the acknowledgement).
+    pub at_ms: i64,
+    /// The state after the transition.
+    pub alert: AlertState,
+    /// The incident after the transition (`None` for pending/cancelled).
+    pub incident: Option<Incident>,
+    /// Whether people should hear about it (notification, event).
+    pub notify: bool,
+    /// Incidents firing after this transition, over all rules and targets.
+    pub firing_count: usize,
+    /// Why it ended (`Resolved` only).
+    pub resolution: Option<Resolution>,
+}
+
+impl AlertTransition {
+    /// Correlation id for log lines (`resource_management_id`).
+    pub fn correlation_id(&self) -> Option<String> {
+        self.alert.incident_id.map(correlation_id)
+    }
+
+    /// Title of the persistent notification.
+    pub fn title(&self) -> String {
+        format!(
+            "Resource Manager: {} ({})",
+            self.alert.label,
+            self.alert.severity.as_str()
+        )
+    }
+}
+
+/// The object id suffix of a rule and target: `alert_disk_used_percent_data`.
+pub fn object_id(rule: &str, target: &str) -> String {
+    let slug = slug(target);
+    if slug.is_empty() {
+        format!("alert_{rule}")
+    } else {
+        format!("alert_{rule}_{slug}")
+    }
+}
+
+/// `[a-z0-9_]` form of a target: `/` → `root`, `/mnt/data` → `mnt_data`.
+fn slug(target: &str) -> String {
+    if target == "/" {
+        return "root".to_string();
+    }
+    let mut out = String::with_capacity(target.len());
+    for c in target.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.is_empty() && !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    while out.ends_with('_') {
+        out.pop();
+    }
+    out
+}
+
+/// A value in plain words with its unit.
+pub fn format_value(value: f64, unit: Unit) -> String {
+    fn scaled(value: f64, suffix: &str) -> String {
+        const PREFIXES: [&str; 5] = ["", "k", "M", "G", "T"];
+        let mut v = value;
+        let mut i = 0;
+        while v.abs() >= 1000.0 && i < PREFIXES.len() - 1 {
+            v /= 1000.0;
+            i += 1;
+        }
+        if i == 0 {
+            format!("{v:.0} {suffix}")
+        } else {
+            format!("{v:.1} {}{suffix}", PREFIXES[i])
+        }
+    }
+    match unit {
+        Unit::Percent => format!("{value:.1} %"),
+        Unit::Celsius => format!("{value:.1} °C"),
+        Unit::Bytes => scaled(value, "B"),
+        Unit::BytesPerSecond => scaled(value, "B/s"),
+        Unit::Seconds => duration::words(value.max(0.0) as u64),
+        Unit::Count => format!("{value:.0}"),
+        Unit::Ratio => format!("{value:.2}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn object_ids_are_stable_entity_id_parts() {
+        assert_eq!(object_id("cpu_usage", ""), "alert_cpu_usage");
+        assert_eq!(
+            object_id("disk_used_percent", "/"),
+            "alert_disk_used_percent_root"
+        );
+        assert_eq!(
+            object_id("disk_used_percent", "/mnt/Data-1"),
+            "alert_disk_used_percent_mnt_data_1"
+        );
+        assert_eq!(
+            object_id("addon_memory_percent", "core_mosquitto"),
+            "alert_addon_memory_percent_core_mosquitto"
+        );
+    }
+
+    #[test]
+    fn values_read_plainly() {
+        assert_eq!(format_value(91.24, Unit::Percent), "91.2 %");
+        assert_eq!(format_value(250_000.0, Unit::BytesPerSecond), "250.0 kB/s");
+        assert_eq!(format_value(1.5e9, Unit::Bytes), "1.5 GB");
+        assert_eq!(format_value(81.0, Unit::Celsius), "81.0 °C");
+    }
+}
