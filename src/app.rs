@@ -11,12 +11,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::alert::{self, AlertHandle};
 use crate::collect::supervisor::SupervisorCollector;
-use crate::collect::{self, Engine, Outputs, SysRoot, TickStats};
+use crate::collect::{self, Engine, Outputs, TickStats};
 use crate::config::Config;
-use crate::ha::HaLinkStatus;
-use crate::ha::publisher::{self, Publisher};
-use crate::ha::rest::HaRest;
-use crate::ha::ws::{self, Readiness};
 use crate::model::Snapshot;
 use crate::store::{self, Store, StoreError};
 use crate::supervisor::SupervisorClient;
@@ -64,7 +60,7 @@ pub async fn run(
     let (store_tx, store_rx) = mpsc::channel(STORE_QUEUE);
     let tick_stats = Arc::new(Mutex::new(TickStats::default()));
 
-    let root = SysRoot::default();
+    let root = config.sys_root.clone();
     let mut collectors = collect::host_collectors(&root);
     let links_stop = CancellationToken::new();
     let mut link_tasks = Vec::new();
@@ -116,36 +112,32 @@ pub async fn run(
         CancellationToken::new(),
     ));
 
-    // Home Assistant: a WebSocket link (readiness, restarts, commands) and the entity publisher.
+    // Home Assistant: a WebSocket link (readiness, restarts, commands), the entity publisher
+    // and the alert publisher.
     let publisher_stop = CancellationToken::new();
-    let mut publisher_task = None;
-    let (ha_status, ha_commands) = match &config.home_assistant {
-        Some(endpoint) => {
-            let status = Arc::new(Mutex::new(HaLinkStatus {
-                state: "connecting",
-                ..HaLinkStatus::default()
-            }));
-            let (readiness_tx, readiness_rx) = watch::channel(Readiness::default());
-            let (commands_tx, commands_rx) = mpsc::channel(32);
-            link_tasks.push(tokio::spawn(ws::run_link(
-                endpoint.clone(),
-                status.clone(),
-                readiness_tx,
-                commands_rx,
-                links_stop.clone(),
-            )));
-            let rest = HaRest::new(endpoint).map_err(|e| AppError::Link(e.to_string()))?;
-            let publisher = Publisher::new(rest, options.home_assistant.clone(), status.clone());
-            publisher_task = Some(tokio::spawn(publisher::run(
-                publisher,
+    let ha = match &config.home_assistant {
+        Some(endpoint) => Some(
+            crate::ha::start(
+                endpoint,
+                &options.home_assistant,
                 latest_rx.clone(),
-                readiness_rx,
+                &alerts,
                 publisher_stop.clone(),
-            )));
-            (Some(status), Some(commands_tx))
-        }
+                links_stop.clone(),
+            )
+            .map_err(|e| AppError::Link(e.to_string()))?,
+        ),
+        None => None,
+    };
+    let (ha_status, ha_commands) = match &ha {
+        Some(tasks) => (Some(tasks.status.clone()), Some(tasks.commands.clone())),
         None => (None, None),
     };
+    let mut publisher_tasks = Vec::new();
+    if let Some(tasks) = ha {
+        publisher_tasks = tasks.publishers;
+        link_tasks.push(tasks.link);
+    }
     let links = Links {
         home_assistant: ha_status,
         supervisor: supervisor_status,
@@ -183,10 +175,10 @@ pub async fn run(
     }
     // Marks entities unavailable while the link still works, then closes the links.
     publisher_stop.cancel();
-    if let Some(task) = publisher_task
-        && task.await.is_err()
-    {
-        tracing::error!("publisher task panicked");
+    for task in publisher_tasks {
+        if task.await.is_err() {
+            tracing::error!("publisher task panicked");
+        }
     }
     links_stop.cancel();
     for task in link_tasks {

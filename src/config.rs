@@ -422,6 +422,9 @@ pub struct Config {
     pub home_assistant: Option<HaEndpoint>,
     pub supervisor: Option<SupervisorEndpoint>,
     pub api_token: Option<Secret>,
+    /// Where host `/proc` and `/sys` are read (`RM_HOST_PROC`, `RM_HOST_SYS`; e.g. a host's
+    /// trees bind-mounted into a container, or fixture trees in tests).
+    pub sys_root: crate::collect::SysRoot,
 }
 
 /// One or more invalid settings; each line names the option, the value and what is allowed.
@@ -518,6 +521,7 @@ impl Config {
             None => (ha_from_env(env, &mut problems), None),
         };
 
+        let sys_root = sys_root_from_env(env, &mut problems);
         let api_token = cli
             .api_token
             .as_ref()
@@ -533,6 +537,7 @@ impl Config {
                 home_assistant,
                 supervisor,
                 api_token,
+                sys_root,
             }),
             _ => Err(ConfigError::new(problems)),
         }
@@ -614,6 +619,29 @@ fn overlay_flags(cli: &Cli, json: &mut Value, problems: &mut Vec<String>) {
         true,
     );
     set(&["retention", "hour_days"], &cli.retention_hour_days, true);
+}
+
+/// `RM_HOST_PROC` / `RM_HOST_SYS`, defaulting to this machine's `/proc` and `/sys`.
+fn sys_root_from_env(
+    env: &dyn Fn(&str) -> Option<String>,
+    problems: &mut Vec<String>,
+) -> crate::collect::SysRoot {
+    let mut root = crate::collect::SysRoot::default();
+    for (name, slot) in [
+        ("RM_HOST_PROC", &mut root.proc),
+        ("RM_HOST_SYS", &mut root.sys),
+    ] {
+        if let Some(dir) = env(name).filter(|v| !v.is_empty()) {
+            if Path::new(&dir).is_dir() {
+                *slot = PathBuf::from(dir);
+            } else {
+                problems.push(format!(
+                    "option '{name}': got \"{dir}\", allowed: an existing directory"
+                ));
+            }
+        }
+    }
+    root
 }
 
 /// Standalone HA link from `HA_URL` and `HA_TOKEN`; both or neither.

@@ -4,6 +4,7 @@
 //! them to entities. Home Assistant being away never stops collection; the publisher keeps only
 //! the latest value of each entity, so nothing queues up while it is gone.
 
+pub mod alerts;
 pub mod backoff;
 pub mod entities;
 pub mod options;
@@ -79,4 +80,64 @@ pub struct HaLinkStatus {
     pub latency_ms_p50: Option<u64>,
     pub latency_ms_p99: Option<u64>,
     pub full_republishes: u64,
+}
+
+/// The running Home Assistant side: link, entity publisher and alert publisher.
+pub struct HaTasks {
+    pub status: std::sync::Arc<std::sync::Mutex<HaLinkStatus>>,
+    pub commands: tokio::sync::mpsc::Sender<ws::WsRequest>,
+    /// Stop these first at shutdown: they mark entities unavailable over the live link.
+    pub publishers: Vec<tokio::task::JoinHandle<()>>,
+    pub link: tokio::task::JoinHandle<()>,
+}
+
+/// Starts the link and both publishers. `publishers_stop` ends the publishers (which mark their
+/// entities unavailable); `link_stop` then closes the WebSocket.
+pub fn start(
+    endpoint: &crate::config::HaEndpoint,
+    options: &options::PublishOptions,
+    latest: tokio::sync::watch::Receiver<std::sync::Arc<crate::model::Snapshot>>,
+    alerts: &crate::alert::service::AlertHandle,
+    publishers_stop: tokio_util::sync::CancellationToken,
+    link_stop: tokio_util::sync::CancellationToken,
+) -> Result<HaTasks, HaError> {
+    use std::sync::{Arc, Mutex};
+    let status = Arc::new(Mutex::new(HaLinkStatus {
+        state: "connecting",
+        ..HaLinkStatus::default()
+    }));
+    let (readiness_tx, readiness_rx) = tokio::sync::watch::channel(ws::Readiness::default());
+    let (commands, commands_rx) = tokio::sync::mpsc::channel(32);
+    let link = tokio::spawn(ws::run_link(
+        endpoint.clone(),
+        status.clone(),
+        readiness_tx,
+        commands_rx,
+        link_stop,
+    ));
+    let rest = rest::HaRest::new(endpoint)?;
+    let entities = publisher::Publisher::new(rest.clone(), options.clone(), status.clone());
+    let publishers = vec![
+        tokio::spawn(publisher::run(
+            entities,
+            latest,
+            readiness_rx.clone(),
+            publishers_stop.clone(),
+        )),
+        tokio::spawn(alerts::run(
+            rest,
+            options.entity_prefix.clone(),
+            alerts.clone(),
+            alerts.subscribe(),
+            readiness_rx,
+            status.clone(),
+            publishers_stop,
+        )),
+    ];
+    Ok(HaTasks {
+        status,
+        commands,
+        publishers,
+        link,
+    })
 }

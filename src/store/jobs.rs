@@ -70,9 +70,10 @@ impl Store {
         }
 
         // The newest row by primary key (an index seek; MAX(end_ms) would scan the table).
-        let last_end: Option<i64> = sqlx::query_scalar("SELECT end_ms FROM raw_batches ORDER BY start_ms DESC LIMIT 1")
-            .fetch_optional(&mut *tx)
-            .await?;
+        let last_end: Option<i64> =
+            sqlx::query_scalar("SELECT end_ms FROM raw_batches ORDER BY start_ms DESC LIMIT 1")
+                .fetch_optional(&mut *tx)
+                .await?;
         // Clocks can step back; keep batches strictly ordered instead of overwriting history.
         let start = first.ts_ms.max(last_end.map_or(i64::MIN, |e| e + 1));
         // One row per span of at most half MAX_BATCH_SPAN_MS, so range queries find every row.

@@ -1,0 +1,181 @@
+//! Alerts reach a REAL Home Assistant Core: a firing alert turns its binary sensor on, creates
+//! the persistent notification and fires `resource_manager_alert` (seen on a WebSocket
+//! subscription); resolving turns it off and dismisses the notification. Memory is driven
+//! through a fixture /proc tree (RM_HOST_PROC) so the test controls the signal.
+
+mod common;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::TestApp;
+use common::ha::HaCore;
+use futures_util::{SinkExt, StreamExt};
+use resource_manager::config::{Cli, Config};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+
+fn write_proc(proc: &Path, used_percent: u64) {
+    let total = 1_000_000u64;
+    let available = total * (100 - used_percent) / 100;
+    std::fs::write(proc.join("meminfo"), format!("MemTotal: {total} kB\nMemFree: {available} kB\nMemAvailable: {available} kB\nSwapTotal: 0 kB\nSwapFree: 0 kB\n")).expect("meminfo");
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn ws_connect(ha: &HaCore) -> Socket {
+    let url = format!("{}/api/websocket", ha.url.replacen("http://", "ws://", 1));
+    let (mut ws, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("ws connect");
+    let _required = ws.next().await;
+    ws.send(Message::Text(
+        json!({"type": "auth", "access_token": ha.token})
+            .to_string()
+            .into(),
+    ))
+    .await
+    .expect("auth");
+    let ok = ws.next().await.expect("auth answer").expect("frame");
+    assert!(ok.to_text().expect("text").contains("auth_ok"));
+    ws
+}
+
+async fn ws_command(ws: &mut Socket, id: u64, mut command: Value) -> Value {
+    command["id"] = json!(id);
+    ws.send(Message::Text(command.to_string().into()))
+        .await
+        .expect("send");
+    loop {
+        let frame = ws.next().await.expect("frame").expect("ok frame");
+        let message: Value = serde_json::from_str(frame.to_text().expect("text")).expect("json");
+        if message["id"] == json!(id) && message["type"] == "result" {
+            return message["result"].clone();
+        }
+    }
+}
+
+async fn notifications(ws: &mut Socket, id: u64) -> Vec<String> {
+    let result = ws_command(ws, id, json!({"type": "persistent_notification/get"})).await;
+    result
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .filter_map(|n| n["notification_id"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+#[ignore = "needs a real Home Assistant Core; scripts/test.sh runs it"]
+async fn real_ha_alert_fires_notifies_and_resolves() {
+    let ha = HaCore::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let proc = dir.path().join("proc");
+    std::fs::create_dir_all(&proc).expect("proc dir");
+    write_proc(&proc, 90);
+    let options = dir.path().join("options.json");
+    std::fs::write(
+        &options,
+        json!({
+            "sample_interval_seconds": 1, "log_level": "warning",
+            "home_assistant": {"entity_prefix": "rmalert"},
+            "alert_rules": [{"metric": "memory.used_percent", "warn": 80, "critical": 99, "clear": 50, "for": "2s", "cooldown": "1m"}]
+        })
+        .to_string(),
+    )
+    .expect("options");
+    let cli = Cli {
+        options: Some(options),
+        data_dir: Some(dir.path().join("data")),
+        ..Cli::default()
+    };
+    let env: HashMap<&str, String> = HashMap::from([
+        ("HA_URL", ha.url.clone()),
+        ("HA_TOKEN", ha.token.clone()),
+        ("RM_HOST_PROC", proc.to_string_lossy().into_owned()),
+    ]);
+    let config = Config::load(&cli, &|k| env.get(k).cloned()).expect("config");
+
+    let mut events = ws_connect(&ha).await;
+    ws_command(
+        &mut events,
+        1,
+        json!({"type": "subscribe_events", "event_type": "resource_manager_alert"}),
+    )
+    .await;
+    let mut queries = ws_connect(&ha).await;
+
+    let app = TestApp::start(config).await;
+    let sensor = "binary_sensor.rmalert_alert_memory_used_percent";
+    let fired = ha
+        .wait_state(sensor, Duration::from_secs(20), |s| s["state"] == "on")
+        .await;
+    assert_eq!(fired["attributes"]["device_class"], "problem");
+    assert_eq!(fired["attributes"]["severity"], "warning");
+    assert_eq!(fired["attributes"]["threshold"], 80.0);
+    assert!(
+        fired["attributes"]["since"]
+            .as_str()
+            .is_some_and(|s| s.ends_with("+00:00"))
+    );
+    ha.wait_state(
+        "sensor.rmalert_alerts_firing",
+        Duration::from_secs(5),
+        |s| s["state"] == "1",
+    )
+    .await;
+
+    // The event, seen on our own subscription.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let event = loop {
+        assert!(Instant::now() < deadline, "no resource_manager_alert event");
+        let frame = tokio::time::timeout(Duration::from_secs(10), events.next())
+            .await
+            .expect("event in time")
+            .expect("frame")
+            .expect("ok");
+        let message: Value = serde_json::from_str(frame.to_text().expect("text")).expect("json");
+        if message["type"] == "event" {
+            break message["event"].clone();
+        }
+    };
+    assert_eq!(event["event_type"], "resource_manager_alert");
+    assert_eq!(event["data"]["kind"], "fired");
+    assert_eq!(event["data"]["alert"]["series"], "memory.used_percent");
+
+    let id = "rmalert_alert_memory_used_percent";
+    assert!(
+        notifications(&mut queries, 10)
+            .await
+            .contains(&id.to_string()),
+        "notification created"
+    );
+
+    // Memory drops: the mean falls past the clear level, the alert resolves.
+    write_proc(&proc, 10);
+    ha.wait_state(sensor, Duration::from_secs(20), |s| s["state"] == "off")
+        .await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut query_id = 11;
+    while notifications(&mut queries, query_id)
+        .await
+        .contains(&id.to_string())
+    {
+        assert!(Instant::now() < deadline, "notification not dismissed");
+        query_id += 1;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    ha.wait_state(
+        "sensor.rmalert_alerts_firing",
+        Duration::from_secs(5),
+        |s| s["state"] == "0",
+    )
+    .await;
+    let alerts = app.get_json("api/v1/alerts").await;
+    assert!(alerts.to_string().contains("recovered"), "{alerts}");
+    app.stop().await;
+}
