@@ -53,7 +53,7 @@ async fn real_ha_gets_sensors_with_units_and_classes_matching_the_status_and_a_b
         .expect("total memory");
     assert_eq!(
         memory["state"],
-        format!("{:.1}", total / 1e6),
+        format!("{:.0}", total / 1e6),
         "HA state agrees with /api/v1/status"
     );
     let attributes = &memory["attributes"];

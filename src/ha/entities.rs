@@ -34,8 +34,8 @@ fn presentation(meta: &SeriesMeta) -> (f64, Option<&'static str>, Option<&'stati
     match meta.unit {
         Unit::Percent => (1.0, Some("%"), None, 1),
         Unit::Bytes if meta.id.starts_with("disk.") => (1e-9, Some("GB"), Some("data_size"), 2),
-        Unit::Bytes => (1e-6, Some("MB"), Some("data_size"), 1),
-        Unit::BytesPerSecond => (1e-3, Some("kB/s"), Some("data_rate"), 1),
+        Unit::Bytes => (1e-6, Some("MB"), Some("data_size"), 0),
+        Unit::BytesPerSecond => (1e-3, Some("kB/s"), Some("data_rate"), 0),
         Unit::Celsius => (1.0, Some("°C"), Some("temperature"), 1),
         // Hours with one decimal: a seconds counter would change on every publication.
         Unit::Seconds => (1.0 / 3600.0, Some("h"), Some("duration"), 1),
