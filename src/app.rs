@@ -13,6 +13,7 @@ use crate::collect::{self, Engine, Outputs, SysRoot, TickStats};
 use crate::config::Config;
 use crate::model::Snapshot;
 use crate::store::{self, Store, StoreError};
+use crate::web::recent_log::RecentLog;
 use crate::web::{self, AppState, HostInfo};
 
 /// Snapshots the store writer may have queued before the engine counts drops (~5 h at 5 s).
@@ -35,6 +36,16 @@ pub async fn run(
     config: Config,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), AppError> {
+    run_with_log(config, listener, shutdown, RecentLog::default()).await
+}
+
+/// [`run`], with the log's recent warnings (collected by `log`'s layer) shown in Diagnostics.
+pub async fn run_with_log(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    log: RecentLog,
 ) -> Result<(), AppError> {
     let store = Store::open(&config.database_path()).await?;
     let (latest_tx, latest_rx) = watch::channel(Arc::new(Snapshot::default()));
@@ -76,7 +87,8 @@ pub async fn run(
         latest_rx,
         tick_stats,
         HostInfo::read(),
-    );
+    )
+    .with_recent_log(log);
     let app = web::router(state);
     let addr = listener.local_addr()?;
     tracing::debug!(%addr, "HTTP server ready");

@@ -4,6 +4,7 @@
 //! readers go through the pool concurrently (WAL).
 
 pub mod codec;
+mod feedback;
 mod jobs;
 mod query;
 pub mod rollup;
@@ -21,6 +22,7 @@ use sqlx::{Row, SqlitePool};
 
 use crate::collect::lock;
 use crate::model::{Kind, SeriesMeta, Snapshot, Unit};
+pub use feedback::{NewVote, VoteCounts};
 pub use jobs::RetentionReport;
 pub use query::{History, Point, Resolution, SeriesInfo, StoreStats};
 

@@ -60,6 +60,8 @@ struct Status {
     engine: EngineStatus,
     store: StoreStatus,
     links: BTreeMap<&'static str, &'static str>,
+    /// Satisfaction from the dashboard's votes (null when unreadable); the HA publisher's source.
+    feedback: Option<super::feedback::FeedbackSummary>,
 }
 
 /// `GET /api/v1/status`: the latest snapshot with source health and versions.
@@ -86,6 +88,13 @@ pub async fn status(State(state): State<AppState>) -> Json<impl Serialize> {
             "not_configured"
         },
     );
+    let feedback = match state.feedback_summary().await {
+        Ok(summary) => Some(summary),
+        Err(err) => {
+            tracing::warn!(error = %err, "feedback numbers unavailable");
+            None
+        }
+    };
     Json(Status {
         version: VERSION,
         mode: inner.config.mode,
@@ -122,6 +131,7 @@ pub async fn status(State(state): State<AppState>) -> Json<impl Serialize> {
             write: inner.store.write_status(),
         },
         links,
+        feedback,
     })
 }
 
