@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs, only when missing (safe to run again):
-# promtool (Prometheus parser), Python packages for the add-on config check.
-# Later suites add their parts here (HA Core venv, Chromium).
+# promtool (Prometheus parser), Python packages for the add-on config check, and for the
+# browser tests Debian's chromium, node/npm, an emoji font (screenshots show 👍/👎) and
+# playwright-core in tests/browser.
+# Later suites add their parts here (HA Core venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +12,10 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 apt_packages=()
 command -v promtool >/dev/null 2>&1 || apt_packages+=(prometheus)
+[ -x /usr/bin/chromium ] || apt_packages+=(chromium)
+command -v node >/dev/null 2>&1 || apt_packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || apt_packages+=(npm)
+[ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || apt_packages+=(fonts-noto-color-emoji)
 if [ ${#apt_packages[@]} -gt 0 ]; then
   echo "provision: installing ${apt_packages[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -22,5 +28,11 @@ fi
 if ! python3 -c 'import yaml, jsonschema' >/dev/null 2>&1; then
   echo "provision: installing pyyaml and jsonschema for the add-on config check"
   python3 -m pip install --quiet pyyaml jsonschema
+fi
+
+# playwright-core only drives the browser: it downloads nothing, Debian's chromium is used.
+if [ ! -d tests/browser/node_modules/playwright-core ]; then
+  echo "provision: installing playwright-core for the browser tests"
+  (cd tests/browser && npm ci --no-audit --no-fund)
 fi
 echo "provision: ready"

@@ -176,7 +176,7 @@
     retryMs = Math.min(retryMs * 2, 15000);
   }
   setInterval(() => {
-    if (downSince && Date.now() - downSince > 10000 && noticeKind !== "live" && !noticeKind) {
+    if (downSince && Date.now() - downSince > 10000 && !noticeKind) {
       notice("Lost the live connection to Resource Manager.", "It reconnects by itself; if it does not, check that the add-on is running.", "live");
     }
     if (Date.now() - lastEventAt > stallMs) {
@@ -275,6 +275,8 @@
     const buf = sparks[key] || (sparks[key] = []);
     buf.push(v);
     if (buf.length > 60) buf.shift();
+    // A line needs a few readings before it says anything about a trend.
+    if (buf.length < 4) return;
     let lo = isPercent ? 0 : Math.min(...buf), hi = isPercent ? 100 : Math.max(...buf);
     if (hi - lo < 1e-9) { hi = lo + 1; }
     const step = 100 / 59;
@@ -308,6 +310,7 @@
 
   // ---- Feedback: one vote per browser per hour, enforced by the server.
   let voteTimer = 0;
+  // Returns the sentence saying when this browser may vote again ("" when it may now).
   function renderFeedback(f) {
     const pct = (v) => (v === null || v === undefined ? "–" : Math.round(v) + " %");
     $("satisfaction").textContent = f.votes_30d > 0
@@ -319,17 +322,21 @@
     clearTimeout(voteTimer);
     if (next && next > Date.now()) {
       for (const b of buttons) b.disabled = true;
-      $("feedback-message").textContent = "Thanks for voting at " + hm(f.you.last_vote_at) + ". You can vote again at " + hm(next) + ".";
       voteTimer = setTimeout(() => {
         for (const b of buttons) b.disabled = false;
         $("feedback-message").textContent = "";
       }, Math.min(next - Date.now(), 2147483647));
-    } else {
-      for (const b of buttons) b.disabled = false;
+      return "One vote per hour: you can vote again at " + hm(next) + ".";
     }
+    for (const b of buttons) b.disabled = false;
+    return "";
   }
   async function loadFeedback() {
-    try { renderFeedback(await api("api/v1/feedback")); }
+    try {
+      const f = await api("api/v1/feedback");
+      const again = renderFeedback(f);
+      if (again) $("feedback-message").textContent = "Thanks for voting at " + hm(f.you.last_vote_at) + ". " + again;
+    }
     catch (e) { $("satisfaction").textContent = "Satisfaction is not available: " + e.message; }
   }
   function initFeedback() {
@@ -350,8 +357,8 @@
           body: JSON.stringify({ vote: button.value, comment: comment || null }),
         });
         $("feedback-comment").value = "";
-        renderFeedback(r.feedback);
-        msg.textContent = r.message;
+        const again = renderFeedback(r.feedback);
+        msg.textContent = r.message + (again ? " " + again : "");
       } catch (err) {
         msg.textContent = err.message + (err.hint ? " " + err.hint : "");
       }
@@ -386,6 +393,7 @@
     return false;
   }
   function showCopyDialog(text) {
+    $("toast").hidden = true;
     const dialog = $("copy-dialog");
     const ta = $("copy-text");
     ta.value = text;

@@ -102,7 +102,7 @@ pub fn render(input: &ReportInput<'_>) -> String {
         })
         .collect();
     line(&format!(
-        "**Degraded sources:** {}",
+        "- **Degraded sources:** {}",
         if degraded.is_empty() {
             "none".into()
         } else {
@@ -117,20 +117,23 @@ pub fn render(input: &ReportInput<'_>) -> String {
         .map(|a| format!("{} ({})", a.what, a.level.as_str()))
         .collect();
     line(&format!(
-        "**Needs attention:** {}",
+        "- **Needs attention:** {}",
         if attention.is_empty() {
             "nothing".into()
         } else {
             attention.join("; ")
         }
     ));
-    line(&format!("**Top add-ons by memory:** {}", top_addons(input)));
-    line("**Active alerts:** none (alerting is not part of this version)");
-    line("**Recommendations:** none (recommendations are not part of this version)");
+    line(&format!(
+        "- **Top add-ons by memory:** {}",
+        top_addons(input)
+    ));
+    line("- **Active alerts:** none (alerting is not part of this version)");
+    line("- **Recommendations:** none (recommendations are not part of this version)");
     if let Some(f) = input.feedback.filter(|f| f.votes_30d > 0) {
         let pct = |v: Option<f64>| v.map_or_else(|| "–".into(), |p| format!("{p:.0} %"));
         line(&format!(
-            "**Satisfaction:** {} over 7 days ({} votes), {} over 30 days ({} votes)",
+            "- **Satisfaction:** {} over 7 days ({} votes), {} over 30 days ({} votes)",
             pct(f.satisfaction_7d),
             f.votes_7d,
             pct(f.satisfaction_30d),
@@ -559,12 +562,12 @@ mod tests {
 | Network eth0 | in 1.2 KB/s · out 300 B/s |
 | Temperature | 48.0 °C (hottest sensor) |
 
-**Degraded sources:** none
-**Needs attention:** nothing
-**Top add-ons by memory:** a0d7b954_vscode 450.0 MB, CPU 2.2 %; core_mosquitto 80.0 MB, CPU 0.5 %
-**Active alerts:** none (alerting is not part of this version)
-**Recommendations:** none (recommendations are not part of this version)
-**Satisfaction:** 75 % over 7 days (4 votes), 80 % over 30 days (10 votes)
+- **Degraded sources:** none
+- **Needs attention:** nothing
+- **Top add-ons by memory:** a0d7b954_vscode 450.0 MB, CPU 2.2 %; core_mosquitto 80.0 MB, CPU 0.5 %
+- **Active alerts:** none (alerting is not part of this version)
+- **Recommendations:** none (recommendations are not part of this version)
+- **Satisfaction:** 75 % over 7 days (4 votes), 80 % over 30 days (10 votes)
 
 <sub>Copied from the Resource Manager dashboard. Tokens, addresses and host names are left out.</sub>
 ";

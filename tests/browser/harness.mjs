@@ -27,7 +27,8 @@ export async function startApp({ bin, dataDir, port = 0, extraArgs = [] }) {
     proc.stderr.setEncoding("utf8");
     proc.stderr.on("data", (chunk) => {
       log += chunk;
-      const m = log.match(/serving on (http:\/\/\S+)/);
+      // Only a complete line: a chunk may end in the middle of the port number.
+      const m = log.match(/serving on (http:\/\/[^\s]+)\r?\n/);
       if (m) { clearTimeout(timer); resolve(m[1]); }
     });
     proc.on("exit", (code) => { clearTimeout(timer); reject(new Error(`binary exited (${code}):\n${log}`)); });

@@ -343,14 +343,14 @@ describe("dashboard through Ingress", { concurrency: false }, () => {
     await app.stop();
     await page.waitForSelector('#live-state[data-state="reconnecting"]', { timeout: 10000 });
     app = await startApp({ bin: BIN, dataDir: DATA_DIR });
-    await page.waitForFunction((t) => RM.state.event && RM.state.event.ts > t && document.getElementById("live-state").dataset.state === "live", restartedAt, { timeout: 30000 });
+    await page.waitForFunction((t) => RM.state.event && RM.state.event.ts > t && document.getElementById("live-state").dataset.state === "live", restartedAt, { timeout: 30000, polling: 100 });
     metrics.reconnect_after_restart_ms = Date.now() - restartedAt;
 
     await page.reload();
     await waitLive(page);
     await page.waitForFunction(() => /1 vote\)/.test(document.getElementById("satisfaction").textContent));
     assert.match(await page.textContent("#satisfaction"), /100 % 👍 over 7 days \(1 vote\)/);
-    assert.match(await page.textContent("#feedback-message"), /You can vote again at/);
+    assert.match(await page.textContent("#feedback-message"), /^Thanks for voting at .+\. One vote per hour: you can vote again at /);
     const status = await page.evaluate(async () => (await fetch("api/v1/status")).json());
     assert.deepEqual(status.feedback, { satisfaction_7d: 100, satisfaction_30d: 100, votes_7d: 1, votes_30d: 1 });
     // Errors logged while the server was down are expected; none may come after the reload.
