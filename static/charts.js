@@ -82,21 +82,20 @@
     return uplotLoading;
   }
 
-  // Points to uPlot's columns; a null after a gap keeps the line from bridging downtime.
-  function columns(points, step) {
-    const xs = [], ys = [];
+  // The API's columns as uPlot's; a null after a gap keeps the line from bridging downtime.
+  function columns(t, v, step) {
     let gap = step * 2.5;
-    if (!step && points.length > 2) {
+    if (!step && t.length > 2) {
       const diffs = [];
-      for (let i = 1; i < Math.min(points.length, 50); i++) diffs.push(points[i].t - points[i - 1].t);
+      for (let i = 1; i < Math.min(t.length, 50); i++) diffs.push(t[i] - t[i - 1]);
       diffs.sort((a, b) => a - b);
       gap = diffs[diffs.length >> 1] * 3;
     }
-    for (let i = 0; i < points.length; i++) {
-      const p = points[i];
-      if (i > 0 && gap > 0 && p.t - points[i - 1].t > gap) { xs.push(points[i - 1].t + 1); ys.push(null); }
-      xs.push(p.t);
-      ys.push(p.v);
+    const xs = [], ys = [];
+    for (let i = 0; i < t.length; i++) {
+      if (i > 0 && gap > 0 && t[i] - t[i - 1] > gap) { xs.push(t[i - 1] + 1); ys.push(null); }
+      xs.push(t[i]);
+      ys.push(v[i]);
     }
     return [xs, ys];
   }
@@ -150,18 +149,18 @@
       const now = Math.floor(Date.now() / 1000);
       const fetchStart = performance.now();
       const [histories] = await Promise.all([
-        Promise.all(t.members.map((id) => RM.api("api/v1/metrics/" + encodeURIComponent(id) + "/history?from=" + (now - r.span) + "&to=" + (now + 1) + "&resolution=" + r.res))),
+        Promise.all(t.members.map((id) => RM.api("api/v1/metrics/" + encodeURIComponent(id) + "/history?from=" + (now - r.span) + "&to=" + (now + 1) + "&resolution=" + r.res + "&format=columns"))),
         loadUPlot(),
       ]);
       if (my !== seq) return;
       const fetchMs = performance.now() - fetchStart;
       const t0 = performance.now();
-      const tables = histories.map((h) => columns(h.points, STEP[r.res]));
+      const tables = histories.map((h) => columns(h.t, h.v, STEP[r.res]));
       const data = tables.length === 1 ? tables[0] : window.uPlot.join(tables);
       if (plot) { plot.destroy(); plot = null; }
       el.replaceChildren();
       plot = new window.uPlot(options(t, el.clientWidth || 600), data, el);
-      const points = histories.reduce((n, h) => n + h.points.length, 0);
+      const points = histories.reduce((n, h) => n + h.t.length, 0);
       // uPlot draws synchronously on creation; the next frame shows it on screen.
       const renderMs = performance.now() - t0;
       el.dataset.points = String(points);

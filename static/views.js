@@ -75,7 +75,10 @@
         tr.append(cell);
       });
     }
+    // Live updates rebuild the table: keep where the user scrolled a wide table to.
+    const scrolled = container.scrollLeft;
     container.replaceChildren(t);
+    container.scrollLeft = scrolled;
     if (focusedKey) {
       const again = container.querySelector('[data-sort-key="' + focusedKey + '"]');
       if (again) again.focus();
@@ -134,10 +137,9 @@
     const ids = Object.keys(values).filter((id) => id.startsWith("addon.") && id.endsWith(".memory_bytes"));
     await Promise.all(ids.map(async (id) => {
       try {
-        const h = await RM.api("api/v1/metrics/" + encodeURIComponent(id) + "/history?from=" + (now - 86400) + "&to=" + (now + 1) + "&resolution=1h");
-        const p = h.points;
+        const h = await RM.api("api/v1/metrics/" + encodeURIComponent(id) + "/history?from=" + (now - 86400) + "&to=" + (now + 1) + "&resolution=1h&format=columns");
         const slug = id.slice("addon.".length, id.lastIndexOf("."));
-        growth[slug] = { bytes: p.length >= 2 ? p[p.length - 1].v - p[0].v : null };
+        growth[slug] = { bytes: h.v.length >= 2 ? h.v[h.v.length - 1] - h.v[0] : null };
       } catch (e) { /* growth stays unknown; the table says "–" */ }
     }));
     if (RM.view === "details" && RM.state.event) renderDetails(RM.state.event);

@@ -293,3 +293,37 @@ async fn the_page_renders_in_a_few_milliseconds_with_the_overview_in_the_html() 
     assert!(page.contains("B of "), "memory card filled on the server");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn history_comes_as_columns_for_the_charts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = TestApp::start(config(dir.path(), 1, 60)).await;
+    app.wait_status(Duration::from_secs(5), |s| {
+        s["engine"]["ticks"].as_u64().unwrap_or(0) >= 3
+    })
+    .await;
+    let points = app
+        .get_json("api/v1/metrics/memory.used_bytes/history?resolution=raw")
+        .await;
+    let columns = app
+        .get_json("api/v1/metrics/memory.used_bytes/history?resolution=raw&format=columns")
+        .await;
+    let t = columns["t"].as_array().expect("t");
+    let v = columns["v"].as_array().expect("v");
+    assert_eq!(t.len(), v.len());
+    assert!(t.len() >= 3, "{columns}");
+    // Same data either way (a tick may land between the two requests).
+    let listed = points["points"].as_array().expect("points").len();
+    assert!(
+        t.len().abs_diff(listed) <= 1,
+        "{listed} points vs {} columns",
+        t.len()
+    );
+    assert_eq!(columns["series"]["unit"], "bytes");
+    let (code, body) = app
+        .get("api/v1/metrics/memory.used_bytes/history?format=csv")
+        .await;
+    assert_eq!(code, 400);
+    assert!(body.contains(r#""parameter":"format""#), "{body}");
+    app.stop().await;
+}

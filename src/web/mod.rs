@@ -4,6 +4,7 @@
 pub mod access;
 mod api;
 mod assets;
+mod columns;
 mod diagnostics;
 pub mod error;
 pub mod feedback;
