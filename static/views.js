@@ -290,8 +290,8 @@
       ["Size", F.bytes(st.database_bytes) + " (+ " + F.bytes(st.wal_bytes) + " WAL)"],
       ["Series", String(st.series)],
       ["Raw tier", st.raw_ticks + " ticks in " + st.raw_batches + " batches"],
-      ["1-minute tier", st.minute_rows + " hour rows"],
-      ["1-hour tier", st.hour_rows + " rows"],
+      ["1-minute tier", st.minute_rows + " hours of 1-minute buckets"],
+      ["1-hour tier", st.hour_rows + " hourly rows"],
       ["Waiting to be written", st.pending_ticks + " ticks"],
       ["Last write", when(st.write.last_flush_ms) + " (" + st.write.flushes + " writes, " + st.write.flush_errors + " failed)"],
       ["Rolled up until", when(st.write.rolled_until_ms)],
@@ -304,7 +304,7 @@
       ["Kernel", h.kernel],
       ["Architecture", h.arch],
       ["Processor", h.cpu_model ? h.cpu_model + " (" + h.cores + " cores)" : String(h.cores) + " cores"],
-      ["Uptime", F.duration(s.uptime_seconds || 0)],
+      ["Running for", F.duration(s.uptime_seconds || 0)],
     ];
     for (const k of Object.keys(links)) {
       if (links[k] && typeof links[k] === "object" && links[k].version) versions.push([k === "home_assistant" ? "Home Assistant" : "Supervisor", String(links[k].version)]);
