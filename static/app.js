@@ -343,6 +343,12 @@
     const form = $("feedback-form");
     let clicked = null;
     for (const b of form.querySelectorAll("button")) b.addEventListener("click", () => { clicked = b; });
+    // Enter in the comment would submit with the first button, a 👍 nobody chose.
+    $("feedback-comment").addEventListener("keydown", (e) => {
+      if (e.key !== "Enter") return;
+      e.preventDefault();
+      $("feedback-message").textContent = "Choose 👍 or 👎 to send your comment.";
+    });
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       const button = e.submitter || clicked;

@@ -139,6 +139,8 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The router, with the access policy applied to every route.
 pub fn router(state: AppState) -> Router {
+    // Hash the assets now, not in the first page request.
+    let _ = assets::version();
     let policy = Arc::new(access::AccessPolicy::new(
         state.inner.config.mode,
         state.inner.config.api_token.clone(),

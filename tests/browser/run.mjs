@@ -325,6 +325,9 @@ describe("dashboard through Ingress", { concurrency: false }, () => {
     const { page, errors } = await openPanel(context);
     await waitLive(page);
     await page.fill("#feedback-comment", "snappy today");
+    await page.press("#feedback-comment", "Enter");
+    assert.equal(await page.textContent("#feedback-message"), "Choose 👍 or 👎 to send your comment.");
+    assert.equal(await page.textContent("#satisfaction"), "Satisfaction: no votes yet.");
     await page.click('#feedback-form button[value="up"]');
     await page.waitForFunction(() => document.getElementById("feedback-message").textContent.includes("Thanks for your 👍"));
     assert.match(await page.textContent("#satisfaction"), /100 % 👍 over 7 days \(1 vote\)/);
