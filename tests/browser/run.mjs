@@ -320,6 +320,63 @@ describe("dashboard through Ingress", { concurrency: false }, () => {
     }
   });
 
+  test("per-add-on rows (from the Supervisor integration) sort by CPU, memory and growth; a power card appears", async () => {
+    // The Supervisor integration is another issue: feed the page the series it will produce.
+    const series = {};
+    const values = {};
+    for (const [slug, cpu, mem] of [["big_addon", 5, 1.2e9], ["small_addon", 20, 1e8]]) {
+      values[`addon.${slug}.cpu_percent`] = cpu;
+      values[`addon.${slug}.memory_bytes`] = mem;
+      series[`addon.${slug}.cpu_percent`] = { unit: "percent", description: "CPU of " + slug, labels: { addon: slug } };
+      series[`addon.${slug}.memory_bytes`] = { unit: "bytes", description: "Memory of " + slug, labels: { addon: slug } };
+    }
+    const event = {
+      ts: Date.now(), uptime_seconds: 60, values, series, sources: [],
+      overview: {
+        level: "info", line: "Add-on big_addon uses 1.2 GB (30 % of memory)",
+        attention: [{ level: "info", what: "Add-on big_addon uses 1.2 GB (30 % of memory)", todo: "Restart it and watch." }],
+        cards: [
+          { key: "cpu", title: "CPU", value: "10.0 %", detail: "", percent: 10, spark: 10, level: "ok", available: true },
+          { key: "power", title: "Power", value: "5.2 W", detail: "Package power", percent: null, spark: 5.2, level: "ok", available: true },
+        ],
+      },
+    };
+    const context = await browser.newContext({ viewport: DESKTOP });
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await page.route("**/api/v1/live", (route) => route.fulfill({
+      status: 200, headers: { "content-type": "text/event-stream" }, body: "retry: 60000\nevent: snapshot\ndata: " + JSON.stringify(event) + "\n\n",
+    }));
+    await page.route("**/api/v1/status", (route) => route.fulfill({
+      status: 200, contentType: "application/json",
+      body: JSON.stringify({ links: { home_assistant: { state: "connected" }, supervisor: { state: "connected" } }, uptime_seconds: 60 }),
+    }));
+    await page.route("**/api/v1/metrics/addon.*/history*", (route) => {
+      const big = route.request().url().includes("big_addon");
+      route.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify({ t: [0, 3600], v: big ? [1.05e9, 1.2e9] : [1.1e8, 1e8] }) });
+    });
+    await page.goto(proxy.panel);
+    await page.waitForFunction(() => document.getElementById("status-line").textContent.startsWith("Add-on big_addon"));
+    assert.equal(await page.textContent('[data-card="power"] [data-field="value"]'), "5.2 W");
+    assert.equal(await page.locator('[data-card="memory"]').count(), 0, "cards follow the server's list");
+    await page.click("#tab-details");
+    const names = () => page.$$eval("#addons tbody th", (ths) => ths.map((th) => th.textContent));
+    await page.waitForFunction(() => document.querySelectorAll("#addons tbody tr").length === 2);
+    assert.deepEqual(await names(), ["big_addon", "small_addon"], "largest memory first");
+    await page.click('#addons button[data-sort-key="cpu_percent"]');
+    assert.deepEqual(await names(), ["small_addon", "big_addon"]);
+    assert.equal(await page.getAttribute('#addons th:has(button[data-sort-key="cpu_percent"])', "aria-sort"), "descending");
+    await page.waitForFunction(() => document.querySelector("#addons tbody").textContent.includes("+150.0 MB"));
+    await page.click('#addons button[data-sort-key="growth"]');
+    assert.deepEqual(await names(), ["big_addon", "small_addon"]);
+    await page.click('#addons button[data-sort-key="growth"]');
+    assert.deepEqual(await names(), ["small_addon", "big_addon"], "second click sorts ascending");
+    assert.match(await page.textContent("#addons tbody"), /−10\.0 MB/);
+    await shot(page, "details-addons", false);
+    assert.deepEqual(errors.filter((e) => !/Failed to load resource/.test(e)), []);
+    await context.close();
+  });
+
   test("a 👍 persists across a restart of the binary, and a second vote within the hour is refused politely", async () => {
     const context = await browser.newContext({ viewport: DESKTOP });
     const { page, errors } = await openPanel(context);
