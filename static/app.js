@@ -159,6 +159,7 @@
       clearNotice("live");
       let ev;
       try { ev = JSON.parse(e.data); } catch (err) { return; }
+      if (ev.ts) $("live-state").title = "Last reading at " + time(ev.ts);
       handle(ev);
     });
     source.addEventListener("open", () => { lastEventAt = Date.now(); });

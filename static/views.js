@@ -311,6 +311,25 @@
     }
     kv($("diag-versions"), versions);
     $("diag-options").textContent = JSON.stringify(d.config, null, 2);
+    table($("diag-feedback"), {
+      caption: "Recent feedback",
+      rows: d.recent_feedback,
+      empty: "No votes yet.",
+      columns: [
+        { key: "ts_ms", label: "When", render: (r) => new Date(r.ts_ms).toLocaleString() },
+        { key: "thumbs_up", label: "Vote", render: (r) => (r.thumbs_up ? "👍" : "👎") },
+        { key: "comment", label: "Comment", render: (r) => r.comment || "–" },
+        { key: "metrics", label: "At that moment", render: (r) => {
+          const m = r.metrics || {};
+          const parts = [];
+          if (m.cpu_usage != null) parts.push("CPU " + F.value(m.cpu_usage, "percent"));
+          if (m.memory_used_percent != null) parts.push("memory " + F.value(m.memory_used_percent, "percent"));
+          if (m.load_5m != null) parts.push("load " + m.load_5m.toFixed(2));
+          if (m.status) parts.push("“" + m.status + "”");
+          return parts.join(" · ") || "–";
+        } },
+      ],
+    });
     const log = $("diag-log");
     if (!d.recent_log.length) {
       const p = document.createElement("p");

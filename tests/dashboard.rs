@@ -154,6 +154,18 @@ async fn votes_are_limited_per_browser_and_survive_a_restart() {
         assert_eq!(json["error"]["parameter"], parameter, "{body}");
     }
 
+    let diagnostics = app.get_json("api/v1/diagnostics").await;
+    let recent = diagnostics["recent_feedback"].as_array().expect("votes");
+    assert_eq!(recent.len(), 2);
+    assert_eq!(recent[1]["comment"], "quick");
+    assert!(
+        recent[1]["metrics"]["memory_used_percent"].is_number(),
+        "readings stored with the vote: {diagnostics}"
+    );
+    assert!(
+        !diagnostics.to_string().contains(&browser_a[9..]),
+        "browser ids stay private"
+    );
     let status = app.get_json("api/v1/status").await;
     assert_eq!(
         status["feedback"],

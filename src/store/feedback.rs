@@ -31,6 +31,16 @@ impl VoteCounts {
     }
 }
 
+/// A stored vote as the Diagnostics view lists it (the browser id stays in the database).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredVote {
+    pub ts_ms: i64,
+    pub thumbs_up: bool,
+    pub comment: Option<String>,
+    /// The key metrics stored with the vote, as JSON.
+    pub metrics: serde_json::Value,
+}
+
 impl Store {
     /// Stores one vote; returns its row id.
     pub async fn insert_vote(&self, vote: &NewVote) -> Result<i64, StoreError> {
@@ -45,6 +55,27 @@ impl Store {
         .fetch_one(&self.pool)
         .await?;
         Ok(id)
+    }
+
+    /// The latest `limit` votes, newest first.
+    pub async fn recent_votes(&self, limit: u32) -> Result<Vec<StoredVote>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT ts_ms, vote, comment, metrics FROM feedback ORDER BY ts_ms DESC, id DESC LIMIT ?",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|row| {
+                let metrics: String = row.try_get(3)?;
+                Ok(StoredVote {
+                    ts_ms: row.try_get(0)?,
+                    thumbs_up: row.try_get::<i64, _>(1)? > 0,
+                    comment: row.try_get(2)?,
+                    metrics: serde_json::from_str(&metrics).unwrap_or(serde_json::Value::Null),
+                })
+            })
+            .collect()
     }
 
     /// Unix milliseconds of the latest vote of `voter`, if any.
@@ -130,6 +161,10 @@ mod tests {
         assert_eq!(store.last_vote_of("zzz").await.expect("last"), None);
         let (none, _) = store.votes_since(10_000).await.expect("counts");
         assert_eq!(none.satisfaction_percent(), None);
+        let recent = store.recent_votes(2).await.expect("recent");
+        assert_eq!(recent.len(), 2);
+        assert_eq!((recent[0].ts_ms, recent[0].thumbs_up), (7_000, false));
+        assert_eq!(recent[1].metrics, serde_json::json!({}));
         store.close().await;
     }
 }

@@ -22,7 +22,7 @@ use sqlx::{Row, SqlitePool};
 
 use crate::collect::lock;
 use crate::model::{Kind, SeriesMeta, Snapshot, Unit};
-pub use feedback::{NewVote, VoteCounts};
+pub use feedback::{NewVote, StoredVote, VoteCounts};
 pub use jobs::RetentionReport;
 pub use query::{History, Point, Resolution, SeriesInfo, StoreStats};
 

@@ -1,6 +1,6 @@
 //! `GET /api/v1/diagnostics`: what a developer needs to see why something misbehaves —
 //! source health and timings, engine and store figures, effective options with secrets
-//! redacted, and the last warnings of the log. Link states and versions come from
+//! redacted, the last warnings of the log and the latest feedback votes. Link states and versions come from
 //! `/api/v1/status`, which the page reads as well.
 
 use axum::Json;
@@ -14,10 +14,12 @@ use super::{AppState, HostInfo, VERSION};
 use crate::collect::{TickStats, lock};
 use crate::config::{Mode, Options};
 use crate::model::SourceHealth;
-use crate::store::{StoreStats, WriteStatus};
+use crate::store::{StoreStats, StoredVote, WriteStatus};
 
 /// Shown instead of a secret.
 const HIDDEN: &str = "<redacted>";
+/// Votes listed, newest first.
+const RECENT_VOTES: u32 = 10;
 
 #[derive(Serialize)]
 struct Endpoint {
@@ -63,6 +65,7 @@ struct Diagnostics<'a> {
     store: Store,
     config: Effective<'a>,
     recent_log: Vec<LogLine>,
+    recent_feedback: Vec<StoredVote>,
 }
 
 /// `GET /api/v1/diagnostics`.
@@ -72,6 +75,7 @@ pub async fn show(State(state): State<AppState>) -> Result<Response, ApiError> {
     let stats = lock(&inner.tick_stats).clone();
     let (p50, p99) = stats.percentiles();
     let store_stats = inner.store.stats().await?;
+    let recent_feedback = inner.store.recent_votes(RECENT_VOTES).await?;
     let snapshot = state.latest();
     let body = Json(Diagnostics {
         version: VERSION,
@@ -108,6 +112,7 @@ pub async fn show(State(state): State<AppState>) -> Result<Response, ApiError> {
             },
         },
         recent_log: inner.recent_log.lines(),
+        recent_feedback,
     });
     Ok(body.into_response())
 }

@@ -119,14 +119,19 @@ describe("dashboard through Ingress", { concurrency: false }, () => {
     const context = await browser.newContext({ viewport: DESKTOP });
     const { page, errors } = await openPanel(context);
     await waitLive(page);
-    await page.click("#tab-diagnostics");
-    const cell = page.locator('#values tr[data-id="system.uptime_seconds"] td');
-    const before = await cell.textContent();
     const navBefore = await page.evaluate(() => performance.getEntriesByType("navigation").length);
-    await page.waitForFunction((b) => {
-      const td = document.querySelector('#values tr[data-id="system.uptime_seconds"] td');
-      return td && td.textContent !== b;
-    }, before, { timeout: 5000 });
+    // The time of the last reading (shown on the live badge) and the CPU sparkline move every tick.
+    const before = await page.evaluate(() => [
+      document.getElementById("live-state").title,
+      document.querySelector('[data-card="cpu"] [data-field="spark"]').getAttribute("d"),
+    ]);
+    await page.waitForFunction((b) => document.getElementById("live-state").title !== b[0]
+      && document.querySelector('[data-card="cpu"] [data-field="spark"]').getAttribute("d") !== b[1], before, { timeout: 8000 });
+    assert.match(await page.getAttribute("#live-state", "title"), /^Last reading at /);
+    // Diagnostics lists every series; its values follow the stream as well.
+    await page.click("#tab-diagnostics");
+    const rows = await page.locator("#values tr").count();
+    assert.ok(rows >= 10, `${rows} series listed`);
     // From the tick on the server to the text on screen.
     const lags = [];
     for (let i = 0; i < 5; i++) {
@@ -411,6 +416,8 @@ describe("dashboard through Ingress", { concurrency: false }, () => {
     await page.waitForFunction(() => /1 vote\)/.test(document.getElementById("satisfaction").textContent));
     assert.match(await page.textContent("#satisfaction"), /100 % 👍 over 7 days \(1 vote\)/);
     assert.match(await page.textContent("#feedback-message"), /^Thanks for voting at .+\. One vote per hour: you can vote again at /);
+    await page.click("#tab-diagnostics");
+    await page.waitForFunction(() => document.getElementById("diag-feedback").textContent.includes("snappy today"));
     const status = await page.evaluate(async () => (await fetch("api/v1/status")).json());
     assert.deepEqual(status.feedback, { satisfaction_7d: 100, satisfaction_30d: 100, votes_7d: 1, votes_30d: 1 });
     // Errors logged while the server was down are expected; none may come after the reload.
