@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs, only when missing (safe to run again):
-# promtool (Prometheus parser), Python packages for the add-on config check, and a real
-# Home Assistant Core in a cached venv (scripts/ha-core.sh install).
+# promtool (Prometheus parser), Python packages for the add-on config check, a real Home
+# Assistant Core in a cached venv (scripts/ha-core.sh install), and for the browser tests
+# Debian's chromium, node/npm, an emoji font (screenshots show 👍/👎) and playwright-core in
+# tests/browser.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +12,10 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 apt_packages=()
 command -v promtool >/dev/null 2>&1 || apt_packages+=(prometheus)
+[ -x /usr/bin/chromium ] || apt_packages+=(chromium)
+command -v node >/dev/null 2>&1 || apt_packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || apt_packages+=(npm)
+[ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || apt_packages+=(fonts-noto-color-emoji)
 if [ ${#apt_packages[@]} -gt 0 ]; then
   echo "provision: installing ${apt_packages[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -26,4 +32,10 @@ fi
 echo "provision: Home Assistant Core venv"
 scripts/ha-core.sh install
 
+
+# playwright-core only drives the browser: it downloads nothing, Debian's chromium is used.
+if [ ! -d tests/browser/node_modules/playwright-core ]; then
+  echo "provision: installing playwright-core for the browser tests"
+  (cd tests/browser && npm ci --no-audit --no-fund)
+fi
 echo "provision: ready"

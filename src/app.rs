@@ -17,6 +17,7 @@ use crate::model::Snapshot;
 use crate::store::{self, Store, StoreError};
 use crate::supervisor::SupervisorClient;
 use crate::supervisor::poller::{self, SupervisorLinkStatus, SupervisorShared};
+use crate::web::recent_log::RecentLog;
 use crate::web::{self, AppState, HostInfo, Links};
 
 /// Snapshots the store writer may have queued before the engine counts drops (~5 h at 5 s).
@@ -41,6 +42,16 @@ pub async fn run(
     config: Config,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), AppError> {
+    run_with_log(config, listener, shutdown, RecentLog::default()).await
+}
+
+/// [`run`], with the log's recent warnings (collected by `log`'s layer) shown in Diagnostics.
+pub async fn run_with_log(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    log: RecentLog,
 ) -> Result<(), AppError> {
     let store = Store::open(&config.database_path()).await?;
     let (latest_tx, latest_rx) = watch::channel(Arc::new(Snapshot::default()));
@@ -152,7 +163,8 @@ pub async fn run(
         HostInfo::read(),
         links,
     )
-    .with_alerts(alerts);
+    .with_alerts(alerts)
+    .with_recent_log(log);
     let app = web::router(state);
     let addr = listener.local_addr()?;
     tracing::debug!(%addr, "HTTP server ready");

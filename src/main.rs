@@ -6,6 +6,7 @@ use anyhow::Context;
 use clap::Parser;
 use resource_manager::config::{Cli, Command, Config, Mode};
 use resource_manager::store::Store;
+use resource_manager::web::recent_log::RecentLog;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -19,7 +20,8 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    init_tracing(&config);
+    let recent_log = RecentLog::new();
+    init_tracing(&config, &recent_log);
     let result = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -27,7 +29,7 @@ fn main() -> ExitCode {
         .context("cannot start the async runtime")
         .and_then(|runtime| match cli.command {
             Some(Command::Snapshot { remove }) => runtime.block_on(snapshot(&config, remove)),
-            None => runtime.block_on(serve(config)),
+            None => runtime.block_on(serve(config, recent_log)),
         });
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -39,7 +41,7 @@ fn main() -> ExitCode {
     }
 }
 
-async fn serve(config: Config) -> anyhow::Result<()> {
+async fn serve(config: Config, recent_log: RecentLog) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -50,7 +52,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             env!("CARGO_PKG_VERSION")
         );
     }
-    resource_manager::app::run(config, listener, resource_manager::app::shutdown_signal()).await?;
+    resource_manager::app::run_with_log(
+        config,
+        listener,
+        resource_manager::app::shutdown_signal(),
+        recent_log,
+    )
+    .await?;
     Ok(())
 }
 
@@ -74,7 +82,9 @@ async fn snapshot(config: &Config, remove: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn init_tracing(config: &Config) {
+fn init_tracing(config: &Config, recent_log: &RecentLog) {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let filter = tracing_subscriber::EnvFilter::new(format!(
         "{level},sqlx=warn,hyper=warn",
         level = config.options.log_level.directive()
@@ -84,9 +94,15 @@ fn init_tracing(config: &Config) {
         .with_writer(std::io::stderr);
     // The Supervisor's log viewer reads plain lines; JSON suits log shippers. Add-on mode keeps
     // one JSON object per line so fields (source, error) stay machine-readable.
+    // The recent-warnings layer sits beside the formatter and sees the same filtered events.
     if config.mode == Mode::Addon {
-        builder.json().flatten_event(true).init();
+        builder
+            .json()
+            .flatten_event(true)
+            .finish()
+            .with(recent_log.layer())
+            .init();
     } else {
-        builder.compact().init();
+        builder.compact().finish().with(recent_log.layer()).init();
     }
 }

@@ -198,8 +198,8 @@ async fn page_and_assets_use_relative_urls_so_ingress_prefixes_work() {
         .await
         .expect("body");
     assert!(
-        js.contains("fetch(\"api/v1/status\""),
-        "script fetches relatively"
+        js.contains("EventSource(\"api/v1/live\")"),
+        "script connects relatively"
     );
     app.stop().await;
 }

@@ -5,6 +5,7 @@
 
 mod alerts;
 pub mod codec;
+mod feedback;
 mod jobs;
 mod query;
 pub mod rollup;
@@ -22,6 +23,7 @@ use sqlx::{Row, SqlitePool};
 
 use crate::collect::lock;
 use crate::model::{Kind, SeriesMeta, Snapshot, Unit};
+pub use feedback::{NewVote, StoredVote, VoteCounts};
 pub use jobs::RetentionReport;
 pub use query::{History, Point, Resolution, SeriesInfo, StoreStats};
 

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use super::error::ApiError;
@@ -67,6 +67,8 @@ struct Status {
     engine: EngineStatus,
     store: StoreStatus,
     links: LinksStatus,
+    /// Satisfaction from the dashboard's votes (null when unreadable); the HA publisher's source.
+    feedback: Option<super::feedback::FeedbackSummary>,
 }
 
 /// `GET /api/v1/status`: the latest snapshot with source health and versions.
@@ -79,6 +81,13 @@ pub async fn status(State(state): State<AppState>) -> Json<impl Serialize> {
     let links = LinksStatus {
         home_assistant: inner.links.home_assistant.as_ref().map(|s| lock(s).clone()),
         supervisor: inner.links.supervisor.as_ref().map(|s| lock(s).clone()),
+    };
+    let feedback = match state.feedback_summary().await {
+        Ok(summary) => Some(summary),
+        Err(err) => {
+            tracing::warn!(error = %err, "feedback numbers unavailable");
+            None
+        }
     };
     Json(Status {
         version: VERSION,
@@ -116,6 +125,7 @@ pub async fn status(State(state): State<AppState>) -> Json<impl Serialize> {
             write: inner.store.write_status(),
         },
         links,
+        feedback,
     })
 }
 
@@ -175,21 +185,34 @@ fn parse_time(
     Ok(Some((seconds * 1000.0).round() as i64))
 }
 
-/// `GET /api/v1/metrics/{id}/history?from=&to=&resolution=`: `from`/`to` in Unix seconds
-/// (default: the last hour), `resolution` `raw`, `1m` or `1h` (default: chosen by span).
+/// `GET /api/v1/metrics/{id}/history?from=&to=&resolution=&format=`: `from`/`to` in Unix seconds
+/// (default: the last hour), `resolution` `raw`, `1m` or `1h` (default: chosen by span),
+/// `format` `points` (default) or `columns` (what the dashboard's charts read).
 pub async fn history(
     State(state): State<AppState>,
     Path(id): Path<String>,
     Query(params): Query<HashMap<String, String>>,
-) -> Result<Json<History>, ApiError> {
+) -> Result<Response, ApiError> {
     for key in params.keys() {
-        if !matches!(key.as_str(), "from" | "to" | "resolution") {
+        if !matches!(key.as_str(), "from" | "to" | "resolution" | "format") {
             return Err(ApiError::BadParameter {
                 parameter: "query",
-                message: format!("unknown parameter '{key}'; allowed: from, to, resolution"),
+                message: format!(
+                    "unknown parameter '{key}'; allowed: from, to, resolution, format"
+                ),
             });
         }
     }
+    let columns = match params.get("format").map(String::as_str) {
+        None | Some("") | Some("points") => false,
+        Some("columns") => true,
+        Some(text) => {
+            return Err(ApiError::bad(
+                "format",
+                format!("got \"{text}\", allowed: points or columns"),
+            ));
+        }
+    };
     let now = unix_ms();
     let to = parse_time(&params, "to")?.unwrap_or(now + 1);
     let from = parse_time(&params, "from")?.unwrap_or(to - 3_600_000);
@@ -210,9 +233,12 @@ pub async fn history(
             )
         })?,
     };
-    Ok(Json(
-        state.inner.store.history(&id, from, to, resolution).await?,
-    ))
+    let history: History = state.inner.store.history(&id, from, to, resolution).await?;
+    Ok(if columns {
+        Json(super::columns::Columns::from(history)).into_response()
+    } else {
+        Json(history).into_response()
+    })
 }
 
 /// `GET /metrics`: Prometheus exposition of the latest snapshot.

@@ -21,6 +21,12 @@ pub enum ApiError {
     Forbidden(String),
     #[error("{0}")]
     Unauthorized(String),
+    /// A limit was hit; the message says politely when to try again.
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_at_ms: i64 },
+    /// A transient failure the user can retry.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("storage error")]
     Store(#[from] StoreError),
     #[error("page rendering failed")]
@@ -47,6 +53,8 @@ impl IntoResponse for ApiError {
             }
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Store(_) | ApiError::Render(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
             }
@@ -69,6 +77,23 @@ impl IntoResponse for ApiError {
         if let ApiError::BadParameter { parameter, .. } = &self {
             body["error"]["parameter"] = json!(parameter);
         }
-        (status, Json(body)).into_response()
+        if let ApiError::TooManyRequests { retry_at_ms, .. } = &self {
+            body["error"]["retry_at"] = json!(retry_at_ms);
+        }
+        let mut response = (status, Json(body)).into_response();
+        if let ApiError::TooManyRequests { retry_at_ms, .. } = &self {
+            retry_after(&mut response, *retry_at_ms);
+        }
+        response
+    }
+}
+
+/// Adds `Retry-After` in seconds (the body carries the absolute `retry_at`).
+fn retry_after(response: &mut Response, retry_at_ms: i64) {
+    let seconds = (retry_at_ms - crate::collect::unix_ms()).max(0) / 1000 + 1;
+    if let Ok(value) = axum::http::HeaderValue::from_str(&seconds.to_string()) {
+        response
+            .headers_mut()
+            .insert(axum::http::header::RETRY_AFTER, value);
     }
 }

@@ -4,8 +4,17 @@
 pub mod access;
 mod alerts;
 mod api;
+mod assets;
+mod columns;
+mod diagnostics;
 pub mod error;
+pub mod feedback;
+pub mod format;
+mod live;
 mod page;
+pub mod recent_log;
+pub mod report;
+pub mod summary;
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -20,6 +29,7 @@ use crate::collect::TickStats;
 use crate::config::Config;
 use crate::model::Snapshot;
 use crate::store::Store;
+use recent_log::RecentLog;
 
 /// Static facts about the host, read once at start.
 #[derive(Debug, Clone, Serialize)]
@@ -83,6 +93,8 @@ struct Inner {
     alerts: AlertHandle,
     started: Instant,
     started_ms: i64,
+    feedback: feedback::FeedbackState,
+    recent_log: RecentLog,
 }
 
 impl AppState {
@@ -107,6 +119,8 @@ impl AppState {
                 alerts,
                 started: Instant::now(),
                 started_ms: crate::collect::unix_ms(),
+                feedback: feedback::FeedbackState::default(),
+                recent_log: RecentLog::default(),
             }),
         }
     }
@@ -120,8 +134,29 @@ impl AppState {
         self
     }
 
+    /// Shows the log's recent warnings in Diagnostics. Call before the state is cloned
+    /// (right after [`AppState::new`]); later calls change nothing.
+    pub fn with_recent_log(mut self, log: RecentLog) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.recent_log = log;
+        }
+        self
+    }
+
     fn latest(&self) -> Arc<Snapshot> {
         self.inner.latest.borrow().clone()
+    }
+
+    /// The overview (status line, cards, attention) of a snapshot.
+    fn overview(&self, snapshot: &Snapshot) -> summary::Overview {
+        let options = &self.inner.config.options;
+        let extra = summary::Extra {
+            pending_ticks: self.inner.store.pending_ticks(),
+            ticks_per_batch: (options.write_batch_seconds / options.sample_interval_seconds.max(1))
+                as usize,
+            items: Vec::new(),
+        };
+        summary::assess(snapshot, &extra)
     }
 }
 
@@ -130,13 +165,20 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The router, with the access policy applied to every route.
 pub fn router(state: AppState) -> Router {
+    // Hash the assets now, not in the first page request.
+    let _ = assets::version();
     let policy = Arc::new(access::AccessPolicy::new(
         state.inner.config.mode,
         state.inner.config.api_token.clone(),
     ));
     Router::new()
         .route("/", get(page::index))
-        .route("/static/{file}", get(page::asset))
+        .route("/static/{file}", get(assets::own))
+        .route("/static/vendor/{file}", get(assets::vendor))
+        .route("/api/v1/live", get(live::stream))
+        .route("/api/v1/status.md", get(report::markdown))
+        .route("/api/v1/feedback", get(feedback::show).post(feedback::vote))
+        .route("/api/v1/diagnostics", get(diagnostics::show))
         .route("/healthz", get(api::health))
         .route("/metrics", get(api::prometheus))
         .route("/api/v1/status", get(api::status))
@@ -147,5 +189,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/alerts/{id}/ack", post(alerts::acknowledge))
         .fallback(api::not_found)
         .layer(axum::middleware::from_fn_with_state(policy, access::guard))
+        // gzip only (features kept minimal); Server-Sent Events are never compressed.
+        .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
 }

@@ -1,16 +1,19 @@
-//! The HTML page and its static assets (compiled into the binary, served with long caching
-//! under versioned URLs).
+//! The dashboard page. The overview is rendered on the server, so the first paint already
+//! shows real values; `static/app.js` then keeps it live from `/api/v1/live`.
+
+use std::time::Instant;
 
 use askama::Template;
-use axum::extract::{Path, State};
-use axum::http::header;
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 
 use super::error::ApiError;
-use super::{AppState, VERSION};
-use crate::model::Unit;
+pub use super::format::format_value;
+use super::summary::Overview;
+use super::{AppState, VERSION, assets};
 
-/// One row of the current-values table.
+/// One row of the every-series table (Diagnostics).
 pub struct Row {
     pub id: String,
     pub description: String,
@@ -19,64 +22,21 @@ pub struct Row {
 
 #[derive(Template)]
 #[template(path = "index.html")]
-struct IndexPage {
+struct IndexPage<'a> {
     version: &'static str,
-    status: String,
-    degraded: Vec<String>,
+    asset_v: &'static str,
+    mode: &'static str,
+    /// Seconds between ticks, so the page can tell a stalled stream from a slow one.
+    interval: u32,
+    overview: &'a Overview,
     rows: Vec<Row>,
 }
 
-/// Human rendering of a value with its unit.
-pub fn format_value(value: f64, unit: Unit) -> String {
-    match unit {
-        Unit::Percent => format!("{value:.1} %"),
-        Unit::Bytes => format_bytes(value),
-        Unit::BytesPerSecond => format!("{}/s", format_bytes(value)),
-        Unit::Celsius => format!("{value:.1} °C"),
-        Unit::Seconds => format_duration(value),
-        Unit::Count => format!("{value:.0}"),
-        Unit::Ratio => format!("{value:.2}"),
-    }
-}
-
-fn format_bytes(value: f64) -> String {
-    const UNITS: [&str; 6] = ["B", "KB", "MB", "GB", "TB", "PB"];
-    let mut v = value;
-    let mut i = 0;
-    while v.abs() >= 1000.0 && i < UNITS.len() - 1 {
-        v /= 1000.0;
-        i += 1;
-    }
-    if i == 0 {
-        format!("{v:.0} B")
-    } else {
-        format!("{v:.1} {}", UNITS[i])
-    }
-}
-
-fn format_duration(seconds: f64) -> String {
-    let s = seconds.max(0.0) as u64;
-    let (d, h, m) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60);
-    if d > 0 {
-        format!("{d} d {h} h")
-    } else if h > 0 {
-        format!("{h} h {m} min")
-    } else {
-        format!("{m} min {} s", s % 60)
-    }
-}
-
-/// `GET /`: current values, refreshed in place by `static/app.js`.
-pub async fn index(State(state): State<AppState>) -> Result<Html<String>, ApiError> {
+/// `GET /`: the dashboard; `Server-Timing` tells how long rendering took.
+pub async fn index(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let started = Instant::now();
     let snapshot = state.latest();
-    let degraded: Vec<String> = snapshot.degraded().map(|s| s.source.to_string()).collect();
-    let status = if snapshot.ts_ms == 0 {
-        "Starting…".to_string()
-    } else if degraded.is_empty() {
-        "All sources OK".to_string()
-    } else {
-        format!("Degraded: {}", degraded.join(", "))
-    };
+    let overview = state.overview(&snapshot);
     let rows = snapshot
         .samples
         .iter()
@@ -88,43 +48,27 @@ pub async fn index(State(state): State<AppState>) -> Result<Html<String>, ApiErr
         .collect();
     let page = IndexPage {
         version: VERSION,
-        status,
-        degraded,
+        asset_v: assets::version(),
+        mode: match state.inner.config.mode {
+            crate::config::Mode::Addon => "add-on",
+            crate::config::Mode::Standalone => "standalone",
+        },
+        interval: state.inner.config.options.sample_interval_seconds,
+        overview: &overview,
         rows,
     };
-    Ok(Html(page.render()?))
-}
-
-const APP_CSS: &str = include_str!("../../static/app.css");
-const APP_JS: &str = include_str!("../../static/app.js");
-
-/// `GET /static/{file}`: the bundled assets.
-pub async fn asset(Path(file): Path<String>) -> Response {
-    let (body, content_type) = match file.as_str() {
-        "app.css" => (APP_CSS, "text/css; charset=utf-8"),
-        "app.js" => (APP_JS, "text/javascript; charset=utf-8"),
-        _ => return ApiError::NotFound(format!("no asset named '{file}'")).into_response(),
-    };
-    // URLs carry ?v=<version>, so a new release is fetched anew.
-    (
-        [
-            (header::CONTENT_TYPE, content_type),
-            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
-        ],
-        body,
-    )
-        .into_response()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn values_read_like_a_person_would_write_them() {
-        assert_eq!(format_value(1_234_567_890.0, Unit::Bytes), "1.2 GB");
-        assert_eq!(format_value(512.0, Unit::BytesPerSecond), "512 B/s");
-        assert_eq!(format_value(42.345, Unit::Percent), "42.3 %");
-        assert_eq!(format_value(90_061.0, Unit::Seconds), "1 d 1 h");
+    let html = page.render()?;
+    let micros = started.elapsed().as_micros();
+    let mut response = Html(html).into_response();
+    let headers = response.headers_mut();
+    // The page holds live values: never reuse an old copy.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Ok(timing) = HeaderValue::from_str(&format!(
+        "render;dur={}.{:03}",
+        micros / 1000,
+        micros % 1000
+    )) {
+        headers.insert("server-timing", timing);
     }
+    Ok(response)
 }

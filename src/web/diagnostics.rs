@@ -1,0 +1,118 @@
+//! `GET /api/v1/diagnostics`: what a developer needs to see why something misbehaves —
+//! source health and timings, engine and store figures, effective options with secrets
+//! redacted, the last warnings of the log and the latest feedback votes. Link states and versions come from
+//! `/api/v1/status`, which the page reads as well.
+
+use axum::Json;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use super::error::ApiError;
+use super::recent_log::LogLine;
+use super::{AppState, HostInfo, VERSION};
+use crate::collect::{TickStats, lock};
+use crate::config::{Mode, Options};
+use crate::model::SourceHealth;
+use crate::store::{StoreStats, StoredVote, WriteStatus};
+
+/// Shown instead of a secret.
+const HIDDEN: &str = "<redacted>";
+/// Votes listed, newest first.
+const RECENT_VOTES: u32 = 10;
+
+#[derive(Serialize)]
+struct Endpoint {
+    url: String,
+    token: &'static str,
+}
+
+/// The running configuration, secrets replaced by whether they are set.
+#[derive(Serialize)]
+struct Effective<'a> {
+    mode: Mode,
+    listen: String,
+    data_dir: String,
+    options: &'a Options,
+    home_assistant: Option<Endpoint>,
+    supervisor: Option<Endpoint>,
+    api_token: &'static str,
+}
+
+#[derive(Serialize)]
+struct Engine {
+    #[serde(flatten)]
+    stats: TickStats,
+    tick_cpu_micros_p50: u64,
+    tick_cpu_micros_p99: u64,
+}
+
+#[derive(Serialize)]
+struct Store {
+    path: String,
+    pending_ticks: usize,
+    #[serde(flatten)]
+    stats: StoreStats,
+    write: WriteStatus,
+}
+
+#[derive(Serialize)]
+struct Diagnostics<'a> {
+    version: &'static str,
+    host: &'a HostInfo,
+    sources: Vec<SourceHealth>,
+    engine: Engine,
+    store: Store,
+    config: Effective<'a>,
+    recent_log: Vec<LogLine>,
+    recent_feedback: Vec<StoredVote>,
+}
+
+/// `GET /api/v1/diagnostics`.
+pub async fn show(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let inner = &state.inner;
+    let config = &inner.config;
+    let stats = lock(&inner.tick_stats).clone();
+    let (p50, p99) = stats.percentiles();
+    let store_stats = inner.store.stats().await?;
+    let recent_feedback = inner.store.recent_votes(RECENT_VOTES).await?;
+    let snapshot = state.latest();
+    let body = Json(Diagnostics {
+        version: VERSION,
+        host: &inner.host,
+        sources: snapshot.sources.clone(),
+        engine: Engine {
+            stats,
+            tick_cpu_micros_p50: p50,
+            tick_cpu_micros_p99: p99,
+        },
+        store: Store {
+            path: inner.store.path().display().to_string(),
+            pending_ticks: inner.store.pending_ticks(),
+            stats: store_stats,
+            write: inner.store.write_status(),
+        },
+        config: Effective {
+            mode: config.mode,
+            listen: config.listen.to_string(),
+            data_dir: config.data_dir.display().to_string(),
+            options: &config.options,
+            home_assistant: config.home_assistant.as_ref().map(|ha| Endpoint {
+                url: ha.rest_url.clone(),
+                token: HIDDEN,
+            }),
+            supervisor: config.supervisor.as_ref().map(|s| Endpoint {
+                url: s.url.clone(),
+                token: HIDDEN,
+            }),
+            api_token: if config.api_token.is_some() {
+                "set (redacted)"
+            } else {
+                "not set"
+            },
+        },
+        recent_log: inner.recent_log.lines(),
+        recent_feedback,
+    });
+    Ok(body.into_response())
+}

@@ -1,0 +1,94 @@
+//! Numbers as people write them: SI bytes, one decimal, short durations, UTC times.
+//! `static/app.js` mirrors these rules so live updates read the same as the first render.
+
+use crate::model::Unit;
+
+/// Human rendering of a value with its unit.
+pub fn format_value(value: f64, unit: Unit) -> String {
+    match unit {
+        Unit::Percent => format!("{value:.1} %"),
+        Unit::Bytes => format_bytes(value),
+        Unit::BytesPerSecond => format!("{}/s", format_bytes(value)),
+        Unit::Celsius => format!("{value:.1} °C"),
+        Unit::Seconds => format_duration(value),
+        Unit::Count => format!("{value:.0}"),
+        Unit::Ratio => format!("{value:.2}"),
+    }
+}
+
+/// Bytes in decimal (SI) units with one decimal: `1.2 GB`.
+pub fn format_bytes(value: f64) -> String {
+    const UNITS: [&str; 6] = ["B", "KB", "MB", "GB", "TB", "PB"];
+    let mut v = value;
+    let mut i = 0;
+    while v.abs() >= 1000.0 && i < UNITS.len() - 1 {
+        v /= 1000.0;
+        i += 1;
+    }
+    if i == 0 {
+        format!("{v:.0} B")
+    } else {
+        format!("{v:.1} {}", UNITS[i])
+    }
+}
+
+/// A duration in its two largest units: `3 d 4 h`, `2 h 10 min`, `4 min 2 s`.
+pub fn format_duration(seconds: f64) -> String {
+    let s = seconds.max(0.0) as u64;
+    let (d, h, m) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60);
+    if d > 0 {
+        format!("{d} d {h} h")
+    } else if h > 0 {
+        format!("{h} h {m} min")
+    } else {
+        format!("{m} min {} s", s % 60)
+    }
+}
+
+/// Unix milliseconds as `2026-11-27 14:05 UTC` (no time-zone database needed).
+pub fn format_utc_minute(ts_ms: i64) -> String {
+    let secs = ts_ms.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60
+    )
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_read_like_a_person_would_write_them() {
+        assert_eq!(format_value(1_234_567_890.0, Unit::Bytes), "1.2 GB");
+        assert_eq!(format_value(512.0, Unit::BytesPerSecond), "512 B/s");
+        assert_eq!(format_value(42.345, Unit::Percent), "42.3 %");
+        assert_eq!(format_value(90_061.0, Unit::Seconds), "1 d 1 h");
+        assert_eq!(format_value(61.0, Unit::Seconds), "1 min 1 s");
+    }
+
+    #[test]
+    fn utc_times_match_known_dates() {
+        assert_eq!(format_utc_minute(0), "1970-01-01 00:00 UTC");
+        assert_eq!(format_utc_minute(951_782_400_000), "2000-02-29 00:00 UTC");
+        assert_eq!(format_utc_minute(1_795_789_506_132), "2026-11-27 14:25 UTC");
+    }
+}

@@ -1,0 +1,625 @@
+//! "Copy Resource Status": a Markdown report for a forum post or an issue
+//! (`GET /api/v1/status.md`, and the dashboard's copy button).
+//!
+//! The text is meant to be pasted in public, so it is built from an allow-list of facts and
+//! then scrubbed: known secrets, the host name, IP addresses, URLs, e-mail addresses, network
+//! host names and long token-like strings are replaced with `[redacted]`.
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+
+use super::feedback::FeedbackSummary;
+use super::format::{format_bytes, format_duration, format_utc_minute, format_value};
+use super::summary::{Level, Overview};
+use super::{AppState, HostInfo, VERSION};
+use crate::config::Mode;
+use crate::model::{Snapshot, Unit};
+
+/// Replacement for anything that must not leave the box.
+pub const REDACTED: &str = "[redacted]";
+
+/// Everything the report is made of; built by the handler, rendered by [`render`].
+#[derive(Debug, Clone)]
+pub struct ReportInput<'a> {
+    pub version: &'a str,
+    pub mode: Mode,
+    pub host: &'a HostInfo,
+    pub app_uptime_seconds: u64,
+    pub snapshot: &'a Snapshot,
+    pub overview: &'a Overview,
+    /// (name, state in words), e.g. ("Home Assistant", "not connected").
+    pub links: Vec<(&'static str, String)>,
+    pub feedback: Option<FeedbackSummary>,
+    /// Whether per-add-on readings can exist (Supervisor configured).
+    pub supervisor: bool,
+    /// Exact strings that must never appear (tokens, the host name).
+    pub secrets: Vec<String>,
+}
+
+/// The report as Markdown; the same input always gives the same text.
+pub fn render(input: &ReportInput<'_>) -> String {
+    let s = input.snapshot;
+    let mut out = String::with_capacity(2048);
+    let mut line = |text: &str| {
+        out.push_str(text);
+        out.push('\n');
+    };
+    line("### Resource Manager status");
+    line("");
+    let taken = if s.ts_ms > 0 {
+        format_utc_minute(s.ts_ms)
+    } else {
+        "before the first reading".into()
+    };
+    line(&format!("**Status:** {} ({taken})", input.overview.line));
+    line("");
+    line("| | |");
+    line("|---|---|");
+    let mode = match input.mode {
+        Mode::Addon => "add-on",
+        Mode::Standalone => "standalone",
+    };
+    line(&format!(
+        "| Resource Manager | {} ({mode}) |",
+        input.version
+    ));
+    let h = input.host;
+    line(&format!(
+        "| System | {} · kernel {} · {} |",
+        h.os, h.kernel, h.arch
+    ));
+    if !h.cpu_model.is_empty() {
+        line(&format!(
+            "| Processor | {} ({} cores) |",
+            h.cpu_model, h.cores
+        ));
+    }
+    let host_up = s
+        .value("system.uptime_seconds")
+        .map_or_else(|| "unknown".into(), format_duration);
+    line(&format!(
+        "| Uptime | host {host_up} · Resource Manager {} |",
+        format_duration(input.app_uptime_seconds as f64)
+    ));
+    for (name, state) in &input.links {
+        line(&format!("| {name} | {state} |"));
+    }
+    line("");
+    line("**Key metrics**");
+    line("");
+    line("| Metric | Value |");
+    line("|---|---|");
+    for (name, value) in key_metrics(s) {
+        line(&format!("| {name} | {value} |"));
+    }
+    line("");
+    let degraded: Vec<String> = s
+        .degraded()
+        .map(|d| match &d.error {
+            Some(e) => format!("{} ({e})", d.source),
+            None => d.source.to_string(),
+        })
+        .collect();
+    line(&format!(
+        "- **Degraded sources:** {}",
+        if degraded.is_empty() {
+            "none".into()
+        } else {
+            degraded.join("; ")
+        }
+    ));
+    let attention: Vec<String> = input
+        .overview
+        .attention
+        .iter()
+        .filter(|a| a.level > Level::Ok)
+        .map(|a| format!("{} ({})", a.what, a.level.as_str()))
+        .collect();
+    line(&format!(
+        "- **Needs attention:** {}",
+        if attention.is_empty() {
+            "nothing".into()
+        } else {
+            attention.join("; ")
+        }
+    ));
+    line(&format!(
+        "- **Top add-ons by memory:** {}",
+        top_addons(input)
+    ));
+    line("- **Active alerts:** none (alerting is not part of this version)");
+    line("- **Recommendations:** none (recommendations are not part of this version)");
+    if let Some(f) = input.feedback.filter(|f| f.votes_30d > 0) {
+        let pct = |v: Option<f64>| v.map_or_else(|| "–".into(), |p| format!("{p:.0} %"));
+        line(&format!(
+            "- **Satisfaction:** {} over 7 days ({} votes), {} over 30 days ({} votes)",
+            pct(f.satisfaction_7d),
+            f.votes_7d,
+            pct(f.satisfaction_30d),
+            f.votes_30d
+        ));
+    }
+    line("");
+    line(
+        "<sub>Copied from the Resource Manager dashboard. Tokens, addresses and host names are left out.</sub>",
+    );
+    scrub(&out, &input.secrets)
+}
+
+fn key_metrics(s: &Snapshot) -> Vec<(String, String)> {
+    let mut rows = Vec::new();
+    let v = |id: &str| s.value(id);
+    let pct = |p: f64| format_value(p, Unit::Percent);
+    if let Some(cpu) = v("cpu.usage") {
+        let mut text = pct(cpu);
+        if let (Some(a), Some(b), Some(c)) = (v("load.1m"), v("load.5m"), v("load.15m")) {
+            text.push_str(&format!(" · load {a:.2} / {b:.2} / {c:.2}"));
+        }
+        if let Some(w) = v("cpu.iowait") {
+            text.push_str(&format!(" · iowait {}", pct(w)));
+        }
+        rows.push(("CPU".into(), text));
+    }
+    if let (Some(u), Some(t), Some(p)) = (
+        v("memory.used_bytes"),
+        v("memory.total_bytes"),
+        v("memory.used_percent"),
+    ) {
+        rows.push((
+            "Memory".into(),
+            format!("{} of {} ({})", format_bytes(u), format_bytes(t), pct(p)),
+        ));
+    }
+    if let (Some(u), Some(t)) = (v("swap.used_bytes"), v("swap.total_bytes"))
+        && t > 0.0
+    {
+        rows.push((
+            "Swap".into(),
+            format!("{} of {}", format_bytes(u), format_bytes(t)),
+        ));
+    }
+    for sample in s
+        .samples
+        .iter()
+        .filter(|x| x.series.family == "disk.used_percent")
+    {
+        let mount = label(sample, "mount");
+        let used = v(&format!("disk.{mount}.used_bytes"));
+        let total = v(&format!("disk.{mount}.total_bytes"));
+        let text = match (used, total) {
+            (Some(u), Some(t)) => format!(
+                "{} of {} ({})",
+                format_bytes(u),
+                format_bytes(t),
+                pct(sample.value)
+            ),
+            _ => pct(sample.value),
+        };
+        rows.push((format!("Disk {mount}"), text));
+    }
+    for sample in s
+        .samples
+        .iter()
+        .filter(|x| x.series.family == "net.rx_bytes_per_second")
+        .filter(|x| label(x, "kind") != "loopback")
+    {
+        let iface = label(sample, "interface");
+        let kind = label(sample, "kind");
+        if kind == "virtual" && sample.value == 0.0 {
+            continue;
+        }
+        let tx = v(&format!("net.{iface}.tx_bytes_per_second")).unwrap_or(0.0);
+        rows.push((
+            format!("Network {iface}"),
+            format!(
+                "in {} · out {}",
+                format_value(sample.value, Unit::BytesPerSecond),
+                format_value(tx, Unit::BytesPerSecond)
+            ),
+        ));
+    }
+    rows.push((
+        "Temperature".into(),
+        v("temp.max_celsius").map_or_else(
+            || "not available".into(),
+            |t| format!("{} (hottest sensor)", format_value(t, Unit::Celsius)),
+        ),
+    ));
+    if let Some(power) = s.samples.iter().find(|x| x.series.id.starts_with("power.")) {
+        rows.push((
+            "Power".into(),
+            format!("{:.1} {}", power.value, power.series.unit.symbol())
+                .trim_end()
+                .to_string(),
+        ));
+    }
+    rows
+}
+
+fn label<'a>(sample: &'a crate::model::Sample, name: &str) -> &'a str {
+    sample
+        .series
+        .labels
+        .iter()
+        .find(|(k, _)| *k == name)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+fn top_addons(input: &ReportInput<'_>) -> String {
+    let mut addons: Vec<(&str, f64)> = input
+        .snapshot
+        .samples
+        .iter()
+        .filter_map(|x| {
+            let slug = x
+                .series
+                .id
+                .strip_prefix("addon.")?
+                .strip_suffix(".memory_bytes")?;
+            Some((slug, x.value))
+        })
+        .collect();
+    if addons.is_empty() {
+        return if input.supervisor {
+            "no per-add-on readings yet".into()
+        } else {
+            "not available (no Supervisor connection)".into()
+        };
+    }
+    addons.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+    addons
+        .iter()
+        .take(5)
+        .map(|(slug, mem)| {
+            let cpu = input
+                .snapshot
+                .value(&format!("addon.{slug}.cpu_percent"))
+                .map(|c| format!(", CPU {}", format_value(c, Unit::Percent)))
+                .unwrap_or_default();
+            format!("{slug} {}{cpu}", format_bytes(*mem))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Replaces anything that identifies the user's network or grants access.
+pub fn scrub(text: &str, secrets: &[String]) -> String {
+    let mut text = text.to_string();
+    for secret in secrets.iter().filter(|s| s.len() >= 4) {
+        text = text.replace(secret.as_str(), REDACTED);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    for c in text.chars() {
+        if is_word_char(c) {
+            word.push(c);
+        } else {
+            out.push_str(&scrub_word(&word));
+            word.clear();
+            out.push(c);
+        }
+    }
+    out.push_str(&scrub_word(&word));
+    out
+}
+
+/// Characters that can be part of an address, URL, host name or token.
+fn is_word_char(c: char) -> bool {
+    c.is_ascii_alphanumeric()
+        || matches!(
+            c,
+            '.' | ':' | '-' | '_' | '/' | '@' | '%' | '+' | '=' | '~' | '?' | '&' | '#'
+        )
+}
+
+fn scrub_word(word: &str) -> String {
+    // A sentence may end right after a word: keep that full stop out of the checks.
+    let (core, tail) = match word.strip_suffix('.') {
+        Some(core) => (core, "."),
+        None => (word, ""),
+    };
+    if core.is_empty() || !sensitive(core) {
+        return word.to_string();
+    }
+    format!("{REDACTED}{tail}")
+}
+
+fn sensitive(word: &str) -> bool {
+    if word.contains("://") {
+        return true;
+    }
+    if let Some((user, domain)) = word.split_once('@')
+        && !user.is_empty()
+        && domain.contains('.')
+    {
+        return true;
+    }
+    if has_ipv4(word) || looks_ipv6(word) {
+        return true;
+    }
+    if word.split('/').any(looks_like_host) {
+        return true;
+    }
+    // Tokens: long runs mixing letters and digits (JWTs, API keys, container ids).
+    let long = word.len() >= 32 && !word.contains('/');
+    long && word.bytes().any(|b| b.is_ascii_digit())
+        && word.bytes().any(|b| b.is_ascii_alphabetic())
+}
+
+fn has_ipv4(word: &str) -> bool {
+    word.split(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .any(|part| {
+            let octets: Vec<&str> = part.split('.').collect();
+            octets.len() >= 4
+                && octets.windows(4).any(|w| {
+                    w.iter().all(|o| {
+                        !o.is_empty() && o.len() <= 3 && o.parse::<u16>().is_ok_and(|n| n <= 255)
+                    })
+                })
+        })
+}
+
+fn looks_ipv6(word: &str) -> bool {
+    let colons = word.matches(':').count();
+    let hexish = word
+        .trim_matches(|c| c == '[' || c == ']')
+        .split('%')
+        .next()
+        .is_some_and(|w| {
+            w.chars()
+                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+        });
+    hexish && (word.contains("::") && colons >= 2 || colons >= 4)
+}
+
+/// `name.domain.tld`: dotted labels ending in an alphabetic top-level label.
+fn looks_like_host(part: &str) -> bool {
+    let labels: Vec<&str> = part.split('.').collect();
+    if labels.len() < 2 {
+        return false;
+    }
+    let tld = labels[labels.len() - 1];
+    let tld_ok = (2..=24).contains(&tld.len()) && tld.chars().all(|c| c.is_ascii_alphabetic());
+    tld_ok
+        && labels
+            .iter()
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+}
+
+/// Link states in words, from the configuration (the HA integration reports live states
+/// in `/api/v1/status` `links` once it exists).
+fn links(state: &AppState) -> Vec<(&'static str, String)> {
+    let word = |configured: bool| {
+        if configured {
+            "configured".to_string()
+        } else {
+            "not connected".to_string()
+        }
+    };
+    let config = &state.inner.config;
+    vec![
+        ("Home Assistant", word(config.home_assistant.is_some())),
+        ("Supervisor", word(config.supervisor.is_some())),
+    ]
+}
+
+/// Strings that must never leave the box: the tokens this process knows and its host name.
+fn secrets(state: &AppState) -> Vec<String> {
+    let config = &state.inner.config;
+    let mut list: Vec<String> = Vec::new();
+    if let Some(ha) = &config.home_assistant {
+        list.push(ha.token.expose().to_string());
+    }
+    if let Some(sup) = &config.supervisor {
+        list.push(sup.token.expose().to_string());
+    }
+    if let Some(token) = &config.api_token {
+        list.push(token.expose().to_string());
+    }
+    // The default names say nothing about the user; replacing them would mangle paths.
+    if let Ok(host) = sysinfo::System::host_name()
+        && !matches!(host.as_str(), "" | "localhost" | "homeassistant")
+    {
+        list.push(host);
+    }
+    list
+}
+
+/// `GET /api/v1/status.md`: the report as `text/markdown`.
+pub async fn markdown(State(state): State<AppState>) -> impl IntoResponse {
+    let snapshot = state.latest();
+    let overview = state.overview(&snapshot);
+    let feedback = match state.feedback_summary().await {
+        Ok(f) => Some(f),
+        Err(err) => {
+            tracing::warn!(error = %err, "feedback numbers unavailable for the report");
+            None
+        }
+    };
+    let input = ReportInput {
+        version: VERSION,
+        mode: state.inner.config.mode,
+        host: &state.inner.host,
+        app_uptime_seconds: state.inner.started.elapsed().as_secs(),
+        snapshot: &snapshot,
+        overview: &overview,
+        links: links(&state),
+        feedback,
+        supervisor: state.inner.config.supervisor.is_some(),
+        secrets: secrets(&state),
+    };
+    (
+        [
+            (header::CONTENT_TYPE, "text/markdown; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        render(&input),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::model::{Sample, SeriesMeta, SourceHealth};
+    use crate::web::summary::tests::{disk, healthy};
+    use crate::web::summary::{Extra, assess};
+
+    fn host() -> HostInfo {
+        HostInfo {
+            os: "Home Assistant OS 16.2".into(),
+            kernel: "6.12.34-haos".into(),
+            arch: "aarch64".into(),
+            cpu_model: "Cortex-A76".into(),
+            cores: 4,
+        }
+    }
+
+    fn input<'a>(
+        snapshot: &'a Snapshot,
+        overview: &'a Overview,
+        host: &'a HostInfo,
+    ) -> ReportInput<'a> {
+        ReportInput {
+            version: "1.2.3",
+            mode: Mode::Addon,
+            host,
+            app_uptime_seconds: 7_800,
+            snapshot,
+            overview,
+            links: vec![
+                ("Home Assistant", "connected".into()),
+                ("Supervisor", "connected".into()),
+            ],
+            feedback: Some(FeedbackSummary {
+                satisfaction_7d: Some(75.0),
+                satisfaction_30d: Some(80.0),
+                votes_7d: 4,
+                votes_30d: 10,
+            }),
+            supervisor: true,
+            secrets: vec![
+                "eyJhbGciOiJIUzI1NiJ9.supersecret".into(),
+                "kitchen-pi".into(),
+            ],
+        }
+    }
+
+    #[test]
+    fn the_report_has_a_stable_format() {
+        let mut s = healthy();
+        s.samples.push(Sample {
+            series: Arc::new(SeriesMeta::global(
+                "system",
+                "uptime_seconds",
+                Unit::Seconds,
+                "",
+            )),
+            value: 273_600.0,
+        });
+        s.samples.push(disk("/data", "used_bytes", 12e9));
+        for (slug, mem, cpu) in [
+            ("core_mosquitto", 80e6, 0.5),
+            ("a0d7b954_vscode", 450e6, 2.25),
+        ] {
+            for (name, v, unit) in [
+                ("memory_bytes", mem, Unit::Bytes),
+                ("cpu_percent", cpu, Unit::Percent),
+            ] {
+                s.samples.push(Sample {
+                    series: Arc::new(SeriesMeta::global(&format!("addon.{slug}"), name, unit, "")),
+                    value: v,
+                });
+            }
+        }
+        let overview = assess(&s, &Extra::default());
+        let h = host();
+        let text = render(&input(&s, &overview, &h));
+        let expected = "\
+### Resource Manager status
+
+**Status:** All good (2026-11-27 14:25 UTC)
+
+| | |
+|---|---|
+| Resource Manager | 1.2.3 (add-on) |
+| System | Home Assistant OS 16.2 · kernel 6.12.34-haos · aarch64 |
+| Processor | Cortex-A76 (4 cores) |
+| Uptime | host 3 d 4 h · Resource Manager 2 h 10 min |
+| Home Assistant | connected |
+| Supervisor | connected |
+
+**Key metrics**
+
+| Metric | Value |
+|---|---|
+| CPU | 12.5 % · iowait 1.0 % |
+| Memory | 1.2 GB of 4.0 GB (30.0 %) |
+| Swap | 0 B of 1.0 GB |
+| Disk /data | 12.0 GB of 30.0 GB (40.0 %) |
+| Network eth0 | in 1.2 KB/s · out 300 B/s |
+| Temperature | 48.0 °C (hottest sensor) |
+
+- **Degraded sources:** none
+- **Needs attention:** nothing
+- **Top add-ons by memory:** a0d7b954_vscode 450.0 MB, CPU 2.2 %; core_mosquitto 80.0 MB, CPU 0.5 %
+- **Active alerts:** none (alerting is not part of this version)
+- **Recommendations:** none (recommendations are not part of this version)
+- **Satisfaction:** 75 % over 7 days (4 votes), 80 % over 30 days (10 votes)
+
+<sub>Copied from the Resource Manager dashboard. Tokens, addresses and host names are left out.</sub>
+";
+        assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn the_report_never_contains_secrets_addresses_or_host_names() {
+        let mut s = healthy();
+        s.samples
+            .push(disk("/media/nas.fritz.box", "used_percent", 10.0));
+        s.samples
+            .push(disk("/mnt/kitchen-pi", "used_percent", 10.0));
+        s.sources.push(SourceHealth {
+            source: "supervisor",
+            ok: false,
+            error: Some(
+                "GET http://192.168.1.20:8123/api failed: Bearer eyJhbGciOiJIUzI1NiJ9.supersecret rejected by ha.local (fe80::1ff:fe23:4567:890a, me@example.com, 10.0.0.7)"
+                    .into(),
+            ),
+            micros: 0,
+        });
+        let overview = assess(&s, &Extra::default());
+        let h = host();
+        let text = render(&input(&s, &overview, &h));
+        for leak in [
+            "supersecret",
+            "eyJhbGciOiJIUzI1NiJ9",
+            "192.168",
+            "http://",
+            "ha.local",
+            "fritz.box",
+            "kitchen-pi",
+            "fe80",
+            "example.com",
+            "10.0.0.7",
+        ] {
+            assert!(!text.contains(leak), "{leak} leaked:\n{text}");
+        }
+        assert!(text.contains("supervisor (GET [redacted] failed"), "{text}");
+        assert!(text.contains("Disk /data"), "ordinary paths stay: {text}");
+    }
+
+    #[test]
+    fn scrub_keeps_ordinary_words_numbers_and_versions() {
+        let plain =
+            "CPU 12.5 % at 14:25 UTC, version 0.1.0, kernel 6.12.48+deb13-amd64, e.g. /data.";
+        assert_eq!(scrub(plain, &[]), plain);
+        assert_eq!(
+            scrub("token 0123456789abcdef0123456789abcdef01 here", &[]),
+            "token [redacted] here"
+        );
+        assert_eq!(scrub("see homeassistant.local.", &[]), "see [redacted].");
+    }
+}

@@ -1,0 +1,428 @@
+// The dashboard in real headless Chromium, served by the real binary behind a simulated
+// Home Assistant Ingress proxy. Run by tests/browser.rs (which seeds 7 days of history), or
+// by hand: RM_BIN=target/debug/resource-manager RM_DATA_DIR=$(mktemp -d) npm test
+import { test, describe, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PREFIX, startApp, startIngressProxy, launchBrowser, watchErrors } from "./harness.mjs";
+
+const BIN = process.env.RM_BIN;
+const DATA_DIR = process.env.RM_DATA_DIR || mkdtempSync(join(tmpdir(), "rm-browser-"));
+const SHOTS = process.env.SCREENSHOT_DIR || "";
+const SEEDED_POINTS = Number(process.env.RM_SEEDED_POINTS || 0);
+const DESKTOP = { width: 1280, height: 1000 };
+const MOBILE = { width: 375, height: 812 };
+const metrics = {};
+
+let app, proxy, browser;
+
+async function shot(page, name, fullPage = true) {
+  if (!SHOTS) return;
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, name + ".png"), fullPage });
+}
+
+async function openPanel(context, url = proxy.panel) {
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  const requests = [];
+  page.on("request", (r) => requests.push(r.url()));
+  await page.goto(url);
+  return { page, errors, requests };
+}
+
+async function waitLive(frame, timeout = 10000) {
+  await frame.waitForSelector('#live-state[data-state="live"]', { timeout });
+}
+
+describe("dashboard through Ingress", { concurrency: false }, () => {
+  before(async () => {
+    assert.ok(BIN, "RM_BIN must name the resource-manager binary");
+    app = await startApp({ bin: BIN, dataDir: DATA_DIR });
+    proxy = await startIngressProxy(() => app.url);
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    if (process.env.METRICS_FILE) writeFileSync(process.env.METRICS_FILE, JSON.stringify(metrics, null, 2));
+    console.log("METRICS " + JSON.stringify(metrics));
+    if (browser) await browser.close();
+    if (proxy) await proxy.close();
+    if (app) await app.stop();
+  });
+
+  test("loads under the prefix with a cold cache: no console errors, no request outside the prefix, fast first paint", async () => {
+    const context = await browser.newContext({ viewport: DESKTOP, colorScheme: "light" });
+    const cdp = await context.newCDPSession(await context.newPage());
+    await cdp.send("Network.enable");
+    const page = (await context.pages())[0];
+    const errors = watchErrors(page);
+    const requests = [];
+    const urls = new Map();
+    const transferred = new Map();
+    page.on("request", (r) => requests.push(r.url()));
+    cdp.on("Network.responseReceived", (e) => urls.set(e.requestId, e.response.url));
+    cdp.on("Network.loadingFinished", (e) => transferred.set(e.requestId, e.encodedDataLength));
+    await page.goto(proxy.panel);
+    await waitLive(page);
+    // The chart is in view on a desktop screen: wait for it, it is part of the first load.
+    await page.waitForSelector("#chart[data-points]", { timeout: 20000 });
+    await page.waitForLoadState("networkidle").catch(() => {});
+    const timing = await page.evaluate(() => {
+      const fcp = performance.getEntriesByName("first-contentful-paint")[0];
+      const nav = performance.getEntriesByType("navigation")[0];
+      const live = performance.getEntriesByName("rm-first-live")[0];
+      return new Promise((resolve) => {
+        new PerformanceObserver((list) => {
+          const entries = list.getEntries();
+          resolve({
+            fcp: fcp ? fcp.startTime : null,
+            lcp: entries.length ? entries[entries.length - 1].startTime : null,
+            domContentLoaded: nav.domContentLoadedEventEnd,
+            firstLive: live ? live.startTime : null,
+            serverTiming: (nav.serverTiming || []).map((s) => s.name + "=" + s.duration),
+          });
+        }).observe({ type: "largest-contentful-paint", buffered: true });
+      });
+    });
+    let total = 0;
+    const byUrl = {};
+    for (const [id, bytes] of transferred) {
+      const url = urls.get(id) || "";
+      if (url.includes("api/v1/live")) continue;
+      total += bytes;
+      byUrl[url.replace(proxy.panel, "")] = bytes;
+    }
+    metrics.first_paint_ms = Math.round(timing.fcp);
+    metrics.largest_paint_ms = Math.round(timing.lcp);
+    metrics.dom_content_loaded_ms = Math.round(timing.domContentLoaded);
+    metrics.first_live_update_ms = Math.round(timing.firstLive);
+    metrics.server_timing_index = timing.serverTiming.join(",");
+    metrics.first_load_bytes = total;
+    metrics.first_load_by_url = byUrl;
+
+    assert.deepEqual(errors, []);
+    assert.deepEqual(proxy.outside, [], "requests outside the Ingress prefix reached the proxy");
+    const outsidePrefix = requests.filter((u) => !u.startsWith(proxy.panel));
+    assert.deepEqual(outsidePrefix, [], "the page requested something outside the prefix");
+    assert.ok(timing.fcp > 0 && timing.fcp <= 500, `first paint ${timing.fcp} ms`);
+    assert.ok(total <= 150 * 1024, `first load transferred ${total} bytes`);
+    assert.match(await page.textContent("#status-line"), /\S/);
+    assert.equal(await page.locator("[data-card]").count() >= 5, true);
+    await shot(page, "overview-light", false);
+    await context.close();
+  });
+
+  test("a live value changes without a reload", async () => {
+    const context = await browser.newContext({ viewport: DESKTOP });
+    const { page, errors } = await openPanel(context);
+    await waitLive(page);
+    const navBefore = await page.evaluate(() => performance.getEntriesByType("navigation").length);
+    // The time of the last reading (shown on the live badge) and the CPU sparkline move every tick.
+    const before = await page.evaluate(() => [
+      document.getElementById("live-state").title,
+      document.querySelector('[data-card="cpu"] [data-field="spark"]').getAttribute("d"),
+    ]);
+    await page.waitForFunction((b) => document.getElementById("live-state").title !== b[0]
+      && document.querySelector('[data-card="cpu"] [data-field="spark"]').getAttribute("d") !== b[1], before, { timeout: 8000 });
+    assert.match(await page.getAttribute("#live-state", "title"), /^Last reading at /);
+    // Diagnostics lists every series; its values follow the stream as well.
+    await page.click("#tab-diagnostics");
+    const rows = await page.locator("#values tr").count();
+    assert.ok(rows >= 10, `${rows} series listed`);
+    // From the tick on the server to the text on screen.
+    const lags = [];
+    for (let i = 0; i < 5; i++) {
+      lags.push(await page.evaluate(() => new Promise((resolve) => {
+        const seen = RM.state.event.ts;
+        const check = () => {
+          if (RM.state.event.ts !== seen) requestAnimationFrame(() => resolve(Date.now() - RM.state.event.ts));
+          else setTimeout(check, 5);
+        };
+        check();
+      })));
+    }
+    metrics.tick_to_screen_ms = Math.max(...lags);
+    assert.ok(Math.max(...lags) <= 1000, `tick to screen took ${lags} ms`);
+    assert.equal(await page.evaluate(() => performance.getEntriesByType("navigation").length), navBefore);
+    await page.click("#tab-overview");
+    const cpu = await page.textContent('[data-card="cpu"] [data-field="value"]');
+    assert.match(cpu, /%|measuring/);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test("the chart draws 7 days of 1-minute data in under 100 ms", async () => {
+    const context = await browser.newContext({ viewport: DESKTOP });
+    const { page, errors } = await openPanel(context);
+    await waitLive(page);
+    await page.waitForSelector("#chart[data-points]", { timeout: 20000 });
+    await page.evaluate(() => RM.charts.select("cpu", "7d"));
+    await page.waitForSelector('#chart[data-range="7d"][data-points]', { timeout: 20000 });
+    const info = await page.evaluate(() => {
+      const el = document.getElementById("chart");
+      const canvas = el.querySelector("canvas");
+      const ctx = canvas.getContext("2d");
+      const img = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+      let inked = 0;
+      for (let i = 3; i < img.length; i += 4) if (img[i] > 0) inked++;
+      return { points: Number(el.dataset.points), renderMs: Number(el.dataset.renderMs), fetchMs: Number(el.dataset.fetchMs), inked };
+    });
+    // Draw it a few more times: the first run includes JIT warm-up.
+    const runs = [info.renderMs];
+    for (let i = 0; i < 3; i++) {
+      await page.evaluate(() => RM.charts.select("memory", "7d"));
+      await page.evaluate(() => RM.charts.select("cpu", "7d"));
+      runs.push(Number(await page.getAttribute("#chart", "data-render-ms")));
+    }
+    metrics.chart_7d_points = info.points;
+    metrics.chart_7d_render_ms_first = info.renderMs;
+    metrics.chart_7d_render_ms_runs = runs;
+    metrics.chart_7d_fetch_ms = info.fetchMs;
+    assert.ok(info.points >= Math.max(1, SEEDED_POINTS), `only ${info.points} points drawn`);
+    assert.ok(info.inked > 1000, "the canvas has ink");
+    assert.ok(info.renderMs < 100, `7-day chart took ${info.renderMs} ms`);
+    await page.locator(".chart-card").scrollIntoViewIfNeeded();
+    await shot(page, "chart-7d", false);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test("Copy Resource Status uses the Clipboard API in a secure context", async () => {
+    const context = await browser.newContext({ viewport: DESKTOP, permissions: ["clipboard-read", "clipboard-write"] });
+    const { page, errors } = await openPanel(context);
+    await waitLive(page);
+    await page.click("#copy");
+    await page.waitForSelector("#toast:not([hidden])");
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    assert.equal(await page.evaluate(() => RM.lastCopyMethod), "clipboard");
+    assert.match(copied, /^### Resource Manager status\n/);
+    assert.match(copied, /\| CPU \| [\d.]+ %/);
+    assert.doesNotMatch(copied, /127\.0\.0\.1|hassio_ingress|http:\/\//);
+    assert.match(await page.textContent("#toast"), /copied/i);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test("inside Home Assistant's iframe over plain HTTP, copy falls back to execCommand, then to a dialog", async () => {
+    const context = await browser.newContext({ viewport: DESKTOP });
+    const outer = `http://ha.test:${proxy.port}/`;
+    const { page, errors } = await openPanel(context, outer);
+    const frameHandle = await page.waitForSelector("iframe#panel");
+    const frame = await frameHandle.contentFrame();
+    await waitLive(frame);
+    assert.equal(await frame.evaluate(() => window.isSecureContext), false, "plain HTTP is not a secure context");
+    await frame.click("#copy");
+    await frame.waitForSelector("#toast:not([hidden])");
+    assert.equal(await frame.evaluate(() => RM.lastCopyMethod), "execCommand");
+    // Read the clipboard back from a secure page of the same browser.
+    const reader = await context.newPage();
+    await context.grantPermissions(["clipboard-read"], { origin: proxy.base });
+    await reader.goto(proxy.base + "/");
+    await reader.bringToFront();
+    const copied = await reader.evaluate(() => navigator.clipboard.readText());
+    assert.match(copied, /^### Resource Manager status\n/);
+    await reader.close();
+
+    // Both ways refused: the text is shown to copy by hand.
+    await frame.evaluate(() => { document.execCommand = () => false; });
+    await frame.click("#copy");
+    await frame.waitForSelector("#copy-dialog[open]");
+    assert.equal(await frame.evaluate(() => RM.lastCopyMethod), "dialog");
+    assert.match(await frame.inputValue("#copy-text"), /^### Resource Manager status\n/);
+    await shot(page, "copy-dialog", false);
+    await frame.click("#copy-dialog button");
+    assert.equal(await frame.evaluate(() => document.getElementById("copy-dialog").open), false);
+    assert.deepEqual(errors, []);
+    assert.deepEqual(proxy.outside, []);
+    await context.close();
+  });
+
+  test("a failing API call shows a short message and what to try", async () => {
+    const context = await browser.newContext({ viewport: DESKTOP });
+    const { page } = await openPanel(context);
+    await waitLive(page);
+    await page.waitForSelector("#chart[data-points]", { timeout: 20000 });
+    await page.route("**/api/v1/metrics/**", (route) => route.fulfill({
+      status: 500,
+      contentType: "application/json",
+      body: JSON.stringify({ error: { code: "internal", message: "the history database could not answer; see the add-on log" } }),
+    }));
+    await page.click('[data-range="24h"]');
+    await page.waitForFunction(() => document.getElementById("chart-note").textContent.includes("could not be loaded"));
+    assert.equal(await page.textContent("#chart-note"), "The chart could not be loaded: the history database could not answer; see the add-on log Reload the page; if it happens again, the add-on log says more.");
+    await page.route("**/api/v1/status.md", (route) => route.abort());
+    await page.click("#copy");
+    await page.waitForSelector("#notice:not([hidden])");
+    const text = await page.textContent("#notice");
+    assert.match(text, /Could not build the Resource Status: Cannot reach Resource Manager\./);
+    assert.match(text, /Check that the add-on is running/);
+    assert.doesNotMatch(text, /TypeError|at \w+ \(|stack/i);
+    await context.close();
+  });
+
+  test("tabs work with the keyboard and every control has a name", async () => {
+    const context = await browser.newContext({ viewport: DESKTOP });
+    const { page, errors } = await openPanel(context);
+    await waitLive(page);
+    await page.focus("#tab-overview");
+    await page.keyboard.press("ArrowRight");
+    assert.equal(await page.evaluate(() => document.activeElement.id), "tab-details");
+    assert.equal(await page.isVisible("#view-details"), true);
+    assert.equal(await page.isVisible("#view-overview"), false);
+    await page.keyboard.press("End");
+    assert.equal(await page.evaluate(() => document.activeElement.id), "tab-diagnostics");
+    await page.keyboard.press("Home");
+    assert.equal(await page.isVisible("#view-overview"), true);
+    const unnamed = await page.evaluate(() => [...document.querySelectorAll("button, select, input, textarea")]
+      .filter((el) => {
+        const name = el.getAttribute("aria-label") || (el.labels && el.labels.length && el.labels[0].textContent.trim()) || el.textContent.trim();
+        return !name;
+      })
+      .map((el) => el.outerHTML.slice(0, 80)));
+    assert.deepEqual(unnamed, []);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test("the layout holds at 375 px", async () => {
+    for (const scheme of ["light", "dark"]) {
+      const context = await browser.newContext({ viewport: MOBILE, colorScheme: scheme, hasTouch: true, isMobile: true });
+      const { page, errors } = await openPanel(context);
+      await waitLive(page);
+      for (const view of ["overview", "details", "diagnostics"]) {
+        await page.click("#tab-" + view);
+        await page.waitForTimeout(view === "overview" ? 300 : 1200);
+        const width = await page.evaluate(() => document.documentElement.scrollWidth);
+        assert.ok(width <= MOBILE.width, `${view} is ${width} px wide at 375 px (${scheme})`);
+        const overflowing = await page.evaluate((w) => [...document.querySelectorAll(".card, .status, .bar")]
+          .filter((el) => el.getBoundingClientRect().right > w + 0.5).map((el) => el.className), MOBILE.width);
+        assert.deepEqual(overflowing, [], `${view} (${scheme})`);
+        if (scheme === "light" || view === "overview") await shot(page, `mobile-${view}-${scheme}`);
+      }
+      assert.deepEqual(errors, []);
+      await context.close();
+    }
+  });
+
+  test("desktop screenshots of every view, light and dark", async () => {
+    for (const scheme of ["light", "dark"]) {
+      const context = await browser.newContext({ viewport: DESKTOP, colorScheme: scheme });
+      const { page, errors } = await openPanel(context);
+      await waitLive(page);
+      await page.waitForSelector("#chart[data-points]", { timeout: 20000 });
+      await page.waitForTimeout(3000);
+      await shot(page, `overview-${scheme}-full`);
+      for (const view of ["details", "diagnostics"]) {
+        await page.click("#tab-" + view);
+        await page.waitForTimeout(1500);
+        await shot(page, `${view}-${scheme}`);
+      }
+      assert.deepEqual(errors, []);
+      await context.close();
+    }
+  });
+
+  test("per-add-on rows (from the Supervisor integration) sort by CPU, memory and growth; a power card appears", async () => {
+    // The Supervisor integration is another issue: feed the page the series it will produce.
+    const series = {};
+    const values = {};
+    for (const [slug, cpu, mem] of [["big_addon", 5, 1.2e9], ["small_addon", 20, 1e8]]) {
+      values[`addon.${slug}.cpu_percent`] = cpu;
+      values[`addon.${slug}.memory_bytes`] = mem;
+      series[`addon.${slug}.cpu_percent`] = { unit: "percent", description: "CPU of " + slug, labels: { addon: slug } };
+      series[`addon.${slug}.memory_bytes`] = { unit: "bytes", description: "Memory of " + slug, labels: { addon: slug } };
+    }
+    const event = {
+      ts: Date.now(), uptime_seconds: 60, values, series, sources: [],
+      overview: {
+        level: "info", line: "Add-on big_addon uses 1.2 GB (30 % of memory)",
+        attention: [{ level: "info", what: "Add-on big_addon uses 1.2 GB (30 % of memory)", todo: "Restart it and watch." }],
+        cards: [
+          { key: "cpu", title: "CPU", value: "10.0 %", detail: "", percent: 10, spark: 10, level: "ok", available: true },
+          { key: "power", title: "Power", value: "5.2 W", detail: "Package power", percent: null, spark: 5.2, level: "ok", available: true },
+        ],
+      },
+    };
+    const context = await browser.newContext({ viewport: DESKTOP });
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await page.route("**/api/v1/live", (route) => route.fulfill({
+      status: 200, headers: { "content-type": "text/event-stream" }, body: "retry: 60000\nevent: snapshot\ndata: " + JSON.stringify(event) + "\n\n",
+    }));
+    await page.route("**/api/v1/status", (route) => route.fulfill({
+      status: 200, contentType: "application/json",
+      body: JSON.stringify({ links: { home_assistant: { state: "connected" }, supervisor: { state: "connected" } }, uptime_seconds: 60 }),
+    }));
+    await page.route("**/api/v1/metrics/addon.*/history*", (route) => {
+      const big = route.request().url().includes("big_addon");
+      route.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify({ t: [0, 3600], v: big ? [1.05e9, 1.2e9] : [1.1e8, 1e8] }) });
+    });
+    await page.goto(proxy.panel);
+    await page.waitForFunction(() => document.getElementById("status-line").textContent.startsWith("Add-on big_addon"));
+    assert.equal(await page.textContent('[data-card="power"] [data-field="value"]'), "5.2 W");
+    assert.equal(await page.locator('[data-card="memory"]').count(), 0, "cards follow the server's list");
+    await page.click("#tab-details");
+    const names = () => page.$$eval("#addons tbody th", (ths) => ths.map((th) => th.textContent));
+    await page.waitForFunction(() => document.querySelectorAll("#addons tbody tr").length === 2);
+    assert.deepEqual(await names(), ["big_addon", "small_addon"], "largest memory first");
+    await page.click('#addons button[data-sort-key="cpu_percent"]');
+    assert.deepEqual(await names(), ["small_addon", "big_addon"]);
+    assert.equal(await page.getAttribute('#addons th:has(button[data-sort-key="cpu_percent"])', "aria-sort"), "descending");
+    await page.waitForFunction(() => document.querySelector("#addons tbody").textContent.includes("+150.0 MB"));
+    await page.click('#addons button[data-sort-key="growth"]');
+    assert.deepEqual(await names(), ["big_addon", "small_addon"]);
+    await page.click('#addons button[data-sort-key="growth"]');
+    assert.deepEqual(await names(), ["small_addon", "big_addon"], "second click sorts ascending");
+    assert.match(await page.textContent("#addons tbody"), /−10\.0 MB/);
+    await shot(page, "details-addons", false);
+    assert.deepEqual(errors.filter((e) => !/Failed to load resource/.test(e)), []);
+    await context.close();
+  });
+
+  test("a 👍 persists across a restart of the binary, and a second vote within the hour is refused politely", async () => {
+    const context = await browser.newContext({ viewport: DESKTOP });
+    const { page, errors } = await openPanel(context);
+    await waitLive(page);
+    await page.fill("#feedback-comment", "snappy today");
+    await page.press("#feedback-comment", "Enter");
+    assert.equal(await page.textContent("#feedback-message"), "Choose 👍 or 👎 to send your comment.");
+    assert.equal(await page.textContent("#satisfaction"), "Satisfaction: no votes yet.");
+    await page.click('#feedback-form button[value="up"]');
+    await page.waitForFunction(() => document.getElementById("feedback-message").textContent.includes("Thanks for your 👍"));
+    assert.match(await page.textContent("#satisfaction"), /100 % 👍 over 7 days \(1 vote\)/);
+    // The buttons say why they are off, and the server refuses on its own as well.
+    await page.waitForSelector('#feedback-form button[value="up"][disabled]');
+    const again = await page.evaluate(async () => {
+      const r = await fetch("api/v1/feedback", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ vote: "down" }) });
+      return { status: r.status, body: await r.json() };
+    });
+    assert.equal(again.status, 429);
+    assert.match(again.body.error.message, /^Thanks, your vote from just now is counted\. One vote per hour/);
+    await shot(page, "feedback-voted", false);
+
+    // Restart the binary on the same data: the page reconnects by itself, no reload.
+    const restartedAt = Date.now();
+    await app.stop();
+    await page.waitForSelector('#live-state[data-state="reconnecting"]', { timeout: 10000 });
+    app = await startApp({ bin: BIN, dataDir: DATA_DIR });
+    await page.waitForFunction((t) => RM.state.event && RM.state.event.ts > t && document.getElementById("live-state").dataset.state === "live", restartedAt, { timeout: 30000, polling: 100 });
+    metrics.reconnect_after_restart_ms = Date.now() - restartedAt;
+
+    await page.reload();
+    await waitLive(page);
+    await page.waitForFunction(() => /1 vote\)/.test(document.getElementById("satisfaction").textContent));
+    assert.match(await page.textContent("#satisfaction"), /100 % 👍 over 7 days \(1 vote\)/);
+    assert.match(await page.textContent("#feedback-message"), /^Thanks for voting at .+\. One vote per hour: you can vote again at /);
+    await page.click("#tab-diagnostics");
+    await page.waitForFunction(() => document.getElementById("diag-feedback").textContent.includes("snappy today"));
+    const status = await page.evaluate(async () => (await fetch("api/v1/status")).json());
+    assert.deepEqual(status.feedback, { satisfaction_7d: 100, satisfaction_30d: 100, votes_7d: 1, votes_30d: 1 });
+    // Errors logged while the server was down are expected; none may come after the reload.
+    const afterReload = errors.filter((e) => !/ERR_|502|Failed to load resource/.test(e));
+    assert.deepEqual(afterReload, []);
+    await context.close();
+  });
+});
