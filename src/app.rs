@@ -133,6 +133,7 @@ pub async fn run_with_log(
                 &options.home_assistant,
                 latest_rx.clone(),
                 &alerts,
+                store.clone(),
                 publisher_stop.clone(),
                 links_stop.clone(),
             )

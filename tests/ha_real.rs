@@ -117,6 +117,17 @@ async fn real_ha_gets_sensors_with_units_and_classes_matching_the_status_and_a_b
         .wait_state("sensor.rmtest_status", Duration::from_secs(10), |_| true)
         .await;
     assert_eq!(health["state"], "ok");
+    // The dashboard's satisfaction votes become a sensor too (no votes yet: unknown).
+    let satisfaction = ha
+        .wait_state(
+            "sensor.rmtest_satisfaction",
+            Duration::from_secs(10),
+            |_| true,
+        )
+        .await;
+    assert_eq!(satisfaction["state"], "unknown");
+    assert_eq!(satisfaction["attributes"]["votes_7d"], 0);
+    assert_eq!(satisfaction["attributes"]["unit_of_measurement"], "%");
 
     // Latency and request volume, as the publisher measured them (printed, not asserted).
     tokio::time::sleep(Duration::from_secs(12)).await;

@@ -98,6 +98,7 @@ pub fn start(
     options: &options::PublishOptions,
     latest: tokio::sync::watch::Receiver<std::sync::Arc<crate::model::Snapshot>>,
     alerts: &crate::alert::service::AlertHandle,
+    store: crate::store::Store,
     publishers_stop: tokio_util::sync::CancellationToken,
     link_stop: tokio_util::sync::CancellationToken,
 ) -> Result<HaTasks, HaError> {
@@ -116,7 +117,8 @@ pub fn start(
         link_stop,
     ));
     let rest = rest::HaRest::new(endpoint)?;
-    let entities = publisher::Publisher::new(rest.clone(), options.clone(), status.clone());
+    let entities =
+        publisher::Publisher::new(rest.clone(), options.clone(), status.clone(), Some(store));
     let publishers = vec![
         tokio::spawn(publisher::run(
             entities,

@@ -20,6 +20,7 @@ use super::ws::Readiness;
 use super::{HaError, HaLinkStatus};
 use crate::collect::{lock, unix_ms};
 use crate::model::Snapshot;
+use crate::store::Store;
 
 /// Requests in flight at once.
 const CONCURRENCY: usize = 8;
@@ -110,6 +111,8 @@ impl PublishPlan {
 /// The publisher task's state.
 pub struct Publisher {
     rest: HaRest,
+    /// Source of the dashboard's satisfaction votes (published as a sensor).
+    store: Option<Store>,
     options: PublishOptions,
     status: Arc<Mutex<HaLinkStatus>>,
     plan: PublishPlan,
@@ -127,15 +130,54 @@ enum Cycle {
 
 impl Publisher {
     /// A publisher sending through `rest`.
-    pub fn new(rest: HaRest, options: PublishOptions, status: Arc<Mutex<HaLinkStatus>>) -> Self {
+    pub fn new(
+        rest: HaRest,
+        options: PublishOptions,
+        status: Arc<Mutex<HaLinkStatus>>,
+        store: Option<Store>,
+    ) -> Self {
         Publisher {
             rest,
             options,
             status,
+            store,
             plan: PublishPlan::default(),
             requests: VecDeque::new(),
             latencies: VecDeque::new(),
         }
+    }
+
+    /// `sensor.<prefix>_satisfaction`: the share of 👍 over 7 days (unknown without votes).
+    async fn satisfaction(&self) -> Option<Entity> {
+        let store = self.store.as_ref()?;
+        let now = unix_ms();
+        let week = store.votes_since(now - 7 * 86_400_000).await.ok()?.0;
+        let month = store.votes_since(now - 30 * 86_400_000).await.ok()?.0;
+        let mut attributes = serde_json::Map::new();
+        attributes.insert("unit_of_measurement".into(), serde_json::json!("%"));
+        attributes.insert("state_class".into(), serde_json::json!("measurement"));
+        attributes.insert(
+            "friendly_name".into(),
+            serde_json::json!("Resource Manager satisfaction (7 days)"),
+        );
+        attributes.insert("icon".into(), serde_json::json!("mdi:thumb-up-outline"));
+        attributes.insert(
+            "satisfaction_30d".into(),
+            serde_json::json!(
+                month
+                    .satisfaction_percent()
+                    .map(|p| (p * 10.0).round() / 10.0)
+            ),
+        );
+        attributes.insert("votes_7d".into(), serde_json::json!(week.votes));
+        attributes.insert("votes_30d".into(), serde_json::json!(month.votes));
+        let value = week.satisfaction_percent();
+        let state = value.map_or_else(|| "unknown".to_string(), |p| format!("{p:.1}"));
+        Some(Entity {
+            entity_id: format!("sensor.{}_satisfaction", self.options.entity_prefix),
+            value: value.unwrap_or(f64::NAN),
+            state: EntityState { state, attributes },
+        })
     }
 
     async fn send(&mut self, batch: Vec<Entity>, sampled_ms: i64) -> Cycle {
@@ -289,7 +331,12 @@ pub async fn run(
         if snapshot.ts_ms == 0 {
             continue;
         }
-        let all = entities(&publisher.options, &snapshot);
+        let mut all = entities(&publisher.options, &snapshot);
+        if !matches!(trigger, Trigger::NewSample)
+            && let Some(entity) = publisher.satisfaction().await
+        {
+            all.push(entity);
+        }
         let batch = match trigger {
             Trigger::Full => {
                 publisher.plan.forget();
