@@ -32,6 +32,31 @@ const SHUTDOWN_BUDGET: Duration = Duration::from_secs(5);
 struct Sent {
     value: f64,
     state: EntityState,
+    at: Instant,
+}
+
+/// A regular publication skips moves smaller than this share of the unit's scale…
+const REGULAR_DEADBAND: f64 = 0.01;
+/// …unless the entity has not been sent for this long (slow drifts still land).
+const STALE_AFTER: Duration = Duration::from_secs(600);
+
+/// The natural scale of an entity's unit, so small values do not look like big moves.
+fn scale(entity: &Entity, last: f64) -> f64 {
+    let unit = entity
+        .state
+        .attributes
+        .get("unit_of_measurement")
+        .and_then(|u| u.as_str())
+        .unwrap_or("");
+    let floor = match unit {
+        "%" => 100.0,
+        "°C" => 50.0,
+        "kB/s" => 1e6,
+        // Unitless: load averages and counters.
+        "" => 10.0,
+        _ => 1.0,
+    };
+    last.abs().max(floor)
 }
 
 /// Decides what to send (pure; tested without Home Assistant).
@@ -42,12 +67,16 @@ pub struct PublishPlan {
 
 impl PublishPlan {
     /// Entities whose state or attributes differ from what Home Assistant has.
-    pub fn changed(&self, all: Vec<Entity>) -> Vec<Entity> {
+    pub fn changed(&self, all: Vec<Entity>, now: Instant) -> Vec<Entity> {
         all.into_iter()
-            .filter(|e| {
-                self.sent
-                    .get(&e.entity_id)
-                    .is_none_or(|s| s.state != e.state)
+            .filter(|e| match self.sent.get(&e.entity_id) {
+                None => true,
+                Some(s) if s.state == e.state => false,
+                // Text states (ok/degraded), attributes and long-unsent drift always go out.
+                Some(s) if !e.value.is_finite() || !s.value.is_finite() => true,
+                Some(s) if s.state.attributes != e.state.attributes => true,
+                Some(s) if now.duration_since(s.at) >= STALE_AFTER => true,
+                Some(s) => (e.value - s.value).abs() >= REGULAR_DEADBAND * scale(e, s.value),
             })
             .collect()
     }
@@ -62,32 +91,20 @@ impl PublishPlan {
             .filter(|e| match self.sent.get(&e.entity_id) {
                 None => true,
                 Some(s) => {
-                    let unit = e
-                        .state
-                        .attributes
-                        .get("unit_of_measurement")
-                        .and_then(|u| u.as_str())
-                        .unwrap_or("");
-                    // The natural scale of each unit, so small values do not look like big moves.
-                    let floor = match unit {
-                        "%" => 100.0,
-                        "°C" => 50.0,
-                        "kB/s" => 1e6,
-                        _ => 1.0,
-                    };
-                    let scale = s.value.abs().max(floor);
-                    s.state.state != e.state.state && (e.value - s.value).abs() > share * scale
+                    s.state.state != e.state.state
+                        && (e.value - s.value).abs() > share * scale(e, s.value)
                 }
             })
             .collect()
     }
 
-    fn record(&mut self, entity: &Entity) {
+    fn record(&mut self, entity: &Entity, now: Instant) {
         self.sent.insert(
             entity.entity_id.clone(),
             Sent {
                 value: entity.value,
                 state: entity.state.clone(),
+                at: now,
             },
         );
     }
@@ -208,7 +225,7 @@ impl Publisher {
                     {
                         outcome = Cycle::CoreForgot;
                     }
-                    self.plan.record(&entity);
+                    self.plan.record(&entity, now);
                     if self.latencies.len() == 512 {
                         self.latencies.pop_front();
                     }
@@ -343,7 +360,7 @@ pub async fn run(
                 lock(&publisher.status).full_republishes += 1;
                 all
             }
-            Trigger::Regular => publisher.plan.changed(all),
+            Trigger::Regular => publisher.plan.changed(all, Instant::now()),
             Trigger::NewSample => publisher.plan.moved(all, share),
         };
         let count = batch.len();
@@ -387,13 +404,24 @@ mod tests {
         let cpu = SeriesMeta::global("cpu", "usage", Unit::Percent, "CPU");
         let mut plan = PublishPlan::default();
         let first = vec![sensor("rm", &cpu, 10.0)];
-        assert_eq!(plan.changed(first.clone()).len(), 1);
-        plan.record(&first[0]);
+        let t0 = Instant::now();
+        assert_eq!(plan.changed(first.clone(), t0).len(), 1);
+        plan.record(&first[0], t0);
         assert!(
-            plan.changed(vec![sensor("rm", &cpu, 10.04)]).is_empty(),
+            plan.changed(vec![sensor("rm", &cpu, 10.04)], t0).is_empty(),
             "same rounded state"
         );
-        assert_eq!(plan.changed(vec![sensor("rm", &cpu, 10.2)]).len(), 1);
+        assert!(
+            plan.changed(vec![sensor("rm", &cpu, 10.6)], t0).is_empty(),
+            "under the 1-point deadband"
+        );
+        assert_eq!(plan.changed(vec![sensor("rm", &cpu, 11.2)], t0).len(), 1);
+        let later = t0 + STALE_AFTER;
+        assert_eq!(
+            plan.changed(vec![sensor("rm", &cpu, 10.6)], later).len(),
+            1,
+            "a small drift goes out once the entity is stale"
+        );
     }
 
     #[test]
@@ -401,10 +429,11 @@ mod tests {
         let cpu = SeriesMeta::global("cpu", "usage", Unit::Percent, "CPU");
         let mem = SeriesMeta::global("memory", "used_bytes", Unit::Bytes, "Mem");
         let mut plan = PublishPlan::default();
-        plan.record(&sensor("rm", &cpu, 2.0));
-        plan.record(&sensor("rm", &mem, 1e9));
+        let t0 = Instant::now();
+        plan.record(&sensor("rm", &cpu, 2.0), t0);
+        plan.record(&sensor("rm", &mem, 1e9), t0);
         let rate = SeriesMeta::global("net", "rx_bytes_per_second", Unit::BytesPerSecond, "rx");
-        plan.record(&sensor("rm", &rate, 2_000.0));
+        plan.record(&sensor("rm", &rate, 2_000.0), t0);
         assert!(
             plan.moved(vec![sensor("rm", &rate, 20_000.0)], 0.1)
                 .is_empty(),
