@@ -318,6 +318,54 @@ mod tests {
         })
     }
 
+    fn rules(warn: f64) -> RuleSet {
+        let mut problems = Vec::new();
+        let rules = RuleSet::from_option(
+            Some(
+                &serde_json::json!([{"name": "always", "metric": "memory.total_bytes",
+                                       "warn": warn, "for": "0s"}]),
+            ),
+            &mut problems,
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        rules
+    }
+
+    #[tokio::test]
+    async fn the_active_list_follows_ticks_and_acknowledgements_and_stays_still_when_quiet() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&dir.path().join("h.db")).await.expect("open");
+        let handle = AlertHandle::start(rules(1.0), store.clone(), 0)
+            .await
+            .expect("start");
+        assert!(handle.active().is_empty());
+        handle
+            .evaluate(1000, engine::readings(&snapshot(1000, 4e9)))
+            .await;
+        let active = handle.active();
+        assert_eq!(active.len(), 1);
+        assert_eq!(active[0].status, crate::alert::Status::Firing);
+        let id = active[0].incident_id.expect("incident");
+        handle.acknowledge(id, 1500, None).await.expect("ack");
+        assert!(handle.active()[0].acknowledged, "published at once");
+
+        let other = Store::open(&dir.path().join("quiet.db"))
+            .await
+            .expect("open");
+        let quiet = AlertHandle::start(rules(1e15), other.clone(), 0)
+            .await
+            .expect("start");
+        let mut changes = quiet.inner.active.subscribe();
+        for ts in [1000, 2000, 3000] {
+            quiet
+                .evaluate(ts, engine::readings(&snapshot(ts, 4e9)))
+                .await;
+        }
+        assert!(!changes.has_changed().expect("open"), "nothing to tell");
+        store.close().await;
+        other.close().await;
+    }
+
     #[tokio::test]
     async fn the_task_rides_out_lag_and_stores_what_is_open_when_the_engine_stops() {
         let dir = tempfile::tempdir().expect("tempdir");
