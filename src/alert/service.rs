@@ -355,7 +355,7 @@ mod tests {
         let quiet = AlertHandle::start(rules(1e15), other.clone(), 0)
             .await
             .expect("start");
-        let mut changes = quiet.inner.active.subscribe();
+        let changes = quiet.inner.active.subscribe();
         for ts in [1000, 2000, 3000] {
             quiet
                 .evaluate(ts, engine::readings(&snapshot(ts, 4e9)))
