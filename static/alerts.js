@@ -115,10 +115,17 @@
   const RESOLUTIONS = { recovered: "recovered", no_data: "no data", rule_removed: "rule removed" };
   const SOURCES = { default: "built in", default_changed: "built in, changed in the options", options: "added in the options" };
 
+  // Series ids and rule names wrap after a "." or "_", never inside a word (<wbr>, unlike a
+  // zero-width space, stays out of copied text).
+  function ident(text, className) {
+    const span = node("span", "ident" + (className ? " " + className : ""));
+    for (const part of text.split(/(?<=[._/])/)) span.append(part, document.createElement("wbr"));
+    return span;
+  }
   function twoLines(main, sub) {
     const wrap = node("span");
     wrap.append(main);
-    if (sub) wrap.append(node("span", "sub", "", sub));
+    if (sub) wrap.append(sub);
     return wrap;
   }
   function threshold(v, unit) {
@@ -140,7 +147,7 @@
       rows: data.recent,
       empty: "No alert has fired yet.",
       columns: [
-        { key: "label", label: "Alert", render: (r) => twoLines(r.label, r.rule) },
+        { key: "label", label: "Alert", render: (r) => twoLines(r.label, ident(r.rule, "sub")) },
         { key: "target", label: "Target", render: (r) => r.target || "host" },
         { key: "fired_ms", label: "Started", render: (r) => when(r.fired_ms) },
         { key: "resolved_ms", label: "Ended", render: (r) => (r.resolved_ms ? when(r.resolved_ms) : "ongoing") },
@@ -157,7 +164,7 @@
       rows: rules,
       empty: "No alert rules.",
       columns: [
-        { key: "metric", label: "Metric", render: (r) => twoLines(r.metric, r.name + (r.enabled ? "" : " (turned off)")) },
+        { key: "metric", label: "Metric", render: (r) => twoLines(ident(r.metric), ident(r.name + (r.enabled ? "" : " (turned off)"), "sub")) },
         { key: "direction", label: "Direction" },
         { key: "warn", label: "Warn", num: true, render: (r) => threshold(r.warn, r.unit) },
         { key: "critical", label: "Critical", num: true, render: (r) => threshold(r.critical, r.unit) },
@@ -166,7 +173,7 @@
         { key: "cooldown", label: "Cooldown", num: true },
         { key: "severity", label: "Severity" },
         { key: "source", label: "Source", render: (r) => SOURCES[r.source] || r.source },
-        { key: "targets", label: "Watches", render: (r) => (r.targets.length ? r.targets.join(", ") : "nothing yet") },
+        { key: "targets", label: "Watches", render: (r) => (r.targets.length ? ident(r.targets.join(", ")) : "nothing yet") },
       ],
     });
   }
