@@ -223,10 +223,13 @@
     }
     for (const el of cards.querySelectorAll("[data-card]")) if (!seen.has(el.dataset.card)) el.remove();
     const list = $("attention");
-    const key = JSON.stringify(o.attention);
+    // Firing alerts are listed under Active alerts, with their advice and button.
+    const items = o.attention.filter((a) => !a.alert);
+    const alerting = (o.alerts || []).length > 0;
+    const key = JSON.stringify(items) + (alerting ? "+alerts" : "");
     if (list.dataset.key !== key) {
       list.dataset.key = key;
-      list.replaceChildren(...o.attention.map((a) => {
+      list.replaceChildren(...items.map((a) => {
         const li = document.createElement("li");
         li.className = "level-" + a.level;
         const what = document.createElement("strong");
@@ -236,7 +239,9 @@
         li.append(what, " ", todo);
         return li;
       }));
-      $("attention-empty").hidden = o.attention.length > 0;
+      const empty = $("attention-empty");
+      empty.hidden = items.length > 0;
+      empty.textContent = alerting ? "Nothing besides the alerts above." : "Nothing needs your attention.";
     }
   }
   function setText(root, field, text) {

@@ -1,7 +1,9 @@
 //! The dashboard in real headless Chromium: `tests/browser/run.mjs` (playwright-core) drives
 //! Debian's `chromium` against the real binary behind a proxy that behaves like Home
 //! Assistant's Ingress. This test seeds a week of history first, so the chart has 7 days of
-//! 1-minute data to draw.
+//! 1-minute data to draw; `run.mjs` gives the binary a fixture `/proc` (`RM_HOST_PROC`) in
+//! which memory is 93 % used and options that judge the memory rule over 2 s, so an alert
+//! fires on any machine.
 //!
 //! Screenshots go to `target/screenshots/`, or to `docs/screenshots/` with
 //! `RM_UPDATE_SCREENSHOTS=1`.

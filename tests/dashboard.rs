@@ -339,3 +339,183 @@ async fn history_comes_as_columns_for_the_charts() {
     assert!(body.contains(r#""parameter":"format""#), "{body}");
     app.stop().await;
 }
+
+/// Standalone config (1 s ticks) whose options add one rule that fires on the first tick:
+/// installed memory is always above one byte.
+fn config_with_an_alert(dir: &Path) -> Config {
+    let options = dir.join("options.json");
+    std::fs::write(
+        &options,
+        serde_json::json!({"alert_rules": [{"name": "always", "metric": "memory.total_bytes",
+            "warn": 1, "for": "0s", "cooldown": "1h", "severity": "critical"}]})
+        .to_string(),
+    )
+    .expect("options");
+    let cli = Cli {
+        data_dir: Some(dir.join("data")),
+        options: Some(options),
+        listen: Some("127.0.0.1:0".into()),
+        sample_interval_seconds: Some("1".into()),
+        log_level: Some("warning".into()),
+        ..Cli::default()
+    };
+    Config::load(&cli, &|_| None).expect("valid config")
+}
+
+/// The overview of the next live event that satisfies `check`.
+async fn live_overview(
+    app: &TestApp,
+    check: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let mut res = app
+        .client
+        .get(format!("{}/api/v1/live", app.base))
+        .send()
+        .await
+        .expect("stream");
+    let mut text = String::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        assert!(Instant::now() < deadline, "no matching live event: {text}");
+        let chunk = tokio::time::timeout(Duration::from_secs(3), res.chunk())
+            .await
+            .expect("an event within 3 s")
+            .expect("read")
+            .expect("stream open");
+        text.push_str(&String::from_utf8_lossy(&chunk));
+        // Complete events end with a blank line; keep the unfinished tail.
+        while let Some(end) = text.find("\n\n") {
+            let event: String = text.drain(..end + 2).collect();
+            if let Some(data) = event.lines().find_map(|l| l.strip_prefix("data: ")) {
+                let parsed: serde_json::Value = serde_json::from_str(data).expect("json");
+                if check(&parsed["overview"]) {
+                    return parsed["overview"].clone();
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_firing_alert_leads_the_overview_live_and_in_the_html_and_is_acknowledged_from_the_page()
+{
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = TestApp::start(config_with_an_alert(dir.path())).await;
+    let firing = |o: &serde_json::Value| {
+        o["alerts"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|x| x["key"] == "alert_always"))
+    };
+    let overview = live_overview(&app, firing).await;
+    let line = overview["line"].as_str().expect("line");
+    assert!(
+        line.starts_with("Installed memory is at ") && line.contains("(critical for "),
+        "a critical alert leads the status line: {line}"
+    );
+    assert_eq!(overview["level"], "problem");
+    let row = overview["alerts"]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["key"] == "alert_always"))
+        .expect("row")
+        .clone();
+    assert_eq!(row["badge"], "Critical");
+    assert_eq!(row["can_acknowledge"], true);
+    assert!(
+        row["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("Installed memory is ")),
+        "{row}"
+    );
+    assert!(
+        overview["attention"]
+            .as_array()
+            .is_some_and(|a| a[0]["alert"] == true),
+        "{overview}"
+    );
+    let id = row["incident_id"].as_i64().expect("incident id");
+
+    // Server-rendered: the first paint already shows it, with its button.
+    let (code, page) = app.get("").await;
+    assert_eq!(code, 200);
+    assert!(
+        page.contains(r#"data-key="alert_always""#),
+        "row in the HTML"
+    );
+    assert!(
+        page.contains(&format!(r#"data-ack="{id}""#)),
+        "button in the HTML"
+    );
+    assert!(!page.contains("Alert rules arrive in a later version"));
+
+    // What the page sends: JSON, relative URL under the Ingress prefix, same origin.
+    let res = app
+        .client
+        .post(format!("{}/api/v1/alerts/{id}/ack", app.base))
+        .header("content-type", "application/json")
+        .header("x-ingress-path", "/api/hassio_ingress/AbC123")
+        .header("origin", &app.base)
+        .header("sec-fetch-site", "same-origin")
+        .body("{}")
+        .send()
+        .await
+        .expect("ack");
+    assert_eq!(res.status(), 200);
+    let incident: serde_json::Value = res.json().await.expect("json");
+    assert!(incident["acknowledged_ms"].is_i64(), "{incident}");
+
+    // The next live event says so, without waiting for a transition.
+    let acked = live_overview(&app, |o| {
+        o["alerts"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|x| x["acknowledged"] == true))
+    })
+    .await;
+    let row = acked["alerts"]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["key"] == "alert_always"))
+        .expect("row");
+    assert_eq!(row["can_acknowledge"], false);
+    assert!(
+        acked["line"]
+            .as_str()
+            .is_some_and(|l| l.contains(", acknowledged)")),
+        "{acked}"
+    );
+    let (_, page) = app.get("").await;
+    assert!(page.contains(r#"<span class="acked">Acknowledged</span>"#));
+
+    // Alerts on the page keep its render time small.
+    let mut micros = Vec::new();
+    for _ in 0..100 {
+        let res = app
+            .client
+            .get(format!("{}/", app.base))
+            .send()
+            .await
+            .expect("page");
+        let ms: f64 = res.headers()["server-timing"]
+            .to_str()
+            .ok()
+            .and_then(|t| t.strip_prefix("render;dur="))
+            .and_then(|v| v.parse().ok())
+            .expect("render;dur=<ms>");
+        micros.push((ms * 1000.0) as u64);
+    }
+    micros.sort_unstable();
+    println!(
+        "render of / with an active alert: median {} µs, p95 {} µs (debug build)",
+        micros[50], micros[95]
+    );
+    assert!(micros[50] <= 5_000, "median render {} µs", micros[50]);
+
+    let (_, report) = app.get("api/v1/status.md").await;
+    let listed = report
+        .lines()
+        .find(|l| l.starts_with("- **Active alerts:** "))
+        .expect("alerts line");
+    assert!(
+        listed.contains("Installed memory (critical, ") && listed.contains(" UTC, acknowledged)"),
+        "{report}"
+    );
+    app.stop().await;
+}

@@ -1,11 +1,12 @@
 //! The alert task and its handle: feeds every snapshot to the engine, stores incidents on
 //! transitions, logs each transition, and offers it to subscribers (the Home Assistant
-//! publisher, later the dashboard's live view).
+//! publisher). The dashboard reads the pending and firing states from a `watch` the handle
+//! republishes after every tick, so its per-tick cost is a pointer copy, not the engine's lock.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use tokio::sync::{Mutex, broadcast};
+use tokio::sync::{Mutex, broadcast, watch};
 use tokio_util::sync::CancellationToken;
 
 use super::engine::{self, AckOutcome, AlertEngine, Reading};
@@ -44,6 +45,9 @@ struct Inner {
     engine: Mutex<AlertEngine>,
     store: Store,
     events: broadcast::Sender<AlertTransition>,
+    /// Pending and firing states as of the latest tick or acknowledgement (see
+    /// [`AlertHandle::active`]).
+    active: watch::Sender<Arc<Vec<AlertState>>>,
 }
 
 impl AlertHandle {
@@ -68,12 +72,14 @@ impl AlertHandle {
 
     fn with_engine(rules: RuleSet, store: Store, engine: AlertEngine) -> Self {
         let (events, _) = broadcast::channel(EVENT_BUFFER);
+        let (active, _) = watch::channel(Arc::new(engine.active_states()));
         AlertHandle {
             inner: Arc::new(Inner {
                 rules,
                 engine: Mutex::new(engine),
                 store,
                 events,
+                active,
             }),
         }
     }
@@ -91,6 +97,12 @@ impl AlertHandle {
     /// Every rule and target seen so far, `ok` ones included.
     pub async fn states(&self) -> Vec<AlertState> {
         self.inner.engine.lock().await.states()
+    }
+
+    /// Pending and firing rules and targets, firing first, then by severity and age; as of
+    /// the latest tick or acknowledgement. Takes no lock on the engine.
+    pub fn active(&self) -> Arc<Vec<AlertState>> {
+        self.inner.active.borrow().clone()
     }
 
     /// Incidents firing now.
@@ -128,6 +140,7 @@ impl AlertHandle {
         let transitions = engine.evaluate(now_ms, readings);
         let count = transitions.len();
         self.apply(transitions).await;
+        self.publish_active(&engine);
         count
     }
 
@@ -143,6 +156,7 @@ impl AlertHandle {
             AckOutcome::Acknowledged(transition) => {
                 let incident = transition.incident.clone();
                 self.apply(vec![*transition]).await;
+                self.publish_active(&engine);
                 incident.ok_or(AlertError::UnknownIncident(id))
             }
             AckOutcome::AlreadyAcknowledged(incident) => Ok(*incident),
@@ -172,6 +186,20 @@ impl AlertHandle {
         if let Err(err) = self.inner.store.save_incidents(&open).await {
             tracing::error!(error = %err, open = open.len(), "could not store open alerts at shutdown");
         }
+    }
+
+    /// Republishes the active states when they changed (values move every tick while
+    /// something is pending or firing; a quiet box sends nothing). Called with the engine locked.
+    fn publish_active(&self, engine: &AlertEngine) {
+        let now = engine.active_states();
+        self.inner.active.send_if_modified(|current| {
+            if current.as_slice() == now.as_slice() {
+                false
+            } else {
+                *current = Arc::new(now);
+                true
+            }
+        });
     }
 
     /// Logs, stores and publishes transitions, in order. Called with the engine locked.
@@ -288,6 +316,54 @@ mod tests {
             }],
             ..Snapshot::default()
         })
+    }
+
+    fn rules(warn: f64) -> RuleSet {
+        let mut problems = Vec::new();
+        let rules = RuleSet::from_option(
+            Some(
+                &serde_json::json!([{"name": "always", "metric": "memory.total_bytes",
+                                       "warn": warn, "for": "0s"}]),
+            ),
+            &mut problems,
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        rules
+    }
+
+    #[tokio::test]
+    async fn the_active_list_follows_ticks_and_acknowledgements_and_stays_still_when_quiet() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&dir.path().join("h.db")).await.expect("open");
+        let handle = AlertHandle::start(rules(1.0), store.clone(), 0)
+            .await
+            .expect("start");
+        assert!(handle.active().is_empty());
+        handle
+            .evaluate(1000, engine::readings(&snapshot(1000, 4e9)))
+            .await;
+        let active = handle.active();
+        assert_eq!(active.len(), 1);
+        assert_eq!(active[0].status, crate::alert::Status::Firing);
+        let id = active[0].incident_id.expect("incident");
+        handle.acknowledge(id, 1500, None).await.expect("ack");
+        assert!(handle.active()[0].acknowledged, "published at once");
+
+        let other = Store::open(&dir.path().join("quiet.db"))
+            .await
+            .expect("open");
+        let quiet = AlertHandle::start(rules(1e15), other.clone(), 0)
+            .await
+            .expect("start");
+        let changes = quiet.inner.active.subscribe();
+        for ts in [1000, 2000, 3000] {
+            quiet
+                .evaluate(ts, engine::readings(&snapshot(ts, 4e9)))
+                .await;
+        }
+        assert!(!changes.has_changed().expect("open"), "nothing to tell");
+        store.close().await;
+        other.close().await;
     }
 
     #[tokio::test]

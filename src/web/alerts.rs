@@ -1,6 +1,7 @@
 //! Alert endpoints: active and recent incidents, the effective rules, acknowledgement.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -25,7 +26,7 @@ struct Alerts {
     /// Incidents firing now.
     firing: usize,
     /// Pending and firing rules and targets, firing first.
-    active: Vec<AlertState>,
+    active: Arc<Vec<AlertState>>,
     /// The latest incidents (firing and resolved), newest first.
     recent: Vec<Incident>,
 }
@@ -60,19 +61,7 @@ pub async fn list(
         }
     }
     let alerts = &state.inner.alerts;
-    let mut active: Vec<AlertState> = alerts
-        .states()
-        .await
-        .into_iter()
-        .filter(|s| s.status != Status::Ok)
-        .collect();
-    active.sort_by_key(|s| {
-        (
-            s.status != Status::Firing,
-            std::cmp::Reverse(s.severity),
-            s.since_ms,
-        )
-    });
+    let active = alerts.active();
     Ok(Json(Alerts {
         firing: active.iter().filter(|s| s.status == Status::Firing).count(),
         active,

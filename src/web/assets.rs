@@ -42,6 +42,11 @@ const OWN: &[Asset] = &[
         body: include_bytes!("../../static/charts.js"),
         content_type: JS,
     },
+    Asset {
+        name: "alerts.js",
+        body: include_bytes!("../../static/alerts.js"),
+        content_type: JS,
+    },
 ];
 
 const VENDOR: &[Asset] = &[

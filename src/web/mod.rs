@@ -2,6 +2,8 @@
 //! latest snapshot or the store and render.
 
 pub mod access;
+pub mod active_alerts;
+pub mod advice;
 mod alerts;
 mod api;
 mod assets;
@@ -147,14 +149,22 @@ impl AppState {
         self.inner.latest.borrow().clone()
     }
 
-    /// The overview (status line, cards, attention) of a snapshot.
+    /// The overview (status line, cards, attention, active alerts) of a snapshot.
     fn overview(&self, snapshot: &Snapshot) -> summary::Overview {
         let options = &self.inner.config.options;
+        // Durations are measured to the reading, so the words move with the ticks.
+        let now_ms = if snapshot.ts_ms > 0 {
+            snapshot.ts_ms
+        } else {
+            crate::collect::unix_ms()
+        };
+        let (items, alerts) = active_alerts::view(&self.inner.alerts.active(), now_ms);
         let extra = summary::Extra {
             pending_ticks: self.inner.store.pending_ticks(),
             ticks_per_batch: (options.write_batch_seconds / options.sample_interval_seconds.max(1))
                 as usize,
-            items: Vec::new(),
+            items,
+            alerts,
         };
         summary::assess(snapshot, &extra)
     }

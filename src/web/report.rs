@@ -113,7 +113,8 @@ pub fn render(input: &ReportInput<'_>) -> String {
         .overview
         .attention
         .iter()
-        .filter(|a| a.level > Level::Ok)
+        // Firing alerts have their own line below.
+        .filter(|a| a.level > Level::Ok && !a.alert)
         .map(|a| format!("{} ({})", a.what, a.level.as_str()))
         .collect();
     line(&format!(
@@ -128,7 +129,10 @@ pub fn render(input: &ReportInput<'_>) -> String {
         "- **Top add-ons by memory:** {}",
         top_addons(input)
     ));
-    line("- **Active alerts:** none (alerting is not part of this version)");
+    line(&format!(
+        "- **Active alerts:** {}",
+        active_alerts(input.overview)
+    ));
     line("- **Recommendations:** none (recommendations are not part of this version)");
     if let Some(f) = input.feedback.filter(|f| f.votes_30d > 0) {
         let pct = |v: Option<f64>| v.map_or_else(|| "–".into(), |p| format!("{p:.0} %"));
@@ -145,6 +149,28 @@ pub fn render(input: &ReportInput<'_>) -> String {
         "<sub>Copied from the Resource Manager dashboard. Tokens, addresses and host names are left out.</sub>",
     );
     scrub(&out, &input.secrets)
+}
+
+/// `Memory in use (warning, 93.2 %, since 2026-11-27 14:11 UTC, acknowledged); …`.
+fn active_alerts(overview: &Overview) -> String {
+    if overview.alerts.is_empty() {
+        return "none".into();
+    }
+    overview
+        .alerts
+        .iter()
+        .map(|a| {
+            let mut facts = vec![a.badge.to_lowercase(), a.value.clone()];
+            if let Some(at) = a.since_ms {
+                facts.push(format!("since {}", format_utc_minute(at)));
+            }
+            if a.acknowledged {
+                facts.push("acknowledged".into());
+            }
+            format!("{} ({})", a.label, facts.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn key_metrics(s: &Snapshot) -> Vec<(String, String)> {
@@ -464,7 +490,7 @@ mod tests {
 
     use super::*;
     use crate::model::{Sample, SeriesMeta, SourceHealth};
-    use crate::web::summary::tests::{disk, healthy};
+    use crate::web::summary::tests::{disk, healthy, set};
     use crate::web::summary::{Extra, assess};
 
     fn host() -> HostInfo {
@@ -565,13 +591,51 @@ mod tests {
 - **Degraded sources:** none
 - **Needs attention:** nothing
 - **Top add-ons by memory:** a0d7b954_vscode 450.0 MB, CPU 2.2 %; core_mosquitto 80.0 MB, CPU 0.5 %
-- **Active alerts:** none (alerting is not part of this version)
+- **Active alerts:** none
 - **Recommendations:** none (recommendations are not part of this version)
 - **Satisfaction:** 75 % over 7 days (4 votes), 80 % over 30 days (10 votes)
 
 <sub>Copied from the Resource Manager dashboard. Tokens, addresses and host names are left out.</sub>
 ";
         assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn active_alerts_are_listed_with_severity_value_and_since_and_not_twice() {
+        use crate::web::active_alerts::{tests::firing_memory, view};
+        let mut s = healthy();
+        set(&mut s, "memory.used_percent", 93.2);
+        let mut pending = firing_memory(s.ts_ms - 30_000, 12.0);
+        pending.status = crate::alert::Status::Pending;
+        pending.label = "Space used on /mnt/nas.fritz.box".into();
+        let mut firing = firing_memory(s.ts_ms - 14 * 60_000, 93.2);
+        firing.acknowledged = true;
+        let (items, alerts) = view(&[firing, pending], s.ts_ms);
+        let extra = Extra {
+            items,
+            alerts,
+            ..Extra::default()
+        };
+        let overview = assess(&s, &extra);
+        let h = host();
+        let text = render(&input(&s, &overview, &h));
+        assert!(
+            text.contains(
+                "**Status:** Memory in use is at 93 % (warning for 14 min, acknowledged) (2026-11-27 14:25 UTC)"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "- **Active alerts:** Memory in use (warning, 93.2 %, since 2026-11-27 14:11 UTC, acknowledged); \
+                 Space used on [redacted] (pending, 12.0 %, since 2026-11-27 14:24 UTC)\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("- **Needs attention:** nothing\n"),
+            "the alert is not repeated as a threshold item: {text}"
+        );
     }
 
     #[test]

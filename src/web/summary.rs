@@ -1,11 +1,15 @@
 //! The overview in plain words: one status line, the cards, and what needs attention.
 //!
-//! Built from one snapshot with fixed thresholds. Forecasts, alerts and leak detection come
-//! from later analyzers; they will add [`Attention`] items through [`Extra`] instead of
-//! changing these rules.
+//! Built from one snapshot with fixed thresholds, plus items from outside through [`Extra`]:
+//! firing alerts today (`active_alerts`), forecasts and leak detection later. An outside item
+//! about a series replaces the fixed-threshold item about the same series, and at equal level
+//! it comes first: an alert has been judged over its `for` window, a threshold on one reading
+//! has not.
 
 use serde::Serialize;
 
+use super::active_alerts::ActiveAlert;
+use super::advice;
 use super::format::{format_bytes, format_value};
 use crate::model::{Sample, Snapshot, Unit};
 
@@ -37,6 +41,31 @@ pub struct Attention {
     pub level: Level,
     pub what: String,
     pub todo: String,
+    /// The series it is about, so an outside item can replace a fixed-threshold one.
+    #[serde(skip)]
+    pub series: Option<String>,
+    /// From a firing alert: the page lists it under Active alerts instead of twice.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub alert: bool,
+}
+
+impl Attention {
+    /// An item about no particular series.
+    pub fn new(level: Level, what: String, todo: impl Into<String>) -> Self {
+        Attention {
+            level,
+            what,
+            todo: todo.into(),
+            series: None,
+            alert: false,
+        }
+    }
+
+    /// The same item, about `series`.
+    pub fn on(mut self, series: impl Into<String>) -> Self {
+        self.series = Some(series.into());
+        self
+    }
 }
 
 /// One card of the overview; `value` and `detail` are formatted for display.
@@ -54,13 +83,22 @@ pub struct Card {
     pub available: bool,
 }
 
-/// The overview: status line, cards and the attention list.
+/// The overview: status line, cards, the attention list and the active alerts.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Overview {
     pub level: Level,
     pub line: String,
     pub attention: Vec<Attention>,
     pub cards: Vec<Card>,
+    /// Pending and firing alerts, firing first.
+    pub alerts: Vec<ActiveAlert>,
+}
+
+impl Overview {
+    /// Whether "Needs attention" has something besides the alerts listed above it.
+    pub fn has_other_attention(&self) -> bool {
+        self.attention.iter().any(|a| !a.alert)
+    }
 }
 
 /// Facts from outside the snapshot.
@@ -70,8 +108,10 @@ pub struct Extra {
     pub pending_ticks: usize,
     /// Ticks that fit in one write batch.
     pub ticks_per_batch: usize,
-    /// Items from analyzers (forecasts, alerts) once they exist.
+    /// Items from analyzers: firing alerts now, forecasts later.
     pub items: Vec<Attention>,
+    /// Rows of the Active alerts list (pending ones included), passed through.
+    pub alerts: Vec<ActiveAlert>,
 }
 
 // Thresholds: where a Raspberry Pi class box starts to feel slow or risks data.
@@ -97,6 +137,7 @@ pub fn assess(snapshot: &Snapshot, extra: &Extra) -> Overview {
             line: "Starting: the first readings arrive in a moment".into(),
             attention: Vec::new(),
             cards: Vec::new(),
+            alerts: extra.alerts.clone(),
         };
     }
     let view = View { s: snapshot };
@@ -114,26 +155,40 @@ pub fn assess(snapshot: &Snapshot, extra: &Extra) -> Overview {
     view.addon_items(&mut items);
     let degraded: Vec<&str> = snapshot.degraded().map(|s| s.source).collect();
     if !degraded.is_empty() {
-        items.push(Attention {
-            level: Level::Warning,
-            what: format!("Some readings are missing: {}", degraded.join(", ")),
-            todo: "Diagnostics shows why each source fails.".into(),
-        });
+        items.push(Attention::new(
+            Level::Warning,
+            format!("Some readings are missing: {}", degraded.join(", ")),
+            "Diagnostics shows why each source fails.",
+        ));
     }
     let backlog = extra.ticks_per_batch.max(1) * 3;
     if extra.pending_ticks > backlog.max(50) {
-        items.push(Attention {
-            level: Level::Warning,
-            what: format!(
+        items.push(Attention::new(
+            Level::Warning,
+            format!(
                 "History is not being saved ({} readings waiting)",
                 extra.pending_ticks
             ),
-            todo: "Check free space on /data and the add-on log.".into(),
-        });
+            "Check free space on /data and the add-on log.",
+        ));
     }
-    items.extend(extra.items.iter().cloned());
-    // Worst first; the sort is stable so equal levels keep the card order.
-    items.sort_by_key(|item| std::cmp::Reverse(item.level));
+    items.retain(|item| {
+        item.series.as_deref().is_none_or(|series| {
+            !extra
+                .items
+                .iter()
+                .any(|x| x.series.as_deref() == Some(series))
+        })
+    });
+    // Worst first; at equal levels outside items first. The sort is stable, so the rest keep
+    // the card order and alerts the engine's order.
+    let mut ranked: Vec<(bool, Attention)> = items
+        .into_iter()
+        .map(|item| (true, item))
+        .chain(extra.items.iter().cloned().map(|item| (false, item)))
+        .collect();
+    ranked.sort_by_key(|(own, item)| (std::cmp::Reverse(item.level), *own));
+    let items: Vec<Attention> = ranked.into_iter().map(|(_, item)| item).collect();
     let level = items.first().map_or(Level::Ok, |i| i.level);
     let line = match items.as_slice() {
         [] => "All good".to_string(),
@@ -145,6 +200,7 @@ pub fn assess(snapshot: &Snapshot, extra: &Extra) -> Overview {
         line,
         attention: items,
         cards,
+        alerts: extra.alerts.clone(),
     }
 }
 
@@ -186,25 +242,29 @@ impl View<'_> {
                 } else {
                     Level::Warning
                 };
-                items.push(Attention {
-                    level,
-                    what: format!(
-                        "The processor is overloaded: load {load:.1} on {cores} core{}",
-                        plural(cores)
-                    ),
-                    todo: "Details → top processes shows what keeps it busy.".into(),
-                });
+                items.push(
+                    Attention::new(
+                        level,
+                        format!(
+                            "The processor is overloaded: load {load:.1} on {cores} core{}",
+                            plural(cores)
+                        ),
+                        advice::CPU,
+                    )
+                    .on("load.5m"),
+                );
             }
         }
         if let Some(iowait) = self.value("cpu.iowait").filter(|w| *w >= IOWAIT_WARN) {
             level = level.max(Level::Warning);
-            items.push(Attention {
-                level: Level::Warning,
-                what: format!("The processor waits for storage {iowait:.0} % of the time"),
-                todo:
-                    "A slow or worn SD card is the usual cause; Details → disks shows who writes."
-                        .into(),
-            });
+            items.push(
+                Attention::new(
+                    Level::Warning,
+                    format!("The processor waits for storage {iowait:.0} % of the time"),
+                    advice::IOWAIT,
+                )
+                .on("cpu.iowait"),
+            );
         }
         let mut detail = Vec::new();
         if let Some(load) = load {
@@ -236,12 +296,10 @@ impl View<'_> {
             } else {
                 Level::Warning
             };
-            items.push(Attention {
-                level,
-                what: format!("Memory is {p:.0} % used"),
-                todo: "Stop add-ons you do not use; Details → add-ons and top processes show the largest."
-                    .into(),
-            });
+            items.push(
+                Attention::new(level, format!("Memory is {p:.0} % used"), advice::MEMORY)
+                    .on("memory.used_percent"),
+            );
         }
         let swap_pct = self.value("swap.used_percent");
         // Swap in use while memory is nearly full: the box is really short of memory.
@@ -249,11 +307,14 @@ impl View<'_> {
             && pct.is_some_and(|p| p >= MEMORY_WARN - 10.0)
         {
             level = level.max(Level::Warning);
-            items.push(Attention {
-                level: Level::Warning,
-                what: format!("Memory is short: swap is {sp:.0} % used"),
-                todo: "Swapping slows everything down; free memory as above.".into(),
-            });
+            items.push(
+                Attention::new(
+                    Level::Warning,
+                    format!("Memory is short: swap is {sp:.0} % used"),
+                    advice::SWAP,
+                )
+                .on("swap.used_percent"),
+            );
         }
         let mut detail = match (used, total) {
             (Some(u), Some(t)) => format!("{} of {}", format_bytes(u), format_bytes(t)),
@@ -300,12 +361,14 @@ impl View<'_> {
                     .value(&format!("disk.{mount}.free_bytes"))
                     .map(|f| format!(" ({} free)", format_bytes(f)))
                     .unwrap_or_default();
-                items.push(Attention {
-                    level: item_level,
-                    what: format!("Disk {mount} is {pct:.0} % full{free}"),
-                    todo: "Delete old backups (Settings → System → Backups) or large media files."
-                        .into(),
-                });
+                items.push(
+                    Attention::new(
+                        item_level,
+                        format!("Disk {mount} is {pct:.0} % full{free}"),
+                        advice::DISK_FULL,
+                    )
+                    .on(format!("disk.{mount}.used_percent")),
+                );
             }
         }
         let Some((mount, pct)) = mounts.first().copied() else {
@@ -420,11 +483,10 @@ impl View<'_> {
             } else {
                 Level::Warning
             };
-            items.push(Attention {
-                level,
-                what: format!("The system is hot: {t:.0} °C"),
-                todo: "Check the fan and airflow; many boards slow down above 80 °C.".into(),
-            });
+            items.push(
+                Attention::new(level, format!("The system is hot: {t:.0} °C"), advice::HOT)
+                    .on("temp.max_celsius"),
+            );
         }
         let sensors = self.family("temp.celsius").count();
         Card {
@@ -477,15 +539,17 @@ impl View<'_> {
             };
             let share = sample.value * 100.0 / total;
             if share >= ADDON_MEMORY_SHARE {
-                items.push(Attention {
-                    level: Level::Info,
-                    what: format!(
-                        "Add-on {slug} uses {} ({share:.0} % of memory)",
-                        format_bytes(sample.value)
-                    ),
-                    todo: "If that is more than you expect, restart it and watch whether it grows again."
-                        .into(),
-                });
+                items.push(
+                    Attention::new(
+                        Level::Info,
+                        format!(
+                            "Add-on {slug} uses {} ({share:.0} % of memory)",
+                            format_bytes(sample.value)
+                        ),
+                        advice::ADDON,
+                    )
+                    .on(sample.series.id.clone()),
+                );
             }
         }
     }
@@ -673,13 +737,85 @@ pub(crate) mod tests {
         let extra = Extra {
             pending_ticks: 500,
             ticks_per_batch: 12,
-            items: Vec::new(),
+            ..Extra::default()
         };
         assert!(
             assess(&healthy(), &extra)
                 .line
                 .starts_with("History is not being saved")
         );
+    }
+
+    fn with_alerts(states: &[crate::alert::AlertState], now_ms: i64) -> Extra {
+        let (items, alerts) = crate::web::active_alerts::view(states, now_ms);
+        Extra {
+            items,
+            alerts,
+            ..Extra::default()
+        }
+    }
+
+    #[test]
+    fn a_firing_alert_leads_the_line_and_replaces_the_threshold_item_on_its_series() {
+        use crate::web::active_alerts::tests::firing_memory;
+        let mut s = healthy();
+        set(&mut s, "memory.used_percent", 93.2);
+        set(&mut s, "temp.max_celsius", 75.0);
+        assert_eq!(
+            assess(&s, &Extra::default()).line,
+            "Memory is 93 % used (and 1 more below)"
+        );
+        let fired = s.ts_ms - 14 * 60_000;
+        let o = assess(&s, &with_alerts(&[firing_memory(fired, 93.2)], s.ts_ms));
+        assert_eq!(
+            o.line,
+            "Memory in use is at 93 % (warning for 14 min) (and 1 more below)"
+        );
+        assert_eq!(o.level, Level::Warning);
+        let whats: Vec<&str> = o.attention.iter().map(|a| a.what.as_str()).collect();
+        assert_eq!(
+            whats,
+            [
+                "Memory in use is at 93 % (warning for 14 min)",
+                "The system is hot: 75 °C"
+            ],
+            "the alert replaced 'Memory is 93 % used'"
+        );
+        assert!(o.attention[0].alert && !o.attention[1].alert);
+        assert!(o.has_other_attention());
+        assert_eq!(o.alerts.len(), 1);
+        assert_eq!(o.alerts[0].since, "for 14 min");
+    }
+
+    #[test]
+    fn a_worse_reading_still_leads_an_alert_of_a_lower_level() {
+        use crate::web::active_alerts::tests::firing_memory;
+        let mut s = healthy();
+        set(&mut s, "disk./data.used_percent", 96.4);
+        set(&mut s, "disk./data.free_bytes", 1.1e9);
+        let o = assess(&s, &with_alerts(&[firing_memory(s.ts_ms, 40.0)], s.ts_ms));
+        assert_eq!(o.level, Level::Problem);
+        assert_eq!(
+            o.line,
+            "Disk /data is 96 % full (1.1 GB free) (and 1 more below)"
+        );
+        assert_eq!(
+            o.attention[1].what,
+            "Memory in use is at 40 % (warning for under a minute)"
+        );
+    }
+
+    #[test]
+    fn pending_alerts_are_listed_but_leave_the_line_alone() {
+        use crate::web::active_alerts::tests::firing_memory;
+        let mut pending = firing_memory(0, 91.0);
+        pending.status = crate::alert::Status::Pending;
+        let s = healthy();
+        let o = assess(&s, &with_alerts(&[pending], s.ts_ms));
+        assert_eq!(o.line, "All good");
+        assert!(o.attention.is_empty());
+        assert_eq!(o.alerts.len(), 1);
+        assert!(!o.has_other_attention());
     }
 
     #[test]

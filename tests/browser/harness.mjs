@@ -1,16 +1,46 @@
 // Test harness: the real binary, a reverse proxy that behaves like Home Assistant's Ingress
 // (prefix stripped, X-Ingress-Path added, the panel in a same-origin iframe), and Chromium.
 import { spawn } from "node:child_process";
+import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import http from "node:http";
+import { join } from "node:path";
 import { once } from "node:events";
 import { chromium } from "playwright-core";
 
 export const TOKEN = "Xk3w9s_Ab-Test7";
 export const PREFIX = `/api/hassio_ingress/${TOKEN}`;
 
+/**
+ * A /proc for the binary (RM_HOST_PROC) that is this machine's, except that meminfo says a
+ * 4 GB box has `usedPercent` % of its memory in use: a memory alert then fires on any machine
+ * while CPU, disks, network and processes stay live. Every other entry is a symlink
+ * (`self` resolves to the reading process, so mountinfo is the binary's own).
+ */
+export function memoryPressureProc(dir, usedPercent) {
+  mkdirSync(dir, { recursive: true });
+  for (const name of readdirSync("/proc")) {
+    if (name === "meminfo") continue;
+    try { symlinkSync(join("/proc", name), join(dir, name)); } catch (e) { /* a process that just exited */ }
+  }
+  const total = 3906250; // kB: a 4 GB Raspberry Pi
+  const available = Math.round(total * (100 - usedPercent) / 100);
+  const swapTotal = 1048572, swapFree = Math.round(swapTotal * 0.8);
+  writeFileSync(join(dir, "meminfo"), [
+    `MemTotal:       ${total} kB`,
+    `MemFree:        ${Math.round(available / 3)} kB`,
+    `MemAvailable:   ${available} kB`,
+    `Buffers:        ${Math.round(available / 10)} kB`,
+    `Cached:         ${Math.round(available / 2)} kB`,
+    `SwapTotal:      ${swapTotal} kB`,
+    `SwapFree:       ${swapFree} kB`,
+    "",
+  ].join("\n"));
+  return dir;
+}
+
 /** Starts resource-manager on an ephemeral loopback port; resolves when it serves. */
-export async function startApp({ bin, dataDir, port = 0, extraArgs = [] }) {
-  const env = { ...process.env };
+export async function startApp({ bin, dataDir, port = 0, extraArgs = [], env: extraEnv = {} }) {
+  const env = { ...process.env, ...extraEnv };
   for (const k of ["SUPERVISOR_TOKEN", "HASSIO_TOKEN", "HA_URL", "HA_TOKEN"]) delete env[k];
   const proc = spawn(bin, [
     "--data-dir", dataDir,

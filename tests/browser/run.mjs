@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PREFIX, startApp, startIngressProxy, launchBrowser, watchErrors } from "./harness.mjs";
+import { PREFIX, memoryPressureProc, startApp, startIngressProxy, launchBrowser, watchErrors } from "./harness.mjs";
 
 const BIN = process.env.RM_BIN;
 const DATA_DIR = process.env.RM_DATA_DIR || mkdtempSync(join(tmpdir(), "rm-browser-"));
@@ -15,6 +15,19 @@ const SEEDED_POINTS = Number(process.env.RM_SEEDED_POINTS || 0);
 const DESKTOP = { width: 1280, height: 1000 };
 const MOBILE = { width: 375, height: 812 };
 const metrics = {};
+
+// Memory at 93 % (a fixture /proc) and the built-in memory rule judged over 2 s instead of
+// 10 min: a warning fires within seconds on any machine, with the real thresholds in its words.
+const FIXTURES = mkdtempSync(join(tmpdir(), "rm-browser-fixtures-"));
+const OPTIONS = join(FIXTURES, "options.json");
+writeFileSync(OPTIONS, JSON.stringify({ alert_rules: [{ metric: "memory.used_percent", for: "2s", cooldown: "1m" }] }));
+const APP = {
+  bin: BIN,
+  dataDir: DATA_DIR,
+  extraArgs: ["--options", OPTIONS],
+  env: { RM_HOST_PROC: memoryPressureProc(join(FIXTURES, "proc"), 93) },
+};
+const MEMORY_ALERT = '#alerts li[data-key="alert_memory_used_percent"]';
 
 let app, proxy, browser;
 
@@ -40,7 +53,7 @@ async function waitLive(frame, timeout = 10000) {
 describe("dashboard through Ingress", { concurrency: false }, () => {
   before(async () => {
     assert.ok(BIN, "RM_BIN must name the resource-manager binary");
-    app = await startApp({ bin: BIN, dataDir: DATA_DIR });
+    app = await startApp(APP);
     proxy = await startIngressProxy(() => app.url);
     browser = await launchBrowser();
   });
@@ -151,6 +164,82 @@ describe("dashboard through Ingress", { concurrency: false }, () => {
     const cpu = await page.textContent('[data-card="cpu"] [data-field="value"]');
     assert.match(cpu, /%|measuring/);
     assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test("a firing alert leads the overview and is acknowledged through the Ingress prefix", async () => {
+    const context = await browser.newContext({ viewport: DESKTOP });
+    const { page, errors, requests } = await openPanel(context);
+    await waitLive(page);
+    await page.waitForSelector(MEMORY_ALERT + " button[data-ack]", { timeout: 20000 });
+    assert.equal(await page.isVisible("#alerts-card"), true);
+    assert.equal(await page.textContent(MEMORY_ALERT + ' [data-field="badge"]'), "Warning");
+    assert.match(await page.textContent(MEMORY_ALERT + ' [data-field="message"]'),
+      /^Memory in use averaged 93\.0 % over 2 s, above the warning level of 90\.0 %/);
+    assert.match(await page.textContent(MEMORY_ALERT + ' [data-field="since"]'), /^for /);
+    // The alert leads the status line (unless this machine has something worse), and replaces
+    // the fixed "Memory is 93 % used" item instead of being listed twice.
+    const overview = await page.evaluate(() => RM.state.event.overview);
+    const line = await page.textContent("#status-line");
+    if (overview.attention[0].alert) assert.match(line, /^Memory in use is at 93 % \(warning for [^)]+\)/);
+    else assert.equal(overview.attention[0].level, "problem", line);
+    assert.doesNotMatch(await page.textContent("#attention"), /Memory/);
+    await shot(page, "overview-alert", false);
+
+    // A refused acknowledgement says so in words, and the button stays usable.
+    await page.route("**/api/v1/alerts/*/ack", (route) => route.fulfill({
+      status: 404, contentType: "application/json",
+      body: JSON.stringify({ error: { code: "not_found", message: "no incident with id 999; GET api/v1/alerts lists them" } }),
+    }));
+    await page.click(MEMORY_ALERT + " button[data-ack]");
+    await page.waitForSelector("#notice:not([hidden])");
+    assert.match(await page.textContent("#notice"), /^Could not acknowledge the alert: no incident with id 999/);
+    assert.equal(await page.isEnabled(MEMORY_ALERT + " button[data-ack]"), true);
+    await page.unroute("**/api/v1/alerts/*/ack");
+
+    const posts = [];
+    page.on("request", (r) => { if (r.method() === "POST") posts.push({ url: r.url(), type: r.headers()["content-type"], body: r.postData() }); });
+    await page.focus(MEMORY_ALERT + " button[data-ack]");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector(MEMORY_ALERT + " .acked");
+    assert.equal(await page.textContent(MEMORY_ALERT + " .acked"), "Acknowledged");
+    assert.equal(await page.evaluate(() => document.activeElement.className), "acked", "focus stays on the row");
+    assert.equal(await page.isHidden("#notice"), true, "the old error is gone");
+    assert.equal(posts.length, 1);
+    assert.ok(posts[0].url.startsWith(proxy.panel + "api/v1/alerts/"), posts[0].url);
+    assert.match(posts[0].url, /\/api\/v1\/alerts\/\d+\/ack$/);
+    assert.match(posts[0].type, /^application\/json/);
+    assert.equal(posts[0].body, "{}");
+    // Later live events agree: the button does not come back.
+    await page.waitForFunction(() => RM.state.event.overview.alerts.some((a) => a.key === "alert_memory_used_percent" && a.acknowledged));
+    const ts = await page.evaluate(() => RM.state.event.ts);
+    await page.waitForFunction((t) => RM.state.event.ts > t, ts);
+    assert.equal(await page.locator(MEMORY_ALERT + " button[data-ack]").count(), 0);
+    if (overview.attention[0].alert) assert.match(await page.textContent("#status-line"), /, acknowledged\)/);
+    const report = await page.evaluate(async () => (await fetch("api/v1/status.md")).text());
+    assert.match(report, /- \*\*Active alerts:\*\* Memory in use \(warning, 93\.0 %, since \d{4}-\d\d-\d\d \d\d:\d\d UTC, acknowledged\)/);
+
+    // Details: the incident in the history, the changed built-in rule in the rules.
+    await page.click("#tab-details");
+    await page.waitForSelector("#alert-history tbody tr");
+    const incident = await page.$$eval("#alert-history tbody tr", (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)))
+      .then((rows) => rows.find((r) => r[0].startsWith("Memory in use")));
+    assert.ok(incident, "incident listed");
+    assert.equal(incident[3], "ongoing");
+    assert.match(incident[4], /^9\d\.\d % \(warning\)$/);
+    assert.notEqual(incident[7], "no", "acknowledged time shown");
+    await page.waitForSelector("#alert-rules tbody tr");
+    const rule = await page.$$eval("#alert-rules tbody tr", (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)))
+      .then((rows) => rows.find((r) => r[0].startsWith("memory.used_percent")));
+    assert.deepEqual(rule.slice(1, 9), ["above", "90.0 %", "95.0 %", "85.0 %", "2s", "1m", "warning", "built in, changed in the options"]);
+    assert.equal(rule[9], "memory.used_percent");
+    assert.match(await page.textContent("#alert-summary"), /^1 firing \(1 acknowledged\)/);
+    await page.locator("#d-alerts-h").scrollIntoViewIfNeeded();
+    await page.evaluate(() => { document.getElementById("toast").hidden = true; });
+    await shot(page, "details-alerts", false);
+    assert.deepEqual(errors.filter((e) => !/Failed to load resource.*404/.test(e)), []);
+    assert.deepEqual(requests.filter((u) => !u.startsWith(proxy.panel)), []);
+    assert.deepEqual(proxy.outside, []);
     await context.close();
   });
 
@@ -407,7 +496,7 @@ describe("dashboard through Ingress", { concurrency: false }, () => {
     const restartedAt = Date.now();
     await app.stop();
     await page.waitForSelector('#live-state[data-state="reconnecting"]', { timeout: 10000 });
-    app = await startApp({ bin: BIN, dataDir: DATA_DIR });
+    app = await startApp(APP);
     await page.waitForFunction((t) => RM.state.event && RM.state.event.ts > t && document.getElementById("live-state").dataset.state === "live", restartedAt, { timeout: 30000, polling: 100 });
     metrics.reconnect_after_restart_ms = Date.now() - restartedAt;
 

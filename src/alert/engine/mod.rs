@@ -11,7 +11,9 @@ mod view;
 use super::catalog;
 use super::options::RuleSet;
 use super::rule::{Level, Rule};
-use super::transition::{AlertState, AlertTransition, Incident, Resolution, TransitionKind};
+use super::transition::{
+    AlertState, AlertTransition, Incident, Resolution, Status, TransitionKind,
+};
 use super::window::Window;
 use crate::model::Snapshot;
 
@@ -237,6 +239,25 @@ impl AlertEngine {
             .iter()
             .map(|t| t.state(&self.rules[t.rule]))
             .collect()
+    }
+
+    /// Pending and firing rules and targets: firing first, then the worst severity, then the
+    /// oldest. Ok tracks are skipped before any text is built, so a quiet box pays nothing.
+    pub fn active_states(&self) -> Vec<AlertState> {
+        let mut active: Vec<AlertState> = self
+            .tracks
+            .iter()
+            .filter(|t| !matches!(t.phase, Phase::Ok))
+            .map(|t| t.state(&self.rules[t.rule]))
+            .collect();
+        active.sort_by_key(|s| {
+            (
+                s.status != Status::Firing,
+                std::cmp::Reverse(s.severity),
+                s.since_ms,
+            )
+        });
+        active
     }
 
     /// Open incidents (for the final write at shutdown).
