@@ -1,0 +1,255 @@
+use std::sync::Arc;
+
+use super::*;
+use crate::model::{SeriesMeta, SourceHealth};
+
+/// A snapshot of a healthy 4-core box with one disk and one physical NIC.
+pub(crate) fn healthy() -> Snapshot {
+    let g = |group: &str, name: &str, unit, v: f64| Sample {
+        series: Arc::new(SeriesMeta::global(group, name, unit, "")),
+        value: v,
+    };
+    let mut samples = vec![
+        g("cpu", "usage", Unit::Percent, 12.5),
+        g("cpu", "iowait", Unit::Percent, 1.0),
+        g("load", "5m", Unit::Ratio, 0.8),
+        g("memory", "total_bytes", Unit::Bytes, 4e9),
+        g("memory", "used_bytes", Unit::Bytes, 1.2e9),
+        g("memory", "used_percent", Unit::Percent, 30.0),
+        g("swap", "total_bytes", Unit::Bytes, 1e9),
+        g("swap", "used_bytes", Unit::Bytes, 0.0),
+        g("swap", "used_percent", Unit::Percent, 0.0),
+        g("temp", "max_celsius", Unit::Celsius, 48.0),
+    ];
+    for core in 0..4 {
+        samples.push(Sample {
+            series: Arc::new(
+                SeriesMeta::instance(
+                    "cpu",
+                    "core",
+                    &format!("core{core}"),
+                    "usage",
+                    Unit::Percent,
+                    "",
+                )
+                .with_family("cpu.core_usage"),
+            ),
+            value: 10.0,
+        });
+    }
+    samples.push(disk("/data", "used_percent", 40.0));
+    samples.push(disk("/data", "free_bytes", 18e9));
+    samples.push(disk("/data", "total_bytes", 30e9));
+    for (name, v) in [
+        ("rx_bytes_per_second", 1200.0),
+        ("tx_bytes_per_second", 300.0),
+    ] {
+        samples.push(Sample {
+            series: Arc::new(
+                SeriesMeta::instance("net", "interface", "eth0", name, Unit::BytesPerSecond, "")
+                    .with_label("kind", "physical"),
+            ),
+            value: v,
+        });
+    }
+    Snapshot {
+        ts_ms: 1_795_789_506_132,
+        samples,
+        sources: vec![SourceHealth {
+            source: "cpu",
+            ok: true,
+            error: None,
+            micros: 100,
+        }],
+        processes: Arc::default(),
+    }
+}
+
+pub(crate) fn disk(mount: &str, name: &str, v: f64) -> Sample {
+    let unit = if name.ends_with("percent") {
+        Unit::Percent
+    } else {
+        Unit::Bytes
+    };
+    Sample {
+        series: Arc::new(SeriesMeta::instance("disk", "mount", mount, name, unit, "")),
+        value: v,
+    }
+}
+
+pub(crate) fn set(s: &mut Snapshot, id: &str, v: f64) {
+    if let Some(sample) = s.samples.iter_mut().find(|x| x.series.id == id) {
+        sample.value = v;
+    }
+}
+
+#[test]
+fn a_healthy_box_is_all_good_with_every_card_filled() {
+    let o = assess(&healthy(), &Extra::default());
+    assert_eq!(o.line, "All good");
+    assert_eq!(o.level, Level::Ok);
+    let keys: Vec<&str> = o.cards.iter().map(|c| c.key).collect();
+    assert_eq!(keys, ["cpu", "memory", "disk", "network", "temperature"]);
+    assert_eq!(o.cards[0].value, "12.5 %");
+    assert_eq!(o.cards[0].detail, "load 0.80 · 4 cores");
+    assert_eq!(o.cards[1].detail, "1.2 GB of 4.0 GB · swap 0 B");
+    assert_eq!(o.cards[2].detail, "/data: 18.0 GB free of 30.0 GB");
+    assert_eq!(o.cards[3].value, "↓\u{a0}1.2\u{a0}KB/s ↑\u{a0}300\u{a0}B/s");
+    assert_eq!(o.cards[3].detail, "eth0");
+}
+
+#[test]
+fn a_full_disk_becomes_the_status_line_with_what_to_do() {
+    let mut s = healthy();
+    set(&mut s, "disk./data.used_percent", 96.4);
+    set(&mut s, "disk./data.free_bytes", 1.1e9);
+    let o = assess(&s, &Extra::default());
+    assert_eq!(o.level, Level::Problem);
+    assert_eq!(o.line, "Disk /data is 96 % full (1.1 GB free)");
+    assert!(o.attention[0].todo.contains("Backups"));
+}
+
+#[test]
+fn several_problems_are_listed_worst_first_and_counted_in_the_line() {
+    let mut s = healthy();
+    set(&mut s, "memory.used_percent", 88.0);
+    set(&mut s, "temp.max_celsius", 83.0);
+    s.sources.push(SourceHealth {
+        source: "thermal",
+        ok: false,
+        error: Some("x".into()),
+        micros: 0,
+    });
+    let o = assess(&s, &Extra::default());
+    assert_eq!(o.line, "The system is hot: 83 °C (and 2 more below)");
+    let levels: Vec<Level> = o.attention.iter().map(|a| a.level).collect();
+    assert_eq!(levels, [Level::Problem, Level::Warning, Level::Warning]);
+}
+
+#[test]
+fn load_is_judged_per_core() {
+    let mut s = healthy();
+    set(&mut s, "load.5m", 5.0);
+    assert_eq!(assess(&s, &Extra::default()).line, "All good");
+    set(&mut s, "load.5m", 7.0);
+    assert_eq!(
+        assess(&s, &Extra::default()).line,
+        "The processor is overloaded: load 7.0 on 4 cores"
+    );
+}
+
+#[test]
+fn a_large_addon_is_named_and_missing_sensors_say_not_available() {
+    let mut s = healthy();
+    s.samples.retain(|x| x.series.id != "temp.max_celsius");
+    s.samples.push(Sample {
+        series: Arc::new(SeriesMeta::global(
+            "addon.core_mosquitto",
+            "memory_bytes",
+            Unit::Bytes,
+            "",
+        )),
+        value: 1.2e9,
+    });
+    let o = assess(&s, &Extra::default());
+    assert_eq!(o.line, "Add-on core_mosquitto uses 1.2 GB (30 % of memory)");
+    let temp = o
+        .cards
+        .iter()
+        .find(|c| c.key == "temperature")
+        .expect("card");
+    assert!(!temp.available);
+    assert_eq!(temp.value, "not available");
+}
+
+#[test]
+fn a_write_backlog_says_history_is_not_saved() {
+    let extra = Extra {
+        pending_ticks: 500,
+        ticks_per_batch: 12,
+        ..Extra::default()
+    };
+    assert!(
+        assess(&healthy(), &extra)
+            .line
+            .starts_with("History is not being saved")
+    );
+}
+
+fn with_alerts(states: &[crate::alert::AlertState], now_ms: i64) -> Extra {
+    let (items, alerts) = crate::web::active_alerts::view(states, now_ms);
+    Extra {
+        items,
+        alerts,
+        ..Extra::default()
+    }
+}
+
+#[test]
+fn a_firing_alert_leads_the_line_and_replaces_the_threshold_item_on_its_series() {
+    use crate::web::active_alerts::tests::firing_memory;
+    let mut s = healthy();
+    set(&mut s, "memory.used_percent", 93.2);
+    set(&mut s, "temp.max_celsius", 75.0);
+    assert_eq!(
+        assess(&s, &Extra::default()).line,
+        "Memory is 93 % used (and 1 more below)"
+    );
+    let fired = s.ts_ms - 14 * 60_000;
+    let o = assess(&s, &with_alerts(&[firing_memory(fired, 93.2)], s.ts_ms));
+    assert_eq!(
+        o.line,
+        "Memory in use is at 93 % (warning for 14 min) (and 1 more below)"
+    );
+    assert_eq!(o.level, Level::Warning);
+    let whats: Vec<&str> = o.attention.iter().map(|a| a.what.as_str()).collect();
+    assert_eq!(
+        whats,
+        [
+            "Memory in use is at 93 % (warning for 14 min)",
+            "The system is hot: 75 °C"
+        ],
+        "the alert replaced 'Memory is 93 % used'"
+    );
+    assert!(o.attention[0].alert && !o.attention[1].alert);
+    assert!(o.has_other_attention());
+    assert_eq!(o.alerts.len(), 1);
+    assert_eq!(o.alerts[0].since, "for 14 min");
+}
+
+#[test]
+fn a_worse_reading_still_leads_an_alert_of_a_lower_level() {
+    use crate::web::active_alerts::tests::firing_memory;
+    let mut s = healthy();
+    set(&mut s, "disk./data.used_percent", 96.4);
+    set(&mut s, "disk./data.free_bytes", 1.1e9);
+    let o = assess(&s, &with_alerts(&[firing_memory(s.ts_ms, 40.0)], s.ts_ms));
+    assert_eq!(o.level, Level::Problem);
+    assert_eq!(
+        o.line,
+        "Disk /data is 96 % full (1.1 GB free) (and 1 more below)"
+    );
+    assert_eq!(
+        o.attention[1].what,
+        "Memory in use is at 40 % (warning for under a minute)"
+    );
+}
+
+#[test]
+fn pending_alerts_are_listed_but_leave_the_line_alone() {
+    use crate::web::active_alerts::tests::firing_memory;
+    let mut pending = firing_memory(0, 91.0);
+    pending.status = crate::alert::Status::Pending;
+    let s = healthy();
+    let o = assess(&s, &with_alerts(&[pending], s.ts_ms));
+    assert_eq!(o.line, "All good");
+    assert!(o.attention.is_empty());
+    assert_eq!(o.alerts.len(), 1);
+    assert!(!o.has_other_attention());
+}
+
+#[test]
+fn before_the_first_tick_it_says_starting() {
+    let o = assess(&Snapshot::default(), &Extra::default());
+    assert!(o.line.starts_with("Starting"));
+}
