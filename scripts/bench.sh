@@ -198,7 +198,7 @@ else
 fi
 
 echo
-echo "== resource-manager, default options (sample 5 s, write batch 60 s), ${DISK} s =="
+echo "== resource-manager, default options (sample 5 s, write batch 120 s), ${DISK} s =="
 if [[ $(stat -f -c %T "$WORK") == tmpfs ]]; then
   echo "  warning: $WORK is on tmpfs: write_bytes will read 0 (set BENCH_DIR to a real disk)" >&2
 fi

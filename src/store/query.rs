@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use futures_util::TryStreamExt;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
@@ -198,8 +199,18 @@ impl Store {
     ) -> Result<Vec<(i64, f64)>, StoreError> {
         let mut points = Vec::new();
         if let Some(id) = id {
-            for (start, data) in self.batches_overlapping(from_ms, to_ms).await? {
-                decode_series(start, &data, id, |ts, v| {
+            // Streamed and decoded row by row: no copy of every blob held at once.
+            let mut rows = sqlx::query(
+                "SELECT start_ms, data FROM raw_batches WHERE start_ms >= ? AND start_ms < ? AND end_ms >= ? ORDER BY start_ms",
+            )
+            .bind(from_ms.saturating_sub(super::MAX_BATCH_SPAN_MS))
+            .bind(to_ms)
+            .bind(from_ms)
+            .fetch(&self.pool);
+            while let Some(row) = rows.try_next().await? {
+                let start: i64 = row.try_get(0)?;
+                let data: &[u8] = row.try_get(1)?;
+                decode_series(start, data, id, |ts, v| {
                     if ts >= from_ms && ts < to_ms {
                         points.push((ts, f64::from(v)));
                     }
