@@ -275,3 +275,34 @@ async fn poll_once(
     sh.polled_at = Some(now);
     sh.error = problem;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alert::catalog::lookup;
+
+    #[test]
+    fn every_addon_series_is_in_the_alert_catalog_with_its_unit() {
+        let mut tracked = Tracked::new("core_mosquitto", "Mosquitto broker");
+        let stats = ContainerStats {
+            cpu_percent: 1.0,
+            memory_usage: 1,
+            memory_limit: 2,
+            memory_percent: 50.0,
+            network_rx: 1,
+            network_tx: 1,
+            blk_read: 1,
+            blk_write: 1,
+        };
+        let now = Instant::now();
+        let mut samples = Vec::new();
+        tracked.samples(now, stats, &mut samples);
+        tracked.samples(now + Duration::from_secs(10), stats, &mut samples);
+        assert_eq!(samples.len(), 3 + 7, "gauges first, then gauges and rates");
+        for sample in &samples {
+            let (known, _) = lookup(&sample.series.id)
+                .unwrap_or_else(|| panic!("'{}' is not in alert::catalog", sample.series.id));
+            assert_eq!(known.unit, sample.series.unit, "{}", sample.series.id);
+        }
+    }
+}
