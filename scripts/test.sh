@@ -9,7 +9,8 @@ echo "== format"
 cargo fmt --all -- --check
 echo "== lint"
 cargo clippy --all-targets --locked -- -D warnings
-echo "== add-on packaging"
+echo "== add-on packaging (config lint, and the Dockerfile's build steps mirrored natively)"
 scripts/check-addon.sh
+scripts/build-addon.sh
 echo "== tests (unit, integration, and the #[ignore]d ones that need real services)"
 cargo test --locked -- --include-ignored
