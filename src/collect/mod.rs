@@ -119,14 +119,19 @@ impl TickStats {
 
     /// Median and 99th percentile of the recent ticks' CPU time.
     pub fn percentiles(&self) -> (u64, u64) {
-        let mut v: Vec<u64> = self.recent_cpu_micros.iter().copied().collect();
-        if v.is_empty() {
-            return (0, 0);
-        }
-        v.sort_unstable();
-        let at = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
-        (at(0.5), at(0.99))
+        p50_p99(self.recent_cpu_micros.iter().copied()).unwrap_or((0, 0))
     }
+}
+
+/// Median and 99th percentile (nearest rank) of some measurements; `None` when there are none.
+pub fn p50_p99(values: impl Iterator<Item = u64>) -> Option<(u64, u64)> {
+    let mut sorted: Vec<u64> = values.collect();
+    if sorted.is_empty() {
+        return None;
+    }
+    sorted.sort_unstable();
+    let at = |q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize];
+    Some((at(0.5), at(0.99)))
 }
 
 /// Runs the collectors of one tick.

@@ -18,7 +18,7 @@ use super::options::PublishOptions;
 use super::rest::{EntityState, HaRest, SetOutcome};
 use super::ws::Readiness;
 use super::{HaError, HaLinkStatus};
-use crate::collect::{lock, unix_ms};
+use crate::collect::{lock, p50_p99, unix_ms};
 use crate::model::Snapshot;
 use crate::store::Store;
 
@@ -248,7 +248,7 @@ impl Publisher {
         {
             self.requests.pop_front();
         }
-        let (p50, p99) = percentiles(&self.latencies);
+        let (p50, p99) = p50_p99(self.latencies.iter().copied()).unzip();
         let mut status = lock(&self.status);
         status.requests_last_minute = self.requests.len();
         status.entities = self.plan.len();
@@ -297,16 +297,6 @@ impl Publisher {
     }
 }
 
-fn percentiles(values: &VecDeque<u64>) -> (Option<u64>, Option<u64>) {
-    if values.is_empty() {
-        return (None, None);
-    }
-    let mut sorted: Vec<u64> = values.iter().copied().collect();
-    sorted.sort_unstable();
-    let at = |q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize];
-    (Some(at(0.5)), Some(at(0.99)))
-}
-
 /// Runs until cancelled, then marks the entities unavailable.
 pub async fn run(
     mut publisher: Publisher,
@@ -343,6 +333,11 @@ pub async fn run(
             _ = regular.tick() => Trigger::Regular,
         };
         if !readiness.borrow().ready {
+            continue;
+        }
+        if matches!(trigger, Trigger::NewSample) && share <= 0.0 {
+            // Immediate updates are off: nothing to decide on a new sample (mark it seen).
+            latest.borrow_and_update();
             continue;
         }
         let snapshot = latest.borrow_and_update().clone();

@@ -187,10 +187,7 @@ impl Store {
         from_ms: i64,
         to_ms: i64,
     ) -> Result<Vec<(i64, Vec<u8>)>, StoreError> {
-        let rows = sqlx::query("SELECT start_ms, data FROM raw_batches WHERE start_ms >= ? AND start_ms < ? AND end_ms >= ? ORDER BY start_ms")
-            .bind(from_ms.saturating_sub(MAX_BATCH_SPAN_MS))
-            .bind(to_ms)
-            .bind(from_ms)
+        let rows = super::overlap_query(from_ms, to_ms)
             .fetch_all(&self.pool)
             .await?;
         rows.into_iter()

@@ -34,6 +34,22 @@ pub const SNAPSHOT_FILE: &str = "history-snapshot.db";
 /// Longest time span one raw batch may cover; queries look back this far for overlaps.
 pub const MAX_BATCH_SPAN_MS: i64 = 2 * 3_600_000;
 
+/// Raw batches that may hold ticks in `[?2, ?3)`, oldest first; bind
+/// `from - MAX_BATCH_SPAN_MS`, `to`, `from` (see [`overlap_query`]).
+const OVERLAPPING_BATCHES: &str = "SELECT start_ms, data FROM raw_batches \
+     WHERE start_ms >= ? AND start_ms < ? AND end_ms >= ? ORDER BY start_ms";
+
+/// The query for raw batches overlapping `[from_ms, to_ms)`, bound and ready to run.
+fn overlap_query<'q>(
+    from_ms: i64,
+    to_ms: i64,
+) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
+    sqlx::query(OVERLAPPING_BATCHES)
+        .bind(from_ms.saturating_sub(MAX_BATCH_SPAN_MS))
+        .bind(to_ms)
+        .bind(from_ms)
+}
+
 /// Everything that can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

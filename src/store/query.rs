@@ -200,13 +200,7 @@ impl Store {
         let mut points = Vec::new();
         if let Some(id) = id {
             // Streamed and decoded row by row: no copy of every blob held at once.
-            let mut rows = sqlx::query(
-                "SELECT start_ms, data FROM raw_batches WHERE start_ms >= ? AND start_ms < ? AND end_ms >= ? ORDER BY start_ms",
-            )
-            .bind(from_ms.saturating_sub(super::MAX_BATCH_SPAN_MS))
-            .bind(to_ms)
-            .bind(from_ms)
-            .fetch(&self.pool);
+            let mut rows = super::overlap_query(from_ms, to_ms).fetch(&self.pool);
             while let Some(row) = rows.try_next().await? {
                 let start: i64 = row.try_get(0)?;
                 let data: &[u8] = row.try_get(1)?;
