@@ -26,14 +26,21 @@ const STORE_QUEUE: usize = 4096;
 const HTTP_DRAIN: Duration = Duration::from_secs(5);
 
 /// Why the app could not start or stopped badly.
+/// Each message carries its cause and exposes no `source()`, so `{:#}` prints it once.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("cannot open the history: {0}")]
-    Store(#[from] StoreError),
+    Store(StoreError),
     #[error("HTTP server failed: {0}")]
     Serve(#[from] std::io::Error),
     #[error("cannot set up a client: {0}")]
     Link(String),
+}
+
+impl From<StoreError> for AppError {
+    fn from(err: StoreError) -> Self {
+        AppError::Store(err)
+    }
 }
 
 /// Runs until `shutdown` completes, then stops collecting, writes what is buffered and closes
@@ -43,15 +50,17 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), AppError> {
-    run_with_log(config, listener, shutdown, RecentLog::default()).await
+    run_with_log(config, listener, shutdown, RecentLog::default(), |_| {}).await
 }
 
 /// [`run`], with the log's recent warnings (collected by `log`'s layer) shown in Diagnostics.
+/// `serving` is called with the address once the history is open and requests are served.
 pub async fn run_with_log(
     config: Config,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
     log: RecentLog,
+    serving: impl FnOnce(SocketAddr),
 ) -> Result<(), AppError> {
     let store = Store::open(&config.database_path()).await?;
     let (latest_tx, latest_rx) = watch::channel(Arc::new(Snapshot::default()));
@@ -178,6 +187,7 @@ pub async fn run_with_log(
     )
     .with_graceful_shutdown(async move { http_stopped.cancelled().await });
     let server_task = tokio::spawn(async move { server.await });
+    serving(addr);
 
     shutdown.await;
     tracing::info!("shutting down: stopping collection and writing buffered samples");

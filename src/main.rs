@@ -34,8 +34,8 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            tracing::error!(error = format!("{err:#}"), "fatal");
-            eprintln!("resource-manager: {err:#}");
+            // Once: the log goes to stderr too.
+            tracing::error!("resource-manager cannot run: {err:#}");
             ExitCode::FAILURE
         }
     }
@@ -45,18 +45,19 @@ async fn serve(config: Config, recent_log: RecentLog) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
-    // Printed whatever the log level: people and test harnesses look for this line.
-    if let Ok(addr) = listener.local_addr() {
-        eprintln!(
-            "resource-manager {}: serving on http://{addr}",
-            env!("CARGO_PKG_VERSION")
-        );
-    }
     resource_manager::app::run_with_log(
         config,
         listener,
         resource_manager::app::shutdown_signal(),
         recent_log,
+        // Printed whatever the log level, once requests are served: people and test
+        // harnesses look for this line.
+        |addr| {
+            eprintln!(
+                "resource-manager {}: serving on http://{addr}",
+                env!("CARGO_PKG_VERSION")
+            )
+        },
     )
     .await?;
     Ok(())

@@ -285,14 +285,24 @@
       ["Samples dropped (store queue full)", String(e.store_queue_full_drops)],
     ]);
     const st = d.store;
+    const fail = st.write.failure;
+    const notices = (st.notices || []).map((n) => [
+      "Notice of " + new Date(n.ts_ms).toLocaleString(), n.message,
+    ]);
     kv($("diag-store"), [
+      ["Saving", fail
+        ? "NOT SAVING since " + when(fail.since_ms) + ": " + fail.reason.replace(/_/g, " ")
+          + (fail.free_bytes != null ? " (" + F.bytes(fail.free_bytes) + " free)" : "")
+          + "; " + fail.attempts + " attempts, next " + when(fail.next_attempt_ms)
+        : "OK, saved up to " + when(st.write.saved_until_ms)],
+      ...notices,
       ["File", st.path],
       ["Size", F.bytes(st.database_bytes) + " (+ " + F.bytes(st.wal_bytes) + " WAL)"],
       ["Series", String(st.series)],
       ["Raw tier", st.raw_ticks + " ticks in " + st.raw_batches + " batches"],
       ["1-minute tier", st.minute_rows + " hours of 1-minute buckets"],
       ["1-hour tier", st.hour_rows + " hourly rows"],
-      ["Waiting to be written", st.pending_ticks + " ticks"],
+      ["Waiting to be written", st.pending_ticks + " ticks" + (st.write.dropped_ticks ? " (" + st.write.dropped_ticks + " dropped while writes failed)" : "")],
       ["Last write", when(st.write.last_flush_ms) + " (" + st.write.flushes + " writes, " + st.write.flush_errors + " failed)"],
       ["Rolled up until", when(st.write.rolled_until_ms)],
       ["Last store error", st.write.last_error || "none"],

@@ -124,6 +124,22 @@ pub fn status_sensor(prefix: &str, snapshot: &Snapshot) -> Entity {
     }
 }
 
+/// Turns the status sensor in `all` to `degraded` with `history` among its degraded sources.
+pub fn mark_history_failing(all: &mut [Entity], failure: &crate::store::WriteFailure) {
+    let Some(status) = all.iter_mut().find(|e| e.entity_id.ends_with("_status")) else {
+        return;
+    };
+    status.state.state = "degraded".into();
+    status.value += 1.0;
+    status
+        .state
+        .attributes
+        .insert("icon".into(), json!("mdi:alert-circle-outline"));
+    if let Some(Value::Array(sources)) = status.state.attributes.get_mut("degraded_sources") {
+        sources.push(json!({"source": "history", "error": failure.summary()}));
+    }
+}
+
 /// Sensors for the add-ons using the most CPU and memory (state: the top one's value).
 fn top_addon_sensors(prefix: &str, snapshot: &Snapshot, out: &mut Vec<Entity>) {
     for (suffix, metric, label, unit, scale, decimals) in [

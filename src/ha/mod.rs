@@ -7,6 +7,7 @@
 pub mod alerts;
 pub mod backoff;
 pub mod entities;
+pub mod history;
 pub mod options;
 pub mod publisher;
 pub mod rest;
@@ -117,13 +118,25 @@ pub fn start(
         link_stop,
     ));
     let rest = rest::HaRest::new(endpoint)?;
-    let entities =
-        publisher::Publisher::new(rest.clone(), options.clone(), status.clone(), Some(store));
+    let entities = publisher::Publisher::new(
+        rest.clone(),
+        options.clone(),
+        status.clone(),
+        Some(store.clone()),
+    );
     let publishers = vec![
         tokio::spawn(publisher::run(
             entities,
             latest,
             readiness_rx.clone(),
+            publishers_stop.clone(),
+        )),
+        tokio::spawn(history::run(
+            rest.clone(),
+            options.entity_prefix.clone(),
+            store,
+            readiness_rx.clone(),
+            status.clone(),
             publishers_stop.clone(),
         )),
         tokio::spawn(alerts::run(

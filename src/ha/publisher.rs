@@ -13,7 +13,7 @@ use tokio::sync::watch;
 use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
-use super::entities::{Entity, entities};
+use super::entities::{Entity, entities, mark_history_failing};
 use super::options::PublishOptions;
 use super::rest::{EntityState, HaRest, SetOutcome};
 use super::ws::Readiness;
@@ -162,6 +162,15 @@ impl Publisher {
             requests: VecDeque::new(),
             latencies: VecDeque::new(),
         }
+    }
+
+    /// Every entity of a snapshot; the status sensor also says when history is not saved.
+    fn entities(&self, snapshot: &Snapshot) -> Vec<Entity> {
+        let mut all = entities(&self.options, snapshot);
+        if let Some(failure) = self.store.as_ref().and_then(|s| s.write_status().failure) {
+            mark_history_failing(&mut all, &failure);
+        }
+        all
     }
 
     /// `sensor.<prefix>_satisfaction`: the share of 👍 over 7 days (unknown without votes).
@@ -344,7 +353,7 @@ pub async fn run(
         if snapshot.ts_ms == 0 {
             continue;
         }
-        let mut all = entities(&publisher.options, &snapshot);
+        let mut all = publisher.entities(&snapshot);
         if !matches!(trigger, Trigger::NewSample)
             && let Some(entity) = publisher.satisfaction().await
         {
@@ -370,7 +379,7 @@ pub async fn run(
         if let Cycle::CoreForgot = publisher.send(batch, measured_from).await {
             tracing::info!("Home Assistant forgot our entities (it restarted): republishing all");
             publisher.plan.forget();
-            let all = entities(&publisher.options, &snapshot);
+            let all = publisher.entities(&snapshot);
             lock(&publisher.status).requests_total += all.len() as u64;
             lock(&publisher.status).full_republishes += 1;
             publisher.send(all, unix_ms()).await;

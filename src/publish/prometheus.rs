@@ -56,8 +56,19 @@ fn escape_label(value: &str, out: &mut String) {
     }
 }
 
-/// Renders every sample of the snapshot, plus source health and build info.
-pub fn render(snapshot: &Snapshot, version: &str) -> String {
+/// The store's own health, exposed beside the snapshot.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StoreHealth {
+    /// 1 while history writes fail.
+    pub failing: bool,
+    pub write_errors: u64,
+    pub commits: u64,
+    pub pending_ticks: usize,
+    pub dropped_ticks: u64,
+}
+
+/// Renders every sample of the snapshot, plus source health, the store's health and build info.
+pub fn render(snapshot: &Snapshot, store: &StoreHealth, version: &str) -> String {
     let mut out = String::with_capacity(snapshot.samples.len() * 96 + 512);
     // Group by metric name while keeping the snapshot's order of first appearance.
     let mut families: Vec<(String, Vec<usize>)> = Vec::new();
@@ -113,6 +124,29 @@ pub fn render(snapshot: &Snapshot, version: &str) -> String {
             u8::from(source.ok)
         );
     }
+    let _ = write!(
+        out,
+        "# HELP resource_manager_history_write_failing Whether writing history fails now (1) or works (0)\n\
+         # TYPE resource_manager_history_write_failing gauge\n\
+         resource_manager_history_write_failing {}\n\
+         # HELP resource_manager_history_write_errors_total Failed attempts to write history\n\
+         # TYPE resource_manager_history_write_errors_total counter\n\
+         resource_manager_history_write_errors_total {}\n\
+         # HELP resource_manager_history_commits_total Batches of samples committed to the history\n\
+         # TYPE resource_manager_history_commits_total counter\n\
+         resource_manager_history_commits_total {}\n\
+         # HELP resource_manager_history_pending_samples Samples kept in memory, not yet written\n\
+         # TYPE resource_manager_history_pending_samples gauge\n\
+         resource_manager_history_pending_samples {}\n\
+         # HELP resource_manager_history_dropped_samples_total Samples dropped because the memory backlog was full\n\
+         # TYPE resource_manager_history_dropped_samples_total counter\n\
+         resource_manager_history_dropped_samples_total {}\n",
+        u8::from(store.failing),
+        store.write_errors,
+        store.commits,
+        store.pending_ticks,
+        store.dropped_ticks
+    );
     out.push_str("# HELP resource_manager_build_info Version of Resource Manager\n# TYPE resource_manager_build_info gauge\n");
     out.push_str("resource_manager_build_info{version=\"");
     escape_label(version, &mut out);
@@ -177,7 +211,7 @@ mod tests {
             ],
             ..Snapshot::default()
         };
-        let text = render(&snapshot, "1.0");
+        let text = render(&snapshot, &StoreHealth::default(), "1.0");
         assert_eq!(
             text.matches("# TYPE resource_manager_disk_used_ratio gauge")
                 .count(),

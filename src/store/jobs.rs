@@ -107,8 +107,10 @@ impl Store {
                 }
             }
         }
+        let mut saved_until = i64::MIN;
         for row in rows {
             let (start_ms, end_ms, ticks, data) = row.finish();
+            saved_until = saved_until.max(end_ms);
             sqlx::query(
                 "INSERT INTO raw_batches (start_ms, end_ms, ticks, data) VALUES (?, ?, ?, ?)",
             )
@@ -119,6 +121,8 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
+        // The marker a restart compares the tables with (see `check_saved_marker`).
+        set_state(&mut tx, super::SAVED_UNTIL, saved_until).await?;
         tx.commit().await?;
         lock(&self.shared.series).extend(new_series);
         Ok(snapshots.len())

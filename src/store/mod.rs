@@ -6,24 +6,27 @@
 mod alerts;
 pub mod codec;
 mod feedback;
+pub mod health;
 mod jobs;
+mod notices;
+mod open;
 mod query;
 pub mod rollup;
+pub mod wal;
 pub mod writer;
 
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use serde::Serialize;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 
 use crate::collect::lock;
 use crate::model::{Kind, SeriesMeta, Snapshot, Unit};
 pub use feedback::{NewVote, StoredVote, VoteCounts};
+pub use health::{FailureReason, StoreNotice, WriteFailure};
 pub use jobs::RetentionReport;
 pub use query::{History, Point, Resolution, SeriesInfo, StoreStats};
 
@@ -50,24 +53,58 @@ fn overlap_query<'q>(
         .bind(from_ms)
 }
 
-/// Everything that can go wrong in the store.
+/// Everything that can go wrong in the store. Each message carries its cause in words and
+/// exposes no `source()`, so a printed chain never repeats itself.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    #[error("database error: {}", describe_sqlx(.0))]
+    Database(sqlx::Error),
     #[error("migration failed: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("cannot prepare {path}: {source}")]
+    Migrate(sqlx::migrate::MigrateError),
+    #[error("{path} is damaged ({detail})")]
+    Corrupt { path: PathBuf, detail: String },
+    #[error("cannot prepare {path}: {error}")]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error(transparent)]
     Codec(#[from] codec::CodecError),
     #[error("unknown series '{0}'")]
     UnknownSeries(String),
 }
+
+/// Seams for tests; the default is what production uses.
+#[derive(Debug, Clone, Default)]
+pub struct StoreOptions {
+    /// SQLite's `max_page_count`, applied to each connection before use, so a test can make
+    /// the database "full" for real (SQLITE_FULL) and lift the limit again.
+    pub page_limit: Option<Arc<AtomicU64>>,
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        StoreError::Database(err)
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    fn from(err: sqlx::migrate::MigrateError) -> Self {
+        StoreError::Migrate(err)
+    }
+}
+
+/// A driver error in one line: the database's own message for database errors (sqlx's
+/// wrapper would repeat it through its source).
+fn describe_sqlx(err: &sqlx::Error) -> String {
+    match err {
+        sqlx::Error::Database(db) => db.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// Key in `store_state` of the newest tick committed, written in the same transaction.
+const SAVED_UNTIL: &str = "saved_until_ms";
 
 /// A known series: its row id and metadata.
 #[derive(Debug, Clone)]
@@ -83,18 +120,28 @@ struct Shared {
     pending: Mutex<VecDeque<Arc<Snapshot>>>,
     series: Mutex<HashMap<String, KnownSeries>>,
     status: Mutex<WriteStatus>,
+    /// Storage notices of the last week, newest first.
+    notices: Mutex<Vec<StoreNotice>>,
 }
 
 /// What the writer did last, for the status page.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct WriteStatus {
+    /// Unix milliseconds of the last real commit of ticks.
     pub last_flush_ms: Option<i64>,
     pub last_flush_ticks: usize,
+    /// Commits of ticks that really happened.
     pub flushes: u64,
+    /// Failed write attempts since start.
     pub flush_errors: u64,
     pub last_error: Option<String>,
     pub rolled_until_ms: Option<i64>,
+    /// Newest tick on disk (committed); what is newer is still in memory.
+    pub saved_until_ms: Option<i64>,
+    /// Ticks dropped because the in-memory backlog was full while writes failed.
     pub dropped_ticks: u64,
+    /// Present while writes fail.
+    pub failure: Option<WriteFailure>,
 }
 
 /// Handle to the history; cheap to clone.
@@ -102,52 +149,51 @@ pub struct WriteStatus {
 pub struct Store {
     pool: SqlitePool,
     path: PathBuf,
+    /// Unix milliseconds when this run opened the store (notices since then are new).
+    opened_ms: i64,
     shared: Arc<Shared>,
 }
 
 impl Store {
     /// Opens (creating if needed) the database, applies migrations and loads the series list.
-    /// When the database is missing but a backup snapshot exists, the snapshot is restored first.
+    /// See [`open`] for what happens to a damaged file.
     pub async fn open(path: &Path) -> Result<Store, StoreError> {
-        let dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-        let snapshot = dir.join(SNAPSHOT_FILE);
-        if !path.exists() && snapshot.exists() {
-            tracing::warn!(snapshot = %snapshot.display(), "history missing: restoring it from the backup snapshot");
-            std::fs::rename(&snapshot, path).map_err(|source| StoreError::Io {
-                path: snapshot.clone(),
-                source,
-            })?;
-        }
-        let options = SqliteConnectOptions::from_str("sqlite:")?
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(5))
-            .pragma("cache_size", "-1024")
-            .pragma("temp_store", "memory");
-        let pool = SqlitePoolOptions::new()
-            .max_connections(3)
-            .min_connections(1)
-            .connect_with(options)
-            .await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
+        Store::open_with(path, StoreOptions::default()).await
+    }
+
+    /// [`Store::open`] with test seams (see [`StoreOptions`]).
+    pub async fn open_with(path: &Path, opts: StoreOptions) -> Result<Store, StoreError> {
+        let opened_ms = open::now_ms();
+        let opened = open::open(path, &opts).await?;
         let store = Store {
-            pool,
+            pool: opened.pool,
             path: path.to_path_buf(),
+            opened_ms,
             shared: Arc::new(Shared::default()),
         };
         store.load_series().await?;
         let rolled = store.state("rolled_until_ms").await?;
-        lock(&store.shared.status).rolled_until_ms = rolled;
+        let saved = store.state(SAVED_UNTIL).await?;
+        {
+            let mut status = lock(&store.shared.status);
+            status.rolled_until_ms = rolled;
+            status.saved_until_ms = saved;
+        }
+        let mut found = opened.notices;
+        if let Some(notice) = store.check_saved_marker(saved, rolled).await? {
+            found.push(notice);
+        }
+        for notice in &found {
+            tracing::error!(kind = %notice.kind, "{}", notice.message);
+            store.record_notice(notice).await?;
+        }
+        store.load_notices(open::now_ms()).await?;
         Ok(store)
+    }
+
+    /// Unix milliseconds when this run opened the store.
+    pub fn opened_ms(&self) -> i64 {
+        self.opened_ms
     }
 
     /// Path of the database file.
@@ -225,9 +271,9 @@ impl Store {
         let dir = self.path.parent().unwrap_or(Path::new("."));
         let target = dir.join(SNAPSHOT_FILE);
         if target.exists() {
-            std::fs::remove_file(&target).map_err(|source| StoreError::Io {
+            std::fs::remove_file(&target).map_err(|error| StoreError::Io {
                 path: target.clone(),
-                source,
+                error,
             })?;
         }
         sqlx::query("VACUUM INTO ?")

@@ -1,23 +1,28 @@
 //! The store's single writer: buffers snapshots and writes them as one batch every
 //! `write_batch` (few, large, append-only writes spare SD cards), then runs the rollup and
-//! retention jobs. A failed write keeps the batch and retries at the next turn.
+//! retention jobs. A failed write keeps the ticks in memory (bounded), says why everywhere,
+//! and is retried with back-off until it commits.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
-use tokio::time::MissedTickBehavior;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::Store;
+use super::health::{self, FailureReason, WriteFailure};
 use crate::collect::{lock, unix_ms};
 use crate::config::Retention;
 use crate::model::Snapshot;
 
-/// Most snapshots kept in memory while the disk refuses writes (~1 day at 5 s); older ones go.
+/// Most snapshots kept in memory while the disk refuses writes (~1 day at 5 s, about 2 kB
+/// each); older ones go first and are counted.
 const MAX_PENDING: usize = 20_000;
 /// How often retention runs.
 const RETENTION_EVERY: Duration = Duration::from_secs(3600);
+/// While writes keep failing, the log repeats the error at most this often.
+const FAILURE_LOG_EVERY_MS: i64 = 60_000;
 
 /// Settings of the writer task.
 #[derive(Debug, Clone)]
@@ -33,10 +38,8 @@ pub async fn run(
     settings: WriterSettings,
     cancel: CancellationToken,
 ) {
-    let mut flush = tokio::time::interval(settings.batch);
-    flush.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    flush.tick().await;
-    let mut last_retention: Option<tokio::time::Instant> = None;
+    let mut next_flush = Instant::now() + settings.batch;
+    let mut last_retention: Option<Instant> = None;
     loop {
         tokio::select! {
             _ = cancel.cancelled() => break,
@@ -44,10 +47,21 @@ pub async fn run(
                 Some(snapshot) => store.enqueue(snapshot),
                 None => break,
             },
-            _ = flush.tick() => {
-                store.flush().await;
+            _ = tokio::time::sleep_until(next_flush) => {
+                let wait = match store.flush().await {
+                    Ok(()) => settings.batch,
+                    Err(attempts) => {
+                        let wait = health::retry_delay(attempts, settings.batch);
+                        store.retry_in(wait);
+                        wait
+                    }
+                };
+                next_flush = Instant::now() + wait;
+                if store.is_failing() {
+                    continue;
+                }
                 if last_retention.is_none_or(|at| at.elapsed() >= RETENTION_EVERY) {
-                    last_retention = Some(tokio::time::Instant::now());
+                    last_retention = Some(Instant::now());
                     match store.apply_retention(unix_ms(), &settings.retention).await {
                         Ok(report) => tracing::debug!(?report, "retention done"),
                         Err(err) => tracing::warn!(error = %err, "retention failed"),
@@ -59,7 +73,12 @@ pub async fn run(
     while let Ok(snapshot) = rx.try_recv() {
         store.enqueue(snapshot);
     }
-    store.flush().await;
+    if store.flush().await.is_err() {
+        tracing::error!(
+            ticks = store.pending_ticks(),
+            "stopping with history that could not be written; those samples are lost"
+        );
+    }
 }
 
 impl Store {
@@ -71,50 +90,107 @@ impl Store {
             pending.pop_front();
             let mut status = lock(&self.shared.status);
             status.dropped_ticks += 1;
-            tracing::error!(
-                dropped = status.dropped_ticks,
-                "history cannot be written: oldest buffered sample dropped"
-            );
+            if status.dropped_ticks.is_power_of_two() {
+                tracing::error!(
+                    dropped = status.dropped_ticks,
+                    "history cannot be written and the memory backlog is full: oldest samples dropped"
+                );
+            }
         }
     }
 
-    /// Writes everything queued as one transaction, then rolls up complete hours.
-    pub async fn flush(&self) {
+    /// Notes when the writer tries again, for the status page.
+    pub fn retry_in(&self, wait: Duration) {
+        if let Some(failure) = lock(&self.shared.status).failure.as_mut() {
+            failure.next_attempt_ms = unix_ms() + wait.as_millis() as i64;
+        }
+    }
+
+    /// Whether the last write attempt failed.
+    pub fn is_failing(&self) -> bool {
+        lock(&self.shared.status).failure.is_some()
+    }
+
+    /// Writes everything queued as one transaction, then rolls up complete hours. `Err` holds
+    /// the number of failed attempts in a row, for the back-off.
+    pub async fn flush(&self) -> Result<(), u64> {
         let batch: Vec<Arc<Snapshot>> = lock(&self.shared.pending).iter().cloned().collect();
         let Some(last) = batch.last().map(|s| s.ts_ms) else {
-            return;
+            return Ok(());
         };
-        if !self.write_one(&batch).await {
-            return;
+        match self.write_batch(&batch).await {
+            Ok(written) => self.committed(written, last),
+            Err(err) => return Err(self.write_failed(&err, batch.len())),
         }
         if let Err(err) = self.roll_up(last + 1).await {
             tracing::warn!(error = %err, "rollup failed; will retry");
             lock(&self.shared.status).last_error = Some(err.to_string());
         }
+        Ok(())
     }
 
-    /// Writes one batch; on success removes it from the queue.
-    async fn write_one(&self, batch: &[Arc<Snapshot>]) -> bool {
-        match self.write_batch(batch).await {
-            Ok(written) => {
-                {
-                    let mut pending = lock(&self.shared.pending);
-                    let drain = written.min(pending.len());
-                    pending.drain(..drain);
-                }
-                let mut status = lock(&self.shared.status);
-                status.last_flush_ms = Some(unix_ms());
-                status.last_flush_ticks = written;
-                status.flushes += 1;
-                true
-            }
-            Err(err) => {
-                let mut status = lock(&self.shared.status);
-                status.flush_errors += 1;
-                status.last_error = Some(err.to_string());
-                tracing::error!(error = %err, queued = batch.len(), "writing history failed; will retry");
-                false
-            }
+    /// A commit really happened: drop the ticks it holds from the queue, clear any failure.
+    fn committed(&self, written: usize, last_ts: i64) {
+        {
+            let mut pending = lock(&self.shared.pending);
+            let drain = written.min(pending.len());
+            pending.drain(..drain);
         }
+        let now = unix_ms();
+        let mut status = lock(&self.shared.status);
+        status.last_flush_ms = Some(now);
+        status.last_flush_ticks = written;
+        status.flushes += 1;
+        status.saved_until_ms = Some(last_ts);
+        if let Some(failure) = status.failure.take() {
+            tracing::warn!(
+                after_seconds = (now - failure.since_ms) / 1000,
+                attempts = failure.attempts,
+                ticks = written,
+                "history is being saved again; the buffered samples were written"
+            );
+        }
+    }
+
+    /// Records a failed attempt; returns the failed attempts in a row.
+    fn write_failed(&self, err: &super::StoreError, queued: usize) -> u64 {
+        let now = unix_ms();
+        let reason = FailureReason::of(err);
+        let free_bytes = self.path.parent().and_then(health::free_bytes);
+        let mut status = lock(&self.shared.status);
+        status.flush_errors += 1;
+        status.last_error = Some(err.to_string());
+        let previous = status.failure.take();
+        let attempts = previous.as_ref().map_or(0, |f| f.attempts) + 1;
+        let since_ms = previous.as_ref().map_or(now, |f| f.since_ms);
+        let log_now = previous
+            .as_ref()
+            .is_none_or(|p| p.reason != reason || now - p.logged_ms >= FAILURE_LOG_EVERY_MS);
+        let failure = WriteFailure {
+            since_ms,
+            reason,
+            error: err.to_string(),
+            free_bytes,
+            attempts,
+            next_attempt_ms: now,
+            logged_ms: if log_now {
+                now
+            } else {
+                previous.as_ref().map_or(now, |p| p.logged_ms)
+            },
+        };
+        if log_now {
+            tracing::error!(
+                error = %err,
+                queued,
+                attempts,
+                "{} Retrying with back-off; the samples are kept in memory.",
+                failure.summary()
+            );
+        } else {
+            tracing::debug!(error = %err, queued, attempts, "writing history failed again");
+        }
+        status.failure = Some(failure);
+        attempts
     }
 }

@@ -13,7 +13,7 @@ use super::{AppState, HostInfo, VERSION};
 use crate::collect::{lock, unix_ms};
 use crate::model::{SourceHealth, TopProcesses};
 use crate::publish::prometheus;
-use crate::store::{History, Resolution, SeriesInfo, StoreStats, WriteStatus};
+use crate::store::{History, Resolution, SeriesInfo, StoreNotice, StoreStats, WriteStatus};
 
 /// `GET /healthz`: the process serves requests.
 pub async fn health() -> impl IntoResponse {
@@ -41,6 +41,8 @@ struct StoreStatus {
     pending_ticks: usize,
     #[serde(flatten)]
     write: WriteStatus,
+    /// Storage notices of the last week (damaged file moved aside, lost data), newest first.
+    notices: Vec<StoreNotice>,
 }
 
 /// Link states; `null` when the link is not configured (standalone without `HA_URL`).
@@ -77,7 +79,11 @@ pub async fn status(State(state): State<AppState>) -> Json<impl Serialize> {
     let inner = &state.inner;
     let stats = lock(&inner.tick_stats).clone();
     let (p50, p99) = stats.percentiles();
-    let degraded: Vec<&'static str> = snapshot.degraded().map(|s| s.source).collect();
+    let write = inner.store.write_status();
+    let mut degraded: Vec<&'static str> = snapshot.degraded().map(|s| s.source).collect();
+    if write.failure.is_some() {
+        degraded.push("history");
+    }
     let links = LinksStatus {
         home_assistant: inner.links.home_assistant.as_ref().map(|s| lock(s).clone()),
         supervisor: inner.links.supervisor.as_ref().map(|s| lock(s).clone()),
@@ -122,7 +128,8 @@ pub async fn status(State(state): State<AppState>) -> Json<impl Serialize> {
         },
         store: StoreStatus {
             pending_ticks: inner.store.pending_ticks(),
-            write: inner.store.write_status(),
+            write,
+            notices: inner.store.notices(),
         },
         links,
         feedback,
@@ -243,7 +250,16 @@ pub async fn history(
 
 /// `GET /metrics`: Prometheus exposition of the latest snapshot.
 pub async fn prometheus(State(state): State<AppState>) -> impl IntoResponse {
-    let body = prometheus::render(&state.latest(), VERSION);
+    let store = &state.inner.store;
+    let write = store.write_status();
+    let health = prometheus::StoreHealth {
+        failing: write.failure.is_some(),
+        write_errors: write.flush_errors,
+        commits: write.flushes,
+        pending_ticks: store.pending_ticks(),
+        dropped_ticks: write.dropped_ticks,
+    };
+    let body = prometheus::render(&state.latest(), &health, VERSION);
     (
         StatusCode::OK,
         [(header::CONTENT_TYPE, prometheus::CONTENT_TYPE)],

@@ -54,6 +54,8 @@ struct Store {
     #[serde(flatten)]
     stats: StoreStats,
     write: WriteStatus,
+    /// Storage notices of the last week, newest first.
+    notices: Vec<crate::store::StoreNotice>,
 }
 
 #[derive(Serialize)]
@@ -91,6 +93,7 @@ pub async fn show(State(state): State<AppState>) -> Result<Response, ApiError> {
             pending_ticks: inner.store.pending_ticks(),
             stats: store_stats,
             write: inner.store.write_status(),
+            notices: inner.store.notices(),
         },
         config: Effective {
             mode: config.mode,

@@ -45,18 +45,7 @@ pub fn format_duration(seconds: f64) -> String {
     }
 }
 
-/// Unix milliseconds as `2026-11-27 14:05 UTC` (no time-zone database needed).
-pub fn format_utc_minute(ts_ms: i64) -> String {
-    let secs = ts_ms.div_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = crate::model::civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
-        rem / 3600,
-        rem % 3600 / 60
-    )
-}
+pub use crate::model::format_utc_minute;
 
 #[cfg(test)]
 mod tests {

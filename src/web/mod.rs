@@ -158,14 +158,17 @@ impl AppState {
         } else {
             crate::collect::unix_ms()
         };
-        let (items, alerts) = active_alerts::view(&self.inner.alerts.active(), now_ms);
-        let extra = summary::Extra {
-            pending_ticks: self.inner.store.pending_ticks(),
-            ticks_per_batch: (options.write_batch_seconds / options.sample_interval_seconds.max(1))
-                as usize,
-            items,
-            alerts,
-        };
+        let (alert_items, alerts) = active_alerts::view(&self.inner.alerts.active(), now_ms);
+        let store = &self.inner.store;
+        let mut items = summary::history_items(
+            &store.write_status(),
+            store.pending_ticks(),
+            (options.write_batch_seconds / options.sample_interval_seconds.max(1)) as usize,
+            &store.notices(),
+            crate::collect::unix_ms(),
+        );
+        items.extend(alert_items);
+        let extra = summary::Extra { items, alerts };
         summary::assess(snapshot, &extra)
     }
 }

@@ -424,10 +424,25 @@ fn links(state: &AppState) -> Vec<(&'static str, String)> {
         }
     };
     let config = &state.inner.config;
-    vec![
+    let write = state.inner.store.write_status();
+    let history = match &write.failure {
+        Some(failure) => format!(
+            "{} ({} readings waiting, {} failed attempts)",
+            failure.summary().trim_end_matches('.'),
+            state.inner.store.pending_ticks(),
+            failure.attempts
+        ),
+        None => "saving".to_string(),
+    };
+    let mut rows = vec![
         ("Home Assistant", word(config.home_assistant.is_some())),
         ("Supervisor", word(config.supervisor.is_some())),
-    ]
+        ("History", history),
+    ];
+    for notice in state.inner.store.notices() {
+        rows.push(("History notice", notice.message));
+    }
+    rows
 }
 
 /// Strings that must never leave the box: the tokens this process knows and its host name.

@@ -126,7 +126,6 @@ fn active_alerts_are_listed_with_severity_value_and_since_and_not_twice() {
     let extra = Extra {
         items,
         alerts,
-        ..Extra::default()
     };
     let overview = assess(&s, &extra);
     let h = host();

@@ -8,6 +8,10 @@
 
 use serde::Serialize;
 
+mod history;
+
+pub use history::history_items;
+
 use super::active_alerts::ActiveAlert;
 use super::advice;
 use super::format::{format_bytes, format_value};
@@ -104,11 +108,7 @@ impl Overview {
 /// Facts from outside the snapshot.
 #[derive(Debug, Clone, Default)]
 pub struct Extra {
-    /// Ticks waiting to be written; many means history is not being saved.
-    pub pending_ticks: usize,
-    /// Ticks that fit in one write batch.
-    pub ticks_per_batch: usize,
-    /// Items from analyzers: firing alerts now, forecasts later.
+    /// Items from the history's health, the analyzers: firing alerts now, forecasts later.
     pub items: Vec<Attention>,
     /// Rows of the Active alerts list (pending ones included), passed through.
     pub alerts: Vec<ActiveAlert>,
@@ -159,17 +159,6 @@ pub fn assess(snapshot: &Snapshot, extra: &Extra) -> Overview {
             Level::Warning,
             format!("Some readings are missing: {}", degraded.join(", ")),
             "Diagnostics shows why each source fails.",
-        ));
-    }
-    let backlog = extra.ticks_per_batch.max(1) * 3;
-    if extra.pending_ticks > backlog.max(50) {
-        items.push(Attention::new(
-            Level::Warning,
-            format!(
-                "History is not being saved ({} readings waiting)",
-                extra.pending_ticks
-            ),
-            "Check free space on /data and the add-on log.",
         ));
     }
     items.retain(|item| {

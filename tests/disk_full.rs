@@ -1,0 +1,183 @@
+//! A real full disk: the data directory is a 3 MB tmpfs this test mounts (root only), filled
+//! with a file until the kernel says ENOSPC, then freed. Run by `scripts/test.sh`.
+
+mod common;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::{spawn_binary, wait_exit};
+use sqlx::Connection;
+
+/// A tmpfs mounted for the test; unmounted on drop.
+struct Tmpfs {
+    dir: tempfile::TempDir,
+}
+
+impl Tmpfs {
+    fn mount(size: &str) -> Tmpfs {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let status = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .expect("run mount");
+        assert!(status.success(), "mounting a tmpfs needs root");
+        Tmpfs { dir }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.dir.path()).status();
+    }
+}
+
+/// Writes a file until the file system is full; returns its path.
+fn fill(dir: &Path) -> PathBuf {
+    let path = dir.join("filler");
+    let mut file = std::fs::File::create(&path).expect("filler");
+    let block = vec![0x5a_u8; 4096];
+    loop {
+        match file.write_all(&block) {
+            Ok(()) => {}
+            Err(err) if err.raw_os_error() == Some(28) => break, // ENOSPC
+            Err(err) => panic!("filling: {err}"),
+        }
+    }
+    let _ = file.sync_all();
+    path
+}
+
+fn wait_for(
+    app: &common::ChildApp,
+    what: &str,
+    timeout: Duration,
+    ok: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let status = app.get_json("api/v1/status");
+        if ok(&status) {
+            return status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what} within {timeout:?}: {status}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+async fn ticks_on_disk(path: &Path) -> (Vec<i64>, String) {
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite:{}", path.display()))
+        .await
+        .expect("open db");
+    let check: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(&mut conn)
+        .await
+        .expect("integrity check");
+    let rows: Vec<(i64, Vec<u8>)> =
+        sqlx::query_as("SELECT start_ms, data FROM raw_batches ORDER BY start_ms")
+            .fetch_all(&mut conn)
+            .await
+            .expect("rows");
+    let mut out = Vec::new();
+    for (start, data) in rows {
+        resource_manager::store::codec::decode_batch(start, &data, |ts, _, _| {
+            if out.last() != Some(&ts) {
+                out.push(ts)
+            }
+        })
+        .expect("decode");
+    }
+    (out, check)
+}
+
+#[test]
+#[ignore = "mounts a tmpfs: needs root; run by scripts/test.sh"]
+fn a_full_data_disk_is_reported_and_nothing_reported_saved_is_lost_once_space_returns() {
+    let fs = Tmpfs::mount("3m");
+    let data = fs.path().to_string_lossy().into_owned();
+    let args = [
+        "--data-dir",
+        data.as_str(),
+        "--listen",
+        "127.0.0.1:0",
+        "--sample-interval-seconds",
+        "1",
+        "--write-batch-seconds",
+        "5",
+        "--log-level",
+        "info",
+    ];
+    let mut app = spawn_binary(&args);
+    wait_for(&app, "a first flush", Duration::from_secs(20), |s| {
+        s["store"]["flushes"].as_u64().unwrap_or(0) >= 1
+    });
+    let filler = fill(fs.path());
+    let full = wait_for(
+        &app,
+        "degraded status naming the full disk",
+        Duration::from_secs(30),
+        |s| s["status"] == "degraded" && s["store"]["failure"]["reason"] == "disk_full",
+    );
+    eprintln!("while full: {}", full["store"]);
+    let saved_while_full = full["store"]["saved_until_ms"]
+        .as_i64()
+        .expect("saved_until_ms");
+    std::thread::sleep(Duration::from_secs(6));
+    let still = app.get_json("api/v1/status");
+    assert_eq!(
+        still["store"]["saved_until_ms"].as_i64(),
+        Some(saved_while_full),
+        "nothing is saved while the disk is full: {still}"
+    );
+    assert_eq!(still["status"], "degraded");
+
+    std::fs::remove_file(&filler).expect("free space");
+    let freed_at = Instant::now();
+    let ok = wait_for(
+        &app,
+        "writes resumed",
+        Duration::from_secs(5 + 30 + 5),
+        |s| {
+            s["status"] == "ok"
+                && s["store"]["failure"].is_null()
+                && s["store"]["saved_until_ms"].as_i64() > Some(saved_while_full)
+        },
+    );
+    eprintln!("resumed after {:?}: {}", freed_at.elapsed(), ok["store"]);
+    let reported_saved = ok["store"]["saved_until_ms"].as_i64().expect("saved");
+
+    app.signal("TERM");
+    assert!(
+        wait_exit(&mut app.child, Duration::from_secs(15)).success(),
+        "clean stop"
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("rt");
+    let (ticks, check) = rt.block_on(ticks_on_disk(&fs.path().join("history.db")));
+    assert_eq!(check, "ok");
+    let first = *ticks.first().expect("ticks");
+    let last = *ticks.last().expect("ticks");
+    assert!(
+        last >= reported_saved,
+        "the newest tick reported saved ({reported_saved}) is on disk (last {last})"
+    );
+    // One tick a second with nothing lost: no hole longer than a couple of ticks.
+    let worst_gap = ticks.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0);
+    assert!(
+        worst_gap <= 2_500,
+        "gap of {worst_gap} ms in {} ticks from {first} to {last}",
+        ticks.len()
+    );
+}
