@@ -308,3 +308,34 @@ pub fn describe(value: &Value) -> String {
         text
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn messages_name_the_full_path_and_the_note() {
+        let rule = OptionPath::named("alert_rules")
+            .index(2)
+            .with_note("rule 'y'".into());
+        assert_eq!(
+            rule.key("warn").to_string(),
+            "option 'alert_rules[2].warn' (rule 'y')"
+        );
+        let value = json!({"retention": {"raw_hours": 0, "weeks": 1}});
+        let mut p = Problems::default();
+        let root = Object::root(&value, &mut p).expect("object");
+        let section = root
+            .section("retention", &["raw_hours"], &mut p)
+            .expect("section");
+        assert_eq!(section.int("raw_hours", 1..=720, 48, &mut p), 48);
+        assert_eq!(
+            p.into_vec(),
+            [
+                "option 'retention.weeks': unknown option, allowed: raw_hours",
+                "option 'retention.raw_hours': got 0, allowed: an integer from 1 to 720",
+            ]
+        );
+    }
+}
