@@ -9,8 +9,8 @@ use std::sync::Arc;
 use tokio::sync::{Mutex, broadcast, watch};
 use tokio_util::sync::CancellationToken;
 
+use super::RuleSet;
 use super::engine::{self, AckOutcome, AlertEngine, Reading};
-use super::options::RuleSet;
 use super::transition::{AlertState, AlertTransition, Incident, TransitionKind};
 use crate::model::Snapshot;
 use crate::store::{Store, StoreError};

@@ -2,8 +2,8 @@
 
 use serde_json::{Map, Value, json};
 
-use super::options::{MetricGroup, PublishOptions};
 use super::rest::EntityState;
+use crate::config::{MetricGroup, PublishOptions};
 use crate::model::{Kind, SeriesMeta, Snapshot, Unit};
 
 /// One entity ready to publish, with the raw value used for change detection.

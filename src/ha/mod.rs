@@ -8,7 +8,6 @@ pub mod alerts;
 pub mod backoff;
 pub mod entities;
 pub mod history;
-pub mod options;
 pub mod publisher;
 pub mod rest;
 pub mod ws;
@@ -96,7 +95,7 @@ pub struct HaTasks {
 /// entities unavailable); `link_stop` then closes the WebSocket.
 pub fn start(
     endpoint: &crate::config::HaEndpoint,
-    options: &options::PublishOptions,
+    options: &crate::config::PublishOptions,
     latest: tokio::sync::watch::Receiver<std::sync::Arc<crate::model::Snapshot>>,
     alerts: &crate::alert::service::AlertHandle,
     store: crate::store::Store,

@@ -14,11 +14,11 @@ use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
 use super::entities::{Entity, entities, mark_history_failing};
-use super::options::PublishOptions;
 use super::rest::{EntityState, HaRest, SetOutcome};
 use super::ws::Readiness;
 use super::{HaError, HaLinkStatus};
 use crate::collect::{lock, p50_p99, unix_ms};
+use crate::config::PublishOptions;
 use crate::model::Snapshot;
 use crate::store::Store;
 

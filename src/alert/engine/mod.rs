@@ -8,8 +8,8 @@ mod routes;
 mod track;
 mod view;
 
+use super::RuleSet;
 use super::catalog;
-use super::options::RuleSet;
 use super::rule::{Level, Rule};
 use super::transition::{
     AlertState, AlertTransition, Incident, Resolution, Status, TransitionKind,

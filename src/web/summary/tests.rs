@@ -229,10 +229,7 @@ fn a_storage_notice_shows_for_a_day() {
 
 fn with_alerts(states: &[crate::alert::AlertState], now_ms: i64) -> Extra {
     let (items, alerts) = crate::web::active_alerts::view(states, now_ms);
-    Extra {
-        items,
-        alerts,
-    }
+    Extra { items, alerts }
 }
 
 #[test]

@@ -1,9 +1,9 @@
-//! Options of the Home Assistant publisher (`home_assistant` in the add-on options).
+//! The `home_assistant` option: what the Home Assistant publisher sends, and how often.
 
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use crate::config::{Reader, describe};
+use super::reader::{Object, Problems, describe};
 
 /// Groups of metrics a user can publish or not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -92,14 +92,6 @@ impl Default for PublishOptions {
     }
 }
 
-const KEYS: &[&str] = &[
-    "entity_prefix",
-    "publish_interval_seconds",
-    "change_percent",
-    "groups",
-    "addon_entities",
-];
-
 fn valid_prefix(prefix: &str) -> bool {
     let mut chars = prefix.chars();
     chars.next().is_some_and(|c| c.is_ascii_lowercase())
@@ -108,57 +100,38 @@ fn valid_prefix(prefix: &str) -> bool {
 }
 
 impl PublishOptions {
-    /// Reads the `home_assistant` object, reporting every bad field.
-    pub(crate) fn read(reader: &mut Reader<'_>, map: &Map<String, Value>) -> PublishOptions {
-        let defaults = PublishOptions::default();
-        let Some(value) = map.get("home_assistant") else {
-            return defaults;
+    /// The keys of the `home_assistant` object, in the order messages list them.
+    pub const KEYS: &[&str] = &[
+        "entity_prefix",
+        "publish_interval_seconds",
+        "change_percent",
+        "groups",
+        "addon_entities",
+    ];
+
+    /// Reads `home_assistant` from the options object, reporting every bad field.
+    pub(crate) fn read(options: &Object<'_>, p: &mut Problems) -> PublishOptions {
+        let d = PublishOptions::default();
+        let Some(section) = options.section("home_assistant", PublishOptions::KEYS, p) else {
+            return d;
         };
-        let Some(inner) = value.as_object() else {
-            reader.problems.push(format!(
-                "option 'home_assistant': got {}, allowed: an object with {}",
-                describe(value),
-                KEYS.join(", ")
-            ));
-            return defaults;
-        };
-        for key in inner.keys() {
-            if !KEYS.contains(&key.as_str()) {
-                reader.problems.push(format!(
-                    "option 'home_assistant.{key}': unknown option, allowed: {}",
-                    KEYS.join(", ")
-                ));
-            }
-        }
-        let entity_prefix = match inner.get("entity_prefix") {
-            None => defaults.entity_prefix.clone(),
-            Some(Value::String(p)) if valid_prefix(p) => p.clone(),
-            Some(other) => {
-                reader.problems.push(format!(
-                    "option 'home_assistant.entity_prefix': got {}, allowed: 1-40 lowercase letters, digits or underscores, starting with a letter",
-                    describe(other)
-                ));
-                defaults.entity_prefix.clone()
-            }
-        };
-        let publish_interval_seconds = reader.int_at(
-            inner,
+        let entity_prefix = section
+            .string(
+                "entity_prefix",
+                valid_prefix,
+                "1-40 lowercase letters, digits or underscores, starting with a letter",
+                p,
+            )
+            .map_or(d.entity_prefix, str::to_string);
+        let publish_interval_seconds = section.int(
             "publish_interval_seconds",
-            "home_assistant.publish_interval_seconds",
-            5,
-            3600,
-            defaults.publish_interval_seconds,
+            5..=3600,
+            d.publish_interval_seconds,
+            p,
         );
-        let change_percent = reader.int_at(
-            inner,
-            "change_percent",
-            "home_assistant.change_percent",
-            0,
-            100,
-            defaults.change_percent,
-        );
-        let groups = match inner.get("groups") {
-            None => defaults.groups.clone(),
+        let change_percent = section.int("change_percent", 0..=100, d.change_percent, p);
+        let groups = match section.get("groups") {
+            None => d.groups,
             Some(Value::Array(items)) => {
                 let mut groups = Vec::new();
                 for item in items {
@@ -168,35 +141,27 @@ impl PublishOptions {
                     {
                         Some(g) if !groups.contains(&g) => groups.push(g),
                         Some(_) => {}
-                        None => reader.problems.push(format!(
-                            "option 'home_assistant.groups': got {}, allowed: {}",
+                        None => p.bad(
+                            &section.at("groups"),
                             describe(item),
-                            MetricGroup::ALL.map(MetricGroup::name).join(", ")
-                        )),
+                            MetricGroup::ALL.map(MetricGroup::name).join(", "),
+                        ),
                     }
                 }
                 groups
             }
             Some(other) => {
-                reader.problems.push(format!(
-                    "option 'home_assistant.groups': got {}, allowed: a list of {}",
-                    describe(other),
+                let allowed = format!(
+                    "a list of {}",
                     MetricGroup::ALL.map(MetricGroup::name).join(", ")
-                ));
-                defaults.groups.clone()
+                );
+                p.bad(&section.at("groups"), describe(other), allowed);
+                d.groups
             }
         };
-        let addon_entities = match inner.get("addon_entities") {
-            None => defaults.addon_entities,
-            Some(Value::Bool(b)) => *b,
-            Some(other) => {
-                reader.problems.push(format!(
-                    "option 'home_assistant.addon_entities': got {}, allowed: true or false",
-                    describe(other)
-                ));
-                defaults.addon_entities
-            }
-        };
+        let addon_entities = section
+            .bool("addon_entities", p)
+            .unwrap_or(d.addon_entities);
         PublishOptions {
             entity_prefix,
             publish_interval_seconds,

@@ -110,7 +110,7 @@ pub fn name_for(metric: &str) -> String {
             name.push('_');
         }
     }
-    name.truncate(super::options::MAX_NAME_LEN);
+    name.truncate(super::MAX_NAME_LEN);
     while name.ends_with('_') {
         name.pop();
     }

@@ -1,0 +1,159 @@
+//! The add-on options as a whole (`/data/options.json`): the top-level keys, each read through
+//! its section.
+
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::alert_rules::RuleSet;
+use super::home_assistant::PublishOptions;
+use super::reader::{ConfigError, Object, Problems};
+use super::retention::Retention;
+
+/// Log verbosity, as the add-on options name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogLevel {
+    Trace,
+    Debug,
+    Info,
+    Warning,
+    Error,
+}
+
+impl LogLevel {
+    /// Every level, as the option spells it.
+    pub const NAMES: &[&str] = &["trace", "debug", "info", "warning", "error"];
+
+    /// The `tracing` filter directive for this level.
+    pub fn directive(self) -> &'static str {
+        match self {
+            LogLevel::Trace => "trace",
+            LogLevel::Debug => "debug",
+            LogLevel::Info => "info",
+            LogLevel::Warning => "warn",
+            LogLevel::Error => "error",
+        }
+    }
+
+    fn parse(name: &str) -> Option<LogLevel> {
+        Some(match name {
+            "trace" => LogLevel::Trace,
+            "debug" => LogLevel::Debug,
+            "info" => LogLevel::Info,
+            "warning" => LogLevel::Warning,
+            "error" => LogLevel::Error,
+            _ => return None,
+        })
+    }
+}
+
+/// The validated add-on options.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Options {
+    pub log_level: LogLevel,
+    pub sample_interval_seconds: u32,
+    pub process_interval_seconds: u32,
+    pub write_batch_seconds: u32,
+    pub retention: Retention,
+    /// Seconds between two reads of per-add-on stats from the Supervisor.
+    pub addon_stats_interval_seconds: u32,
+    /// What is published to Home Assistant, and how often.
+    pub home_assistant: PublishOptions,
+    /// Effective alert rules: the built-in ones changed by the `alert_rules` option.
+    pub alert_rules: RuleSet,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            log_level: LogLevel::Info,
+            sample_interval_seconds: 5,
+            process_interval_seconds: 15,
+            write_batch_seconds: 120,
+            retention: Retention::default(),
+            addon_stats_interval_seconds: 30,
+            home_assistant: PublishOptions::default(),
+            alert_rules: RuleSet::default(),
+        }
+    }
+}
+
+impl Options {
+    /// The top-level option names, in the order messages list them.
+    pub const KEYS: &[&str] = &[
+        "log_level",
+        "sample_interval_seconds",
+        "process_interval_seconds",
+        "write_batch_seconds",
+        "retention",
+        "addon_stats_interval_seconds",
+        "home_assistant",
+        "alert_rules",
+    ];
+
+    /// Interval between two ticks of the host collectors.
+    pub fn sample_interval(&self) -> Duration {
+        Duration::from_secs(u64::from(self.sample_interval_seconds))
+    }
+
+    /// Interval between two refreshes of the process list.
+    pub fn process_interval(&self) -> Duration {
+        Duration::from_secs(u64::from(self.process_interval_seconds))
+    }
+
+    /// How long samples are buffered before being written.
+    pub fn write_batch(&self) -> Duration {
+        Duration::from_secs(u64::from(self.write_batch_seconds))
+    }
+
+    /// Validates an options object (the content of options.json), reporting every bad option.
+    pub fn from_json(value: &Value) -> Result<Options, ConfigError> {
+        let mut problems = Problems::default();
+        let options = Options::read(value, &mut problems);
+        problems.finish(options)
+    }
+
+    fn read(value: &Value, p: &mut Problems) -> Options {
+        let d = Options::default();
+        let Some(root) = Object::root(value, p) else {
+            return d;
+        };
+        root.known_keys(Options::KEYS, p);
+        let log_level = root
+            .choice("log_level", LogLevel::NAMES, p)
+            .and_then(LogLevel::parse)
+            .unwrap_or(d.log_level);
+        Options {
+            log_level,
+            sample_interval_seconds: root.int(
+                "sample_interval_seconds",
+                1..=300,
+                d.sample_interval_seconds,
+                p,
+            ),
+            process_interval_seconds: root.int(
+                "process_interval_seconds",
+                5..=3600,
+                d.process_interval_seconds,
+                p,
+            ),
+            write_batch_seconds: root.int(
+                "write_batch_seconds",
+                5..=3600,
+                d.write_batch_seconds,
+                p,
+            ),
+            retention: Retention::read(&root, p),
+            addon_stats_interval_seconds: root.int(
+                "addon_stats_interval_seconds",
+                10..=3600,
+                d.addon_stats_interval_seconds,
+                p,
+            ),
+            home_assistant: PublishOptions::read(&root, p),
+            alert_rules: RuleSet::read(&root, p),
+        }
+    }
+}

@@ -1,0 +1,341 @@
+//! The one strict reader of options: objects with known keys, typed values in range, and one
+//! message per bad option naming it by its full path (`retention.raw_hours`,
+//! `alert_rules[2].warn`). Every section reads through it, so a message has one form.
+
+use std::fmt;
+use std::ops::RangeInclusive;
+
+use serde_json::{Map, Value};
+
+/// One or more invalid settings; each line names the option, the value and what is allowed.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{}", .problems.join("\n"))]
+pub struct ConfigError {
+    pub problems: Vec<String>,
+}
+
+/// Where an option sits, rendered the way messages name it: `option 'alert_rules[2].warn'`,
+/// with an optional note such as ` (rule 'cpu_usage')`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OptionPath {
+    path: String,
+    note: Option<String>,
+}
+
+impl OptionPath {
+    /// The whole options object; its keys render without a prefix.
+    pub fn root() -> OptionPath {
+        OptionPath::default()
+    }
+
+    /// A setting by its own name (a top-level option, a flag or an environment variable).
+    pub fn named(name: &str) -> OptionPath {
+        OptionPath::root().key(name)
+    }
+
+    /// The option `key` inside this one (`retention` → `retention.raw_hours`).
+    pub fn key(&self, key: &str) -> OptionPath {
+        let path = if self.path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{}.{key}", self.path)
+        };
+        OptionPath {
+            path,
+            note: self.note.clone(),
+        }
+    }
+
+    /// Entry `index` of this list option (`alert_rules` → `alert_rules[2]`).
+    pub fn index(&self, index: usize) -> OptionPath {
+        OptionPath {
+            path: format!("{}[{index}]", self.path),
+            note: self.note.clone(),
+        }
+    }
+
+    /// The same path with a note after it, kept by every path below it.
+    pub fn with_note(&self, note: String) -> OptionPath {
+        OptionPath {
+            path: self.path.clone(),
+            note: Some(note),
+        }
+    }
+}
+
+impl fmt::Display for OptionPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "option '{}'", self.path)?;
+        if let Some(note) = &self.note {
+            write!(f, " ({note})")?;
+        }
+        Ok(())
+    }
+}
+
+/// Collects one message per bad option, so a user sees every mistake at once.
+#[derive(Debug, Default)]
+pub struct Problems(Vec<String>);
+
+impl Problems {
+    /// `at` holds `got`, which is not `allowed`.
+    pub fn bad(&mut self, at: &OptionPath, got: impl fmt::Display, allowed: impl fmt::Display) {
+        self.0.push(format!("{at}: got {got}, allowed: {allowed}"));
+    }
+
+    /// `at` is a key no section knows.
+    pub fn unknown(&mut self, at: &OptionPath, keys: &[&str]) {
+        self.0.push(format!(
+            "{at}: unknown option, allowed: {}",
+            keys.join(", ")
+        ));
+    }
+
+    /// Any other message about `at` (`not set, allowed: …`, `cannot read …`).
+    pub fn say(&mut self, at: &OptionPath, text: impl fmt::Display) {
+        self.0.push(format!("{at}: {text}"));
+    }
+
+    /// Takes over problems found elsewhere.
+    pub fn extend(&mut self, problems: impl IntoIterator<Item = String>) {
+        self.0.extend(problems);
+    }
+
+    /// How many problems so far (a section compares counts to tell whether a field failed).
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether nothing was wrong.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The messages, in the order found.
+    pub fn into_vec(self) -> Vec<String> {
+        self.0
+    }
+
+    /// `value` if nothing was wrong, else every message.
+    pub fn finish<T>(self, value: T) -> Result<T, ConfigError> {
+        if self.0.is_empty() {
+            Ok(value)
+        } else {
+            Err(ConfigError { problems: self.0 })
+        }
+    }
+}
+
+impl From<Problems> for ConfigError {
+    fn from(problems: Problems) -> ConfigError {
+        ConfigError {
+            problems: problems.0,
+        }
+    }
+}
+
+/// A JSON object of options, read key by key.
+#[derive(Debug, Clone)]
+pub struct Object<'a> {
+    map: &'a Map<String, Value>,
+    path: OptionPath,
+}
+
+impl<'a> Object<'a> {
+    /// `value` as an object at `path`, or one problem saying what is `allowed` instead.
+    pub fn new(
+        value: &'a Value,
+        path: OptionPath,
+        allowed: impl fmt::Display,
+        problems: &mut Problems,
+    ) -> Option<Object<'a>> {
+        match value.as_object() {
+            Some(map) => Some(Object { map, path }),
+            None => {
+                problems.bad(&path, describe(value), allowed);
+                None
+            }
+        }
+    }
+
+    /// The whole options object (the content of options.json).
+    pub fn root(value: &'a Value, problems: &mut Problems) -> Option<Object<'a>> {
+        let map = Object::new(
+            value,
+            OptionPath::named("options"),
+            "a JSON object",
+            problems,
+        )?
+        .map;
+        Some(Object {
+            map,
+            path: OptionPath::root(),
+        })
+    }
+
+    /// Reports every key that is not one of `keys`.
+    pub fn known_keys(&self, keys: &[&str], problems: &mut Problems) {
+        for key in self.map.keys().filter(|k| !keys.contains(&k.as_str())) {
+            problems.unknown(&self.at(key), keys);
+        }
+    }
+
+    /// The nested section `key` with its `keys` checked: `None` when absent or not an object
+    /// (then the caller keeps its defaults).
+    pub fn section(&self, key: &str, keys: &[&str], problems: &mut Problems) -> Option<Object<'a>> {
+        let value = self.get(key)?;
+        let allowed = format!("an object with {}", keys.join(", "));
+        let section = Object::new(value, self.at(key), allowed, problems)?;
+        section.known_keys(keys, problems);
+        Some(section)
+    }
+
+    /// The raw value of `key`.
+    pub fn get(&self, key: &str) -> Option<&'a Value> {
+        self.map.get(key)
+    }
+
+    /// Whether `key` is given.
+    pub fn contains(&self, key: &str) -> bool {
+        self.map.contains_key(key)
+    }
+
+    /// The path of `key` in this object, for messages.
+    pub fn at(&self, key: &str) -> OptionPath {
+        self.path.key(key)
+    }
+
+    /// This object's path.
+    pub fn path(&self) -> &OptionPath {
+        &self.path
+    }
+
+    /// Adds a note to every message about this object's keys from now on.
+    pub fn note(&mut self, note: String) {
+        self.path = self.path.with_note(note);
+    }
+
+    /// An integer in `range`; `default` when absent or bad.
+    pub fn int(
+        &self,
+        key: &str,
+        range: RangeInclusive<u32>,
+        default: u32,
+        problems: &mut Problems,
+    ) -> u32 {
+        let Some(value) = self.get(key) else {
+            return default;
+        };
+        match value.as_u64().and_then(|v| u32::try_from(v).ok()) {
+            Some(v) if range.contains(&v) => v,
+            _ => {
+                let allowed = format!("an integer from {} to {}", range.start(), range.end());
+                problems.bad(&self.at(key), describe(value), allowed);
+                default
+            }
+        }
+    }
+
+    /// `true` or `false`; `None` when absent or bad.
+    pub fn bool(&self, key: &str, problems: &mut Problems) -> Option<bool> {
+        let value = self.get(key)?;
+        match value {
+            Value::Bool(b) => Some(*b),
+            other => {
+                problems.bad(&self.at(key), describe(other), "true or false");
+                None
+            }
+        }
+    }
+
+    /// One of the strings `allowed`; `None` when absent or bad.
+    pub fn choice(
+        &self,
+        key: &str,
+        allowed: &[&'static str],
+        problems: &mut Problems,
+    ) -> Option<&'static str> {
+        let value = self.get(key)?;
+        let found = value
+            .as_str()
+            .and_then(|s| allowed.iter().copied().find(|a| *a == s));
+        if found.is_none() {
+            let allowed = format!("one of {}", allowed.join(", "));
+            problems.bad(&self.at(key), describe(value), allowed);
+        }
+        found
+    }
+
+    /// A finite number; `None` when absent or bad.
+    pub fn number(
+        &self,
+        key: &str,
+        allowed: impl fmt::Display,
+        problems: &mut Problems,
+    ) -> Option<f64> {
+        let value = self.get(key)?;
+        let found = value.as_f64().filter(|v| v.is_finite());
+        if found.is_none() {
+            problems.bad(&self.at(key), describe(value), allowed);
+        }
+        found
+    }
+
+    /// A string that passes `valid`; `None` when absent or bad.
+    pub fn string(
+        &self,
+        key: &str,
+        valid: impl Fn(&str) -> bool,
+        allowed: impl fmt::Display,
+        problems: &mut Problems,
+    ) -> Option<&'a str> {
+        let value = self.get(key)?;
+        let found = value.as_str().filter(|s| valid(s));
+        if found.is_none() {
+            problems.bad(&self.at(key), describe(value), allowed);
+        }
+        found
+    }
+}
+
+/// A short rendering of a JSON value for error messages.
+pub fn describe(value: &Value) -> String {
+    let text = value.to_string();
+    if text.chars().count() > 40 {
+        let short: String = text.chars().take(40).collect();
+        format!("{short}…")
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn messages_name_the_full_path_and_the_note() {
+        let rule = OptionPath::named("alert_rules")
+            .index(2)
+            .with_note("rule 'y'".into());
+        assert_eq!(
+            rule.key("warn").to_string(),
+            "option 'alert_rules[2].warn' (rule 'y')"
+        );
+        let value = json!({"retention": {"raw_hours": 0, "weeks": 1}});
+        let mut p = Problems::default();
+        let root = Object::root(&value, &mut p).expect("object");
+        let section = root
+            .section("retention", &["raw_hours"], &mut p)
+            .expect("section");
+        assert_eq!(section.int("raw_hours", 1..=720, 48, &mut p), 48);
+        assert_eq!(
+            p.into_vec(),
+            [
+                "option 'retention.weeks': unknown option, allowed: raw_hours",
+                "option 'retention.raw_hours': got 0, allowed: an integer from 1 to 720",
+            ]
+        );
+    }
+}

@@ -1,0 +1,113 @@
+use super::*;
+use serde_json::json;
+
+fn no_env(_: &str) -> Option<String> {
+    None
+}
+
+#[test]
+fn empty_options_take_the_defaults() {
+    assert_eq!(Options::from_json(&json!({})), Ok(Options::default()));
+}
+
+#[test]
+fn every_bad_option_is_reported_on_its_own_line() {
+    let err = Options::from_json(&json!({
+        "log_level": "loud",
+        "sample_interval_seconds": 0,
+        "retention": {"raw_hours": -1, "weeks": 2}
+    }))
+    .expect_err("invalid");
+    assert_eq!(err.problems.len(), 4, "{err}");
+    assert!(
+        err.problems
+            .iter()
+            .any(|p| p.starts_with("option 'log_level': got \"loud\""))
+    );
+    assert!(
+        err.problems
+            .iter()
+            .any(|p| p
+                == "option 'sample_interval_seconds': got 0, allowed: an integer from 1 to 300")
+    );
+    assert!(
+        err.problems
+            .iter()
+            .any(|p| p.starts_with("option 'retention.raw_hours': got -1"))
+    );
+    assert!(
+        err.problems
+            .iter()
+            .any(|p| p.starts_with("option 'retention.weeks': unknown option"))
+    );
+}
+
+#[test]
+fn flags_override_the_options_file_and_are_validated_alike() {
+    let cli = Cli {
+        sample_interval_seconds: Some("abc".into()),
+        write_batch_seconds: Some("10".into()),
+        ..Cli::default()
+    };
+    let err = Config::load(&cli, &no_env).expect_err("invalid flag");
+    assert_eq!(
+        err.problems,
+        vec!["option 'sample_interval_seconds': got \"abc\", allowed: an integer from 1 to 300"]
+    );
+    let cli = Cli {
+        write_batch_seconds: Some("10".into()),
+        ..Cli::default()
+    };
+    let config = Config::load(&cli, &no_env).expect("valid");
+    assert_eq!(config.options.write_batch_seconds, 10);
+    assert_eq!(config.mode, Mode::Standalone);
+    assert_eq!(config.listen, "127.0.0.1:8099".parse().expect("addr"));
+    assert_eq!(config.data_dir, PathBuf::from("./data"));
+}
+
+#[test]
+fn supervisor_token_selects_addon_mode_and_proxy_urls() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("options.json");
+    std::fs::write(&path, r#"{"log_level":"debug"}"#).expect("write");
+    let cli = Cli {
+        options: Some(path),
+        ..Cli::default()
+    };
+    let env = |k: &str| (k == "SUPERVISOR_TOKEN").then(|| "abc".to_string());
+    let config = Config::load(&cli, &env).expect("valid");
+    assert_eq!(config.mode, Mode::Addon);
+    assert_eq!(config.listen.port(), INGRESS_PORT);
+    assert!(config.listen.ip().is_unspecified());
+    let ha = config.home_assistant.expect("ha");
+    assert_eq!(ha.websocket_url, "ws://supervisor/core/websocket");
+    assert!(!format!("{:?}", ha.token).contains("abc"));
+}
+
+#[test]
+fn ha_url_without_token_is_rejected() {
+    let env = |k: &str| (k == "HA_URL").then(|| "http://ha:8123".to_string());
+    let err = Config::load(&Cli::default(), &env).expect_err("missing token");
+    assert!(err.problems[0].starts_with("option 'HA_TOKEN'"));
+    let env = |k: &str| match k {
+        "HA_URL" => Some("https://ha.example:8123/".to_string()),
+        "HA_TOKEN" => Some("t".to_string()),
+        _ => None,
+    };
+    let ha = Config::load(&Cli::default(), &env)
+        .expect("valid")
+        .home_assistant
+        .expect("ha");
+    assert_eq!(ha.rest_url, "https://ha.example:8123/api");
+    assert_eq!(ha.websocket_url, "wss://ha.example:8123/api/websocket");
+}
+
+#[test]
+fn unreadable_options_file_names_the_path() {
+    let cli = Cli {
+        options: Some(PathBuf::from("/nonexistent/options.json")),
+        ..Cli::default()
+    };
+    let err = Config::load(&cli, &no_env).expect_err("missing file");
+    assert!(err.problems[0].contains("/nonexistent/options.json"));
+}
