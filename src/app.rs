@@ -29,12 +29,24 @@ const HTTP_DRAIN: Duration = Duration::from_secs(5);
 /// Each message carries its cause and exposes no `source()`, so `{:#}` prints it once.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    #[error("cannot open the history: {0}")]
+    #[error("cannot open the history: {}{}", .0, open_hint(.0))]
     Store(StoreError),
     #[error("HTTP server failed: {0}")]
     Serve(#[from] std::io::Error),
     #[error("cannot set up a client: {0}")]
     Link(String),
+}
+
+/// What to do about a history that cannot be opened, by cause.
+fn open_hint(err: &StoreError) -> &'static str {
+    match store::FailureReason::of(err) {
+        store::FailureReason::DiskFull => ". Free space on the data disk",
+        store::FailureReason::ReadOnly | store::FailureReason::IoError => {
+            ". Check that the data directory exists, is writable and its disk is healthy"
+        }
+        store::FailureReason::Locked => ". Another program holds history.db open",
+        _ => "",
+    }
 }
 
 impl From<StoreError> for AppError {

@@ -28,7 +28,7 @@ impl Store {
             columns!(),
             ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         );
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for i in incidents {
             sqlx::query(sql)
                 .bind(i.id)

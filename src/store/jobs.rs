@@ -43,7 +43,7 @@ impl Store {
                 }
             }
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut new_series: HashMap<String, KnownSeries> = HashMap::new();
         for meta in &unknown {
             let labels: std::collections::BTreeMap<&str, &str> =
@@ -123,6 +123,16 @@ impl Store {
         }
         // The marker a restart compares the tables with (see `check_saved_marker`).
         set_state(&mut tx, super::SAVED_UNTIL, saved_until).await?;
+        if let Some(fault) = &self.faults.inject {
+            let fault = fault.load(std::sync::atomic::Ordering::Relaxed);
+            if fault == super::InjectedFault::EndedBySqlite as u8 {
+                sqlx::query("ROLLBACK").execute(&mut *tx).await?;
+            } else if fault == super::InjectedFault::StatementFails as u8 {
+                sqlx::query("INSERT INTO store_state (key, value) VALUES (NULL, NULL)")
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
         tx.commit().await?;
         lock(&self.shared.series).extend(new_series);
         Ok(snapshots.len())
@@ -163,7 +173,7 @@ impl Store {
             } else {
                 rolled + HOUR_MS
             };
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             for hour in aggregate_hour(rolled, values) {
                 sqlx::query("INSERT OR REPLACE INTO rollups (series_id, hour, count, min, max, sum, minutes) VALUES (?, ?, ?, ?, ?, ?, ?)")
                     .bind(i64::from(hour.series_id))
@@ -226,7 +236,7 @@ impl Store {
         let hour_limit_s =
             ((now_ms - i64::from(retention.hour_days) * DAY_MS) / 1000 - 3600).min(minute_limit_s);
         let ids: Vec<u32> = lock(&self.shared.series).values().map(|k| k.id).collect();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for id in ids {
             report.minute_rows_trimmed += sqlx::query("UPDATE rollups SET minutes = NULL WHERE series_id = ? AND hour <= ? AND minutes IS NOT NULL")
                 .bind(i64::from(id))

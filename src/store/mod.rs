@@ -17,7 +17,7 @@ pub mod writer;
 
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU8, AtomicU64};
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
@@ -80,6 +80,20 @@ pub struct StoreOptions {
     /// SQLite's `max_page_count`, applied to each connection before use, so a test can make
     /// the database "full" for real (SQLITE_FULL) and lift the limit again.
     pub page_limit: Option<Arc<AtomicU64>>,
+    /// A fault injected into every write of ticks while set (see [`InjectedFault`]).
+    pub inject: Option<Arc<AtomicU8>>,
+}
+
+/// Faults a test can inject into the writes of ticks, as `u8` in [`StoreOptions::inject`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum InjectedFault {
+    None = 0,
+    /// SQLite ends the transaction by itself just before the COMMIT (as it does after some
+    /// SQLITE_FULL and I/O errors): the COMMIT fails and the driver still counts a transaction.
+    EndedBySqlite = 1,
+    /// One statement fails and the transaction stays open (as with SQLITE_BUSY).
+    StatementFails = 2,
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -149,6 +163,8 @@ pub struct WriteStatus {
 pub struct Store {
     pool: SqlitePool,
     path: PathBuf,
+    /// Test seams (all off in production).
+    faults: StoreOptions,
     /// Unix milliseconds when this run opened the store (notices since then are new).
     opened_ms: i64,
     shared: Arc<Shared>,
@@ -168,6 +184,7 @@ impl Store {
         let store = Store {
             pool: opened.pool,
             path: path.to_path_buf(),
+            faults: opts,
             opened_ms,
             shared: Arc::new(Shared::default()),
         };
@@ -189,6 +206,13 @@ impl Store {
         }
         store.load_notices(open::now_ms()).await?;
         Ok(store)
+    }
+
+    /// A write transaction that takes SQLite's write lock at once (`BEGIN IMMEDIATE`), so a
+    /// busy database is waited for (busy timeout) instead of failing at the first write of a
+    /// transaction that had already read.
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 
     /// Unix milliseconds when this run opened the store.

@@ -2,6 +2,7 @@
 //! real binary as a child process.
 #![allow(dead_code)]
 
+pub mod disk;
 pub mod ha;
 
 use std::io::{BufRead, BufReader};

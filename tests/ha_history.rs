@@ -1,0 +1,140 @@
+//! A full data disk reaches a REAL Home Assistant Core: the history problem sensor turns on
+//! with the reason, a persistent notification appears and the status sensor says degraded;
+//! once space returns all of it clears by itself. The data directory is a tmpfs the test
+//! mounts (root only).
+
+mod common;
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use common::TestApp;
+use common::disk::{Tmpfs, fill};
+use common::ha::HaCore;
+use resource_manager::config::{Cli, Config};
+use serde_json::{Value, json};
+
+/// Notification ids Home Assistant holds, over its REST API (the `persistent_notification`
+/// entities are gone since 2023; the WebSocket command is the way to list them).
+async fn notification_ids(ha: &HaCore) -> Vec<String> {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let url = format!("{}/api/websocket", ha.url.replacen("http://", "ws://", 1));
+    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("ws");
+    let _required = ws.next().await;
+    ws.send(Message::Text(
+        json!({"type": "auth", "access_token": ha.token})
+            .to_string()
+            .into(),
+    ))
+    .await
+    .expect("auth");
+    let _ok = ws.next().await;
+    ws.send(Message::Text(
+        json!({"id": 1, "type": "persistent_notification/get"})
+            .to_string()
+            .into(),
+    ))
+    .await
+    .expect("send");
+    loop {
+        let frame = ws.next().await.expect("frame").expect("ok");
+        let message: Value = serde_json::from_str(frame.to_text().expect("text")).expect("json");
+        if message["id"] == 1 {
+            return message["result"]
+                .as_array()
+                .map(|l| {
+                    l.iter()
+                        .filter_map(|n| n["notification_id"].as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default();
+        }
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs a real Home Assistant Core and root (tmpfs); scripts/test.sh runs it"]
+async fn real_ha_hears_when_history_is_not_saved_and_when_it_is_again() {
+    let ha = HaCore::start();
+    let fs = Tmpfs::mount("3m");
+    let options = fs.path().join("options.json");
+    std::fs::write(
+        &options,
+        json!({
+            "sample_interval_seconds": 1, "write_batch_seconds": 5, "log_level": "warning",
+            "home_assistant": {"entity_prefix": "rmhist", "publish_interval_seconds": 5}
+        })
+        .to_string(),
+    )
+    .expect("options");
+    let cli = Cli {
+        options: Some(options),
+        data_dir: Some(fs.path().join("data")),
+        ..Cli::default()
+    };
+    let env: HashMap<&str, String> =
+        HashMap::from([("HA_URL", ha.url.clone()), ("HA_TOKEN", ha.token.clone())]);
+    let config = Config::load(&cli, &|k| env.get(k).cloned()).expect("config");
+    let app = TestApp::start(config).await;
+    let sensor = "binary_sensor.rmhist_history_problem";
+    ha.wait_state(sensor, Duration::from_secs(30), |s| s["state"] == "off")
+        .await;
+
+    let filler = fill(fs.path());
+    let on = ha
+        .wait_state(sensor, Duration::from_secs(30), |s| s["state"] == "on")
+        .await;
+    assert_eq!(on["attributes"]["device_class"], "problem");
+    assert_eq!(on["attributes"]["reason"], "disk_full");
+    assert!(
+        on["attributes"]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("History is not being saved: the data disk is full")),
+        "{on}"
+    );
+    let status = ha
+        .wait_state("sensor.rmhist_status", Duration::from_secs(20), |s| {
+            s["state"] == "degraded"
+        })
+        .await;
+    assert!(
+        status["attributes"]["degraded_sources"]
+            .to_string()
+            .contains("history"),
+        "{status}"
+    );
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !notification_ids(&ha)
+        .await
+        .contains(&"rmhist_history".to_string())
+    {
+        assert!(
+            Instant::now() < deadline,
+            "no notification while history is not saved"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+
+    std::fs::remove_file(&filler).expect("free space");
+    ha.wait_state(sensor, Duration::from_secs(30), |s| s["state"] == "off")
+        .await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while notification_ids(&ha)
+        .await
+        .contains(&"rmhist_history".to_string())
+    {
+        assert!(
+            Instant::now() < deadline,
+            "notification not dismissed after writes resumed"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    ha.wait_state("sensor.rmhist_status", Duration::from_secs(20), |s| {
+        s["state"] == "ok"
+    })
+    .await;
+    let saved = app.get_json("api/v1/status").await;
+    assert!(saved["store"]["failure"].is_null(), "{}", saved["store"]);
+    app.stop().await;
+}
