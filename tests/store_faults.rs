@@ -81,6 +81,7 @@ async fn a_full_database_keeps_the_ticks_and_writes_them_once_room_returns() {
         &path,
         StoreOptions {
             page_limit: Some(limit.clone()),
+            ..StoreOptions::default()
         },
     )
     .await
