@@ -16,9 +16,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, ensure};
-use resource_manager::collect::{Engine, SysRoot, Tick, host_collectors, thread_cpu_time, unix_ms};
+use resource_manager::collect::{Engine, Tick, host_collectors, thread_cpu_time};
+use resource_manager::config::{DATABASE_FILE, SysRoot};
 use resource_manager::model::{Sample, SeriesMeta, Snapshot, Unit};
-use resource_manager::store::{DATABASE_FILE, Resolution, Store};
+use resource_manager::store::{Resolution, Store};
+use resource_manager::util::unix_ms;
 
 const SERIES: usize = 100;
 const BATCH_TICKS: usize = 12;

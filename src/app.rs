@@ -14,9 +14,10 @@ use crate::collect::supervisor::SupervisorCollector;
 use crate::collect::{self, Engine, Outputs, TickStats};
 use crate::config::Config;
 use crate::model::Snapshot;
-use crate::store::{self, Store, StoreError};
+use crate::store::{self, Store, StoreError, StoreOptions};
 use crate::supervisor::SupervisorClient;
 use crate::supervisor::poller::{self, SupervisorLinkStatus, SupervisorShared};
+use crate::util::Clock;
 use crate::web::recent_log::RecentLog;
 use crate::web::{self, AppState, HostInfo, Links};
 
@@ -74,13 +75,22 @@ pub async fn run_with_log(
     log: RecentLog,
     serving: impl FnOnce(SocketAddr),
 ) -> Result<(), AppError> {
-    let store = Store::open(&config.database_path()).await?;
+    // The one clock of the running app; tests of the parts inject a manual one.
+    let clock = Clock::system();
+    let store = Store::open_with(
+        &config.database_path(),
+        StoreOptions {
+            clock: clock.clone(),
+            ..StoreOptions::default()
+        },
+    )
+    .await?;
     let (latest_tx, latest_rx) = watch::channel(Arc::new(Snapshot::default()));
     let (events_tx, _) = broadcast::channel(64);
     let alerts = AlertHandle::start(
         config.options.alert_rules.clone(),
         store.clone(),
-        collect::unix_ms(),
+        clock.now_ms(),
     )
     .await?;
     // Stops when the engine's sender is dropped, then stores what is open.
@@ -111,6 +121,7 @@ pub async fn run_with_log(
                 interval,
                 shared,
                 status.clone(),
+                clock.clone(),
                 links_stop.clone(),
             )));
             Some(status)
@@ -131,6 +142,7 @@ pub async fn run_with_log(
         options.sample_interval(),
         options.process_interval(),
         outputs,
+        clock.clone(),
         engine_stop.clone(),
     ));
     // The writer stops when the engine's sender is dropped, after draining the queue.

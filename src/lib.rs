@@ -10,4 +10,5 @@ pub mod model;
 pub mod publish;
 pub mod store;
 pub mod supervisor;
+pub mod util;
 pub mod web;

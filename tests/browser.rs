@@ -20,7 +20,7 @@ const MINUTE_MS: i64 = 60_000;
 /// Writes one reading a minute for the last 7 days and rolls it up, as a week of running would.
 /// Returns the number of points a 7-day, 1-minute chart of `cpu.usage` holds.
 async fn seed_week(dir: &Path) -> usize {
-    let store = Store::open(&dir.join(resource_manager::store::DATABASE_FILE))
+    let store = Store::open(&dir.join(resource_manager::config::DATABASE_FILE))
         .await
         .expect("store");
     let cpu = Arc::new(SeriesMeta::global(
@@ -35,7 +35,7 @@ async fn seed_week(dir: &Path) -> usize {
         Unit::Percent,
         "Share of memory in use",
     ));
-    let now = resource_manager::collect::unix_ms();
+    let now = resource_manager::util::unix_ms();
     let end = now - 2 * MINUTE_MS;
     let start = end - 7 * 24 * 60 * MINUTE_MS;
     let snapshots: Vec<Arc<Snapshot>> = (0..)

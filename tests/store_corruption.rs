@@ -10,8 +10,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::{spawn_binary, wait_exit};
+use resource_manager::config::DATABASE_FILE;
 use resource_manager::model::{Sample, SeriesMeta, Snapshot, Unit};
-use resource_manager::store::{DATABASE_FILE, Store};
+use resource_manager::store::Store;
 
 const BASE: i64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
 
@@ -62,7 +63,8 @@ fn corrupt_files(dir: &Path) -> Vec<String> {
         .expect("read dir")
         .filter_map(Result::ok)
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains(".corrupt-"))
+        // The log moved with it (`…-wal`) belongs to the same copy.
+        .filter(|n| n.contains(".corrupt-") && !n.ends_with("-wal"))
         .collect();
     names.sort();
     names

@@ -172,7 +172,7 @@ mod random_faults {
                 let inject = Arc::new(AtomicU8::new(InjectedFault::None as u8));
                 let store = Store::open_with(
                     &path,
-                    StoreOptions { page_limit: Some(limit.clone()), inject: Some(inject.clone()) },
+                    StoreOptions { page_limit: Some(limit.clone()), inject: Some(inject.clone()), ..StoreOptions::default() },
                 )
                 .await
                 .expect("open");

@@ -9,10 +9,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::counter;
-use super::procfs::{SysRoot, read_into};
+use super::procfs::read_into;
 use super::{CollectError, Collector, Tick};
+use crate::config::SysRoot;
 use crate::model::{Sample, SeriesMeta, Unit};
+use crate::util::counter;
 
 /// Filesystems that hold no user data.
 const PSEUDO_FILESYSTEMS: &[&str] = &[

@@ -3,10 +3,11 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::counter;
-use super::procfs::{SysRoot, field_u64, parse_error, read_into};
+use super::procfs::{field_u64, parse_error, read_into};
 use super::{CollectError, Collector, Tick};
+use crate::config::SysRoot;
 use crate::model::{Sample, SeriesMeta, Unit};
+use crate::util::counter;
 
 /// The `/proc/meminfo` values we use, in bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -4,7 +4,6 @@
 //! intervals, stamps every sample of a tick with one timestamp, marks failing sources degraded
 //! and hands the snapshot to its subscribers without ever waiting on them.
 
-pub mod counter;
 pub mod cpu;
 pub mod disk;
 pub mod memory;
@@ -23,8 +22,9 @@ use tokio::sync::{broadcast, mpsc, watch};
 use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
+use crate::config::SysRoot;
 use crate::model::{Sample, Snapshot, SourceHealth, TopProcesses};
-pub use procfs::SysRoot;
+use crate::util::{Clock, lock, p50_p99};
 
 /// Why a source could not be read in a tick.
 #[derive(Debug, thiserror::Error)]
@@ -123,17 +123,6 @@ impl TickStats {
     }
 }
 
-/// Median and 99th percentile (nearest rank) of some measurements; `None` when there are none.
-pub fn p50_p99(values: impl Iterator<Item = u64>) -> Option<(u64, u64)> {
-    let mut sorted: Vec<u64> = values.collect();
-    if sorted.is_empty() {
-        return None;
-    }
-    sorted.sort_unstable();
-    let at = |q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize];
-    Some((at(0.5), at(0.99)))
-}
-
 /// Runs the collectors of one tick.
 pub struct Engine {
     collectors: Vec<Box<dyn Collector>>,
@@ -186,14 +175,6 @@ impl Engine {
     }
 }
 
-/// Wall-clock milliseconds since the Unix epoch.
-pub fn unix_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
 /// Where each snapshot goes.
 pub struct Outputs {
     /// Latest snapshot, for readers that only want "now".
@@ -208,12 +189,13 @@ pub struct Outputs {
 /// Delay before the second tick, so rates (CPU, I/O) exist within a second of start.
 const PRIMING_DELAY: Duration = Duration::from_millis(250);
 
-/// Ticks until cancelled.
+/// Ticks until cancelled; `clock` stamps each snapshot and times the rates.
 pub async fn run(
     mut engine: Engine,
     sample_interval: Duration,
     process_interval: Duration,
     outputs: Outputs,
+    clock: Clock,
     cancel: CancellationToken,
 ) {
     let mut samples =
@@ -231,7 +213,7 @@ pub async fn run(
                 _ = samples.tick() => {}
                 _ = process_scans.tick() => {
                     let cpu_before = thread_cpu_time();
-                    if let Err(err) = engine.scan_processes(Instant::now(), unix_ms()) {
+                    if let Err(err) = engine.scan_processes(clock.now(), clock.now_ms()) {
                         tracing::warn!(error = %err, "process scan failed");
                     }
                     let micros = thread_cpu_time().saturating_sub(cpu_before).as_micros() as u64;
@@ -242,7 +224,8 @@ pub async fn run(
         }
         first = false;
         let cpu_before = thread_cpu_time();
-        let snapshot = Arc::new(engine.tick(&Tick::now(), unix_ms()));
+        let tick = Tick { now: clock.now() };
+        let snapshot = Arc::new(engine.tick(&tick, clock.now_ms()));
         let micros = thread_cpu_time().saturating_sub(cpu_before).as_micros() as u64;
         for source in snapshot.degraded() {
             tracing::debug!(source = source.source, error = ?source.error, "source degraded");
@@ -259,16 +242,10 @@ pub async fn run(
     }
 }
 
-/// Locks a mutex, recovering the data if a panicking holder poisoned it.
-pub fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::alert_rules::catalog;
 
     struct Failing;
     impl Collector for Failing {
@@ -312,5 +289,24 @@ mod tests {
         let usage = second.value("cpu.usage").expect("cpu usage");
         assert!((0.0..=100.0).contains(&usage));
         assert!(second.degraded().next().is_none(), "{:?}", second.sources);
+    }
+
+    #[test]
+    fn every_series_this_machine_produces_is_in_the_catalog() {
+        let root = SysRoot::default();
+        let mut engine = Engine::new(host_collectors(&root), &root);
+        let first = Tick::now();
+        engine.tick(&first, 1);
+        let snapshot = engine.tick(&first.later(0.2), 2);
+        assert!(!snapshot.samples.is_empty());
+        for sample in &snapshot.samples {
+            assert!(
+                catalog::lookup(&sample.series.id).is_some(),
+                "series '{}' is not in alert::catalog::CATALOG",
+                sample.series.id
+            );
+            let (known, _) = catalog::lookup(&sample.series.id).expect("listed");
+            assert_eq!(known.unit, sample.series.unit, "{}", sample.series.id);
+        }
     }
 }

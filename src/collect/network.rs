@@ -7,10 +7,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::counter;
-use super::procfs::{SysRoot, parse_error, read_into};
+use super::procfs::{parse_error, read_into};
 use super::{CollectError, Collector, Tick};
+use crate::config::SysRoot;
 use crate::model::{Sample, SeriesMeta, Unit};
+use crate::util::counter;
 
 /// Cumulative counters of one interface.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use super::CollectError;
-use super::procfs::{SysRoot, read_into};
+use super::procfs::read_into;
+use crate::config::SysRoot;
 use crate::model::{ProcessInfo, TopProcesses};
 
 /// How many processes each top list holds.

@@ -2,35 +2,9 @@
 
 use std::fs::File;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::CollectError;
-
-/// The roots that collectors read from; tests point them at fixture trees.
-#[derive(Debug, Clone)]
-pub struct SysRoot {
-    pub proc: PathBuf,
-    pub sys: PathBuf,
-}
-
-impl Default for SysRoot {
-    fn default() -> Self {
-        SysRoot {
-            proc: PathBuf::from("/proc"),
-            sys: PathBuf::from("/sys"),
-        }
-    }
-}
-
-impl SysRoot {
-    /// A fixture tree holding `proc/` and `sys/` folders.
-    pub fn fixture(root: &Path) -> Self {
-        SysRoot {
-            proc: root.join("proc"),
-            sys: root.join("sys"),
-        }
-    }
-}
 
 /// Reads a whole file into `buf`, replacing its content.
 pub fn read_into(path: &Path, buf: &mut String) -> Result<(), CollectError> {

@@ -4,9 +4,10 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::{CollectError, Collector, Tick, lock};
+use super::{CollectError, Collector, Tick};
 use crate::model::Sample;
 use crate::supervisor::poller::SupervisorShared;
+use crate::util::lock;
 
 /// Reads the poller's latest samples.
 pub struct SupervisorCollector {

@@ -3,8 +3,9 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::procfs::{SysRoot, parse_error, read_into};
+use super::procfs::{parse_error, read_into};
 use super::{CollectError, Collector, Tick};
+use crate::config::SysRoot;
 use crate::model::{Sample, SeriesMeta, Unit};
 
 /// The three load averages.

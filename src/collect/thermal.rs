@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::procfs::SysRoot;
 use super::{CollectError, Collector, Tick};
+use crate::config::SysRoot;
 use crate::model::{Sample, SeriesMeta, Unit};
 
 /// How often the sensor list is rebuilt (drivers rarely come and go).

@@ -20,6 +20,7 @@ pub mod cli;
 pub mod home_assistant;
 pub mod mode;
 pub mod options;
+pub mod paths;
 pub mod reader;
 pub mod retention;
 
@@ -33,6 +34,7 @@ pub use cli::{Cli, Command};
 pub use home_assistant::{MetricGroup, PublishOptions};
 pub use mode::{ADDON_OPTIONS_PATH, HaEndpoint, INGRESS_PORT, Mode, Secret, SupervisorEndpoint};
 pub use options::{LogLevel, Options};
+pub use paths::{DATABASE_FILE, SysRoot};
 pub use reader::ConfigError;
 pub use retention::Retention;
 
@@ -50,7 +52,7 @@ pub struct Config {
     pub api_token: Option<Secret>,
     /// Where host `/proc` and `/sys` are read (`RM_HOST_PROC`, `RM_HOST_SYS`; e.g. a host's
     /// trees bind-mounted into a container, or fixture trees in tests).
-    pub sys_root: crate::collect::SysRoot,
+    pub sys_root: SysRoot,
 }
 
 impl Config {
@@ -121,7 +123,7 @@ impl Config {
 
     /// Path of the SQLite history file.
     pub fn database_path(&self) -> PathBuf {
-        self.data_dir.join(crate::store::DATABASE_FILE)
+        self.data_dir.join(DATABASE_FILE)
     }
 }
 

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use super::SysRoot;
 use super::reader::{OptionPath, Problems};
-use crate::collect::SysRoot;
 
 /// Where the add-on's options live inside the container.
 pub const ADDON_OPTIONS_PATH: &str = "/data/options.json";

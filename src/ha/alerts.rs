@@ -19,7 +19,7 @@ use crate::alert::service::AlertHandle;
 use crate::alert::transition::{
     AlertState, AlertTransition, HA_EVENT_TYPE, Status, TransitionKind,
 };
-use crate::collect::lock;
+use crate::util::lock;
 
 /// How often every alert entity is compared with what HA has (new targets appear silently).
 const RESYNC_EVERY: Duration = Duration::from_secs(300);

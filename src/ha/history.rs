@@ -14,8 +14,8 @@ use super::alerts::iso8601;
 use super::rest::{EntityState, HaRest};
 use super::ws::Readiness;
 use super::{HaError, HaLinkStatus};
-use crate::collect::lock;
 use crate::store::{Store, StoreNotice, WriteFailure};
+use crate::util::lock;
 
 /// How often the store's health is looked at (a mutex read).
 const CHECK_EVERY: Duration = Duration::from_secs(5);

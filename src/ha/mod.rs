@@ -8,6 +8,7 @@ pub mod alerts;
 pub mod backoff;
 pub mod entities;
 pub mod history;
+pub mod plan;
 pub mod publisher;
 pub mod rest;
 pub mod ws;
@@ -122,6 +123,8 @@ pub fn start(
         options.clone(),
         status.clone(),
         Some(store.clone()),
+        // The app's clock, which the store was opened with.
+        store.clock().clone(),
     );
     let publishers = vec![
         tokio::spawn(publisher::run(

@@ -4,7 +4,7 @@
 //! Only the latest value of each entity is kept; a cycle sends with bounded concurrency and the
 //! next cycle starts after it, so nothing queues up while Home Assistant is away.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -14,116 +14,19 @@ use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
 use super::entities::{Entity, entities, mark_history_failing};
+pub use super::plan::PublishPlan;
 use super::rest::{EntityState, HaRest, SetOutcome};
 use super::ws::Readiness;
 use super::{HaError, HaLinkStatus};
-use crate::collect::{lock, p50_p99, unix_ms};
 use crate::config::PublishOptions;
 use crate::model::Snapshot;
 use crate::store::Store;
+use crate::util::{Clock, lock, p50_p99};
 
 /// Requests in flight at once.
 const CONCURRENCY: usize = 8;
 /// Longest time spent marking entities unavailable at shutdown.
 const SHUTDOWN_BUDGET: Duration = Duration::from_secs(5);
-
-/// What was last sent for an entity.
-#[derive(Debug, Clone)]
-struct Sent {
-    value: f64,
-    state: EntityState,
-    at: Instant,
-}
-
-/// A regular publication skips moves smaller than this share of the unit's scale…
-const REGULAR_DEADBAND: f64 = 0.01;
-/// …unless the entity has not been sent for this long (slow drifts still land).
-const STALE_AFTER: Duration = Duration::from_secs(600);
-
-/// The natural scale of an entity's unit, so small values do not look like big moves.
-fn scale(entity: &Entity, last: f64) -> f64 {
-    let unit = entity
-        .state
-        .attributes
-        .get("unit_of_measurement")
-        .and_then(|u| u.as_str())
-        .unwrap_or("");
-    let floor = match unit {
-        "%" => 100.0,
-        "°C" => 50.0,
-        "kB/s" => 1e6,
-        // Unitless: load averages and counters.
-        "" => 10.0,
-        _ => 1.0,
-    };
-    last.abs().max(floor)
-}
-
-/// Decides what to send (pure; tested without Home Assistant).
-#[derive(Debug, Default)]
-pub struct PublishPlan {
-    sent: HashMap<String, Sent>,
-}
-
-impl PublishPlan {
-    /// Entities whose state or attributes differ from what Home Assistant has.
-    pub fn changed(&self, all: Vec<Entity>, now: Instant) -> Vec<Entity> {
-        all.into_iter()
-            .filter(|e| match self.sent.get(&e.entity_id) {
-                None => true,
-                Some(s) if s.state == e.state => false,
-                // Text states (ok/degraded), attributes and long-unsent drift always go out.
-                Some(s) if !e.value.is_finite() || !s.value.is_finite() => true,
-                Some(s) if s.state.attributes != e.state.attributes => true,
-                Some(s) if now.duration_since(s.at) >= STALE_AFTER => true,
-                Some(s) => (e.value - s.value).abs() >= REGULAR_DEADBAND * scale(e, s.value),
-            })
-            .collect()
-    }
-
-    /// Entities whose value moved by more than `share` of the larger of its last published
-    /// value and the unit's natural scale (so 2 % → 3 % CPU is not "a 50 % move").
-    pub fn moved(&self, all: Vec<Entity>, share: f64) -> Vec<Entity> {
-        if share <= 0.0 {
-            return Vec::new();
-        }
-        all.into_iter()
-            .filter(|e| match self.sent.get(&e.entity_id) {
-                None => true,
-                Some(s) => {
-                    s.state.state != e.state.state
-                        && (e.value - s.value).abs() > share * scale(e, s.value)
-                }
-            })
-            .collect()
-    }
-
-    fn record(&mut self, entity: &Entity, now: Instant) {
-        self.sent.insert(
-            entity.entity_id.clone(),
-            Sent {
-                value: entity.value,
-                state: entity.state.clone(),
-                at: now,
-            },
-        );
-    }
-
-    /// Forget everything: the next cycle sends all (Core restarted).
-    pub fn forget(&mut self) {
-        self.sent.clear();
-    }
-
-    /// Number of entities Home Assistant has from us.
-    pub fn len(&self) -> usize {
-        self.sent.len()
-    }
-
-    /// Whether nothing was published yet.
-    pub fn is_empty(&self) -> bool {
-        self.sent.is_empty()
-    }
-}
 
 /// The publisher task's state.
 pub struct Publisher {
@@ -135,6 +38,8 @@ pub struct Publisher {
     plan: PublishPlan,
     requests: VecDeque<Instant>,
     latencies: VecDeque<u64>,
+    /// Decides staleness and the requests-per-minute window, and stamps answers.
+    clock: Clock,
 }
 
 /// Outcome of one send cycle.
@@ -152,6 +57,7 @@ impl Publisher {
         options: PublishOptions,
         status: Arc<Mutex<HaLinkStatus>>,
         store: Option<Store>,
+        clock: Clock,
     ) -> Self {
         Publisher {
             rest,
@@ -161,6 +67,7 @@ impl Publisher {
             plan: PublishPlan::default(),
             requests: VecDeque::new(),
             latencies: VecDeque::new(),
+            clock,
         }
     }
 
@@ -176,7 +83,7 @@ impl Publisher {
     /// `sensor.<prefix>_satisfaction`: the share of 👍 over 7 days (unknown without votes).
     async fn satisfaction(&self) -> Option<Entity> {
         let store = self.store.as_ref()?;
-        let now = unix_ms();
+        let now = self.clock.now_ms();
         let week = store.votes_since(now - 7 * 86_400_000).await.ok()?.0;
         let month = store.votes_since(now - 30 * 86_400_000).await.ok()?.0;
         let mut attributes = serde_json::Map::new();
@@ -212,18 +119,20 @@ impl Publisher {
         }
         tracing::debug!(entities = ?batch.iter().map(|e| e.entity_id.as_str()).collect::<Vec<_>>(), "publishing to Home Assistant");
         let rest = self.rest.clone();
+        let clock = self.clock.clone();
         let results: Vec<(Entity, Result<SetOutcome, HaError>, i64)> = stream::iter(batch)
             .map(|entity| {
                 let rest = rest.clone();
+                let clock = clock.clone();
                 async move {
                     let result = rest.set_state(&entity.entity_id, &entity.state).await;
-                    (entity, result, unix_ms())
+                    (entity, result, clock.now_ms())
                 }
             })
             .buffer_unordered(CONCURRENCY)
             .collect()
             .await;
-        let now = Instant::now();
+        let now = self.clock.now();
         let mut outcome = Cycle::Done;
         let mut last_error = None;
         for (entity, result, answered_ms) in results {
@@ -264,7 +173,7 @@ impl Publisher {
         status.latency_ms_p50 = p50;
         status.latency_ms_p99 = p99;
         match last_error {
-            None => status.last_publish_ms = Some(unix_ms()),
+            None => status.last_publish_ms = Some(self.clock.now_ms()),
             Some(err) => {
                 status.publish_errors += 1;
                 if err.is_auth() {
@@ -277,6 +186,47 @@ impl Publisher {
             }
         }
         outcome
+    }
+
+    /// One publication: what `trigger` calls for, from `snapshot`.
+    async fn cycle(&mut self, trigger: Trigger, snapshot: &Snapshot) {
+        let mut all = self.entities(snapshot);
+        if !matches!(trigger, Trigger::NewSample)
+            && let Some(entity) = self.satisfaction().await
+        {
+            all.push(entity);
+        }
+        let batch = match trigger {
+            Trigger::Full => {
+                self.plan.forget();
+                lock(&self.status).full_republishes += 1;
+                all
+            }
+            Trigger::Regular => self.plan.changed(all, self.clock.now()),
+            Trigger::NewSample => self.plan.moved(all, self.share()),
+        };
+        let count = batch.len();
+        lock(&self.status).requests_total += count as u64;
+        // Latency counts from the sample, or from the cycle start when the sample waited for
+        // the publish interval (that wait is policy, not latency).
+        let measured_from = match trigger {
+            Trigger::NewSample => snapshot.ts_ms,
+            Trigger::Full | Trigger::Regular => self.clock.now_ms(),
+        };
+        if let Cycle::CoreForgot = self.send(batch, measured_from).await {
+            tracing::info!("Home Assistant forgot our entities (it restarted): republishing all");
+            self.plan.forget();
+            let all = self.entities(snapshot);
+            lock(&self.status).requests_total += all.len() as u64;
+            lock(&self.status).full_republishes += 1;
+            let now_ms = self.clock.now_ms();
+            self.send(all, now_ms).await;
+        }
+    }
+
+    /// Share of a value's scale that counts as a big move (0: immediate updates off).
+    fn share(&self) -> f64 {
+        f64::from(self.options.change_percent) / 100.0
     }
 
     /// Marks every published entity `unavailable` (Supervisor stop / SIGTERM).
@@ -295,7 +245,8 @@ impl Publisher {
             })
             .collect();
         let count = batch.len();
-        if tokio::time::timeout(SHUTDOWN_BUDGET, self.send(batch, unix_ms()))
+        let now_ms = self.clock.now_ms();
+        if tokio::time::timeout(SHUTDOWN_BUDGET, self.send(batch, now_ms))
             .await
             .is_err()
         {
@@ -317,7 +268,7 @@ pub async fn run(
         publisher.options.publish_interval_seconds,
     )));
     regular.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    let share = f64::from(publisher.options.change_percent) / 100.0;
+    let share = publisher.share();
     let mut generation = 0;
     loop {
         let trigger = tokio::select! {
@@ -353,37 +304,7 @@ pub async fn run(
         if snapshot.ts_ms == 0 {
             continue;
         }
-        let mut all = publisher.entities(&snapshot);
-        if !matches!(trigger, Trigger::NewSample)
-            && let Some(entity) = publisher.satisfaction().await
-        {
-            all.push(entity);
-        }
-        let batch = match trigger {
-            Trigger::Full => {
-                publisher.plan.forget();
-                lock(&publisher.status).full_republishes += 1;
-                all
-            }
-            Trigger::Regular => publisher.plan.changed(all, Instant::now()),
-            Trigger::NewSample => publisher.plan.moved(all, share),
-        };
-        let count = batch.len();
-        lock(&publisher.status).requests_total += count as u64;
-        // Latency counts from the sample, or from the cycle start when the sample waited for
-        // the publish interval (that wait is policy, not latency).
-        let measured_from = match trigger {
-            Trigger::NewSample => snapshot.ts_ms,
-            Trigger::Full | Trigger::Regular => unix_ms(),
-        };
-        if let Cycle::CoreForgot = publisher.send(batch, measured_from).await {
-            tracing::info!("Home Assistant forgot our entities (it restarted): republishing all");
-            publisher.plan.forget();
-            let all = publisher.entities(&snapshot);
-            lock(&publisher.status).requests_total += all.len() as u64;
-            lock(&publisher.status).full_republishes += 1;
-            publisher.send(all, unix_ms()).await;
-        }
+        publisher.cycle(trigger, &snapshot).await;
     }
     publisher.mark_unavailable().await;
 }
@@ -400,62 +321,83 @@ enum Trigger {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::ha::entities::sensor;
-    use crate::model::{SeriesMeta, Unit};
+    use axum::extract::{Path, State};
 
-    #[test]
-    fn unchanged_values_are_not_sent_again() {
-        let cpu = SeriesMeta::global("cpu", "usage", Unit::Percent, "CPU");
-        let mut plan = PublishPlan::default();
-        let first = vec![sensor("rm", &cpu, 10.0)];
-        let t0 = Instant::now();
-        assert_eq!(plan.changed(first.clone(), t0).len(), 1);
-        plan.record(&first[0], t0);
-        assert!(
-            plan.changed(vec![sensor("rm", &cpu, 10.04)], t0).is_empty(),
-            "same rounded state"
-        );
-        assert!(
-            plan.changed(vec![sensor("rm", &cpu, 10.6)], t0).is_empty(),
-            "under the 1-point deadband"
-        );
-        assert_eq!(plan.changed(vec![sensor("rm", &cpu, 11.2)], t0).len(), 1);
-        let later = t0 + STALE_AFTER;
-        assert_eq!(
-            plan.changed(vec![sensor("rm", &cpu, 10.6)], later).len(),
-            1,
-            "a small drift goes out once the entity is stale"
-        );
+    use super::*;
+    use crate::config::{HaEndpoint, Secret};
+    use crate::ha::entities::sensor;
+    use crate::ha::plan::STALE_AFTER;
+    use crate::model::{Sample, SeriesMeta, Unit};
+    use crate::util::ManualClock;
+
+    type Posted = Arc<Mutex<Vec<String>>>;
+
+    /// A Home Assistant that accepts every state and remembers which entities it was sent.
+    async fn fake_core() -> (HaRest, Posted) {
+        let posted = Posted::default();
+        let app = axum::Router::new()
+            .route(
+                "/api/states/{id}",
+                axum::routing::post(
+                    |State(posted): State<Posted>, Path(id): Path<String>| async move {
+                        lock(&posted).push(id);
+                        axum::Json(serde_json::json!({}))
+                    },
+                ),
+            )
+            .with_state(posted.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let endpoint = HaEndpoint {
+            rest_url: format!("http://{addr}/api"),
+            websocket_url: format!("ws://{addr}/api/websocket"),
+            token: Secret::new("token"),
+        };
+        (HaRest::new(&endpoint).expect("client"), posted)
     }
 
-    #[test]
-    fn only_big_moves_are_sent_at_once() {
-        let cpu = SeriesMeta::global("cpu", "usage", Unit::Percent, "CPU");
-        let mem = SeriesMeta::global("memory", "used_bytes", Unit::Bytes, "Mem");
-        let mut plan = PublishPlan::default();
-        let t0 = Instant::now();
-        plan.record(&sensor("rm", &cpu, 2.0), t0);
-        plan.record(&sensor("rm", &mem, 1e9), t0);
-        let rate = SeriesMeta::global("net", "rx_bytes_per_second", Unit::BytesPerSecond, "rx");
-        plan.record(&sensor("rm", &rate, 2_000.0), t0);
-        assert!(
-            plan.moved(vec![sensor("rm", &rate, 20_000.0)], 0.1)
-                .is_empty(),
-            "kB/s jitter is not a big move"
-        );
+    fn cpu() -> SeriesMeta {
+        SeriesMeta::global("cpu", "usage", Unit::Percent, "CPU")
+    }
+
+    fn snapshot(cpu_usage: f64) -> Snapshot {
+        Snapshot {
+            ts_ms: 1_000,
+            samples: vec![Sample {
+                series: Arc::new(cpu()),
+                value: cpu_usage,
+            }],
+            ..Snapshot::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_small_drift_goes_out_once_the_clock_says_the_entity_is_stale() {
+        let (rest, posted) = fake_core().await;
+        let manual = ManualClock::new(5_000);
+        let status = Arc::new(Mutex::new(HaLinkStatus::default()));
+        let options = PublishOptions::default();
+        let cpu_entity = sensor(&options.entity_prefix, &cpu(), 0.0).entity_id;
+        let mut publisher = Publisher::new(rest, options, status.clone(), None, manual.clock());
+        let sent = || lock(&posted).iter().filter(|id| **id == cpu_entity).count();
+
+        publisher.cycle(Trigger::Regular, &snapshot(10.0)).await;
+        assert_eq!(sent(), 1, "first publication");
+        publisher.cycle(Trigger::Regular, &snapshot(10.6)).await;
+        assert_eq!(sent(), 1, "under the deadband and fresh");
+        manual.advance(STALE_AFTER - Duration::from_secs(1));
+        publisher.cycle(Trigger::Regular, &snapshot(10.6)).await;
+        assert_eq!(sent(), 1, "a second short of stale");
+        manual.advance(Duration::from_secs(1));
+        publisher.cycle(Trigger::Regular, &snapshot(10.6)).await;
+        assert_eq!(sent(), 2, "stale: the drift goes out");
         assert_eq!(
-            plan.moved(vec![sensor("rm", &rate, 500_000.0)], 0.1).len(),
-            1
-        );
-        // 2 % → 3 % CPU: one point of a 100-point scale, under 10 %.
-        assert!(plan.moved(vec![sensor("rm", &cpu, 3.0)], 0.1).is_empty());
-        assert_eq!(plan.moved(vec![sensor("rm", &cpu, 25.0)], 0.1).len(), 1);
-        assert!(plan.moved(vec![sensor("rm", &mem, 1.05e9)], 0.1).is_empty());
-        assert_eq!(plan.moved(vec![sensor("rm", &mem, 1.2e9)], 0.1).len(), 1);
-        assert!(
-            plan.moved(vec![sensor("rm", &mem, 2e9)], 0.0).is_empty(),
-            "0 disables"
+            lock(&status).last_publish_ms,
+            Some(5_000 + STALE_AFTER.as_millis() as i64),
+            "stamped by the clock"
         );
     }
 }

@@ -15,8 +15,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::backoff::Backoff;
 use super::{HaError, HaLinkStatus};
-use crate::collect::{lock, unix_ms};
 use crate::config::HaEndpoint;
+use crate::util::{lock, unix_ms};
 
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;

@@ -4,8 +4,9 @@
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
+use super::incident::{Incident, Resolution};
 use super::{Store, StoreError};
-use crate::alert::{Incident, Level, Resolution, Severity};
+use crate::config::alert_rules::rule::{Level, Severity};
 use crate::model::Unit;
 
 /// The columns of `alert_incidents`, as a literal so queries stay `&'static str`.

@@ -9,9 +9,9 @@ use sqlx::Row;
 use super::codec::{BatchEncoder, decode_batch, encode_minutes};
 use super::rollup::{HOUR_MS, aggregate_hour, floor_to};
 use super::{KnownSeries, MAX_BATCH_SPAN_MS, SeriesInfo, Store, StoreError};
-use crate::collect::lock;
 use crate::config::Retention;
 use crate::model::{Kind, SeriesMeta, Snapshot};
+use crate::util::lock;
 
 /// Most hours rolled up in one call, so catching up never blocks the writer for long.
 const MAX_HOURS_PER_ROLLUP: usize = 24;

@@ -7,6 +7,7 @@ mod alerts;
 pub mod codec;
 mod feedback;
 pub mod health;
+pub mod incident;
 mod jobs;
 mod notices;
 mod open;
@@ -23,15 +24,13 @@ use std::sync::{Arc, Mutex};
 use serde::Serialize;
 use sqlx::{Row, SqlitePool};
 
-use crate::collect::lock;
 use crate::model::{Kind, SeriesMeta, Snapshot, Unit};
+use crate::util::{Clock, lock};
 pub use feedback::{NewVote, StoredVote, VoteCounts};
 pub use health::{FailureReason, StoreNotice, WriteFailure};
 pub use jobs::RetentionReport;
 pub use query::{History, Point, Resolution, SeriesInfo, StoreStats};
 
-/// File name of the history database inside the data directory.
-pub const DATABASE_FILE: &str = "history.db";
 /// Consistent copy written before a backup (`resource-manager snapshot`).
 pub const SNAPSHOT_FILE: &str = "history-snapshot.db";
 /// Longest time span one raw batch may cover; queries look back this far for overlaps.
@@ -80,6 +79,9 @@ pub struct StoreOptions {
     /// SQLite's `max_page_count`, applied to each connection before use, so a test can make
     /// the database "full" for real (SQLITE_FULL) and lift the limit again.
     pub page_limit: Option<Arc<AtomicU64>>,
+    /// The clock of the store's timestamps (open, commits, failures, notices) and of the
+    /// writer's retention "now".
+    pub clock: Clock,
     /// A fault injected into every write of ticks while set (see [`InjectedFault`]).
     pub inject: Option<Arc<AtomicU8>>,
 }
@@ -168,6 +170,7 @@ pub struct Store {
     /// Unix milliseconds when this run opened the store (notices since then are new).
     opened_ms: i64,
     shared: Arc<Shared>,
+    clock: Clock,
 }
 
 impl Store {
@@ -179,11 +182,12 @@ impl Store {
 
     /// [`Store::open`] with test seams (see [`StoreOptions`]).
     pub async fn open_with(path: &Path, opts: StoreOptions) -> Result<Store, StoreError> {
-        let opened_ms = open::now_ms();
+        let opened_ms = opts.clock.now_ms();
         let opened = open::open(path, &opts).await?;
         let store = Store {
             pool: opened.pool,
             path: path.to_path_buf(),
+            clock: opts.clock.clone(),
             faults: opts,
             opened_ms,
             shared: Arc::new(Shared::default()),
@@ -204,7 +208,7 @@ impl Store {
             tracing::error!(kind = %notice.kind, "{}", notice.message);
             store.record_notice(notice).await?;
         }
-        store.load_notices(open::now_ms()).await?;
+        store.load_notices(store.clock.now_ms()).await?;
         Ok(store)
     }
 
@@ -218,6 +222,11 @@ impl Store {
     /// Unix milliseconds when this run opened the store.
     pub fn opened_ms(&self) -> i64 {
         self.opened_ms
+    }
+
+    /// The clock this store was opened with; the web layer reads the same one.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// Path of the database file.

@@ -19,13 +19,9 @@ pub(super) struct Opened {
     pub notices: Vec<StoreNotice>,
 }
 
-/// Unix milliseconds now (the store's only reading of the wall clock at open).
-pub(super) fn now_ms() -> i64 {
-    crate::collect::unix_ms()
-}
-
 /// Opens `path`, moving a damaged database aside and starting a fresh one.
 pub(super) async fn open(path: &Path, opts: &StoreOptions) -> Result<Opened, StoreError> {
+    let now_ms = opts.clock.now_ms();
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -42,6 +38,7 @@ pub(super) async fn open(path: &Path, opts: &StoreOptions) -> Result<Opened, Sto
             error,
         })?;
         notices.push(notice(
+            now_ms,
             "restored_snapshot",
             format!(
                 "The history file was missing; it was restored from the backup copy {}.",
@@ -49,14 +46,14 @@ pub(super) async fn open(path: &Path, opts: &StoreOptions) -> Result<Opened, Sto
             ),
         ));
     }
-    if let Some(lost) = damaged_wal(path) {
+    if let Some(lost) = damaged_wal(path, now_ms) {
         notices.push(lost);
     }
     match open_checked(path, opts).await {
         Ok(pool) => Ok(Opened { pool, notices }),
         Err(err) if is_damage(&err) => {
             let reason = err.to_string();
-            notices.push(move_aside(path, &reason, now_ms())?);
+            notices.push(move_aside(path, &reason, now_ms)?);
             let pool = open_checked(path, opts).await?;
             Ok(Opened { pool, notices })
         }
@@ -144,7 +141,7 @@ async fn apply_page_limit(
 }
 
 /// Reads the `-wal` file before SQLite replays it; a notice when committed writes are lost.
-fn damaged_wal(path: &Path) -> Option<StoreNotice> {
+fn damaged_wal(path: &Path, now_ms: i64) -> Option<StoreNotice> {
     let bytes = std::fs::read(sidecar(path, "-wal")).ok()?;
     let report = wal::inspect(&bytes);
     if !report.is_damaged() {
@@ -160,6 +157,7 @@ fn damaged_wal(path: &Path) -> Option<StoreNotice> {
         )
     };
     Some(notice(
+        now_ms,
         "lost_data",
         format!(
             "Some of the most recent history was lost: the write-ahead log ({}) was damaged before this start; {what}. The rest of the history is intact.",
@@ -211,7 +209,7 @@ fn move_aside(path: &Path, reason: &str, now_ms: i64) -> Result<StoreNotice, Sto
             )
         }
     };
-    Ok(notice("moved_aside", message))
+    Ok(notice(now_ms, "moved_aside", message))
 }
 
 fn rename(from: &Path, to: &Path) -> Result<(), StoreError> {
@@ -235,9 +233,9 @@ fn sidecar(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(name)
 }
 
-fn notice(kind: &str, message: String) -> StoreNotice {
+fn notice(now_ms: i64, kind: &str, message: String) -> StoreNotice {
     StoreNotice {
-        ts_ms: now_ms(),
+        ts_ms: now_ms,
         kind: kind.to_string(),
         message,
     }

@@ -9,8 +9,8 @@ use sqlx::Row;
 use super::codec::{decode_minutes, decode_series};
 use super::rollup::{HOUR_MS, MINUTE_MS, aggregate_points, floor_to};
 use super::{Store, StoreError};
-use crate::collect::lock;
 use crate::model::{Kind, Unit};
+use crate::util::lock;
 
 /// A series as the API lists it.
 #[derive(Debug, Clone, PartialEq, Serialize)]

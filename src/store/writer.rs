@@ -12,9 +12,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::Store;
 use super::health::{self, FailureReason, WriteFailure};
-use crate::collect::{lock, unix_ms};
 use crate::config::Retention;
 use crate::model::Snapshot;
+use crate::util::lock;
 
 /// Most snapshots kept in memory while the disk refuses writes (~1 day at 5 s, about 2 kB
 /// each); older ones go first and are counted.
@@ -39,7 +39,8 @@ pub async fn run(
     cancel: CancellationToken,
 ) {
     let mut next_flush = Instant::now() + settings.batch;
-    let mut last_retention: Option<Instant> = None;
+    // On the store's clock (monotonic reading), so tests can move it.
+    let mut last_retention: Option<std::time::Instant> = None;
     loop {
         tokio::select! {
             _ = cancel.cancelled() => break,
@@ -60,9 +61,10 @@ pub async fn run(
                 if store.is_failing() {
                     continue;
                 }
-                if last_retention.is_none_or(|at| at.elapsed() >= RETENTION_EVERY) {
-                    last_retention = Some(Instant::now());
-                    match store.apply_retention(unix_ms(), &settings.retention).await {
+                let now = store.clock.now();
+                if last_retention.is_none_or(|at| now.saturating_duration_since(at) >= RETENTION_EVERY) {
+                    last_retention = Some(now);
+                    match store.apply_retention(store.clock.now_ms(), &settings.retention).await {
                         Ok(report) => tracing::debug!(?report, "retention done"),
                         Err(err) => tracing::warn!(error = %err, "retention failed"),
                     }
@@ -102,7 +104,7 @@ impl Store {
     /// Notes when the writer tries again, for the status page.
     pub fn retry_in(&self, wait: Duration) {
         if let Some(failure) = lock(&self.shared.status).failure.as_mut() {
-            failure.next_attempt_ms = unix_ms() + wait.as_millis() as i64;
+            failure.next_attempt_ms = self.clock.now_ms() + wait.as_millis() as i64;
         }
     }
 
@@ -136,7 +138,7 @@ impl Store {
             let drain = written.min(pending.len());
             pending.drain(..drain);
         }
-        let now = unix_ms();
+        let now = self.clock.now_ms();
         let mut status = lock(&self.shared.status);
         status.last_flush_ms = Some(now);
         status.last_flush_ticks = written;
@@ -154,7 +156,7 @@ impl Store {
 
     /// Records a failed attempt; returns the failed attempts in a row.
     fn write_failed(&self, err: &super::StoreError, queued: usize) -> u64 {
-        let now = unix_ms();
+        let now = self.clock.now_ms();
         let reason = FailureReason::of(err);
         let free_bytes = self.path.parent().and_then(health::free_bytes);
         let mut status = lock(&self.shared.status);

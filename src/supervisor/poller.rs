@@ -11,8 +11,8 @@ use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
 use super::{ContainerStats, SupervisorClient, SupervisorError};
-use crate::collect::{counter, lock, unix_ms};
 use crate::model::{Sample, SeriesMeta, Unit};
+use crate::util::{Clock, counter, lock};
 
 /// What the Supervisor link looks like, for `/api/v1/status`.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -120,12 +120,13 @@ impl Tracked {
     }
 }
 
-/// Polls until cancelled.
+/// Polls until cancelled; `clock` times the rates and stamps the polls.
 pub async fn run(
     client: SupervisorClient,
     interval: Duration,
     shared: Arc<Mutex<SupervisorShared>>,
     status: Arc<Mutex<SupervisorLinkStatus>>,
+    clock: Clock,
     cancel: CancellationToken,
 ) {
     lock(&status).state = "starting";
@@ -138,12 +139,14 @@ pub async fn run(
             _ = cancel.cancelled() => return,
             _ = ticker.tick() => {}
         }
-        if host_read_at.is_none_or(|t| t.elapsed() > Duration::from_secs(600)) {
-            host_read_at = Some(Instant::now());
+        let now = clock.now();
+        if host_read_at.is_none_or(|t| now.saturating_duration_since(t) > Duration::from_secs(600))
+        {
+            host_read_at = Some(now);
             let host = host_facts(&client).await;
             lock(&status).host = Some(host);
         }
-        poll_once(&client, &mut tracked, &shared, &status).await;
+        poll_once(&client, &mut tracked, &shared, &status, &clock).await;
     }
 }
 
@@ -189,6 +192,7 @@ async fn poll_once(
     tracked: &mut HashMap<String, Tracked>,
     shared: &Mutex<SupervisorShared>,
     status: &Mutex<SupervisorLinkStatus>,
+    clock: &Clock,
 ) {
     let mut samples = Vec::new();
     let mut forbidden = Vec::new();
@@ -221,7 +225,7 @@ async fn poll_once(
         "Supervisor".into(),
         "/supervisor/stats".into(),
     ));
-    let now = Instant::now();
+    let now = clock.now();
     for (slug, name, path) in &targets {
         match client.get::<ContainerStats>(path).await {
             Ok(stats) => tracked
@@ -236,7 +240,7 @@ async fn poll_once(
     tracked.retain(|slug, _| targets.iter().any(|(s, _, _)| s == slug));
 
     let mut st = lock(status);
-    st.last_poll_ms = Some(unix_ms());
+    st.last_poll_ms = Some(clock.now_ms());
     st.addons_running = running;
     st.state = if !forbidden.is_empty() {
         "forbidden"
@@ -279,7 +283,7 @@ async fn poll_once(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::alert::catalog::lookup;
+    use crate::config::alert_rules::catalog::lookup;
 
     #[test]
     fn every_addon_series_is_in_the_alert_catalog_with_its_unit() {

@@ -12,7 +12,6 @@ use serde_json::Value;
 use super::AppState;
 use super::error::ApiError;
 use crate::alert::{AlertError, AlertState, Incident, Rule, Status};
-use crate::collect::unix_ms;
 use crate::model::Unit;
 
 /// Incidents listed when `limit` is not given, and the most allowed.
@@ -154,7 +153,12 @@ pub async fn acknowledge(
             }
         }
     }
-    match state.inner.alerts.acknowledge(id, unix_ms(), note).await {
+    match state
+        .inner
+        .alerts
+        .acknowledge(id, state.clock().now_ms(), note)
+        .await
+    {
         Ok(incident) => Ok(Json(incident)),
         Err(AlertError::UnknownIncident(id)) => Err(ApiError::NotFound(format!(
             "no incident with id {id}; GET api/v1/alerts lists them"

@@ -10,10 +10,10 @@ use serde::Serialize;
 
 use super::error::ApiError;
 use super::{AppState, HostInfo, VERSION};
-use crate::collect::{lock, unix_ms};
 use crate::model::{SourceHealth, TopProcesses};
 use crate::publish::prometheus;
 use crate::store::{History, Resolution, SeriesInfo, StoreNotice, StoreStats, WriteStatus};
+use crate::util::lock;
 
 /// `GET /healthz`: the process serves requests.
 pub async fn health() -> impl IntoResponse {
@@ -99,7 +99,7 @@ pub async fn status(State(state): State<AppState>) -> Json<impl Serialize> {
         version: VERSION,
         mode: inner.config.mode,
         started_at: inner.started_ms,
-        uptime_seconds: inner.started.elapsed().as_secs(),
+        uptime_seconds: state.uptime_seconds(),
         ts: snapshot.ts_ms,
         status: if snapshot.ts_ms == 0 {
             "starting"
@@ -220,7 +220,7 @@ pub async fn history(
             ));
         }
     };
-    let now = unix_ms();
+    let now = state.clock().now_ms();
     let to = parse_time(&params, "to")?.unwrap_or(now + 1);
     let from = parse_time(&params, "from")?.unwrap_or(to - 3_600_000);
     if from >= to {

@@ -11,10 +11,11 @@ use serde::Serialize;
 use super::error::ApiError;
 use super::recent_log::LogLine;
 use super::{AppState, HostInfo, VERSION};
-use crate::collect::{TickStats, lock};
+use crate::collect::TickStats;
 use crate::config::{Mode, Options};
 use crate::model::SourceHealth;
 use crate::store::{StoreStats, StoredVote, WriteStatus};
+use crate::util::lock;
 
 /// Shown instead of a secret.
 const HIDDEN: &str = "<redacted>";

@@ -23,7 +23,12 @@ pub enum ApiError {
     Unauthorized(String),
     /// A limit was hit; the message says politely when to try again.
     #[error("{message}")]
-    TooManyRequests { message: String, retry_at_ms: i64 },
+    TooManyRequests {
+        message: String,
+        retry_at_ms: i64,
+        /// When the refusal was decided (for `Retry-After`).
+        now_ms: i64,
+    },
     /// A transient failure the user can retry.
     #[error("{0}")]
     Unavailable(String),
@@ -81,16 +86,21 @@ impl IntoResponse for ApiError {
             body["error"]["retry_at"] = json!(retry_at_ms);
         }
         let mut response = (status, Json(body)).into_response();
-        if let ApiError::TooManyRequests { retry_at_ms, .. } = &self {
-            retry_after(&mut response, *retry_at_ms);
+        if let ApiError::TooManyRequests {
+            retry_at_ms,
+            now_ms,
+            ..
+        } = &self
+        {
+            retry_after(&mut response, *retry_at_ms, *now_ms);
         }
         response
     }
 }
 
 /// Adds `Retry-After` in seconds (the body carries the absolute `retry_at`).
-fn retry_after(response: &mut Response, retry_at_ms: i64) {
-    let seconds = (retry_at_ms - crate::collect::unix_ms()).max(0) / 1000 + 1;
+fn retry_after(response: &mut Response, retry_at_ms: i64, now_ms: i64) {
+    let seconds = (retry_at_ms - now_ms).max(0) / 1000 + 1;
     if let Ok(value) = axum::http::HeaderValue::from_str(&seconds.to_string()) {
         response
             .headers_mut()

@@ -95,7 +95,7 @@ impl Sent {
         });
         let payload = LiveEvent {
             ts: snapshot.ts_ms,
-            uptime_seconds: state.inner.started.elapsed().as_secs(),
+            uptime_seconds: state.uptime_seconds(),
             overview: state.overview(snapshot),
             values: snapshot
                 .samples

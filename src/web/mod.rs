@@ -31,6 +31,7 @@ use crate::collect::TickStats;
 use crate::config::Config;
 use crate::model::Snapshot;
 use crate::store::Store;
+use crate::util::Clock;
 use recent_log::RecentLog;
 
 /// Static facts about the host, read once at start.
@@ -112,6 +113,8 @@ impl AppState {
         let alerts = AlertHandle::new(config.options.alert_rules.clone(), store.clone());
         AppState {
             inner: Arc::new(Inner {
+                started: store.clock().now(),
+                started_ms: store.clock().now_ms(),
                 config,
                 store,
                 latest,
@@ -119,8 +122,6 @@ impl AppState {
                 host,
                 links,
                 alerts,
-                started: Instant::now(),
-                started_ms: crate::collect::unix_ms(),
                 feedback: feedback::FeedbackState::default(),
                 recent_log: RecentLog::default(),
             }),
@@ -145,6 +146,19 @@ impl AppState {
         self
     }
 
+    /// The app's clock: the one the store was opened with.
+    fn clock(&self) -> &Clock {
+        self.inner.store.clock()
+    }
+
+    /// Seconds since the state was built, on the clock.
+    fn uptime_seconds(&self) -> u64 {
+        self.clock()
+            .now()
+            .saturating_duration_since(self.inner.started)
+            .as_secs()
+    }
+
     fn latest(&self) -> Arc<Snapshot> {
         self.inner.latest.borrow().clone()
     }
@@ -156,7 +170,7 @@ impl AppState {
         let now_ms = if snapshot.ts_ms > 0 {
             snapshot.ts_ms
         } else {
-            crate::collect::unix_ms()
+            self.clock().now_ms()
         };
         let (alert_items, alerts) = active_alerts::view(&self.inner.alerts.active(), now_ms);
         let store = &self.inner.store;
@@ -165,7 +179,7 @@ impl AppState {
             store.pending_ticks(),
             (options.write_batch_seconds / options.sample_interval_seconds.max(1)) as usize,
             &store.notices(),
-            crate::collect::unix_ms(),
+            self.clock().now_ms(),
         );
         items.extend(alert_items);
         let extra = summary::Extra { items, alerts };

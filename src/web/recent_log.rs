@@ -12,7 +12,7 @@ use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
 
-use crate::collect::{lock, unix_ms};
+use crate::util::{lock, unix_ms};
 
 /// How many lines are kept.
 pub const KEEP: usize = 50;

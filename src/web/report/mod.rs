@@ -482,7 +482,7 @@ pub async fn markdown(State(state): State<AppState>) -> impl IntoResponse {
         version: VERSION,
         mode: state.inner.config.mode,
         host: &state.inner.host,
-        app_uptime_seconds: state.inner.started.elapsed().as_secs(),
+        app_uptime_seconds: state.uptime_seconds(),
         snapshot: &snapshot,
         overview: &overview,
         links: links(&state),

@@ -16,9 +16,9 @@ use serde_json::json;
 
 use super::AppState;
 use super::error::ApiError;
-use crate::collect::{lock, unix_ms};
 use crate::model::Snapshot;
 use crate::store::{NewVote, StoreError};
+use crate::util::lock;
 
 /// Name of the cookie holding the browser's random id.
 pub const COOKIE: &str = "rm_voter";
@@ -234,7 +234,7 @@ fn metrics_at_vote(snapshot: &Snapshot, line: &str) -> String {
 impl AppState {
     /// Satisfaction numbers, reused for a minute.
     pub async fn feedback_summary(&self) -> Result<FeedbackSummary, StoreError> {
-        let now = unix_ms();
+        let now = self.clock().now_ms();
         if let Some((at, summary)) = *lock(&self.inner.feedback.cached)
             && now - at < SUMMARY_TTL_MS
         {
@@ -289,7 +289,9 @@ pub async fn show(
     headers: HeaderMap,
 ) -> Result<Json<impl Serialize>, ApiError> {
     let voter = voter_from(&headers);
-    Ok(Json(view(&state, voter.as_deref(), unix_ms()).await?))
+    Ok(Json(
+        view(&state, voter.as_deref(), state.clock().now_ms()).await?,
+    ))
 }
 
 /// `POST /api/v1/feedback` with `{"vote": "up" | "down", "comment": "…"}`.
@@ -321,7 +323,7 @@ pub async fn vote(
         None => new_voter()?,
     };
     let _one_at_a_time = state.inner.feedback.voting.lock().await;
-    let now = unix_ms();
+    let now = state.clock().now_ms();
     let store = &state.inner.store;
     let last = store.last_vote_of(&voter).await?;
     let (hour, oldest) = store.votes_since(now - HOUR_MS).await?;
@@ -330,6 +332,7 @@ pub async fn vote(
         return Err(ApiError::TooManyRequests {
             message: refusal.message(now),
             retry_at_ms: refusal.retry_at_ms(),
+            now_ms: now,
         });
     }
     let snapshot = state.latest();
@@ -364,114 +367,4 @@ pub async fn vote(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const T0: i64 = 1_800_000_000_000;
-
-    #[test]
-    fn a_browser_may_vote_once_per_hour() {
-        let limiter = VoteLimiter::default();
-        assert_eq!(limiter.check(T0, None, 0, None), Ok(()));
-        let refused = limiter.check(T0 + 10 * 60_000, Some(T0), 1, Some(T0));
-        assert_eq!(
-            refused,
-            Err(Refusal::AlreadyVoted {
-                voted_at_ms: T0,
-                retry_at_ms: T0 + HOUR_MS
-            })
-        );
-        assert_eq!(limiter.check(T0 + HOUR_MS, Some(T0), 1, Some(T0)), Ok(()));
-    }
-
-    #[test]
-    fn all_browsers_together_are_capped_per_hour() {
-        let limiter = VoteLimiter {
-            per_browser_ms: HOUR_MS,
-            per_hour: 3,
-        };
-        assert_eq!(limiter.check(T0, None, 2, Some(T0 - 1000)), Ok(()));
-        assert_eq!(
-            limiter.check(T0, None, 3, Some(T0 - 20 * 60_000)),
-            Err(Refusal::TooManyVotes {
-                retry_at_ms: T0 + 40 * 60_000
-            })
-        );
-    }
-
-    #[test]
-    fn refusals_are_polite_and_say_when_to_come_back() {
-        let r = Refusal::AlreadyVoted {
-            voted_at_ms: T0,
-            retry_at_ms: T0 + HOUR_MS,
-        };
-        assert_eq!(
-            r.message(T0 + 12 * 60_000 + 5_000),
-            "Thanks, your vote from 12 minutes ago is counted. One vote per hour keeps the numbers fair: you can vote again in 48 minutes."
-        );
-        assert!(r.message(T0 + 1000).contains("from just now"));
-        assert!(
-            r.message(T0 + HOUR_MS - 1000)
-                .ends_with("in about a minute.")
-        );
-        let many = Refusal::TooManyVotes {
-            retry_at_ms: T0 + 5 * 60_000,
-        };
-        assert!(many.message(T0).ends_with("try again in 5 minutes."));
-    }
-
-    #[test]
-    fn the_cookie_is_read_only_when_well_formed() {
-        let mut h = HeaderMap::new();
-        h.insert(
-            header::COOKIE,
-            HeaderValue::from_static("a=1; rm_voter=0123456789abcdef0123456789abcdef; b=2"),
-        );
-        assert_eq!(
-            voter_from(&h).as_deref(),
-            Some("0123456789abcdef0123456789abcdef")
-        );
-        h.insert(
-            header::COOKIE,
-            HeaderValue::from_static("rm_voter=../../etc"),
-        );
-        assert_eq!(voter_from(&h), None);
-        assert_eq!(voter_from(&HeaderMap::new()), None);
-    }
-
-    #[test]
-    fn the_cookie_stays_inside_the_ingress_prefix() {
-        let mut h = HeaderMap::new();
-        assert_eq!(cookie_path(&h), "/");
-        h.insert(
-            "x-ingress-path",
-            HeaderValue::from_static("/api/hassio_ingress/AbC-123_x"),
-        );
-        assert_eq!(cookie_path(&h), "/api/hassio_ingress/AbC-123_x/");
-        h.insert(
-            "x-ingress-path",
-            HeaderValue::from_static("/x; Domain=evil"),
-        );
-        assert_eq!(cookie_path(&h), "/");
-        let cookie = set_cookie("00ff", &HeaderMap::new()).expect("cookie");
-        assert_eq!(
-            cookie.to_str().expect("ascii"),
-            "rm_voter=00ff; Max-Age=31536000; Path=/; HttpOnly; SameSite=Strict"
-        );
-    }
-
-    #[test]
-    fn comments_are_trimmed_capped_and_stripped_of_control_characters() {
-        assert_eq!(clean_comment(None), None);
-        assert_eq!(clean_comment(Some("   ")), None);
-        assert_eq!(
-            clean_comment(Some(" slow\u{7}\nUI ")).as_deref(),
-            Some("slow  UI")
-        );
-        let long = "x".repeat(5000);
-        assert_eq!(
-            clean_comment(Some(&long)).map(|c| c.len()),
-            Some(MAX_COMMENT)
-        );
-    }
-}
+mod tests;

@@ -1,0 +1,31 @@
+//! The bottom layer: time and small helpers every other module may use. It imports nothing
+//! from the crate (see the layer table in `docs/architecture.md`).
+//!
+//! - [`clock`]: the [`Clock`] handed to everything whose logic depends on time, and `unix_ms`.
+//! - [`counter`]: rates from cumulative counters (collectors and the Supervisor poller).
+//! - [`lock`] and [`p50_p99`]: a poison-tolerant mutex lock and two percentiles.
+
+pub mod clock;
+pub mod counter;
+
+use std::sync::Mutex;
+
+pub use clock::{Clock, ManualClock, SystemClock, TimeSource, unix_ms};
+
+/// Locks a mutex, recovering the data if a panicking holder poisoned it.
+pub fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Median and 99th percentile (nearest rank) of some measurements; `None` when there are none.
+pub fn p50_p99(values: impl Iterator<Item = u64>) -> Option<(u64, u64)> {
+    let mut sorted: Vec<u64> = values.collect();
+    if sorted.is_empty() {
+        return None;
+    }
+    sorted.sort_unstable();
+    let at = |q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize];
+    Some((at(0.5), at(0.99)))
+}
