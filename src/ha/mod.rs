@@ -87,6 +87,8 @@ pub struct HaLinkStatus {
 pub struct HaTasks {
     pub status: std::sync::Arc<std::sync::Mutex<HaLinkStatus>>,
     pub commands: tokio::sync::mpsc::Sender<ws::WsRequest>,
+    /// Subscriptions to Home Assistant events, delivered typed over the link.
+    pub events: ws::HaEvents,
     /// Stop these first at shutdown: they mark entities unavailable over the live link.
     pub publishers: Vec<tokio::task::JoinHandle<()>>,
     pub link: tokio::task::JoinHandle<()>,
@@ -110,11 +112,13 @@ pub fn start(
     }));
     let (readiness_tx, readiness_rx) = tokio::sync::watch::channel(ws::Readiness::default());
     let (commands, commands_rx) = tokio::sync::mpsc::channel(32);
+    let events = ws::HaEvents::new();
     let link = tokio::spawn(ws::run_link(
         endpoint.clone(),
         status.clone(),
         readiness_tx,
         commands_rx,
+        events.clone(),
         link_stop,
     ));
     let rest = rest::HaRest::new(endpoint)?;
@@ -154,6 +158,7 @@ pub fn start(
     Ok(HaTasks {
         status,
         commands,
+        events,
         publishers,
         link,
     })

@@ -1,9 +1,13 @@
-//! Supervisor API client (add-on mode): add-on list, per-container stats, host facts.
+//! Supervisor API client (add-on mode): add-on list, per-container stats, host facts, and
+//! starting, stopping and restarting add-ons ([`AddonControl`]).
 //!
-//! Reading other add-ons' stats needs `hassio_role: manager`; with a weaker role those calls
-//! answer 403 and the poller reports which ones instead of failing.
+//! Reading other add-ons' stats and controlling them needs `hassio_role: manager`; with a
+//! weaker role those calls answer 403 and the poller reports which ones instead of failing.
 
+pub mod control;
 pub mod poller;
+
+pub use control::{AddonAction, AddonControl, AddonSlug, ControlFuture, InvalidSlug};
 
 use std::time::Duration;
 
@@ -24,8 +28,18 @@ pub enum SupervisorError {
         status: u16,
         message: String,
     },
+    /// The Supervisor answered 5xx: it is there but cannot do it now.
+    #[error("{path}: the Supervisor is unavailable (HTTP {status}): {message}")]
+    Unavailable {
+        path: String,
+        status: u16,
+        message: String,
+    },
     #[error("{path}: cannot reach the Supervisor: {message}")]
     Unreachable { path: String, message: String },
+    /// No answer in time; for an action, whether it happened is unknown.
+    #[error("{path}: the Supervisor did not answer within {timeout:?}")]
+    Timeout { path: String, timeout: Duration },
     #[error("{path}: unexpected answer: {message}")]
     Protocol { path: String, message: String },
 }
@@ -62,19 +76,25 @@ struct AddonList {
     addons: Vec<AddonSummary>,
 }
 
+/// Time a GET may take.
+const READ_TIMEOUT: Duration = Duration::from_secs(15);
+/// Time an action may take: the Supervisor answers a start or restart only once the add-on has
+/// started, and a stop once its container stopped (an add-on's own stop timeout may be 300 s).
+const ACTION_TIMEOUT: Duration = Duration::from_secs(330);
+
 /// Supervisor REST client; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct SupervisorClient {
     client: reqwest::Client,
     base: String,
     auth: String,
+    action_timeout: Duration,
 }
 
 impl SupervisorClient {
     /// A client for the Supervisor at `endpoint`.
     pub fn new(endpoint: &SupervisorEndpoint) -> Result<Self, SupervisorError> {
         let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(15))
             .connect_timeout(Duration::from_secs(5))
             .build()
             .map_err(|e| SupervisorError::Unreachable {
@@ -85,44 +105,78 @@ impl SupervisorClient {
             client,
             base: endpoint.url.trim_end_matches('/').to_string(),
             auth: format!("Bearer {}", endpoint.token.expose()),
+            action_timeout: ACTION_TIMEOUT,
         })
+    }
+
+    /// The same client with another limit on how long an action may take.
+    pub fn with_action_timeout(mut self, timeout: Duration) -> Self {
+        self.action_timeout = timeout;
+        self
     }
 
     /// GET a path and unwrap the `{"result":"ok","data":…}` envelope.
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, SupervisorError> {
-        let response = self
-            .client
-            .get(format!("{}{path}", self.base))
+        let request = self.client.get(format!("{}{path}", self.base));
+        let data = self.call(request, path, READ_TIMEOUT).await?;
+        serde_json::from_value(data).map_err(|e| SupervisorError::Protocol {
+            path: path.into(),
+            message: e.to_string(),
+        })
+    }
+
+    /// POST a path without payload (the Supervisor's actions) and check the envelope.
+    pub async fn post(&self, path: &str) -> Result<Value, SupervisorError> {
+        let request = self.client.post(format!("{}{path}", self.base));
+        self.call(request, path, self.action_timeout).await
+    }
+
+    /// Sends `request` and unwraps the envelope; every call gets the same error handling.
+    async fn call(
+        &self,
+        request: reqwest::RequestBuilder,
+        path: &str,
+        timeout: Duration,
+    ) -> Result<Value, SupervisorError> {
+        let failed = |err: reqwest::Error| transport_error(path, timeout, &err);
+        let response = request
             .header("Authorization", &self.auth)
+            .timeout(timeout)
             .send()
             .await
-            .map_err(|e| SupervisorError::Unreachable {
-                path: path.into(),
-                message: e.to_string(),
-            })?;
+            .map_err(failed)?;
         let status = response.status().as_u16();
         if status == 401 || status == 403 {
             return Err(SupervisorError::Forbidden { path: path.into() });
         }
-        let body: Value = response
-            .json()
-            .await
-            .map_err(|e| SupervisorError::Protocol {
-                path: path.into(),
-                message: e.to_string(),
-            })?;
-        if status >= 400 || body["result"] != "ok" {
-            let message = body["message"].as_str().unwrap_or("no message").to_string();
-            return Err(SupervisorError::Api {
+        let text = response.text().await.map_err(failed)?;
+        let body = serde_json::from_str::<Value>(&text);
+        let message = body
+            .as_ref()
+            .ok()
+            .and_then(|b| b["message"].as_str())
+            .map(str::to_string);
+        if status >= 500 {
+            // A proxy in front may answer without the envelope: show the start of its text.
+            let message = message.unwrap_or_else(|| text.chars().take(200).collect());
+            return Err(SupervisorError::Unavailable {
                 path: path.into(),
                 status,
                 message,
             });
         }
-        serde_json::from_value(body["data"].clone()).map_err(|e| SupervisorError::Protocol {
+        let mut body = body.map_err(|e| SupervisorError::Protocol {
             path: path.into(),
             message: e.to_string(),
-        })
+        })?;
+        if status >= 400 || body["result"] != "ok" {
+            return Err(SupervisorError::Api {
+                path: path.into(),
+                status,
+                message: message.unwrap_or_else(|| "no message".into()),
+            });
+        }
+        Ok(body.get_mut("data").map(Value::take).unwrap_or_default())
     }
 
     /// `GET /addons`: installed add-ons.
@@ -133,6 +187,27 @@ impl SupervisorClient {
     /// `GET /addons/<slug>/stats`.
     pub async fn addon_stats(&self, slug: &str) -> Result<ContainerStats, SupervisorError> {
         self.get(&format!("/addons/{slug}/stats")).await
+    }
+}
+
+/// A failure below HTTP: timeouts apart, with the causes reqwest's Display leaves out.
+fn transport_error(path: &str, timeout: Duration, err: &reqwest::Error) -> SupervisorError {
+    if err.is_timeout() {
+        return SupervisorError::Timeout {
+            path: path.into(),
+            timeout,
+        };
+    }
+    let mut message = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    SupervisorError::Unreachable {
+        path: path.into(),
+        message,
     }
 }
 

@@ -244,10 +244,12 @@ async fn poll_once(
     st.addons_running = running;
     st.state = if !forbidden.is_empty() {
         "forbidden"
-    } else if errors
-        .iter()
-        .all(|e| matches!(e, SupervisorError::Unreachable { .. }))
-        && !errors.is_empty()
+    } else if errors.iter().all(|e| {
+        matches!(
+            e,
+            SupervisorError::Unreachable { .. } | SupervisorError::Timeout { .. }
+        )
+    }) && !errors.is_empty()
         && samples.is_empty()
     {
         "unreachable"

@@ -1,174 +1,25 @@
-//! Home Assistant WebSocket session: authentication, strictly increasing command ids,
-//! `subscribe_events`, commands with replies matched by id, and a heartbeat that declares the
-//! link dead when pongs stop. [`run_link`] keeps a session alive with back-off and tells the
-//! publisher when Core is (again) ready.
+//! Keeps one session alive with back-off, tells the publishers when Core is ready, carries
+//! their commands, and keeps Home Assistant's event subscriptions in step with [`HaEvents`].
 
-use std::collections::VecDeque;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot, watch};
-use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
 
-use super::backoff::Backoff;
-use super::{HaError, HaLinkStatus};
+use super::events::{EventError, parse_event_message};
+use super::session::Session;
+use super::subscribe::HaEvents;
+use super::{Readiness, WsRequest};
 use crate::config::HaEndpoint;
+use crate::ha::backoff::Backoff;
+use crate::ha::{HaError, HaLinkStatus};
 use crate::util::{lock, unix_ms};
 
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-const REPLY_TIMEOUT: Duration = Duration::from_secs(10);
 const PING_EVERY: Duration = Duration::from_secs(20);
 const PONG_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// One authenticated connection.
-pub struct Session {
-    socket: Socket,
-    next_id: u64,
-    /// Messages that arrived while waiting for a reply (events may overtake results).
-    backlog: VecDeque<Value>,
-    pub ha_version: String,
-}
-
-impl Session {
-    /// Connects and authenticates.
-    pub async fn connect(url: &str, token: &str) -> Result<Session, HaError> {
-        let (socket, _) =
-            tokio::time::timeout(CONNECT_TIMEOUT, tokio_tungstenite::connect_async(url))
-                .await
-                .map_err(|_| HaError::Timeout)?
-                .map_err(|e| match e {
-                    tokio_tungstenite::tungstenite::Error::Http(response) => {
-                        match response.status().as_u16() {
-                            401 | 403 => HaError::Unauthorized(response.status().as_u16()),
-                            code @ (502..=504) => HaError::NotReady(code),
-                            code => HaError::Http {
-                                status: code,
-                                body: String::new(),
-                            },
-                        }
-                    }
-                    other => HaError::Unreachable(other.to_string()),
-                })?;
-        let mut session = Session {
-            socket,
-            next_id: 1,
-            backlog: VecDeque::new(),
-            ha_version: String::new(),
-        };
-        let hello = session.receive(REPLY_TIMEOUT).await?;
-        if hello["type"] != "auth_required" {
-            return Err(HaError::Protocol(format!(
-                "expected auth_required, got {}",
-                hello["type"]
-            )));
-        }
-        session
-            .send(json!({"type": "auth", "access_token": token}))
-            .await?;
-        let answer = session.receive(REPLY_TIMEOUT).await?;
-        match answer["type"].as_str() {
-            Some("auth_ok") => {
-                session.ha_version = answer["ha_version"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string();
-                Ok(session)
-            }
-            Some("auth_invalid") => Err(HaError::AuthInvalid(
-                answer["message"]
-                    .as_str()
-                    .unwrap_or("invalid token")
-                    .to_string(),
-            )),
-            _ => Err(HaError::Protocol(format!(
-                "unexpected auth answer {answer}"
-            ))),
-        }
-    }
-
-    async fn send(&mut self, message: Value) -> Result<(), HaError> {
-        self.socket
-            .send(Message::Text(message.to_string().into()))
-            .await
-            .map_err(|e| HaError::Unreachable(e.to_string()))
-    }
-
-    /// Next JSON message from the server (ping frames are answered by tungstenite).
-    async fn receive(&mut self, timeout: Duration) -> Result<Value, HaError> {
-        loop {
-            let frame = tokio::time::timeout(timeout, self.socket.next())
-                .await
-                .map_err(|_| HaError::Timeout)?;
-            match frame {
-                Some(Ok(Message::Text(text))) => {
-                    return serde_json::from_str(&text)
-                        .map_err(|e| HaError::Protocol(e.to_string()));
-                }
-                Some(Ok(Message::Close(_))) | None => {
-                    return Err(HaError::Unreachable("connection closed".into()));
-                }
-                Some(Ok(_)) => continue,
-                Some(Err(e)) => return Err(HaError::Unreachable(e.to_string())),
-            }
-        }
-    }
-
-    /// Sends a command with the next id; returns the id.
-    pub async fn start(&mut self, mut command: Value) -> Result<u64, HaError> {
-        let id = self.next_id;
-        self.next_id += 1;
-        command["id"] = json!(id);
-        self.send(command).await?;
-        Ok(id)
-    }
-
-    /// Sends a command and waits for its result; messages arriving meanwhile are kept.
-    pub async fn command(&mut self, command: Value) -> Result<Value, HaError> {
-        let id = self.start(command).await?;
-        loop {
-            let message = self.receive(REPLY_TIMEOUT).await?;
-            if message["id"] == json!(id) && message["type"] == "result" {
-                return if message["success"] == json!(true) {
-                    Ok(message["result"].clone())
-                } else {
-                    Err(HaError::Protocol(format!(
-                        "command failed: {}",
-                        message["error"]
-                    )))
-                };
-            }
-            self.backlog.push_back(message);
-        }
-    }
-
-    /// The next message, from the backlog first.
-    pub async fn next_message(&mut self, timeout: Duration) -> Result<Value, HaError> {
-        match self.backlog.pop_front() {
-            Some(message) => Ok(message),
-            None => self.receive(timeout).await,
-        }
-    }
-}
-
-/// Whether Core is ready for states, and a counter that grows each time it becomes ready
-/// (after a (re)connect or a `homeassistant_started` event): the publisher republishes all.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Readiness {
-    pub ready: bool,
-    pub generation: u64,
-}
-
-/// A command for Home Assistant sent over the live session.
-pub struct WsRequest {
-    pub command: Value,
-    pub reply: oneshot::Sender<Result<Value, HaError>>,
-}
 
 /// Keeps a session alive until cancelled, with capped exponential back-off between attempts.
 pub async fn run_link(
@@ -176,14 +27,35 @@ pub async fn run_link(
     status: Arc<Mutex<HaLinkStatus>>,
     readiness: watch::Sender<Readiness>,
     mut requests: mpsc::Receiver<WsRequest>,
+    events: HaEvents,
     cancel: CancellationToken,
+) {
+    run_sessions(
+        &endpoint,
+        &status,
+        &readiness,
+        &mut requests,
+        &events,
+        &cancel,
+    )
+    .await;
+    events.close();
+}
+
+async fn run_sessions(
+    endpoint: &HaEndpoint,
+    status: &Arc<Mutex<HaLinkStatus>>,
+    readiness: &watch::Sender<Readiness>,
+    requests: &mut mpsc::Receiver<WsRequest>,
+    events: &HaEvents,
+    cancel: &CancellationToken,
 ) {
     let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(60));
     let mut auth_backoff = Backoff::new(Duration::from_secs(30), Duration::from_secs(600));
     loop {
         let result = tokio::select! {
             _ = cancel.cancelled() => return,
-            r = serve_session(&endpoint, &status, &readiness, &mut requests, &cancel, &mut backoff, &mut auth_backoff) => r,
+            r = serve_session(endpoint, status, readiness, requests, events, cancel, &mut backoff, &mut auth_backoff) => r,
         };
         readiness.send_modify(|r| r.ready = false);
         let delay = match &result {
@@ -198,7 +70,7 @@ pub async fn run_link(
             Ok(()) => backoff.next_delay(),
         };
         {
-            let mut s = lock(&status);
+            let mut s = lock(status);
             s.connected_since_ms = None;
             if let Err(err) = &result {
                 s.state = match err {
@@ -213,15 +85,17 @@ pub async fn run_link(
             _ = cancel.cancelled() => return,
             _ = tokio::time::sleep(delay) => {}
         }
-        lock(&status).reconnects += 1;
+        lock(status).reconnects += 1;
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn serve_session(
     endpoint: &HaEndpoint,
     status: &Arc<Mutex<HaLinkStatus>>,
     readiness: &watch::Sender<Readiness>,
     requests: &mut mpsc::Receiver<WsRequest>,
+    events: &HaEvents,
     cancel: &CancellationToken,
     backoff: &mut Backoff,
     auth_backoff: &mut Backoff,
@@ -232,6 +106,9 @@ async fn serve_session(
     let started_sub = session
         .start(json!({"type": "subscribe_events", "event_type": "homeassistant_started"}))
         .await?;
+    // What components asked for, subscribed again on every new session.
+    let mut subscriptions = Subscriptions::default();
+    subscriptions.sync(&mut session, events).await?;
     let config = session.command(json!({"type": "get_config"})).await?;
     let core_state = config["state"].as_str().unwrap_or("RUNNING").to_string();
     backoff.reset();
@@ -262,6 +139,7 @@ async fn serve_session(
     loop {
         tokio::select! {
             _ = cancel.cancelled() => return Ok(()),
+            _ = events.changed() => subscriptions.sync(&mut session, events).await?,
             _ = heartbeat.tick() => {
                 if let Some((_, since)) = awaiting_pong && since.elapsed() >= PONG_TIMEOUT {
                     return Err(HaError::Unreachable("no pong from Home Assistant: link declared dead".into()));
@@ -285,6 +163,11 @@ async fn serve_session(
                 let message = match message {
                     Ok(m) => m,
                     Err(HaError::Timeout) => continue,
+                    // One unreadable frame is not a reason to drop the link.
+                    Err(HaError::Protocol(text)) => {
+                        events.note_parse_error(&EventError::Json(text));
+                        continue;
+                    }
                     Err(err) => return Err(err),
                 };
                 let id = message["id"].as_u64();
@@ -302,6 +185,7 @@ async fn serve_session(
                             r.generation += 1;
                         });
                     }
+                    Some("event") => subscriptions.deliver(&message, events),
                     Some("result") => {
                         if let Some(pos) = in_flight.iter().position(|(i, _)| Some(*i) == id) {
                             let (_, reply) = in_flight.swap_remove(pos);
@@ -311,6 +195,8 @@ async fn serve_session(
                                 Err(HaError::Protocol(format!("command failed: {}", message["error"])))
                             };
                             let _ = reply.send(result);
+                        } else if let Some(id) = id {
+                            subscriptions.answered(id, &message);
                         }
                     }
                     _ => {}
@@ -319,3 +205,88 @@ async fn serve_session(
         }
     }
 }
+
+/// Why a command of the link itself was sent.
+enum Pending {
+    Subscribe(String),
+    Unsubscribe(String),
+}
+
+/// This session's Home Assistant subscriptions for [`HaEvents`]' receivers.
+#[derive(Default)]
+struct Subscriptions {
+    /// Event type to Home Assistant's subscription id (the `id` of the `subscribe_events`).
+    by_type: HashMap<String, u64>,
+    by_id: HashMap<u64, String>,
+    pending: HashMap<u64, Pending>,
+}
+
+impl Subscriptions {
+    /// Subscribes to the types now wanted and unsubscribes from those no longer wanted.
+    async fn sync(&mut self, session: &mut Session, events: &HaEvents) -> Result<(), HaError> {
+        let wanted = events.wanted();
+        let new: Vec<&String> = wanted
+            .iter()
+            .filter(|t| !self.by_type.contains_key(*t))
+            .collect();
+        for event_type in new {
+            let id = session
+                .start(json!({"type": "subscribe_events", "event_type": event_type}))
+                .await?;
+            self.by_type.insert(event_type.clone(), id);
+            self.by_id.insert(id, event_type.clone());
+            self.pending
+                .insert(id, Pending::Subscribe(event_type.clone()));
+        }
+        let unwanted: Vec<(String, u64)> = self
+            .by_type
+            .iter()
+            .filter(|(t, _)| !wanted.contains(*t))
+            .map(|(t, id)| (t.clone(), *id))
+            .collect();
+        for (event_type, subscription) in unwanted {
+            self.by_type.remove(&event_type);
+            self.by_id.remove(&subscription);
+            let id = session
+                .start(json!({"type": "unsubscribe_events", "subscription": subscription}))
+                .await?;
+            self.pending.insert(id, Pending::Unsubscribe(event_type));
+        }
+        Ok(())
+    }
+
+    /// Hands an event message of one of our subscriptions to its receivers.
+    fn deliver(&self, message: &Value, events: &HaEvents) {
+        let Some(event_type) = message["id"].as_u64().and_then(|id| self.by_id.get(&id)) else {
+            return;
+        };
+        match parse_event_message(message) {
+            Ok((_, event)) => events.dispatch(event_type, event),
+            Err(err) => events.note_parse_error(&err),
+        }
+    }
+
+    /// Home Assistant's answer to one of our (un)subscribe commands.
+    fn answered(&mut self, id: u64, message: &Value) {
+        let Some(pending) = self.pending.remove(&id) else {
+            return;
+        };
+        if message["success"] == json!(true) {
+            return;
+        }
+        match pending {
+            Pending::Subscribe(event_type) => {
+                tracing::warn!(event_type, error = %message["error"], "Home Assistant refused an event subscription");
+                self.by_type.remove(&event_type);
+                self.by_id.remove(&id);
+            }
+            Pending::Unsubscribe(event_type) => {
+                tracing::debug!(event_type, error = %message["error"], "Home Assistant refused to unsubscribe");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "link_tests.rs"]
+mod tests;

@@ -1,0 +1,244 @@
+//! An EMULATED Supervisor (the real one cannot run here), built from the documented response
+//! shapes: `{"result":"ok","data":…}` envelopes, 403 for a weak role, 5xx, and the
+//! `POST /addons/<slug>/start|stop|restart` actions, which it records and can be told to refuse.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{Value, json};
+
+/// How the emulated Supervisor behaves.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Role {
+    /// `hassio_role: manager`: everything answers.
+    Manager,
+    /// `hassio_role: default`: `/addons`, stats and actions are forbidden.
+    Default,
+}
+
+/// One action request as the emulator received it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionCall {
+    pub method: String,
+    pub path: String,
+    pub authorization: Option<String>,
+    pub body: String,
+}
+
+/// `(slug, action)` to the `(status, message)` it is refused with.
+type Failures = HashMap<(String, String), (u16, String)>;
+
+#[derive(Clone)]
+struct Emulator {
+    role: Role,
+    calls: Arc<AtomicU64>,
+    /// Slugs whose stats call fails with 500.
+    broken: Arc<Vec<&'static str>>,
+    /// Add-on states, changed by the actions.
+    states: Arc<Mutex<HashMap<String, String>>>,
+    actions: Arc<Mutex<Vec<ActionCall>>>,
+    /// `(slug, action)` answered with this status and message instead of being done.
+    failures: Arc<Mutex<Failures>>,
+    /// How long an action takes before the answer.
+    action_delay: Duration,
+}
+
+/// A running emulator: its URL, the actions it received, and failures to inject.
+pub struct Supervisor {
+    pub url: String,
+    emulator: Emulator,
+}
+
+const ADDONS: [(&str, &str, &str, &str); 3] = [
+    ("Mosquitto broker", "core_mosquitto", "started", "6.4.0"),
+    ("File editor", "core_configurator", "started", "5.8.0"),
+    ("Samba share", "core_samba", "stopped", "12.3.0"),
+];
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn ok(data: Value) -> (StatusCode, Json<Value>) {
+    (StatusCode::OK, Json(json!({"result": "ok", "data": data})))
+}
+
+fn error(status: StatusCode, message: &str) -> (StatusCode, Json<Value>) {
+    (status, Json(json!({"result": "error", "message": message})))
+}
+
+fn forbidden() -> (StatusCode, Json<Value>) {
+    error(StatusCode::FORBIDDEN, "Access not allowed")
+}
+
+async fn addons(State(e): State<Emulator>) -> (StatusCode, Json<Value>) {
+    if e.role == Role::Default {
+        return forbidden();
+    }
+    let states = lock(&e.states);
+    let list: Vec<Value> = ADDONS
+        .iter()
+        .map(|(name, slug, _, version)| json!({"name": name, "slug": slug, "state": states.get(*slug), "version": version, "repository": "core"}))
+        .collect();
+    ok(json!({ "addons": list }))
+}
+
+fn stats(e: &Emulator, memory: u64) -> Value {
+    // Cumulative counters grow by a fixed amount per call, so rates are predictable.
+    let n = e.calls.fetch_add(1, Ordering::SeqCst);
+    json!({"cpu_percent": 1.5, "memory_usage": memory, "memory_limit": 4_000_000_000u64, "memory_percent": memory as f64 / 4e7,
+           "network_rx": 1_000_000 + n * 10_000, "network_tx": 500_000 + n * 10_000, "blk_read": 0, "blk_write": 4096 * n})
+}
+
+async fn addon_stats(
+    State(e): State<Emulator>,
+    Path(slug): Path<String>,
+) -> (StatusCode, Json<Value>) {
+    if e.role == Role::Default {
+        return forbidden();
+    }
+    if e.broken.contains(&slug.as_str()) {
+        return error(StatusCode::INTERNAL_SERVER_ERROR, "Docker API error");
+    }
+    match slug.as_str() {
+        "core_mosquitto" => ok(stats(&e, 30_000_000)),
+        "core_configurator" => ok(stats(&e, 90_000_000)),
+        _ => error(StatusCode::BAD_REQUEST, "App is not running"),
+    }
+}
+
+/// `POST /addons/<slug>/<action>`: recorded; answered like `supervisor/api/apps.py` does.
+async fn action(
+    State(e): State<Emulator>,
+    Path((slug, action)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: String,
+) -> (StatusCode, Json<Value>) {
+    lock(&e.actions).push(ActionCall {
+        method: "POST".into(),
+        path: format!("/addons/{slug}/{action}"),
+        authorization: headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+        body,
+    });
+    tokio::time::sleep(e.action_delay).await;
+    if e.role == Role::Default {
+        return forbidden();
+    }
+    if let Some((status, message)) = lock(&e.failures).get(&(slug.clone(), action.clone())) {
+        let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST);
+        return error(status, message);
+    }
+    let mut states = lock(&e.states);
+    let Some(state) = states.get_mut(&slug) else {
+        return error(StatusCode::NOT_FOUND, &format!("App {slug} does not exist"));
+    };
+    *state = match action.as_str() {
+        "stop" => "stopped",
+        "start" | "restart" => "started",
+        _ => return error(StatusCode::NOT_FOUND, "Not found"),
+    }
+    .to_string();
+    ok(json!({}))
+}
+
+async fn core_stats(State(e): State<Emulator>) -> (StatusCode, Json<Value>) {
+    ok(stats(&e, 400_000_000))
+}
+
+async fn supervisor_stats(State(e): State<Emulator>) -> (StatusCode, Json<Value>) {
+    if e.role == Role::Default {
+        return forbidden();
+    }
+    ok(stats(&e, 120_000_000))
+}
+
+async fn info() -> (StatusCode, Json<Value>) {
+    ok(
+        json!({"supervisor": "2026.11.0", "homeassistant": "2026.11.2", "hassos": "16.3", "docker": "28.0.4", "hostname": "my-secret-host",
+              "operating_system": "Home Assistant OS 16.3", "machine": "raspberrypi5-64", "arch": "aarch64", "state": "running"}),
+    )
+}
+
+async fn host_info() -> (StatusCode, Json<Value>) {
+    ok(
+        json!({"hostname": "my-secret-host", "kernel": "6.12.20", "operating_system": "Home Assistant OS 16.3", "disk_total": 58.0, "disk_used": 21.5, "disk_free": 36.5, "disk_life_time": 10.0, "chassis": "embedded"}),
+    )
+}
+
+async fn os_info() -> (StatusCode, Json<Value>) {
+    ok(
+        json!({"version": "16.3", "version_latest": "16.3", "update_available": false, "board": "rpi5-64", "boot": "A"}),
+    )
+}
+
+impl Supervisor {
+    /// Starts an emulator with `role`; stats of the `broken` slugs fail with 500.
+    pub async fn start(role: Role, broken: Vec<&'static str>) -> Supervisor {
+        Self::start_with_delay(role, broken, Duration::ZERO).await
+    }
+
+    /// [`Self::start`], with every action taking `action_delay` before it answers.
+    pub async fn start_with_delay(
+        role: Role,
+        broken: Vec<&'static str>,
+        action_delay: Duration,
+    ) -> Supervisor {
+        let emulator = Emulator {
+            role,
+            calls: Arc::new(AtomicU64::new(0)),
+            broken: Arc::new(broken),
+            states: Arc::new(Mutex::new(
+                ADDONS
+                    .iter()
+                    .map(|(_, slug, state, _)| (slug.to_string(), state.to_string()))
+                    .collect(),
+            )),
+            actions: Arc::default(),
+            failures: Arc::default(),
+            action_delay,
+        };
+        let app = Router::new()
+            .route("/addons", get(addons))
+            .route("/addons/{slug}/stats", get(addon_stats))
+            .route("/addons/{slug}/{action}", post(action))
+            .route("/core/stats", get(core_stats))
+            .route("/supervisor/stats", get(supervisor_stats))
+            .route("/info", get(info))
+            .route("/host/info", get(host_info))
+            .route("/os/info", get(os_info))
+            .with_state(emulator.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Supervisor { url, emulator }
+    }
+
+    /// Actions received so far.
+    pub fn actions(&self) -> Vec<ActionCall> {
+        lock(&self.emulator.actions).clone()
+    }
+
+    /// The state the emulator holds for `slug`.
+    pub fn state(&self, slug: &str) -> Option<String> {
+        lock(&self.emulator.states).get(slug).cloned()
+    }
+
+    /// From now on `action` on `slug` is refused with `status` and `message`.
+    pub fn refuse(&self, slug: &str, action: &str, status: u16, message: &str) {
+        lock(&self.emulator.failures).insert(
+            (slug.to_string(), action.to_string()),
+            (status, message.to_string()),
+        );
+    }
+}
