@@ -445,9 +445,17 @@ async fn bench_store(plan: &Plan, report: &mut Report) -> Result<()> {
     // Reopen after a checkpoint so the raw-only size can be told apart from the rollups.
     store.close().await;
     let raw_only = database_bytes(dir.path());
+    let opening = Instant::now();
     let store = Store::open(&path)
         .await
         .context("cannot reopen the rollup store")?;
+    report.add(
+        &format!(
+            "open: WAL check + quick_check + migrations of a {} history",
+            mib(raw_only)
+        ),
+        format!("{:.1} ms", millis(opening.elapsed())),
+    );
     let started = Instant::now();
     let mut hours = 0;
     loop {
