@@ -3,12 +3,11 @@
 
 mod common;
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::disk::{Tmpfs, fill};
+use common::history::{integrity, ticks_on_disk};
 use common::{spawn_binary, wait_exit};
-use sqlx::Connection;
 
 fn wait_for(
     app: &common::ChildApp,
@@ -28,31 +27,6 @@ fn wait_for(
         );
         std::thread::sleep(Duration::from_millis(200));
     }
-}
-
-async fn ticks_on_disk(path: &Path) -> (Vec<i64>, String) {
-    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite:{}", path.display()))
-        .await
-        .expect("open db");
-    let check: String = sqlx::query_scalar("PRAGMA integrity_check")
-        .fetch_one(&mut conn)
-        .await
-        .expect("integrity check");
-    let rows: Vec<(i64, Vec<u8>)> =
-        sqlx::query_as("SELECT start_ms, data FROM raw_batches ORDER BY start_ms")
-            .fetch_all(&mut conn)
-            .await
-            .expect("rows");
-    let mut out = Vec::new();
-    for (start, data) in rows {
-        resource_manager::store::codec::decode_batch(start, &data, |ts, _, _| {
-            if out.last() != Some(&ts) {
-                out.push(ts)
-            }
-        })
-        .expect("decode");
-    }
-    (out, check)
 }
 
 #[test]
@@ -120,8 +94,9 @@ fn a_full_data_disk_is_reported_and_nothing_reported_saved_is_lost_once_space_re
         .enable_all()
         .build()
         .expect("rt");
-    let (ticks, check) = rt.block_on(ticks_on_disk(&fs.path().join("history.db")));
-    assert_eq!(check, "ok");
+    let db = fs.path().join("history.db");
+    assert_eq!(rt.block_on(integrity(&db)), "ok");
+    let ticks = rt.block_on(ticks_on_disk(&db));
     let first = *ticks.first().expect("ticks");
     let last = *ticks.last().expect("ticks");
     assert!(

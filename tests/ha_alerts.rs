@@ -10,63 +10,15 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::TestApp;
-use common::ha::HaCore;
-use futures_util::{SinkExt, StreamExt};
+use common::ha::{HaCore, notifications, ws_command, ws_connect};
+use futures_util::StreamExt;
 use resource_manager::config::{Cli, Config};
 use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::Message;
 
 fn write_proc(proc: &Path, used_percent: u64) {
     let total = 1_000_000u64;
     let available = total * (100 - used_percent) / 100;
     std::fs::write(proc.join("meminfo"), format!("MemTotal: {total} kB\nMemFree: {available} kB\nMemAvailable: {available} kB\nSwapTotal: 0 kB\nSwapFree: 0 kB\n")).expect("meminfo");
-}
-
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn ws_connect(ha: &HaCore) -> Socket {
-    let url = format!("{}/api/websocket", ha.url.replacen("http://", "ws://", 1));
-    let (mut ws, _) = tokio_tungstenite::connect_async(url)
-        .await
-        .expect("ws connect");
-    let _required = ws.next().await;
-    ws.send(Message::Text(
-        json!({"type": "auth", "access_token": ha.token})
-            .to_string()
-            .into(),
-    ))
-    .await
-    .expect("auth");
-    let ok = ws.next().await.expect("auth answer").expect("frame");
-    assert!(ok.to_text().expect("text").contains("auth_ok"));
-    ws
-}
-
-async fn ws_command(ws: &mut Socket, id: u64, mut command: Value) -> Value {
-    command["id"] = json!(id);
-    ws.send(Message::Text(command.to_string().into()))
-        .await
-        .expect("send");
-    loop {
-        let frame = ws.next().await.expect("frame").expect("ok frame");
-        let message: Value = serde_json::from_str(frame.to_text().expect("text")).expect("json");
-        if message["id"] == json!(id) && message["type"] == "result" {
-            return message["result"].clone();
-        }
-    }
-}
-
-async fn notifications(ws: &mut Socket, id: u64) -> Vec<String> {
-    let result = ws_command(ws, id, json!({"type": "persistent_notification/get"})).await;
-    result
-        .as_array()
-        .map(|list| {
-            list.iter()
-                .filter_map(|n| n["notification_id"].as_str().map(String::from))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 #[tokio::test]

@@ -10,48 +10,9 @@ use std::time::{Duration, Instant};
 
 use common::TestApp;
 use common::disk::{Tmpfs, fill};
-use common::ha::HaCore;
+use common::ha::{HaCore, notifications, ws_connect};
 use resource_manager::config::{Cli, Config};
-use serde_json::{Value, json};
-
-/// Notification ids Home Assistant holds, over its REST API (the `persistent_notification`
-/// entities are gone since 2023; the WebSocket command is the way to list them).
-async fn notification_ids(ha: &HaCore) -> Vec<String> {
-    use futures_util::{SinkExt, StreamExt};
-    use tokio_tungstenite::tungstenite::Message;
-    let url = format!("{}/api/websocket", ha.url.replacen("http://", "ws://", 1));
-    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("ws");
-    let _required = ws.next().await;
-    ws.send(Message::Text(
-        json!({"type": "auth", "access_token": ha.token})
-            .to_string()
-            .into(),
-    ))
-    .await
-    .expect("auth");
-    let _ok = ws.next().await;
-    ws.send(Message::Text(
-        json!({"id": 1, "type": "persistent_notification/get"})
-            .to_string()
-            .into(),
-    ))
-    .await
-    .expect("send");
-    loop {
-        let frame = ws.next().await.expect("frame").expect("ok");
-        let message: Value = serde_json::from_str(frame.to_text().expect("text")).expect("json");
-        if message["id"] == 1 {
-            return message["result"]
-                .as_array()
-                .map(|l| {
-                    l.iter()
-                        .filter_map(|n| n["notification_id"].as_str().map(String::from))
-                        .collect()
-                })
-                .unwrap_or_default();
-        }
-    }
-}
+use serde_json::json;
 
 #[tokio::test]
 #[ignore = "needs a real Home Assistant Core and root (tmpfs); scripts/test.sh runs it"]
@@ -104,11 +65,16 @@ async fn real_ha_hears_when_history_is_not_saved_and_when_it_is_again() {
             .contains("history"),
         "{status}"
     );
+    let mut ws = ws_connect(&ha).await;
+    let mut query = 0;
+    let mut held = async |ws: &mut common::ha::Socket| {
+        query += 1;
+        notifications(ws, query)
+            .await
+            .contains(&"rmhist_history".to_string())
+    };
     let deadline = Instant::now() + Duration::from_secs(15);
-    while !notification_ids(&ha)
-        .await
-        .contains(&"rmhist_history".to_string())
-    {
+    while !held(&mut ws).await {
         assert!(
             Instant::now() < deadline,
             "no notification while history is not saved"
@@ -120,10 +86,7 @@ async fn real_ha_hears_when_history_is_not_saved_and_when_it_is_again() {
     ha.wait_state(sensor, Duration::from_secs(30), |s| s["state"] == "off")
         .await;
     let deadline = Instant::now() + Duration::from_secs(15);
-    while notification_ids(&ha)
-        .await
-        .contains(&"rmhist_history".to_string())
-    {
+    while held(&mut ws).await {
         assert!(
             Instant::now() < deadline,
             "notification not dismissed after writes resumed"

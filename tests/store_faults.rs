@@ -1,76 +1,15 @@
 //! Storage faults on a real SQLite file: SQLite's own size limit (`max_page_count`) makes writes
 //! fail with SQLITE_FULL; the writer keeps the ticks, says so, and writes them once room returns.
 
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 
-use resource_manager::model::{Sample, SeriesMeta, Snapshot, Unit};
+use common::history::{BASE, metas, page_count, tick, ticks_on_disk};
 use resource_manager::store::{InjectedFault, Store, StoreOptions};
-use sqlx::Connection;
 
-const BASE: i64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
 const UNLIMITED: u64 = 1 << 30;
-
-fn metas(n: usize) -> Vec<Arc<SeriesMeta>> {
-    (0..n)
-        .map(|i| {
-            Arc::new(SeriesMeta::global(
-                "test",
-                &format!("s{i}"),
-                Unit::Count,
-                "test series",
-            ))
-        })
-        .collect()
-}
-
-fn tick(ts_ms: i64, metas: &[Arc<SeriesMeta>]) -> Arc<Snapshot> {
-    Arc::new(Snapshot {
-        ts_ms,
-        samples: metas
-            .iter()
-            .enumerate()
-            .map(|(i, m)| Sample {
-                series: m.clone(),
-                value: (ts_ms / 1000 + i as i64) as f64,
-            })
-            .collect(),
-        ..Snapshot::default()
-    })
-}
-
-/// Timestamps of every tick in the file, read through a separate connection.
-async fn ticks_on_disk(path: &std::path::Path) -> Vec<i64> {
-    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite:{}?mode=ro", path.display()))
-        .await
-        .expect("reader");
-    let rows: Vec<(i64, Vec<u8>)> =
-        sqlx::query_as("SELECT start_ms, data FROM raw_batches ORDER BY start_ms")
-            .fetch_all(&mut conn)
-            .await
-            .expect("rows");
-    let mut out = Vec::new();
-    for (start, data) in rows {
-        resource_manager::store::codec::decode_batch(start, &data, |ts, _, _| {
-            if out.last() != Some(&ts) {
-                out.push(ts)
-            }
-        })
-        .expect("decode");
-    }
-    out
-}
-
-async fn page_count(path: &std::path::Path) -> u64 {
-    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite:{}?mode=ro", path.display()))
-        .await
-        .expect("reader");
-    let pages: i64 = sqlx::query_scalar("PRAGMA page_count")
-        .fetch_one(&mut conn)
-        .await
-        .expect("page_count");
-    pages as u64
-}
 
 #[tokio::test]
 async fn a_full_database_keeps_the_ticks_and_writes_them_once_room_returns() {

@@ -1,29 +1,18 @@
 //! Properties of the history store on a real SQLite file: rollups equal a recomputation from
 //! the raw samples, and retention never deletes inside its window.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use common::history::{BASE, metas};
 use proptest::prelude::*;
 use resource_manager::config::Retention;
-use resource_manager::model::{Sample, SeriesMeta, Snapshot, Unit};
+use resource_manager::model::{Sample, SeriesMeta, Snapshot};
 use resource_manager::store::{Resolution, Store};
 
 const HOUR: i64 = 3_600_000;
-const BASE: i64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
-
-fn metas(n: usize) -> Vec<Arc<SeriesMeta>> {
-    (0..n)
-        .map(|i| {
-            Arc::new(SeriesMeta::global(
-                "test",
-                &format!("s{i}"),
-                Unit::Count,
-                "test series",
-            ))
-        })
-        .collect()
-}
 
 fn snapshot(ts_ms: i64, values: &[(Arc<SeriesMeta>, f64)]) -> Arc<Snapshot> {
     Arc::new(Snapshot {

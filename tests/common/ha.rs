@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
 
 /// One running Home Assistant Core with an onboarded owner and a long-lived token.
 pub struct HaCore {
@@ -142,4 +144,55 @@ impl Drop for HaCore {
             .args(["stop", &self.dir_arg()])
             .output();
     }
+}
+
+/// A WebSocket to Core, authenticated with the test token.
+pub type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Connects and authenticates a WebSocket of the test's own.
+pub async fn ws_connect(ha: &HaCore) -> Socket {
+    let url = format!("{}/api/websocket", ha.url.replacen("http://", "ws://", 1));
+    let (mut ws, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("ws connect");
+    let _required = ws.next().await;
+    ws.send(Message::Text(
+        json!({"type": "auth", "access_token": ha.token})
+            .to_string()
+            .into(),
+    ))
+    .await
+    .expect("auth");
+    let ok = ws.next().await.expect("auth answer").expect("frame");
+    assert!(ok.to_text().expect("text").contains("auth_ok"));
+    ws
+}
+
+/// Sends a command with `id` and returns its result.
+pub async fn ws_command(ws: &mut Socket, id: u64, mut command: Value) -> Value {
+    command["id"] = json!(id);
+    ws.send(Message::Text(command.to_string().into()))
+        .await
+        .expect("send");
+    loop {
+        let frame = ws.next().await.expect("frame").expect("ok frame");
+        let message: Value = serde_json::from_str(frame.to_text().expect("text")).expect("json");
+        if message["id"] == json!(id) && message["type"] == "result" {
+            return message["result"].clone();
+        }
+    }
+}
+
+/// The ids of the persistent notifications Core holds.
+pub async fn notifications(ws: &mut Socket, id: u64) -> Vec<String> {
+    let result = ws_command(ws, id, json!({"type": "persistent_notification/get"})).await;
+    result
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .filter_map(|n| n["notification_id"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
 }

@@ -4,6 +4,7 @@
 
 pub mod disk;
 pub mod ha;
+pub mod history;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
