@@ -13,12 +13,12 @@ use crate::alert::{self, AlertHandle};
 use crate::collect::supervisor::SupervisorCollector;
 use crate::collect::{self, Engine, Outputs, TickStats};
 use crate::config::Config;
+use crate::logging::RecentLog;
 use crate::model::Snapshot;
 use crate::store::{self, Store, StoreError, StoreOptions};
 use crate::supervisor::SupervisorClient;
 use crate::supervisor::poller::{self, SupervisorLinkStatus, SupervisorShared};
 use crate::util::Clock;
-use crate::web::recent_log::RecentLog;
 use crate::web::{self, AppState, HostInfo, Links};
 
 /// Snapshots the store writer may have queued before the engine counts drops (~5 h at 5 s).

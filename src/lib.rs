@@ -1,11 +1,13 @@
 //! Resource Manager: watches the resources of the box Home Assistant runs on, keeps their
 //! history in SQLite and serves it over HTTP.
 
+pub mod advice;
 pub mod alert;
 pub mod app;
 pub mod collect;
 pub mod config;
 pub mod ha;
+pub mod logging;
 pub mod model;
 pub mod publish;
 pub mod store;

@@ -4,9 +4,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use resource_manager::config::{Cli, Command, Config, Mode};
+use resource_manager::config::{Cli, Command, Config};
+use resource_manager::logging::{self, RecentLog};
 use resource_manager::store::Store;
-use resource_manager::web::recent_log::RecentLog;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -20,8 +20,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let recent_log = RecentLog::new();
-    init_tracing(&config, &recent_log);
+    let recent_log = logging::init(&config);
     let result = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -81,29 +80,4 @@ async fn snapshot(config: &Config, remove: bool) -> anyhow::Result<()> {
     store.close().await;
     println!("wrote {}", written.display());
     Ok(())
-}
-
-fn init_tracing(config: &Config, recent_log: &RecentLog) {
-    use tracing_subscriber::layer::SubscriberExt;
-    use tracing_subscriber::util::SubscriberInitExt;
-    let filter = tracing_subscriber::EnvFilter::new(format!(
-        "{level},sqlx=warn,hyper=warn",
-        level = config.options.log_level.directive()
-    ));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    // The Supervisor's log viewer reads plain lines; JSON suits log shippers. Add-on mode keeps
-    // one JSON object per line so fields (source, error) stay machine-readable.
-    // The recent-warnings layer sits beside the formatter and sees the same filtered events.
-    if config.mode == Mode::Addon {
-        builder
-            .json()
-            .flatten_event(true)
-            .finish()
-            .with(recent_log.layer())
-            .init();
-    } else {
-        builder.compact().finish().with(recent_log.layer()).init();
-    }
 }

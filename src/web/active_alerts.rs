@@ -7,9 +7,9 @@
 
 use serde::Serialize;
 
-use super::advice;
 use super::format::format_value;
 use super::summary::{Attention, Level};
+use crate::advice;
 use crate::alert::{AlertState, Severity, Status};
 use crate::model::Unit;
 

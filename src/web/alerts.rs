@@ -3,9 +3,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -19,6 +20,14 @@ const DEFAULT_LIMIT: u32 = 50;
 const MAX_LIMIT: u32 = 500;
 /// Longest acknowledgement note.
 const MAX_NOTE_CHARS: usize = 500;
+
+/// `/api/v1/alerts`, `/api/v1/alerts/rules` and `/api/v1/alerts/{id}/ack`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/alerts", get(list))
+        .route("/api/v1/alerts/rules", get(rules))
+        .route("/api/v1/alerts/{id}/ack", post(acknowledge))
+}
 
 #[derive(Serialize)]
 struct Alerts {

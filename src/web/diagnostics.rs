@@ -3,16 +3,17 @@
 //! redacted, the last warnings of the log and the latest feedback votes. Link states and versions come from
 //! `/api/v1/status`, which the page reads as well.
 
-use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
 use serde::Serialize;
 
 use super::error::ApiError;
-use super::recent_log::LogLine;
 use super::{AppState, HostInfo, VERSION};
 use crate::collect::TickStats;
 use crate::config::{Mode, Options};
+use crate::logging::LogLine;
 use crate::model::SourceHealth;
 use crate::store::{StoreStats, StoredVote, WriteStatus};
 use crate::util::lock;
@@ -21,6 +22,11 @@ use crate::util::lock;
 const HIDDEN: &str = "<redacted>";
 /// Votes listed, newest first.
 const RECENT_VOTES: u32 = 10;
+
+/// `/api/v1/diagnostics`.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/v1/diagnostics", get(show))
+}
 
 #[derive(Serialize)]
 struct Endpoint {

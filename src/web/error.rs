@@ -48,6 +48,11 @@ impl ApiError {
     }
 }
 
+/// Unknown routes get a JSON 404 too.
+pub async fn not_found() -> ApiError {
+    ApiError::NotFound("no such endpoint; see the README for the API".into())
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = match &self {

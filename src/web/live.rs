@@ -10,8 +10,10 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Router;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::routing::get;
 use futures_util::Stream;
 use serde::Serialize;
 
@@ -23,6 +25,11 @@ use crate::model::{Snapshot, SourceHealth, TopProcesses};
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// What `EventSource` waits before reconnecting after the stream ends.
 const RETRY: Duration = Duration::from_secs(2);
+
+/// `/api/v1/live`.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/v1/live", get(stream))
+}
 
 /// What the page needs to know about a series to format and chart it.
 #[derive(Debug, Serialize)]

@@ -1,20 +1,18 @@
 //! HTTP: JSON API, Prometheus exposition, health and the page. Handlers are thin: they read the
-//! latest snapshot or the store and render.
+//! latest snapshot or the store and render. Each area has its own `router()`; [`router`]
+//! merges them and applies the access policy and compression to all.
 
 pub mod access;
 pub mod active_alerts;
-pub mod advice;
 mod alerts;
 mod api;
-mod assets;
-mod columns;
 mod diagnostics;
 pub mod error;
 pub mod feedback;
 pub mod format;
+mod health;
 mod live;
 mod page;
-pub mod recent_log;
 pub mod report;
 pub mod summary;
 
@@ -22,17 +20,16 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::Router;
-use axum::routing::{get, post};
 use serde::Serialize;
 use tokio::sync::watch;
 
 use crate::alert::AlertHandle;
 use crate::collect::TickStats;
 use crate::config::Config;
+use crate::logging::RecentLog;
 use crate::model::Snapshot;
 use crate::store::Store;
 use crate::util::Clock;
-use recent_log::RecentLog;
 
 /// Static facts about the host, read once at start.
 #[derive(Debug, Clone, Serialize)]
@@ -190,31 +187,22 @@ impl AppState {
 /// Version of this build.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// The router, with the access policy applied to every route.
+/// The router: every area's routes, with the access policy applied to all of them.
 pub fn router(state: AppState) -> Router {
-    // Hash the assets now, not in the first page request.
-    let _ = assets::version();
     let policy = Arc::new(access::AccessPolicy::new(
         state.inner.config.mode,
         state.inner.config.api_token.clone(),
     ));
     Router::new()
-        .route("/", get(page::index))
-        .route("/static/{file}", get(assets::own))
-        .route("/static/vendor/{file}", get(assets::vendor))
-        .route("/api/v1/live", get(live::stream))
-        .route("/api/v1/status.md", get(report::markdown))
-        .route("/api/v1/feedback", get(feedback::show).post(feedback::vote))
-        .route("/api/v1/diagnostics", get(diagnostics::show))
-        .route("/healthz", get(api::health))
-        .route("/metrics", get(api::prometheus))
-        .route("/api/v1/status", get(api::status))
-        .route("/api/v1/metrics", get(api::metrics))
-        .route("/api/v1/metrics/{id}/history", get(api::history))
-        .route("/api/v1/alerts", get(alerts::list))
-        .route("/api/v1/alerts/rules", get(alerts::rules))
-        .route("/api/v1/alerts/{id}/ack", post(alerts::acknowledge))
-        .fallback(api::not_found)
+        .merge(page::router())
+        .merge(live::router())
+        .merge(report::router())
+        .merge(feedback::router())
+        .merge(diagnostics::router())
+        .merge(health::router())
+        .merge(api::router())
+        .merge(alerts::router())
+        .fallback(error::not_found)
         .layer(axum::middleware::from_fn_with_state(policy, access::guard))
         // gzip only (features kept minimal); Server-Sent Events are never compressed.
         .layer(tower_http::compression::CompressionLayer::new())

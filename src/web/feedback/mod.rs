@@ -6,11 +6,12 @@
 
 use std::sync::Mutex;
 
-use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -266,6 +267,11 @@ struct FeedbackView {
     #[serde(flatten)]
     summary: FeedbackSummary,
     you: You,
+}
+
+/// `/api/v1/feedback` (GET shows, POST votes).
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/v1/feedback", get(show).post(vote))
 }
 
 async fn view(state: &AppState, voter: Option<&str>, now: i64) -> Result<FeedbackView, ApiError> {

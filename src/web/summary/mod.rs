@@ -13,8 +13,8 @@ mod history;
 pub use history::history_items;
 
 use super::active_alerts::ActiveAlert;
-use super::advice;
 use super::format::{format_bytes, format_value};
+use crate::advice;
 use crate::model::{Sample, Snapshot, Unit};
 
 /// How much something matters, lowest first (so `max` picks the worst).

@@ -9,7 +9,7 @@ use axum::extract::Path;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
-use super::error::ApiError;
+use crate::web::error::ApiError;
 
 /// One bundled file.
 struct Asset {
@@ -24,27 +24,27 @@ const CSS: &str = "text/css; charset=utf-8";
 const OWN: &[Asset] = &[
     Asset {
         name: "app.css",
-        body: include_bytes!("../../static/app.css"),
+        body: include_bytes!("../../../static/app.css"),
         content_type: CSS,
     },
     Asset {
         name: "app.js",
-        body: include_bytes!("../../static/app.js"),
+        body: include_bytes!("../../../static/app.js"),
         content_type: JS,
     },
     Asset {
         name: "views.js",
-        body: include_bytes!("../../static/views.js"),
+        body: include_bytes!("../../../static/views.js"),
         content_type: JS,
     },
     Asset {
         name: "charts.js",
-        body: include_bytes!("../../static/charts.js"),
+        body: include_bytes!("../../../static/charts.js"),
         content_type: JS,
     },
     Asset {
         name: "alerts.js",
-        body: include_bytes!("../../static/alerts.js"),
+        body: include_bytes!("../../../static/alerts.js"),
         content_type: JS,
     },
 ];
@@ -52,17 +52,17 @@ const OWN: &[Asset] = &[
 const VENDOR: &[Asset] = &[
     Asset {
         name: "uPlot.iife.min.js",
-        body: include_bytes!("../../static/vendor/uPlot.iife.min.js"),
+        body: include_bytes!("../../../static/vendor/uPlot.iife.min.js"),
         content_type: JS,
     },
     Asset {
         name: "uPlot.min.css",
-        body: include_bytes!("../../static/vendor/uPlot.min.css"),
+        body: include_bytes!("../../../static/vendor/uPlot.min.css"),
         content_type: CSS,
     },
     Asset {
         name: "uPlot.LICENSE.txt",
-        body: include_bytes!("../../static/vendor/uPlot.LICENSE.txt"),
+        body: include_bytes!("../../../static/vendor/uPlot.LICENSE.txt"),
         content_type: "text/plain; charset=utf-8",
     },
 ];

@@ -1,17 +1,31 @@
 //! The dashboard page. The overview is rendered on the server, so the first paint already
 //! shows real values; `static/app.js` then keeps it live from `/api/v1/live`.
 
+mod assets;
+
 use std::time::Instant;
 
 use askama::Template;
+use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
 
 use super::error::ApiError;
 pub use super::format::format_value;
 use super::summary::Overview;
-use super::{AppState, VERSION, assets};
+use super::{AppState, VERSION};
+
+/// `/` and the page's static files under `/static/`.
+pub fn router() -> Router<AppState> {
+    // Hash the assets now, not in the first page request.
+    let _ = assets::version();
+    Router::new()
+        .route("/", get(index))
+        .route("/static/{file}", get(assets::own))
+        .route("/static/vendor/{file}", get(assets::vendor))
+}
 
 /// One row of the every-series table (Diagnostics).
 pub struct Row {

@@ -1,0 +1,18 @@
+//! The JSON API read by the dashboard and by scripts: status, the series list and history.
+
+mod columns;
+mod series;
+mod status;
+
+use axum::Router;
+use axum::routing::get;
+
+use super::AppState;
+
+/// `/api/v1/status`, `/api/v1/metrics` and `/api/v1/metrics/{id}/history`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/status", get(status::status))
+        .route("/api/v1/metrics", get(series::metrics))
+        .route("/api/v1/metrics/{id}/history", get(series::history))
+}

@@ -1,0 +1,125 @@
+//! `GET /api/v1/status`: the latest snapshot with source health, engine and store figures,
+//! link states and versions.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::State;
+use serde::Serialize;
+
+use crate::model::{SourceHealth, TopProcesses};
+use crate::store::{StoreNotice, WriteStatus};
+use crate::util::lock;
+use crate::web::feedback::FeedbackSummary;
+use crate::web::{AppState, HostInfo, VERSION};
+
+#[derive(Serialize)]
+struct EngineStatus {
+    ticks: u64,
+    sample_interval_seconds: u32,
+    tick_cpu_micros_last: u64,
+    tick_cpu_micros_p50: u64,
+    tick_cpu_micros_p99: u64,
+    process_scan_cpu_micros_last: u64,
+    store_queue_full_drops: u64,
+}
+
+#[derive(Serialize)]
+struct StoreStatus {
+    pending_ticks: usize,
+    #[serde(flatten)]
+    write: WriteStatus,
+    /// Storage notices of the last week (damaged file moved aside, lost data), newest first.
+    notices: Vec<StoreNotice>,
+}
+
+/// Link states; `null` when the link is not configured (standalone without `HA_URL`).
+#[derive(Serialize)]
+struct LinksStatus {
+    home_assistant: Option<crate::ha::HaLinkStatus>,
+    supervisor: Option<crate::supervisor::poller::SupervisorLinkStatus>,
+}
+
+#[derive(Serialize)]
+struct Status {
+    version: &'static str,
+    mode: crate::config::Mode,
+    started_at: i64,
+    uptime_seconds: u64,
+    /// Unix milliseconds of the latest tick (0 before the first).
+    ts: i64,
+    status: &'static str,
+    degraded_sources: Vec<&'static str>,
+    sources: Vec<SourceHealth>,
+    values: BTreeMap<String, f64>,
+    processes: std::sync::Arc<TopProcesses>,
+    host: HostInfo,
+    engine: EngineStatus,
+    store: StoreStatus,
+    links: LinksStatus,
+    /// Satisfaction from the dashboard's votes (null when unreadable); the HA publisher's source.
+    feedback: Option<FeedbackSummary>,
+}
+
+/// `GET /api/v1/status`: the latest snapshot with source health and versions.
+pub async fn status(State(state): State<AppState>) -> Json<impl Serialize> {
+    let snapshot = state.latest();
+    let inner = &state.inner;
+    let stats = lock(&inner.tick_stats).clone();
+    let (p50, p99) = stats.percentiles();
+    let write = inner.store.write_status();
+    let mut degraded: Vec<&'static str> = snapshot.degraded().map(|s| s.source).collect();
+    if write.failure.is_some() {
+        degraded.push("history");
+    }
+    let links = LinksStatus {
+        home_assistant: inner.links.home_assistant.as_ref().map(|s| lock(s).clone()),
+        supervisor: inner.links.supervisor.as_ref().map(|s| lock(s).clone()),
+    };
+    let feedback = match state.feedback_summary().await {
+        Ok(summary) => Some(summary),
+        Err(err) => {
+            tracing::warn!(error = %err, "feedback numbers unavailable");
+            None
+        }
+    };
+    Json(Status {
+        version: VERSION,
+        mode: inner.config.mode,
+        started_at: inner.started_ms,
+        uptime_seconds: state.uptime_seconds(),
+        ts: snapshot.ts_ms,
+        status: if snapshot.ts_ms == 0 {
+            "starting"
+        } else if degraded.is_empty() {
+            "ok"
+        } else {
+            "degraded"
+        },
+        degraded_sources: degraded,
+        sources: snapshot.sources.clone(),
+        values: snapshot
+            .samples
+            .iter()
+            .map(|s| (s.series.id.clone(), s.value))
+            .collect(),
+        processes: snapshot.processes.clone(),
+        host: inner.host.clone(),
+        engine: EngineStatus {
+            ticks: stats.ticks,
+            sample_interval_seconds: inner.config.options.sample_interval_seconds,
+            tick_cpu_micros_last: stats.last_tick_cpu_micros,
+            tick_cpu_micros_p50: p50,
+            tick_cpu_micros_p99: p99,
+            process_scan_cpu_micros_last: stats.last_process_scan_cpu_micros,
+            store_queue_full_drops: stats.store_queue_full_drops,
+        },
+        store: StoreStatus {
+            pending_ticks: inner.store.pending_ticks(),
+            write,
+            notices: inner.store.notices(),
+        },
+        links,
+        feedback,
+    })
+}

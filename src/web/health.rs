@@ -1,0 +1,42 @@
+//! What machines poll: the health check (`GET /healthz`) and the Prometheus exposition
+//! (`GET /metrics`).
+
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+
+use super::{AppState, VERSION};
+use crate::publish::prometheus;
+
+/// `/healthz` and `/metrics`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(health))
+        .route("/metrics", get(metrics))
+}
+
+/// `GET /healthz`: the process serves requests.
+async fn health() -> impl IntoResponse {
+    Json(serde_json::json!({ "status": "ok" }))
+}
+
+/// `GET /metrics`: Prometheus exposition of the latest snapshot.
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let store = &state.inner.store;
+    let write = store.write_status();
+    let health = prometheus::StoreHealth {
+        failing: write.failure.is_some(),
+        write_errors: write.flush_errors,
+        commits: write.flushes,
+        pending_ticks: store.pending_ticks(),
+        dropped_ticks: write.dropped_ticks,
+    };
+    let body = prometheus::render(&state.latest(), &health, VERSION);
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, prometheus::CONTENT_TYPE)],
+        body,
+    )
+}
