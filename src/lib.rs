@@ -3,8 +3,10 @@
 
 pub mod alert;
 pub mod app;
+pub mod bus;
 pub mod collect;
 pub mod config;
+pub mod event;
 pub mod ha;
 pub mod model;
 pub mod publish;
