@@ -4,8 +4,10 @@
 pub mod advice;
 pub mod alert;
 pub mod app;
+pub mod bus;
 pub mod collect;
 pub mod config;
+pub mod event;
 pub mod ha;
 pub mod logging;
 pub mod model;

@@ -1,6 +1,6 @@
 //! The alert task and its handle: feeds every snapshot to the engine, stores incidents on
-//! transitions, logs each transition, and offers it to subscribers (the Home Assistant
-//! publisher). The dashboard reads the pending and firing states from a `watch` the handle
+//! transitions, logs each transition, and emits it (onto the event bus, which `app.rs` wires;
+//! the Home Assistant publisher subscribes there). The dashboard reads the pending and firing states from a `watch` the handle
 //! republishes after every tick, so its per-tick cost is a pointer copy, not the engine's lock.
 
 use std::collections::HashMap;
@@ -14,9 +14,8 @@ use super::engine::{self, AckOutcome, AlertEngine, Reading};
 use super::transition::{AlertState, AlertTransition, Incident, TransitionKind};
 use crate::model::Snapshot;
 use crate::store::{Store, StoreError};
+use crate::util::Emit;
 
-/// Transitions buffered per subscriber before it lags (and must resync from `states()`).
-const EVENT_BUFFER: usize = 256;
 /// Resolved incidents older than this are deleted (checked daily).
 const KEEP_INCIDENTS_MS: i64 = 365 * 86_400_000;
 const PRUNE_EVERY_MS: i64 = 86_400_000;
@@ -44,7 +43,8 @@ struct Inner {
     /// whether they come from a tick or an acknowledgement.
     engine: Mutex<AlertEngine>,
     store: Store,
-    events: broadcast::Sender<AlertTransition>,
+    /// Where transitions go, in order (the event bus in the app).
+    transitions: Emit<AlertTransition>,
     /// Pending and firing states as of the latest tick or acknowledgement (see
     /// [`AlertHandle::active`]).
     active: watch::Sender<Arc<Vec<AlertState>>>,
@@ -52,41 +52,45 @@ struct Inner {
 
 impl AlertHandle {
     /// Builds the engine from the rules and what the store remembers (open incidents carry on;
-    /// cooldowns survive restarts).
-    pub async fn start(rules: RuleSet, store: Store, now_ms: i64) -> Result<Self, StoreError> {
+    /// cooldowns survive restarts). Every transition is handed to `transitions`.
+    pub async fn start(
+        rules: RuleSet,
+        store: Store,
+        now_ms: i64,
+        transitions: Emit<AlertTransition>,
+    ) -> Result<Self, StoreError> {
         let history = store
             .incidents_to_resume(now_ms - LONGEST_COOLDOWN_MS)
             .await?;
         let next_id = store.max_incident_id().await? + 1;
         let (engine, closed) = AlertEngine::resume(&rules, history, next_id, now_ms);
-        let handle = AlertHandle::with_engine(rules, store, engine);
+        let handle = AlertHandle::with_engine(rules, store, engine, transitions);
         handle.apply(closed).await;
         Ok(handle)
     }
 
     /// A handle with no history (until fed, it knows no targets).
-    pub fn new(rules: RuleSet, store: Store) -> Self {
+    pub fn new(rules: RuleSet, store: Store, transitions: Emit<AlertTransition>) -> Self {
         let engine = AlertEngine::new(&rules);
-        AlertHandle::with_engine(rules, store, engine)
+        AlertHandle::with_engine(rules, store, engine, transitions)
     }
 
-    fn with_engine(rules: RuleSet, store: Store, engine: AlertEngine) -> Self {
-        let (events, _) = broadcast::channel(EVENT_BUFFER);
+    fn with_engine(
+        rules: RuleSet,
+        store: Store,
+        engine: AlertEngine,
+        transitions: Emit<AlertTransition>,
+    ) -> Self {
         let (active, _) = watch::channel(Arc::new(engine.active_states()));
         AlertHandle {
             inner: Arc::new(Inner {
                 rules,
                 engine: Mutex::new(engine),
                 store,
-                events,
+                transitions,
                 active,
             }),
         }
-    }
-
-    /// Every transition from now on. On `Lagged`, resync from [`AlertHandle::states`].
-    pub fn subscribe(&self) -> broadcast::Receiver<AlertTransition> {
-        self.inner.events.subscribe()
     }
 
     /// The effective rules, enabled or not.
@@ -223,8 +227,7 @@ impl AlertHandle {
             tracing::error!(error = %err, incidents = latest.len(), "could not store alert incidents");
         }
         for t in transitions {
-            // No subscriber (no HA link configured) is fine.
-            let _ = self.inner.events.send(t);
+            self.inner.transitions.emit(t);
         }
     }
 }
@@ -268,6 +271,7 @@ pub async fn run(
     cancel: CancellationToken,
 ) {
     let mut last_prune_ms: Option<i64> = None;
+    let mut skipped_total: u64 = 0;
     loop {
         let snapshot = tokio::select! {
             _ = cancel.cancelled() => break,
@@ -275,7 +279,8 @@ pub async fn run(
                 Ok(snapshot) => snapshot,
                 Err(broadcast::error::RecvError::Lagged(skipped)) => {
                     // Windows are judged on time, not on sample counts: fewer samples only.
-                    tracing::warn!(skipped, "alert engine fell behind; snapshots skipped");
+                    skipped_total += skipped;
+                    tracing::warn!(skipped, skipped_total, "alert engine fell behind; snapshots skipped");
                     continue;
                 }
                 Err(broadcast::error::RecvError::Closed) => break,
@@ -335,7 +340,7 @@ mod tests {
     async fn the_active_list_follows_ticks_and_acknowledgements_and_stays_still_when_quiet() {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = Store::open(&dir.path().join("h.db")).await.expect("open");
-        let handle = AlertHandle::start(rules(1.0), store.clone(), 0)
+        let handle = AlertHandle::start(rules(1.0), store.clone(), 0, Emit::none())
             .await
             .expect("start");
         assert!(handle.active().is_empty());
@@ -352,7 +357,7 @@ mod tests {
         let other = Store::open(&dir.path().join("quiet.db"))
             .await
             .expect("open");
-        let quiet = AlertHandle::start(rules(1e15), other.clone(), 0)
+        let quiet = AlertHandle::start(rules(1e15), other.clone(), 0, Emit::none())
             .await
             .expect("start");
         let changes = quiet.inner.active.subscribe();
@@ -379,10 +384,12 @@ mod tests {
             &mut problems,
         );
         assert!(problems.is_empty(), "{problems:?}");
-        let handle = AlertHandle::start(rules, store.clone(), 0)
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let into = seen.clone();
+        let emit = Emit::new(move |t: AlertTransition| crate::util::lock(&into).push(t.kind));
+        let handle = AlertHandle::start(rules, store.clone(), 0, emit)
             .await
             .expect("start");
-        let mut events = handle.subscribe();
         // Three snapshots into a channel of one before the task reads: it lags by two.
         let (tx, rx) = broadcast::channel(1);
         for ts in [1000, 2000, 3000] {
@@ -391,9 +398,7 @@ mod tests {
         drop(tx);
         run(handle.clone(), rx, CancellationToken::new()).await;
         assert_eq!(handle.firing_count().await, 1);
-        let kinds: Vec<TransitionKind> = std::iter::from_fn(|| events.try_recv().ok())
-            .map(|t| t.kind)
-            .collect();
+        let kinds = crate::util::lock(&seen).clone();
         assert_eq!(kinds, [TransitionKind::Pending, TransitionKind::Fired]);
         let stored = store.recent_incidents(10).await.expect("read");
         assert_eq!(stored.len(), 1);

@@ -93,8 +93,8 @@ impl TransitionKind {
 /// One lifecycle step of one rule and target, as every consumer sees it.
 ///
 /// # Contract for the Home Assistant publisher
-/// Subscribe with `AlertHandle::subscribe()`; on start, after Home Assistant restarts and on
-/// `RecvError::Lagged`, resynchronise from `AlertHandle::states()` (every rule and target,
+/// Subscribe to `Event::Alert` on the event bus (`crate::bus`); on start, after Home Assistant
+/// restarts and on a missed delivery (`Delivery::Missed`), resynchronise from `AlertHandle::states()` (every rule and target,
 /// including `ok` ones) and `AlertHandle::firing_count()`. Entity ids are
 /// `<prefix>_<object_id>` under the configured prefix (e.g. `resource_manager_`):
 ///

@@ -2,9 +2,11 @@
 //!
 //! Collectors are pure readers: they own no loop, no storage and no policy. The engine owns the
 //! intervals, stamps every sample of a tick with one timestamp, marks failing sources degraded
-//! and hands the snapshot to its subscribers without ever waiting on them.
+//! adds the derived series ([`derive`]) and hands the snapshot to its subscribers without ever
+//! waiting on them.
 
 pub mod cpu;
+pub mod derive;
 pub mod disk;
 pub mod memory;
 pub mod network;
@@ -24,7 +26,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::SysRoot;
 use crate::model::{Sample, Snapshot, SourceHealth, TopProcesses};
-use crate::util::{Clock, lock, p50_p99};
+use crate::util::{Clock, Emit, lock, p50_p99};
+use derive::Derive;
 
 /// Why a source could not be read in a tick.
 #[derive(Debug, thiserror::Error)]
@@ -126,6 +129,7 @@ impl TickStats {
 /// Runs the collectors of one tick.
 pub struct Engine {
     collectors: Vec<Box<dyn Collector>>,
+    derivers: Vec<Box<dyn Derive>>,
     processes: processes::ProcessCollector,
     top: Arc<TopProcesses>,
     capacity_hint: usize,
@@ -136,13 +140,20 @@ impl Engine {
     pub fn new(collectors: Vec<Box<dyn Collector>>, root: &SysRoot) -> Self {
         Engine {
             collectors,
+            derivers: Vec::new(),
             processes: processes::ProcessCollector::new(root),
             top: Arc::new(TopProcesses::default()),
             capacity_hint: 64,
         }
     }
 
-    /// Reads every collector once. A failing collector marks its source degraded; the rest go on.
+    /// Adds derived series to every tick, computed after the collectors in this order.
+    pub fn with_derived(mut self, derivers: Vec<Box<dyn Derive>>) -> Self {
+        self.derivers = derivers;
+        self
+    }
+
+    /// Reads every collector once, then adds the derived series. A failing collector marks its source degraded; the rest go on.
     pub fn tick(&mut self, tick: &Tick, ts_ms: i64) -> Snapshot {
         let mut samples = Vec::with_capacity(self.capacity_hint);
         let mut sources = Vec::with_capacity(self.collectors.len());
@@ -159,13 +170,15 @@ impl Engine {
             });
         }
         samples.retain(|s| s.value.is_finite());
-        self.capacity_hint = self.capacity_hint.max(samples.len());
-        Snapshot {
+        let mut snapshot = Snapshot {
             ts_ms,
             samples,
             sources,
             processes: self.top.clone(),
-        }
+        };
+        derive::apply(&mut self.derivers, &mut snapshot);
+        self.capacity_hint = self.capacity_hint.max(snapshot.samples.len());
+        snapshot
     }
 
     /// Refreshes the top-process lists (slower cadence than ticks).
@@ -179,8 +192,10 @@ impl Engine {
 pub struct Outputs {
     /// Latest snapshot, for readers that only want "now".
     pub latest: watch::Sender<Arc<Snapshot>>,
-    /// Every snapshot, for live subscribers (they may lag; they handle `Lagged`).
+    /// Every snapshot, for the alert engine (it may lag; it handles `Lagged`).
     pub events: broadcast::Sender<Arc<Snapshot>>,
+    /// Every snapshot, onto the event bus (`Event::Tick`), after the store's queue has it.
+    pub ticks: Emit<Arc<Snapshot>>,
     /// The store writer's own queue: it must not lose data, so a full queue is counted and logged.
     pub store: mpsc::Sender<Arc<Snapshot>>,
     pub stats: Arc<Mutex<TickStats>>,
@@ -235,10 +250,12 @@ pub async fn run(
         let _ = outputs.events.send(snapshot.clone());
         let mut stats = lock(&outputs.stats);
         stats.record(micros);
-        if let Err(err) = outputs.store.try_send(snapshot) {
+        if let Err(err) = outputs.store.try_send(snapshot.clone()) {
             stats.store_queue_full_drops += 1;
             tracing::error!(error = %err, drops = stats.store_queue_full_drops, "store queue full: a sample batch was dropped");
         }
+        drop(stats);
+        outputs.ticks.emit(snapshot);
     }
 }
 
@@ -294,7 +311,8 @@ mod tests {
     #[test]
     fn every_series_this_machine_produces_is_in_the_catalog() {
         let root = SysRoot::default();
-        let mut engine = Engine::new(host_collectors(&root), &root);
+        let mut engine =
+            Engine::new(host_collectors(&root), &root).with_derived(derive::standard());
         let first = Tick::now();
         engine.tick(&first, 1);
         let snapshot = engine.tick(&first.later(0.2), 2);

@@ -8,8 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Map, Value, json};
-use tokio::sync::broadcast::error::RecvError;
-use tokio::sync::{broadcast, watch};
+use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use super::rest::{EntityState, HaRest};
@@ -19,6 +18,7 @@ use crate::alert::service::AlertHandle;
 use crate::alert::transition::{
     AlertState, AlertTransition, HA_EVENT_TYPE, Status, TransitionKind,
 };
+use crate::bus::{Delivery, Event, Subscription};
 use crate::util::lock;
 
 /// How often every alert entity is compared with what HA has (new targets appear silently).
@@ -196,7 +196,7 @@ pub async fn run(
     rest: HaRest,
     prefix: String,
     alerts: AlertHandle,
-    mut transitions: broadcast::Receiver<AlertTransition>,
+    mut events: Subscription,
     mut readiness: watch::Receiver<Readiness>,
     status: Arc<Mutex<HaLinkStatus>>,
     cancel: CancellationToken,
@@ -229,8 +229,8 @@ pub async fn run(
                     publisher.resync(&alerts, false).await;
                 }
             }
-            received = transitions.recv() => match received {
-                Ok(transition) => {
+            received = events.recv() => match received {
+                Some(Delivery::Event(Event::Alert(transition))) => {
                     if readiness.borrow().ready {
                         publisher.publish(&transition).await;
                     } else if matches!(transition.kind, TransitionKind::Fired | TransitionKind::Escalated) && transition.notify {
@@ -242,13 +242,14 @@ pub async fn run(
                         publisher.waiting.insert(id, NotificationAction::Dismiss);
                     }
                 }
-                Err(RecvError::Lagged(missed)) => {
-                    tracing::warn!(missed, "alert publisher fell behind; resynchronising with Home Assistant");
+                Some(Delivery::Event(_)) => {}
+                Some(Delivery::Missed(_)) => {
+                    // The bus counted and logged the lag; the truth is in the handle.
                     if readiness.borrow().ready {
                         publisher.resync(&alerts, false).await;
                     }
                 }
-                Err(RecvError::Closed) => return,
+                None => return,
             },
         }
     }

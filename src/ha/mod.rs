@@ -83,7 +83,8 @@ pub struct HaLinkStatus {
     pub full_republishes: u64,
 }
 
-/// The running Home Assistant side: link, entity publisher and alert publisher.
+/// The running Home Assistant side: link, entity publisher and alert publisher, spawned on the
+/// app's task tracker.
 pub struct HaTasks {
     pub status: std::sync::Arc<std::sync::Mutex<HaLinkStatus>>,
     pub commands: tokio::sync::mpsc::Sender<ws::WsRequest>,
@@ -94,18 +95,37 @@ pub struct HaTasks {
     pub link: tokio::task::JoinHandle<()>,
 }
 
-/// Starts the link and both publishers. `publishers_stop` ends the publishers (which mark their
-/// entities unavailable); `link_stop` then closes the WebSocket.
-pub fn start(
-    endpoint: &crate::config::HaEndpoint,
-    options: &crate::config::PublishOptions,
-    latest: tokio::sync::watch::Receiver<std::sync::Arc<crate::model::Snapshot>>,
-    alerts: &crate::alert::service::AlertHandle,
-    store: crate::store::Store,
-    publishers_stop: tokio_util::sync::CancellationToken,
-    link_stop: tokio_util::sync::CancellationToken,
-) -> Result<HaTasks, HaError> {
+/// What the Home Assistant side is started with.
+pub struct HaStart<'a> {
+    pub endpoint: &'a crate::config::HaEndpoint,
+    pub options: &'a crate::config::PublishOptions,
+    pub latest: tokio::sync::watch::Receiver<std::sync::Arc<crate::model::Snapshot>>,
+    pub alerts: &'a crate::alert::service::AlertHandle,
+    /// Alert transitions arrive here (`Event::Alert`).
+    pub bus: &'a crate::bus::Bus,
+    pub store: crate::store::Store,
+    /// The app's tracker: every task of this side is spawned on it.
+    pub tracker: &'a tokio_util::task::TaskTracker,
+    /// Ends the publishers (which mark their entities unavailable).
+    pub publishers_stop: tokio_util::sync::CancellationToken,
+    /// Then closes the WebSocket.
+    pub link_stop: tokio_util::sync::CancellationToken,
+}
+
+/// Starts the link and both publishers on `start.tracker`.
+pub fn start(start: HaStart<'_>) -> Result<HaTasks, HaError> {
     use std::sync::{Arc, Mutex};
+    let HaStart {
+        endpoint,
+        options,
+        latest,
+        alerts,
+        bus,
+        store,
+        tracker,
+        publishers_stop,
+        link_stop,
+    } = start;
     let status = Arc::new(Mutex::new(HaLinkStatus {
         state: "connecting",
         ..HaLinkStatus::default()
@@ -113,7 +133,8 @@ pub fn start(
     let (readiness_tx, readiness_rx) = tokio::sync::watch::channel(ws::Readiness::default());
     let (commands, commands_rx) = tokio::sync::mpsc::channel(32);
     let events = ws::HaEvents::new();
-    let link = tokio::spawn(ws::run_link(
+    let rest = rest::HaRest::new(endpoint)?;
+    let link = tracker.spawn(ws::run_link(
         endpoint.clone(),
         status.clone(),
         readiness_tx,
@@ -121,7 +142,6 @@ pub fn start(
         events.clone(),
         link_stop,
     ));
-    let rest = rest::HaRest::new(endpoint)?;
     let entities = publisher::Publisher::new(
         rest.clone(),
         options.clone(),
@@ -131,13 +151,13 @@ pub fn start(
         store.clock().clone(),
     );
     let publishers = vec![
-        tokio::spawn(publisher::run(
+        tracker.spawn(publisher::run(
             entities,
             latest,
             readiness_rx.clone(),
             publishers_stop.clone(),
         )),
-        tokio::spawn(history::run(
+        tracker.spawn(history::run(
             rest.clone(),
             options.entity_prefix.clone(),
             store,
@@ -145,11 +165,11 @@ pub fn start(
             status.clone(),
             publishers_stop.clone(),
         )),
-        tokio::spawn(alerts::run(
+        tracker.spawn(alerts::run(
             rest,
             options.entity_prefix.clone(),
             alerts.clone(),
-            alerts.subscribe(),
+            bus.subscribe("ha_alerts"),
             readiness_rx,
             status.clone(),
             publishers_stop,

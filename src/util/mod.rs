@@ -3,14 +3,17 @@
 //!
 //! - [`clock`]: the [`Clock`] handed to everything whose logic depends on time, and `unix_ms`.
 //! - [`counter`]: rates from cumulative counters (collectors and the Supervisor poller).
+//! - [`emit`]: [`Emit`], the typed sink producers publish through (the event bus sits above).
 //! - [`lock`] and [`p50_p99`]: a poison-tolerant mutex lock and two percentiles.
 
 pub mod clock;
 pub mod counter;
+pub mod emit;
 
 use std::sync::Mutex;
 
 pub use clock::{Clock, ManualClock, SystemClock, TimeSource, unix_ms};
+pub use emit::Emit;
 
 /// Locks a mutex, recovering the data if a panicking holder poisoned it.
 pub fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -97,17 +97,33 @@ struct Inner {
     recent_log: RecentLog,
 }
 
+/// Everything [`AppState`] is built from, in one piece: the state is built once, complete.
+pub struct AppParts {
+    pub config: Config,
+    pub store: Store,
+    pub latest: watch::Receiver<Arc<Snapshot>>,
+    pub tick_stats: Arc<Mutex<TickStats>>,
+    pub host: HostInfo,
+    pub links: Links,
+    /// The running alert engine.
+    pub alerts: AlertHandle,
+    /// The log's recent warnings, shown in Diagnostics.
+    pub recent_log: RecentLog,
+}
+
 impl AppState {
     /// Bundles the shared parts for the handlers.
-    pub fn new(
-        config: Config,
-        store: Store,
-        latest: watch::Receiver<Arc<Snapshot>>,
-        tick_stats: Arc<Mutex<TickStats>>,
-        host: HostInfo,
-        links: Links,
-    ) -> Self {
-        let alerts = AlertHandle::new(config.options.alert_rules.clone(), store.clone());
+    pub fn new(parts: AppParts) -> Self {
+        let AppParts {
+            config,
+            store,
+            latest,
+            tick_stats,
+            host,
+            links,
+            alerts,
+            recent_log,
+        } = parts;
         AppState {
             inner: Arc::new(Inner {
                 started: store.clock().now(),
@@ -120,27 +136,9 @@ impl AppState {
                 links,
                 alerts,
                 feedback: feedback::FeedbackState::default(),
-                recent_log: RecentLog::default(),
+                recent_log,
             }),
         }
-    }
-
-    /// Serves this alert engine (the running one) instead of the idle one `new` makes. Call
-    /// before the state is cloned (right after [`AppState::new`]); later calls change nothing.
-    pub fn with_alerts(mut self, alerts: AlertHandle) -> Self {
-        if let Some(inner) = Arc::get_mut(&mut self.inner) {
-            inner.alerts = alerts;
-        }
-        self
-    }
-
-    /// Shows the log's recent warnings in Diagnostics. Call before the state is cloned
-    /// (right after [`AppState::new`]); later calls change nothing.
-    pub fn with_recent_log(mut self, log: RecentLog) -> Self {
-        if let Some(inner) = Arc::get_mut(&mut self.inner) {
-            inner.recent_log = log;
-        }
-        self
     }
 
     /// The app's clock: the one the store was opened with.

@@ -36,6 +36,7 @@ pub const CATALOG: &[KnownMetric] = &[
         "CPU time taken by the hypervisor",
     ),
     m("cpu.*.usage", Unit::Percent, "CPU {} usage"),
+    m("cpu.busy_cores", Unit::Ratio, "Busy CPU cores"),
     m("memory.total_bytes", Unit::Bytes, "Installed memory"),
     m("memory.used_bytes", Unit::Bytes, "Memory in use"),
     m("memory.available_bytes", Unit::Bytes, "Available memory"),

@@ -120,13 +120,16 @@ mod on_the_clock {
 
     use super::super::{COOKIE, vote};
     use super::T0;
+    use crate::alert::AlertHandle;
     use crate::collect::TickStats;
     use crate::config::{Cli, Config};
+    use crate::logging::RecentLog;
     use crate::model::Snapshot;
     use crate::store::{Store, StoreOptions};
+    use crate::util::Emit;
     use crate::util::ManualClock;
     use crate::web::error::ApiError;
-    use crate::web::{AppState, HostInfo, Links};
+    use crate::web::{AppParts, AppState, HostInfo, Links};
 
     async fn state(dir: &std::path::Path, clock: &ManualClock) -> AppState {
         let cli = Cli {
@@ -142,14 +145,20 @@ mod on_the_clock {
             .await
             .expect("store");
         let (_tx, rx) = tokio::sync::watch::channel(Arc::new(Snapshot::default()));
-        AppState::new(
+        AppState::new(AppParts {
+            alerts: AlertHandle::new(
+                config.options.alert_rules.clone(),
+                store.clone(),
+                Emit::none(),
+            ),
             config,
             store,
-            rx,
-            Arc::new(Mutex::new(TickStats::default())),
-            HostInfo::read(),
-            Links::default(),
-        )
+            latest: rx,
+            tick_stats: Arc::new(Mutex::new(TickStats::default())),
+            host: HostInfo::read(),
+            links: Links::default(),
+            recent_log: RecentLog::default(),
+        })
     }
 
     async fn thumbs_up(state: &AppState) -> Result<StatusCode, ApiError> {

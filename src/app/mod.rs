@@ -1,0 +1,354 @@
+//! The running application: wires collectors, store, alerts, links and web, and stops them in
+//! order. Every task runs on one [`TaskTracker`] and stops through one cancellation tree, both
+//! owned here: a root token with one child per shutdown stage ([`shutdown`]).
+
+mod shutdown;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::{broadcast, mpsc, watch};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::alert::{self, AlertHandle};
+use crate::bus::{Bus, Event};
+use crate::collect::supervisor::SupervisorCollector;
+use crate::collect::{self, Collector, Engine, Outputs, TickStats};
+use crate::config::Config;
+use crate::logging::RecentLog;
+use crate::model::Snapshot;
+use crate::store::{self, Store, StoreError, StoreOptions};
+use crate::supervisor::SupervisorClient;
+use crate::supervisor::poller::{self, SupervisorLinkStatus, SupervisorShared};
+use crate::util::Clock;
+use crate::web::{self, AppParts, AppState, HostInfo, Links};
+use shutdown::Running;
+
+/// Snapshots the store writer may have queued before the engine counts drops (~5 h at 5 s).
+const STORE_QUEUE: usize = 4096;
+
+/// Why the app could not start or stopped badly.
+/// Each message carries its cause and exposes no `source()`, so `{:#}` prints it once.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("cannot open the history: {}{}", .0, open_hint(.0))]
+    Store(StoreError),
+    #[error("HTTP server failed: {0}")]
+    Serve(#[from] std::io::Error),
+    #[error("cannot set up a client: {0}")]
+    Link(String),
+}
+
+/// What to do about a history that cannot be opened, by cause.
+fn open_hint(err: &StoreError) -> &'static str {
+    match store::FailureReason::of(err) {
+        store::FailureReason::DiskFull => ". Free space on the data disk",
+        store::FailureReason::ReadOnly | store::FailureReason::IoError => {
+            ". Check that the data directory exists, is writable and its disk is healthy"
+        }
+        store::FailureReason::Locked => ". Another program holds history.db open",
+        _ => "",
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(err: StoreError) -> Self {
+        AppError::Store(err)
+    }
+}
+
+/// Runs until `shutdown` completes, then stops collecting, writes what is buffered and closes
+/// the database. Tests call this with a listener on port 0.
+pub async fn run(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), AppError> {
+    run_with_log(config, listener, shutdown, RecentLog::default(), |_| {}).await
+}
+
+/// [`run`], with the log's recent warnings (collected by `log`'s layer) shown in Diagnostics.
+/// `serving` is called with the address once the history is open and requests are served.
+pub async fn run_with_log(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    log: RecentLog,
+    serving: impl FnOnce(SocketAddr),
+) -> Result<(), AppError> {
+    // The one clock of the running app; tests of the parts inject a manual one.
+    let clock = Clock::system();
+    let store = open_store(&config, &clock).await?;
+    let wiring = Wiring {
+        clock,
+        store,
+        bus: Bus::default(),
+        tracker: TaskTracker::new(),
+        root: CancellationToken::new(),
+    };
+    let running = match start(&wiring, config, listener, log).await {
+        Ok(running) => running,
+        Err(err) => {
+            wiring.abandon().await;
+            return Err(err);
+        }
+    };
+    serving(running.addr);
+    shutdown.await;
+    running.shutdown_in_order().await
+}
+
+/// What every start step shares: the clock, the store, the event bus, and the task tracker
+/// and root of the cancellation tree that own every task.
+struct Wiring {
+    clock: Clock,
+    store: Store,
+    bus: Bus,
+    tracker: TaskTracker,
+    root: CancellationToken,
+}
+
+impl Wiring {
+    /// A start step failed: stops what already runs and closes the store.
+    async fn abandon(self) {
+        self.root.cancel();
+        self.tracker.close();
+        self.tracker.wait().await;
+        self.store.close().await;
+    }
+}
+
+/// Opens (and if needed creates and migrates) the history on the app's clock.
+async fn open_store(config: &Config, clock: &Clock) -> Result<Store, AppError> {
+    let options = StoreOptions {
+        clock: clock.clone(),
+        ..StoreOptions::default()
+    };
+    Ok(Store::open_with(&config.database_path(), options).await?)
+}
+
+/// Starts every part, in dependency order, and returns them for the ordered shutdown.
+async fn start(
+    wiring: &Wiring,
+    config: Config,
+    listener: TcpListener,
+    log: RecentLog,
+) -> Result<Running, AppError> {
+    let alerts = AlertHandle::start(
+        config.options.alert_rules.clone(),
+        wiring.store.clone(),
+        wiring.clock.now_ms(),
+        wiring
+            .bus
+            .emitter(|transition| Event::Alert(Box::new(transition))),
+    )
+    .await?;
+    let links_stop = wiring.root.child_token();
+    let mut collectors = collect::host_collectors(&config.sys_root);
+    let supervisor = start_supervisor(wiring, &config, &mut collectors, &links_stop)?;
+    let collection = start_collection(wiring, &config, collectors, &alerts);
+    let publishers_stop = wiring.root.child_token();
+    let ha = match &config.home_assistant {
+        Some(endpoint) => Some(
+            crate::ha::start(crate::ha::HaStart {
+                endpoint,
+                options: &config.options.home_assistant,
+                latest: collection.latest.clone(),
+                alerts: &alerts,
+                bus: &wiring.bus,
+                store: wiring.store.clone(),
+                tracker: &wiring.tracker,
+                publishers_stop: publishers_stop.clone(),
+                link_stop: links_stop.clone(),
+            })
+            .map_err(|e| AppError::Link(e.to_string()))?,
+        ),
+        None => None,
+    };
+
+    let mut link_tasks = Vec::new();
+    let mut publisher_tasks = Vec::new();
+    let mut links = Links::default();
+    if let Some((status, task)) = supervisor {
+        links.supervisor = Some(status);
+        link_tasks.push(task);
+    }
+    if let Some(ha) = ha {
+        links.home_assistant = Some(ha.status);
+        links.ha_commands = Some(ha.commands);
+        publisher_tasks = ha.publishers;
+        link_tasks.push(ha.link);
+    }
+    let state = AppState::new(AppParts {
+        config,
+        store: wiring.store.clone(),
+        latest: collection.latest,
+        tick_stats: collection.tick_stats,
+        host: HostInfo::read(),
+        links,
+        alerts,
+        recent_log: log,
+    });
+    let http_stop = wiring.root.child_token();
+    let (http, addr) = start_http(wiring, listener, state, http_stop.clone())?;
+    Ok(Running {
+        addr,
+        root: wiring.root.clone(),
+        tracker: wiring.tracker.clone(),
+        http_stop,
+        http,
+        collect_stop: collection.stop,
+        engine: collection.engine,
+        flush: vec![
+            ("store writer", collection.writer),
+            ("alert service", collection.alerts),
+        ],
+        publishers_stop,
+        publishers: publisher_tasks,
+        links_stop,
+        links: link_tasks,
+        store: wiring.store.clone(),
+    })
+}
+
+/// The Supervisor poller (a link, stopped with the links) and the collector that hands its
+/// latest add-on samples to each tick.
+#[allow(clippy::type_complexity)]
+fn start_supervisor(
+    wiring: &Wiring,
+    config: &Config,
+    collectors: &mut Vec<Box<dyn Collector>>,
+    links_stop: &CancellationToken,
+) -> Result<Option<(Arc<Mutex<SupervisorLinkStatus>>, JoinHandle<()>)>, AppError> {
+    let Some(endpoint) = &config.supervisor else {
+        return Ok(None);
+    };
+    let client = SupervisorClient::new(endpoint).map_err(|e| AppError::Link(e.to_string()))?;
+    let shared = Arc::new(Mutex::new(SupervisorShared::default()));
+    let status = Arc::new(Mutex::new(SupervisorLinkStatus::default()));
+    let interval = Duration::from_secs(u64::from(config.options.addon_stats_interval_seconds));
+    collectors.push(Box::new(SupervisorCollector::new(shared.clone(), interval)));
+    let task = wiring.tracker.spawn(poller::run(
+        client,
+        interval,
+        shared,
+        status.clone(),
+        wiring.clock.clone(),
+        links_stop.clone(),
+    ));
+    Ok(Some((status, task)))
+}
+
+/// The collecting side, started.
+struct Collection {
+    latest: watch::Receiver<Arc<Snapshot>>,
+    tick_stats: Arc<Mutex<TickStats>>,
+    /// Stops the engine; the writer and the alert service then end on their own.
+    stop: CancellationToken,
+    engine: JoinHandle<()>,
+    writer: JoinHandle<()>,
+    alerts: JoinHandle<()>,
+}
+
+/// The engine (collectors, then the derived series), the store writer and the alert service.
+fn start_collection(
+    wiring: &Wiring,
+    config: &Config,
+    collectors: Vec<Box<dyn Collector>>,
+    alerts: &AlertHandle,
+) -> Collection {
+    let options = &config.options;
+    let (latest_tx, latest) = watch::channel(Arc::new(Snapshot::default()));
+    // The alert engine's own tick channel: it must see every tick, whatever else is on the
+    // bus (ADR 0008).
+    let (ticks_tx, ticks_rx) = broadcast::channel(64);
+    let (store_tx, store_rx) = mpsc::channel(STORE_QUEUE);
+    let tick_stats = Arc::new(Mutex::new(TickStats::default()));
+    let stop = wiring.root.child_token();
+    // These two end when the engine's senders are dropped (the writer after draining its
+    // queue, the alert service after storing what is open); their tokens are the last resort.
+    let alerts = wiring.tracker.spawn(alert::service::run(
+        alerts.clone(),
+        ticks_rx,
+        wiring.root.child_token(),
+    ));
+    let writer = wiring.tracker.spawn(store::writer::run(
+        wiring.store.clone(),
+        store_rx,
+        store::writer::WriterSettings {
+            batch: options.write_batch(),
+            retention: options.retention,
+        },
+        wiring.root.child_token(),
+    ));
+    let engine =
+        Engine::new(collectors, &config.sys_root).with_derived(collect::derive::standard());
+    let outputs = Outputs {
+        latest: latest_tx,
+        events: ticks_tx,
+        ticks: wiring.bus.emitter(Event::Tick),
+        store: store_tx,
+        stats: tick_stats.clone(),
+    };
+    let engine = wiring.tracker.spawn(collect::run(
+        engine,
+        options.sample_interval(),
+        options.process_interval(),
+        outputs,
+        wiring.clock.clone(),
+        stop.clone(),
+    ));
+    Collection {
+        latest,
+        tick_stats,
+        stop,
+        engine,
+        writer,
+        alerts,
+    }
+}
+
+/// Serves the router on `listener` until `stop`, then lets open requests finish.
+fn start_http(
+    wiring: &Wiring,
+    listener: TcpListener,
+    state: AppState,
+    stop: CancellationToken,
+) -> Result<(JoinHandle<std::io::Result<()>>, SocketAddr), AppError> {
+    let app = web::router(state);
+    let addr = listener.local_addr()?;
+    tracing::debug!(%addr, "HTTP server ready");
+    let server = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move { stop.cancelled().await });
+    let task = wiring.tracker.spawn(async move { server.await });
+    Ok((task, addr))
+}
+
+/// Completes on SIGTERM (the Supervisor's stop) or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

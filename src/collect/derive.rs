@@ -1,0 +1,157 @@
+//! Derived series: values computed from a tick's collected samples and added to the same
+//! snapshot before it leaves the engine, so the store, Home Assistant, `/metrics`, the charts
+//! and the alert engine treat them exactly like collected ones. A deriver reads only the
+//! snapshot (no I/O, no clock); it may keep state between ticks. `app.rs` registers them.
+
+use std::sync::Arc;
+
+use crate::model::{Sample, SeriesMeta, Snapshot, Unit};
+
+/// One producer of derived series, run once per tick after every collector.
+pub trait Derive: Send {
+    /// Short name, for logs and diagnostics.
+    fn name(&self) -> &'static str;
+    /// Appends the series derived from `snapshot` (collected samples and the derived ones of
+    /// earlier derivers) to `out`. Missing inputs mean no sample, never an error.
+    fn derive(&mut self, snapshot: &Snapshot, out: &mut Vec<Sample>);
+}
+
+/// The derivers the app runs, in order.
+pub fn standard() -> Vec<Box<dyn Derive>> {
+    vec![Box::new(BusyCores::new())]
+}
+
+/// Runs `derivers` over `snapshot` and adds what they produce to it (non-finite values are
+/// dropped, as for collected samples).
+pub fn apply(derivers: &mut [Box<dyn Derive>], snapshot: &mut Snapshot) {
+    let mut extra = Vec::new();
+    for deriver in derivers.iter_mut() {
+        deriver.derive(snapshot, &mut extra);
+        // Later derivers see earlier ones' output.
+        extra.retain(|s| s.value.is_finite());
+        snapshot.samples.append(&mut extra);
+    }
+}
+
+/// `cpu.busy_cores`: how many cores' worth of CPU time is in use (`cpu.usage` / 100 × the
+/// number of cores in the tick). "1.5 of 4 cores busy" reads better than 37.5 % on a box whose
+/// core count the user does not know, and it is what a single-threaded add-on saturates (1.0).
+pub struct BusyCores {
+    meta: Arc<SeriesMeta>,
+}
+
+impl BusyCores {
+    pub const ID: &'static str = "cpu.busy_cores";
+
+    pub fn new() -> Self {
+        BusyCores {
+            meta: Arc::new(SeriesMeta::global(
+                "cpu",
+                "busy_cores",
+                Unit::Ratio,
+                "Cores' worth of CPU time in use",
+            )),
+        }
+    }
+}
+
+impl Default for BusyCores {
+    fn default() -> Self {
+        BusyCores::new()
+    }
+}
+
+impl Derive for BusyCores {
+    fn name(&self) -> &'static str {
+        "busy_cores"
+    }
+
+    fn derive(&mut self, snapshot: &Snapshot, out: &mut Vec<Sample>) {
+        let Some(usage) = snapshot.value("cpu.usage") else {
+            return;
+        };
+        let cores = snapshot
+            .samples
+            .iter()
+            .filter(|s| s.series.family == "cpu.core_usage")
+            .count();
+        if cores == 0 {
+            return;
+        }
+        out.push(Sample {
+            series: self.meta.clone(),
+            value: usage / 100.0 * cores as f64,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::alert_rules::catalog;
+
+    fn sample(meta: SeriesMeta, value: f64) -> Sample {
+        Sample {
+            series: Arc::new(meta),
+            value,
+        }
+    }
+
+    fn snapshot(usage: Option<f64>, cores: usize) -> Snapshot {
+        let mut samples = Vec::new();
+        if let Some(usage) = usage {
+            samples.push(sample(
+                SeriesMeta::global("cpu", "usage", Unit::Percent, "CPU"),
+                usage,
+            ));
+        }
+        for core in 0..cores {
+            let meta = SeriesMeta::instance(
+                "cpu",
+                "core",
+                &format!("core{core}"),
+                "usage",
+                Unit::Percent,
+                "core",
+            )
+            .with_family("cpu.core_usage");
+            samples.push(sample(meta, 10.0));
+        }
+        Snapshot {
+            ts_ms: 1,
+            samples,
+            ..Snapshot::default()
+        }
+    }
+
+    #[test]
+    fn busy_cores_is_usage_times_the_core_count() {
+        let mut derivers = standard();
+        let mut s = snapshot(Some(37.5), 4);
+        apply(&mut derivers, &mut s);
+        assert_eq!(s.value(BusyCores::ID), Some(1.5));
+    }
+
+    #[test]
+    fn without_usage_or_cores_nothing_is_derived() {
+        for mut s in [snapshot(None, 4), snapshot(Some(50.0), 0)] {
+            let before = s.samples.len();
+            apply(&mut standard(), &mut s);
+            assert_eq!(s.samples.len(), before);
+            assert_eq!(s.value(BusyCores::ID), None);
+        }
+    }
+
+    #[test]
+    fn a_non_finite_derived_value_is_dropped() {
+        let mut s = snapshot(Some(f64::NAN), 2);
+        apply(&mut standard(), &mut s);
+        assert_eq!(s.value(BusyCores::ID), None);
+    }
+
+    #[test]
+    fn the_derived_series_is_in_the_catalog_with_its_unit_so_rules_may_name_it() {
+        let (known, _) = catalog::lookup(BusyCores::ID).expect("in the catalog");
+        assert_eq!(known.unit, Unit::Ratio);
+    }
+}
