@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+pub mod registry;
+
 /// Unit of a series' values. Values are kept in the unit users read (percent, bytes, °C);
 /// the Prometheus publisher converts to base units.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
