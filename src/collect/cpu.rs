@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::procfs::{parse_error, read_into};
 use super::{CollectError, Collector, Tick};
 use crate::config::SysRoot;
-use crate::model::{Sample, SeriesMeta, Unit};
+use crate::model::{Sample, SeriesMeta, registry};
 
 /// Cumulative jiffies of one CPU line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -101,24 +101,9 @@ impl CpuCollector {
             buf: String::with_capacity(4096),
             previous: Vec::new(),
             total: [
-                Arc::new(SeriesMeta::global(
-                    "cpu",
-                    "usage",
-                    Unit::Percent,
-                    "CPU busy time, all cores",
-                )),
-                Arc::new(SeriesMeta::global(
-                    "cpu",
-                    "iowait",
-                    Unit::Percent,
-                    "CPU time waiting for disk I/O",
-                )),
-                Arc::new(SeriesMeta::global(
-                    "cpu",
-                    "steal",
-                    Unit::Percent,
-                    "CPU time taken by the hypervisor",
-                )),
+                Arc::new(registry::CPU_USAGE.global()),
+                Arc::new(registry::CPU_IOWAIT.global()),
+                Arc::new(registry::CPU_STEAL.global()),
             ],
             cores: Vec::new(),
         }
@@ -128,17 +113,11 @@ impl CpuCollector {
         if let Some((_, meta)) = self.cores.iter().find(|(c, _)| *c == core) {
             return meta.clone();
         }
+        let number = core.to_string();
         let meta = Arc::new(
-            SeriesMeta::instance(
-                "cpu",
-                "core",
-                &format!("core{core}"),
-                "usage",
-                Unit::Percent,
-                format!("CPU busy time of core {core}"),
-            )
-            .label_value(core.to_string())
-            .with_family("cpu.core_usage"),
+            registry::CPU_CORE_USAGE
+                .instance(&format!("core{core}"), &[&number])
+                .label_value(number),
         );
         self.cores.push((core, meta.clone()));
         meta

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use crate::model::{Sample, SeriesMeta, Snapshot, Unit};
+use crate::model::{Sample, SeriesMeta, Snapshot};
 
 /// One producer of derived series, run once per tick after every collector.
 pub trait Derive: Send {
@@ -45,12 +45,7 @@ impl BusyCores {
 
     pub fn new() -> Self {
         BusyCores {
-            meta: Arc::new(SeriesMeta::global(
-                "cpu",
-                "busy_cores",
-                Unit::Ratio,
-                "Cores' worth of CPU time in use",
-            )),
+            meta: Arc::new(crate::model::registry::CPU_BUSY_CORES.global()),
         }
     }
 }
@@ -89,6 +84,7 @@ impl Derive for BusyCores {
 mod tests {
     use super::*;
     use crate::config::alert_rules::catalog;
+    use crate::model::Unit;
 
     fn sample(meta: SeriesMeta, value: f64) -> Sample {
         Sample {

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use super::procfs::read_into;
 use super::{CollectError, Collector, Tick};
 use crate::config::SysRoot;
-use crate::model::{Sample, SeriesMeta, Unit};
+use crate::model::{Sample, SeriesMeta, registry};
 use crate::util::counter;
 
 /// Filesystems that hold no user data.
@@ -234,36 +234,14 @@ impl DiskCollector {
             }
             let io_device = io_device_for(&mount, stats);
             let mp = mount.mount_point.as_str();
-            let m = |name: &str, unit, desc: String| {
-                Arc::new(SeriesMeta::instance("disk", "mount", mp, name, unit, desc))
-            };
+            let m = |family: &registry::Family| Arc::new(family.instance(mp, &[mp]));
             let meta = [
-                m(
-                    "total_bytes",
-                    Unit::Bytes,
-                    format!("Size of the filesystem at {mp}"),
-                ),
-                m("used_bytes", Unit::Bytes, format!("Space used at {mp}")),
-                m(
-                    "free_bytes",
-                    Unit::Bytes,
-                    format!("Space available to users at {mp}"),
-                ),
-                m(
-                    "used_percent",
-                    Unit::Percent,
-                    format!("Share of space used at {mp}"),
-                ),
-                m(
-                    "read_bytes_per_second",
-                    Unit::BytesPerSecond,
-                    format!("Reads from the device behind {mp}"),
-                ),
-                m(
-                    "write_bytes_per_second",
-                    Unit::BytesPerSecond,
-                    format!("Writes to the device behind {mp}"),
-                ),
+                m(&registry::DISK_TOTAL),
+                m(&registry::DISK_USED),
+                m(&registry::DISK_FREE),
+                m(&registry::DISK_USED_PERCENT),
+                m(&registry::DISK_READ),
+                m(&registry::DISK_WRITE),
             ];
             kept.push(TrackedMount {
                 mount,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::procfs::{field_u64, parse_error, read_into};
 use super::{CollectError, Collector, Tick};
 use crate::config::SysRoot;
-use crate::model::{Sample, SeriesMeta, Unit};
+use crate::model::{Sample, SeriesMeta, registry};
 use crate::util::counter;
 
 /// The `/proc/meminfo` values we use, in bytes.
@@ -73,7 +73,7 @@ pub struct MemoryCollector {
 impl MemoryCollector {
     /// A collector reading `<proc>/meminfo` and `<proc>/vmstat`.
     pub fn new(root: &SysRoot) -> Self {
-        let m = |group, name, unit, desc| Arc::new(SeriesMeta::global(group, name, unit, desc));
+        let m = |family: &registry::Family| Arc::new(family.global());
         MemoryCollector {
             meminfo: root.proc.join("meminfo"),
             vmstat: root.proc.join("vmstat"),
@@ -81,45 +81,15 @@ impl MemoryCollector {
             page_size: rustix::param::page_size() as u64,
             previous_swap: None,
             meta: [
-                m("memory", "total_bytes", Unit::Bytes, "Installed memory"),
-                m(
-                    "memory",
-                    "used_bytes",
-                    Unit::Bytes,
-                    "Memory in use (total minus available)",
-                ),
-                m(
-                    "memory",
-                    "available_bytes",
-                    Unit::Bytes,
-                    "Memory available for new work without swapping",
-                ),
-                m(
-                    "memory",
-                    "used_percent",
-                    Unit::Percent,
-                    "Share of memory in use",
-                ),
-                m("swap", "total_bytes", Unit::Bytes, "Swap space"),
-                m("swap", "used_bytes", Unit::Bytes, "Swap space in use"),
-                m(
-                    "swap",
-                    "used_percent",
-                    Unit::Percent,
-                    "Share of swap in use",
-                ),
-                m(
-                    "swap",
-                    "in_bytes_per_second",
-                    Unit::BytesPerSecond,
-                    "Memory read back from swap",
-                ),
-                m(
-                    "swap",
-                    "out_bytes_per_second",
-                    Unit::BytesPerSecond,
-                    "Memory written out to swap",
-                ),
+                m(&registry::MEMORY_TOTAL),
+                m(&registry::MEMORY_USED),
+                m(&registry::MEMORY_AVAILABLE),
+                m(&registry::MEMORY_USED_PERCENT),
+                m(&registry::SWAP_TOTAL),
+                m(&registry::SWAP_USED),
+                m(&registry::SWAP_USED_PERCENT),
+                m(&registry::SWAP_IN),
+                m(&registry::SWAP_OUT),
             ],
         }
     }

@@ -263,6 +263,7 @@ pub async fn run(
 mod tests {
     use super::*;
     use crate::config::alert_rules::catalog;
+    use crate::model::registry;
 
     struct Failing;
     impl Collector for Failing {
@@ -309,7 +310,7 @@ mod tests {
     }
 
     #[test]
-    fn every_series_this_machine_produces_is_in_the_catalog() {
+    fn every_series_this_machine_produces_is_in_the_registry_with_its_unit_and_kind() {
         let root = SysRoot::default();
         let mut engine =
             Engine::new(host_collectors(&root), &root).with_derived(derive::standard());
@@ -318,13 +319,15 @@ mod tests {
         let snapshot = engine.tick(&first.later(0.2), 2);
         assert!(!snapshot.samples.is_empty());
         for sample in &snapshot.samples {
-            assert!(
-                catalog::lookup(&sample.series.id).is_some(),
-                "series '{}' is not in alert::catalog::CATALOG",
-                sample.series.id
-            );
-            let (known, _) = catalog::lookup(&sample.series.id).expect("listed");
-            assert_eq!(known.unit, sample.series.unit, "{}", sample.series.id);
+            let id = &sample.series.id;
+            let family = registry::by_id(id)
+                .unwrap_or_else(|| panic!("series '{id}' is not in model::registry"));
+            assert_eq!(registry::of(&sample.series), Some(family), "{id}");
+            assert_eq!(family.unit, sample.series.unit, "{id}");
+            assert_eq!(family.kind, sample.series.kind, "{id}");
+            // Rules name the same families: the alert catalog is a view over the registry.
+            let (known, _) = catalog::lookup(id).unwrap_or_else(|| panic!("{id}"));
+            assert_eq!(known, family, "{id}");
         }
     }
 }

@@ -10,7 +10,7 @@ use std::time::Instant;
 use super::procfs::{parse_error, read_into};
 use super::{CollectError, Collector, Tick};
 use crate::config::SysRoot;
-use crate::model::{Sample, SeriesMeta, Unit};
+use crate::model::{Sample, SeriesMeta, registry};
 use crate::util::counter;
 
 /// Cumulative counters of one interface.
@@ -116,47 +116,18 @@ impl NetworkCollector {
             return &mut self.ifaces[pos];
         }
         let kind = classify(&self.sys, name).as_str();
-        let m = |metric: &str, unit, desc: String| {
+        let m = |family: &registry::Family| {
             Arc::new(
-                SeriesMeta::instance("net", "interface", name, metric, unit, desc)
+                family
+                    .instance(name, &[name, kind])
                     .with_label("kind", kind),
             )
         };
         let meta = [
-            m(
-                "rx_bytes_per_second",
-                Unit::BytesPerSecond,
-                format!("Received on {name} ({kind})"),
-            ),
-            m(
-                "tx_bytes_per_second",
-                Unit::BytesPerSecond,
-                format!("Sent on {name} ({kind})"),
-            ),
-            Arc::new(
-                SeriesMeta::instance(
-                    "net",
-                    "interface",
-                    name,
-                    "rx_errors_total",
-                    Unit::Count,
-                    format!("Receive errors on {name} since boot"),
-                )
-                .with_label("kind", kind)
-                .counter(),
-            ),
-            Arc::new(
-                SeriesMeta::instance(
-                    "net",
-                    "interface",
-                    name,
-                    "tx_errors_total",
-                    Unit::Count,
-                    format!("Transmit errors on {name} since boot"),
-                )
-                .with_label("kind", kind)
-                .counter(),
-            ),
+            m(&registry::NET_RX),
+            m(&registry::NET_TX),
+            m(&registry::NET_RX_ERRORS),
+            m(&registry::NET_TX_ERRORS),
         ];
         self.ifaces.push(TrackedIface {
             name: name.to_string(),

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::procfs::{parse_error, read_into};
 use super::{CollectError, Collector, Tick};
 use crate::config::SysRoot;
-use crate::model::{Sample, SeriesMeta, Unit};
+use crate::model::{Sample, SeriesMeta, registry};
 
 /// The three load averages.
 pub fn parse_loadavg(text: &str) -> Option<[f64; 3]> {
@@ -35,21 +35,16 @@ pub struct SystemCollector {
 impl SystemCollector {
     /// A collector reading `<proc>/loadavg` and `<proc>/uptime`.
     pub fn new(root: &SysRoot) -> Self {
-        let m = |group, name, unit, desc| Arc::new(SeriesMeta::global(group, name, unit, desc));
+        let m = |family: &registry::Family| Arc::new(family.global());
         SystemCollector {
             loadavg: root.proc.join("loadavg"),
             uptime: root.proc.join("uptime"),
             buf: String::with_capacity(128),
             meta: [
-                m("load", "1m", Unit::Ratio, "Load average over 1 minute"),
-                m("load", "5m", Unit::Ratio, "Load average over 5 minutes"),
-                m("load", "15m", Unit::Ratio, "Load average over 15 minutes"),
-                m(
-                    "system",
-                    "uptime_seconds",
-                    Unit::Seconds,
-                    "Time since the host booted",
-                ),
+                m(&registry::LOAD_1M),
+                m(&registry::LOAD_5M),
+                m(&registry::LOAD_15M),
+                m(&registry::UPTIME),
             ],
         }
     }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use super::{CollectError, Collector, Tick};
 use crate::config::SysRoot;
-use crate::model::{Sample, SeriesMeta, Unit};
+use crate::model::{Sample, SeriesMeta, registry};
 
 /// How often the sensor list is rebuilt (drivers rarely come and go).
 const REDISCOVER_EVERY: Duration = Duration::from_secs(300);
@@ -116,12 +116,7 @@ impl ThermalCollector {
         ThermalCollector {
             sys: root.sys.clone(),
             sensors: Vec::new(),
-            hottest: Arc::new(SeriesMeta::global(
-                "temp",
-                "max_celsius",
-                Unit::Celsius,
-                "Hottest sensor",
-            )),
+            hottest: Arc::new(registry::TEMP_MAX.global()),
             discovered_at: None,
             buf: String::with_capacity(16),
         }
@@ -141,14 +136,8 @@ impl Collector for ThermalCollector {
             self.sensors = discover(&self.sys)
                 .into_iter()
                 .map(|sensor| {
-                    let meta = Arc::new(SeriesMeta::instance(
-                        "temp",
-                        "sensor",
-                        &sensor.name,
-                        "celsius",
-                        Unit::Celsius,
-                        format!("Temperature of {}", sensor.name),
-                    ));
+                    let meta =
+                        Arc::new(registry::TEMP_SENSOR.instance(&sensor.name, &[&sensor.name]));
                     (sensor, meta)
                 })
                 .collect();

@@ -4,7 +4,8 @@ use serde_json::{Map, Value, json};
 
 use super::rest::EntityState;
 use crate::config::{MetricGroup, PublishOptions};
-use crate::model::{Kind, SeriesMeta, Snapshot, Unit};
+use crate::model::registry::{self, Entities, HaSensor};
+use crate::model::{SeriesMeta, Snapshot};
 
 /// One entity ready to publish, with the raw value used for change detection.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,59 +30,35 @@ pub fn entity_id(prefix: &str, series_id: &str) -> String {
     format!("sensor.{prefix}_{}", slug.trim_matches('_'))
 }
 
-/// How a unit is shown in Home Assistant: scale, unit, device class, decimals.
-fn presentation(meta: &SeriesMeta) -> (f64, Option<&'static str>, Option<&'static str>, usize) {
-    match meta.unit {
-        Unit::Percent => (1.0, Some("%"), None, 1),
-        Unit::Bytes if meta.id.starts_with("disk.") => (1e-9, Some("GB"), Some("data_size"), 2),
-        Unit::Bytes => (1e-6, Some("MB"), Some("data_size"), 0),
-        Unit::BytesPerSecond => (1e-3, Some("kB/s"), Some("data_rate"), 0),
-        Unit::Celsius => (1.0, Some("°C"), Some("temperature"), 1),
-        // Hours with one decimal: a seconds counter would change on every publication.
-        Unit::Seconds => (1.0 / 3600.0, Some("h"), Some("duration"), 1),
-        Unit::Count => (1.0, None, None, 0),
-        Unit::Ratio => (1.0, None, None, 2),
-    }
-}
-
-fn icon(series_id: &str) -> &'static str {
-    match series_id.split('.').next().unwrap_or_default() {
-        "cpu" => "mdi:cpu-64-bit",
-        "memory" => "mdi:memory",
-        "swap" => "mdi:swap-horizontal",
-        "load" => "mdi:gauge",
-        "disk" => "mdi:harddisk",
-        "net" => "mdi:network",
-        "temp" => "mdi:thermometer",
-        "addon" => "mdi:puzzle",
-        _ => "mdi:information-outline",
-    }
+/// How a series is shown in Home Assistant: its family's entry in the registry, else its unit's
+/// defaults.
+fn presentation(meta: &SeriesMeta) -> HaSensor {
+    registry::of(meta).map_or_else(|| HaSensor::for_unit(meta.unit), |family| family.ha)
 }
 
 /// The state text, rounded to the metric's precision.
 pub fn state_text(meta: &SeriesMeta, value: f64) -> String {
-    let (scale, _, _, decimals) = presentation(meta);
-    format!("{:.*}", decimals, value * scale)
+    let ha = presentation(meta);
+    format!("{:.*}", ha.decimals, value * ha.scale)
 }
 
 /// A sensor entity for one series value.
 pub fn sensor(prefix: &str, meta: &SeriesMeta, value: f64) -> Entity {
-    let (_, unit, device_class, _) = presentation(meta);
+    let ha = presentation(meta);
     let mut attributes = Map::new();
-    if let Some(unit) = unit {
+    if let Some(unit) = ha.unit {
         attributes.insert("unit_of_measurement".into(), json!(unit));
     }
-    if let Some(class) = device_class {
+    if let Some(class) = ha.device_class {
         attributes.insert("device_class".into(), json!(class));
     }
-    let state_class = if meta.kind == Kind::Counter {
-        "total_increasing"
-    } else {
-        "measurement"
-    };
-    attributes.insert("state_class".into(), json!(state_class));
+    attributes.insert(
+        "state_class".into(),
+        json!(registry::state_class(meta.kind)),
+    );
     attributes.insert("friendly_name".into(), json!(meta.description));
-    attributes.insert("icon".into(), json!(icon(&meta.id)));
+    let group = meta.id.split('.').next().unwrap_or_default();
+    attributes.insert("icon".into(), json!(registry::group_icon(group)));
     Entity {
         entity_id: entity_id(prefix, &meta.id),
         value,
@@ -203,14 +180,17 @@ fn top_addon_sensors(prefix: &str, snapshot: &Snapshot, out: &mut Vec<Entity>) {
     }
 }
 
-/// Series that stay on the dashboard only: per-core CPU and loopback or virtual interfaces
-/// change constantly and would flood Home Assistant's recorder for little use.
+/// Series that stay on the dashboard only, as the registry says (per-core CPU, loopback and
+/// virtual interfaces).
 fn dashboard_only(meta: &SeriesMeta) -> bool {
-    meta.family == "cpu.core_usage"
-        || meta
+    match presentation(meta).entity {
+        Entities::All => false,
+        Entities::DashboardOnly => true,
+        Entities::Physical => meta
             .labels
             .iter()
-            .any(|(k, v)| *k == "kind" && v != "physical")
+            .any(|(k, v)| *k == "kind" && v != "physical"),
+    }
 }
 
 /// Every entity the options ask for, from one snapshot.
@@ -239,7 +219,7 @@ pub fn entities(options: &PublishOptions, snapshot: &Snapshot) -> Vec<Entity> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Sample;
+    use crate::model::{Sample, Unit};
     use std::sync::Arc;
 
     #[test]

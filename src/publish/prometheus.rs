@@ -2,14 +2,20 @@
 
 use std::fmt::Write;
 
-use crate::model::{Kind, SeriesMeta, Snapshot, Unit};
+use crate::model::{Kind, SeriesMeta, Snapshot, Unit, registry};
 
 /// Content type of the exposition format.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
-/// Metric name for a family, following Prometheus conventions: prefixed, base units,
-/// `_ratio` for shares, `_total` for counters.
+/// Metric name of a series: its family's name in the registry.
 pub fn metric_name(meta: &SeriesMeta) -> String {
+    registry::of(meta).map_or_else(|| conventional_name(meta), |f| f.prometheus.to_string())
+}
+
+/// The name Prometheus conventions give a family: prefixed, base units, `_ratio` for shares,
+/// `_total` for counters. Used for series outside the registry; a test checks the registry's
+/// names follow it.
+fn conventional_name(meta: &SeriesMeta) -> String {
     let mut name = String::from("resource_manager_");
     for c in meta.family.chars() {
         name.push(if c.is_ascii_alphanumeric() || c == '_' {
@@ -178,6 +184,24 @@ mod tests {
         )
         .counter();
         assert_eq!(metric_name(&errors), "resource_manager_net_rx_errors_total");
+    }
+
+    #[test]
+    fn the_registry_names_follow_the_conventions() {
+        for family in registry::FAMILIES {
+            let meta = if family.label.is_some() {
+                family.instance("x", &[])
+            } else {
+                family.global()
+            };
+            assert_eq!(
+                conventional_name(&meta),
+                family.prometheus,
+                "{}",
+                family.pattern
+            );
+            assert_eq!(metric_name(&meta), family.prometheus);
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
 use super::{ContainerStats, SupervisorClient, SupervisorError};
-use crate::model::{Sample, SeriesMeta, Unit};
+use crate::model::{Sample, SeriesMeta, registry};
 use crate::util::{Clock, counter, lock};
 
 /// What the Supervisor link looks like, for `/api/v1/status`.
@@ -43,47 +43,9 @@ struct Tracked {
 
 impl Tracked {
     fn new(slug: &str, name: &str) -> Self {
-        let m = |metric: &str, unit, what: &str| {
-            Arc::new(SeriesMeta::instance(
-                "addon",
-                "addon",
-                slug,
-                metric,
-                unit,
-                format!("{name} {what}"),
-            ))
-        };
         Tracked {
             previous: None,
-            meta: [
-                m("cpu_percent", Unit::Percent, "CPU (share of the host)"),
-                m("memory_bytes", Unit::Bytes, "memory"),
-                m(
-                    "memory_percent",
-                    Unit::Percent,
-                    "memory (share of its limit)",
-                ),
-                m(
-                    "net_rx_bytes_per_second",
-                    Unit::BytesPerSecond,
-                    "network received",
-                ),
-                m(
-                    "net_tx_bytes_per_second",
-                    Unit::BytesPerSecond,
-                    "network sent",
-                ),
-                m(
-                    "block_read_bytes_per_second",
-                    Unit::BytesPerSecond,
-                    "disk reads",
-                ),
-                m(
-                    "block_write_bytes_per_second",
-                    Unit::BytesPerSecond,
-                    "disk writes",
-                ),
-            ],
+            meta: registry::ADDON_FAMILIES.map(|family| Arc::new(family.instance(slug, &[name]))),
         }
     }
 
@@ -285,10 +247,9 @@ async fn poll_once(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::alert_rules::catalog::lookup;
 
     #[test]
-    fn every_addon_series_is_in_the_alert_catalog_with_its_unit() {
+    fn every_addon_series_is_in_the_registry_with_its_unit_and_kind() {
         let mut tracked = Tracked::new("core_mosquitto", "Mosquitto broker");
         let stats = ContainerStats {
             cpu_percent: 1.0,
@@ -306,9 +267,15 @@ mod tests {
         tracked.samples(now + Duration::from_secs(10), stats, &mut samples);
         assert_eq!(samples.len(), 3 + 7, "gauges first, then gauges and rates");
         for sample in &samples {
-            let (known, _) = lookup(&sample.series.id)
-                .unwrap_or_else(|| panic!("'{}' is not in alert::catalog", sample.series.id));
-            assert_eq!(known.unit, sample.series.unit, "{}", sample.series.id);
+            let family = registry::by_id(&sample.series.id)
+                .unwrap_or_else(|| panic!("'{}' is not in model::registry", sample.series.id));
+            assert_eq!(registry::of(&sample.series), Some(family));
+            assert_eq!(family.unit, sample.series.unit, "{}", sample.series.id);
+            assert_eq!(family.kind, sample.series.kind, "{}", sample.series.id);
         }
+        assert_eq!(
+            samples[1].series.description, "Mosquitto broker memory",
+            "the add-on's name fills the description"
+        );
     }
 }

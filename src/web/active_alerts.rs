@@ -8,7 +8,7 @@
 use serde::Serialize;
 
 use super::format::format_value;
-use super::summary::{Attention, Level};
+use super::summary::{Attention, level_class};
 use crate::advice;
 use crate::alert::{AlertState, Severity, Status};
 use crate::model::Unit;
@@ -24,8 +24,9 @@ pub struct ActiveAlert {
     pub severity: Severity,
     /// The word in front of the row: `Warning`, `Critical`, … or `Pending`.
     pub badge: &'static str,
-    /// Colour on the page.
-    pub level: Level,
+    /// Colour on the page (`problem` for errors and critical ones).
+    #[serde(serialize_with = "level_class")]
+    pub level: Severity,
     pub label: String,
     /// The engine's sentence (`Memory in use averaged 93.0 % over 10 min, above …`).
     pub message: String,
@@ -47,7 +48,7 @@ fn badge(status: Status, severity: Severity) -> &'static str {
         return "Pending";
     }
     match severity {
-        Severity::Info => "Info",
+        Severity::Ok | Severity::Info => "Info",
         Severity::Warning => "Warning",
         Severity::Error => "Error",
         Severity::Critical => "Critical",
@@ -60,7 +61,7 @@ pub fn view(states: &[AlertState], now_ms: i64) -> (Vec<Attention>, Vec<ActiveAl
     let mut items = Vec::new();
     let mut rows = Vec::with_capacity(states.len());
     for state in states.iter().filter(|s| s.status != Status::Ok) {
-        let level = level_of(state.severity);
+        let level = state.severity;
         let todo = advice::for_series(&state.series);
         let since = state
             .since_ms
@@ -105,7 +106,7 @@ pub fn view(states: &[AlertState], now_ms: i64) -> (Vec<Attention>, Vec<ActiveAl
             severity: state.severity,
             badge: badge(state.status, state.severity),
             level: if state.status == Status::Pending {
-                Level::Info
+                Severity::Info
             } else {
                 level
             },
@@ -122,15 +123,6 @@ pub fn view(states: &[AlertState], now_ms: i64) -> (Vec<Attention>, Vec<ActiveAl
         });
     }
     (items, rows)
-}
-
-/// How an alert's severity colours the overview.
-fn level_of(severity: Severity) -> Level {
-    match severity {
-        Severity::Info => Level::Info,
-        Severity::Warning => Level::Warning,
-        Severity::Error | Severity::Critical => Level::Problem,
-    }
 }
 
 /// A value for the status line: whole percents and degrees like the other items, so the line
@@ -195,7 +187,7 @@ pub(crate) mod tests {
             items[0].what,
             "Memory in use is at 93 % (warning for 12 min)"
         );
-        assert_eq!(items[0].level, Level::Warning);
+        assert_eq!(items[0].level, Severity::Warning);
         assert_eq!(items[0].todo, advice::MEMORY);
         assert_eq!(items[0].series.as_deref(), Some("memory.used_percent"));
         assert!(items[0].alert);
@@ -222,11 +214,11 @@ pub(crate) mod tests {
             items[0].what,
             "Memory in use is at 96 % (critical for 3 h 2 min, acknowledged)"
         );
-        assert_eq!(items[0].level, Level::Problem);
+        assert_eq!(items[0].level, Severity::Critical);
         assert_eq!(rows.len(), 2);
         assert!(!rows[0].can_acknowledge, "already acknowledged");
         assert_eq!(rows[1].badge, "Pending");
-        assert_eq!(rows[1].level, Level::Info);
+        assert_eq!(rows[1].level, Severity::Info);
         assert!(!rows[1].can_acknowledge, "nothing to acknowledge yet");
         assert_eq!(rows[1].todo, advice::CPU);
     }

@@ -178,7 +178,7 @@ impl AppState {
         );
         items.extend(alert_items);
         let extra = summary::Extra { items, alerts };
-        summary::assess(snapshot, &extra)
+        summary::assess(snapshot, &options.alert_rules, &extra)
     }
 }
 

@@ -303,7 +303,7 @@ impl AlertEngine {
                 self.tracks.push(Track {
                     rule: rule_index,
                     series: id.to_string(),
-                    label: rule.known.label.replace("{}", &target),
+                    label: rule.known.title.replace("{}", &target),
                     target,
                     window: Window::new(rule.for_ms()),
                     phase: Phase::Ok,

@@ -430,8 +430,12 @@ fn a_forecast_is_just_another_reading() {
     // What the analytics issue adds to the catalog; the engine needs nothing else.
     static DAYS_TO_FULL: crate::alert::catalog::KnownMetric = crate::alert::catalog::KnownMetric {
         pattern: "forecast.disk.*.days_until_full",
+        family: "forecast.disk.days_until_full",
         unit: crate::model::Unit::Count,
-        label: "Days until {} is full",
+        title: "Days until {} is full",
+        description: "Days until {} is full",
+        prometheus: "resource_manager_forecast_disk_days_until_full",
+        ..crate::model::registry::DISK_USED_PERCENT
     };
     let mut set = rules(json!([{"name": "disk_full_soon", "metric": "load.1m",
                                 "direction": "below", "warn": 7, "critical": 2, "for": "0s"}]));

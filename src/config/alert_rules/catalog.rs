@@ -1,130 +1,13 @@
 //! The metrics alert rules may name, and how a rule's metric pattern selects series.
 //!
 //! Options are validated before any collector runs, so "unknown metric" cannot be decided from
-//! live data: this list is the contract. A unit test checks that every series this machine
-//! produces is listed, so a new collector without an entry here fails the build's tests.
-//! Forecasts (analytics) and add-on stats (Supervisor) join as further entries: to the engine a
-//! forecast is just another series id with a value.
+//! live data: the metric registry (`model::registry`) is the contract, and this catalog is a
+//! view over it. A unit test checks that every series this machine produces is registered, so a
+//! new collector without a registry entry fails the build's tests. Forecasts (analytics) join
+//! as further entries: to the engine a forecast is just another series id with a value.
 
-use crate::model::Unit;
-
-/// One metric (or family of per-instance metrics) rules may name.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct KnownMetric {
-    /// Series id, or a pattern whose `*` stands for one instance (mount, add-on slug, …).
-    pub pattern: &'static str,
-    pub unit: Unit,
-    /// Plain-words name for messages; `{}` is replaced by the instance.
-    pub label: &'static str,
-}
-
-const fn m(pattern: &'static str, unit: Unit, label: &'static str) -> KnownMetric {
-    KnownMetric {
-        pattern,
-        unit,
-        label,
-    }
-}
-
-/// Every metric rules may name.
-pub const CATALOG: &[KnownMetric] = &[
-    m("cpu.usage", Unit::Percent, "CPU usage"),
-    m("cpu.iowait", Unit::Percent, "CPU time waiting for disks"),
-    m(
-        "cpu.steal",
-        Unit::Percent,
-        "CPU time taken by the hypervisor",
-    ),
-    m("cpu.*.usage", Unit::Percent, "CPU {} usage"),
-    m("cpu.busy_cores", Unit::Ratio, "Busy CPU cores"),
-    m("memory.total_bytes", Unit::Bytes, "Installed memory"),
-    m("memory.used_bytes", Unit::Bytes, "Memory in use"),
-    m("memory.available_bytes", Unit::Bytes, "Available memory"),
-    m("memory.used_percent", Unit::Percent, "Memory in use"),
-    m("swap.total_bytes", Unit::Bytes, "Swap space"),
-    m("swap.used_bytes", Unit::Bytes, "Swap in use"),
-    m("swap.used_percent", Unit::Percent, "Swap in use"),
-    m(
-        "swap.in_bytes_per_second",
-        Unit::BytesPerSecond,
-        "Swap-in rate",
-    ),
-    m(
-        "swap.out_bytes_per_second",
-        Unit::BytesPerSecond,
-        "Swap-out rate",
-    ),
-    m("load.1m", Unit::Ratio, "Load average (1 min)"),
-    m("load.5m", Unit::Ratio, "Load average (5 min)"),
-    m("load.15m", Unit::Ratio, "Load average (15 min)"),
-    m("system.uptime_seconds", Unit::Seconds, "Uptime"),
-    m("disk.*.total_bytes", Unit::Bytes, "Size of disk {}"),
-    m("disk.*.used_bytes", Unit::Bytes, "Space used on {}"),
-    m("disk.*.free_bytes", Unit::Bytes, "Free space on {}"),
-    m("disk.*.used_percent", Unit::Percent, "Space used on {}"),
-    m(
-        "disk.*.read_bytes_per_second",
-        Unit::BytesPerSecond,
-        "Reads from {}",
-    ),
-    m(
-        "disk.*.write_bytes_per_second",
-        Unit::BytesPerSecond,
-        "Writes to {}",
-    ),
-    m(
-        "net.*.rx_bytes_per_second",
-        Unit::BytesPerSecond,
-        "Download on {}",
-    ),
-    m(
-        "net.*.tx_bytes_per_second",
-        Unit::BytesPerSecond,
-        "Upload on {}",
-    ),
-    m("net.*.rx_errors_total", Unit::Count, "Receive errors on {}"),
-    m("net.*.tx_errors_total", Unit::Count, "Send errors on {}"),
-    m("temp.max_celsius", Unit::Celsius, "Hottest temperature"),
-    m("temp.*.celsius", Unit::Celsius, "Temperature of {}"),
-    // Per add-on (and `homeassistant`, `supervisor`), from the Supervisor's stats
-    // (supervisor::poller). cpu_percent is a share of the whole host's CPU, not of one core;
-    // memory_percent a share of the container's limit (the host's RAM unless limited).
-    m(
-        "addon.*.cpu_percent",
-        Unit::Percent,
-        "CPU used by add-on {}",
-    ),
-    m(
-        "addon.*.memory_bytes",
-        Unit::Bytes,
-        "Memory used by add-on {}",
-    ),
-    m(
-        "addon.*.memory_percent",
-        Unit::Percent,
-        "Memory used by add-on {}",
-    ),
-    m(
-        "addon.*.net_rx_bytes_per_second",
-        Unit::BytesPerSecond,
-        "Download of add-on {}",
-    ),
-    m(
-        "addon.*.net_tx_bytes_per_second",
-        Unit::BytesPerSecond,
-        "Upload of add-on {}",
-    ),
-    m(
-        "addon.*.block_read_bytes_per_second",
-        Unit::BytesPerSecond,
-        "Disk reads of add-on {}",
-    ),
-    m(
-        "addon.*.block_write_bytes_per_second",
-        Unit::BytesPerSecond,
-        "Disk writes of add-on {}",
-    ),
-];
+use crate::model::registry::FAMILIES;
+pub use crate::model::registry::Family as KnownMetric;
 
 /// A rule's metric: an exact series id, or a prefix and suffix around one `*`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -183,7 +66,7 @@ impl Pattern {
 /// (`disk.*.used_percent`) or a narrower one (`addon.core_*.memory_bytes`).
 pub fn lookup(metric: &str) -> Option<(&'static KnownMetric, Pattern)> {
     let pattern = Pattern::parse(metric)?;
-    CATALOG.iter().find_map(|known| {
+    FAMILIES.iter().copied().find_map(|known| {
         let wider = Pattern::parse(known.pattern)?;
         pattern.within(&wider).then(|| (known, pattern.clone()))
     })
@@ -205,6 +88,7 @@ pub fn examples() -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Unit;
 
     #[test]
     fn patterns_select_one_instance_between_prefix_and_suffix() {

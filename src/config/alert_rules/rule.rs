@@ -41,40 +41,11 @@ impl Direction {
     }
 }
 
-/// How bad an alert is, as Home Assistant users read it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    Info,
-    Warning,
-    Error,
-    Critical,
-}
+/// How bad an alert is: the crate's one severity vocabulary, shared with the overview.
+pub use crate::model::Severity;
 
-impl Severity {
-    /// The option and API spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-            Severity::Critical => "critical",
-        }
-    }
-
-    /// Inverse of [`Severity::as_str`].
-    pub fn parse(text: &str) -> Option<Severity> {
-        Some(match text {
-            "info" => Severity::Info,
-            "warning" => Severity::Warning,
-            "error" => Severity::Error,
-            "critical" => Severity::Critical,
-            _ => return None,
-        })
-    }
-}
-
-/// Which threshold an open alert has crossed.
+/// Which threshold an open alert has crossed (stored in SQLite). Not a severity: what a level
+/// means to users is [`Rule::severity_at`], whose default is the one `From` mapping below.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
@@ -97,6 +68,16 @@ impl Level {
             "warn" => Some(Level::Warn),
             "critical" => Some(Level::Critical),
             _ => None,
+        }
+    }
+}
+
+impl From<Level> for Severity {
+    /// The severity of a threshold when the rule says nothing else.
+    fn from(level: Level) -> Severity {
+        match level {
+            Level::Warn => Severity::Warning,
+            Level::Critical => Severity::Critical,
         }
     }
 }
@@ -180,7 +161,7 @@ impl Rule {
     /// Severity reported at a level.
     pub fn severity_at(&self, level: Level) -> Severity {
         match level {
-            Level::Critical => Severity::Critical,
+            Level::Critical => Severity::from(level),
             Level::Warn => self.severity,
         }
     }

@@ -13,9 +13,10 @@ use axum::routing::get;
 
 use super::feedback::FeedbackSummary;
 use super::format::{format_bytes, format_duration, format_utc_minute, format_value};
-use super::summary::{Level, Overview};
+use super::summary::Overview;
 use super::{AppState, HostInfo, VERSION};
 use crate::config::Mode;
+use crate::model::Severity;
 use crate::model::{Snapshot, Unit};
 
 mod redact;
@@ -117,7 +118,7 @@ pub fn render(input: &ReportInput<'_>) -> String {
         .attention
         .iter()
         // Firing alerts have their own line below.
-        .filter(|a| a.level > Level::Ok && !a.alert)
+        .filter(|a| a.level > Severity::Ok && !a.alert)
         .map(|a| format!("{} ({})", a.what, a.level.as_str()))
         .collect();
     line(&format!(

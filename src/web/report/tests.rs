@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use super::*;
+use crate::config::alert_rules::RuleSet;
 use crate::model::{Sample, SeriesMeta, SourceHealth};
 use crate::web::summary::tests::{disk, healthy, set};
 use crate::web::summary::{Extra, assess};
@@ -72,7 +73,7 @@ fn the_report_has_a_stable_format() {
             });
         }
     }
-    let overview = assess(&s, &Extra::default());
+    let overview = assess(&s, &RuleSet::default(), &Extra::default());
     let h = host();
     let text = render(&input(&s, &overview, &h));
     let expected = "\
@@ -124,7 +125,7 @@ fn active_alerts_are_listed_with_severity_value_and_since_and_not_twice() {
     firing.acknowledged = true;
     let (items, alerts) = view(&[firing, pending], s.ts_ms);
     let extra = Extra { items, alerts };
-    let overview = assess(&s, &extra);
+    let overview = assess(&s, &RuleSet::default(), &extra);
     let h = host();
     let text = render(&input(&s, &overview, &h));
     assert!(
@@ -162,7 +163,7 @@ fn the_report_never_contains_secrets_addresses_or_host_names() {
         ),
         micros: 0,
     });
-    let overview = assess(&s, &Extra::default());
+    let overview = assess(&s, &RuleSet::default(), &Extra::default());
     let h = host();
     let text = render(&input(&s, &overview, &h));
     for leak in [

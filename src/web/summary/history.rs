@@ -1,7 +1,8 @@
 //! "Needs attention" items about the history itself: writes failing, a backlog, and storage
 //! notices (a damaged file moved aside, lost data) of the last day.
 
-use super::{Attention, Level};
+use super::Attention;
+use crate::model::Severity;
 use crate::store::{StoreNotice, WriteStatus};
 
 /// How long a storage notice stays on the overview (Diagnostics lists a week).
@@ -40,20 +41,20 @@ pub fn history_items(
             _ => "See the add-on log for the database's own message.",
         };
         items.push(Attention::new(
-            Level::Problem,
+            Severity::Critical,
             failure.summary().trim_end_matches('.').to_string(),
             format!("{todo} {kept}"),
         ));
     } else if pending_ticks > (ticks_per_batch.max(1) * 3).max(50) {
         items.push(Attention::new(
-            Level::Warning,
+            Severity::Warning,
             format!("History is behind ({pending_ticks} readings waiting)"),
             "Writes are slow: check the data disk and the add-on log.",
         ));
     }
     if write.dropped_ticks > 0 && write.failure.is_none() {
         items.push(Attention::new(
-            Level::Warning,
+            Severity::Warning,
             format!(
                 "{} readings were dropped while history could not be saved",
                 write.dropped_ticks
@@ -71,7 +72,7 @@ pub fn history_items(
             _ => "The history was restored from its backup copy",
         };
         items.push(Attention::new(
-            Level::Warning,
+            Severity::Warning,
             what.to_string(),
             notice.message.clone(),
         ));

@@ -1,7 +1,8 @@
 use std::sync::Arc;
 
 use super::*;
-use crate::model::{SeriesMeta, SourceHealth};
+use crate::config::alert_rules::RuleSet;
+use crate::model::{Sample, SeriesMeta, Severity, SourceHealth, Unit};
 
 /// A snapshot of a healthy 4-core box with one disk and one physical NIC.
 pub(crate) fn healthy() -> Snapshot {
@@ -85,9 +86,9 @@ pub(crate) fn set(s: &mut Snapshot, id: &str, v: f64) {
 
 #[test]
 fn a_healthy_box_is_all_good_with_every_card_filled() {
-    let o = assess(&healthy(), &Extra::default());
+    let o = assess(&healthy(), &RuleSet::default(), &Extra::default());
     assert_eq!(o.line, "All good");
-    assert_eq!(o.level, Level::Ok);
+    assert_eq!(o.level, Severity::Ok);
     let keys: Vec<&str> = o.cards.iter().map(|c| c.key).collect();
     assert_eq!(keys, ["cpu", "memory", "disk", "network", "temperature"]);
     assert_eq!(o.cards[0].value, "12.5 %");
@@ -103,8 +104,8 @@ fn a_full_disk_becomes_the_status_line_with_what_to_do() {
     let mut s = healthy();
     set(&mut s, "disk./data.used_percent", 96.4);
     set(&mut s, "disk./data.free_bytes", 1.1e9);
-    let o = assess(&s, &Extra::default());
-    assert_eq!(o.level, Level::Problem);
+    let o = assess(&s, &RuleSet::default(), &Extra::default());
+    assert_eq!(o.level, Severity::Critical);
     assert_eq!(o.line, "Disk /data is 96 % full (1.1 GB free)");
     assert!(o.attention[0].todo.contains("Backups"));
 }
@@ -112,30 +113,102 @@ fn a_full_disk_becomes_the_status_line_with_what_to_do() {
 #[test]
 fn several_problems_are_listed_worst_first_and_counted_in_the_line() {
     let mut s = healthy();
-    set(&mut s, "memory.used_percent", 88.0);
-    set(&mut s, "temp.max_celsius", 83.0);
+    // The built-in rules: memory warns at 90 %, temperature is critical from 85 °C.
+    set(&mut s, "memory.used_percent", 92.0);
+    set(&mut s, "temp.max_celsius", 86.0);
     s.sources.push(SourceHealth {
         source: "thermal",
         ok: false,
         error: Some("x".into()),
         micros: 0,
     });
-    let o = assess(&s, &Extra::default());
-    assert_eq!(o.line, "The system is hot: 83 °C (and 2 more below)");
-    let levels: Vec<Level> = o.attention.iter().map(|a| a.level).collect();
-    assert_eq!(levels, [Level::Problem, Level::Warning, Level::Warning]);
+    let o = assess(&s, &RuleSet::default(), &Extra::default());
+    assert_eq!(o.line, "The system is hot: 86 °C (and 2 more below)");
+    let levels: Vec<Severity> = o.attention.iter().map(|a| a.level).collect();
+    assert_eq!(
+        levels,
+        [Severity::Critical, Severity::Warning, Severity::Warning]
+    );
 }
 
 #[test]
 fn load_is_judged_per_core() {
     let mut s = healthy();
     set(&mut s, "load.5m", 5.0);
-    assert_eq!(assess(&s, &Extra::default()).line, "All good");
+    assert_eq!(
+        assess(&s, &RuleSet::default(), &Extra::default()).line,
+        "All good"
+    );
     set(&mut s, "load.5m", 7.0);
     assert_eq!(
-        assess(&s, &Extra::default()).line,
+        assess(&s, &RuleSet::default(), &Extra::default()).line,
         "The processor is overloaded: load 7.0 on 4 cores"
     );
+    let o = assess(&s, &RuleSet::default(), &Extra::default());
+    assert_eq!(
+        (o.level, o.cards[0].level),
+        (Severity::Info, Severity::Info),
+        "no alert rule judges load per core: a hint, never a warning"
+    );
+}
+
+/// The built-in rules with `entries` of the `alert_rules` option applied.
+fn rules_with(entries: serde_json::Value) -> RuleSet {
+    let mut problems = Vec::new();
+    let set = RuleSet::from_option(Some(&entries), &mut problems);
+    assert!(problems.is_empty(), "{problems:?}");
+    set
+}
+
+#[test]
+fn the_thresholds_are_the_alert_rules_so_changing_a_rule_changes_the_overview() {
+    let mut s = healthy();
+    set(&mut s, "memory.used_percent", 88.0);
+    set(&mut s, "temp.max_celsius", 75.0);
+    let o = assess(&s, &RuleSet::default(), &Extra::default());
+    assert_eq!(
+        o.line, "All good",
+        "below the built-in rules' thresholds (memory 90 %, temperature 80 °C)"
+    );
+    let stricter = rules_with(serde_json::json!([
+        {"metric": "memory.used_percent", "warn": 85, "critical": 95, "clear": 80},
+        {"metric": "temp.max_celsius", "warn": 70, "critical": 80, "clear": 65, "severity": "info"},
+    ]));
+    let o = assess(&s, &stricter, &Extra::default());
+    let levels: Vec<(Severity, &str)> = o
+        .attention
+        .iter()
+        .map(|a| (a.level, a.what.as_str()))
+        .collect();
+    assert_eq!(
+        levels,
+        [
+            (Severity::Warning, "Memory is 88 % used"),
+            (Severity::Info, "The system is hot: 75 °C"),
+        ]
+    );
+    let disabled = rules_with(serde_json::json!([
+        {"metric": "disk.*.used_percent", "enabled": false}
+    ]));
+    set(&mut s, "disk./data.used_percent", 99.0);
+    assert!(
+        assess(&s, &disabled, &Extra::default())
+            .attention
+            .iter()
+            .all(|a| !a.what.starts_with("Disk")),
+        "a disabled rule silences the overview too"
+    );
+}
+
+#[test]
+fn the_overview_json_keeps_its_level_spelling() {
+    let mut s = healthy();
+    set(&mut s, "disk./data.used_percent", 96.4);
+    let json =
+        serde_json::to_value(assess(&s, &RuleSet::default(), &Extra::default())).expect("json");
+    assert_eq!(json["level"], "problem");
+    assert_eq!(json["attention"][0]["level"], "problem");
+    assert_eq!(json["cards"][0]["level"], "ok");
 }
 
 #[test]
@@ -151,7 +224,7 @@ fn a_large_addon_is_named_and_missing_sensors_say_not_available() {
         )),
         value: 1.2e9,
     });
-    let o = assess(&s, &Extra::default());
+    let o = assess(&s, &RuleSet::default(), &Extra::default());
     assert_eq!(o.line, "Add-on core_mosquitto uses 1.2 GB (30 % of memory)");
     let temp = o
         .cards
@@ -183,12 +256,13 @@ fn failing_writes_lead_the_line_from_the_first_failure_with_the_cause_and_free_s
     let items = super::history_items(&write, 3, 24, &[], 0);
     let o = assess(
         &healthy(),
+        &RuleSet::default(),
         &Extra {
             items,
             ..Extra::default()
         },
     );
-    assert_eq!(o.level, Level::Problem);
+    assert_eq!(o.level, Severity::Critical);
     assert_eq!(
         o.line,
         "History is not being saved: the data disk is full (200 kB free)"
@@ -206,7 +280,7 @@ fn a_backlog_without_failures_is_a_warning_and_a_healthy_store_says_nothing() {
     assert!(super::history_items(&ok, 10, 24, &[], 0).is_empty());
     let items = super::history_items(&ok, 500, 12, &[], 0);
     assert_eq!(items.len(), 1);
-    assert_eq!(items[0].level, Level::Warning);
+    assert_eq!(items[0].level, Severity::Warning);
     assert!(items[0].what.starts_with("History is behind"));
 }
 
@@ -237,24 +311,28 @@ fn a_firing_alert_leads_the_line_and_replaces_the_threshold_item_on_its_series()
     use crate::web::active_alerts::tests::firing_memory;
     let mut s = healthy();
     set(&mut s, "memory.used_percent", 93.2);
-    set(&mut s, "temp.max_celsius", 75.0);
+    set(&mut s, "temp.max_celsius", 82.0);
     assert_eq!(
-        assess(&s, &Extra::default()).line,
+        assess(&s, &RuleSet::default(), &Extra::default()).line,
         "Memory is 93 % used (and 1 more below)"
     );
     let fired = s.ts_ms - 14 * 60_000;
-    let o = assess(&s, &with_alerts(&[firing_memory(fired, 93.2)], s.ts_ms));
+    let o = assess(
+        &s,
+        &RuleSet::default(),
+        &with_alerts(&[firing_memory(fired, 93.2)], s.ts_ms),
+    );
     assert_eq!(
         o.line,
         "Memory in use is at 93 % (warning for 14 min) (and 1 more below)"
     );
-    assert_eq!(o.level, Level::Warning);
+    assert_eq!(o.level, Severity::Warning);
     let whats: Vec<&str> = o.attention.iter().map(|a| a.what.as_str()).collect();
     assert_eq!(
         whats,
         [
             "Memory in use is at 93 % (warning for 14 min)",
-            "The system is hot: 75 °C"
+            "The system is hot: 82 °C"
         ],
         "the alert replaced 'Memory is 93 % used'"
     );
@@ -270,8 +348,12 @@ fn a_worse_reading_still_leads_an_alert_of_a_lower_level() {
     let mut s = healthy();
     set(&mut s, "disk./data.used_percent", 96.4);
     set(&mut s, "disk./data.free_bytes", 1.1e9);
-    let o = assess(&s, &with_alerts(&[firing_memory(s.ts_ms, 40.0)], s.ts_ms));
-    assert_eq!(o.level, Level::Problem);
+    let o = assess(
+        &s,
+        &RuleSet::default(),
+        &with_alerts(&[firing_memory(s.ts_ms, 40.0)], s.ts_ms),
+    );
+    assert_eq!(o.level, Severity::Critical);
     assert_eq!(
         o.line,
         "Disk /data is 96 % full (1.1 GB free) (and 1 more below)"
@@ -288,7 +370,7 @@ fn pending_alerts_are_listed_but_leave_the_line_alone() {
     let mut pending = firing_memory(0, 91.0);
     pending.status = crate::alert::Status::Pending;
     let s = healthy();
-    let o = assess(&s, &with_alerts(&[pending], s.ts_ms));
+    let o = assess(&s, &RuleSet::default(), &with_alerts(&[pending], s.ts_ms));
     assert_eq!(o.line, "All good");
     assert!(o.attention.is_empty());
     assert_eq!(o.alerts.len(), 1);
@@ -297,6 +379,6 @@ fn pending_alerts_are_listed_but_leave_the_line_alone() {
 
 #[test]
 fn before_the_first_tick_it_says_starting() {
-    let o = assess(&Snapshot::default(), &Extra::default());
+    let o = assess(&Snapshot::default(), &RuleSet::default(), &Extra::default());
     assert!(o.line.starts_with("Starting"));
 }

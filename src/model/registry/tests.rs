@@ -1,0 +1,61 @@
+use super::*;
+
+#[test]
+fn descriptions_take_their_arguments_in_order() {
+    assert_eq!(
+        fill("Received on {} ({})", &["eth0", "physical"]),
+        "Received on eth0 (physical)"
+    );
+    assert_eq!(
+        fill("{} memory", &["Mosquitto broker"]),
+        "Mosquitto broker memory"
+    );
+    assert_eq!(fill("Hottest sensor", &["x"]), "Hottest sensor");
+    assert_eq!(fill("Reads from {}", &[]), "Reads from ");
+}
+
+#[test]
+fn families_build_the_ids_labels_and_kinds_collectors_emit() {
+    let disk = DISK_USED.instance("/data", &["/data"]);
+    assert_eq!(disk.id, "disk./data.used_bytes");
+    assert_eq!(disk.family, "disk.used_bytes");
+    assert_eq!(disk.labels, vec![("mount", "/data".to_string())]);
+    assert_eq!(disk.description, "Space used at /data");
+    let errors = NET_RX_ERRORS.instance("eth0", &["eth0"]);
+    assert_eq!(errors.kind, Kind::Counter);
+    let cpu = CPU_USAGE.global();
+    assert_eq!(
+        cpu,
+        SeriesMeta::global("cpu", "usage", Unit::Percent, "CPU busy time, all cores")
+    );
+    assert_eq!(by_id("cpu.core3.usage"), Some(&CPU_CORE_USAGE));
+    assert_eq!(by_id("cpu.usage"), Some(&CPU_USAGE));
+    assert_eq!(by_id("disk..used_percent"), None);
+    assert_eq!(by_family("cpu.core_usage"), Some(&CPU_CORE_USAGE));
+}
+
+#[test]
+fn the_table_is_consistent() {
+    for (n, a) in FAMILIES.iter().enumerate() {
+        assert_eq!(
+            a.label.is_some(),
+            a.pattern.contains('*'),
+            "{}: a label exactly for per-instance families",
+            a.pattern
+        );
+        assert!(a.pattern.matches('*').count() <= 1, "{}", a.pattern);
+        assert!(
+            a.prometheus.starts_with("resource_manager_"),
+            "{}",
+            a.pattern
+        );
+        for b in &FAMILIES[n + 1..] {
+            assert_ne!(a.pattern, b.pattern);
+            assert_ne!(a.family, b.family);
+            assert_ne!(a.prometheus, b.prometheus);
+        }
+    }
+    for addon in ADDON_FAMILIES {
+        assert!(FAMILIES.contains(&addon) && addon.group() == "addon");
+    }
+}
