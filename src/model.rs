@@ -198,6 +198,17 @@ pub struct Sample {
     pub value: f64,
 }
 
+impl Sample {
+    /// The value of one of its series' labels (`mount`, `interface`, `kind`…), or "".
+    pub fn label(&self, name: &str) -> &str {
+        self.series
+            .labels
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+}
+
 /// Health of one data source in one tick.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SourceHealth {

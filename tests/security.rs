@@ -2,19 +2,13 @@
 //! requests only from this origin.
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode};
-use resource_manager::alert::AlertHandle;
-use resource_manager::collect::TickStats;
 use resource_manager::config::{Cli, Config};
-use resource_manager::logging::RecentLog;
-use resource_manager::model::Snapshot;
 use resource_manager::store::Store;
-use resource_manager::util::Emit;
-use resource_manager::web::{AppParts, AppState, HostInfo, Links, router};
+use resource_manager::web::{AppParts, AppState, router};
 use tower::ServiceExt;
 
 async fn app(
@@ -29,21 +23,7 @@ async fn app(
     };
     let config = Config::load(&cli, env).expect("config");
     let store = Store::open(&config.database_path()).await.expect("store");
-    let (_tx, rx) = tokio::sync::watch::channel(Arc::new(Snapshot::default()));
-    router(AppState::new(AppParts {
-        alerts: AlertHandle::new(
-            config.options.alert_rules.clone(),
-            store.clone(),
-            Emit::none(),
-        ),
-        config,
-        store,
-        latest: rx,
-        tick_stats: Arc::new(Mutex::new(TickStats::default())),
-        host: HostInfo::read(),
-        links: Links::default(),
-        recent_log: RecentLog::default(),
-    }))
+    router(AppState::new(AppParts::without_engine(config, store)))
 }
 
 fn from(peer: &str, path: &str) -> Request<Body> {
@@ -69,21 +49,7 @@ async fn addon_mode_serves_the_ingress_proxy_and_loopback_and_refuses_the_lan() 
     };
     let config = Config::load(&cli, &env).expect("config");
     let store = Store::open(&config.database_path()).await.expect("store");
-    let (_tx, rx) = tokio::sync::watch::channel(Arc::new(Snapshot::default()));
-    let app = router(AppState::new(AppParts {
-        alerts: AlertHandle::new(
-            config.options.alert_rules.clone(),
-            store.clone(),
-            Emit::none(),
-        ),
-        config,
-        store,
-        latest: rx,
-        tick_stats: Arc::new(Mutex::new(TickStats::default())),
-        host: HostInfo::read(),
-        links: Links::default(),
-        recent_log: RecentLog::default(),
-    }));
+    let app = router(AppState::new(AppParts::without_engine(config, store)));
     for (peer, expected) in [
         ("172.30.32.2:40000", StatusCode::OK),
         ("127.0.0.1:40000", StatusCode::OK),

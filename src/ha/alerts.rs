@@ -12,7 +12,7 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use super::rest::{EntityState, HaRest};
-use super::ws::Readiness;
+use super::ws::{Readiness, ReadyWatch};
 use super::{HaError, HaLinkStatus};
 use crate::alert::service::AlertHandle;
 use crate::alert::transition::{
@@ -102,9 +102,7 @@ struct AlertPublisher {
 impl AlertPublisher {
     fn note_error(&self, err: &HaError) {
         tracing::warn!(error = %err, "publishing an alert to Home Assistant failed");
-        let mut status = lock(&self.status);
-        status.publish_errors += 1;
-        status.last_error = Some(err.to_string());
+        lock(&self.status).publish_failed(err);
     }
 
     async fn set(&mut self, (entity_id, state): (String, EntityState), force: bool) {
@@ -197,7 +195,7 @@ pub async fn run(
     prefix: String,
     alerts: AlertHandle,
     mut events: Subscription,
-    mut readiness: watch::Receiver<Readiness>,
+    readiness: watch::Receiver<Readiness>,
     status: Arc<Mutex<HaLinkStatus>>,
     cancel: CancellationToken,
 ) {
@@ -210,28 +208,23 @@ pub async fn run(
     };
     let mut resync = tokio::time::interval(RESYNC_EVERY);
     resync.reset();
-    let mut generation = 0;
+    let mut readiness = ReadyWatch::new(readiness);
     loop {
         tokio::select! {
             _ = cancel.cancelled() => return,
-            changed = readiness.changed() => {
-                if changed.is_err() {
-                    return;
-                }
-                let r = *readiness.borrow_and_update();
-                if r.ready && r.generation != generation {
-                    generation = r.generation;
-                    publisher.resync(&alerts, true).await;
-                }
-            }
+            changed = readiness.changed() => match changed {
+                None => return,
+                Some(true) => publisher.resync(&alerts, true).await,
+                Some(false) => {}
+            },
             _ = resync.tick() => {
-                if readiness.borrow().ready {
+                if readiness.is_ready() {
                     publisher.resync(&alerts, false).await;
                 }
             }
             received = events.recv() => match received {
                 Some(Delivery::Event(Event::Alert(transition))) => {
-                    if readiness.borrow().ready {
+                    if readiness.is_ready() {
                         publisher.publish(&transition).await;
                     } else if matches!(transition.kind, TransitionKind::Fired | TransitionKind::Escalated) && transition.notify {
                         // Keep the latest notification for when Home Assistant is back.
@@ -245,7 +238,7 @@ pub async fn run(
                 Some(Delivery::Event(_)) => {}
                 Some(Delivery::Missed(_)) => {
                     // The bus counted and logged the lag; the truth is in the handle.
-                    if readiness.borrow().ready {
+                    if readiness.is_ready() {
                         publisher.resync(&alerts, false).await;
                     }
                 }

@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::alerts::iso8601;
 use super::rest::{EntityState, HaRest};
-use super::ws::Readiness;
+use super::ws::{Readiness, ReadyWatch};
 use super::{HaError, HaLinkStatus};
 use crate::store::{Store, StoreNotice, WriteFailure};
 use crate::util::lock;
@@ -58,9 +58,7 @@ struct HistoryPublisher {
 impl HistoryPublisher {
     fn note_error(&self, err: &HaError) {
         tracing::warn!(error = %err, "telling Home Assistant about the history failed");
-        let mut status = lock(&self.status);
-        status.publish_errors += 1;
-        status.last_error = Some(err.to_string());
+        lock(&self.status).publish_failed(err);
     }
 
     async fn sync(&mut self, failure: Option<&WriteFailure>) {
@@ -127,7 +125,7 @@ pub async fn run(
     rest: HaRest,
     prefix: String,
     store: Store,
-    mut readiness: watch::Receiver<Readiness>,
+    readiness: watch::Receiver<Readiness>,
     status: Arc<Mutex<HaLinkStatus>>,
     cancel: CancellationToken,
 ) {
@@ -147,25 +145,21 @@ pub async fn run(
     };
     let mut check = tokio::time::interval(CHECK_EVERY);
     check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let mut generation = 0;
+    let mut readiness = ReadyWatch::new(readiness);
     loop {
         tokio::select! {
             _ = cancel.cancelled() => return,
             changed = readiness.changed() => {
-                if changed.is_err() {
-                    return;
-                }
-                let r = *readiness.borrow_and_update();
-                if r.ready && r.generation != generation {
+                let Some(anew) = changed else { return };
+                if anew {
                     // A restarted Core forgot our states: send everything again.
-                    generation = r.generation;
                     publisher.sent = None;
                     publisher.notified = None;
                 }
             }
             _ = check.tick() => {}
         }
-        if readiness.borrow().ready {
+        if readiness.is_ready() {
             let failure = store.write_status().failure;
             publisher.sync(failure.as_ref()).await;
         }

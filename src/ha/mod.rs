@@ -83,6 +83,14 @@ pub struct HaLinkStatus {
     pub full_republishes: u64,
 }
 
+impl HaLinkStatus {
+    /// Counts a failed publication and keeps its message for the status page.
+    pub fn publish_failed(&mut self, err: &HaError) {
+        self.publish_errors += 1;
+        self.last_error = Some(err.to_string());
+    }
+}
+
 /// The running Home Assistant side: link, entity publisher and alert publisher, spawned on the
 /// app's task tracker.
 pub struct HaTasks {

@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 use super::entities::{Entity, entities, mark_history_failing};
 pub use super::plan::PublishPlan;
 use super::rest::{EntityState, HaRest, SetOutcome};
-use super::ws::Readiness;
+use super::ws::{Readiness, ReadyWatch};
 use super::{HaError, HaLinkStatus};
 use crate::config::PublishOptions;
 use crate::model::Snapshot;
@@ -261,7 +261,7 @@ impl Publisher {
 pub async fn run(
     mut publisher: Publisher,
     mut latest: watch::Receiver<Arc<Snapshot>>,
-    mut readiness: watch::Receiver<Readiness>,
+    readiness: watch::Receiver<Readiness>,
     cancel: CancellationToken,
 ) {
     let mut regular = tokio::time::interval(Duration::from_secs(u64::from(
@@ -269,21 +269,15 @@ pub async fn run(
     )));
     regular.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let share = publisher.share();
-    let mut generation = 0;
+    let mut readiness = ReadyWatch::new(readiness);
     loop {
         let trigger = tokio::select! {
             _ = cancel.cancelled() => break,
-            changed = readiness.changed() => {
-                if changed.is_err() {
-                    break;
-                }
-                let r = *readiness.borrow_and_update();
-                if !r.ready || r.generation == generation {
-                    continue;
-                }
-                generation = r.generation;
-                Trigger::Full
-            }
+            changed = readiness.changed() => match changed {
+                None => break,
+                Some(true) => Trigger::Full,
+                Some(false) => continue,
+            },
             changed = latest.changed() => {
                 if changed.is_err() {
                     break;
@@ -292,7 +286,7 @@ pub async fn run(
             }
             _ = regular.tick() => Trigger::Regular,
         };
-        if !readiness.borrow().ready {
+        if !readiness.is_ready() {
             continue;
         }
         if matches!(trigger, Trigger::NewSample) && share <= 0.0 {

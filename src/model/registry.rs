@@ -608,8 +608,8 @@ pub const ADDON_FAMILIES: [&Family; 7] = [
     &ADDON_BLOCK_WRITE,
 ];
 
-/// Every family, in the order alert messages and DOCS.md list them.
-pub const FAMILIES: &[&Family] = &[
+/// The host families, in the order alert messages and DOCS.md list them.
+const HOST_FAMILIES: &[&Family] = &[
     &CPU_USAGE,
     &CPU_BUSY_CORES,
     &CPU_IOWAIT,
@@ -640,18 +640,16 @@ pub const FAMILIES: &[&Family] = &[
     &NET_TX_ERRORS,
     &TEMP_MAX,
     &TEMP_SENSOR,
-    &ADDON_CPU,
-    &ADDON_MEMORY,
-    &ADDON_MEMORY_PERCENT,
-    &ADDON_NET_RX,
-    &ADDON_NET_TX,
-    &ADDON_BLOCK_READ,
-    &ADDON_BLOCK_WRITE,
 ];
+
+/// Every family: the host's, then the add-ons'.
+pub fn families() -> impl Iterator<Item = &'static Family> {
+    HOST_FAMILIES.iter().chain(ADDON_FAMILIES.iter()).copied()
+}
 
 /// The family of a series, by its [`SeriesMeta::family`].
 pub fn by_family(family: &str) -> Option<&'static Family> {
-    FAMILIES.iter().copied().find(|f| f.family == family)
+    families().find(|f| f.family == family)
 }
 
 /// The family a series belongs to (`None` for a series outside the registry).
@@ -661,7 +659,7 @@ pub fn of(meta: &SeriesMeta) -> Option<&'static Family> {
 
 /// The family whose pattern selects a series id (`disk./data.used_percent`).
 pub fn by_id(id: &str) -> Option<&'static Family> {
-    FAMILIES.iter().copied().find(|f| matches(f.pattern, id))
+    families().find(|f| matches(f.pattern, id))
 }
 
 /// Whether `pattern` (with at most one `*` standing for a non-empty instance) selects `id`.

@@ -188,7 +188,7 @@ mod tests {
 
     #[test]
     fn the_registry_names_follow_the_conventions() {
-        for family in registry::FAMILIES {
+        for family in registry::families() {
             let meta = if family.label.is_some() {
                 family.instance("x", &[])
             } else {

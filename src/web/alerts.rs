@@ -68,7 +68,7 @@ pub async fn list(
             }
         }
     }
-    let alerts = &state.inner.alerts;
+    let alerts = &state.inner.parts.alerts;
     let active = alerts.active();
     Ok(Json(Alerts {
         firing: active.iter().filter(|s| s.status == Status::Firing).count(),
@@ -93,7 +93,7 @@ struct RuleView<'a> {
 
 /// `GET /api/v1/alerts/rules`: the effective rules, where each comes from, what it watches.
 pub async fn rules(State(state): State<AppState>) -> Json<Value> {
-    let alerts = &state.inner.alerts;
+    let alerts = &state.inner.parts.alerts;
     let mut targets = alerts.targets().await;
     let views: Vec<RuleView> = alerts
         .rules()
@@ -164,6 +164,7 @@ pub async fn acknowledge(
     }
     match state
         .inner
+        .parts
         .alerts
         .acknowledge(id, state.clock().now_ms(), note)
         .await

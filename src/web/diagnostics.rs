@@ -80,15 +80,15 @@ struct Diagnostics<'a> {
 /// `GET /api/v1/diagnostics`.
 pub async fn show(State(state): State<AppState>) -> Result<Response, ApiError> {
     let inner = &state.inner;
-    let config = &inner.config;
-    let stats = lock(&inner.tick_stats).clone();
+    let config = &inner.parts.config;
+    let stats = lock(&inner.parts.tick_stats).clone();
     let (p50, p99) = stats.percentiles();
-    let store_stats = inner.store.stats().await?;
-    let recent_feedback = inner.store.recent_votes(RECENT_VOTES).await?;
+    let store_stats = inner.parts.store.stats().await?;
+    let recent_feedback = inner.parts.store.recent_votes(RECENT_VOTES).await?;
     let snapshot = state.latest();
     let body = Json(Diagnostics {
         version: VERSION,
-        host: &inner.host,
+        host: &inner.parts.host,
         sources: snapshot.sources.clone(),
         engine: Engine {
             stats,
@@ -96,11 +96,11 @@ pub async fn show(State(state): State<AppState>) -> Result<Response, ApiError> {
             tick_cpu_micros_p99: p99,
         },
         store: Store {
-            path: inner.store.path().display().to_string(),
-            pending_ticks: inner.store.pending_ticks(),
+            path: inner.parts.store.path().display().to_string(),
+            pending_ticks: inner.parts.store.pending_ticks(),
             stats: store_stats,
-            write: inner.store.write_status(),
-            notices: inner.store.notices(),
+            write: inner.parts.store.write_status(),
+            notices: inner.parts.store.notices(),
         },
         config: Effective {
             mode: config.mode,
@@ -121,7 +121,7 @@ pub async fn show(State(state): State<AppState>) -> Result<Response, ApiError> {
                 "not set"
             },
         },
-        recent_log: inner.recent_log.lines(),
+        recent_log: inner.parts.recent_log.lines(),
         recent_feedback,
     });
     Ok(body.into_response())

@@ -24,7 +24,7 @@ async fn health() -> impl IntoResponse {
 
 /// `GET /metrics`: Prometheus exposition of the latest snapshot.
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    let store = &state.inner.store;
+    let store = &state.inner.parts.store;
     let write = store.write_status();
     let health = prometheus::StoreHealth {
         failing: write.failure.is_some(),

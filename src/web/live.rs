@@ -123,7 +123,7 @@ impl Sent {
 pub async fn stream(
     State(state): State<AppState>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let mut latest = state.inner.latest.clone();
+    let mut latest = state.inner.parts.latest.clone();
     // The current snapshot goes out at once, so the page is live from the first event.
     latest.mark_changed();
     let start = (latest, state, Sent::default(), true);

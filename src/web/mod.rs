@@ -84,17 +84,11 @@ pub struct AppState {
 }
 
 struct Inner {
-    config: Config,
-    store: Store,
-    latest: watch::Receiver<Arc<Snapshot>>,
-    tick_stats: Arc<Mutex<TickStats>>,
-    host: HostInfo,
-    links: Links,
-    alerts: AlertHandle,
+    /// What the state was built from.
+    parts: AppParts,
     started: Instant,
     started_ms: i64,
     feedback: feedback::FeedbackState,
-    recent_log: RecentLog,
 }
 
 /// Everything [`AppState`] is built from, in one piece: the state is built once, complete.
@@ -111,39 +105,44 @@ pub struct AppParts {
     pub recent_log: RecentLog,
 }
 
-impl AppState {
-    /// Bundles the shared parts for the handlers.
-    pub fn new(parts: AppParts) -> Self {
-        let AppParts {
+impl AppParts {
+    /// Parts with no engine behind them: the latest snapshot stays empty and the alert handle
+    /// judges nothing. For tests and tools that serve a store without collecting.
+    pub fn without_engine(config: Config, store: Store) -> AppParts {
+        let (_, latest) = watch::channel(Arc::new(Snapshot::default()));
+        AppParts {
+            alerts: AlertHandle::new(
+                config.options.alert_rules.clone(),
+                store.clone(),
+                crate::util::Emit::none(),
+            ),
             config,
             store,
             latest,
-            tick_stats,
-            host,
-            links,
-            alerts,
-            recent_log,
-        } = parts;
+            tick_stats: Arc::new(Mutex::new(TickStats::default())),
+            host: HostInfo::read(),
+            links: Links::default(),
+            recent_log: RecentLog::default(),
+        }
+    }
+}
+
+impl AppState {
+    /// Bundles the shared parts for the handlers.
+    pub fn new(parts: AppParts) -> Self {
         AppState {
             inner: Arc::new(Inner {
-                started: store.clock().now(),
-                started_ms: store.clock().now_ms(),
-                config,
-                store,
-                latest,
-                tick_stats,
-                host,
-                links,
-                alerts,
+                started: parts.store.clock().now(),
+                started_ms: parts.store.clock().now_ms(),
+                parts,
                 feedback: feedback::FeedbackState::default(),
-                recent_log,
             }),
         }
     }
 
     /// The app's clock: the one the store was opened with.
     fn clock(&self) -> &Clock {
-        self.inner.store.clock()
+        self.inner.parts.store.clock()
     }
 
     /// Seconds since the state was built, on the clock.
@@ -155,20 +154,20 @@ impl AppState {
     }
 
     fn latest(&self) -> Arc<Snapshot> {
-        self.inner.latest.borrow().clone()
+        self.inner.parts.latest.borrow().clone()
     }
 
     /// The overview (status line, cards, attention, active alerts) of a snapshot.
     fn overview(&self, snapshot: &Snapshot) -> summary::Overview {
-        let options = &self.inner.config.options;
+        let options = &self.inner.parts.config.options;
         // Durations are measured to the reading, so the words move with the ticks.
         let now_ms = if snapshot.ts_ms > 0 {
             snapshot.ts_ms
         } else {
             self.clock().now_ms()
         };
-        let (alert_items, alerts) = active_alerts::view(&self.inner.alerts.active(), now_ms);
-        let store = &self.inner.store;
+        let (alert_items, alerts) = active_alerts::view(&self.inner.parts.alerts.active(), now_ms);
+        let store = &self.inner.parts.store;
         let mut items = summary::history_items(
             &store.write_status(),
             store.pending_ticks(),
@@ -188,8 +187,8 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// The router: every area's routes, with the access policy applied to all of them.
 pub fn router(state: AppState) -> Router {
     let policy = Arc::new(access::AccessPolicy::new(
-        state.inner.config.mode,
-        state.inner.config.api_token.clone(),
+        state.inner.parts.config.mode,
+        state.inner.parts.config.api_token.clone(),
     ));
     Router::new()
         .merge(page::router())

@@ -6,8 +6,8 @@
 //! new collector without a registry entry fails the build's tests. Forecasts (analytics) join
 //! as further entries: to the engine a forecast is just another series id with a value.
 
-use crate::model::registry::FAMILIES;
 pub use crate::model::registry::Family as KnownMetric;
+use crate::model::registry::families;
 
 /// A rule's metric: an exact series id, or a prefix and suffix around one `*`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,7 +66,7 @@ impl Pattern {
 /// (`disk.*.used_percent`) or a narrower one (`addon.core_*.memory_bytes`).
 pub fn lookup(metric: &str) -> Option<(&'static KnownMetric, Pattern)> {
     let pattern = Pattern::parse(metric)?;
-    FAMILIES.iter().copied().find_map(|known| {
+    families().find_map(|known| {
         let wider = Pattern::parse(known.pattern)?;
         pattern.within(&wider).then(|| (known, pattern.clone()))
     })

@@ -30,176 +30,188 @@ pub async fn run_link(
     events: HaEvents,
     cancel: CancellationToken,
 ) {
-    run_sessions(
-        &endpoint,
-        &status,
-        &readiness,
-        &mut requests,
-        &events,
-        &cancel,
-    )
-    .await;
-    events.close();
+    let link = Link {
+        endpoint,
+        status,
+        readiness,
+        events,
+        cancel,
+    };
+    link.run_sessions(&mut requests).await;
+    link.events.close();
 }
 
-async fn run_sessions(
-    endpoint: &HaEndpoint,
-    status: &Arc<Mutex<HaLinkStatus>>,
-    readiness: &watch::Sender<Readiness>,
-    requests: &mut mpsc::Receiver<WsRequest>,
-    events: &HaEvents,
-    cancel: &CancellationToken,
-) {
-    let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(60));
-    let mut auth_backoff = Backoff::new(Duration::from_secs(30), Duration::from_secs(600));
-    loop {
-        let result = tokio::select! {
-            _ = cancel.cancelled() => return,
-            r = serve_session(endpoint, status, readiness, requests, events, cancel, &mut backoff, &mut auth_backoff) => r,
-        };
-        readiness.send_modify(|r| r.ready = false);
-        let delay = match &result {
-            Err(err) if err.is_auth() => {
-                tracing::error!(error = %err, "Home Assistant refused the token; retrying later");
-                auth_backoff.next_delay()
+/// What every session of the link shares.
+struct Link {
+    endpoint: HaEndpoint,
+    status: Arc<Mutex<HaLinkStatus>>,
+    readiness: watch::Sender<Readiness>,
+    events: HaEvents,
+    cancel: CancellationToken,
+}
+
+impl Link {
+    async fn run_sessions(&self, requests: &mut mpsc::Receiver<WsRequest>) {
+        let Link {
+            status,
+            readiness,
+            cancel,
+            ..
+        } = self;
+        let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(60));
+        let mut auth_backoff = Backoff::new(Duration::from_secs(30), Duration::from_secs(600));
+        loop {
+            let result = tokio::select! {
+                _ = cancel.cancelled() => return,
+                r = self.serve_session(requests, &mut backoff, &mut auth_backoff) => r,
+            };
+            readiness.send_modify(|r| r.ready = false);
+            let delay = match &result {
+                Err(err) if err.is_auth() => {
+                    tracing::error!(error = %err, "Home Assistant refused the token; retrying later");
+                    auth_backoff.next_delay()
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, "Home Assistant link down; reconnecting");
+                    backoff.next_delay()
+                }
+                Ok(()) => backoff.next_delay(),
+            };
+            {
+                let mut s = lock(status);
+                s.connected_since_ms = None;
+                if let Err(err) = &result {
+                    s.state = match err {
+                        e if e.is_auth() => "auth_failed",
+                        HaError::NotReady(_) => "not_ready",
+                        _ => "unreachable",
+                    };
+                    s.last_error = Some(err.to_string());
+                }
             }
-            Err(err) => {
-                tracing::warn!(error = %err, "Home Assistant link down; reconnecting");
-                backoff.next_delay()
+            tokio::select! {
+                _ = cancel.cancelled() => return,
+                _ = tokio::time::sleep(delay) => {}
             }
-            Ok(()) => backoff.next_delay(),
-        };
+            lock(status).reconnects += 1;
+        }
+    }
+
+    async fn serve_session(
+        &self,
+        requests: &mut mpsc::Receiver<WsRequest>,
+        backoff: &mut Backoff,
+        auth_backoff: &mut Backoff,
+    ) -> Result<(), HaError> {
+        let Link {
+            endpoint,
+            status,
+            readiness,
+            events,
+            cancel,
+        } = self;
+        lock(status).state = "connecting";
+        let mut session =
+            Session::connect(&endpoint.websocket_url, endpoint.token.expose()).await?;
+        auth_backoff.reset();
+        let started_sub = session
+            .start(json!({"type": "subscribe_events", "event_type": "homeassistant_started"}))
+            .await?;
+        // What components asked for, subscribed again on every new session.
+        let mut subscriptions = Subscriptions::default();
+        subscriptions.sync(&mut session, events).await?;
+        let config = session.command(json!({"type": "get_config"})).await?;
+        let core_state = config["state"].as_str().unwrap_or("RUNNING").to_string();
+        backoff.reset();
         {
             let mut s = lock(status);
-            s.connected_since_ms = None;
-            if let Err(err) = &result {
-                s.state = match err {
-                    e if e.is_auth() => "auth_failed",
-                    HaError::NotReady(_) => "not_ready",
-                    _ => "unreachable",
-                };
-                s.last_error = Some(err.to_string());
-            }
+            s.state = if core_state == "RUNNING" {
+                "connected"
+            } else {
+                "not_ready"
+            };
+            s.core_state = Some(core_state.clone());
+            s.ha_version = Some(session.ha_version.clone());
+            s.connected_since_ms = Some(unix_ms());
+            s.last_error = None;
         }
-        tokio::select! {
-            _ = cancel.cancelled() => return,
-            _ = tokio::time::sleep(delay) => {}
+        if core_state == "RUNNING" {
+            readiness.send_modify(|r| {
+                r.ready = true;
+                r.generation += 1;
+            });
         }
-        lock(status).reconnects += 1;
-    }
-}
+        tracing::info!(ha_version = %session.ha_version, core_state = %core_state, "connected to Home Assistant");
 
-#[allow(clippy::too_many_arguments)]
-async fn serve_session(
-    endpoint: &HaEndpoint,
-    status: &Arc<Mutex<HaLinkStatus>>,
-    readiness: &watch::Sender<Readiness>,
-    requests: &mut mpsc::Receiver<WsRequest>,
-    events: &HaEvents,
-    cancel: &CancellationToken,
-    backoff: &mut Backoff,
-    auth_backoff: &mut Backoff,
-) -> Result<(), HaError> {
-    lock(status).state = "connecting";
-    let mut session = Session::connect(&endpoint.websocket_url, endpoint.token.expose()).await?;
-    auth_backoff.reset();
-    let started_sub = session
-        .start(json!({"type": "subscribe_events", "event_type": "homeassistant_started"}))
-        .await?;
-    // What components asked for, subscribed again on every new session.
-    let mut subscriptions = Subscriptions::default();
-    subscriptions.sync(&mut session, events).await?;
-    let config = session.command(json!({"type": "get_config"})).await?;
-    let core_state = config["state"].as_str().unwrap_or("RUNNING").to_string();
-    backoff.reset();
-    {
-        let mut s = lock(status);
-        s.state = if core_state == "RUNNING" {
-            "connected"
-        } else {
-            "not_ready"
-        };
-        s.core_state = Some(core_state.clone());
-        s.ha_version = Some(session.ha_version.clone());
-        s.connected_since_ms = Some(unix_ms());
-        s.last_error = None;
-    }
-    if core_state == "RUNNING" {
-        readiness.send_modify(|r| {
-            r.ready = true;
-            r.generation += 1;
-        });
-    }
-    tracing::info!(ha_version = %session.ha_version, core_state = %core_state, "connected to Home Assistant");
-
-    let mut heartbeat = tokio::time::interval(PING_EVERY);
-    heartbeat.reset();
-    let mut awaiting_pong: Option<(u64, tokio::time::Instant)> = None;
-    let mut in_flight: Vec<(u64, oneshot::Sender<Result<Value, HaError>>)> = Vec::new();
-    loop {
-        tokio::select! {
-            _ = cancel.cancelled() => return Ok(()),
-            _ = events.changed() => subscriptions.sync(&mut session, events).await?,
-            _ = heartbeat.tick() => {
-                if let Some((_, since)) = awaiting_pong && since.elapsed() >= PONG_TIMEOUT {
-                    return Err(HaError::Unreachable("no pong from Home Assistant: link declared dead".into()));
-                }
-                if awaiting_pong.is_none() {
-                    let id = session.start(json!({"type": "ping"})).await?;
-                    awaiting_pong = Some((id, tokio::time::Instant::now()));
-                }
-            }
-            request = requests.recv() => {
-                let Some(request) = request else { return Ok(()) };
-                match session.start(request.command).await {
-                    Ok(id) => in_flight.push((id, request.reply)),
-                    Err(err) => {
-                        let _ = request.reply.send(Err(HaError::Unreachable(err.to_string())));
-                        return Err(err);
+        let mut heartbeat = tokio::time::interval(PING_EVERY);
+        heartbeat.reset();
+        let mut awaiting_pong: Option<(u64, tokio::time::Instant)> = None;
+        let mut in_flight: Vec<(u64, oneshot::Sender<Result<Value, HaError>>)> = Vec::new();
+        loop {
+            tokio::select! {
+                _ = cancel.cancelled() => return Ok(()),
+                _ = events.changed() => subscriptions.sync(&mut session, events).await?,
+                _ = heartbeat.tick() => {
+                    if let Some((_, since)) = awaiting_pong && since.elapsed() >= PONG_TIMEOUT {
+                        return Err(HaError::Unreachable("no pong from Home Assistant: link declared dead".into()));
+                    }
+                    if awaiting_pong.is_none() {
+                        let id = session.start(json!({"type": "ping"})).await?;
+                        awaiting_pong = Some((id, tokio::time::Instant::now()));
                     }
                 }
-            }
-            message = session.next_message(PING_EVERY + PONG_TIMEOUT) => {
-                let message = match message {
-                    Ok(m) => m,
-                    Err(HaError::Timeout) => continue,
-                    // One unreadable frame is not a reason to drop the link.
-                    Err(HaError::Protocol(text)) => {
-                        events.note_parse_error(&EventError::Json(text));
-                        continue;
-                    }
-                    Err(err) => return Err(err),
-                };
-                let id = message["id"].as_u64();
-                match message["type"].as_str() {
-                    Some("pong") if id == awaiting_pong.map(|p| p.0) => awaiting_pong = None,
-                    Some("event") if id == Some(started_sub) => {
-                        tracing::info!("Home Assistant started: republishing entities");
-                        {
-                            let mut s = lock(status);
-                            s.state = "connected";
-                            s.core_state = Some("RUNNING".into());
-                        }
-                        readiness.send_modify(|r| {
-                            r.ready = true;
-                            r.generation += 1;
-                        });
-                    }
-                    Some("event") => subscriptions.deliver(&message, events),
-                    Some("result") => {
-                        if let Some(pos) = in_flight.iter().position(|(i, _)| Some(*i) == id) {
-                            let (_, reply) = in_flight.swap_remove(pos);
-                            let result = if message["success"] == json!(true) {
-                                Ok(message["result"].clone())
-                            } else {
-                                Err(HaError::Protocol(format!("command failed: {}", message["error"])))
-                            };
-                            let _ = reply.send(result);
-                        } else if let Some(id) = id {
-                            subscriptions.answered(id, &message);
+                request = requests.recv() => {
+                    let Some(request) = request else { return Ok(()) };
+                    match session.start(request.command).await {
+                        Ok(id) => in_flight.push((id, request.reply)),
+                        Err(err) => {
+                            let _ = request.reply.send(Err(HaError::Unreachable(err.to_string())));
+                            return Err(err);
                         }
                     }
-                    _ => {}
+                }
+                message = session.next_message(PING_EVERY + PONG_TIMEOUT) => {
+                    let message = match message {
+                        Ok(m) => m,
+                        Err(HaError::Timeout) => continue,
+                        // One unreadable frame is not a reason to drop the link.
+                        Err(HaError::Protocol(text)) => {
+                            events.note_parse_error(&EventError::Json(text));
+                            continue;
+                        }
+                        Err(err) => return Err(err),
+                    };
+                    let id = message["id"].as_u64();
+                    match message["type"].as_str() {
+                        Some("pong") if id == awaiting_pong.map(|p| p.0) => awaiting_pong = None,
+                        Some("event") if id == Some(started_sub) => {
+                            tracing::info!("Home Assistant started: republishing entities");
+                            {
+                                let mut s = lock(status);
+                                s.state = "connected";
+                                s.core_state = Some("RUNNING".into());
+                            }
+                            readiness.send_modify(|r| {
+                                r.ready = true;
+                                r.generation += 1;
+                            });
+                        }
+                        Some("event") => subscriptions.deliver(&message, events),
+                        Some("result") => {
+                            if let Some(pos) = in_flight.iter().position(|(i, _)| Some(*i) == id) {
+                                let (_, reply) = in_flight.swap_remove(pos);
+                                let result = if message["success"] == json!(true) {
+                                    Ok(message["result"].clone())
+                                } else {
+                                    Err(HaError::Protocol(format!("command failed: {}", message["error"])))
+                                };
+                                let _ = reply.send(result);
+                            } else if let Some(id) = id {
+                                subscriptions.answered(id, &message);
+                            }
+                        }
+                        _ => {}
+                    }
                 }
             }
         }

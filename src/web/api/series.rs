@@ -32,6 +32,7 @@ pub async fn metrics(State(state): State<AppState>) -> Result<Json<impl Serializ
     let snapshot = state.latest();
     let metrics = state
         .inner
+        .parts
         .store
         .series()
         .into_iter()
@@ -43,7 +44,7 @@ pub async fn metrics(State(state): State<AppState>) -> Result<Json<impl Serializ
         .collect();
     Ok(Json(MetricList {
         metrics,
-        store: state.inner.store.stats().await?,
+        store: state.inner.parts.store.stats().await?,
     }))
 }
 
@@ -108,7 +109,7 @@ pub async fn history(
             from,
             to,
             now,
-            state.inner.config.options.retention.raw_hours,
+            state.inner.parts.config.options.retention.raw_hours,
         ),
         Some(text) => Resolution::parse(text).ok_or_else(|| {
             ApiError::bad(
@@ -117,7 +118,12 @@ pub async fn history(
             )
         })?,
     };
-    let history: History = state.inner.store.history(&id, from, to, resolution).await?;
+    let history: History = state
+        .inner
+        .parts
+        .store
+        .history(&id, from, to, resolution)
+        .await?;
     Ok(if columns {
         Json(Columns::from(history)).into_response()
     } else {

@@ -65,16 +65,26 @@ struct Status {
 pub async fn status(State(state): State<AppState>) -> Json<impl Serialize> {
     let snapshot = state.latest();
     let inner = &state.inner;
-    let stats = lock(&inner.tick_stats).clone();
+    let stats = lock(&inner.parts.tick_stats).clone();
     let (p50, p99) = stats.percentiles();
-    let write = inner.store.write_status();
+    let write = inner.parts.store.write_status();
     let mut degraded: Vec<&'static str> = snapshot.degraded().map(|s| s.source).collect();
     if write.failure.is_some() {
         degraded.push("history");
     }
     let links = LinksStatus {
-        home_assistant: inner.links.home_assistant.as_ref().map(|s| lock(s).clone()),
-        supervisor: inner.links.supervisor.as_ref().map(|s| lock(s).clone()),
+        home_assistant: inner
+            .parts
+            .links
+            .home_assistant
+            .as_ref()
+            .map(|s| lock(s).clone()),
+        supervisor: inner
+            .parts
+            .links
+            .supervisor
+            .as_ref()
+            .map(|s| lock(s).clone()),
     };
     let feedback = match state.feedback_summary().await {
         Ok(summary) => Some(summary),
@@ -85,7 +95,7 @@ pub async fn status(State(state): State<AppState>) -> Json<impl Serialize> {
     };
     Json(Status {
         version: VERSION,
-        mode: inner.config.mode,
+        mode: inner.parts.config.mode,
         started_at: inner.started_ms,
         uptime_seconds: state.uptime_seconds(),
         ts: snapshot.ts_ms,
@@ -104,10 +114,10 @@ pub async fn status(State(state): State<AppState>) -> Json<impl Serialize> {
             .map(|s| (s.series.id.clone(), s.value))
             .collect(),
         processes: snapshot.processes.clone(),
-        host: inner.host.clone(),
+        host: inner.parts.host.clone(),
         engine: EngineStatus {
             ticks: stats.ticks,
-            sample_interval_seconds: inner.config.options.sample_interval_seconds,
+            sample_interval_seconds: inner.parts.config.options.sample_interval_seconds,
             tick_cpu_micros_last: stats.last_tick_cpu_micros,
             tick_cpu_micros_p50: p50,
             tick_cpu_micros_p99: p99,
@@ -115,9 +125,9 @@ pub async fn status(State(state): State<AppState>) -> Json<impl Serialize> {
             store_queue_full_drops: stats.store_queue_full_drops,
         },
         store: StoreStatus {
-            pending_ticks: inner.store.pending_ticks(),
+            pending_ticks: inner.parts.store.pending_ticks(),
             write,
-            notices: inner.store.notices(),
+            notices: inner.parts.store.notices(),
         },
         links,
         feedback,

@@ -241,7 +241,7 @@ impl AppState {
         {
             return Ok(summary);
         }
-        let store = &self.inner.store;
+        let store = &self.inner.parts.store;
         let (week, _) = store.votes_since(now - 7 * DAY_MS).await?;
         let (month, _) = store.votes_since(now - 30 * DAY_MS).await?;
         let round = |v: Option<f64>| v.map(|p| (p * 10.0).round() / 10.0);
@@ -276,7 +276,7 @@ pub fn router() -> Router<AppState> {
 
 async fn view(state: &AppState, voter: Option<&str>, now: i64) -> Result<FeedbackView, ApiError> {
     let last = match voter {
-        Some(v) => state.inner.store.last_vote_of(v).await?,
+        Some(v) => state.inner.parts.store.last_vote_of(v).await?,
         None => None,
     };
     let per_browser = VoteLimiter::default().per_browser_ms;
@@ -330,7 +330,7 @@ pub async fn vote(
     };
     let _one_at_a_time = state.inner.feedback.voting.lock().await;
     let now = state.clock().now_ms();
-    let store = &state.inner.store;
+    let store = &state.inner.parts.store;
     let last = store.last_vote_of(&voter).await?;
     let (hour, oldest) = store.votes_since(now - HOUR_MS).await?;
     let limiter = VoteLimiter::default();

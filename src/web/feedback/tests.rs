@@ -111,7 +111,6 @@ fn comments_are_trimmed_capped_and_stripped_of_control_characters() {
 }
 
 mod on_the_clock {
-    use std::sync::{Arc, Mutex};
     use std::time::Duration;
 
     use axum::body::Bytes;
@@ -120,16 +119,11 @@ mod on_the_clock {
 
     use super::super::{COOKIE, vote};
     use super::T0;
-    use crate::alert::AlertHandle;
-    use crate::collect::TickStats;
     use crate::config::{Cli, Config};
-    use crate::logging::RecentLog;
-    use crate::model::Snapshot;
     use crate::store::{Store, StoreOptions};
-    use crate::util::Emit;
     use crate::util::ManualClock;
     use crate::web::error::ApiError;
-    use crate::web::{AppParts, AppState, HostInfo, Links};
+    use crate::web::{AppParts, AppState};
 
     async fn state(dir: &std::path::Path, clock: &ManualClock) -> AppState {
         let cli = Cli {
@@ -144,21 +138,7 @@ mod on_the_clock {
         let store = Store::open_with(&config.database_path(), options)
             .await
             .expect("store");
-        let (_tx, rx) = tokio::sync::watch::channel(Arc::new(Snapshot::default()));
-        AppState::new(AppParts {
-            alerts: AlertHandle::new(
-                config.options.alert_rules.clone(),
-                store.clone(),
-                Emit::none(),
-            ),
-            config,
-            store,
-            latest: rx,
-            tick_stats: Arc::new(Mutex::new(TickStats::default())),
-            host: HostInfo::read(),
-            links: Links::default(),
-            recent_log: RecentLog::default(),
-        })
+        AppState::new(AppParts::without_engine(config, store))
     }
 
     async fn thumbs_up(state: &AppState) -> Result<StatusCode, ApiError> {

@@ -21,50 +21,29 @@ struct Asset {
 const JS: &str = "text/javascript; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";
 
+/// An asset compiled in from `static/<dir><name>`.
+macro_rules! asset {
+    ($dir:literal, $name:literal, $content_type:expr) => {
+        Asset {
+            name: $name,
+            body: include_bytes!(concat!("../../../static/", $dir, $name)),
+            content_type: $content_type,
+        }
+    };
+}
+
 const OWN: &[Asset] = &[
-    Asset {
-        name: "app.css",
-        body: include_bytes!("../../../static/app.css"),
-        content_type: CSS,
-    },
-    Asset {
-        name: "app.js",
-        body: include_bytes!("../../../static/app.js"),
-        content_type: JS,
-    },
-    Asset {
-        name: "views.js",
-        body: include_bytes!("../../../static/views.js"),
-        content_type: JS,
-    },
-    Asset {
-        name: "charts.js",
-        body: include_bytes!("../../../static/charts.js"),
-        content_type: JS,
-    },
-    Asset {
-        name: "alerts.js",
-        body: include_bytes!("../../../static/alerts.js"),
-        content_type: JS,
-    },
+    asset!("", "app.css", CSS),
+    asset!("", "app.js", JS),
+    asset!("", "views.js", JS),
+    asset!("", "charts.js", JS),
+    asset!("", "alerts.js", JS),
 ];
 
 const VENDOR: &[Asset] = &[
-    Asset {
-        name: "uPlot.iife.min.js",
-        body: include_bytes!("../../../static/vendor/uPlot.iife.min.js"),
-        content_type: JS,
-    },
-    Asset {
-        name: "uPlot.min.css",
-        body: include_bytes!("../../../static/vendor/uPlot.min.css"),
-        content_type: CSS,
-    },
-    Asset {
-        name: "uPlot.LICENSE.txt",
-        body: include_bytes!("../../../static/vendor/uPlot.LICENSE.txt"),
-        content_type: "text/plain; charset=utf-8",
-    },
+    asset!("vendor/", "uPlot.iife.min.js", JS),
+    asset!("vendor/", "uPlot.min.css", CSS),
+    asset!("vendor/", "uPlot.LICENSE.txt", "text/plain; charset=utf-8"),
 ];
 
 /// Short content hash of every asset (FNV-1a), computed once; immutable afterwards.

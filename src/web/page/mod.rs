@@ -63,11 +63,11 @@ pub async fn index(State(state): State<AppState>) -> Result<Response, ApiError> 
     let page = IndexPage {
         version: VERSION,
         asset_v: assets::version(),
-        mode: match state.inner.config.mode {
+        mode: match state.inner.parts.config.mode {
             crate::config::Mode::Addon => "add-on",
             crate::config::Mode::Standalone => "standalone",
         },
-        interval: state.inner.config.options.sample_interval_seconds,
+        interval: state.inner.parts.config.options.sample_interval_seconds,
         overview: &overview,
         rows,
     };

@@ -214,7 +214,7 @@ fn key_metrics(s: &Snapshot) -> Vec<(String, String)> {
         .iter()
         .filter(|x| x.series.family == "disk.used_percent")
     {
-        let mount = label(sample, "mount");
+        let mount = sample.label("mount");
         let used = v(&format!("disk.{mount}.used_bytes"));
         let total = v(&format!("disk.{mount}.total_bytes"));
         let text = match (used, total) {
@@ -232,10 +232,10 @@ fn key_metrics(s: &Snapshot) -> Vec<(String, String)> {
         .samples
         .iter()
         .filter(|x| x.series.family == "net.rx_bytes_per_second")
-        .filter(|x| label(x, "kind") != "loopback")
+        .filter(|x| x.label("kind") != "loopback")
     {
-        let iface = label(sample, "interface");
-        let kind = label(sample, "kind");
+        let iface = sample.label("interface");
+        let kind = sample.label("kind");
         if kind == "virtual" && sample.value == 0.0 {
             continue;
         }
@@ -265,15 +265,6 @@ fn key_metrics(s: &Snapshot) -> Vec<(String, String)> {
         ));
     }
     rows
-}
-
-fn label<'a>(sample: &'a crate::model::Sample, name: &str) -> &'a str {
-    sample
-        .series
-        .labels
-        .iter()
-        .find(|(k, _)| *k == name)
-        .map_or("", |(_, v)| v.as_str())
 }
 
 fn top_addons(input: &ReportInput<'_>) -> String {
@@ -323,13 +314,13 @@ fn links(state: &AppState) -> Vec<(&'static str, String)> {
             "not connected".to_string()
         }
     };
-    let config = &state.inner.config;
-    let write = state.inner.store.write_status();
+    let config = &state.inner.parts.config;
+    let write = state.inner.parts.store.write_status();
     let history = match &write.failure {
         Some(failure) => format!(
             "{} ({} readings waiting, {} failed attempts)",
             failure.summary().trim_end_matches('.'),
-            state.inner.store.pending_ticks(),
+            state.inner.parts.store.pending_ticks(),
             failure.attempts
         ),
         None => "saving".to_string(),
@@ -339,7 +330,7 @@ fn links(state: &AppState) -> Vec<(&'static str, String)> {
         ("Supervisor", word(config.supervisor.is_some())),
         ("History", history),
     ];
-    for notice in state.inner.store.notices() {
+    for notice in state.inner.parts.store.notices() {
         rows.push(("History notice", notice.message));
     }
     rows
@@ -347,7 +338,7 @@ fn links(state: &AppState) -> Vec<(&'static str, String)> {
 
 /// Strings that must never leave the box: the tokens this process knows and its host name.
 fn secrets(state: &AppState) -> Vec<String> {
-    let config = &state.inner.config;
+    let config = &state.inner.parts.config;
     let mut list: Vec<String> = Vec::new();
     if let Some(ha) = &config.home_assistant {
         list.push(ha.token.expose().to_string());
@@ -385,14 +376,14 @@ pub async fn markdown(State(state): State<AppState>) -> impl IntoResponse {
     };
     let input = ReportInput {
         version: VERSION,
-        mode: state.inner.config.mode,
-        host: &state.inner.host,
+        mode: state.inner.parts.config.mode,
+        host: &state.inner.parts.host,
         app_uptime_seconds: state.uptime_seconds(),
         snapshot: &snapshot,
         overview: &overview,
         links: links(&state),
         feedback,
-        supervisor: state.inner.config.supervisor.is_some(),
+        supervisor: state.inner.parts.config.supervisor.is_some(),
         secrets: secrets(&state),
     };
     (

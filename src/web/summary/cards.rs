@@ -45,15 +45,6 @@ impl View<'_> {
             .filter(move |sample| sample.series.family == family)
     }
 
-    fn label<'b>(sample: &'b Sample, name: &str) -> &'b str {
-        sample
-            .series
-            .labels
-            .iter()
-            .find(|(k, _)| *k == name)
-            .map_or("", |(_, v)| v.as_str())
-    }
-
     pub(super) fn cpu_card(&self, items: &mut Vec<Attention>) -> Card {
         let usage = self.value(registry::CPU_USAGE.pattern);
         let cores = self.family(registry::CPU_CORE_USAGE.family).count();
@@ -163,7 +154,7 @@ impl View<'_> {
     pub(super) fn disk_card(&self, items: &mut Vec<Attention>) -> Card {
         let mut mounts: Vec<(&str, f64)> = self
             .family(registry::DISK_USED_PERCENT.family)
-            .map(|s| (Self::label(s, "mount"), s.value))
+            .map(|s| (s.label("mount"), s.value))
             .collect();
         // Fullest first: that is the one that fills up first.
         mounts.sort_by(|a, b| b.1.total_cmp(&a.1));
@@ -227,20 +218,17 @@ impl View<'_> {
         let ifaces: Vec<&Sample> = self.family(registry::NET_RX.family).collect();
         let physical: Vec<&&Sample> = ifaces
             .iter()
-            .filter(|s| Self::label(s, "kind") == "physical")
+            .filter(|s| s.label("kind") == "physical")
             .collect();
         // In a container every interface is virtual: then count all but loopback.
         let chosen: Vec<&str> = if physical.is_empty() {
             ifaces
                 .iter()
-                .filter(|s| Self::label(s, "kind") != "loopback")
-                .map(|s| Self::label(s, "interface"))
+                .filter(|s| s.label("kind") != "loopback")
+                .map(|s| s.label("interface"))
                 .collect()
         } else {
-            physical
-                .iter()
-                .map(|s| Self::label(s, "interface"))
-                .collect()
+            physical.iter().map(|s| s.label("interface")).collect()
         };
         let sum = |metric: &str| -> f64 {
             chosen
