@@ -239,6 +239,38 @@ pub struct TopProcesses {
     pub total: usize,
 }
 
+/// Whose processes or network traffic a view shows: the whole machine's, or only those of the
+/// container (PID or network namespace) this process runs in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum View {
+    Host,
+    Container,
+    /// The signals could not tell (unreadable, or contradicting each other).
+    #[default]
+    Unknown,
+}
+
+impl View {
+    /// The word the API and the report use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            View::Host => "host",
+            View::Container => "container",
+            View::Unknown => "unknown",
+        }
+    }
+}
+
+/// Which views are in effect (`collect::views` decides).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Views {
+    /// Whose processes the process list shows.
+    pub processes: View,
+    /// Whose traffic `/proc/net/dev` counts.
+    pub network: View,
+}
+
 /// One tick of the engine: every source read once, stamped with one timestamp.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Snapshot {
@@ -247,6 +279,8 @@ pub struct Snapshot {
     pub samples: Vec<Sample>,
     pub sources: Vec<SourceHealth>,
     pub processes: std::sync::Arc<TopProcesses>,
+    /// The process and network views in effect at this tick.
+    pub views: Views,
 }
 
 impl Snapshot {

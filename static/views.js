@@ -147,6 +147,18 @@
 
   const signed = (v) => (v === null || v === undefined ? "–" : (v >= 0 ? "+" : "−") + F.bytes(Math.abs(v)));
 
+  // The server words the notes on the views; the add-on table leads when a host table is partial.
+  function viewNotes(n) {
+    for (const [id, text] of [["procs-note", n.processes], ["ifaces-note", n.network]]) {
+      $(id).textContent = text || "";
+      $(id).hidden = !text;
+    }
+    const card = $("addons-card");
+    if (n.addons_first !== ($("view-details").firstElementChild === card)) {
+      if (n.addons_first) $("view-details").prepend(card); else $("d-advice-h").parentElement.after(card);
+    }
+  }
+
   function renderDetails(ev) {
     const v = ev.values;
     const addons = addonRows(v);
@@ -167,6 +179,7 @@
       ],
     });
     if (addons.length) refreshGrowth(v);
+    if (ev.notes) viewNotes(ev.notes);
 
     const cores = Object.keys(v).filter((id) => /^cpu\.core\d+\.usage$/.test(id))
       .map((id) => ({ core: Number(id.split(".")[1].slice(4)), usage: v[id] }))

@@ -57,6 +57,7 @@ async fn seed_week(dir: &Path) -> usize {
                 ],
                 sources: Vec::new(),
                 processes: Arc::default(),
+                views: Default::default(),
             })
         })
         .collect();

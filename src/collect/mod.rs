@@ -15,6 +15,7 @@ pub mod procfs;
 pub mod supervisor;
 pub mod system;
 pub mod thermal;
+pub mod views;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -132,17 +133,19 @@ pub struct Engine {
     derivers: Vec<Box<dyn Derive>>,
     processes: processes::ProcessCollector,
     top: Arc<TopProcesses>,
+    views: views::ViewDetector,
     capacity_hint: usize,
 }
 
 impl Engine {
-    /// An engine over the given collectors; processes are read from `root`.
+    /// An engine over the given collectors; processes and views are read from `root`.
     pub fn new(collectors: Vec<Box<dyn Collector>>, root: &SysRoot) -> Self {
         Engine {
             collectors,
             derivers: Vec::new(),
             processes: processes::ProcessCollector::new(root),
             top: Arc::new(TopProcesses::default()),
+            views: views::ViewDetector::new(root),
             capacity_hint: 64,
         }
     }
@@ -175,6 +178,7 @@ impl Engine {
             samples,
             sources,
             processes: self.top.clone(),
+            views: self.views.current(tick.now),
         };
         derive::apply(&mut self.derivers, &mut snapshot);
         self.capacity_hint = self.capacity_hint.max(snapshot.samples.len());

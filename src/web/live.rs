@@ -19,6 +19,7 @@ use serde::Serialize;
 
 use super::AppState;
 use super::summary::Overview;
+use super::view_notes::ViewNotes;
 use crate::model::{Snapshot, SourceHealth, TopProcesses};
 
 /// Comment lines that keep idle proxies from closing the stream.
@@ -53,6 +54,8 @@ struct LiveEvent<'a> {
     series: Option<BTreeMap<&'a str, SeriesOut<'a>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     processes: Option<&'a TopProcesses>,
+    /// What to say above the process and network tables (`web::view_notes`).
+    notes: ViewNotes,
 }
 
 /// Per-connection memory of what was already sent.
@@ -112,6 +115,7 @@ impl Sent {
             sources: &snapshot.sources,
             series,
             processes,
+            notes: state.view_notes(snapshot),
         };
         // Serialising plain maps and numbers cannot fail; an empty event is harmless if it did.
         let data = serde_json::to_string(&payload).unwrap_or_else(|_| "{}".into());

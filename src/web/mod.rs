@@ -15,6 +15,7 @@ mod live;
 mod page;
 pub mod report;
 pub mod summary;
+pub mod view_notes;
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -155,6 +156,12 @@ impl AppState {
 
     fn latest(&self) -> Arc<Snapshot> {
         self.inner.parts.latest.borrow().clone()
+    }
+
+    /// What the page says about the views of a snapshot.
+    fn view_notes(&self, snapshot: &Snapshot) -> view_notes::ViewNotes {
+        let config = &self.inner.parts.config;
+        view_notes::ViewNotes::new(snapshot.views, config.mode, config.supervisor.is_some())
     }
 
     /// The overview (status line, cards, attention, active alerts) of a snapshot.

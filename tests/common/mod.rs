@@ -119,7 +119,18 @@ pub struct ChildApp {
 
 /// Starts `resource-manager` with `args`; waits for its "serving on" line.
 pub fn spawn_binary(args: &[&str]) -> ChildApp {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_resource-manager"))
+    spawn_wrapped(&[], args)
+}
+
+/// [`spawn_binary`] under a wrapper command (`unshare …`), which runs the binary.
+pub fn spawn_wrapped(wrapper: &[&str], args: &[&str]) -> ChildApp {
+    let binary = env!("CARGO_BIN_EXE_resource-manager");
+    let (program, before) = match wrapper.split_first() {
+        Some((program, rest)) => (*program, [rest, &[binary]].concat()),
+        None => (binary, Vec::new()),
+    };
+    let mut child = Command::new(program)
+        .args(before)
         .args(args)
         .env_remove("SUPERVISOR_TOKEN")
         .env_remove("HA_URL")

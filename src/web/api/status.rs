@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::State;
 use serde::Serialize;
 
-use crate::model::{SourceHealth, TopProcesses};
+use crate::model::{SourceHealth, TopProcesses, Views};
 use crate::store::{StoreNotice, WriteStatus};
 use crate::util::lock;
 use crate::web::feedback::FeedbackSummary;
@@ -53,6 +53,8 @@ struct Status {
     sources: Vec<SourceHealth>,
     values: BTreeMap<String, f64>,
     processes: std::sync::Arc<TopProcesses>,
+    /// Whether the process list and network counters are the host's or a container's own.
+    views: Views,
     host: HostInfo,
     engine: EngineStatus,
     store: StoreStatus,
@@ -114,6 +116,7 @@ pub async fn status(State(state): State<AppState>) -> Json<impl Serialize> {
             .map(|s| (s.series.id.clone(), s.value))
             .collect(),
         processes: snapshot.processes.clone(),
+        views: snapshot.views,
         host: inner.parts.host.clone(),
         engine: EngineStatus {
             ticks: stats.ticks,

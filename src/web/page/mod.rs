@@ -15,6 +15,7 @@ use axum::routing::get;
 use super::error::ApiError;
 pub use super::format::format_value;
 use super::summary::Overview;
+use super::view_notes::ViewNotes;
 use super::{AppState, VERSION};
 
 /// `/` and the page's static files under `/static/`.
@@ -43,6 +44,8 @@ struct IndexPage<'a> {
     /// Seconds between ticks, so the page can tell a stalled stream from a slow one.
     interval: u32,
     overview: &'a Overview,
+    /// Notes above the process and network tables.
+    notes: ViewNotes,
     rows: Vec<Row>,
 }
 
@@ -69,6 +72,7 @@ pub async fn index(State(state): State<AppState>) -> Result<Response, ApiError> 
         },
         interval: state.inner.parts.config.options.sample_interval_seconds,
         overview: &overview,
+        notes: state.view_notes(&snapshot),
         rows,
     };
     let html = page.render()?;

@@ -14,6 +14,7 @@ use axum::routing::get;
 use super::feedback::FeedbackSummary;
 use super::format::{format_bytes, format_duration, format_utc_minute, format_value};
 use super::summary::Overview;
+use super::view_notes;
 use super::{AppState, HostInfo, VERSION};
 use crate::config::Mode;
 use crate::model::Severity;
@@ -85,6 +86,11 @@ pub fn render(input: &ReportInput<'_>) -> String {
     line(&format!(
         "| Uptime | host {host_up} · Resource Manager {} |",
         format_duration(input.app_uptime_seconds as f64)
+    ));
+    line(&format!(
+        "| Views | processes: {} · network: {} |",
+        view_notes::words(s.views.processes),
+        view_notes::words(s.views.network)
     ));
     for (name, state) in &input.links {
         line(&format!("| {name} | {state} |"));

@@ -73,6 +73,10 @@ fn the_report_has_a_stable_format() {
             });
         }
     }
+    s.views = crate::model::Views {
+        processes: crate::model::View::Container,
+        network: crate::model::View::Host,
+    };
     let overview = assess(&s, &RuleSet::default(), &Extra::default());
     let h = host();
     let text = render(&input(&s, &overview, &h));
@@ -87,6 +91,7 @@ fn the_report_has_a_stable_format() {
 | System | Home Assistant OS 16.2 · kernel 6.12.34-haos · aarch64 |
 | Processor | Cortex-A76 (4 cores) |
 | Uptime | host 3 d 4 h · Resource Manager 2 h 10 min |
+| Views | processes: this container's own · network: the host's |
 | Home Assistant | connected |
 | Supervisor | connected |
 

@@ -258,7 +258,11 @@ impl View<'_> {
                 format_value(rx, Unit::BytesPerSecond).replace(' ', "\u{a0}"),
                 format_value(tx, Unit::BytesPerSecond).replace(' ', "\u{a0}")
             ),
-            detail: chosen.join(", "),
+            detail: if self.s.views.network == crate::model::View::Container {
+                format!("{} · this container's own traffic", chosen.join(", "))
+            } else {
+                chosen.join(", ")
+            },
             percent: None,
             spark: Some(rx + tx),
             level: Severity::Ok,

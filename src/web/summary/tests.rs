@@ -62,7 +62,7 @@ pub(crate) fn healthy() -> Snapshot {
             error: None,
             micros: 100,
         }],
-        processes: Arc::default(),
+        ..Snapshot::default()
     }
 }
 
