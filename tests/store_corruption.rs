@@ -46,7 +46,10 @@ async fn seed(dir: &Path, batches: usize) -> Store {
                 })
             })
             .collect();
-        store.write_batch(&ticks).await.expect("write");
+        for tick in ticks {
+            store.enqueue(tick);
+        }
+        store.flush().await.expect("write");
     }
     store
 }
@@ -212,4 +215,41 @@ fn a_damaged_write_ahead_log_is_reported_as_lost_history() {
 
     let second = start_and_stop(image.path());
     assert_eq!(notices(&second).len(), 1, "reported once, shown for a week");
+}
+
+#[test]
+fn history_the_previous_run_saved_that_is_gone_is_reported_as_lost() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join(DATABASE_FILE);
+    runtime().block_on(async {
+        let store = seed(dir.path(), 10).await;
+        // What a clean stop records: the newest tick on disk.
+        store.mark_saved().await.expect("mark");
+        store.close().await;
+        // The newest rows vanish (a file replaced by an older copy, pages lost).
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite:{}", path.display()))
+            .await
+            .expect("open");
+        let gone = sqlx::query("DELETE FROM raw_batches WHERE start_ms >= ?")
+            .bind(BASE + 100 * 1000)
+            .execute(&mut conn)
+            .await
+            .expect("delete")
+            .rows_affected();
+        assert!(gone > 0);
+        conn.close().await.expect("close");
+    });
+    let first = start_and_stop(dir.path());
+    let found = notices(&first);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "lost_data");
+    assert!(found[0].1.contains("is missing"), "{}", found[0].1);
+    assert!(corrupt_files(dir.path()).is_empty());
+    let second = start_and_stop(dir.path());
+    assert_eq!(
+        notices(&second).len(),
+        1,
+        "reported once, not again at every start"
+    );
 }

@@ -173,7 +173,7 @@ async fn on_a_container_tree_the_api_page_stream_and_report_say_it_is_the_contai
         &format!(r#"<p id="ifaces-note" class="muted small">{CONTAINER_NETWORK}</p>"#)
     ));
     assert!(
-        !html.contains("Protection mode"),
+        !html.contains(ADDON_PROCESSES),
         "no add-on advice standalone"
     );
     assert!(

@@ -75,7 +75,11 @@ pub async fn run(
     while let Ok(snapshot) = rx.try_recv() {
         store.enqueue(snapshot);
     }
-    if store.flush().await.is_err() {
+    let flushed = store.flush().await;
+    if let Err(err) = store.mark_saved().await {
+        tracing::warn!(error = %err, "could not record what was saved");
+    }
+    if flushed.is_err() {
         tracing::error!(
             ticks = store.pending_ticks(),
             "stopping with history that could not be written; those samples are lost"
