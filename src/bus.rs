@@ -22,7 +22,9 @@ pub const CAPACITY: usize = 256;
 /// Everything that travels on the bus.
 #[derive(Debug, Clone)]
 pub enum Event {
-    /// One tick of the engine, derived series included, after it went to the store's queue.
+    /// Reserved: one tick of the engine, derived series included. Not published while nothing
+    /// consumes it (every current reader takes ticks from the engine's own fan-out), so
+    /// subscribers of other events do not wake, or lag, on every tick.
     Tick(Arc<Snapshot>),
     /// An alert changed state (pending, fired, escalated, resolved, acknowledged, …), in the
     /// order the alert engine made it. Subscribers that lag resync from the alert handle.

@@ -312,14 +312,39 @@ pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
+/// A UTC calendar time: year, month, day, hour, minute, second.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UtcTime {
+    pub year: i64,
+    pub month: u32,
+    pub day: u32,
+    pub hour: i64,
+    pub minute: i64,
+    pub second: i64,
+}
+
+impl UtcTime {
+    /// The UTC calendar time of Unix milliseconds.
+    pub fn of_ms(ms: i64) -> UtcTime {
+        let secs = ms.div_euclid(1000);
+        let rem = secs.rem_euclid(86_400);
+        let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
+        UtcTime {
+            year,
+            month,
+            day,
+            hour: rem / 3600,
+            minute: rem % 3600 / 60,
+            second: rem % 60,
+        }
+    }
+}
+
 /// Unix milliseconds as `2026-11-27 14:05 UTC` (no time-zone database needed).
 pub fn format_utc_minute(ts_ms: i64) -> String {
-    let secs = ts_ms.div_euclid(1000);
-    let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+    let t = UtcTime::of_ms(ts_ms);
     format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
-        rem / 3600,
-        rem % 3600 / 60
+        "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+        t.year, t.month, t.day, t.hour, t.minute
     )
 }

@@ -291,7 +291,6 @@ fn start_collection(
     let outputs = Outputs {
         latest: latest_tx,
         events: ticks_tx,
-        ticks: wiring.bus.emitter(Event::Tick),
         store: store_tx,
         stats: tick_stats.clone(),
     };

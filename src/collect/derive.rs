@@ -5,12 +5,10 @@
 
 use std::sync::Arc;
 
-use crate::model::{Sample, SeriesMeta, Snapshot};
+use crate::model::{Sample, SeriesMeta, Snapshot, registry};
 
 /// One producer of derived series, run once per tick after every collector.
 pub trait Derive: Send {
-    /// Short name, for logs and diagnostics.
-    fn name(&self) -> &'static str;
     /// Appends the series derived from `snapshot` (collected samples and the derived ones of
     /// earlier derivers) to `out`. Missing inputs mean no sample, never an error.
     fn derive(&mut self, snapshot: &Snapshot, out: &mut Vec<Sample>);
@@ -41,11 +39,11 @@ pub struct BusyCores {
 }
 
 impl BusyCores {
-    pub const ID: &'static str = "cpu.busy_cores";
+    pub const ID: &'static str = registry::CPU_BUSY_CORES.pattern;
 
     pub fn new() -> Self {
         BusyCores {
-            meta: Arc::new(crate::model::registry::CPU_BUSY_CORES.global()),
+            meta: Arc::new(registry::CPU_BUSY_CORES.global()),
         }
     }
 }
@@ -57,18 +55,14 @@ impl Default for BusyCores {
 }
 
 impl Derive for BusyCores {
-    fn name(&self) -> &'static str {
-        "busy_cores"
-    }
-
     fn derive(&mut self, snapshot: &Snapshot, out: &mut Vec<Sample>) {
-        let Some(usage) = snapshot.value("cpu.usage") else {
+        let Some(usage) = snapshot.value(registry::CPU_USAGE.pattern) else {
             return;
         };
         let cores = snapshot
             .samples
             .iter()
-            .filter(|s| s.series.family == "cpu.core_usage")
+            .filter(|s| s.series.family == registry::CPU_CORE_USAGE.family)
             .count();
         if cores == 0 {
             return;

@@ -27,7 +27,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::SysRoot;
 use crate::model::{Sample, Snapshot, SourceHealth, TopProcesses};
-use crate::util::{Clock, Emit, lock, p50_p99};
+use crate::util::{Clock, lock, p50_p99};
 use derive::Derive;
 
 /// Why a source could not be read in a tick.
@@ -198,8 +198,6 @@ pub struct Outputs {
     pub latest: watch::Sender<Arc<Snapshot>>,
     /// Every snapshot, for the alert engine (it may lag; it handles `Lagged`).
     pub events: broadcast::Sender<Arc<Snapshot>>,
-    /// Every snapshot, onto the event bus (`Event::Tick`), after the store's queue has it.
-    pub ticks: Emit<Arc<Snapshot>>,
     /// The store writer's own queue: it must not lose data, so a full queue is counted and logged.
     pub store: mpsc::Sender<Arc<Snapshot>>,
     pub stats: Arc<Mutex<TickStats>>,
@@ -258,8 +256,6 @@ pub async fn run(
             stats.store_queue_full_drops += 1;
             tracing::error!(error = %err, drops = stats.store_queue_full_drops, "store queue full: a sample batch was dropped");
         }
-        drop(stats);
-        outputs.ticks.emit(snapshot);
     }
 }
 

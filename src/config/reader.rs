@@ -205,11 +205,6 @@ impl<'a> Object<'a> {
         self.path.key(key)
     }
 
-    /// This object's path.
-    pub fn path(&self) -> &OptionPath {
-        &self.path
-    }
-
     /// Adds a note to every message about this object's keys from now on.
     pub fn note(&mut self, note: String) {
         self.path = self.path.with_note(note);

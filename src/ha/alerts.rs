@@ -26,14 +26,10 @@ const RESYNC_EVERY: Duration = Duration::from_secs(300);
 
 /// ISO 8601 (UTC) of Unix milliseconds, as Home Assistant's `since` attributes expect.
 pub fn iso8601(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (year, month, day) = crate::model::civil_from_days(days);
+    let t = crate::model::UtcTime::of_ms(ms);
     format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}+00:00",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+00:00",
+        t.year, t.month, t.day, t.hour, t.minute, t.second
     )
 }
 

@@ -6,6 +6,7 @@ use super::rest::EntityState;
 use crate::config::{MetricGroup, PublishOptions};
 use crate::model::registry::{self, Entities, HaSensor};
 use crate::model::{SeriesMeta, Snapshot};
+use crate::store::WriteFailure;
 
 /// One entity ready to publish, with the raw value used for change detection.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,7 +39,10 @@ fn presentation(meta: &SeriesMeta) -> HaSensor {
 
 /// The state text, rounded to the metric's precision.
 pub fn state_text(meta: &SeriesMeta, value: f64) -> String {
-    let ha = presentation(meta);
+    rounded(&presentation(meta), value)
+}
+
+fn rounded(ha: &HaSensor, value: f64) -> String {
     format!("{:.*}", ha.decimals, value * ha.scale)
 }
 
@@ -63,17 +67,19 @@ pub fn sensor(prefix: &str, meta: &SeriesMeta, value: f64) -> Entity {
         entity_id: entity_id(prefix, &meta.id),
         value,
         state: EntityState {
-            state: state_text(meta, value),
+            state: rounded(&ha, value),
             attributes,
         },
     }
 }
 
-/// The status sensor: `ok` or `degraded`, naming the degraded sources.
-pub fn status_sensor(prefix: &str, snapshot: &Snapshot) -> Entity {
+/// The status sensor: `ok` or `degraded`, naming the degraded sources (the history among them
+/// while it cannot be saved).
+pub fn status_sensor(prefix: &str, snapshot: &Snapshot, history: Option<&WriteFailure>) -> Entity {
     let degraded: Vec<Value> = snapshot
         .degraded()
         .map(|s| json!({"source": s.source, "error": s.error}))
+        .chain(history.map(|f| json!({"source": "history", "error": f.summary()})))
         .collect();
     let mut attributes = Map::new();
     attributes.insert("friendly_name".into(), json!("Resource Manager status"));
@@ -98,22 +104,6 @@ pub fn status_sensor(prefix: &str, snapshot: &Snapshot) -> Entity {
             state: state.into(),
             attributes,
         },
-    }
-}
-
-/// Turns the status sensor in `all` to `degraded` with `history` among its degraded sources.
-pub fn mark_history_failing(all: &mut [Entity], failure: &crate::store::WriteFailure) {
-    let Some(status) = all.iter_mut().find(|e| e.entity_id.ends_with("_status")) else {
-        return;
-    };
-    status.state.state = "degraded".into();
-    status.value += 1.0;
-    status
-        .state
-        .attributes
-        .insert("icon".into(), json!("mdi:alert-circle-outline"));
-    if let Some(Value::Array(sources)) = status.state.attributes.get_mut("degraded_sources") {
-        sources.push(json!({"source": "history", "error": failure.summary()}));
     }
 }
 
@@ -193,11 +183,15 @@ fn dashboard_only(meta: &SeriesMeta) -> bool {
     }
 }
 
-/// Every entity the options ask for, from one snapshot.
-pub fn entities(options: &PublishOptions, snapshot: &Snapshot) -> Vec<Entity> {
+/// Every entity the options ask for, from one snapshot and the history's write health.
+pub fn entities(
+    options: &PublishOptions,
+    snapshot: &Snapshot,
+    history: Option<&WriteFailure>,
+) -> Vec<Entity> {
     let prefix = options.entity_prefix.as_str();
     let mut out = Vec::with_capacity(snapshot.samples.len() + 3);
-    out.push(status_sensor(prefix, snapshot));
+    out.push(status_sensor(prefix, snapshot, history));
     for sample in &snapshot.samples {
         let Some(group) = MetricGroup::of_series(&sample.series.id) else {
             continue;
@@ -312,7 +306,7 @@ mod tests {
             groups: vec![MetricGroup::Cpu, MetricGroup::Addons],
             ..PublishOptions::default()
         };
-        let ids: Vec<String> = entities(&options, &snapshot)
+        let ids: Vec<String> = entities(&options, &snapshot, None)
             .into_iter()
             .map(|e| e.entity_id)
             .collect();
@@ -328,6 +322,6 @@ mod tests {
             addon_entities: true,
             ..options
         };
-        assert!(entities(&with_addons, &snapshot).iter().any(|e| e.entity_id == "sensor.resource_manager_addon_core_mosquitto_memory_bytes"));
+        assert!(entities(&with_addons, &snapshot, None).iter().any(|e| e.entity_id == "sensor.resource_manager_addon_core_mosquitto_memory_bytes"));
     }
 }

@@ -48,15 +48,7 @@ impl HaError {
         if err.is_timeout() {
             HaError::Timeout
         } else {
-            // reqwest's Display omits the cause ("error sending request"); include it.
-            let mut text = err.to_string();
-            let mut source = std::error::Error::source(&err);
-            while let Some(cause) = source {
-                text.push_str(": ");
-                text.push_str(&cause.to_string());
-                source = cause.source();
-            }
-            HaError::Unreachable(text)
+            HaError::Unreachable(crate::util::error_chain(&err))
         }
     }
 }

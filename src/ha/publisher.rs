@@ -13,7 +13,7 @@ use tokio::sync::watch;
 use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
-use super::entities::{Entity, entities, mark_history_failing};
+use super::entities::{Entity, entities};
 pub use super::plan::PublishPlan;
 use super::rest::{EntityState, HaRest, SetOutcome};
 use super::ws::{Readiness, ReadyWatch};
@@ -73,11 +73,8 @@ impl Publisher {
 
     /// Every entity of a snapshot; the status sensor also says when history is not saved.
     fn entities(&self, snapshot: &Snapshot) -> Vec<Entity> {
-        let mut all = entities(&self.options, snapshot);
-        if let Some(failure) = self.store.as_ref().and_then(|s| s.write_status().failure) {
-            mark_history_failing(&mut all, &failure);
-        }
-        all
+        let failure = self.store.as_ref().and_then(|s| s.write_status().failure);
+        entities(&self.options, snapshot, failure.as_ref())
     }
 
     /// `sensor.<prefix>_satisfaction`: the share of 👍 over 7 days (unknown without votes).
@@ -175,14 +172,13 @@ impl Publisher {
         match last_error {
             None => status.last_publish_ms = Some(self.clock.now_ms()),
             Some(err) => {
-                status.publish_errors += 1;
+                status.publish_failed(&err);
                 if err.is_auth() {
                     status.state = "auth_failed";
                 } else if matches!(err, HaError::NotReady(_)) {
                     status.state = "not_ready";
                 }
                 tracing::warn!(error = %err, "publishing to Home Assistant failed; will retry");
-                status.last_error = Some(err.to_string());
             }
         }
         outcome

@@ -3,7 +3,7 @@
 
 mod recent;
 
-pub use recent::{KEEP, LogLine, RecentLog, RecentLogLayer};
+pub use recent::{LogLine, RecentLog, RecentLogLayer};
 
 use crate::config::{Config, Mode};
 

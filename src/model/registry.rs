@@ -100,16 +100,6 @@ impl Family {
         self.pattern.split('.').next().unwrap_or_default()
     }
 
-    /// The Material Design icon of the family's Home Assistant sensor.
-    pub fn icon(&self) -> &'static str {
-        group_icon(self.group())
-    }
-
-    /// Home Assistant's `state_class`.
-    pub fn state_class(&self) -> &'static str {
-        state_class(self.kind)
-    }
-
     /// The metadata of the family's one series (a global family).
     pub fn global(&self) -> SeriesMeta {
         self.meta(None, &[])

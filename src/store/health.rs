@@ -92,11 +92,16 @@ impl WriteFailure {
     /// One sentence for the dashboard, the status report and Home Assistant, e.g.
     /// "History is not being saved: the data disk is full (2.1 MB free)."
     pub fn summary(&self) -> String {
+        format!("{}.", self.headline())
+    }
+
+    /// [`WriteFailure::summary`] without the full stop, for a status line or a table cell.
+    pub fn headline(&self) -> String {
         let free = match (self.reason, self.free_bytes) {
             (FailureReason::DiskFull, Some(free)) => format!(" ({} free)", human_bytes(free)),
             _ => String::new(),
         };
-        format!("History is not being saved: {}{free}.", self.reason.words())
+        format!("History is not being saved: {}{free}", self.reason.words())
     }
 }
 

@@ -119,7 +119,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        if let Some(fault) = &self.faults.inject {
+        if let Some(fault) = &self.opts.inject {
             let fault = fault.load(std::sync::atomic::Ordering::Relaxed);
             if fault == super::InjectedFault::EndedBySqlite as u8 {
                 sqlx::query("ROLLBACK").execute(&mut *tx).await?;

@@ -119,7 +119,7 @@ fn describe_sqlx(err: &sqlx::Error) -> String {
     }
 }
 
-/// Key in `store_state` of the newest tick committed, written in the same transaction.
+/// Key in `store_state` of the newest tick on disk, as of the last rollup or clean stop.
 const SAVED_UNTIL: &str = "saved_until_ms";
 
 /// A known series: its row id and metadata.
@@ -165,12 +165,11 @@ pub struct WriteStatus {
 pub struct Store {
     pool: SqlitePool,
     path: PathBuf,
-    /// Test seams (all off in production).
-    faults: StoreOptions,
+    /// The clock and the test seams (all off in production).
+    opts: StoreOptions,
     /// Unix milliseconds when this run opened the store (notices since then are new).
     opened_ms: i64,
     shared: Arc<Shared>,
-    clock: Clock,
 }
 
 impl Store {
@@ -187,8 +186,7 @@ impl Store {
         let store = Store {
             pool: opened.pool,
             path: path.to_path_buf(),
-            clock: opts.clock.clone(),
-            faults: opts,
+            opts,
             opened_ms,
             shared: Arc::new(Shared::default()),
         };
@@ -208,7 +206,7 @@ impl Store {
             tracing::error!(kind = %notice.kind, "{}", notice.message);
             store.record_notice(notice).await?;
         }
-        store.load_notices(store.clock.now_ms()).await?;
+        store.load_notices(store.clock().now_ms()).await?;
         Ok(store)
     }
 
@@ -226,7 +224,7 @@ impl Store {
 
     /// The clock this store was opened with; the web layer reads the same one.
     pub fn clock(&self) -> &Clock {
-        &self.clock
+        &self.opts.clock
     }
 
     /// Path of the database file.

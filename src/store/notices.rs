@@ -73,7 +73,7 @@ impl Store {
             None => "up to".to_string(),
         };
         Ok(Some(StoreNotice {
-            ts_ms: self.clock.now_ms(),
+            ts_ms: self.clock().now_ms(),
             kind: "lost_data".into(),
             message: format!(
                 "History {from} {} is missing: the previous run had saved it, but the database no longer holds it (the file was damaged or replaced).",

@@ -243,14 +243,10 @@ fn notice(now_ms: i64, kind: &str, message: String) -> StoreNotice {
 
 /// `20261129T172001Z` for a file name.
 fn utc_stamp(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let (y, m, d) = crate::model::civil_from_days(secs.div_euclid(86_400));
-    let s = secs.rem_euclid(86_400);
+    let t = crate::model::UtcTime::of_ms(ms);
     format!(
-        "{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z",
-        s / 3600,
-        s / 60 % 60,
-        s % 60
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        t.year, t.month, t.day, t.hour, t.minute, t.second
     )
 }
 

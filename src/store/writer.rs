@@ -49,22 +49,20 @@ pub async fn run(
                 None => break,
             },
             _ = tokio::time::sleep_until(next_flush) => {
-                let wait = match store.flush().await {
+                let flushed = store.flush().await;
+                let wait = match flushed {
                     Ok(()) => settings.batch,
-                    Err(attempts) => {
-                        let wait = health::retry_delay(attempts, settings.batch);
-                        store.retry_in(wait);
-                        wait
-                    }
+                    Err(attempts) => health::retry_delay(attempts, settings.batch),
                 };
                 next_flush = Instant::now() + wait;
-                if store.is_failing() {
+                if flushed.is_err() {
+                    store.retry_in(wait);
                     continue;
                 }
-                let now = store.clock.now();
+                let now = store.clock().now();
                 if last_retention.is_none_or(|at| now.saturating_duration_since(at) >= RETENTION_EVERY) {
                     last_retention = Some(now);
-                    match store.apply_retention(store.clock.now_ms(), &settings.retention).await {
+                    match store.apply_retention(store.clock().now_ms(), &settings.retention).await {
                         Ok(report) => tracing::debug!(?report, "retention done"),
                         Err(err) => tracing::warn!(error = %err, "retention failed"),
                     }
@@ -108,13 +106,8 @@ impl Store {
     /// Notes when the writer tries again, for the status page.
     pub fn retry_in(&self, wait: Duration) {
         if let Some(failure) = lock(&self.shared.status).failure.as_mut() {
-            failure.next_attempt_ms = self.clock.now_ms() + wait.as_millis() as i64;
+            failure.next_attempt_ms = self.clock().now_ms() + wait.as_millis() as i64;
         }
-    }
-
-    /// Whether the last write attempt failed.
-    pub fn is_failing(&self) -> bool {
-        lock(&self.shared.status).failure.is_some()
     }
 
     /// Writes everything queued as one transaction, then rolls up complete hours. `Err` holds
@@ -142,7 +135,7 @@ impl Store {
             let drain = written.min(pending.len());
             pending.drain(..drain);
         }
-        let now = self.clock.now_ms();
+        let now = self.clock().now_ms();
         let mut status = lock(&self.shared.status);
         status.last_flush_ms = Some(now);
         status.last_flush_ticks = written;
@@ -160,7 +153,7 @@ impl Store {
 
     /// Records a failed attempt; returns the failed attempts in a row.
     fn write_failed(&self, err: &super::StoreError, queued: usize) -> u64 {
-        let now = self.clock.now_ms();
+        let now = self.clock().now_ms();
         let reason = FailureReason::of(err);
         let free_bytes = self.path.parent().and_then(health::free_bytes);
         let mut status = lock(&self.shared.status);

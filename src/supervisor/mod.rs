@@ -198,16 +198,9 @@ fn transport_error(path: &str, timeout: Duration, err: &reqwest::Error) -> Super
             timeout,
         };
     }
-    let mut message = err.to_string();
-    let mut source = std::error::Error::source(err);
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
-    }
     SupervisorError::Unreachable {
         path: path.into(),
-        message,
+        message: crate::util::error_chain(err),
     }
 }
 

@@ -32,3 +32,16 @@ pub fn p50_p99(values: impl Iterator<Item = u64>) -> Option<(u64, u64)> {
     let at = |q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize];
     Some((at(0.5), at(0.99)))
 }
+
+/// An error and every cause below it, `": "`-joined: reqwest's own Display leaves the cause out
+/// ("error sending request"), which is the part that says what went wrong.
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

@@ -46,17 +46,13 @@ impl Default for RuleSet {
 
 impl RuleSet {
     /// What the enabled rules on series `id` make of one reading: the worst severity reached
-    /// and the threshold crossed for it (`None` below every threshold or without a rule). The
-    /// overview judges single readings with this, so it and the alerts share their thresholds.
-    pub fn judge(&self, id: &str, value: f64) -> Option<(rule::Severity, f64)> {
-        self.rules
-            .iter()
-            .filter(|r| r.enabled && r.pattern.instance(id).is_some())
-            .filter_map(|r| {
-                let level = r.level_of(value)?;
-                Some((r.severity_at(level), r.threshold(level)))
-            })
-            .max_by(|a, b| a.0.cmp(&b.0))
+    /// (`None` below every threshold or without a rule). The overview judges single readings
+    /// with this, so it and the alerts share their thresholds.
+    pub fn judge(&self, id: &str, value: f64) -> Option<rule::Severity> {
+        self.enabled()
+            .filter(|r| r.pattern.instance(id).is_some())
+            .filter_map(|r| Some(r.severity_at(r.level_of(value)?)))
+            .max()
     }
 
     /// The fields of one `alert_rules` entry, in the order messages list them.

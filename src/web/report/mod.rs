@@ -325,7 +325,7 @@ fn links(state: &AppState) -> Vec<(&'static str, String)> {
     let history = match &write.failure {
         Some(failure) => format!(
             "{} ({} readings waiting, {} failed attempts)",
-            failure.summary().trim_end_matches('.'),
+            failure.headline(),
             state.inner.parts.store.pending_ticks(),
             failure.attempts
         ),

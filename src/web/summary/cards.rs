@@ -29,11 +29,6 @@ pub(super) struct View<'a> {
 }
 
 impl View<'_> {
-    /// The severity the alert rules give one reading of `id`, if it crosses a threshold.
-    fn judge(&self, id: &str, value: f64) -> Option<Severity> {
-        self.rules.judge(id, value).map(|(severity, _)| severity)
-    }
-
     fn value(&self, id: &str) -> Option<f64> {
         self.s.value(id)
     }
@@ -102,8 +97,12 @@ impl View<'_> {
         let used = self.value("memory.used_bytes");
         let total = self.value(registry::MEMORY_TOTAL.pattern);
         let mut level = Severity::Ok;
-        let judged =
-            pct.and_then(|p| Some((p, self.judge(registry::MEMORY_USED_PERCENT.pattern, p)?)));
+        let judged = pct.and_then(|p| {
+            Some((
+                p,
+                self.rules.judge(registry::MEMORY_USED_PERCENT.pattern, p)?,
+            ))
+        });
         if let Some((p, item_level)) = judged {
             level = item_level;
             items.push(
@@ -161,7 +160,7 @@ impl View<'_> {
         let mut level = Severity::Ok;
         for (mount, pct) in &mounts {
             let id = format!("disk.{mount}.used_percent");
-            if let Some(item_level) = self.judge(&id, *pct) {
+            if let Some(item_level) = self.rules.judge(&id, *pct) {
                 level = level.max(item_level);
                 let free = self
                     .value(&format!("disk.{mount}.free_bytes"))
@@ -284,7 +283,7 @@ impl View<'_> {
             };
         };
         let mut level = Severity::Ok;
-        if let Some(item_level) = self.judge(registry::TEMP_MAX.pattern, t) {
+        if let Some(item_level) = self.rules.judge(registry::TEMP_MAX.pattern, t) {
             level = item_level;
             items.push(
                 Attention::new(level, format!("The system is hot: {t:.0} °C"), advice::HOT)

@@ -42,7 +42,7 @@ pub fn history_items(
         };
         items.push(Attention::new(
             Severity::Critical,
-            failure.summary().trim_end_matches('.').to_string(),
+            failure.headline(),
             format!("{todo} {kept}"),
         ));
     } else if pending_ticks > (ticks_per_batch.max(1) * 3).max(50) {
