@@ -4,7 +4,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{spawn_binary, wait_exit};
+use common::{fast_write_args, spawn_binary, wait_exit};
 use sqlx::Connection;
 
 fn raw_points(app: &common::ChildApp, from: i64) -> usize {
@@ -18,18 +18,7 @@ fn raw_points(app: &common::ChildApp, from: i64) -> usize {
 fn sigkill_loses_at_most_the_unflushed_batch_and_keeps_the_database_intact() {
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().to_string_lossy().into_owned();
-    let args = [
-        "--data-dir",
-        data.as_str(),
-        "--listen",
-        "127.0.0.1:0",
-        "--sample-interval-seconds",
-        "1",
-        "--write-batch-seconds",
-        "5",
-        "--log-level",
-        "info",
-    ];
+    let args = fast_write_args(&data);
     let from = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock")

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use common::disk::{Tmpfs, fill};
 use common::history::{integrity, ticks_on_disk};
-use common::{spawn_binary, wait_exit};
+use common::{fast_write_args, spawn_binary, wait_exit};
 
 fn wait_for(
     app: &common::ChildApp,
@@ -34,18 +34,7 @@ fn wait_for(
 fn a_full_data_disk_is_reported_and_nothing_reported_saved_is_lost_once_space_returns() {
     let fs = Tmpfs::mount("3m");
     let data = fs.path().to_string_lossy().into_owned();
-    let args = [
-        "--data-dir",
-        data.as_str(),
-        "--listen",
-        "127.0.0.1:0",
-        "--sample-interval-seconds",
-        "1",
-        "--write-batch-seconds",
-        "5",
-        "--log-level",
-        "info",
-    ];
+    let args = fast_write_args(&data);
     let mut app = spawn_binary(&args);
     wait_for(&app, "a first flush", Duration::from_secs(20), |s| {
         s["store"]["flushes"].as_u64().unwrap_or(0) >= 1

@@ -117,6 +117,23 @@ pub struct ChildApp {
     pub base: String,
 }
 
+/// Flags for a binary that samples every second and writes every 5 s into `data`, on a free
+/// loopback port.
+pub fn fast_write_args(data: &str) -> Vec<&str> {
+    vec![
+        "--data-dir",
+        data,
+        "--listen",
+        "127.0.0.1:0",
+        "--sample-interval-seconds",
+        "1",
+        "--write-batch-seconds",
+        "5",
+        "--log-level",
+        "info",
+    ]
+}
+
 /// Starts `resource-manager` with `args`; waits for its "serving on" line.
 pub fn spawn_binary(args: &[&str]) -> ChildApp {
     spawn_wrapped(&[], args)
