@@ -3,6 +3,7 @@
 
 pub mod advice;
 pub mod alert;
+pub mod analysis;
 pub mod app;
 pub mod bus;
 pub mod collect;

@@ -1,0 +1,133 @@
+//! Bottleneck diagnosis: when the box is busy or slow, what it is short of, and who uses it.
+//! Each verdict carries the readings it rests on.
+
+use serde::Serialize;
+
+/// What the box is short of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Bottleneck {
+    /// Not busy: nothing to diagnose.
+    None,
+    Cpu,
+    Memory,
+    Io,
+    Thermal,
+}
+
+/// Recent readings (averages over the last minutes) the diagnosis works from.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Readings {
+    /// Percent of all cores.
+    pub cpu_usage: f64,
+    pub iowait: f64,
+    pub cores: f64,
+    pub load_1m: f64,
+    pub memory_used_percent: f64,
+    /// Swap traffic, bytes per second in + out.
+    pub swap_bytes_per_second: f64,
+    pub temp_max_celsius: Option<f64>,
+    /// Whether `/sys` reports CPU throttling (None: not readable here).
+    pub throttled: Option<bool>,
+    /// Named CPU users (add-ons, processes), percent of the host.
+    pub cpu_users: Vec<(String, f64)>,
+    /// Disks by I/O, bytes per second (reads + writes).
+    pub disks: Vec<(String, f64)>,
+}
+
+/// The diagnosis with its evidence.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Verdict {
+    pub kind: Bottleneck,
+    /// The add-on, process or disk most involved.
+    pub culprit: Option<String>,
+    pub evidence: Vec<String>,
+}
+
+/// CPU usage from which the box counts as CPU-bound.
+pub const CPU_BUSY: f64 = 85.0;
+/// iowait from which the box counts as I/O-bound.
+pub const IOWAIT_BUSY: f64 = 20.0;
+/// Memory use and swap traffic that together mean memory-bound.
+pub const MEMORY_BUSY: f64 = 85.0;
+pub const SWAP_BUSY: f64 = 1_000_000.0;
+/// Temperature treated as the limit when the hardware says nothing.
+pub const HOT_CELSIUS: f64 = 80.0;
+
+/// Diagnoses `r`: thermal first (it slows everything else), then memory (swapping shows up as
+/// I/O and CPU), then I/O, then CPU.
+pub fn diagnose(r: &Readings) -> Verdict {
+    let top = |list: &[(String, f64)]| {
+        list.iter()
+            .filter(|(_, v)| v.is_finite())
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .cloned()
+    };
+    let hot = r.temp_max_celsius.filter(|t| *t >= HOT_CELSIUS);
+    if r.throttled == Some(true) || hot.is_some() {
+        let mut evidence = Vec::new();
+        if r.throttled == Some(true) {
+            evidence.push("the CPU reports thermal throttling".to_string());
+        }
+        if let Some(t) = r.temp_max_celsius {
+            evidence.push(format!(
+                "hottest sensor {t:.0} °C (limit {HOT_CELSIUS:.0} °C)"
+            ));
+        }
+        return Verdict {
+            kind: Bottleneck::Thermal,
+            culprit: None,
+            evidence,
+        };
+    }
+    if r.memory_used_percent >= MEMORY_BUSY && r.swap_bytes_per_second >= SWAP_BUSY {
+        return Verdict {
+            kind: Bottleneck::Memory,
+            culprit: None,
+            evidence: vec![
+                format!("memory {:.0} % used", r.memory_used_percent),
+                format!("swapping {:.1} MB/s", r.swap_bytes_per_second / 1_000_000.0),
+            ],
+        };
+    }
+    if r.iowait >= IOWAIT_BUSY {
+        let disk = top(&r.disks);
+        let mut evidence = vec![format!("CPU waits for disks {:.0} % of the time", r.iowait)];
+        if let Some((name, bps)) = &disk {
+            evidence.push(format!("{name} moves {:.1} MB/s", bps / 1_000_000.0));
+        }
+        return Verdict {
+            kind: Bottleneck::Io,
+            culprit: disk.map(|d| d.0),
+            evidence,
+        };
+    }
+    let per_core = if r.cores > 0.0 {
+        r.load_1m / r.cores
+    } else {
+        0.0
+    };
+    if r.cpu_usage >= CPU_BUSY || per_core >= 1.5 {
+        let user = top(&r.cpu_users);
+        let mut evidence = vec![format!("CPU {:.0} % busy", r.cpu_usage)];
+        if per_core >= 1.5 {
+            evidence.push(format!("load {:.1} per core", per_core));
+        }
+        if let Some((name, pct)) = &user {
+            evidence.push(format!("{name} uses {pct:.0} % of the CPU"));
+        }
+        return Verdict {
+            kind: Bottleneck::Cpu,
+            culprit: user.map(|u| u.0),
+            evidence,
+        };
+    }
+    Verdict {
+        kind: Bottleneck::None,
+        culprit: None,
+        evidence: vec![format!(
+            "CPU {:.0} %, iowait {:.0} %, memory {:.0} %: not busy",
+            r.cpu_usage, r.iowait, r.memory_used_percent
+        )],
+    }
+}

@@ -1,0 +1,33 @@
+//! Analysis: pure functions over series (trends, forecasts with intervals, leaks, anomalies,
+//! the bottleneck, the health score, backtests), and the runner that applies them to the
+//! stored history off the tick path. See docs/adr/0010-analysis.md.
+//!
+//! Every function takes observations as `(t, v)` with `t` in Unix seconds; non-finite input is
+//! dropped at the door ([`stats::clean`]), so no NaN or infinity comes out.
+
+pub mod anomaly;
+pub mod backtest;
+pub mod bottleneck;
+pub mod forecast;
+pub mod health;
+pub mod leak;
+pub mod season;
+pub mod stats;
+pub mod synthetic;
+pub mod trend;
+
+#[cfg(test)]
+mod tests;
+
+/// One observation: Unix seconds and a value.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Obs {
+    pub t: f64,
+    pub v: f64,
+}
+
+impl Obs {
+    pub const fn new(t: f64, v: f64) -> Obs {
+        Obs { t, v }
+    }
+}
