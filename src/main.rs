@@ -28,6 +28,7 @@ fn main() -> ExitCode {
         .context("cannot start the async runtime")
         .and_then(|runtime| match cli.command {
             Some(Command::Snapshot { remove }) => runtime.block_on(snapshot(&config, remove)),
+            Some(Command::Import { ref file }) => runtime.block_on(import(&config, file)),
             None => runtime.block_on(serve(config, recent_log)),
         });
     match result {
@@ -79,5 +80,25 @@ async fn snapshot(config: &Config, remove: bool) -> anyhow::Result<()> {
     let written = store.write_snapshot().await?;
     store.close().await;
     println!("wrote {}", written.display());
+    Ok(())
+}
+
+/// `resource-manager import --data-dir DIR FILE`: loads a `ts,series,value` CSV.
+async fn import(config: &Config, file: &std::path::Path) -> anyhow::Result<()> {
+    use resource_manager::store::import::{ImportError, parse};
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let now = resource_manager::util::unix_ms();
+    let rows = parse(&text, now).map_err(ImportError::BadLines)?;
+    let store = Store::open(&config.database_path()).await?;
+    let report = store.import(&rows).await;
+    store.close().await;
+    let report = report?;
+    println!(
+        "imported {} values of {} series from {}",
+        report.rows,
+        report.series,
+        file.display()
+    );
     Ok(())
 }

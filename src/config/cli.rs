@@ -24,7 +24,7 @@ pub struct Cli {
     #[arg(long, env = "RM_LISTEN", value_name = "ADDR:PORT")]
     pub listen: Option<String>,
     /// Directory for the SQLite history (standalone mode).
-    #[arg(long, env = "RM_DATA_DIR", value_name = "DIR")]
+    #[arg(long, env = "RM_DATA_DIR", value_name = "DIR", global = true)]
     pub data_dir: Option<PathBuf>,
     /// Log level: trace, debug, info, warning or error.
     #[arg(long, env = "RM_LOG_LEVEL")]
@@ -60,6 +60,12 @@ pub enum Command {
         /// Remove the snapshot instead of writing it (add-on `backup_post`).
         #[arg(long)]
         remove: bool,
+    },
+    /// Load history from a CSV file with the header `ts,series,value` (Unix seconds, a dotted
+    /// series id, a number); a file with any bad line loads nothing.
+    Import {
+        /// The CSV file.
+        file: PathBuf,
     },
 }
 

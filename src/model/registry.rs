@@ -652,6 +652,19 @@ pub fn by_id(id: &str) -> Option<&'static Family> {
     families().find(|f| matches(f.pattern, id))
 }
 
+/// The metadata of the series `id` (`disk./data.used_bytes`) as its collector would build it,
+/// the instance filling the description; `None` for an id no family selects.
+pub fn meta_for_id(id: &str) -> Option<SeriesMeta> {
+    let family = by_id(id)?;
+    match family.pattern.split_once('*') {
+        None => Some(family.global()),
+        Some((prefix, suffix)) => {
+            let instance = id.strip_prefix(prefix)?.strip_suffix(suffix)?;
+            Some(family.instance(instance, &[instance, "imported"]))
+        }
+    }
+}
+
 /// Whether `pattern` (with at most one `*` standing for a non-empty instance) selects `id`.
 fn matches(pattern: &str, id: &str) -> bool {
     match pattern.split_once('*') {

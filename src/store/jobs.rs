@@ -29,6 +29,23 @@ impl Store {
     /// Writes snapshots as one raw batch in one transaction; new series are registered in it.
     /// Returns the number of ticks written.
     pub async fn write_batch(&self, snapshots: &[Arc<Snapshot>]) -> Result<usize, StoreError> {
+        self.write_ticks(snapshots, false).await
+    }
+
+    /// [`Store::write_batch`] keeping the snapshots' own times even when older than the newest
+    /// batch (the importer's history); the snapshots must be in time order.
+    pub(super) async fn write_batch_at(
+        &self,
+        snapshots: &[Arc<Snapshot>],
+    ) -> Result<usize, StoreError> {
+        self.write_ticks(snapshots, true).await
+    }
+
+    async fn write_ticks(
+        &self,
+        snapshots: &[Arc<Snapshot>],
+        keep_times: bool,
+    ) -> Result<usize, StoreError> {
         let Some(first) = snapshots.first() else {
             return Ok(0);
         };
@@ -46,24 +63,11 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let mut new_series: HashMap<String, KnownSeries> = HashMap::new();
         for meta in &unknown {
-            let labels: std::collections::BTreeMap<&str, &str> =
-                meta.labels.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO series (key, family, labels, unit, kind, description, first_seen_ms) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            )
-            .bind(&meta.id)
-            .bind(&meta.family)
-            .bind(serde_json::to_string(&labels).unwrap_or_else(|_| "{}".into()))
-            .bind(meta.unit.as_str())
-            .bind(if meta.kind == Kind::Counter { "counter" } else { "gauge" })
-            .bind(&meta.description)
-            .bind(first.ts_ms)
-            .fetch_one(&mut *tx)
-            .await?;
+            let id = insert_series(&mut tx, meta, first.ts_ms).await?;
             new_series.insert(
                 meta.id.clone(),
                 KnownSeries {
-                    id: id as u32,
+                    id,
                     info: SeriesInfo::from_meta(meta),
                 },
             );
@@ -75,7 +79,11 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?;
         // Clocks can step back; keep batches strictly ordered instead of overwriting history.
-        let start = first.ts_ms.max(last_end.map_or(i64::MIN, |e| e + 1));
+        let start = if keep_times {
+            first.ts_ms
+        } else {
+            first.ts_ms.max(last_end.map_or(i64::MIN, |e| e + 1))
+        };
         // One row per span of at most half MAX_BATCH_SPAN_MS, so range queries find every row.
         let mut rows: Vec<BatchEncoder> = Vec::new();
         {
@@ -273,7 +281,30 @@ impl Store {
     }
 }
 
-async fn set_state(
+/// Registers one series in `tx`; returns its row id.
+pub(super) async fn insert_series(
+    tx: &mut sqlx::SqliteConnection,
+    meta: &SeriesMeta,
+    first_seen_ms: i64,
+) -> Result<u32, StoreError> {
+    let labels: std::collections::BTreeMap<&str, &str> =
+        meta.labels.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO series (key, family, labels, unit, kind, description, first_seen_ms) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(&meta.id)
+    .bind(&meta.family)
+    .bind(serde_json::to_string(&labels).unwrap_or_else(|_| "{}".into()))
+    .bind(meta.unit.as_str())
+    .bind(if meta.kind == Kind::Counter { "counter" } else { "gauge" })
+    .bind(&meta.description)
+    .bind(first_seen_ms)
+    .fetch_one(tx)
+    .await?;
+    Ok(id as u32)
+}
+
+pub(super) async fn set_state(
     tx: &mut sqlx::SqliteConnection,
     key: &str,
     value: i64,

@@ -7,6 +7,7 @@ mod alerts;
 pub mod codec;
 mod feedback;
 pub mod health;
+pub mod import;
 pub mod incident;
 mod jobs;
 mod notices;

@@ -211,6 +211,10 @@ impl Store {
                 })?;
             }
         }
+        // Imported history may overlap live batches: buckets need time order.
+        if !points.is_sorted_by_key(|p| p.0) {
+            points.sort_by_key(|p| p.0);
+        }
         let last_written = points.last().map_or(i64::MIN, |p| p.0);
         let pending = lock(&self.shared.pending);
         for snapshot in pending

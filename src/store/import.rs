@@ -1,0 +1,360 @@
+//! History import: a CSV of `ts,series,value` lines loaded into the store with its rollups.
+//!
+//! The file is checked whole before anything is written: one bad line and nothing loads, and
+//! every bad line is reported with its number. Hours already rolled up (or older than any
+//! data not yet rolled up) are merged into their rollup rows directly; newer hours are written
+//! as raw batches and rolled up like live data.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use sqlx::Row;
+
+use super::codec::{Bucket, decode_minutes, encode_minutes};
+use super::jobs::set_state;
+use super::rollup::{HOUR_MS, aggregate_hour, floor_to};
+use super::{Store, StoreError};
+use crate::model::{Sample, SeriesMeta, Snapshot, registry};
+use crate::util::lock;
+
+/// The header every import file starts with.
+pub const HEADER: &str = "ts,series,value";
+/// Most bad lines listed in one error.
+const MAX_LISTED: usize = 20;
+
+/// One checked line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportRow {
+    pub ts_ms: i64,
+    pub series: String,
+    pub value: f64,
+}
+
+/// A line the importer refuses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadLine {
+    /// 1-based, the header being line 1.
+    pub line: usize,
+    pub problem: String,
+}
+
+/// Why an import failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{} bad line(s), nothing imported: {}", .0.len(), list(.0))]
+    BadLines(Vec<BadLine>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn list(lines: &[BadLine]) -> String {
+    let mut out: Vec<String> = lines
+        .iter()
+        .take(MAX_LISTED)
+        .map(|b| format!("line {}: {}", b.line, b.problem))
+        .collect();
+    if lines.len() > MAX_LISTED {
+        out.push(format!("and {} more", lines.len() - MAX_LISTED));
+    }
+    out.join("; ")
+}
+
+/// What an import loaded.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ImportReport {
+    pub rows: usize,
+    pub series: usize,
+    /// Hour rollup rows written or merged directly.
+    pub hours_merged: usize,
+    /// Values written as raw batches (rolled up afterwards).
+    pub raw_values: usize,
+}
+
+/// Checks `text` (the whole file): header, three fields, a Unix-seconds time not after
+/// `now_ms`, a series the registry knows, a finite number.
+pub fn parse(text: &str, now_ms: i64) -> Result<Vec<ImportRow>, Vec<BadLine>> {
+    let mut rows = Vec::new();
+    let mut bad = Vec::new();
+    let mut lines = text.lines().enumerate();
+    match lines.next() {
+        Some((_, header)) if header.trim() == HEADER => {}
+        other => {
+            return Err(vec![BadLine {
+                line: 1,
+                problem: format!(
+                    "the first line must be the header '{HEADER}', found '{}'",
+                    other.map_or("", |(_, h)| h.trim())
+                ),
+            }]);
+        }
+    }
+    for (index, line) in lines {
+        let line_no = index + 1;
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        match parse_line(line, now_ms) {
+            Ok(row) => rows.push(row),
+            Err(problem) => bad.push(BadLine {
+                line: line_no,
+                problem,
+            }),
+        }
+    }
+    if bad.is_empty() { Ok(rows) } else { Err(bad) }
+}
+
+fn parse_line(line: &str, now_ms: i64) -> Result<ImportRow, String> {
+    let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+    let [ts, series, value] = fields[..] else {
+        return Err(format!(
+            "expected 3 fields (ts,series,value), found {}",
+            fields.len()
+        ));
+    };
+    let ts: i64 = ts
+        .parse()
+        .map_err(|_| format!("'{ts}' is not a time in Unix seconds"))?;
+    let ts_ms = ts
+        .checked_mul(1000)
+        .filter(|t| *t >= 0)
+        .ok_or_else(|| format!("time {ts} is out of range"))?;
+    if ts_ms > now_ms {
+        return Err(format!("time {ts} is in the future"));
+    }
+    if registry::by_id(series).is_none() {
+        return Err(format!("unknown series '{series}'"));
+    }
+    let value: f64 = value
+        .parse()
+        .ok()
+        .filter(|v: &f64| v.is_finite())
+        .ok_or_else(|| format!("'{value}' is not a finite number"))?;
+    Ok(ImportRow {
+        ts_ms,
+        series: series.to_string(),
+        value,
+    })
+}
+
+impl Store {
+    /// Loads checked rows (see [`parse`]) and rolls them up.
+    pub async fn import(&self, rows: &[ImportRow]) -> Result<ImportReport, StoreError> {
+        let mut report = ImportReport {
+            rows: rows.len(),
+            ..ImportReport::default()
+        };
+        if rows.is_empty() {
+            return Ok(report);
+        }
+        let mut metas: BTreeMap<&str, Arc<SeriesMeta>> = BTreeMap::new();
+        for row in rows {
+            if !metas.contains_key(row.series.as_str()) {
+                let meta = registry::meta_for_id(&row.series)
+                    .ok_or_else(|| StoreError::UnknownSeries(row.series.clone()))?;
+                metas.insert(&row.series, Arc::new(meta));
+            }
+        }
+        report.series = metas.len();
+        let rolled = self.state("rolled_until_ms").await?;
+        let first_unrolled: Option<i64> =
+            sqlx::query_scalar("SELECT MIN(start_ms) FROM raw_batches WHERE start_ms >= ?")
+                .bind(rolled.unwrap_or(i64::MIN))
+                .fetch_one(&self.pool)
+                .await?;
+        let now = self.clock().now_ms();
+        let boundary = floor_to(first_unrolled.unwrap_or(now).min(now), HOUR_MS);
+        let (direct, raw): (Vec<&ImportRow>, Vec<&ImportRow>) =
+            rows.iter().partition(|r| r.ts_ms < boundary);
+
+        // Newer hours: raw batches at their own times, rolled up below.
+        let mut by_ts: BTreeMap<i64, Vec<Sample>> = BTreeMap::new();
+        for row in &raw {
+            by_ts.entry(row.ts_ms).or_default().push(Sample {
+                series: metas[row.series.as_str()].clone(),
+                value: row.value,
+            });
+        }
+        let snapshots: Vec<Arc<Snapshot>> = by_ts
+            .into_iter()
+            .map(|(ts_ms, samples)| {
+                Arc::new(Snapshot {
+                    ts_ms,
+                    samples,
+                    ..Snapshot::default()
+                })
+            })
+            .collect();
+        report.raw_values = raw.len();
+        self.register(metas.values().cloned().collect()).await?;
+        if !snapshots.is_empty() {
+            self.write_batch_at(&snapshots).await?;
+        }
+
+        // Older hours: merged into their rollup rows.
+        let ids: BTreeMap<String, u32> = lock(&self.shared.series)
+            .iter()
+            .map(|(k, v)| (k.clone(), v.id))
+            .collect();
+        let mut hours: BTreeMap<i64, Vec<(i64, u32, f64)>> = BTreeMap::new();
+        for row in &direct {
+            if let Some(id) = ids.get(&row.series) {
+                hours
+                    .entry(floor_to(row.ts_ms, HOUR_MS))
+                    .or_default()
+                    .push((row.ts_ms, *id, row.value));
+            }
+        }
+        let mut tx = self.begin_write().await?;
+        let mut last_hour = None;
+        for (hour, values) in hours {
+            for rollup in aggregate_hour(hour, values) {
+                let existing = sqlx::query(
+                    "SELECT count, min, max, sum, minutes FROM rollups WHERE series_id = ? AND hour = ?",
+                )
+                .bind(i64::from(rollup.series_id))
+                .bind(hour / 1000)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let (mut total, mut minutes) = (rollup.total, rollup.minutes);
+                if let Some(row) = existing {
+                    let count: i64 = row.try_get(0)?;
+                    merge(
+                        &mut total,
+                        Bucket {
+                            count: count as u32,
+                            min: row.try_get(1)?,
+                            max: row.try_get(2)?,
+                            sum: row.try_get(3)?,
+                        },
+                    );
+                    let blob: Option<Vec<u8>> = row.try_get(4)?;
+                    if let Some(blob) = blob {
+                        for (m, count, min, max, mean) in decode_minutes(&blob)? {
+                            let old = Bucket {
+                                count: u32::from(count),
+                                min: f64::from(min),
+                                max: f64::from(max),
+                                sum: f64::from(mean) * f64::from(count),
+                            };
+                            match &mut minutes[usize::from(m)] {
+                                Some(b) => merge(b, old),
+                                slot => *slot = Some(old),
+                            }
+                        }
+                    }
+                }
+                sqlx::query("INSERT OR REPLACE INTO rollups (series_id, hour, count, min, max, sum, minutes) VALUES (?, ?, ?, ?, ?, ?, ?)")
+                    .bind(i64::from(rollup.series_id))
+                    .bind(hour / 1000)
+                    .bind(i64::from(total.count))
+                    .bind(total.min)
+                    .bind(total.max)
+                    .bind(total.sum)
+                    .bind(encode_minutes(&minutes))
+                    .execute(&mut *tx)
+                    .await?;
+                report.hours_merged += 1;
+            }
+            last_hour = Some(hour);
+        }
+        // Everything before the boundary is now rolled up: queries read those hours from the
+        // rollups, and the rollup job does not redo them.
+        let mut new_rolled = rolled;
+        if let Some(hour) = last_hour {
+            let until = (hour + HOUR_MS)
+                .min(boundary)
+                .max(rolled.unwrap_or(i64::MIN));
+            set_state(&mut tx, "rolled_until_ms", until).await?;
+            new_rolled = Some(until);
+        }
+        tx.commit().await?;
+        if new_rolled != rolled {
+            lock(&self.shared.status).rolled_until_ms = new_rolled;
+        }
+        while self.roll_up(now).await? > 0 {}
+        Ok(report)
+    }
+
+    /// Registers series not known yet, without writing any value.
+    async fn register(&self, metas: Vec<Arc<SeriesMeta>>) -> Result<(), StoreError> {
+        let unknown: Vec<Arc<SeriesMeta>> = {
+            let known = lock(&self.shared.series);
+            metas
+                .into_iter()
+                .filter(|m| !known.contains_key(&m.id))
+                .collect()
+        };
+        if unknown.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin_write().await?;
+        let now = self.clock().now_ms();
+        let mut added = Vec::new();
+        for meta in unknown {
+            let id = super::jobs::insert_series(&mut tx, &meta, now).await?;
+            added.push((meta, id));
+        }
+        tx.commit().await?;
+        let mut known = lock(&self.shared.series);
+        for (meta, id) in added {
+            known.insert(
+                meta.id.clone(),
+                super::KnownSeries {
+                    id,
+                    info: super::SeriesInfo::from_meta(&meta),
+                },
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Adds `other` into `into`.
+fn merge(into: &mut Bucket, other: Bucket) {
+    into.count += other.count;
+    into.min = into.min.min(other.min);
+    into.max = into.max.max(other.max);
+    into.sum += other.sum;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_800_000_000_000;
+
+    #[test]
+    fn good_lines_parse() {
+        let rows = parse(
+            "ts,series,value\n1700000000,cpu.usage,12.5\n\n1700000060,disk./data.used_bytes,1e9\n",
+            NOW,
+        )
+        .expect("good file");
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[1].series, "disk./data.used_bytes");
+        assert_eq!(rows[0].ts_ms, 1_700_000_000_000);
+    }
+
+    #[test]
+    fn every_bad_line_is_named_by_its_number() {
+        let text = "ts,series,value\n1700000000,cpu.usage,1\nabc,cpu.usage,1\n1700000000,nope.series,1\n1700000000,cpu.usage,NaN\n1700000000,cpu.usage\n9999999999,cpu.usage,1\n";
+        let bad = parse(text, NOW).expect_err("bad lines");
+        let lines: Vec<usize> = bad.iter().map(|b| b.line).collect();
+        assert_eq!(lines, [3, 4, 5, 6, 7]);
+        assert!(bad[1].problem.contains("unknown series 'nope.series'"));
+        assert!(bad[4].problem.contains("future"));
+        let message = ImportError::BadLines(bad).to_string();
+        assert!(
+            message.starts_with("5 bad line(s), nothing imported: line 3:"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_missing_header_is_line_one() {
+        let bad = parse("1700000000,cpu.usage,1\n", NOW).expect_err("no header");
+        assert_eq!(bad[0].line, 1);
+    }
+}
