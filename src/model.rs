@@ -14,6 +14,8 @@ pub enum Unit {
     BytesPerSecond,
     Celsius,
     Seconds,
+    /// Days: forecasts' time until full (exposed to Prometheus in seconds).
+    Days,
     Count,
     /// Unitless (load averages).
     Ratio,
@@ -28,6 +30,7 @@ impl Unit {
             Unit::BytesPerSecond => "B/s",
             Unit::Celsius => "°C",
             Unit::Seconds => "s",
+            Unit::Days => "d",
             Unit::Count | Unit::Ratio => "",
         }
     }
@@ -40,6 +43,7 @@ impl Unit {
             Unit::BytesPerSecond => "bytes_per_second",
             Unit::Celsius => "celsius",
             Unit::Seconds => "seconds",
+            Unit::Days => "days",
             Unit::Count => "count",
             Unit::Ratio => "ratio",
         }
@@ -53,6 +57,7 @@ impl Unit {
             "bytes_per_second" => Unit::BytesPerSecond,
             "celsius" => Unit::Celsius,
             "seconds" => Unit::Seconds,
+            "days" => Unit::Days,
             "count" => Unit::Count,
             "ratio" => Unit::Ratio,
             _ => return None,

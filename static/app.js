@@ -27,6 +27,7 @@
       case "bytes_per_second": return bytes(v) + "/s";
       case "celsius": return v.toFixed(1) + " °C";
       case "seconds": return duration(v);
+      case "days": return v.toFixed(1) + " d";
       case "count": return v.toFixed(0);
       default: return v.toFixed(2);
     }

@@ -197,6 +197,7 @@ pub fn format_value(value: f64, unit: Unit) -> String {
         Unit::Bytes => scaled(value, "B"),
         Unit::BytesPerSecond => scaled(value, "B/s"),
         Unit::Seconds => duration::words(value.max(0.0) as u64),
+        Unit::Days => format!("{value:.1} days"),
         Unit::Count => format!("{value:.0}"),
         Unit::Ratio => format!("{value:.2}"),
     }

@@ -11,6 +11,8 @@ pub mod bottleneck;
 pub mod forecast;
 pub mod health;
 pub mod leak;
+pub mod report;
+pub mod runner;
 pub mod season;
 pub mod stats;
 pub mod synthetic;

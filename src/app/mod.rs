@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::alert::{self, AlertHandle};
+use crate::analysis::runner::{self as analysis_runner, Analysis};
 use crate::bus::{Bus, Event};
 use crate::collect::supervisor::SupervisorCollector;
 use crate::collect::{self, Collector, Engine, Outputs, TickStats};
@@ -151,7 +152,9 @@ async fn start(
     let links_stop = wiring.root.child_token();
     let mut collectors = collect::host_collectors(&config.sys_root);
     let supervisor = start_supervisor(wiring, &config, &mut collectors, &links_stop)?;
-    let collection = start_collection(wiring, &config, collectors, &alerts);
+    let values = collect::derive::AnalysisValues::default();
+    let collection = start_collection(wiring, &config, collectors, &alerts, values.clone());
+    let analysis = start_analysis(wiring, &config, &alerts, &collection, values);
     let publishers_stop = wiring.root.child_token();
     let ha = match &config.home_assistant {
         Some(endpoint) => Some(
@@ -193,6 +196,7 @@ async fn start(
         links,
         alerts,
         recent_log: log,
+        analysis,
     });
     let http_stop = wiring.root.child_token();
     let (http, addr) = start_http(wiring, listener, state, http_stop.clone())?;
@@ -261,6 +265,7 @@ fn start_collection(
     config: &Config,
     collectors: Vec<Box<dyn Collector>>,
     alerts: &AlertHandle,
+    analysed: collect::derive::AnalysisValues,
 ) -> Collection {
     let options = &config.options;
     let (latest_tx, latest) = watch::channel(Arc::new(Snapshot::default()));
@@ -286,8 +291,8 @@ fn start_collection(
         },
         wiring.root.child_token(),
     ));
-    let engine =
-        Engine::new(collectors, &config.sys_root).with_derived(collect::derive::standard());
+    let engine = Engine::new(collectors, &config.sys_root)
+        .with_derived(collect::derive::with_analysis(analysed));
     let outputs = Outputs {
         latest: latest_tx,
         events: ticks_tx,
@@ -310,6 +315,47 @@ fn start_collection(
         writer,
         alerts,
     }
+}
+
+/// The analysis runner, off the tick path; stopped with the collection (its values ride on
+/// the ticks, so it has nothing to say once they end).
+fn start_analysis(
+    wiring: &Wiring,
+    config: &Config,
+    alerts: &AlertHandle,
+    collection: &Collection,
+    values: collect::derive::AnalysisValues,
+) -> Analysis {
+    let analysis = Analysis::default();
+    let counted = alerts.clone();
+    let parts = analysis_runner::Parts {
+        store: wiring.store.clone(),
+        clock: wiring.clock.clone(),
+        values,
+        alerts: Box::new(move || {
+            let active = counted.active();
+            let firing = active.iter().filter(|a| a.status == alert::Status::Firing);
+            let mut counts = (0, 0, 0);
+            for a in firing {
+                match a.severity {
+                    crate::model::Severity::Warning | crate::model::Severity::Info => counts.0 += 1,
+                    crate::model::Severity::Error => counts.1 += 1,
+                    crate::model::Severity::Critical => counts.2 += 1,
+                    crate::model::Severity::Ok => {}
+                }
+            }
+            counts
+        }),
+        latest: collection.latest.clone(),
+        sys: config.sys_root.sys.clone(),
+        schedule: analysis_runner::Schedule::default(),
+    };
+    wiring.tracker.spawn(analysis_runner::run(
+        analysis.clone(),
+        parts,
+        collection.stop.clone(),
+    ));
+    analysis
 }
 
 /// Serves the router on `listener` until `stop`, then lets open requests finish.

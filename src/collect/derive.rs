@@ -19,6 +19,41 @@ pub fn standard() -> Vec<Box<dyn Derive>> {
     vec![Box::new(BusyCores::new())]
 }
 
+/// [`standard`] plus the analysis' latest values (see [`Analysed`]).
+pub fn with_analysis(latest: AnalysisValues) -> Vec<Box<dyn Derive>> {
+    vec![Box::new(BusyCores::new()), Box::new(Analysed { latest })]
+}
+
+/// The latest values the analysis runner computed (days until full, health score, anomaly
+/// score, leak rates): it replaces them after each run, and every tick carries them, so they
+/// are stored, published and alertable like collected series. Cheap to clone.
+#[derive(Debug, Clone, Default)]
+pub struct AnalysisValues(Arc<std::sync::Mutex<Arc<Vec<Sample>>>>);
+
+impl AnalysisValues {
+    /// Replaces the values every later tick carries.
+    pub fn set(&self, samples: Vec<Sample>) {
+        *crate::util::lock(&self.0) = Arc::new(samples);
+    }
+
+    /// The current values.
+    pub fn get(&self) -> Arc<Vec<Sample>> {
+        crate::util::lock(&self.0).clone()
+    }
+}
+
+/// Copies the analysis' latest values into each tick (the analysis runs minutes apart, off the
+/// tick path; the tick only clones a short list).
+pub struct Analysed {
+    latest: AnalysisValues,
+}
+
+impl Derive for Analysed {
+    fn derive(&mut self, _snapshot: &Snapshot, out: &mut Vec<Sample>) {
+        out.extend(self.latest.get().iter().cloned());
+    }
+}
+
 /// Runs `derivers` over `snapshot` and adds what they produce to it (non-finite values are
 /// dropped, as for collected samples).
 pub fn apply(derivers: &mut [Box<dyn Derive>], snapshot: &mut Snapshot) {
@@ -137,6 +172,28 @@ mod tests {
         let mut s = snapshot(Some(f64::NAN), 2);
         apply(&mut standard(), &mut s);
         assert_eq!(s.value(BusyCores::ID), None);
+    }
+
+    #[test]
+    fn the_analysis_values_ride_on_every_tick_until_replaced() {
+        let latest = AnalysisValues::default();
+        let mut derivers = with_analysis(latest.clone());
+        let meta = Arc::new(registry::HEALTH_SCORE.global());
+        latest.set(vec![Sample {
+            series: meta.clone(),
+            value: 87.0,
+        }]);
+        for _ in 0..2 {
+            let mut s = snapshot(Some(10.0), 1);
+            apply(&mut derivers, &mut s);
+            assert_eq!(s.value("health.score"), Some(87.0));
+        }
+        latest.set(Vec::new());
+        let mut s = snapshot(Some(10.0), 1);
+        apply(&mut derivers, &mut s);
+        assert_eq!(s.value("health.score"), None);
+        let (known, _) = catalog::lookup("disk./data.days_until_full").expect("in the catalog");
+        assert_eq!(known.unit, Unit::Days);
     }
 
     #[test]

@@ -44,6 +44,7 @@ impl HaSensor {
             Unit::Celsius => (1.0, Some("°C"), Some("temperature"), 1),
             // Hours with one decimal: a seconds counter would change on every publication.
             Unit::Seconds => (1.0 / 3600.0, Some("h"), Some("duration"), 1),
+            Unit::Days => (1.0, Some("d"), Some("duration"), 1),
             Unit::Count => (1.0, None, None, 0),
             Unit::Ratio => (1.0, None, None, 2),
         };
@@ -243,7 +244,7 @@ const fn counter(mut family: Family) -> Family {
     family
 }
 
-use Unit::{Bytes, BytesPerSecond, Celsius, Count, Percent, Ratio, Seconds};
+use Unit::{Bytes, BytesPerSecond, Celsius, Count, Days, Percent, Ratio, Seconds};
 
 // CPU (collect/cpu.rs).
 pub const CPU_USAGE: Family = g(
@@ -587,6 +588,54 @@ pub const ADDON_BLOCK_WRITE: Family = i(
     "resource_manager_addon_block_write_bytes_per_second",
 );
 
+// Derived from the analysis (analysis/runner.rs through collect/derive.rs `Analysed`): stored,
+// published and alertable like collected series.
+/// Forecast time until the filesystem is full; no value while it is not growing.
+pub const DISK_DAYS_UNTIL_FULL: Family = i(
+    "disk.*.days_until_full",
+    "disk.days_until_full",
+    "mount",
+    Days,
+    "Days until {} is full (forecast)",
+    "Days until {} is full",
+    "resource_manager_disk_full_in_seconds",
+);
+/// The health score, 0–100 (analysis/health.rs documents its parts).
+pub const HEALTH_SCORE: Family = g(
+    "health.score",
+    Count,
+    "Health score (0-100)",
+    "Health score",
+    "resource_manager_health_score",
+);
+/// The highest anomaly score of any series now (robust z; 6 and above is flagged).
+pub const ANOMALY_SCORE: Family = g(
+    "anomaly.score",
+    Ratio,
+    "Highest anomaly score of any series",
+    "Anomaly score",
+    "resource_manager_anomaly_score",
+);
+/// Growth of a suspected leak's memory (an add-on slug, or `host`), shown in MB a day.
+pub const LEAK_RATE: Family = with_ha(
+    i(
+        "leak.*.bytes_per_second",
+        "leak.bytes_per_second",
+        "suspect",
+        BytesPerSecond,
+        "Memory growth of {} (suspected leak)",
+        "Memory growth of {}",
+        "resource_manager_leak_bytes_per_second",
+    ),
+    HaSensor {
+        scale: 86_400.0 * 1e-6,
+        unit: Some("MB/d"),
+        device_class: None,
+        decimals: 1,
+        entity: Entities::All,
+    },
+);
+
 /// The add-on families in the poller's order: the three gauges, then the four rates.
 pub const ADDON_FAMILIES: [&Family; 7] = [
     &ADDON_CPU,
@@ -630,6 +679,10 @@ const HOST_FAMILIES: &[&Family] = &[
     &NET_TX_ERRORS,
     &TEMP_MAX,
     &TEMP_SENSOR,
+    &DISK_DAYS_UNTIL_FULL,
+    &HEALTH_SCORE,
+    &ANOMALY_SCORE,
+    &LEAK_RATE,
 ];
 
 /// Every family: the host's, then the add-ons'.

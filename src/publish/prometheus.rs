@@ -32,7 +32,7 @@ fn conventional_name(meta: &SeriesMeta) -> String {
             name.push_str("_ratio");
         }
         Unit::Bytes if !name.ends_with("_bytes") => name.push_str("_bytes"),
-        Unit::Seconds if !name.ends_with("_seconds") => name.push_str("_seconds"),
+        Unit::Seconds | Unit::Days if !name.ends_with("_seconds") => name.push_str("_seconds"),
         Unit::Celsius if !name.ends_with("_celsius") => name.push_str("_celsius"),
         _ => {}
     }
@@ -44,10 +44,10 @@ fn conventional_name(meta: &SeriesMeta) -> String {
 
 /// The value in base units (percent becomes a 0–1 ratio).
 fn base_value(meta: &SeriesMeta, value: f64) -> f64 {
-    if meta.unit == Unit::Percent {
-        value / 100.0
-    } else {
-        value
+    match meta.unit {
+        Unit::Percent => value / 100.0,
+        Unit::Days => value * 86_400.0,
+        _ => value,
     }
 }
 
@@ -97,7 +97,7 @@ pub fn render(snapshot: &Snapshot, store: &StoreHealth, version: &str) -> String
             Unit::Bytes => " (bytes)",
             Unit::BytesPerSecond => " (bytes per second)",
             Unit::Celsius => " (degrees Celsius)",
-            Unit::Seconds => " (seconds)",
+            Unit::Seconds | Unit::Days => " (seconds)",
             Unit::Count | Unit::Ratio => "",
         };
         let _ = writeln!(out, "# HELP {name} Resource Manager {}{unit}", first.family);

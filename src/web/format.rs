@@ -11,6 +11,7 @@ pub fn format_value(value: f64, unit: Unit) -> String {
         Unit::BytesPerSecond => format!("{}/s", format_bytes(value)),
         Unit::Celsius => format!("{value:.1} °C"),
         Unit::Seconds => format_duration(value),
+        Unit::Days => format!("{value:.1} d"),
         Unit::Count => format!("{value:.0}"),
         Unit::Ratio => format!("{value:.2}"),
     }

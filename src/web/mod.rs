@@ -104,6 +104,8 @@ pub struct AppParts {
     pub alerts: AlertHandle,
     /// The log's recent warnings, shown in Diagnostics.
     pub recent_log: RecentLog,
+    /// The analysis' latest report (forecasts, leaks, anomalies, bottleneck, health).
+    pub analysis: crate::analysis::runner::Analysis,
 }
 
 impl AppParts {
@@ -124,6 +126,7 @@ impl AppParts {
             host: HostInfo::read(),
             links: Links::default(),
             recent_log: RecentLog::default(),
+            analysis: crate::analysis::runner::Analysis::default(),
         }
     }
 }
@@ -152,6 +155,11 @@ impl AppState {
             .now()
             .saturating_duration_since(self.inner.started)
             .as_secs()
+    }
+
+    /// The analysis' handle (its latest report).
+    fn analysis(&self) -> &crate::analysis::runner::Analysis {
+        &self.inner.parts.analysis
     }
 
     fn latest(&self) -> Arc<Snapshot> {

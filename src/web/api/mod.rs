@@ -1,5 +1,6 @@
 //! The JSON API read by the dashboard and by scripts: status, the series list and history.
 
+mod analysis;
 mod columns;
 mod series;
 mod status;
@@ -15,4 +16,11 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/status", get(status::status))
         .route("/api/v1/metrics", get(series::metrics))
         .route("/api/v1/metrics/{id}/history", get(series::history))
+        .route("/api/v1/forecasts", get(analysis::forecasts))
+        .route("/api/v1/forecasts/{series}", get(analysis::forecast_path))
+        .route("/api/v1/leaks", get(analysis::leaks))
+        .route("/api/v1/anomalies", get(analysis::anomalies))
+        .route("/api/v1/bottleneck", get(analysis::bottleneck))
+        .route("/api/v1/health", get(analysis::health))
+        .route("/api/v1/backtests", get(analysis::backtests))
 }

@@ -1,0 +1,412 @@
+//! One analysis run over prepared series: which series fill and against what, what leaks, what
+//! is unusual, what the box is short of, the health score and the derived values. Pure: the
+//! runner loads the data, this decides; the benchmark calls it directly.
+
+use serde::Serialize;
+
+use super::anomaly::{self, FLAG_Z};
+use super::bottleneck::{self, Readings, Verdict};
+use super::forecast::{self, Method, Model};
+use super::health::{self, Health};
+use super::leak;
+use super::season::DAY;
+use super::trend::{self, Trend};
+use super::{Obs, backtest};
+use crate::model::{Kind, Unit};
+
+/// One series, bucketed: each bucket's mean, minimum and maximum at the bucket's time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeriesData {
+    pub id: String,
+    pub family: String,
+    pub unit: Unit,
+    pub kind: Kind,
+    pub mean: Vec<Obs>,
+    pub min: Vec<Obs>,
+    pub max: Vec<Obs>,
+}
+
+impl SeriesData {
+    fn last(&self) -> Option<f64> {
+        self.mean.last().map(|o| o.v)
+    }
+}
+
+/// What the run needs besides the series.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Context {
+    /// Unix seconds.
+    pub now: f64,
+    pub alerts_warning: usize,
+    pub alerts_error: usize,
+    pub alerts_critical: usize,
+    /// Whether `/sys` reported new thermal throttling since the last run.
+    pub throttled: Option<bool>,
+    /// The busiest processes now (name, percent of the host).
+    pub processes: Vec<(String, f64)>,
+}
+
+/// One forecast, as the API lists it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ForecastItem {
+    pub series: String,
+    /// `disk`, `memory`, `swap` or `addon_memory`.
+    pub resource: &'static str,
+    /// The mount, the add-on slug, or `host`.
+    pub instance: String,
+    pub unit: Unit,
+    pub current: f64,
+    pub threshold: f64,
+    pub eta_seconds: Option<f64>,
+    pub eta_low_seconds: Option<f64>,
+    pub eta_high_seconds: Option<f64>,
+    pub slope_per_day: f64,
+    pub method: Method,
+    pub confidence: f64,
+    pub trends: Vec<Trend>,
+    #[serde(skip)]
+    pub model: Model,
+}
+
+/// One suspected leak.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LeakItem {
+    pub series: String,
+    /// The add-on slug, or `host`.
+    pub suspect: String,
+    pub limit: Option<f64>,
+    #[serde(flatten)]
+    pub leak: leak::Leak,
+}
+
+/// One series' anomaly verdict (only series with something to say are listed).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AnomalyItem {
+    pub series: String,
+    #[serde(flatten)]
+    pub found: anomaly::Anomalies,
+}
+
+/// A run's findings.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Findings {
+    pub forecasts: Vec<ForecastItem>,
+    pub leaks: Vec<LeakItem>,
+    pub anomalies: Vec<AnomalyItem>,
+    pub anomaly_score: f64,
+    pub bottleneck: Option<Verdict>,
+    pub health: Option<Health>,
+    pub series_analysed: usize,
+}
+
+/// Series of the analysis itself, never analysed again.
+fn is_own(id: &str) -> bool {
+    id.starts_with("health.")
+        || id.starts_with("anomaly.")
+        || id.starts_with("leak.")
+        || id.ends_with(".days_until_full")
+}
+
+fn find<'a>(series: &'a [SeriesData], id: &str) -> Option<&'a SeriesData> {
+    series.iter().find(|s| s.id == id)
+}
+
+fn latest(series: &[SeriesData], id: &str) -> Option<f64> {
+    find(series, id).and_then(SeriesData::last)
+}
+
+/// `prefix*suffix` → the instance, if `id` has that shape.
+fn instance<'a>(id: &'a str, prefix: &str, suffix: &str) -> Option<&'a str> {
+    id.strip_prefix(prefix)?
+        .strip_suffix(suffix)
+        .filter(|i| !i.is_empty())
+}
+
+/// What fills, against what: (resource, instance, threshold).
+fn filler(s: &SeriesData, all: &[SeriesData]) -> Option<(&'static str, String, f64)> {
+    if let Some(mount) = instance(&s.id, "disk.", ".used_bytes") {
+        let free = latest(all, &format!("disk.{mount}.free_bytes"));
+        let total = latest(all, &format!("disk.{mount}.total_bytes"));
+        // Full is when the space available to users is gone (root's reserve excluded).
+        let cap = match (s.last(), free) {
+            (Some(used), Some(free)) => Some(used + free),
+            _ => total,
+        };
+        return cap.map(|c| ("disk", mount.to_string(), c));
+    }
+    if s.id == "memory.used_bytes" {
+        return latest(all, "memory.total_bytes").map(|t| ("memory", "host".into(), t));
+    }
+    if s.id == "swap.used_bytes" {
+        return latest(all, "swap.total_bytes")
+            .filter(|t| *t > 0.0)
+            .map(|t| ("swap", "host".into(), t));
+    }
+    if let Some(slug) = instance(&s.id, "addon.", ".memory_bytes") {
+        return addon_limit(all, slug, s.last()?).map(|l| ("addon_memory", slug.to_string(), l));
+    }
+    None
+}
+
+/// An add-on's memory limit: its usage over its share of the limit.
+fn addon_limit(all: &[SeriesData], slug: &str, used: f64) -> Option<f64> {
+    let percent = latest(all, &format!("addon.{slug}.memory_percent"))?;
+    (percent > 0.1).then(|| used / (percent / 100.0))
+}
+
+/// Analyses `series` at `ctx.now`.
+pub fn analyze(series: &[SeriesData], ctx: &Context) -> Findings {
+    let mut out = Findings::default();
+    for s in series.iter().filter(|s| !is_own(&s.id)) {
+        out.series_analysed += 1;
+        if let Some((resource, inst, threshold)) = filler(s, series) {
+            if let Some(item) = forecast_item(s, resource, inst, threshold, ctx.now) {
+                out.forecasts.push(item);
+            }
+        }
+        let leak_subject = if s.id == "memory.used_bytes" {
+            Some(("host".to_string(), latest(series, "memory.total_bytes")))
+        } else {
+            instance(&s.id, "addon.", ".memory_bytes").map(|slug| {
+                (
+                    slug.to_string(),
+                    s.last().and_then(|u| addon_limit(series, slug, u)),
+                )
+            })
+        };
+        if let Some((suspect, limit)) = leak_subject {
+            if let Some(found) = leak::detect(&s.min, limit) {
+                out.leaks.push(LeakItem {
+                    series: s.id.clone(),
+                    suspect,
+                    limit,
+                    leak: found,
+                });
+            }
+        }
+        if s.kind == Kind::Gauge {
+            let found = anomaly::detect(&s.mean, ctx.now - DAY);
+            out.anomaly_score = out.anomaly_score.max(found.score);
+            if !found.intervals.is_empty() || found.score >= FLAG_Z {
+                out.anomalies.push(AnomalyItem {
+                    series: s.id.clone(),
+                    found,
+                });
+            }
+        }
+    }
+    out.forecasts.sort_by(|a, b| {
+        let key = |f: &ForecastItem| f.eta_seconds.unwrap_or(f64::INFINITY);
+        key(a).total_cmp(&key(b)).then(a.series.cmp(&b.series))
+    });
+    out.anomalies
+        .sort_by(|a, b| b.found.score.total_cmp(&a.found.score));
+    let readings = readings(series, ctx);
+    out.bottleneck = Some(bottleneck::diagnose(&readings));
+    out.health = Some(health::score(&health_inputs(series, ctx, &out)));
+    out
+}
+
+fn forecast_item(
+    s: &SeriesData,
+    resource: &'static str,
+    instance: String,
+    threshold: f64,
+    now: f64,
+) -> Option<ForecastItem> {
+    // Daily maxima come from the buckets' maxima, the line from their means.
+    let model = if super::season::is_daily(&s.mean) {
+        forecast::fit(&s.max, Method::DailyMax).or_else(|| forecast::fit(&s.mean, Method::Linear))
+    } else {
+        forecast::fit(&s.mean, Method::Linear)
+    }?;
+    let eta = model.eta(threshold);
+    Some(ForecastItem {
+        series: s.id.clone(),
+        resource,
+        instance,
+        unit: s.unit,
+        current: s.last()?,
+        threshold,
+        eta_seconds: eta.map(|e| e.point),
+        eta_low_seconds: eta.map(|e| e.low),
+        eta_high_seconds: eta.and_then(|e| e.high),
+        slope_per_day: model.slope * DAY,
+        method: model.method,
+        confidence: model.confidence(),
+        trends: trend::trends(&s.mean, now),
+        model,
+    })
+}
+
+fn readings(series: &[SeriesData], ctx: &Context) -> Readings {
+    let get = |id: &str| latest(series, id).unwrap_or(0.0);
+    let mut cpu_users: Vec<(String, f64)> = series
+        .iter()
+        .filter_map(|s| {
+            let slug = instance(&s.id, "addon.", ".cpu_percent")?;
+            Some((format!("add-on {slug}"), s.last()?))
+        })
+        .collect();
+    cpu_users.extend(
+        ctx.processes
+            .iter()
+            .map(|(name, pct)| (format!("process {name}"), *pct)),
+    );
+    let disks = series
+        .iter()
+        .filter_map(|s| {
+            let mount = instance(&s.id, "disk.", ".read_bytes_per_second")?;
+            let write = latest(series, &format!("disk.{mount}.write_bytes_per_second"));
+            Some((mount.to_string(), s.last()? + write.unwrap_or(0.0)))
+        })
+        .collect();
+    Readings {
+        cpu_usage: get("cpu.usage"),
+        iowait: get("cpu.iowait"),
+        cores: series
+            .iter()
+            .filter(|s| s.family == "cpu.core_usage")
+            .count() as f64,
+        load_1m: get("load.1m"),
+        memory_used_percent: get("memory.used_percent"),
+        swap_bytes_per_second: get("swap.in_bytes_per_second") + get("swap.out_bytes_per_second"),
+        temp_max_celsius: latest(series, "temp.max_celsius"),
+        throttled: ctx.throttled,
+        cpu_users,
+        disks,
+    }
+}
+
+fn health_inputs(series: &[SeriesData], ctx: &Context, found: &Findings) -> health::Inputs {
+    let mut usage = Vec::new();
+    for (id, name) in [("cpu.usage", "CPU"), ("memory.used_percent", "memory")] {
+        if let Some(v) = latest(series, id) {
+            usage.push((name.to_string(), v));
+        }
+    }
+    if latest(series, "swap.total_bytes").is_some_and(|t| t > 0.0) {
+        if let Some(v) = latest(series, "swap.used_percent") {
+            usage.push(("swap".into(), v));
+        }
+    }
+    for s in series {
+        if let Some(mount) = instance(&s.id, "disk.", ".used_percent") {
+            if let Some(v) = s.last() {
+                usage.push((format!("disk {mount}"), v));
+            }
+        }
+    }
+    health::Inputs {
+        usage,
+        alerts_warning: ctx.alerts_warning,
+        alerts_error: ctx.alerts_error,
+        alerts_critical: ctx.alerts_critical,
+        etas: found
+            .forecasts
+            .iter()
+            .filter_map(|f| Some((format!("{} {}", f.resource, f.instance), f.eta_seconds?)))
+            .collect(),
+        anomalies: found
+            .anomalies
+            .iter()
+            .filter(|a| a.found.score >= FLAG_Z)
+            .count(),
+        leaks: found.leaks.len(),
+    }
+}
+
+/// Backtest results per forecast kind, pooled over series, and per series.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Backtests {
+    /// Unix ms of the run; 0 before the first.
+    pub made_ms: i64,
+    pub kinds: Vec<KindScore>,
+    pub series: Vec<SeriesScore>,
+}
+
+/// One forecast kind's pooled scores.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KindScore {
+    pub method: Method,
+    pub series: usize,
+    pub ours: backtest::Score,
+    pub baseline: backtest::Score,
+}
+
+/// One series' scores for one kind.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SeriesScore {
+    pub series: String,
+    pub method: Method,
+    pub ours: backtest::Score,
+    pub baseline: backtest::Score,
+}
+
+/// The rolling-origin plan for a history spanning `span` seconds: a week of history and a day
+/// ahead when there is room, otherwise halves and eighths of what there is.
+pub fn plan_for(span: f64, bucket: f64) -> Option<backtest::Plan> {
+    if span >= 10.0 * DAY {
+        return Some(backtest::Plan {
+            history: 7.0 * DAY,
+            horizon: DAY,
+            step: DAY / 4.0,
+            tolerance: bucket.max(3600.0),
+        });
+    }
+    (span >= 40.0 * bucket).then(|| backtest::Plan {
+        history: span / 2.0,
+        horizon: span / 8.0,
+        step: (span / 60.0).max(bucket),
+        tolerance: bucket,
+    })
+}
+
+/// Backtests the series that fill (the forecast kinds: the line, and daily maxima where
+/// there are days enough) against the least-squares baseline.
+pub fn backtests(series: &[SeriesData], bucket: f64, made_ms: i64) -> Backtests {
+    let mut per = Vec::new();
+    for s in series.iter().filter(|s| filler(s, series).is_some()) {
+        let (Some(a), Some(b)) = (s.mean.first(), s.mean.last()) else {
+            continue;
+        };
+        let Some(plan) = plan_for(b.t - a.t, bucket) else {
+            continue;
+        };
+        if let Some(o) = backtest::run(&s.mean, Method::Linear, &plan) {
+            per.push(SeriesScore {
+                series: s.id.clone(),
+                method: Method::Linear,
+                ours: o.ours,
+                baseline: o.baseline,
+            });
+        }
+        if plan.history >= 3.0 * DAY {
+            if let Some(o) = backtest::run(&s.max, Method::DailyMax, &plan) {
+                per.push(SeriesScore {
+                    series: s.id.clone(),
+                    method: Method::DailyMax,
+                    ours: o.ours,
+                    baseline: o.baseline,
+                });
+            }
+        }
+    }
+    let kinds = [Method::Linear, Method::DailyMax]
+        .into_iter()
+        .filter_map(|method| {
+            let of: Vec<&SeriesScore> = per.iter().filter(|p| p.method == method).collect();
+            (!of.is_empty()).then(|| KindScore {
+                method,
+                series: of.len(),
+                ours: backtest::Score::pool(of.iter().map(|p| &p.ours)),
+                baseline: backtest::Score::pool(of.iter().map(|p| &p.baseline)),
+            })
+        })
+        .collect();
+    Backtests {
+        made_ms,
+        kinds,
+        series: per,
+    }
+}

@@ -1,0 +1,178 @@
+//! The analysis' findings: forecasts (and one forecast's predicted path), leaks, anomalies,
+//! the bottleneck, the health score and the backtests. Each answer says when the analysis ran
+//! (`made_ms`, 0 before the first run).
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::analysis::forecast::{MAX_ETA, Predicted};
+use crate::analysis::runner::Report;
+use crate::web::AppState;
+use crate::web::error::ApiError;
+
+type Params = Query<HashMap<String, String>>;
+
+/// Refuses query parameters the endpoint does not take, naming the first.
+fn only(params: &HashMap<String, String>, allowed: &[&'static str]) -> Result<(), ApiError> {
+    let mut names: Vec<&String> = params.keys().collect();
+    names.sort();
+    match names.into_iter().find(|k| !allowed.contains(&k.as_str())) {
+        None => Ok(()),
+        // As the history endpoint does: `query` as the parameter, the caller's name in words.
+        Some(name) => Err(ApiError::BadParameter {
+            parameter: "query",
+            message: if allowed.is_empty() {
+                format!("unknown parameter '{name}': this endpoint takes none")
+            } else {
+                format!(
+                    "unknown parameter '{name}': this endpoint takes {}",
+                    allowed.join(", ")
+                )
+            },
+        }),
+    }
+}
+
+fn with_time(report: &Report, key: &str, value: Value) -> Json<Value> {
+    Json(json!({ "made_ms": report.made_ms, "runs": report.runs, key: value }))
+}
+
+/// `GET /api/v1/forecasts`.
+pub async fn forecasts(
+    State(state): State<AppState>,
+    Query(params): Params,
+) -> Result<Json<Value>, ApiError> {
+    only(&params, &[])?;
+    let report = state.analysis().report();
+    Ok(with_time(
+        &report,
+        "forecasts",
+        json!(report.findings.forecasts),
+    ))
+}
+
+#[derive(Serialize)]
+struct Path_ {
+    series: String,
+    method: &'static str,
+    made_ms: i64,
+    horizon_seconds: f64,
+    points: Vec<Predicted>,
+}
+
+/// `GET /api/v1/forecasts/{series}?horizon=SECONDS` (default a week): the predicted values
+/// with their 80 % interval.
+pub async fn forecast_path(
+    State(state): State<AppState>,
+    Path(series): Path<String>,
+    Query(params): Params,
+) -> Result<Json<impl Serialize>, ApiError> {
+    only(&params, &["horizon"])?;
+    let horizon = match params.get("horizon") {
+        None => 7.0 * 86_400.0,
+        Some(text) => match text.trim().parse::<f64>() {
+            Ok(h) if h.is_finite() && (60.0..=MAX_ETA).contains(&h) => h,
+            _ => {
+                return Err(ApiError::bad(
+                    "horizon",
+                    format!("got \"{text}\", expected seconds from 60 to {MAX_ETA:.0}"),
+                ));
+            }
+        },
+    };
+    let report = state.analysis().report();
+    let Some(item) = report
+        .findings
+        .forecasts
+        .iter()
+        .find(|f| f.series == series)
+    else {
+        return Err(ApiError::NotFound(format!(
+            "no forecast for '{series}'; GET api/v1/forecasts lists them"
+        )));
+    };
+    Ok(Json(Path_ {
+        series,
+        method: item.method.as_str(),
+        made_ms: report.made_ms,
+        horizon_seconds: horizon,
+        points: item.model.path(horizon, horizon / 100.0),
+    }))
+}
+
+/// `GET /api/v1/leaks`.
+pub async fn leaks(
+    State(state): State<AppState>,
+    Query(params): Params,
+) -> Result<Json<Value>, ApiError> {
+    only(&params, &[])?;
+    let report = state.analysis().report();
+    Ok(with_time(&report, "leaks", json!(report.findings.leaks)))
+}
+
+/// `GET /api/v1/anomalies`.
+pub async fn anomalies(
+    State(state): State<AppState>,
+    Query(params): Params,
+) -> Result<Json<Value>, ApiError> {
+    only(&params, &[])?;
+    let report = state.analysis().report();
+    Ok(Json(json!({
+        "made_ms": report.made_ms,
+        "runs": report.runs,
+        "score": report.findings.anomaly_score,
+        "anomalies": report.findings.anomalies,
+    })))
+}
+
+/// `GET /api/v1/bottleneck`.
+pub async fn bottleneck(
+    State(state): State<AppState>,
+    Query(params): Params,
+) -> Result<Json<Value>, ApiError> {
+    only(&params, &[])?;
+    let report = state.analysis().report();
+    Ok(with_time(
+        &report,
+        "bottleneck",
+        json!(report.findings.bottleneck),
+    ))
+}
+
+/// `GET /api/v1/health`.
+pub async fn health(
+    State(state): State<AppState>,
+    Query(params): Params,
+) -> Result<Json<Value>, ApiError> {
+    only(&params, &[])?;
+    let report = state.analysis().report();
+    Ok(with_time(&report, "health", json!(report.findings.health)))
+}
+
+/// `GET /api/v1/backtests`: coverage of the 80 % intervals and point error per forecast kind
+/// and per series, the least-squares baseline beside each, and whether the measured coverage
+/// backs the "reliable" claim (at least 85 % of outcomes inside).
+pub async fn backtests(
+    State(state): State<AppState>,
+    Query(params): Params,
+) -> Result<Json<Value>, ApiError> {
+    only(&params, &[])?;
+    let report = state.analysis().report();
+    let b = &report.backtests;
+    let reliable: Vec<Value> = b
+        .kinds
+        .iter()
+        .map(|k| json!({ "method": k.method, "reliable": k.ours.cases > 0 && k.ours.coverage >= 0.85 }))
+        .collect();
+    Ok(Json(json!({
+        "made_ms": b.made_ms,
+        "interval": 0.8,
+        "kinds": b.kinds,
+        "reliability": reliable,
+        "series": b.series,
+    })))
+}

@@ -1,0 +1,156 @@
+//! The analysis in the running app: imported history gives forecasts within a minute of
+//! start; the findings are on the API (bad parameters refused by name) and the derived
+//! series (days until full, health score, anomaly score) reach `/metrics`.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{TestApp, config};
+use resource_manager::store::Store;
+use resource_manager::store::import::parse;
+use serde_json::Value;
+
+const DAY: i64 = 86_400;
+
+/// Ten days of a disk filling at 1 GB a day with some noise, ending a minute ago.
+fn history(now_s: i64) -> String {
+    let mut text = String::from("ts,series,value\n");
+    let start = now_s - 10 * DAY;
+    let total = 100e9;
+    for k in 0..(10 * 24 * 12) {
+        let ts = start + k * 300;
+        let wobble = ((k * 7919) % 100) as f64 / 100.0 * 0.2e9;
+        let used = 40e9 + (ts - start) as f64 / DAY as f64 * 1e9 + wobble;
+        text.push_str(&format!("{ts},disk./data.used_bytes,{used}\n"));
+        text.push_str(&format!("{ts},disk./data.free_bytes,{}\n", total - used));
+        text.push_str(&format!("{ts},disk./data.total_bytes,{total}\n"));
+        text.push_str(&format!(
+            "{ts},disk./data.used_percent,{}\n",
+            used / total * 100.0
+        ));
+    }
+    text
+}
+
+async fn poll(app: &TestApp, path: &str, timeout: Duration, ok: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let body = app.get_json(path).await;
+        if ok(&body) {
+            return body;
+        }
+        assert!(Instant::now() < deadline, "{path} not ready: {body}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn imported_history_yields_forecasts_on_the_api_and_derived_series_on_metrics() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = config(dir.path(), 1, 5);
+    std::fs::create_dir_all(&cfg.data_dir).expect("data dir");
+    let now_s = resource_manager::util::unix_ms() / 1000 - 60;
+    let store = Store::open(&cfg.database_path()).await.expect("open");
+    let rows = parse(&history(now_s), now_s * 1000 + 60_000).expect("parse");
+    store.import(&rows).await.expect("import");
+    store.close().await;
+
+    let app = TestApp::start(cfg).await;
+    let forecasts = poll(&app, "api/v1/forecasts", Duration::from_secs(60), |b| {
+        b["made_ms"].as_i64().unwrap_or(0) > 0
+    })
+    .await;
+    let list = forecasts["forecasts"].as_array().expect("list");
+    let disk = list
+        .iter()
+        .find(|f| f["series"] == "disk./data.used_bytes")
+        .unwrap_or_else(|| panic!("a forecast for the imported disk: {forecasts}"));
+    assert_eq!(disk["method"], "linear");
+    assert_eq!(disk["resource"], "disk");
+    // 50 GB used of 100 GB, 1 GB a day: about 50 days.
+    let eta = disk["eta_seconds"].as_f64().expect("growing") / DAY as f64;
+    assert!((40.0..60.0).contains(&eta), "{disk}");
+    let low = disk["eta_low_seconds"].as_f64().expect("low");
+    let high = disk["eta_high_seconds"].as_f64().expect("high");
+    assert!(
+        low <= eta * DAY as f64 && eta * DAY as f64 <= high,
+        "{disk}"
+    );
+    assert!((disk["slope_per_day"].as_f64().expect("slope") / 1e9 - 1.0).abs() < 0.1);
+
+    let path = app
+        .get_json("api/v1/forecasts/disk.%2Fdata.used_bytes?horizon=86400")
+        .await;
+    let points = path["points"].as_array().expect("points");
+    assert!(points.len() > 10);
+    for p in points {
+        let (v, lo, hi) = (p["value"].as_f64(), p["low"].as_f64(), p["high"].as_f64());
+        assert!(lo <= v && v <= hi, "{p}");
+    }
+
+    for (query, parameter) in [
+        (
+            "api/v1/forecasts/disk.%2Fdata.used_bytes?horizon=soon",
+            "horizon",
+        ),
+        (
+            "api/v1/forecasts/disk.%2Fdata.used_bytes?horizon=1",
+            "horizon",
+        ),
+        ("api/v1/leaks?since=1", "query"),
+        ("api/v1/health?x=1", "query"),
+    ] {
+        let (status, body) = app.get(query).await;
+        assert_eq!(status, 400, "{query}: {body}");
+        let body: Value = serde_json::from_str(&body).expect("json");
+        assert_eq!(body["error"]["parameter"], parameter, "{body}");
+        assert_eq!(body["error"]["code"], "bad_parameter");
+    }
+    let (status, _) = app.get("api/v1/forecasts/no.such").await;
+    assert_eq!(status, 404);
+
+    let health = app.get_json("api/v1/health").await;
+    let score = health["health"]["score"].as_f64().expect("score");
+    assert!((0.0..=100.0).contains(&score));
+    let bottleneck = app.get_json("api/v1/bottleneck").await;
+    assert!(
+        bottleneck["bottleneck"]["evidence"]
+            .as_array()
+            .is_some_and(|e| !e.is_empty())
+    );
+    for path in ["api/v1/leaks", "api/v1/anomalies"] {
+        assert!(app.get_json(path).await["made_ms"].as_i64() > Some(0));
+    }
+    let backtests = app.get_json("api/v1/backtests").await;
+    let linear = backtests["kinds"]
+        .as_array()
+        .and_then(|k| k.iter().find(|k| k["method"] == "linear").cloned())
+        .unwrap_or_else(|| panic!("a linear backtest: {backtests}"));
+    assert!(linear["ours"]["cases"].as_u64() > Some(0));
+    assert!(linear["baseline"]["cases"] == linear["ours"]["cases"]);
+
+    // The derived series ride on the next ticks: on /metrics in Prometheus' base unit.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, metrics) = app.get("metrics").await;
+        let full = metrics
+            .lines()
+            .find(|l| l.starts_with("resource_manager_disk_full_in_seconds{mount=\"/data\"}"));
+        if let (Some(line), true) = (full, metrics.contains("resource_manager_health_score ")) {
+            let seconds: f64 = line
+                .rsplit(' ')
+                .next()
+                .and_then(|v| v.parse().ok())
+                .expect("value");
+            assert!((seconds / eta / DAY as f64 - 1.0).abs() < 0.01, "{line}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "derived series missing:\n{metrics}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    app.stop().await;
+}
