@@ -105,7 +105,7 @@ pub fn run(obs: &[Obs], method: Method, plan: &Plan) -> Option<Outcome> {
         if let Some(actual) = target(&obs, method, at, plan.tolerance) {
             // The baseline fits the same input the method does (values or daily maxima).
             let base_input = match method {
-                Method::DailyMax => super::season::daily_maxima(train, origin),
+                Method::DailyMax => super::season::rolling_max(train),
                 _ => train.to_vec(),
             };
             if let (Some(m), Some(b)) = (fit(train, method), fit(&base_input, Method::LeastSquares))

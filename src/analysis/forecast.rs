@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::Obs;
-use super::season::{DAY, daily_maxima, is_daily};
+use super::season::{DAY, is_daily, rolling_max};
 use super::stats::clean;
 use super::trend::{least_squares, theil_sen};
 
@@ -93,7 +93,12 @@ pub fn fit(obs: &[Obs], method: Method) -> Option<Model> {
     match method {
         Method::Linear => from_theil_sen(&obs, t0, method),
         Method::DailyMax => {
-            let maxima = daily_maxima(&obs, t0);
+            let maxima = rolling_max(&obs);
+            // At least three days of maxima, so a day's cycle cannot pass for a trend.
+            let span = maxima.last()?.t - maxima.first()?.t;
+            if span < 2.0 * DAY {
+                return None;
+            }
             from_theil_sen(&maxima, t0, method)
         }
         Method::LeastSquares => {
@@ -208,13 +213,14 @@ impl Model {
             return None;
         }
         // Earliest: when the band's top reaches the threshold; latest: when its bottom does.
-        let earliest = self.solve(threshold, true).unwrap_or(0.0).clamp(0.0, point);
-        // A daily peak is only seen once a day: the crossing may wait up to a day for it.
+        // The daily-maximum line speaks of "the highest value of the last 24 hours", sampled
+        // once a day: which day's peak crosses first is uncertain by about a day either way.
         let phase = if self.method == Method::DailyMax {
             DAY
         } else {
             0.0
         };
+        let earliest = (self.solve(threshold, true).unwrap_or(0.0) - phase).clamp(0.0, point);
         let latest = self
             .solve(threshold, false)
             .map(|h| h + phase)

@@ -54,29 +54,28 @@ pub fn hour_of_day(t: f64) -> usize {
     ((t.rem_euclid(DAY)) / 3600.0) as usize % 24
 }
 
-/// The maximum of each 24-hour period ending at `end` (newest last), placed where it
-/// occurred (at the period's end, a growing peak would read as late and the forecast early);
-/// periods with less than a quarter of the day covered are skipped, so a partial first
-/// day does not look like a low one.
-pub fn daily_maxima(obs: &[Obs], end: f64) -> Vec<Obs> {
+/// The highest value of the 24 hours ending at each observation, from the first observation a
+/// full day (less one bucket) after the start: the daily-maximum model's input at every phase
+/// of the day, not only one sample a day. O(n) with a monotone queue.
+pub fn rolling_max(obs: &[Obs]) -> Vec<Obs> {
     let obs = clean(obs);
     let Some(first) = obs.first().map(|o| o.t) else {
         return Vec::new();
     };
-    let days = ((end - first) / DAY).ceil().max(0.0) as usize;
-    let mut out = Vec::with_capacity(days);
-    for k in (0..days).rev() {
-        let to = end - k as f64 * DAY;
-        let from = to - DAY;
-        let day: Vec<&Obs> = obs.iter().filter(|o| o.t > from && o.t <= to).collect();
-        let (Some(a), Some(b)) = (day.first(), day.last()) else {
-            continue;
-        };
-        if b.t - a.t < DAY / 4.0 {
-            continue;
+    let mut queue: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
+    let mut out = Vec::new();
+    for (i, o) in obs.iter().enumerate() {
+        while queue.back().is_some_and(|&j| obs[j].v <= o.v) {
+            queue.pop_back();
         }
-        if let Some(peak) = day.iter().max_by(|a, b| a.v.total_cmp(&b.v)) {
-            out.push(**peak);
+        queue.push_back(i);
+        while queue.front().is_some_and(|&j| obs[j].t <= o.t - DAY) {
+            queue.pop_front();
+        }
+        if o.t - first >= DAY * 0.95 {
+            if let Some(&j) = queue.front() {
+                out.push(Obs::new(o.t, obs[j].v));
+            }
         }
     }
     out

@@ -111,3 +111,55 @@ pub fn with_spike(mut obs: Vec<Obs>, from: f64, to: f64, height: f64) -> Vec<Obs
 
 /// A Monday midnight UTC, the start of every synthetic series.
 pub const START: f64 = 1_767_571_200.0;
+
+/// The synthetic backtest suite: named series at one-minute resolution over `days` days, with
+/// known shapes (growth, daily cycles with and without growth, a nightly purge, flat noise, a
+/// step, a gap).
+pub fn suite(days: f64) -> Vec<(&'static str, Vec<Obs>)> {
+    let growth = Shape {
+        slope_per_day: 1.0,
+        ..Shape::flat(40.0, 0.3)
+    };
+    let daily = Shape {
+        daily: 8.0,
+        ..Shape::flat(50.0, 0.5)
+    };
+    vec![
+        ("linear growth", growth.sample(START, days, 60.0, 1)),
+        ("daily cycle", daily.sample(START, days, 60.0, 2)),
+        (
+            "daily cycle with growth",
+            Shape {
+                slope_per_day: 0.5,
+                ..daily
+            }
+            .sample(START, days, 60.0, 3),
+        ),
+        (
+            "nightly purge",
+            Shape {
+                saw: 5.0,
+                saw_period: DAY,
+                ..Shape::flat(30.0, 0.1)
+            }
+            .sample(START, days, 60.0, 4),
+        ),
+        (
+            "flat noise",
+            Shape::flat(20.0, 1.0).sample(START, days, 60.0, 5),
+        ),
+        (
+            "step",
+            Shape {
+                step: 5.0,
+                step_at: days * DAY / 2.0,
+                ..Shape::flat(20.0, 0.5)
+            }
+            .sample(START, days, 60.0, 6),
+        ),
+        (
+            "growth with a gap",
+            with_gap(growth.sample(START, days, 60.0, 7), 5.0 * DAY, 6.0 * DAY),
+        ),
+    ]
+}

@@ -142,15 +142,38 @@ pub fn theil_sen(obs: &[Obs]) -> Option<TheilSen> {
     if !finite_line(&line) {
         return None;
     }
+    // The empirical 10th/90th percentiles of a handful of residuals (a week of daily maxima)
+    // understate the spread: never narrower than Student's t band of their robust sigma.
+    let sigma = super::stats::mad_sigma(&resid).unwrap_or(0.0);
+    let t_band = t90(all.len().saturating_sub(2)) * sigma * (1.0 + 1.0 / all.len() as f64).sqrt();
+    let t_band = if t_band.is_finite() { t_band } else { 0.0 };
     Some(TheilSen {
         line,
         slope_low: slopes[lo_rank].min(slope),
         slope_high: slopes[hi_rank].max(slope),
-        resid_low: super::stats::quantile_sorted(&resid, 0.1).min(0.0),
-        resid_high: super::stats::quantile_sorted(&resid, 0.9).max(0.0),
+        resid_low: super::stats::quantile_sorted(&resid, 0.1)
+            .min(-t_band)
+            .min(0.0),
+        resid_high: super::stats::quantile_sorted(&resid, 0.9)
+            .max(t_band)
+            .max(0.0),
         n,
         test,
     })
+}
+
+/// Student's t 90th percentile for `df` degrees of freedom (table, then the normal's).
+fn t90(df: usize) -> f64 {
+    const TABLE: [f64; 10] = [
+        3.078, 1.886, 1.638, 1.533, 1.476, 1.440, 1.415, 1.397, 1.383, 1.372,
+    ];
+    match df {
+        0 => TABLE[0],
+        1..=10 => TABLE[df - 1],
+        11..=15 => 1.345,
+        16..=30 => 1.320,
+        _ => Z80,
+    }
 }
 
 fn finite_line(line: &Line) -> bool {

@@ -1,6 +1,7 @@
 //! Synthetic series with known truth, and property tests, for the pure analyses.
 
 mod anomaly;
+mod backtest;
 mod bottleneck;
 mod forecast;
 mod leak;

@@ -1,0 +1,71 @@
+use super::super::backtest::{Plan, Score, run};
+use super::super::forecast::Method;
+use super::super::season::DAY;
+use super::super::synthetic::suite;
+
+fn plan() -> Plan {
+    Plan {
+        history: 7.0 * DAY,
+        horizon: DAY,
+        step: DAY / 4.0,
+        tolerance: 3600.0,
+    }
+}
+
+/// Five-minute means, as the runner feeds the models.
+fn five_minutes(obs: &[super::super::Obs]) -> Vec<super::super::Obs> {
+    obs.chunks(5)
+        .map(|c| {
+            super::super::Obs::new(c[0].t, c.iter().map(|o| o.v).sum::<f64>() / c.len() as f64)
+        })
+        .collect()
+}
+
+#[test]
+fn the_synthetic_suite_is_backtested_per_kind_beside_the_baseline() {
+    let mut pooled: Vec<(Method, Vec<Score>, Vec<Score>)> = vec![
+        (Method::Linear, Vec::new(), Vec::new()),
+        (Method::DailyMax, Vec::new(), Vec::new()),
+    ];
+    for (name, obs) in suite(21.0) {
+        let obs = five_minutes(&obs);
+        for (method, ours, base) in pooled.iter_mut() {
+            let outcome =
+                run(&obs, *method, &plan()).unwrap_or_else(|| panic!("{name}: no origin"));
+            assert_eq!(
+                outcome.ours.cases, outcome.baseline.cases,
+                "{name}: same origins"
+            );
+            assert!(
+                outcome.ours.cases >= 40,
+                "{name}: {} cases",
+                outcome.ours.cases
+            );
+            for s in [&outcome.ours, &outcome.baseline] {
+                assert!((0.0..=1.0).contains(&s.coverage) && s.mean_abs_error.is_finite());
+            }
+            ours.push(outcome.ours);
+            base.push(outcome.baseline);
+        }
+    }
+    for (method, ours, base) in &pooled {
+        let (o, b) = (Score::pool(ours.iter()), Score::pool(base.iter()));
+        eprintln!(
+            "{}: coverage {:.2} (baseline {:.2}), relative error {:.3} (baseline {:.3}), {} cases",
+            method.as_str(),
+            o.coverage,
+            b.coverage,
+            o.relative_error,
+            b.relative_error,
+            o.cases
+        );
+    }
+}
+
+#[test]
+fn on_clean_linear_growth_the_interval_holds_most_outcomes() {
+    let (_, obs) = suite(21.0).remove(0);
+    let outcome = run(&five_minutes(&obs), Method::Linear, &plan()).expect("origins");
+    assert!(outcome.ours.coverage >= 0.7, "{outcome:?}");
+    assert!(outcome.ours.relative_error < 0.05, "{outcome:?}");
+}
