@@ -1,0 +1,296 @@
+//! Analysis benchmark (`cargo bench --bench analysis`). Prints, never judges:
+//!
+//! 1. CPU time of one analysis run over 500 series with 30 days of history (target ≤ 200 ms),
+//!    as the runner feeds it (hours for days 3–30, 5-minute buckets of the minutes for the last
+//!    two days), and the pessimistic case of all 30 days as one-minute rollups bucketed first.
+//!    The 500: 10 disks (used, free, total, percent, reads, writes), host memory and swap,
+//!    40 add-ons (memory, memory share, CPU), CPU and load, and 300 other gauges with daily
+//!    cycles (temperatures, network rates). Forecasts run on what fills (disks, memory, swap,
+//!    add-on memory), leak detection on memory, anomalies on every gauge.
+//! 2. Coverage of the 80 % intervals and point error per forecast kind, beside the
+//!    least-squares baseline: on the synthetic suite, and on the recorded trace of a real
+//!    machine in `tests/fixtures/analysis/trace.csv`.
+
+use std::hint::black_box;
+
+use resource_manager::analysis::Obs;
+use resource_manager::analysis::backtest::{self, Plan, Score};
+use resource_manager::analysis::forecast::Method;
+use resource_manager::analysis::report::{self, Context, SeriesData, plan_for};
+use resource_manager::analysis::runner::{BUCKET_SECONDS, bucket};
+use resource_manager::analysis::synthetic::{START, Shape, suite};
+use resource_manager::collect::thread_cpu_time;
+use resource_manager::model::{Kind, Unit};
+use resource_manager::store::Point;
+
+const DAY: f64 = 86_400.0;
+
+fn shapes() -> Vec<(String, Unit, Shape)> {
+    let mut out = Vec::new();
+    let g = |base: f64, noise: f64| Shape::flat(base, noise);
+    for d in 0..10 {
+        let used = Shape {
+            slope_per_day: 0.2e9 * d as f64,
+            ..g(40e9, 0.1e9)
+        };
+        out.push((format!("disk./d{d}.used_bytes"), Unit::Bytes, used));
+        out.push((
+            format!("disk./d{d}.free_bytes"),
+            Unit::Bytes,
+            g(60e9, 0.1e9),
+        ));
+        out.push((
+            format!("disk./d{d}.total_bytes"),
+            Unit::Bytes,
+            g(100e9, 0.0),
+        ));
+        out.push((
+            format!("disk./d{d}.used_percent"),
+            Unit::Percent,
+            g(40.0, 0.1),
+        ));
+        out.push((
+            format!("disk./d{d}.read_bytes_per_second"),
+            Unit::BytesPerSecond,
+            g(1e5, 5e4),
+        ));
+        out.push((
+            format!("disk./d{d}.write_bytes_per_second"),
+            Unit::BytesPerSecond,
+            g(2e5, 5e4),
+        ));
+    }
+    for (id, unit, shape) in [
+        (
+            "memory.used_bytes",
+            Unit::Bytes,
+            Shape {
+                daily: 2e8,
+                ..g(2e9, 5e7)
+            },
+        ),
+        ("memory.total_bytes", Unit::Bytes, g(4e9, 0.0)),
+        ("memory.available_bytes", Unit::Bytes, g(2e9, 5e7)),
+        ("memory.used_percent", Unit::Percent, g(50.0, 1.0)),
+        ("swap.used_bytes", Unit::Bytes, g(1e8, 1e6)),
+        ("swap.total_bytes", Unit::Bytes, g(1e9, 0.0)),
+        ("swap.used_percent", Unit::Percent, g(10.0, 0.1)),
+        (
+            "swap.in_bytes_per_second",
+            Unit::BytesPerSecond,
+            g(100.0, 50.0),
+        ),
+        (
+            "cpu.usage",
+            Unit::Percent,
+            Shape {
+                daily: 5.0,
+                ..g(15.0, 3.0)
+            },
+        ),
+        ("cpu.iowait", Unit::Percent, g(2.0, 1.0)),
+        ("load.1m", Unit::Ratio, g(0.8, 0.2)),
+    ] {
+        out.push((id.to_string(), unit, shape));
+    }
+    for a in 0..40 {
+        let memory = Shape {
+            saw: 3e7,
+            saw_period: 1800.0,
+            slope_per_day: if a == 7 { 4e7 } else { 0.0 },
+            ..g(2e8, 2e6)
+        };
+        out.push((format!("addon.a{a}.memory_bytes"), Unit::Bytes, memory));
+        out.push((
+            format!("addon.a{a}.memory_percent"),
+            Unit::Percent,
+            g(5.0, 0.1),
+        ));
+        out.push((
+            format!("addon.a{a}.cpu_percent"),
+            Unit::Percent,
+            g(1.0, 0.5),
+        ));
+    }
+    let mut k = 0;
+    while out.len() < 500 {
+        let shape = Shape {
+            daily: 3.0,
+            ..g(40.0 + k as f64, 1.0)
+        };
+        out.push((format!("temp.t{k}.celsius"), Unit::Celsius, shape));
+        k += 1;
+    }
+    out
+}
+
+fn empty(id: &str, unit: Unit) -> SeriesData {
+    SeriesData {
+        id: id.to_string(),
+        family: id.split('.').next().unwrap_or_default().to_string(),
+        unit,
+        kind: Kind::Gauge,
+        mean: Vec::new(),
+        min: Vec::new(),
+        max: Vec::new(),
+    }
+}
+
+/// The series as the runner builds them; `all_minutes`: 30 days of one-minute points bucketed.
+fn prepare(all_minutes: bool) -> (Vec<SeriesData>, f64) {
+    let mut cpu = 0.0;
+    let end = START + 30.0 * DAY;
+    let series = shapes()
+        .into_iter()
+        .enumerate()
+        .map(|(i, (id, unit, shape))| {
+            let minutes = shape.sample(START, 30.0, 60.0, i as u64 + 1);
+            let split = end - 2.0 * DAY;
+            let (old, recent): (Vec<Obs>, Vec<Obs>) = if all_minutes {
+                (Vec::new(), minutes)
+            } else {
+                minutes.into_iter().partition(|o| o.t < split)
+            };
+            let to_points = |obs: &[Obs]| -> Vec<Point> {
+                obs.iter()
+                    .map(|o| Point {
+                        t: o.t,
+                        v: o.v,
+                        min: Some(o.v),
+                        max: Some(o.v),
+                        n: Some(60),
+                    })
+                    .collect()
+            };
+            let mut data = empty(&id, unit);
+            // Hours as the rollups hold them (built outside the timed part).
+            let mut hours = empty(&id, unit);
+            bucket(&to_points(&old), 3600.0, &mut hours);
+            data.mean = hours.mean;
+            data.min = hours.min;
+            data.max = hours.max;
+            let points = to_points(&recent);
+            let started = thread_cpu_time();
+            bucket(&points, BUCKET_SECONDS, &mut data);
+            cpu += thread_cpu_time().saturating_sub(started).as_secs_f64() * 1000.0;
+            data
+        })
+        .collect();
+    (series, cpu)
+}
+
+fn time_runs(series: &[SeriesData], runs: usize) -> (f64, f64) {
+    let ctx = Context {
+        now: START + 30.0 * DAY,
+        ..Context::default()
+    };
+    let mut times: Vec<f64> = (0..runs)
+        .map(|_| {
+            let started = thread_cpu_time();
+            black_box(report::analyze(black_box(series), &ctx));
+            thread_cpu_time().saturating_sub(started).as_secs_f64() * 1000.0
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    (times[runs / 2], times[runs - 1])
+}
+
+fn line(kind: &str, what: &str, ours: &Score, base: &Score) {
+    println!(
+        "  {kind:<10} {what:<28} coverage {:>5.1} % (baseline {:>5.1} %)  relative error {:.4} (baseline {:.4})  cases {}",
+        ours.coverage * 100.0,
+        base.coverage * 100.0,
+        ours.relative_error,
+        base.relative_error,
+        ours.cases
+    );
+}
+
+fn trace() -> Vec<(String, Vec<Obs>)> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/analysis/trace.csv"
+    );
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Vec::new();
+    };
+    let mut by: std::collections::BTreeMap<String, Vec<Obs>> = Default::default();
+    for l in text.lines().skip(1) {
+        let f: Vec<&str> = l.split(',').collect();
+        if let [t, s, v] = f[..] {
+            if let (Ok(t), Ok(v)) = (t.parse::<f64>(), v.parse::<f64>()) {
+                by.entry(s.to_string()).or_default().push(Obs::new(t, v));
+            }
+        }
+    }
+    by.into_iter().collect()
+}
+
+fn main() {
+    let (series, bucket_ms) = prepare(false);
+    let (median, worst) = time_runs(&series, 9);
+    println!("analysis of 500 series, 30 days (hours + 2 days of 5-minute buckets):");
+    println!(
+        "  CPU per run: median {median:.1} ms, worst {worst:.1} ms (target <= 200 ms); bucketing the minutes {bucket_ms:.1} ms"
+    );
+    let (series, bucket_ms) = prepare(true);
+    let (median, worst) = time_runs(&series, 5);
+    println!("analysis of 500 series, 30 days all as 1-minute rollups (bucketed to 5 minutes):");
+    println!(
+        "  CPU per run: median {median:.1} ms, worst {worst:.1} ms, plus bucketing {bucket_ms:.1} ms"
+    );
+
+    println!(
+        "backtests, 80 % intervals (rolling origin; history 7 d, horizon 1 d, step 6 h), synthetic suite of 21 days:"
+    );
+    let plan = Plan {
+        history: 7.0 * DAY,
+        horizon: DAY,
+        step: DAY / 4.0,
+        tolerance: 3600.0,
+    };
+    for method in [Method::Linear, Method::DailyMax] {
+        let (mut ours, mut base) = (Vec::new(), Vec::new());
+        for (name, obs) in suite(21.0) {
+            let obs: Vec<Obs> = obs
+                .chunks(5)
+                .map(|c| Obs::new(c[0].t, c.iter().map(|o| o.v).sum::<f64>() / c.len() as f64))
+                .collect();
+            if let Some(o) = backtest::run(&obs, method, &plan) {
+                line(method.as_str(), name, &o.ours, &o.baseline);
+                ours.push(o.ours);
+                base.push(o.baseline);
+            }
+        }
+        line(
+            method.as_str(),
+            "ALL",
+            &Score::pool(ours.iter()),
+            &Score::pool(base.iter()),
+        );
+    }
+    let trace = trace();
+    if trace.is_empty() {
+        println!("no recorded trace found");
+        return;
+    }
+    println!("backtests on the recorded trace of this machine (10 s samples, linear kind):");
+    let (mut ours, mut base) = (Vec::new(), Vec::new());
+    for (name, obs) in &trace {
+        let span = obs.last().map_or(0.0, |o| o.t) - obs.first().map_or(0.0, |o| o.t);
+        let Some(plan) = plan_for(span, 10.0) else {
+            continue;
+        };
+        if let Some(o) = backtest::run(obs, Method::Linear, &plan) {
+            line("linear", name, &o.ours, &o.baseline);
+            ours.push(o.ours);
+            base.push(o.baseline);
+        }
+    }
+    line(
+        "linear",
+        "ALL",
+        &Score::pool(ours.iter()),
+        &Score::pool(base.iter()),
+    );
+}
