@@ -152,14 +152,17 @@
         Promise.all(t.members.map((id) => RM.api("api/v1/metrics/" + encodeURIComponent(id) + "/history?from=" + (now - r.span) + "&to=" + (now + 1) + "&resolution=" + r.res + "&format=columns"))),
         loadUPlot(),
       ]);
+      const ahead = await forecast(t, r);
       if (my !== seq) return;
       const fetchMs = performance.now() - fetchStart;
       const t0 = performance.now();
       const tables = histories.map((h) => columns(h.t, h.v, STEP[r.res]));
-      const data = tables.length === 1 ? tables[0] : window.uPlot.join(tables);
+      let data = tables.length === 1 ? tables[0] : window.uPlot.join(tables);
+      const opts = options(t, el.clientWidth || 600);
+      if (ahead) data = withForecast(data, ahead, opts, t);
       if (plot) { plot.destroy(); plot = null; }
       el.replaceChildren();
-      plot = new window.uPlot(options(t, el.clientWidth || 600), data, el);
+      plot = new window.uPlot(opts, data, el);
       const points = histories.reduce((n, h) => n + h.t.length, 0);
       // uPlot draws synchronously on creation; the next frame shows it on screen.
       const renderMs = performance.now() - t0;
@@ -179,6 +182,38 @@
     } finally {
       if (my === seq) el.removeAttribute("aria-busy");
     }
+  }
+
+  // A forecast line with its 80 % band after the history, a quarter of the range ahead, for
+  // single-series topics that have a forecast (what fills: disks, memory, add-on memory).
+  async function forecast(t, r) {
+    if (t.members.length !== 1 || r.span < 86400) return null;
+    const known = (RM.analysis && RM.analysis.forecasts) || [];
+    if (!known.some((f) => f.series === t.members[0])) return null;
+    try {
+      return await RM.api("api/v1/forecasts/" + encodeURIComponent(t.members[0]) + "?horizon=" + Math.round(r.span / 4));
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function withForecast(data, ahead, opts, t) {
+    const n = data[0].length;
+    const xs = data[0].concat(ahead.points.map((p) => p.t));
+    const pad = (col, from) => col.concat(new Array(xs.length - col.length).fill(null)).map((v, i) => (i < from ? null : v));
+    const hist = data[1].concat(new Array(ahead.points.length).fill(null));
+    const value = pad(new Array(n).fill(null).concat(ahead.points.map((p) => p.value)), n);
+    const low = pad(new Array(n).fill(null).concat(ahead.points.map((p) => p.low)), n);
+    const high = pad(new Array(n).fill(null).concat(ahead.points.map((p) => p.high)), n);
+    const stroke = css("--warning");
+    opts.series.push(
+      { label: "forecast (" + ahead.method.replace("_", " ") + ")", stroke, dash: [6, 4], width: 1.5, points: { show: false }, value: (u, v) => RM.fmt.value(v, t.unit) },
+      { label: "low (80 %)", stroke: stroke + "66", width: 1, points: { show: false }, value: (u, v) => RM.fmt.value(v, t.unit) },
+      { label: "high (80 %)", stroke: stroke + "66", width: 1, points: { show: false }, value: (u, v) => RM.fmt.value(v, t.unit) },
+    );
+    opts.bands = [{ series: [4, 3], fill: stroke + "22" }];
+    if (opts.scales.y.range) opts.scales.y = { auto: true };
+    return [xs, hist, value, low, high];
   }
 
   // The 1-hour chart moves with the live stream; longer ranges hold averages and stay put.

@@ -17,6 +17,7 @@ pub mod season;
 pub mod stats;
 pub mod synthetic;
 pub mod trend;
+pub mod words;
 
 #[cfg(test)]
 mod tests;

@@ -63,6 +63,8 @@ pub struct ForecastItem {
     pub slope_per_day: f64,
     pub method: Method,
     pub confidence: f64,
+    /// The forecast in one sentence.
+    pub summary: String,
     pub trends: Vec<Trend>,
     #[serde(skip)]
     pub model: Model,
@@ -75,6 +77,8 @@ pub struct LeakItem {
     /// The add-on slug, or `host`.
     pub suspect: String,
     pub limit: Option<f64>,
+    /// The suspicion in one sentence.
+    pub summary: String,
     #[serde(flatten)]
     pub leak: leak::Leak,
 }
@@ -176,12 +180,15 @@ pub fn analyze(series: &[SeriesData], ctx: &Context) -> Findings {
         };
         if let Some((suspect, limit)) = leak_subject {
             if let Some(found) = leak::detect(&s.min, limit) {
-                out.leaks.push(LeakItem {
+                let mut item = LeakItem {
                     series: s.id.clone(),
                     suspect,
                     limit,
+                    summary: String::new(),
                     leak: found,
-                });
+                };
+                item.summary = super::words::leak(&item);
+                out.leaks.push(item);
             }
         }
         if s.kind == Kind::Gauge {
@@ -221,7 +228,7 @@ fn forecast_item(
         forecast::fit(&s.mean, Method::Linear)
     }?;
     let eta = model.eta(threshold);
-    Some(ForecastItem {
+    let mut item = ForecastItem {
         series: s.id.clone(),
         resource,
         instance,
@@ -234,9 +241,12 @@ fn forecast_item(
         slope_per_day: model.slope * DAY,
         method: model.method,
         confidence: model.confidence(),
+        summary: String::new(),
         trends: trend::trends(&s.mean, now),
         model,
-    })
+    };
+    item.summary = super::words::forecast(&item);
+    Some(item)
 }
 
 fn readings(series: &[SeriesData], ctx: &Context) -> Readings {

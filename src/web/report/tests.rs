@@ -43,6 +43,10 @@ fn input<'a>(
             "eyJhbGciOiJIUzI1NiJ9.supersecret".into(),
             "kitchen-pi".into(),
         ],
+        analysis: vec![(
+            "Outlook",
+            "Disk /data full in about 23 days (18–30 days)".into(),
+        )],
     }
 }
 
@@ -110,6 +114,7 @@ fn the_report_has_a_stable_format() {
 - **Needs attention:** nothing
 - **Top add-ons by memory:** a0d7b954_vscode 450.0 MB, CPU 2.2 %; core_mosquitto 80.0 MB, CPU 0.5 %
 - **Active alerts:** none
+- **Outlook:** Disk /data full in about 23 days (18–30 days)
 - **Recommendations:** none (recommendations are not part of this version)
 - **Satisfaction:** 75 % over 7 days (4 votes), 80 % over 30 days (10 votes)
 

@@ -1,0 +1,116 @@
+//! Findings in plain words, for the overview, Details and the status report: "Disk /data full
+//! in about 23 days (18–30)", "Add-on core_mosquitto grows 40 MB a day".
+
+use super::report::{ForecastItem, LeakItem};
+use crate::model::Unit;
+
+/// Days with the precision people use: hours under two days, whole days after.
+pub fn days(seconds: f64) -> String {
+    let d = seconds / 86_400.0;
+    if d < 2.0 {
+        format!("{:.0} hours", (seconds / 3600.0).max(1.0))
+    } else {
+        format!("{d:.0} days")
+    }
+}
+
+fn range(low: f64, high: Option<f64>) -> String {
+    let unit_days = |s: f64| (s / 86_400.0).round();
+    match high {
+        Some(h) if h / 86_400.0 >= 2.0 => {
+            format!(" ({:.0}–{:.0} days)", unit_days(low), unit_days(h))
+        }
+        Some(h) => format!(
+            " ({:.0}–{:.0} hours)",
+            (low / 3600.0).round(),
+            (h / 3600.0).round()
+        ),
+        None => format!(" (not before {})", days(low)),
+    }
+}
+
+/// A size in SI units with no decimals below 10 (`40 MB`, `1.5 GB`).
+pub fn size(bytes: f64) -> String {
+    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
+    let mut v = bytes;
+    let mut i = 0;
+    while v.abs() >= 1000.0 && i < UNITS.len() - 1 {
+        v /= 1000.0;
+        i += 1;
+    }
+    if v.abs() < 10.0 && i > 0 {
+        format!("{v:.1} {}", UNITS[i])
+    } else {
+        format!("{v:.0} {}", UNITS[i])
+    }
+}
+
+fn subject(resource: &str, instance: &str) -> String {
+    match resource {
+        "disk" => format!("Disk {instance}"),
+        "memory" => "Memory".into(),
+        "swap" => "Swap".into(),
+        _ => format!("Add-on {instance}"),
+    }
+}
+
+/// One forecast in a sentence.
+pub fn forecast(f: &ForecastItem) -> String {
+    let who = subject(f.resource, &f.instance);
+    let what = if f.resource == "addon_memory" {
+        "reaches its memory limit"
+    } else {
+        "full"
+    };
+    match f.eta_seconds {
+        Some(eta) if eta <= 0.0 => format!("{who} is {what} now"),
+        Some(eta) => format!(
+            "{who} {what} in about {}{}",
+            days(eta),
+            range(f.eta_low_seconds.unwrap_or(eta), f.eta_high_seconds)
+        ),
+        None => {
+            let per_day = if f.unit == Unit::Bytes {
+                format!("{} a day", size(f.slope_per_day.abs()))
+            } else {
+                format!("{:.1} a day", f.slope_per_day.abs())
+            };
+            format!("{who}: not growing ({per_day}, within noise or falling)")
+        }
+    }
+}
+
+/// One suspected leak in a sentence.
+pub fn leak(l: &LeakItem) -> String {
+    let who = if l.suspect == "host" {
+        "Host memory".to_string()
+    } else {
+        format!("Add-on {}", l.suspect)
+    };
+    let mut text = format!(
+        "{who} grows {} a day underneath its usual ups and downs ({:.0} % sure)",
+        size(l.leak.rate_per_day),
+        l.leak.confidence * 100.0
+    );
+    if let Some(eta) = l.leak.eta_to_limit {
+        text.push_str(&format!("; reaches its limit in about {}", days(eta)));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_sizes_read_naturally() {
+        assert_eq!(days(23.0 * 86_400.0), "23 days");
+        assert_eq!(days(5.0 * 3600.0), "5 hours");
+        assert_eq!(size(40e6), "40 MB");
+        assert_eq!(size(1.5e9), "1.5 GB");
+        assert_eq!(
+            range(18.0 * 86_400.0, Some(30.0 * 86_400.0)),
+            " (18–30 days)"
+        );
+    }
+}
