@@ -1,6 +1,7 @@
 //! The analysis in the running app: imported history gives forecasts within a minute of
 //! start; the findings are on the API (bad parameters refused by name) and the derived
-//! series (days until full, health score, anomaly score) reach `/metrics`.
+//! series (days until full, health score, anomaly score) reach `/metrics`; the page and the
+//! status report show them.
 
 mod common;
 
@@ -129,6 +130,28 @@ async fn imported_history_yields_forecasts_on_the_api_and_derived_series_on_metr
         .unwrap_or_else(|| panic!("a linear backtest: {backtests}"));
     assert!(linear["ours"]["cases"].as_u64() > Some(0));
     assert!(linear["baseline"]["cases"] == linear["ours"]["cases"]);
+
+    // The dashboard has its places for the findings; the status report has their lines.
+    let (_, page) = app.get("").await;
+    assert!(!page.contains("Forecasts arrive in a later version"));
+    for section in [
+        "Outlook",
+        "Leaks, anomalies and bottleneck",
+        "Forecast accuracy (backtests)",
+        "static/analysis.js",
+    ] {
+        assert!(page.contains(section), "{section} missing from the page");
+    }
+    let (_, report) = app.get("api/v1/status.md").await;
+    assert!(
+        report.contains("- **Outlook:** Disk /data full in about"),
+        "{report}"
+    );
+    assert!(report.contains("- **Health score:** "), "{report}");
+    assert!(
+        report.contains("- **Forecast accuracy:** linear: "),
+        "{report}"
+    );
 
     // The derived series ride on the next ticks: on /metrics in Prometheus' base unit.
     let deadline = Instant::now() + Duration::from_secs(30);
