@@ -97,6 +97,7 @@ onboarding:
 persistent_notification:
 input_boolean:
 logger: {default: warning}
+${HA_EXTRA_CONFIG:-}
 EOF
   # Must exist before the first start: otherwise HA's mDNS client joins multicast
   # on the real network interfaces. Tests only talk to loopback.

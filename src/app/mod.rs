@@ -168,6 +168,10 @@ async fn start(
                 tracker: &wiring.tracker,
                 publishers_stop: publishers_stop.clone(),
                 link_stop: links_stop.clone(),
+                import_statistics: config
+                    .options
+                    .import_ha_statistics
+                    .then(|| analysis.clone()),
             })
             .map_err(|e| AppError::Link(e.to_string()))?,
         ),

@@ -63,6 +63,9 @@ pub struct Options {
     pub home_assistant: PublishOptions,
     /// Effective alert rules: the built-in ones changed by the `alert_rules` option.
     pub alert_rules: RuleSet,
+    /// Import up to 30 days of Home Assistant's hourly statistics of the System Monitor
+    /// sensors that match our series, once connected, so forecasts work from the first day.
+    pub import_ha_statistics: bool,
 }
 
 impl Default for Options {
@@ -76,6 +79,7 @@ impl Default for Options {
             addon_stats_interval_seconds: 30,
             home_assistant: PublishOptions::default(),
             alert_rules: RuleSet::default(),
+            import_ha_statistics: false,
         }
     }
 }
@@ -91,6 +95,7 @@ impl Options {
         "addon_stats_interval_seconds",
         "home_assistant",
         "alert_rules",
+        "import_ha_statistics",
     ];
 
     /// Interval between two ticks of the host collectors.
@@ -154,6 +159,9 @@ impl Options {
             ),
             home_assistant: PublishOptions::read(&root, p),
             alert_rules: RuleSet::read(&root, p),
+            import_ha_statistics: root
+                .bool("import_ha_statistics", p)
+                .unwrap_or(d.import_ha_statistics),
         }
     }
 }

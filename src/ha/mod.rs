@@ -11,6 +11,7 @@ pub mod history;
 pub mod plan;
 pub mod publisher;
 pub mod rest;
+pub mod statistics;
 pub mod ws;
 
 use serde::Serialize;
@@ -110,6 +111,8 @@ pub struct HaStart<'a> {
     pub publishers_stop: tokio_util::sync::CancellationToken,
     /// Then closes the WebSocket.
     pub link_stop: tokio_util::sync::CancellationToken,
+    /// With `import_ha_statistics` on: the analysis to wake after the import.
+    pub import_statistics: Option<crate::analysis::runner::Analysis>,
 }
 
 /// Starts the link and both publishers on `start.tracker`.
@@ -125,6 +128,7 @@ pub fn start(start: HaStart<'_>) -> Result<HaTasks, HaError> {
         tracker,
         publishers_stop,
         link_stop,
+        import_statistics,
     } = start;
     let status = Arc::new(Mutex::new(HaLinkStatus {
         state: "connecting",
@@ -150,6 +154,16 @@ pub fn start(start: HaStart<'_>) -> Result<HaTasks, HaError> {
         // The app's clock, which the store was opened with.
         store.clock().clone(),
     );
+    if let Some(analysis) = import_statistics {
+        // Not a publisher: nothing to mark unavailable, it simply stops with them.
+        tracker.spawn(statistics::run(
+            commands.clone(),
+            readiness_rx.clone(),
+            store.clone(),
+            analysis,
+            publishers_stop.clone(),
+        ));
+    }
     let publishers = vec![
         tracker.spawn(publisher::run(
             entities,

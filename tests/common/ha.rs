@@ -29,8 +29,13 @@ fn free_port() -> u16 {
 }
 
 fn run(args: &[&str]) -> String {
+    run_with(args, "")
+}
+
+fn run_with(args: &[&str], extra_config: &str) -> String {
     let out = Command::new(script())
         .args(args)
+        .env("HA_EXTRA_CONFIG", extra_config)
         .output()
         .expect("run scripts/ha-core.sh");
     assert!(
@@ -45,10 +50,15 @@ fn run(args: &[&str]) -> String {
 impl HaCore {
     /// Starts a fresh instance on a free port and waits until Core is RUNNING.
     pub fn start() -> HaCore {
+        HaCore::start_with("")
+    }
+
+    /// [`HaCore::start`] with more lines of `configuration.yaml` (e.g. `recorder:`).
+    pub fn start_with(extra_config: &str) -> HaCore {
         let dir = tempfile::tempdir().expect("tempdir");
         let port = free_port().to_string();
         let dir_arg = dir.path().to_string_lossy().into_owned();
-        let out = run(&["start", &dir_arg, &port]);
+        let out = run_with(&["start", &dir_arg, &port], extra_config);
         let url = out
             .lines()
             .find_map(|l| l.strip_prefix("HA_URL="))
