@@ -217,10 +217,10 @@ fn trace() -> Vec<(String, Vec<Obs>)> {
     let mut by: std::collections::BTreeMap<String, Vec<Obs>> = Default::default();
     for l in text.lines().skip(1) {
         let f: Vec<&str> = l.split(',').collect();
-        if let [t, s, v] = f[..] {
-            if let (Ok(t), Ok(v)) = (t.parse::<f64>(), v.parse::<f64>()) {
-                by.entry(s.to_string()).or_default().push(Obs::new(t, v));
-            }
+        if let [t, s, v] = f[..]
+            && let (Ok(t), Ok(v)) = (t.parse::<f64>(), v.parse::<f64>())
+        {
+            by.entry(s.to_string()).or_default().push(Obs::new(t, v));
         }
     }
     by.into_iter().collect()

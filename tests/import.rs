@@ -110,7 +110,8 @@ fn a_file_with_bad_lines_loads_nothing_and_names_each_line() {
 async fn imported_history_merges_with_live_data_already_rolled_up() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("history.db");
-    let now_ms = 1_800_000_000_000 - 1_800_000_000_000 % 3_600_000;
+    // On an hour boundary (500 000 hours).
+    let now_ms: i64 = 1_800_000_000_000;
     let clock = ManualClock::new(now_ms);
     let opts = StoreOptions {
         clock: clock.clock(),

@@ -150,8 +150,7 @@ fn ewma(obs: &[Obs], since: f64) -> Vec<(f64, f64)> {
     let mut out = Vec::new();
     let first = obs[0].v;
     let (mut level, mut var) = (first, 0.0f64);
-    let mut seen = 0usize;
-    for o in obs {
+    for (seen, o) in obs.iter().enumerate() {
         let spread = floor_for(level, var.sqrt());
         let z = (o.v - level) / spread;
         if o.t >= since && seen >= WARMUP {
@@ -164,7 +163,6 @@ fn ewma(obs: &[Obs], since: f64) -> Vec<(f64, f64)> {
         let diff = input - level;
         level += ALPHA * diff;
         var = (1.0 - ALPHA) * (var + ALPHA * diff * diff);
-        seen += 1;
     }
     out
 }

@@ -163,10 +163,10 @@ pub fn analyze(series: &[SeriesData], ctx: &Context) -> Findings {
     let mut out = Findings::default();
     for s in series.iter().filter(|s| !is_own(&s.id)) {
         out.series_analysed += 1;
-        if let Some((resource, inst, threshold)) = filler(s, series) {
-            if let Some(item) = forecast_item(s, resource, inst, threshold, ctx.now) {
-                out.forecasts.push(item);
-            }
+        if let Some((resource, inst, threshold)) = filler(s, series)
+            && let Some(item) = forecast_item(s, resource, inst, threshold, ctx.now)
+        {
+            out.forecasts.push(item);
         }
         let leak_subject = if s.id == "memory.used_bytes" {
             Some(("host".to_string(), latest(series, "memory.total_bytes")))
@@ -178,18 +178,18 @@ pub fn analyze(series: &[SeriesData], ctx: &Context) -> Findings {
                 )
             })
         };
-        if let Some((suspect, limit)) = leak_subject {
-            if let Some(found) = leak::detect(&s.min, limit) {
-                let mut item = LeakItem {
-                    series: s.id.clone(),
-                    suspect,
-                    limit,
-                    summary: String::new(),
-                    leak: found,
-                };
-                item.summary = super::words::leak(&item);
-                out.leaks.push(item);
-            }
+        if let Some((suspect, limit)) = leak_subject
+            && let Some(found) = leak::detect(&s.min, limit)
+        {
+            let mut item = LeakItem {
+                series: s.id.clone(),
+                suspect,
+                limit,
+                summary: String::new(),
+                leak: found,
+            };
+            item.summary = super::words::leak(&item);
+            out.leaks.push(item);
         }
         if s.kind == Kind::Gauge {
             let found = anomaly::detect(&s.mean, ctx.now - DAY);
@@ -295,16 +295,16 @@ fn health_inputs(series: &[SeriesData], ctx: &Context, found: &Findings) -> heal
             usage.push((name.to_string(), v));
         }
     }
-    if latest(series, "swap.total_bytes").is_some_and(|t| t > 0.0) {
-        if let Some(v) = latest(series, "swap.used_percent") {
-            usage.push(("swap".into(), v));
-        }
+    if latest(series, "swap.total_bytes").is_some_and(|t| t > 0.0)
+        && let Some(v) = latest(series, "swap.used_percent")
+    {
+        usage.push(("swap".into(), v));
     }
     for s in series {
-        if let Some(mount) = instance(&s.id, "disk.", ".used_percent") {
-            if let Some(v) = s.last() {
-                usage.push((format!("disk {mount}"), v));
-            }
+        if let Some(mount) = instance(&s.id, "disk.", ".used_percent")
+            && let Some(v) = s.last()
+        {
+            usage.push((format!("disk {mount}"), v));
         }
     }
     health::Inputs {
@@ -391,15 +391,15 @@ pub fn backtests(series: &[SeriesData], bucket: f64, made_ms: i64) -> Backtests 
                 baseline: o.baseline,
             });
         }
-        if plan.history >= 3.0 * DAY {
-            if let Some(o) = backtest::run(&s.max, Method::DailyMax, &plan) {
-                per.push(SeriesScore {
-                    series: s.id.clone(),
-                    method: Method::DailyMax,
-                    ours: o.ours,
-                    baseline: o.baseline,
-                });
-            }
+        if plan.history >= 3.0 * DAY
+            && let Some(o) = backtest::run(&s.max, Method::DailyMax, &plan)
+        {
+            per.push(SeriesScore {
+                series: s.id.clone(),
+                method: Method::DailyMax,
+                ours: o.ours,
+                baseline: o.baseline,
+            });
         }
     }
     let kinds = [Method::Linear, Method::DailyMax]

@@ -350,11 +350,11 @@ impl Throttle {
         for entry in entries.flatten() {
             let dir = entry.path().join("thermal_throttle");
             for file in ["core_throttle_count", "package_throttle_count"] {
-                if let Ok(text) = std::fs::read_to_string(dir.join(file)) {
-                    if let Ok(n) = text.trim().parse::<u64>() {
-                        total += n;
-                        found = true;
-                    }
+                if let Ok(text) = std::fs::read_to_string(dir.join(file))
+                    && let Ok(n) = text.trim().parse::<u64>()
+                {
+                    total += n;
+                    found = true;
                 }
             }
         }

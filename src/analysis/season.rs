@@ -72,10 +72,10 @@ pub fn rolling_max(obs: &[Obs]) -> Vec<Obs> {
         while queue.front().is_some_and(|&j| obs[j].t <= o.t - DAY) {
             queue.pop_front();
         }
-        if o.t - first >= DAY * 0.95 {
-            if let Some(&j) = queue.front() {
-                out.push(Obs::new(o.t, obs[j].v));
-            }
+        if o.t - first >= DAY * 0.95
+            && let Some(&j) = queue.front()
+        {
+            out.push(Obs::new(o.t, obs[j].v));
         }
     }
     out

@@ -598,7 +598,7 @@ pub const DISK_DAYS_UNTIL_FULL: Family = i(
     Days,
     "Days until {} is full (forecast)",
     "Days until {} is full",
-    "resource_manager_disk_full_in_seconds",
+    "resource_manager_disk_days_until_full_seconds",
 );
 /// The health score, 0–100 (analysis/health.rs documents its parts).
 pub const HEALTH_SCORE: Family = g(
