@@ -157,9 +157,9 @@ async fn imported_history_yields_forecasts_on_the_api_and_derived_series_on_metr
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let (_, metrics) = app.get("metrics").await;
-        let full = metrics
-            .lines()
-            .find(|l| l.starts_with("resource_manager_disk_days_until_full_seconds{mount=\"/data\"}"));
+        let full = metrics.lines().find(|l| {
+            l.starts_with("resource_manager_disk_days_until_full_seconds{mount=\"/data\"}")
+        });
         if let (Some(line), true) = (full, metrics.contains("resource_manager_health_score ")) {
             let seconds: f64 = line
                 .rsplit(' ')

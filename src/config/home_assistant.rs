@@ -59,7 +59,9 @@ impl MetricGroup {
             "disk" => MetricGroup::Disk,
             "net" => MetricGroup::Network,
             "temp" => MetricGroup::Temperature,
-            "system" => MetricGroup::System,
+            // The analysis' own series (health score, anomaly score, leak rates) describe the
+            // whole system.
+            "system" | "health" | "anomaly" | "leak" => MetricGroup::System,
             "addon" => MetricGroup::Addons,
             _ => return None,
         })

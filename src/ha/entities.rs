@@ -269,6 +269,45 @@ mod tests {
     }
 
     #[test]
+    fn the_analysis_series_become_sensors_with_their_units() {
+        use crate::model::registry;
+        let snapshot = Snapshot {
+            samples: vec![
+                Sample {
+                    series: Arc::new(registry::DISK_DAYS_UNTIL_FULL.instance("/data", &["/data"])),
+                    value: 23.46,
+                },
+                Sample {
+                    series: Arc::new(registry::HEALTH_SCORE.global()),
+                    value: 87.0,
+                },
+                Sample {
+                    series: Arc::new(registry::LEAK_RATE.instance("core_mosquitto", &["x"])),
+                    value: 40e6 / 86_400.0,
+                },
+            ],
+            ..Snapshot::default()
+        };
+        let all = entities(&PublishOptions::default(), &snapshot, None);
+        let find = |id: &str| {
+            all.iter()
+                .find(|e| e.entity_id == id)
+                .unwrap_or_else(|| panic!("{id} missing"))
+        };
+        let days = find("sensor.resource_manager_disk_data_days_until_full");
+        assert_eq!(days.state.state, "23.5");
+        assert_eq!(days.state.attributes["device_class"], "duration");
+        assert_eq!(days.state.attributes["unit_of_measurement"], "d");
+        assert_eq!(
+            find("sensor.resource_manager_health_score").state.state,
+            "87"
+        );
+        let leak = find("sensor.resource_manager_leak_core_mosquitto_bytes_per_second");
+        assert_eq!(leak.state.state, "40.0");
+        assert_eq!(leak.state.attributes["unit_of_measurement"], "MB/d");
+    }
+
+    #[test]
     fn groups_and_addon_entities_follow_the_options() {
         let cpu = Arc::new(SeriesMeta::global("cpu", "usage", Unit::Percent, "CPU"));
         let mem = Arc::new(SeriesMeta::global(
