@@ -1,13 +1,13 @@
 //! The analysis in the running app: imported history gives forecasts within a minute of
 //! start; the findings are on the API (bad parameters refused by name) and the derived
 //! series (days until full, health score, anomaly score) reach `/metrics`; the page and the
-//! status report show them.
+//! status report show them, and an alert rule on days until full fires.
 
 mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{TestApp, config};
+use common::TestApp;
 use resource_manager::store::Store;
 use resource_manager::store::import::parse;
 use serde_json::Value;
@@ -49,7 +49,25 @@ async fn poll(app: &TestApp, path: &str, timeout: Duration, ok: impl Fn(&Value) 
 #[tokio::test]
 async fn imported_history_yields_forecasts_on_the_api_and_derived_series_on_metrics() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let cfg = config(dir.path(), 1, 5);
+    // A rule on the derived series: warn while a disk is forecast full within 60 days.
+    let options = dir.path().join("options.json");
+    std::fs::write(
+        &options,
+        serde_json::json!({
+            "sample_interval_seconds": 1, "write_batch_seconds": 5, "log_level": "warning",
+            "alert_rules": [{"name": "disk_filling", "metric": "disk.*.days_until_full",
+                             "direction": "below", "warn": 60, "clear": 70, "for": "0s"}]
+        })
+        .to_string(),
+    )
+    .expect("options");
+    let cli = resource_manager::config::Cli {
+        options: Some(options),
+        data_dir: Some(dir.path().join("data")),
+        listen: Some("127.0.0.1:0".into()),
+        ..resource_manager::config::Cli::default()
+    };
+    let cfg = resource_manager::config::Config::load(&cli, &|_| None).expect("config");
     std::fs::create_dir_all(&cfg.data_dir).expect("data dir");
     let now_s = resource_manager::util::unix_ms() / 1000 - 60;
     let store = Store::open(&cfg.database_path()).await.expect("open");
@@ -175,5 +193,13 @@ async fn imported_history_yields_forecasts_on_the_api_and_derived_series_on_metr
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    let alerts = poll(&app, "api/v1/alerts", Duration::from_secs(30), |a| {
+        a.to_string().contains("disk_filling")
+    })
+    .await;
+    assert!(
+        alerts.to_string().contains("disk./data.days_until_full"),
+        "{alerts}"
+    );
     app.stop().await;
 }
