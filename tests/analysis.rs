@@ -194,7 +194,8 @@ async fn imported_history_yields_forecasts_on_the_api_and_derived_series_on_metr
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let alerts = poll(&app, "api/v1/alerts", Duration::from_secs(30), |a| {
-        a.to_string().contains("disk_filling")
+        let text = a.to_string();
+        text.contains("disk_filling") && text.contains("\"firing\"")
     })
     .await;
     assert!(
