@@ -15,17 +15,18 @@ pub fn days(seconds: f64) -> String {
 }
 
 fn range(low: f64, high: Option<f64>) -> String {
-    let unit_days = |s: f64| (s / 86_400.0).round();
-    match high {
+    let (lo, hi, unit) = match high {
+        None => return format!(" (not before {})", days(low)),
         Some(h) if h / 86_400.0 >= 2.0 => {
-            format!(" ({:.0}–{:.0} days)", unit_days(low), unit_days(h))
+            ((low / 86_400.0).round(), (h / 86_400.0).round(), "days")
         }
-        Some(h) => format!(
-            " ({:.0}–{:.0} hours)",
-            (low / 3600.0).round(),
-            (h / 3600.0).round()
-        ),
-        None => format!(" (not before {})", days(low)),
+        Some(h) => ((low / 3600.0).round(), (h / 3600.0).round(), "hours"),
+    };
+    // An interval narrower than the rounding says nothing more than "about".
+    if lo == hi {
+        String::new()
+    } else {
+        format!(" ({lo:.0}–{hi:.0} {unit})")
     }
 }
 
@@ -87,10 +88,14 @@ pub fn leak(l: &LeakItem) -> String {
     } else {
         format!("Add-on {}", l.suspect)
     };
+    let sure = if l.leak.confidence >= 0.995 {
+        "over 99".to_string()
+    } else {
+        format!("{:.0}", l.leak.confidence * 100.0)
+    };
     let mut text = format!(
-        "{who} grows {} a day underneath its usual ups and downs ({:.0} % sure)",
-        size(l.leak.rate_per_day),
-        l.leak.confidence * 100.0
+        "{who} grows {} a day underneath its usual ups and downs ({sure} % sure)",
+        size(l.leak.rate_per_day)
     );
     if let Some(eta) = l.leak.eta_to_limit {
         text.push_str(&format!("; reaches its limit in about {}", days(eta)));
