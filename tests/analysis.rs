@@ -204,3 +204,63 @@ async fn imported_history_yields_forecasts_on_the_api_and_derived_series_on_metr
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_runner_analyses_again_after_another_process_imports_history() {
+    use resource_manager::analysis::runner::{self, Analysis, Parts, Schedule};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("history.db");
+    let store = Store::open(&path).await.expect("open");
+    let (_tx, latest) = tokio::sync::watch::channel(std::sync::Arc::new(
+        resource_manager::model::Snapshot::default(),
+    ));
+    let handle = Analysis::default();
+    let stop = tokio_util::sync::CancellationToken::new();
+    let parts = Parts {
+        store: store.clone(),
+        clock: store.clock().clone(),
+        values: Default::default(),
+        alerts: Box::new(|| (0, 0, 0)),
+        latest,
+        sys: dir.path().join("no-sys"),
+        schedule: Schedule {
+            first: Duration::ZERO,
+            every: Duration::from_secs(3600),
+            backtests_every: Duration::from_secs(3600),
+            import_check: Duration::from_millis(100),
+        },
+    };
+    let task = tokio::spawn(runner::run(handle.clone(), parts, stop.clone()));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while handle.report().runs < 1 {
+        assert!(Instant::now() < deadline, "no first run");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(handle.report().findings.forecasts.is_empty());
+
+    // Another handle on the same file, as `resource-manager import` would open it.
+    let other = Store::open(&path).await.expect("open again");
+    let now_s = resource_manager::util::unix_ms() / 1000 - 60;
+    let rows = parse(&history(now_s), now_s * 1000 + 60_000).expect("parse");
+    other.import(&rows).await.expect("import");
+    other.close().await;
+    // The series were registered through the other handle: the runner reloads them.
+    while !handle
+        .report()
+        .findings
+        .forecasts
+        .iter()
+        .any(|f| f.series == "disk./data.used_bytes")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "no forecast after the import: {:?}",
+            handle.report().findings.forecasts
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(handle.report().backtests.made_ms > 0);
+    stop.cancel();
+    task.await.expect("runner");
+    store.close().await;
+}

@@ -34,6 +34,9 @@ pub struct Schedule {
     pub first: Duration,
     pub every: Duration,
     pub backtests_every: Duration,
+    /// How often the store is asked whether history was imported (by `resource-manager
+    /// import` in another process), which triggers a run with backtests.
+    pub import_check: Duration,
 }
 
 impl Default for Schedule {
@@ -42,6 +45,7 @@ impl Default for Schedule {
             first: Duration::from_secs(10),
             every: Duration::from_secs(300),
             backtests_every: Duration::from_secs(6 * 3600),
+            import_check: Duration::from_secs(60),
         }
     }
 }
@@ -74,6 +78,7 @@ struct Inner {
     report: Mutex<Arc<Report>>,
     wake: Notify,
     backtest_wanted: std::sync::atomic::AtomicBool,
+    run_wanted: std::sync::atomic::AtomicBool,
 }
 
 impl Analysis {
@@ -88,6 +93,16 @@ impl Analysis {
             .backtest_wanted
             .store(true, std::sync::atomic::Ordering::Relaxed);
         self.inner.wake.notify_one();
+    }
+
+    /// Marks a run (with backtests) as wanted at the next look.
+    fn run_soon_flag(&self) {
+        self.inner
+            .backtest_wanted
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        self.inner
+            .run_wanted
+            .store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     fn set(&self, report: Report) {
@@ -115,15 +130,32 @@ pub struct Parts {
 pub async fn run(handle: Analysis, parts: Parts, stop: CancellationToken) {
     let mut throttle = Throttle::new(parts.sys.join("devices/system/cpu"));
     let mut last_backtest: Option<tokio::time::Instant> = None;
-    let mut wait = parts.schedule.first;
+    let mut next_run = tokio::time::Instant::now() + parts.schedule.first;
     let mut runs = 0u64;
+    let mut imported = parts.store.last_import_ms().await.ok().flatten();
     loop {
+        let check = tokio::time::Instant::now() + parts.schedule.import_check;
         tokio::select! {
             _ = stop.cancelled() => return,
-            _ = tokio::time::sleep(wait) => {}
-            _ = handle.inner.wake.notified() => {}
+            _ = tokio::time::sleep_until(next_run.min(check)) => {}
+            _ = handle.inner.wake.notified() => handle.run_soon_flag(),
         }
-        wait = parts.schedule.every;
+        let marker = parts.store.last_import_ms().await.ok().flatten();
+        if marker != imported {
+            imported = marker;
+            if let Err(err) = parts.store.reload_after_import().await {
+                tracing::warn!(error = %err, "cannot reload the history after an import");
+            }
+            handle.run_soon_flag();
+        }
+        let woken = handle
+            .inner
+            .run_wanted
+            .swap(false, std::sync::atomic::Ordering::Relaxed);
+        if !woken && tokio::time::Instant::now() < next_run {
+            continue;
+        }
+        next_run = tokio::time::Instant::now() + parts.schedule.every;
         let wanted = handle
             .inner
             .backtest_wanted

@@ -19,6 +19,8 @@ use crate::util::lock;
 
 /// The header every import file starts with.
 pub const HEADER: &str = "ts,series,value";
+/// Key in `store_state` of the last import's time (Unix ms).
+const IMPORTED_AT: &str = "imported_at_ms";
 /// Most bad lines listed in one error.
 const MAX_LISTED: usize = 20;
 
@@ -261,6 +263,8 @@ impl Store {
         }
         // Everything before the boundary is now rolled up: queries read those hours from the
         // rollups, and the rollup job does not redo them.
+        // Tells a running add-on (the CLI imports from another process) to analyse again.
+        set_state(&mut tx, IMPORTED_AT, now).await?;
         let mut new_rolled = rolled;
         if let Some(hour) = last_hour {
             let until = (hour + HOUR_MS)
@@ -275,6 +279,20 @@ impl Store {
         }
         while self.roll_up(now).await? > 0 {}
         Ok(report)
+    }
+
+    /// Re-reads what another process may have changed by importing: the series list and how
+    /// far the rollups reach.
+    pub async fn reload_after_import(&self) -> Result<(), StoreError> {
+        self.load_series().await?;
+        let rolled = self.state("rolled_until_ms").await?;
+        lock(&self.shared.status).rolled_until_ms = rolled;
+        Ok(())
+    }
+
+    /// When history was last imported (by this process or another), Unix ms.
+    pub async fn last_import_ms(&self) -> Result<Option<i64>, StoreError> {
+        self.state(IMPORTED_AT).await
     }
 
     /// Registers series not known yet, without writing any value.
