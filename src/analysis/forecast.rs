@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::Obs;
 use super::season::{DAY, is_daily, rolling_max};
 use super::stats::clean;
-use super::trend::{least_squares, theil_sen};
+use super::trend::{least_squares, theil_sen_with};
 
 /// Longest time a forecast speaks about (about 5 years): beyond it a date means nothing.
 pub const MAX_ETA: f64 = 5.0 * 365.0 * DAY;
@@ -123,7 +123,15 @@ pub fn fit(obs: &[Obs], method: Method) -> Option<Model> {
 }
 
 fn from_theil_sen(obs: &[Obs], t0: f64, method: Method) -> Option<Model> {
-    let ts = theil_sen(obs)?;
+    // The rolling maximum changes once a day or so: one independent value per day.
+    let independent = match method {
+        Method::DailyMax => {
+            let span = obs.last()?.t - obs.first()?.t;
+            Some((span / DAY).round() as usize + 1)
+        }
+        _ => None,
+    };
+    let ts = theil_sen_with(obs, independent)?;
     Some(sanitize(Model {
         method,
         t0,

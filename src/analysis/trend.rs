@@ -100,6 +100,12 @@ pub struct TheilSen {
 /// Theil–Sen over `obs` (thinned to [`PAIR_POINTS`]); `None` with fewer than 4 points or no
 /// time spread.
 pub fn theil_sen(obs: &[Obs]) -> Option<TheilSen> {
+    theil_sen_with(obs, None)
+}
+
+/// [`theil_sen`] where the observations are far from independent (a rolling maximum holds
+/// about one independent value a day): `independent` sets the sample size of the band.
+pub fn theil_sen_with(obs: &[Obs], independent: Option<usize>) -> Option<TheilSen> {
     let all = clean(obs);
     let pts = thin(&all, PAIR_POINTS);
     let n = pts.len();
@@ -145,7 +151,8 @@ pub fn theil_sen(obs: &[Obs]) -> Option<TheilSen> {
     // The empirical 10th/90th percentiles of a handful of residuals (a week of daily maxima)
     // understate the spread: never narrower than Student's t band of their robust sigma.
     let sigma = super::stats::mad_sigma(&resid).unwrap_or(0.0);
-    let t_band = t90(all.len().saturating_sub(2)) * sigma * (1.0 + 1.0 / all.len() as f64).sqrt();
+    let n = independent.unwrap_or(all.len()).clamp(1, all.len());
+    let t_band = t90(n.saturating_sub(2)) * sigma * (1.0 + 1.0 / n as f64).sqrt();
     let t_band = if t_band.is_finite() { t_band } else { 0.0 };
     Some(TheilSen {
         line,
