@@ -16,9 +16,10 @@
 use std::hint::black_box;
 
 use resource_manager::analysis::Obs;
+use resource_manager::analysis::accuracy::plan_for;
 use resource_manager::analysis::backtest::{self, Plan, Score};
 use resource_manager::analysis::forecast::Method;
-use resource_manager::analysis::report::{self, Context, SeriesData, plan_for};
+use resource_manager::analysis::report::{self, Context, SeriesData};
 use resource_manager::analysis::runner::{BUCKET_SECONDS, bucket};
 use resource_manager::analysis::synthetic::{START, Shape, suite};
 use resource_manager::collect::thread_cpu_time;

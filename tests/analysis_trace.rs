@@ -7,9 +7,9 @@
 use std::collections::BTreeMap;
 
 use resource_manager::analysis::Obs;
+use resource_manager::analysis::accuracy::plan_for;
 use resource_manager::analysis::backtest::{self, Score};
 use resource_manager::analysis::forecast::Method;
-use resource_manager::analysis::report::plan_for;
 use resource_manager::store::import::parse;
 
 const TRACE: &str = include_str!("fixtures/analysis/trace.csv");

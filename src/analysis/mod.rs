@@ -5,6 +5,7 @@
 //! Every function takes observations as `(t, v)` with `t` in Unix seconds; non-finite input is
 //! dropped at the door ([`stats::clean`]), so no NaN or infinity comes out.
 
+pub mod accuracy;
 pub mod anomaly;
 pub mod backtest;
 pub mod bottleneck;

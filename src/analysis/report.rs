@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use super::Obs;
 use super::anomaly::{self, FLAG_Z};
 use super::bottleneck::{self, Readings, Verdict};
 use super::forecast::{self, Method, Model};
@@ -11,7 +12,6 @@ use super::health::{self, Health};
 use super::leak;
 use super::season::DAY;
 use super::trend::{self, Trend};
-use super::{Obs, backtest};
 use crate::model::{Kind, Unit};
 
 /// One series, bucketed: each bucket's mean, minimum and maximum at the bucket's time.
@@ -127,7 +127,7 @@ fn instance<'a>(id: &'a str, prefix: &str, suffix: &str) -> Option<&'a str> {
 }
 
 /// What fills, against what: (resource, instance, threshold).
-fn filler(s: &SeriesData, all: &[SeriesData]) -> Option<(&'static str, String, f64)> {
+pub(super) fn filler(s: &SeriesData, all: &[SeriesData]) -> Option<(&'static str, String, f64)> {
     if let Some(mount) = instance(&s.id, "disk.", ".used_bytes") {
         let free = latest(all, &format!("disk.{mount}.free_bytes"));
         let total = latest(all, &format!("disk.{mount}.total_bytes"));
@@ -323,100 +323,5 @@ fn health_inputs(series: &[SeriesData], ctx: &Context, found: &Findings) -> heal
             .filter(|a| a.found.score >= FLAG_Z)
             .count(),
         leaks: found.leaks.len(),
-    }
-}
-
-/// Backtest results per forecast kind, pooled over series, and per series.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Backtests {
-    /// Unix ms of the run; 0 before the first.
-    pub made_ms: i64,
-    pub kinds: Vec<KindScore>,
-    pub series: Vec<SeriesScore>,
-}
-
-/// One forecast kind's pooled scores.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct KindScore {
-    pub method: Method,
-    pub series: usize,
-    pub ours: backtest::Score,
-    pub baseline: backtest::Score,
-}
-
-/// One series' scores for one kind.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SeriesScore {
-    pub series: String,
-    pub method: Method,
-    pub ours: backtest::Score,
-    pub baseline: backtest::Score,
-}
-
-/// The rolling-origin plan for a history spanning `span` seconds: a week of history and a day
-/// ahead when there is room, otherwise halves and eighths of what there is.
-pub fn plan_for(span: f64, bucket: f64) -> Option<backtest::Plan> {
-    if span >= 10.0 * DAY {
-        return Some(backtest::Plan {
-            history: 7.0 * DAY,
-            horizon: DAY,
-            step: DAY / 4.0,
-            tolerance: bucket.max(3600.0),
-        });
-    }
-    (span >= 40.0 * bucket).then(|| backtest::Plan {
-        history: span / 2.0,
-        horizon: span / 8.0,
-        step: (span / 60.0).max(bucket),
-        tolerance: bucket,
-    })
-}
-
-/// Backtests the series that fill (the forecast kinds: the line, and daily maxima where
-/// there are days enough) against the least-squares baseline.
-pub fn backtests(series: &[SeriesData], bucket: f64, made_ms: i64) -> Backtests {
-    let mut per = Vec::new();
-    for s in series.iter().filter(|s| filler(s, series).is_some()) {
-        let (Some(a), Some(b)) = (s.mean.first(), s.mean.last()) else {
-            continue;
-        };
-        let Some(plan) = plan_for(b.t - a.t, bucket) else {
-            continue;
-        };
-        if let Some(o) = backtest::run(&s.mean, Method::Linear, &plan) {
-            per.push(SeriesScore {
-                series: s.id.clone(),
-                method: Method::Linear,
-                ours: o.ours,
-                baseline: o.baseline,
-            });
-        }
-        if plan.history >= 3.0 * DAY
-            && let Some(o) = backtest::run(&s.max, Method::DailyMax, &plan)
-        {
-            per.push(SeriesScore {
-                series: s.id.clone(),
-                method: Method::DailyMax,
-                ours: o.ours,
-                baseline: o.baseline,
-            });
-        }
-    }
-    let kinds = [Method::Linear, Method::DailyMax]
-        .into_iter()
-        .filter_map(|method| {
-            let of: Vec<&SeriesScore> = per.iter().filter(|p| p.method == method).collect();
-            (!of.is_empty()).then(|| KindScore {
-                method,
-                series: of.len(),
-                ours: backtest::Score::pool(of.iter().map(|p| &p.ours)),
-                baseline: backtest::Score::pool(of.iter().map(|p| &p.baseline)),
-            })
-        })
-        .collect();
-    Backtests {
-        made_ms,
-        kinds,
-        series: per,
     }
 }

@@ -12,7 +12,8 @@ use tokio::sync::{Notify, watch};
 use tokio_util::sync::CancellationToken;
 
 use super::Obs;
-use super::report::{self, Backtests, Context, Findings, SeriesData};
+use super::accuracy::{self, Backtests};
+use super::report::{self, Context, Findings, SeriesData};
 use crate::collect::derive::AnalysisValues;
 use crate::collect::thread_cpu_time;
 use crate::model::{Kind, Sample, Snapshot, registry};
@@ -216,7 +217,7 @@ async fn run_once(
         let findings = report::analyze(&series, &ctx);
         let cpu_ms = thread_cpu_time().saturating_sub(cpu).as_secs_f64() * 1000.0;
         let backtests = if backtest {
-            report::backtests(&series, BUCKET_SECONDS, now_ms)
+            accuracy::backtests(&series, BUCKET_SECONDS, now_ms)
         } else {
             old_backtests
         };

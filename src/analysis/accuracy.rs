@@ -1,0 +1,104 @@
+//! Forecast accuracy on the stored history: the backtest harness run per series that fills,
+//! for each forecast kind, pooled per kind, with the least-squares baseline beside.
+
+use serde::Serialize;
+
+use super::backtest;
+use super::forecast::Method;
+use super::report::{SeriesData, filler};
+use super::season::DAY;
+
+/// Backtest results per forecast kind, pooled over series, and per series.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Backtests {
+    /// Unix ms of the run; 0 before the first.
+    pub made_ms: i64,
+    pub kinds: Vec<KindScore>,
+    pub series: Vec<SeriesScore>,
+}
+
+/// One forecast kind's pooled scores.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KindScore {
+    pub method: Method,
+    pub series: usize,
+    pub ours: backtest::Score,
+    pub baseline: backtest::Score,
+}
+
+/// One series' scores for one kind.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SeriesScore {
+    pub series: String,
+    pub method: Method,
+    pub ours: backtest::Score,
+    pub baseline: backtest::Score,
+}
+
+/// The rolling-origin plan for a history spanning `span` seconds: a week of history and a day
+/// ahead when there is room, otherwise halves and eighths of what there is.
+pub fn plan_for(span: f64, bucket: f64) -> Option<backtest::Plan> {
+    if span >= 10.0 * DAY {
+        return Some(backtest::Plan {
+            history: 7.0 * DAY,
+            horizon: DAY,
+            step: DAY / 4.0,
+            tolerance: bucket.max(3600.0),
+        });
+    }
+    (span >= 40.0 * bucket).then(|| backtest::Plan {
+        history: span / 2.0,
+        horizon: span / 8.0,
+        step: (span / 60.0).max(bucket),
+        tolerance: bucket,
+    })
+}
+
+/// Backtests the series that fill (the forecast kinds: the line, and daily maxima where
+/// there are days enough) against the least-squares baseline.
+pub fn backtests(series: &[SeriesData], bucket: f64, made_ms: i64) -> Backtests {
+    let mut per = Vec::new();
+    for s in series.iter().filter(|s| filler(s, series).is_some()) {
+        let (Some(a), Some(b)) = (s.mean.first(), s.mean.last()) else {
+            continue;
+        };
+        let Some(plan) = plan_for(b.t - a.t, bucket) else {
+            continue;
+        };
+        if let Some(o) = backtest::run(&s.mean, Method::Linear, &plan) {
+            per.push(SeriesScore {
+                series: s.id.clone(),
+                method: Method::Linear,
+                ours: o.ours,
+                baseline: o.baseline,
+            });
+        }
+        if plan.history >= 3.0 * DAY
+            && let Some(o) = backtest::run(&s.max, Method::DailyMax, &plan)
+        {
+            per.push(SeriesScore {
+                series: s.id.clone(),
+                method: Method::DailyMax,
+                ours: o.ours,
+                baseline: o.baseline,
+            });
+        }
+    }
+    let kinds = [Method::Linear, Method::DailyMax]
+        .into_iter()
+        .filter_map(|method| {
+            let of: Vec<&SeriesScore> = per.iter().filter(|p| p.method == method).collect();
+            (!of.is_empty()).then(|| KindScore {
+                method,
+                series: of.len(),
+                ours: backtest::Score::pool(of.iter().map(|p| &p.ours)),
+                baseline: backtest::Score::pool(of.iter().map(|p| &p.baseline)),
+            })
+        })
+        .collect();
+    Backtests {
+        made_ms,
+        kinds,
+        series: per,
+    }
+}
