@@ -12,6 +12,7 @@ pub mod bottleneck;
 pub mod forecast;
 pub mod health;
 pub mod leak;
+pub mod processes;
 pub mod report;
 pub mod runner;
 pub mod season;

@@ -44,6 +44,8 @@ pub struct Context {
     pub throttled: Option<bool>,
     /// The busiest processes now (name, percent of the host).
     pub processes: Vec<(String, f64)>,
+    /// Memory troughs of the processes in the top lists (see `processes.rs`).
+    pub process_memory: Vec<(String, Vec<Obs>)>,
 }
 
 /// One forecast, as the API lists it.
@@ -200,6 +202,20 @@ pub fn analyze(series: &[SeriesData], ctx: &Context) -> Findings {
                     found,
                 });
             }
+        }
+    }
+    let total = latest(series, "memory.total_bytes");
+    for (name, troughs) in &ctx.process_memory {
+        if let Some(found) = leak::detect(troughs, total) {
+            let mut item = LeakItem {
+                series: format!("process {name}"),
+                suspect: format!("process {name}"),
+                limit: total,
+                summary: String::new(),
+                leak: found,
+            };
+            item.summary = super::words::leak(&item);
+            out.leaks.push(item);
         }
     }
     out.forecasts.sort_by(|a, b| {

@@ -127,13 +127,15 @@ pub struct Parts {
     pub schedule: Schedule,
 }
 
-/// Runs until `stop` is cancelled.
+/// Runs until `stop` is cancelled. It wakes at least every `import_check`, which also samples
+/// the process list's memory for per-process leak suspicion.
 pub async fn run(handle: Analysis, parts: Parts, stop: CancellationToken) {
     let mut throttle = Throttle::new(parts.sys.join("devices/system/cpu"));
     let mut last_backtest: Option<tokio::time::Instant> = None;
     let mut next_run = tokio::time::Instant::now() + parts.schedule.first;
     let mut runs = 0u64;
     let mut imported = parts.store.last_import_ms().await.ok().flatten();
+    let mut process_memory = super::processes::ProcessMemory::default();
     loop {
         let check = tokio::time::Instant::now() + parts.schedule.import_check;
         tokio::select! {
@@ -141,6 +143,7 @@ pub async fn run(handle: Analysis, parts: Parts, stop: CancellationToken) {
             _ = tokio::time::sleep_until(next_run.min(check)) => {}
             _ = handle.inner.wake.notified() => handle.run_soon_flag(),
         }
+        process_memory.observe(&parts.latest.borrow().processes);
         let marker = parts.store.last_import_ms().await.ok().flatten();
         if marker != imported {
             imported = marker;
@@ -165,16 +168,17 @@ pub async fn run(handle: Analysis, parts: Parts, stop: CancellationToken) {
             wanted || last_backtest.is_none_or(|at| at.elapsed() >= parts.schedule.backtests_every);
         runs += 1;
         let previous = handle.report();
-        let report = match run_once(&parts, &mut throttle, backtest, &previous).await {
-            Ok(report) => report,
-            Err(err) => {
-                tracing::warn!(error = %err, "analysis run failed");
-                Report {
-                    error: Some(err.to_string()),
-                    ..(*previous).clone()
+        let report =
+            match run_once(&parts, &mut throttle, backtest, &previous, &process_memory).await {
+                Ok(report) => report,
+                Err(err) => {
+                    tracing::warn!(error = %err, "analysis run failed");
+                    Report {
+                        error: Some(err.to_string()),
+                        ..(*previous).clone()
+                    }
                 }
-            }
-        };
+            };
         if backtest && report.error.is_none() {
             last_backtest = Some(tokio::time::Instant::now());
         }
@@ -188,6 +192,7 @@ async fn run_once(
     throttle: &mut Throttle,
     backtest: bool,
     previous: &Report,
+    process_memory: &super::processes::ProcessMemory,
 ) -> Result<Report, StoreError> {
     let now_ms = parts.clock.now_ms();
     let started = std::time::Instant::now();
@@ -210,6 +215,7 @@ async fn run_once(
         alerts_critical: critical,
         throttled: throttle.check(),
         processes,
+        process_memory: process_memory.series(),
     };
     let old_backtests = previous.backtests.clone();
     let computed = tokio::task::spawn_blocking(move || {
@@ -356,12 +362,33 @@ pub fn derived(findings: &Findings) -> Vec<Sample> {
         });
     }
     for leak in &findings.leaks {
+        let instance = id_safe(&leak.suspect);
         out.push(Sample {
-            series: Arc::new(registry::LEAK_RATE.instance(&leak.suspect, &[leak.suspect.as_str()])),
+            series: Arc::new(registry::LEAK_RATE.instance(&instance, &[leak.suspect.as_str()])),
             value: leak.leak.rate_per_day / 86_400.0,
         });
     }
     out
+}
+
+/// A suspect as a series instance: `process node (pid 7)` becomes `process_node_pid_7`; add-on
+/// slugs and `host` stay as they are.
+fn id_safe(text: &str) -> String {
+    let mapped: String = text
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    mapped
+        .split('_')
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join("_")
 }
 
 /// Thermal throttling: whether the CPUs' throttle counters grew since the last look.

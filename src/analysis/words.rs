@@ -85,6 +85,8 @@ pub fn forecast(f: &ForecastItem) -> String {
 pub fn leak(l: &LeakItem) -> String {
     let who = if l.suspect == "host" {
         "Host memory".to_string()
+    } else if let Some(process) = l.suspect.strip_prefix("process ") {
+        format!("Process {process}")
     } else {
         format!("Add-on {}", l.suspect)
     };

@@ -80,3 +80,45 @@ fn less_than_a_day_is_no_evidence() {
     };
     assert_eq!(detect(&minutes(shape, 0.5, 1), None), None);
 }
+
+#[test]
+fn a_process_whose_memory_troughs_rise_is_a_suspect_and_gets_its_own_series() {
+    use super::super::report::{Context, analyze};
+    use super::super::runner::derived;
+    let troughs = minutes(
+        Shape {
+            slope_per_day: 40.0 * MB,
+            ..Shape::flat(200.0 * MB, 1.0 * MB)
+        },
+        2.0,
+        5,
+    );
+    let ctx = Context {
+        now: troughs[troughs.len() - 1].t,
+        process_memory: vec![
+            ("node (pid 7)".into(), troughs),
+            (
+                "sshd (pid 9)".into(),
+                minutes(Shape::flat(5.0 * MB, 0.1 * MB), 2.0, 6),
+            ),
+        ],
+        ..Context::default()
+    };
+    let found = analyze(&[], &ctx);
+    assert_eq!(found.leaks.len(), 1, "{:?}", found.leaks);
+    assert!(
+        found.leaks[0]
+            .summary
+            .starts_with("Process node (pid 7) grows 40 MB a day"),
+        "{}",
+        found.leaks[0].summary
+    );
+    let ids: Vec<String> = derived(&found)
+        .iter()
+        .map(|s| s.series.id.clone())
+        .collect();
+    assert!(
+        ids.contains(&"leak.process_node_pid_7.bytes_per_second".to_string()),
+        "{ids:?}"
+    );
+}
