@@ -74,6 +74,10 @@
   }
 
   function backtests(bt) {
+    const a = bt.analysis || {};
+    $("analysis-run").textContent = a.made_ms
+      ? "Last analysis " + new Date(a.made_ms).toLocaleTimeString() + ": " + a.series + " series, " + a.cpu_ms.toFixed(0) + " ms CPU, " + a.load_ms.toFixed(0) + " ms reading the history" + (a.error ? "; last error: " + a.error : "") + "."
+      : "The analysis has not run yet.";
     const rows = bt.kinds.map((k) => [k.method.replace("_", " "), String(k.series), String(k.ours.cases), pct(k.ours.coverage), pct(k.baseline.coverage), k.ours.relative_error.toFixed(3), k.baseline.relative_error.toFixed(3), k.ours.cases && k.ours.coverage >= 0.85 ? "yes" : "no"]);
     $("backtests").replaceChildren(rows.length
       ? table(["Kind", "Series", "Cases", "Coverage", "Least squares", "Error", "Least squares error", "Reliable"], rows)

@@ -170,6 +170,14 @@ pub async fn backtests(
         .collect();
     Ok(Json(json!({
         "made_ms": b.made_ms,
+        "analysis": {
+            "made_ms": report.made_ms,
+            "runs": report.runs,
+            "cpu_ms": report.cpu_ms,
+            "load_ms": report.load_ms,
+            "series": report.findings.series_analysed,
+            "error": report.error,
+        },
         "interval": 0.8,
         "kinds": b.kinds,
         "reliability": reliable,
