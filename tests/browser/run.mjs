@@ -376,6 +376,24 @@ describe("dashboard through Ingress", { concurrency: false }, () => {
     await context.close();
   });
 
+  test("the analysis fills Details and Diagnostics within a minute of start", async () => {
+    const context = await browser.newContext({ viewport: DESKTOP });
+    const { page, errors } = await openPanel(context);
+    await waitLive(page);
+    // The first run comes about 10 s after start; analysis.js then refreshes once a minute,
+    // so reload once the API has it.
+    await page.waitForFunction(async () => (await (await fetch("api/v1/health")).json()).made_ms > 0, null, { timeout: 60000, polling: 500 });
+    await page.reload();
+    await waitLive(page);
+    await page.click("#tab-diagnostics");
+    await page.waitForFunction(() => document.getElementById("analysis-run").textContent.startsWith("Last analysis"));
+    await page.click("#tab-details");
+    await page.waitForFunction(() => / of 100/.test(document.getElementById("health").textContent));
+    assert.ok((await page.textContent("#bottleneck")).length > 0);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   test("the layout holds at 375 px", async () => {
     for (const scheme of ["light", "dark"]) {
       const context = await browser.newContext({ viewport: MOBILE, colorScheme: scheme, hasTouch: true, isMobile: true });
