@@ -10,7 +10,9 @@
 //!    add-on memory), leak detection on memory, anomalies on every gauge.
 //! 2. What the analysis adds to each tick: the derive stage copying its latest values (10
 //!    disks' days until full, the health and anomaly scores, 2 leak rates) into the snapshot.
-//! 3. Coverage of the 80 % intervals and point error per forecast kind, beside the
+//! 3. Reading that history from SQLite as the runner does (500 series: 28 days of hour rows and
+//!    2 days of minute rows, imported first), wall and CPU time.
+//! 4. Coverage of the 80 % intervals and point error per forecast kind, beside the
 //!    least-squares baseline: on the synthetic suite, and on the recorded trace of a real
 //!    machine in `tests/fixtures/analysis/trace.csv`.
 
@@ -230,6 +232,64 @@ fn trace() -> Vec<(String, Vec<Obs>)> {
     by.into_iter().collect()
 }
 
+/// Imports 30 days of 500 series (hourly values, then one a minute for the last 2 days) and
+/// times `runner::load_all` over them.
+fn load_cost() {
+    use resource_manager::analysis::runner::load_all;
+    use resource_manager::store::Store;
+    use resource_manager::store::import::ImportRow;
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        println!("no runtime for the load benchmark");
+        return;
+    };
+    runtime.block_on(async {
+        let Ok(dir) = tempfile::tempdir() else {
+            println!("no temp dir for the load benchmark");
+            return;
+        };
+        let Ok(store) = Store::open(&dir.path().join("history.db")).await else {
+            println!("cannot open a store for the load benchmark");
+            return;
+        };
+        let now_ms = resource_manager::util::unix_ms() / 3_600_000 * 3_600_000;
+        let start = now_ms - 30 * 86_400_000;
+        let split = now_ms - 2 * 86_400_000;
+        let mut rows = Vec::new();
+        for k in 0..500 {
+            let series = format!("temp.t{k}.celsius");
+            let mut t = start;
+            while t < now_ms {
+                rows.push(ImportRow {
+                    ts_ms: t,
+                    series: series.clone(),
+                    value: 40.0 + (t / 60_000 % 7) as f64,
+                });
+                t += if t < split { 3_600_000 } else { 60_000 };
+            }
+        }
+        rows.sort_by_key(|r| r.ts_ms);
+        let started = std::time::Instant::now();
+        if let Err(err) = store.import(&rows).await {
+            println!("import failed: {err}");
+            return;
+        }
+        let import_s = started.elapsed().as_secs_f64();
+        let cpu = thread_cpu_time();
+        let wall = std::time::Instant::now();
+        let loaded = load_all(&store, now_ms).await.map_or(0, |s| s.len());
+        println!(
+            "reading the runner's input from SQLite: {loaded} series in {:.0} ms wall, {:.0} ms CPU (after importing {} values in {import_s:.1} s)",
+            wall.elapsed().as_secs_f64() * 1000.0,
+            thread_cpu_time().saturating_sub(cpu).as_secs_f64() * 1000.0,
+            rows.len()
+        );
+        store.close().await;
+    });
+}
+
 /// CPU per tick of the derive stage with and without the analysis' values (microseconds).
 fn tick_cost() -> (f64, f64) {
     use resource_manager::collect::derive::{AnalysisValues, apply, standard, with_analysis};
@@ -301,6 +361,7 @@ fn main() {
     println!(
         "  CPU per run: median {median:.1} ms, worst {worst:.1} ms, plus bucketing {bucket_ms:.1} ms"
     );
+    load_cost();
 
     println!(
         "backtests, 80 % intervals (rolling origin; history 7 d, horizon 1 d, step 6 h), synthetic suite of 21 days:"
