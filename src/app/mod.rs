@@ -2,6 +2,8 @@
 //! order. Every task runs on one [`TaskTracker`] and stops through one cancellation tree, both
 //! owned here: a root token with one child per shutdown stage ([`shutdown`]).
 
+pub mod health;
+pub mod listen;
 mod shutdown;
 
 use std::future::Future;
@@ -27,6 +29,7 @@ use crate::supervisor::SupervisorClient;
 use crate::supervisor::poller::{self, SupervisorLinkStatus, SupervisorShared};
 use crate::util::Clock;
 use crate::web::{self, AppParts, AppState, HostInfo, Links};
+pub use listen::Listeners;
 use shutdown::Running;
 
 /// Snapshots the store writer may have queued before the engine counts drops (~5 h at 5 s).
@@ -40,6 +43,13 @@ pub enum AppError {
     Store(StoreError),
     #[error("HTTP server failed: {0}")]
     Serve(#[from] std::io::Error),
+    #[error("cannot listen on {addr}: {error}")]
+    Listen {
+        addr: SocketAddr,
+        error: std::io::Error,
+    },
+    #[error("{0}; exiting so the Supervisor's watchdog starts the add-on again")]
+    Ingress(crate::supervisor::ingress::IngressError),
     #[error("cannot set up a client: {0}")]
     Link(String),
 }
@@ -56,6 +66,12 @@ fn open_hint(err: &StoreError) -> &'static str {
     }
 }
 
+impl From<crate::supervisor::ingress::IngressError> for AppError {
+    fn from(err: crate::supervisor::ingress::IngressError) -> Self {
+        AppError::Ingress(err)
+    }
+}
+
 impl From<StoreError> for AppError {
     fn from(err: StoreError) -> Self {
         AppError::Store(err)
@@ -69,14 +85,21 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), AppError> {
-    run_with_log(config, listener, shutdown, RecentLog::default(), |_| {}).await
+    run_with_log(
+        config,
+        listener.into(),
+        shutdown,
+        RecentLog::default(),
+        |_| {},
+    )
+    .await
 }
 
 /// [`run`], with the log's recent warnings (collected by `log`'s layer) shown in Diagnostics.
 /// `serving` is called with the address once the history is open and requests are served.
 pub async fn run_with_log(
     config: Config,
-    listener: TcpListener,
+    listeners: Listeners,
     shutdown: impl Future<Output = ()> + Send + 'static,
     log: RecentLog,
     serving: impl FnOnce(SocketAddr),
@@ -91,7 +114,7 @@ pub async fn run_with_log(
         tracker: TaskTracker::new(),
         root: CancellationToken::new(),
     };
-    let running = match start(&wiring, config, listener, log).await {
+    let running = match start(&wiring, config, listeners, log).await {
         Ok(running) => running,
         Err(err) => {
             wiring.abandon().await;
@@ -136,7 +159,7 @@ async fn open_store(config: &Config, clock: &Clock) -> Result<Store, AppError> {
 async fn start(
     wiring: &Wiring,
     config: Config,
-    listener: TcpListener,
+    listeners: Listeners,
     log: RecentLog,
 ) -> Result<Running, AppError> {
     let alerts = AlertHandle::start(
@@ -195,7 +218,7 @@ async fn start(
         recent_log: log,
     });
     let http_stop = wiring.root.child_token();
-    let (http, addr) = start_http(wiring, listener, state, http_stop.clone())?;
+    let (http, addr) = start_http(wiring, listeners, state, http_stop.clone())?;
     Ok(Running {
         addr,
         root: wiring.root.clone(),
@@ -312,22 +335,38 @@ fn start_collection(
     }
 }
 
-/// Serves the router on `listener` until `stop`, then lets open requests finish.
+/// Serves the router on every listener until `stop`, then lets open requests finish.
 fn start_http(
     wiring: &Wiring,
-    listener: TcpListener,
+    listeners: Listeners,
     state: AppState,
     stop: CancellationToken,
 ) -> Result<(JoinHandle<std::io::Result<()>>, SocketAddr), AppError> {
     let app = web::router(state);
-    let addr = listener.local_addr()?;
-    tracing::debug!(%addr, "HTTP server ready");
-    let server = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move { stop.cancelled().await });
-    let task = wiring.tracker.spawn(async move { server.await });
+    let addr = listeners.primary.local_addr()?;
+    let mut servers = tokio::task::JoinSet::new();
+    for listener in std::iter::once(listeners.primary).chain(listeners.extra) {
+        tracing::debug!(addr = ?listener.local_addr().ok(), "HTTP server ready");
+        let stop = stop.clone();
+        let server = axum::serve(
+            listener,
+            app.clone()
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move { stop.cancelled().await });
+        servers.spawn(async move { server.await });
+    }
+    let task = wiring.tracker.spawn(async move {
+        let mut result = Ok(());
+        while let Some(joined) = servers.join_next().await {
+            match joined {
+                Ok(Err(err)) if result.is_ok() => result = Err(err),
+                Err(err) if result.is_ok() => result = Err(std::io::Error::other(err)),
+                _ => {}
+            }
+        }
+        result
+    });
     Ok((task, addr))
 }
 

@@ -47,6 +47,8 @@ struct Emulator {
     failures: Arc<Mutex<Failures>>,
     /// How long an action takes before the answer.
     action_delay: Duration,
+    /// `data` of `GET /addons/self/info` (the bypass list: any role may read it).
+    self_info: Arc<Mutex<Value>>,
 }
 
 /// A running emulator: its URL, the actions it received, and failures to inject.
@@ -174,6 +176,13 @@ async fn host_info() -> (StatusCode, Json<Value>) {
     )
 }
 
+async fn self_info(State(e): State<Emulator>, headers: HeaderMap) -> (StatusCode, Json<Value>) {
+    if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some("Bearer emulated-token") {
+        return error(StatusCode::UNAUTHORIZED, "Invalid token");
+    }
+    ok(lock(&e.self_info).clone())
+}
+
 async fn os_info() -> (StatusCode, Json<Value>) {
     ok(
         json!({"version": "16.3", "version_latest": "16.3", "update_available": false, "board": "rpi5-64", "boot": "A"}),
@@ -205,9 +214,16 @@ impl Supervisor {
             actions: Arc::default(),
             failures: Arc::default(),
             action_delay,
+            self_info: Arc::new(Mutex::new(json!({
+                "name": "Resource Manager", "slug": "resource_manager", "state": "started",
+                "ingress": true, "ingress_port": 63412, "ip_address": "172.30.32.1",
+                "host_network": true, "host_pid": true, "protected": true,
+                "hassio_role": "manager", "rating": 3
+            }))),
         };
         let app = Router::new()
             .route("/addons", get(addons))
+            .route("/addons/self/info", get(self_info))
             .route("/addons/{slug}/stats", get(addon_stats))
             .route("/addons/{slug}/{action}", post(action))
             .route("/core/stats", get(core_stats))
@@ -222,6 +238,11 @@ impl Supervisor {
         let url = format!("http://{}", listener.local_addr().expect("addr"));
         tokio::spawn(async move { axum::serve(listener, app).await });
         Supervisor { url, emulator }
+    }
+
+    /// From now on `GET /addons/self/info` answers `data`.
+    pub fn set_self_info(&self, data: Value) {
+        *lock(&self.emulator.self_info) = data;
     }
 
     /// Actions received so far.
