@@ -6,6 +6,7 @@ pub mod access;
 pub mod active_alerts;
 mod alerts;
 mod api;
+pub mod data_disk;
 mod diagnostics;
 pub mod error;
 pub mod feedback;
