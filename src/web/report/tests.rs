@@ -199,3 +199,24 @@ fn scrub_keeps_ordinary_words_numbers_and_versions() {
     );
     assert_eq!(scrub("see homeassistant.local.", &[]), "see [redacted].");
 }
+
+#[test]
+fn the_data_disk_wear_is_reported_where_the_host_gives_it() {
+    let mut s = healthy();
+    s.samples.push(Sample {
+        series: Arc::new(crate::model::registry::DISK_LIFE_TIME.global()),
+        value: 10.0,
+    });
+    let rows = key_metrics(&s);
+    assert!(
+        rows.iter()
+            .any(|(k, v)| k == "Data disk wear" && v == "10.0 % of its rated life used"),
+        "{rows:?}"
+    );
+    assert!(
+        !key_metrics(&healthy())
+            .iter()
+            .any(|(k, _)| k == "Data disk wear"),
+        "absent: no row"
+    );
+}
