@@ -53,22 +53,28 @@ impl HostDisk {
     }
 }
 
+/// The mount of this snapshot's disk list that holds `data_dir`, if any. A few `stat` calls:
+/// cheap enough for every tick, and never stale when mounts change.
+pub fn mount_of(data_dir: &Path, snapshot: &Snapshot) -> Option<String> {
+    let candidates: Vec<(&str, Option<u64>)> = snapshot
+        .samples
+        .iter()
+        .filter(|s| s.series.family == registry::DISK_TOTAL.family)
+        .map(|s| s.label("mount"))
+        .map(|m| (m, device(Path::new(m))))
+        .collect();
+    let canonical = std::fs::canonicalize(data_dir).unwrap_or_else(|_| data_dir.to_path_buf());
+    pick(&canonical, device(&canonical), &candidates).map(String::from)
+}
+
 /// The data disk in this snapshot, or `None` when no listed mount holds `data_dir`.
 pub fn data_disk(
     data_dir: &Path,
     snapshot: &Snapshot,
     host_facts: Option<&Value>,
 ) -> Option<DataDisk> {
-    let mounts: Vec<&str> = snapshot
-        .samples
-        .iter()
-        .filter(|s| s.series.family == registry::DISK_TOTAL.family)
-        .map(|s| s.label("mount"))
-        .collect();
-    let candidates: Vec<(&str, Option<u64>)> =
-        mounts.iter().map(|m| (*m, device(Path::new(m)))).collect();
-    let canonical = std::fs::canonicalize(data_dir).unwrap_or_else(|_| data_dir.to_path_buf());
-    let mount = pick(&canonical, device(&canonical), &candidates)?;
+    let mount = mount_of(data_dir, snapshot)?;
+    let mount = mount.as_str();
     let value = |family: &registry::Family| snapshot.value(&family.pattern.replacen('*', mount, 1));
     Some(DataDisk {
         mount: mount.to_string(),

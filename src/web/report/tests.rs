@@ -129,7 +129,11 @@ fn active_alerts_are_listed_with_severity_value_and_since_and_not_twice() {
     let mut firing = firing_memory(s.ts_ms - 14 * 60_000, 93.2);
     firing.acknowledged = true;
     let (items, alerts) = view(&[firing, pending], s.ts_ms);
-    let extra = Extra { items, alerts };
+    let extra = Extra {
+        items,
+        alerts,
+        data_disk: None,
+    };
     let overview = assess(&s, &RuleSet::default(), &extra);
     let h = host();
     let text = render(&input(&s, &overview, &h));
