@@ -6,6 +6,7 @@ pub mod access;
 pub mod active_alerts;
 mod alerts;
 mod api;
+pub mod data_disk;
 mod diagnostics;
 pub mod error;
 pub mod feedback;
@@ -183,7 +184,11 @@ impl AppState {
             self.clock().now_ms(),
         );
         items.extend(alert_items);
-        let extra = summary::Extra { items, alerts };
+        let extra = summary::Extra {
+            items,
+            alerts,
+            data_disk: data_disk::mount_of(&self.inner.parts.config.data_dir, snapshot),
+        };
         summary::assess(snapshot, &options.alert_rules, &extra)
     }
 }

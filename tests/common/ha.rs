@@ -94,6 +94,52 @@ impl HaCore {
         run(&["start", &self.dir_arg()]);
     }
 
+    /// [`Self::start_again`] on a thread of its own, so the test's runtime (and the app in it)
+    /// runs on while Core starts; the handle ends when Core is RUNNING.
+    pub fn start_again_in_background(&self) -> std::thread::JoinHandle<()> {
+        let dir = self.dir_arg();
+        std::thread::spawn(move || {
+            run(&["start", &dir]);
+        })
+    }
+
+    /// Polls `GET /api/` until Core answers it (200), or panics after `timeout`; returns when.
+    pub async fn wait_answering(&self, timeout: Duration) -> Instant {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let answered = self
+                .client
+                .get(format!("{}/api/", self.url))
+                .bearer_auth(&self.token)
+                .timeout(Duration::from_secs(2))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success());
+            if answered {
+                return Instant::now();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "Home Assistant did not answer GET /api/ within {timeout:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// `GET /api/config`'s `state` (`RUNNING` once started), None while Core does not answer.
+    pub async fn core_state(&self) -> Option<String> {
+        let res = self
+            .client
+            .get(format!("{}/api/config", self.url))
+            .bearer_auth(&self.token)
+            .timeout(Duration::from_secs(2))
+            .send()
+            .await
+            .ok()?;
+        let config: Value = res.json().await.ok()?;
+        config["state"].as_str().map(String::from)
+    }
+
     /// `GET /api/states/<id>`: the state JSON, or None on 404 (or while Core is unreachable).
     pub async fn state(&self, entity_id: &str) -> Option<Value> {
         let res = self

@@ -49,6 +49,8 @@ struct Emulator {
     action_delay: Duration,
     /// `data` of `GET /addons/self/info` (the bypass list: any role may read it).
     self_info: Arc<Mutex<Value>>,
+    /// `/host/info`'s `disk_life_time` (`None`: the key is left out, as on non-eMMC hosts).
+    life_time: Arc<Mutex<Option<Value>>>,
 }
 
 /// A running emulator: its URL, the actions it received, and failures to inject.
@@ -170,10 +172,12 @@ async fn info() -> (StatusCode, Json<Value>) {
     )
 }
 
-async fn host_info() -> (StatusCode, Json<Value>) {
-    ok(
-        json!({"hostname": "my-secret-host", "kernel": "6.12.20", "operating_system": "Home Assistant OS 16.3", "disk_total": 58.0, "disk_used": 21.5, "disk_free": 36.5, "disk_life_time": 10.0, "chassis": "embedded"}),
-    )
+async fn host_info(State(e): State<Emulator>) -> (StatusCode, Json<Value>) {
+    let mut data = json!({"hostname": "my-secret-host", "kernel": "6.12.20", "operating_system": "Home Assistant OS 16.3", "disk_total": 58.0, "disk_used": 21.5, "disk_free": 36.5, "chassis": "embedded"});
+    if let Some(life_time) = lock(&e.life_time).clone() {
+        data["disk_life_time"] = life_time;
+    }
+    ok(data)
 }
 
 async fn self_info(State(e): State<Emulator>, headers: HeaderMap) -> (StatusCode, Json<Value>) {
@@ -220,6 +224,7 @@ impl Supervisor {
                 "host_network": true, "host_pid": true, "protected": true,
                 "hassio_role": "manager", "rating": 3
             }))),
+            life_time: Arc::new(Mutex::new(Some(json!(10.0)))),
         };
         let app = Router::new()
             .route("/addons", get(addons))
@@ -253,6 +258,11 @@ impl Supervisor {
     /// The state the emulator holds for `slug`.
     pub fn state(&self, slug: &str) -> Option<String> {
         lock(&self.emulator.states).get(slug).cloned()
+    }
+
+    /// From now on `/host/info` reports `disk_life_time` as `value` (`None`: leaves it out).
+    pub fn set_life_time(&self, value: Option<Value>) {
+        *lock(&self.emulator.life_time) = value;
     }
 
     /// From now on `action` on `slug` is refused with `status` and `message`.
