@@ -171,16 +171,16 @@ start_addon() {   # $1 case, $2 data dir, $3 log
   [ -n "$NS_PID" ] || die "the add-on's namespace did not start"
 }
 
-wait_addon_exit() {   # $1 seconds; prints the exit status
+wait_addon_exit() {   # $1 seconds; sets EXIT_STATUS (not in a subshell: wait needs the child)
   local deadline=$(( $(now_ms) + $1 * 1000 ))
   while kill -0 "$ADDON_PID" 2>/dev/null; do
     [ "$(now_ms)" -lt "$deadline" ] || die "the add-on did not exit within $1 s"
     sleep 0.1
   done
-  local status=0
-  wait "$ADDON_PID" || status=$?
+  EXIT_STATUS=0
+  wait "$ADDON_PID" || EXIT_STATUS=$?
   ADDON_PID=""
-  echo "$status"
+  NS_PID=""
 }
 
 in_addon() {   # a command inside the add-on's namespaces, as `docker exec` runs backup hooks
@@ -243,7 +243,7 @@ run_case() {   # $1 host|bridge
   check ingress-rules --ingress "$INGRESS_URL"
   check views --ingress "$INGRESS_URL" --processes container --network "$network"
   check addons --ingress "$INGRESS_URL"
-  sup node scripts/rehearsal/browser.mjs "$INGRESS_URL" session-alice "$SHOTS" "$case" >"$dir/browser.out" \
+  sup node scripts/rehearsal/browser.mjs "$INGRESS_URL" session-alice "$SHOTS" "$network" >"$dir/browser.out" \
     || { cat "$dir/browser.out" >&2; die "the dashboard through Ingress"; }
   log "dashboard through Ingress in Chromium: ok (screenshots in $SHOTS)"
   check votes --ingress "$INGRESS_URL" --db "$dir/data/history.db"
@@ -251,7 +251,13 @@ run_case() {   # $1 host|bridge
 
   # Backup while writes go on: backup_pre, copy (the Supervisor's tar), backup_post.
   local before after
-  before=$(check newest --db "$dir/data/history.db" | cut -d' ' -f1)
+  # Something to back up: the first write batch (5 s here) is on disk.
+  for _ in $(seq 200); do
+    before=$(check newest --db "$dir/data/history.db" | cut -d' ' -f1)
+    [ "$before" -gt 0 ] && break
+    sleep 0.1
+  done
+  [ "$before" -gt 0 ] || die "nothing stored within 20 s of the start"
   in_addon sh -c "$BACKUP_PRE" >/dev/null || die "backup_pre failed: $BACKUP_PRE"
   [ -f "$dir/data/history-snapshot.db" ] || die "backup_pre left no snapshot"
   cp "$dir/data/history-snapshot.db" "$dir/backup-copy.db"
@@ -268,11 +274,11 @@ run_case() {   # $1 host|bridge
 
   # SIGTERM, as `docker stop`: within config.yaml's timeout, last batch flushed, entities
   # unavailable.
-  local t_term status newest_tick
+  local t_term newest_tick
   t_term=$(now_ms)
   kill -TERM "$NS_PID"
-  status=$(wait_addon_exit "$STOP_TIMEOUT")
-  [ "$status" = 0 ] || die "exit status $status after SIGTERM"
+  wait_addon_exit "$STOP_TIMEOUT"
+  [ "$EXIT_STATUS" = 0 ] || die "exit status $EXIT_STATUS after SIGTERM"
   newest_tick=$(check newest --db "$dir/data/history.db" | cut -d' ' -f1)
   [ "$newest_tick" -ge $(( t_term - 2000 )) ] || die "last stored tick $newest_tick is $(( t_term - newest_tick )) ms before SIGTERM: the last batch was lost"
   log "SIGTERM: exited 0 in $(( $(now_ms) - t_term )) ms (timeout ${STOP_TIMEOUT} s), last tick $(( t_term - newest_tick )) ms before the signal"
@@ -291,14 +297,15 @@ run_case() {   # $1 host|bridge
   done
   [ "$newest" -gt "$t_restart" ] || die "nothing stored within 20 s of the restart"
   kill -KILL "$NS_PID"
-  wait_addon_exit 10 >/dev/null
+  wait_addon_exit 10
   start_addon "$case" "$dir/data" "$dir/addon.log"
   check wait-serving --ingress "$INGRESS_URL" --timeout 60
   ticks_after=$(check newest --db "$dir/data/history.db" | cut -d' ' -f2)
   [ "$ticks_after" -ge "$ticks_before" ] || die "SIGKILL and restart lost history: $ticks_before -> $ticks_after ticks"
   log "SIGKILL and restart: history kept ($ticks_before -> $ticks_after ticks)"
   kill -TERM "$NS_PID"
-  wait_addon_exit "$STOP_TIMEOUT" >/dev/null
+  wait_addon_exit "$STOP_TIMEOUT"
+  [ "$EXIT_STATUS" = 0 ] || die "exit status $EXIT_STATUS after the last SIGTERM"
 
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
