@@ -75,8 +75,8 @@ async fn bind_one(addr: SocketAddr) -> Result<TcpListener, AppError> {
 /// Best effort: without the file `healthcheck` falls back to the configured address.
 fn write_listening(data_dir: &Path, addr: SocketAddr) {
     let path = listening_path(data_dir);
-    let written = std::fs::create_dir_all(data_dir)
-        .and_then(|()| std::fs::write(&path, format!("{addr}\n")));
+    let written =
+        std::fs::create_dir_all(data_dir).and_then(|()| std::fs::write(&path, format!("{addr}\n")));
     if let Err(err) = written {
         tracing::warn!(path = %path.display(), error = %err, "cannot note the listening address for the health check");
     }

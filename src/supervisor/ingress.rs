@@ -166,7 +166,9 @@ mod tests {
             status: 502,
             message: String::new()
         }));
-        assert!(!worth_retrying(&SupervisorError::Forbidden { path: path.clone() }));
+        assert!(!worth_retrying(&SupervisorError::Forbidden {
+            path: path.clone()
+        }));
         assert!(!worth_retrying(&SupervisorError::Protocol {
             path,
             message: "not json".into()

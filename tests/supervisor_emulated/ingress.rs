@@ -17,8 +17,11 @@ const BINARY: &str = env!("CARGO_BIN_EXE_resource-manager");
 /// The binary in add-on mode against `supervisor_url`, data in `dir`.
 fn addon_binary(dir: &std::path::Path, supervisor_url: &str, wait_seconds: &str) -> Command {
     let options = dir.join("options.json");
-    std::fs::write(&options, r#"{"sample_interval_seconds": 1, "log_level": "info"}"#)
-        .expect("options");
+    std::fs::write(
+        &options,
+        r#"{"sample_interval_seconds": 1, "log_level": "info"}"#,
+    )
+    .expect("options");
     let mut command = Command::new(BINARY);
     command
         .arg("--options")
@@ -102,7 +105,10 @@ async fn emulated_supervisor_assigns_the_ingress_address_the_binary_listens_on_o
 
     // The assigned address and loopback answer; the same port on another address does not.
     for addr in [format!("127.0.0.2:{port}"), format!("127.0.0.1:{port}")] {
-        assert!(TcpStream::connect(&addr).is_ok(), "nothing listens on {addr}");
+        assert!(
+            TcpStream::connect(&addr).is_ok(),
+            "nothing listens on {addr}"
+        );
     }
     assert!(
         TcpStream::connect(format!("127.0.0.3:{port}")).is_err(),
@@ -117,9 +123,7 @@ async fn emulated_supervisor_assigns_the_ingress_address_the_binary_listens_on_o
         String::from_utf8_lossy(&check.stderr)
     );
 
-    let _ = Command::new("kill")
-        .arg(child.id().to_string())
-        .status();
+    let _ = Command::new("kill").arg(child.id().to_string()).status();
     let status = child.wait().expect("exits");
     assert!(status.success(), "stopped cleanly on SIGTERM: {status}");
     let check = healthcheck(dir.path());
@@ -132,9 +136,7 @@ async fn without_an_answer_from_the_supervisor_the_binary_exits_nonzero_naming_t
     let url = format!("http://127.0.0.1:{}", free_port());
     let dir = tempfile::tempdir().expect("tempdir");
     let started = Instant::now();
-    let output = addon_binary(dir.path(), &url, "3")
-        .output()
-        .expect("runs");
+    let output = addon_binary(dir.path(), &url, "3").output().expect("runs");
     let elapsed = started.elapsed();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success(), "{stderr}");
@@ -146,8 +148,14 @@ async fn without_an_answer_from_the_supervisor_the_binary_exits_nonzero_naming_t
         "the cause is said once: {stderr}"
     );
     assert!(stderr.contains("watchdog"), "{stderr}");
-    assert!(elapsed < Duration::from_secs(20), "gave up after {elapsed:?}");
-    assert!(!dir.path().join("data/history.db").exists(), "started anyway");
+    assert!(
+        elapsed < Duration::from_secs(20),
+        "gave up after {elapsed:?}"
+    );
+    assert!(
+        !dir.path().join("data/history.db").exists(),
+        "started anyway"
+    );
 }
 
 #[tokio::test]
