@@ -6,9 +6,11 @@
 # proxies Home Assistant's API to a REAL Home Assistant Core; an Ingress stand-in
 # (scripts/rehearsal/ingress.py) connects from 172.30.32.2 as the real proxy chain does.
 #
-# Two network cases, as `host_network` gives them:
-#   host    the add-on shares this machine's network namespace (host_network: true)
-#   bridge  the add-on has its own network namespace with one veth (the image run without it)
+# Three cases:
+#   host         the add-on shares this machine's network namespace (host_network: true), in
+#                its own PID namespace (Protection mode on: host_pid is not granted)
+#   bridge       its own network namespace with one veth (the image run without host_network)
+#   unprotected  host network and this machine's PID namespace (Protection mode off)
 # Network: one namespace for the Supervisor and Home Assistant, veth pairs on 172.30.32.0/23
 # addresses of this script's own (the hassio network's), nothing routed anywhere else; all is
 # removed at exit.
@@ -155,14 +157,17 @@ PYEOF
 # /etc/hosts bound in, only the Supervisor's environment. Sets ADDON_PID (unshare) and NS_PID
 # (the binary, PID 1 inside).
 start_addon() {   # $1 case, $2 data dir, $3 log
-  local wrap=()
+  local wrap=() pid_ns=(--pid --fork --mount-proc)
   [ "$1" = bridge ] && wrap=(ip netns exec "$NS_ADDON")
-  "${wrap[@]}" unshare --pid --fork --mount --uts --mount-proc \
+  # host_pid granted: the host's PID namespace; unshare then execs, so $! is the binary.
+  [ "$1" = unprotected ] && pid_ns=()
+  "${wrap[@]}" unshare "${pid_ns[@]}" --mount --uts \
     env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin TZ=UTC SUPERVISOR_TOKEN="$TOKEN" HASSIO_TOKEN="$TOKEN" \
     sh -c 'mount --bind "$1" /etc/hosts && mount --bind "$2" /data && hostname resource-manager && exec "$3"' \
     sh "$WORK/hosts" "$2" "$BIN" >>"$3" 2>&1 &
   ADDON_PID=$!
   NS_PID=""
+  if [ "$1" = unprotected ]; then NS_PID=$ADDON_PID; return; fi
   for _ in $(seq 100); do
     NS_PID=$(pgrep -P "$ADDON_PID" | head -n1 || true)
     [ -n "$NS_PID" ] && break
@@ -198,17 +203,26 @@ host_network_view() {
   echo unknown
 }
 
-run_case() {   # $1 host|bridge
-  local case=$1 dir=$WORK/$1 ip network host_flag=() port
+# The process view the binary should report in the host's PID namespace: "host" where this
+# script itself sees the kernel's kthreadd as PID 2, else (the tests run in a container)
+# "container".
+host_process_view() {
+  case "$(cat /proc/2/stat 2>/dev/null)" in "2 (kthreadd) "*) echo host ;; *) echo container ;; esac
+}
+
+run_case() {   # $1 host|bridge|unprotected
+  local case=$1 dir=$WORK/$1 ip network processes=container host_flag=() port
   mkdir -p "$dir/data"
   write_options "$dir/data"
   port=$(( 62000 + RANDOM % 3500 ))
-  if [ "$case" = host ]; then
-    ip=$GATEWAY_IP; network=$(host_network_view); host_flag=(--host-network)
-  else
-    ip=$BRIDGE_ADDON_IP; network=container
-  fi
-  log "== case $case: Ingress $ip:$port, expected views processes=container network=$network"
+  case $case in
+    host) ip=$GATEWAY_IP; network=$(host_network_view); host_flag=(--host-network) ;;
+    unprotected) ip=$GATEWAY_IP; network=$(host_network_view); processes=$(host_process_view)
+      host_flag=(--host-network --unprotected) ;;
+    bridge) ip=$BRIDGE_ADDON_IP; network=container ;;
+    *) die "unknown case $case" ;;
+  esac
+  log "== case $case: Ingress $ip:$port, expected views processes=$processes network=$network"
 
   # `ip netns exec` execs: $! is the process itself, so cleanup reaches it.
   ip netns exec "$NS_SUP" "$PY" scripts/rehearsal/supervisor.py --listen "$SUPERVISOR_IP:80" --token "$TOKEN" \
@@ -227,7 +241,9 @@ run_case() {   # $1 host|bridge
   start_addon "$case" "$dir/data" "$dir/addon.log"
   check wait-serving --ingress "$INGRESS_URL" --timeout 60
   log "serving $(( $(now_ms) - t_start )) ms after start"
-  [ "$(in_addon readlink /proc/1/exe)" = "$(readlink -f "$BIN")" ] || die "the binary is not PID 1 of its namespace"
+  if [ "$case" != unprotected ]; then
+    [ "$(in_addon readlink /proc/1/exe)" = "$BIN" ] || die "the binary is not PID 1 of its namespace"
+  fi
 
   # Listens on the assigned address and loopback only, in the add-on's network namespace.
   local listening
@@ -241,9 +257,9 @@ run_case() {   # $1 host|bridge
   in_addon "$BIN" healthcheck >/dev/null || die "the image's healthcheck failed"
 
   check ingress-rules --ingress "$INGRESS_URL"
-  check views --ingress "$INGRESS_URL" --processes container --network "$network"
+  check views --ingress "$INGRESS_URL" --processes "$processes" --network "$network"
   check addons --ingress "$INGRESS_URL"
-  sup node scripts/rehearsal/browser.mjs "$INGRESS_URL" session-alice "$SHOTS" "$network" >"$dir/browser.out" \
+  sup node scripts/rehearsal/browser.mjs "$INGRESS_URL" session-alice "$SHOTS" "$network" "$processes" >"$dir/browser.out" \
     || { cat "$dir/browser.out" >&2; die "the dashboard through Ingress"; }
   log "dashboard through Ingress in Chromium: ok (screenshots in $SHOTS)"
   check votes --ingress "$INGRESS_URL" --db "$dir/data/history.db"
@@ -314,8 +330,8 @@ run_case() {   # $1 host|bridge
 }
 
 T_ALL=$(now_ms)
-for case in ${RM_REHEARSAL_CASES:-host bridge}; do
+for case in ${RM_REHEARSAL_CASES:-host bridge unprotected}; do
   run_case "$case"
 done
 KEEP_WORK=0
-log "passed both cases in $(( ($(now_ms) - T_ALL) / 1000 )) s"
+log "passed all cases in $(( ($(now_ms) - T_ALL) / 1000 )) s"

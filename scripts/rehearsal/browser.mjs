@@ -2,7 +2,7 @@
 // user would see it: waits for live values and the per-add-on table, checks the process and
 // network notes, votes 👍 from the page, and takes screenshots.
 //
-//   node browser.mjs <ingress panel URL> <session cookie> <out dir> <expected network view>
+//   node browser.mjs <ingress panel URL> <session cookie> <out dir> <network view> <process view>
 // Prints one JSON line with what it saw; exits non-zero on a failed check.
 import { createRequire } from "node:module";
 import { mkdirSync } from "node:fs";
@@ -13,7 +13,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(join(here, "../../tests/browser/package.json"));
 const { chromium } = require("playwright-core");
 
-const [url, session, outDir, network] = process.argv.slice(2);
+const [url, session, outDir, network, processes] = process.argv.slice(2);
 mkdirSync(outDir, { recursive: true });
 
 function check(ok, what) {
@@ -40,17 +40,21 @@ try {
   await page.click("#tab-details");
   // The Supervisor's add-ons arrive with its first poll.
   await page.waitForFunction(() => /a0d7b954_nodered/.test(document.getElementById("addons").textContent), null, { timeout: 30000 });
-  const procsNote = (await page.textContent("#procs-note")) || "";
-  check(/turn off Protection mode/.test(procsNote), `process note: ${procsNote}`);
+  const procsNote = await page.evaluate(() => {
+    const note = document.getElementById("procs-note");
+    return note && !note.hidden ? note.textContent : "";
+  });
+  if (processes === "host") check(procsNote === "", `process note with the host's processes: ${procsNote}`);
+  else check(/turn off Protection mode/.test(procsNote), `process note: ${procsNote}`);
   const netNote = await page.evaluate(() => {
     const note = document.getElementById("ifaces-note");
     return note && !note.hidden ? note.textContent : "";
   });
   if (network === "container") check(/own traffic/.test(netNote), `network note: ${netNote}`);
   else check(!/own traffic/.test(netNote), `network note on the host network: ${netNote}`);
-  await page.screenshot({ path: join(outDir, `addon-details-${network}.png`) });
+  await page.screenshot({ path: join(outDir, `addon-details-${network}-${processes}.png`) });
   await page.click("#tab-overview");
-  await page.screenshot({ path: join(outDir, `addon-overview-${network}.png`) });
+  await page.screenshot({ path: join(outDir, `addon-overview-${network}-${processes}.png`) });
   await page.click('#feedback-form button[value="up"]');
   await page.waitForFunction(() => document.getElementById("feedback-message").textContent.includes("Thanks for your"), null, { timeout: 10000 });
   check(errors.length === 0, `page errors: ${errors.join("; ")}`);

@@ -81,7 +81,8 @@ class Supervisor:
     def self_info(self):
         return {
             "name": "Resource Manager", "slug": "resource_manager", "hostname": "resource-manager",
-            "state": "started", "version": "0.1.0", "boot": "auto", "protected": True,
+            "state": "started", "version": "0.1.0", "boot": "auto",
+            "protected": not self.args.unprotected,
             "ingress": True, "ingress_entry": "/api/hassio_ingress/rehearsal", "ingress_panel": True,
             "ingress_port": self.args.ingress_port, "ingress_url": "/api/hassio_ingress/rehearsal/",
             "ip_address": self.args.ip, "host_network": self.args.host_network,
@@ -248,6 +249,7 @@ def main():
     parser.add_argument("--ingress-port", type=int, required=True)
     parser.add_argument("--ip", required=True)
     parser.add_argument("--host-network", action="store_true")
+    parser.add_argument("--unprotected", action="store_true", help="Protection mode off")
     parser.add_argument("--log", required=True)
     asyncio.run(Supervisor(parser.parse_args()).start())
 
