@@ -3,12 +3,13 @@
 //! unchanged) and then the Supervisor's proxy from 172.30.32.2 (`X-Remote-User-*`). Votes are
 //! counted per Home Assistant user; the user header from any other peer is ignored.
 
+mod common;
+
 use std::net::SocketAddr;
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode, header};
-use resource_manager::config::{Cli, Config};
 use resource_manager::store::Store;
 use resource_manager::web::{AppParts, AppState, router};
 use serde_json::Value;
@@ -21,15 +22,7 @@ const BOB: &str = "0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e";
 
 /// An add-on-mode router and its store.
 async fn addon_app(dir: &std::path::Path) -> (axum::Router, Store) {
-    let options = dir.join("options.json");
-    std::fs::write(&options, "{}").expect("options");
-    let cli = Cli {
-        data_dir: Some(dir.to_path_buf()),
-        options: Some(options),
-        ..Cli::default()
-    };
-    let env = |k: &str| (k == "SUPERVISOR_TOKEN").then(|| "t".to_string());
-    let config = Config::load(&cli, &env).expect("config");
+    let config = common::addon_config(dir);
     let store = Store::open(&config.database_path()).await.expect("store");
     let app = router(AppState::new(AppParts::without_engine(
         config,
