@@ -95,11 +95,11 @@ pub enum LeaseOpError {
 }
 
 /// The latest reading of memory available now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Headroom {
     available_mb: u64,
-    /// Memory granted since the reading (not yet visible in it).
-    granted_since_mb: u64,
+    /// Leases granted since the reading, with their memory (not yet visible in it).
+    granted_since: BTreeMap<String, u64>,
 }
 
 /// Everything the manager holds that must survive a restart.
@@ -197,17 +197,17 @@ impl Manager {
     pub fn set_available_memory(&mut self, available_mb: u64, now_ms: i64) -> Vec<Change> {
         self.headroom = Some(Headroom {
             available_mb,
-            granted_since_mb: 0,
+            granted_since: BTreeMap::new(),
         });
         self.settle(now_ms)
     }
 
     /// Memory that may be granted now by the latest reading, if there is one.
     pub fn memory_headroom_mb(&self) -> Option<u64> {
-        self.headroom.map(|h| {
+        self.headroom.as_ref().map(|h| {
             h.available_mb
                 .saturating_sub(self.capacity.memory_reserve_mb)
-                .saturating_sub(h.granted_since_mb)
+                .saturating_sub(h.granted_since.values().sum())
         })
     }
 
@@ -335,37 +335,45 @@ impl Manager {
         (decision, changes)
     }
 
-    /// Releases a granted lease, or withdraws a queued request.
-    pub fn release(&mut self, id: &str, now_ms: i64) -> Result<Vec<Change>, LeaseOpError> {
+    /// Releases a granted lease, or withdraws a queued request. The changes are returned also
+    /// when it fails: what fell due before it (an expiry, a grant) happened anyway.
+    pub fn release(&mut self, id: &str, now_ms: i64) -> (Vec<Change>, Result<(), LeaseOpError>) {
         let mut changes = self.settle(now_ms);
-        self.live(id)?;
+        if let Err(err) = self.live(id) {
+            return (changes, Err(err));
+        }
         self.end(id, LeaseState::Released, now_ms, None);
         changes.push(self.change(LeaseChangeKind::Released, id, now_ms));
         changes.extend(self.settle(now_ms));
-        Ok(changes)
+        (changes, Ok(()))
     }
 
-    /// Renews a granted lease: it now ends `ttl_ms` from `now_ms`.
+    /// Renews a granted lease: it now ends `ttl_ms` from `now_ms`. Changes as for `release`.
     pub fn renew(
         &mut self,
         id: &str,
         ttl_ms: i64,
         now_ms: i64,
-    ) -> Result<Vec<Change>, LeaseOpError> {
+    ) -> (Vec<Change>, Result<(), LeaseOpError>) {
         let mut changes = self.settle(now_ms);
-        let lease = self.live(id)?;
-        if lease.state == LeaseState::Queued {
-            return Err(LeaseOpError::NotGranted(id.to_string()));
-        }
-        if lease.revoke_ms.is_some() {
-            return Err(LeaseOpError::Preempting(id.to_string()));
+        let checked = self.live(id).and_then(|lease| {
+            if lease.state == LeaseState::Queued {
+                Err(LeaseOpError::NotGranted(id.to_string()))
+            } else if lease.revoke_ms.is_some() {
+                Err(LeaseOpError::Preempting(id.to_string()))
+            } else {
+                Ok(())
+            }
+        });
+        if let Err(err) = checked {
+            return (changes, Err(err));
         }
         if let Some(lease) = self.leases.get_mut(id) {
             lease.ttl_ms = ttl_ms;
             lease.expires_ms = Some(now_ms.saturating_add(ttl_ms));
         }
         changes.push(self.change(LeaseChangeKind::Renewed, id, now_ms));
-        Ok(changes)
+        (changes, Ok(()))
     }
 
     /// Applies everything due at `now_ms`: expiries, revocations, waits run out, then grants
@@ -432,9 +440,12 @@ impl Manager {
             .memory_headroom_mb()
             .map(|h| h.saturating_add(freed.memory_mb));
         self.granted.len() - freed_count.min(self.granted.len()) < c.max_concurrent
-            && used.cpu_milli + amounts.cpu_milli <= c.cpu_milli
-            && used.memory_mb + amounts.memory_mb <= c.memory_grantable_mb()
-            && (amounts.memory_mb == 0 || mem_room.is_none_or(|room| amounts.memory_mb <= room))
+            // A resource not asked for is not checked: after the capacity shrank below what
+            // is held, requests for other resources still go through.
+            && (amounts.cpu_milli == 0 || used.cpu_milli + amounts.cpu_milli <= c.cpu_milli)
+            && (amounts.memory_mb == 0
+                || (used.memory_mb + amounts.memory_mb <= c.memory_grantable_mb()
+                    && mem_room.is_none_or(|room| amounts.memory_mb <= room)))
             && amounts
                 .slots
                 .iter()
@@ -556,8 +567,10 @@ impl Manager {
         lease.granted_ms = Some(now_ms);
         lease.expires_ms = Some(now_ms.saturating_add(lease.ttl_ms));
         self.used.add(&lease.amounts);
-        if let Some(h) = self.headroom.as_mut() {
-            h.granted_since_mb += lease.amounts.memory_mb;
+        if let Some(h) = self.headroom.as_mut()
+            && lease.amounts.memory_mb > 0
+        {
+            h.granted_since.insert(id.to_string(), lease.amounts.memory_mb);
         }
         self.granted.push(id.to_string());
     }
@@ -585,11 +598,8 @@ impl Manager {
         if lease.state == LeaseState::Granted {
             self.granted.retain(|g| g != id);
             self.used.sub(&lease.amounts);
-            if let Some(h) = self.headroom.as_mut()
-                && lease.granted_ms.is_some()
-            {
-                // Only what was granted after the reading is counted in it.
-                h.granted_since_mb = h.granted_since_mb.saturating_sub(lease.amounts.memory_mb);
+            if let Some(h) = self.headroom.as_mut() {
+                h.granted_since.remove(id);
             }
         } else {
             self.queue.retain(|q| q != id);

@@ -61,7 +61,8 @@ fn grants_until_full_then_queues_then_grants_on_release() {
         panic!("queued: {b:?}")
     };
     assert_eq!((*position, *estimated_wait_ms), (1, 60_000));
-    let changes = m.release(&id(&a), 10).expect("release");
+    let (changes, released) = m.release(&id(&a), 10);
+    assert_eq!(released, Ok(()));
     assert!(
         changes
             .iter()
@@ -112,7 +113,7 @@ fn leases_expire_unless_renewed_and_queued_requests_time_out() {
     let mut waiting = ask("b", 0, 0, 1, Priority::Normal);
     waiting.wait_ms = 90_000;
     let (b, _) = m.request(waiting, 0);
-    m.renew(&id(&a), 120_000, 50_000).expect("renew");
+    m.renew(&id(&a), 120_000, 50_000).1.expect("renew");
     assert_eq!(m.next_deadline(), Some(90_000));
     let changes = m.settle(100_000);
     assert_eq!(changes[0].kind, LeaseChangeKind::TimedOut);
@@ -120,7 +121,7 @@ fn leases_expire_unless_renewed_and_queued_requests_time_out() {
     let changes = m.settle(170_000);
     assert_eq!(changes[0].kind, LeaseChangeKind::Expired);
     assert_eq!(
-        m.release(&id(&a), 171_000),
+        m.release(&id(&a), 171_000).1,
         Err(LeaseOpError::Ended {
             id: id(&a),
             state: LeaseState::Expired
