@@ -18,10 +18,12 @@ pub mod jobs;
 pub mod manager;
 pub mod overrun;
 pub mod request;
+pub mod rows;
+pub mod view;
 pub mod service;
 pub mod types;
 
 pub use manager::{Change, Decision, LeaseOpError, Manager, Refusal, Saved};
 pub use request::RequestError;
-// pub use service::{LeaseService, ServiceError};
+pub use service::{LeaseService, ServiceError};
 pub use types::{Amounts, Capacity, Lease, LeaseState, Policy, Priority, Request};
