@@ -158,4 +158,6 @@ pub struct LeaseChange {
     pub position: Option<usize>,
     /// Why it was refused, preempted or flagged, in words.
     pub reason: Option<String>,
+    /// The refusal's code (`exceeds_capacity`, `queue_full`, `busy`), when refused.
+    pub code: Option<&'static str>,
 }

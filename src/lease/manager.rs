@@ -79,6 +79,8 @@ pub struct Change {
     pub lease: Lease,
     /// Place in the queue after the change, while queued.
     pub position: Option<usize>,
+    /// The refusal's code, for `Refused`.
+    pub code: Option<&'static str>,
 }
 
 /// Why a release or renewal was not done.
@@ -292,7 +294,7 @@ impl Manager {
             lease.ended_ms = Some(now_ms);
             lease.reason = Some(refusal.message());
             self.remember_ended(lease.clone());
-            changes.push(self.change(LeaseChangeKind::Refused, &lease.id, now_ms));
+            changes.push(self.refused(&lease.id, &refusal, now_ms));
             return (Decision::Refused(lease, refusal), changes);
         }
         let id = lease.id.clone();
@@ -313,7 +315,7 @@ impl Manager {
             lease.ended_ms = Some(now_ms);
             lease.reason = Some(Refusal::Busy.message());
             self.remember_ended(lease.clone());
-            changes.push(self.change(LeaseChangeKind::Refused, &id, now_ms));
+            changes.push(self.refused(&id, &Refusal::Busy, now_ms));
             return (Decision::Refused(lease, Refusal::Busy), changes);
         }
         self.leases.insert(id.clone(), lease);
@@ -629,6 +631,14 @@ impl Manager {
             kind,
             lease,
             position,
+            code: None,
+        }
+    }
+
+    fn refused(&self, id: &str, refusal: &Refusal, now_ms: i64) -> Change {
+        Change {
+            code: Some(refusal.code()),
+            ..self.change(LeaseChangeKind::Refused, id, now_ms)
         }
     }
 

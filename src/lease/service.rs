@@ -301,6 +301,7 @@ pub fn announcement(change: &Change, at_ms: i64) -> LeaseChange {
         revoke_ms: lease.revoke_ms.filter(|_| lease.is_granted()),
         position: change.position,
         reason: lease.reason.clone(),
+        code: change.code,
     }
 }
 
@@ -410,6 +411,7 @@ fn announce_overrun(service: &LeaseService, overrun: &Overrun, emit: &Emit<Lease
             revoke_ms: None,
             position: None,
             reason: Some(overrun.describe()),
+            code: Some("overrun"),
         });
     }
 }
