@@ -154,7 +154,8 @@ async fn start(
     let (leases, lease_writer) = open_leases(wiring, &config, &host).await?;
     let mut collectors = collect::host_collectors(&config.sys_root);
     let supervisor = start_supervisor(wiring, &config, &mut collectors, &links_stop)?;
-    let collection = start_collection(wiring, &config, collectors, &alerts);
+    let jobs = Arc::new(lease::jobs::EngineJobs::new(leases.clone(), wiring.clock.clone()));
+    let collection = start_collection(wiring, &config, collectors, &alerts, jobs);
     let lease_tasks = start_leases(wiring, leases.clone(), lease_writer, &collection);
     let publishers_stop = wiring.root.child_token();
     let ha = match &config.home_assistant {
@@ -312,6 +313,7 @@ fn start_collection(
     config: &Config,
     collectors: Vec<Box<dyn Collector>>,
     alerts: &AlertHandle,
+    jobs: Arc<dyn store::writer::JobGate>,
 ) -> Collection {
     let options = &config.options;
     let (latest_tx, latest) = watch::channel(Arc::new(Snapshot::default()));
@@ -334,6 +336,7 @@ fn start_collection(
         store::writer::WriterSettings {
             batch: options.write_batch(),
             retention: options.retention,
+            gate: Some(jobs),
         },
         wiring.root.child_token(),
     ));

@@ -231,7 +231,9 @@ pub async fn run(link: LeaseLink, mut changes: Subscription, cancel: Cancellatio
             delivery = changes.recv() => match delivery {
                 Some(Delivery::Event(Event::LeaseChanged(change))) => {
                     sensors_due = true;
-                    if ready.is_ready() {
+                    // The engine's own jobs (`resource_manager.rollup`) show in the sensors
+                    // only: an event per batch would be noise in the logbook.
+                    if ready.is_ready() && !change.holder.starts_with("resource_manager.") {
                         link.fire(&event_type(change.kind), &event_data(&change)).await;
                     }
                 }
