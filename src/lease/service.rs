@@ -213,8 +213,12 @@ impl LeaseService {
 
     /// Capacity, what is available, granted leases and the queue.
     pub fn status(&self) -> StatusView {
-        let manager = lock(&self.inner.manager);
-        StatusView::of(&manager, self.now())
+        let mut status = {
+            let manager = lock(&self.inner.manager);
+            StatusView::of(&manager, self.now())
+        };
+        status.overruns = self.overruns();
+        status
     }
 
     /// One lease by id: from memory, else (ended long ago) from the database.

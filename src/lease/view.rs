@@ -117,6 +117,8 @@ pub struct StatusView {
     pub leases: Vec<LeaseView>,
     /// Queued requests in the order they will be served.
     pub queue: Vec<LeaseView>,
+    /// Add-on holders now using more than they leased.
+    pub overruns: Vec<super::overrun::Overrun>,
 }
 
 impl StatusView {
@@ -158,6 +160,7 @@ impl StatusView {
                 .enumerate()
                 .map(|(i, l)| LeaseView::of(l, Some(i + 1)))
                 .collect(),
+            overruns: Vec::new(),
         }
     }
 }
