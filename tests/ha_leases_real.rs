@@ -102,7 +102,10 @@ async fn wait_lease(app: &TestApp, id: &str, state: &str) -> serde_json::Value {
                 return lease;
             }
         }
-        assert!(std::time::Instant::now() < deadline, "{id} not {state}: {body}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{id} not {state}: {body}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -117,7 +120,10 @@ async fn real_ha_automation_and_blueprint_script_get_a_lease_run_and_release_it(
     .expect("blueprint");
     let ha = HaCore::start_with(&[
         ("packages/leases.yaml", PACKAGE),
-        ("blueprints/script/resource_manager/run_with_lease.yaml", &blueprint),
+        (
+            "blueprints/script/resource_manager/run_with_lease.yaml",
+            &blueprint,
+        ),
     ]);
     let dir = tempfile::tempdir().expect("tempdir");
     let app = TestApp::start(config(dir.path(), &ha)).await;
@@ -127,18 +133,22 @@ async fn real_ha_automation_and_blueprint_script_get_a_lease_run_and_release_it(
     .await;
     // The link subscribes to the lease events right after it connects; the sensors show
     // that the lease side is running.
-    ha.wait_state("sensor.rmtest_leases_active", Duration::from_secs(10), |s| {
-        s["state"] == "0"
-    })
+    ha.wait_state(
+        "sensor.rmtest_leases_active",
+        Duration::from_secs(10),
+        |s| s["state"] == "0",
+    )
     .await;
 
     post_ha(&ha, "events/rm_test_go").await;
     let lease = wait_lease(&app, "lease-1", "released").await;
     assert_eq!(lease["holder"], "automation.lease_round_trip");
     assert_eq!(lease["request_id"], "auto-1");
-    ha.wait_state("input_boolean.automation_ran", Duration::from_secs(5), |s| {
-        s["state"] == "on"
-    })
+    ha.wait_state(
+        "input_boolean.automation_ran",
+        Duration::from_secs(5),
+        |s| s["state"] == "on",
+    )
     .await;
 
     post_ha(&ha, "services/script/lease_blueprint").await;
@@ -151,9 +161,11 @@ async fn real_ha_automation_and_blueprint_script_get_a_lease_run_and_release_it(
     })
     .await;
     let slots = ha
-        .wait_state("sensor.rmtest_leases_slots_heavy", Duration::from_secs(10), |s| {
-            s["state"] == "0"
-        })
+        .wait_state(
+            "sensor.rmtest_leases_slots_heavy",
+            Duration::from_secs(10),
+            |s| s["state"] == "0",
+        )
         .await;
     assert_eq!(slots["attributes"]["capacity"], 1);
     app.stop().await;

@@ -108,7 +108,11 @@ impl Shadow {
     fn used(&self) -> (Amounts, usize) {
         let mut used = Amounts::default();
         let mut n = 0;
-        for k in self.known.values().filter(|k| k.state == LeaseState::Granted) {
+        for k in self
+            .known
+            .values()
+            .filter(|k| k.state == LeaseState::Granted)
+        {
             used.add(&k.amounts);
             n += 1;
         }
@@ -140,7 +144,11 @@ impl Shadow {
             self.order.push(id.clone());
         }
         let before = self.known[&id].state;
-        prop_assert!(!before.is_terminal(), "{id} changed after it ended: {:?}", change.kind);
+        prop_assert!(
+            !before.is_terminal(),
+            "{id} changed after it ended: {:?}",
+            change.kind
+        );
         let allowed = match change.kind {
             LeaseChangeKind::Queued => before == LeaseState::Queued,
             LeaseChangeKind::Granted => before == LeaseState::Queued,
@@ -156,7 +164,8 @@ impl Shadow {
         if change.kind == LeaseChangeKind::Granted {
             self.check_grant(&id)?;
             if lease.amounts.memory_mb > 0 && self.reading.is_some() {
-                self.since_reading.insert(id.clone(), lease.amounts.memory_mb);
+                self.since_reading
+                    .insert(id.clone(), lease.amounts.memory_mb);
             }
         }
         if lease.state.is_terminal() {
@@ -181,20 +190,29 @@ impl Shadow {
         // Only what the grant adds to is checked: a capacity that shrank below what was held
         // revokes nothing, it only stops further grants of that resource.
         let asked = &k.amounts;
-        prop_assert!(asked.cpu_milli == 0 || used.cpu_milli <= c.cpu_milli, "cpu over capacity by {id}");
+        prop_assert!(
+            asked.cpu_milli == 0 || used.cpu_milli <= c.cpu_milli,
+            "cpu over capacity by {id}"
+        );
         prop_assert!(
             asked.memory_mb == 0 || used.memory_mb <= c.memory_grantable_mb(),
             "memory over capacity by {id}"
         );
         for pool in asked.slots.keys() {
             let n = used.slot(pool);
-            prop_assert!(n <= c.slots.get(pool).copied().unwrap_or(0), "pool {pool} over by {id}");
+            prop_assert!(
+                n <= c.slots.get(pool).copied().unwrap_or(0),
+                "pool {pool} over by {id}"
+            );
         }
         if let (Some(available), true) = (self.reading, k.amounts.memory_mb > 0) {
             let room = available
                 .saturating_sub(c.memory_reserve_mb)
                 .saturating_sub(self.since_reading.values().sum());
-            prop_assert!(k.amounts.memory_mb <= room, "{id} granted beyond memory available now");
+            prop_assert!(
+                k.amounts.memory_mb <= room,
+                "{id} granted beyond memory available now"
+            );
         }
         for other in self.known.values() {
             prop_assert!(
@@ -248,15 +266,25 @@ fn run(ops: Vec<Op>, preemption: bool) -> Result<(), TestCaseError> {
                         memory_mb: mem,
                         slots,
                     },
-                    priority: [Priority::Low, Priority::Normal, Priority::High, Priority::Critical]
-                        [priority as usize],
+                    priority: [
+                        Priority::Low,
+                        Priority::Normal,
+                        Priority::High,
+                        Priority::Critical,
+                    ][priority as usize],
                     ttl_ms: ttl_s * 1000,
                     wait_ms: wait_s * 1000,
                 };
                 let (decision, changes) = manager.request(request, now);
                 let id = &decision.lease().id;
-                prop_assert!(changes.iter().any(|c| &c.lease.id == id), "decision without a change");
-                prop_assert_eq!(manager.get(id).map(|l| l.state), Some(decision.lease().state));
+                prop_assert!(
+                    changes.iter().any(|c| &c.lease.id == id),
+                    "decision without a change"
+                );
+                prop_assert_eq!(
+                    manager.get(id).map(|l| l.state),
+                    Some(decision.lease().state)
+                );
                 if let Decision::Queued { position, .. } = &decision {
                     prop_assert!(*position >= 1);
                 }
@@ -286,7 +314,8 @@ fn run(ops: Vec<Op>, preemption: bool) -> Result<(), TestCaseError> {
             }
             Op::Restart => {
                 let saved = manager.save();
-                manager = Manager::restore(shadow.capacity.clone(), policy(preemption), saved.clone());
+                manager =
+                    Manager::restore(shadow.capacity.clone(), policy(preemption), saved.clone());
                 prop_assert_eq!(manager.save(), saved, "state after a restart");
                 // The memory reading is not kept: the next one comes with the next tick.
                 shadow.reading = None;
@@ -320,7 +349,10 @@ fn run(ops: Vec<Op>, preemption: bool) -> Result<(), TestCaseError> {
         if queued == 0 {
             break;
         }
-        prop_assert!(!manager.granted().is_empty(), "{queued} queued, none granted with all capacity free");
+        prop_assert!(
+            !manager.granted().is_empty(),
+            "{queued} queued, none granted with all capacity free"
+        );
     }
 
     // Far in the future every request has ended, each exactly once.
@@ -328,7 +360,13 @@ fn run(ops: Vec<Op>, preemption: bool) -> Result<(), TestCaseError> {
     shadow.apply_all(&changes)?;
     for (id, k) in &shadow.known {
         prop_assert!(k.state.is_terminal(), "{id} never ended ({:?})", k.state);
-        prop_assert_eq!(k.terminal_events, 1, "{} ended {} times", id, k.terminal_events);
+        prop_assert_eq!(
+            k.terminal_events,
+            1,
+            "{} ended {} times",
+            id,
+            k.terminal_events
+        );
     }
     Ok(())
 }
@@ -370,7 +408,10 @@ fn a_low_request_is_not_starved_by_a_stream_of_high_ones() {
         now += 10_000;
         ask(Priority::High, now, &mut manager);
         manager.settle(now);
-        if manager.get(&low).is_some_and(|l| l.state == LeaseState::Granted) {
+        if manager
+            .get(&low)
+            .is_some_and(|l| l.state == LeaseState::Granted)
+        {
             assert!(now <= 5 * 60_000, "granted only after {now} ms");
             return;
         }

@@ -33,7 +33,10 @@ async fn post(app: &TestApp, path: &str, body: Value) -> (u16, Value) {
         .send()
         .await
         .expect("POST");
-    (res.status().as_u16(), res.json().await.expect("json answer"))
+    (
+        res.status().as_u16(),
+        res.json().await.expect("json answer"),
+    )
 }
 
 async fn delete(app: &TestApp, path: &str) -> (u16, Value) {
@@ -43,7 +46,10 @@ async fn delete(app: &TestApp, path: &str) -> (u16, Value) {
         .send()
         .await
         .expect("DELETE");
-    (res.status().as_u16(), res.json().await.expect("json answer"))
+    (
+        res.status().as_u16(),
+        res.json().await.expect("json answer"),
+    )
 }
 
 fn heavy(holder: &str, wait: u64) -> Value {
@@ -59,7 +65,11 @@ async fn grant_queue_renew_release_and_the_shapes_the_issue_gives() {
     let (status, granted) = post(&app, "api/v1/leases", heavy("backup", 60)).await;
     assert_eq!(status, 201, "{granted}");
     assert_eq!(granted["state"], "granted");
-    assert!(granted["expires_at"].as_i64().is_some_and(|t| t > 1_600_000_000));
+    assert!(
+        granted["expires_at"]
+            .as_i64()
+            .is_some_and(|t| t > 1_600_000_000)
+    );
     assert_eq!(granted["resources"]["slots"]["heavy"], 1);
     assert_eq!(granted["priority"], "normal");
     let id = granted["id"].as_str().expect("id").to_string();
@@ -68,7 +78,11 @@ async fn grant_queue_renew_release_and_the_shapes_the_issue_gives() {
     assert_eq!(status, 202, "{queued}");
     assert_eq!(queued["state"], "queued");
     assert_eq!(queued["position"], 1);
-    assert!(queued["estimated_wait_seconds"].as_i64().is_some_and(|s| s > 0 && s <= 600));
+    assert!(
+        queued["estimated_wait_seconds"]
+            .as_i64()
+            .is_some_and(|s| s > 0 && s <= 600)
+    );
     let queued_id = queued["id"].as_str().expect("id").to_string();
 
     let list = app.get_json("api/v1/leases").await;
@@ -88,13 +102,22 @@ async fn grant_queue_renew_release_and_the_shapes_the_issue_gives() {
     assert!(renewed["expires_at"].as_i64() > granted["expires_at"].as_i64());
 
     let (status, released) = delete(&app, &format!("api/v1/leases/{id}")).await;
-    assert_eq!((status, released["state"].as_str()), (200, Some("released")));
+    assert_eq!(
+        (status, released["state"].as_str()),
+        (200, Some("released"))
+    );
     let next = app.get_json(&format!("api/v1/leases/{queued_id}")).await;
     assert_eq!(next["state"], "granted", "the queued request follows");
     let (status, again) = delete(&app, &format!("api/v1/leases/{id}")).await;
-    assert_eq!((status, again["error"]["code"].as_str()), (409, Some("lease_ended")));
+    assert_eq!(
+        (status, again["error"]["code"].as_str()),
+        (409, Some("lease_ended"))
+    );
     let (status, none) = delete(&app, "api/v1/leases/lease-999").await;
-    assert_eq!((status, none["error"]["code"].as_str()), (404, Some("not_found")));
+    assert_eq!(
+        (status, none["error"]["code"].as_str()),
+        (404, Some("not_found"))
+    );
 
     let (status, too_big) = post(
         &app,
@@ -119,20 +142,48 @@ async fn bad_requests_get_4xx_with_a_reason_and_change_nothing() {
     let before = app.get_json("api/v1/leases").await;
 
     let bodies = [
-        (json!({"holder": "x", "resources": {"cpu_cores": 0}}), "bad_request"),
-        (json!({"holder": "x", "resources": {"memory_mb": -5}}), "bad_request"),
-        (json!({"holder": "x", "resources": {"slots": {"heavy": 0}}}), "bad_request"),
-        (json!({"holder": "x", "resources": {"gpu_count": 1}}), "unknown_resource"),
-        (json!({"holder": "x", "resources": {"slots": {"gpu": 1}}}), "unknown_resource"),
-        (json!({"holder": "x", "resources": {"memory_mb": 5}, "ttl_seconds": 0}), "bad_request"),
-        (json!({"holder": "x", "resources": {"memory_mb": 5}, "ttl_seconds": 999999}), "bad_request"),
-        (json!({"holder": "x", "resources": {"memory_mb": 5}, "priority": "asap"}), "bad_request"),
+        (
+            json!({"holder": "x", "resources": {"cpu_cores": 0}}),
+            "bad_request",
+        ),
+        (
+            json!({"holder": "x", "resources": {"memory_mb": -5}}),
+            "bad_request",
+        ),
+        (
+            json!({"holder": "x", "resources": {"slots": {"heavy": 0}}}),
+            "bad_request",
+        ),
+        (
+            json!({"holder": "x", "resources": {"gpu_count": 1}}),
+            "unknown_resource",
+        ),
+        (
+            json!({"holder": "x", "resources": {"slots": {"gpu": 1}}}),
+            "unknown_resource",
+        ),
+        (
+            json!({"holder": "x", "resources": {"memory_mb": 5}, "ttl_seconds": 0}),
+            "bad_request",
+        ),
+        (
+            json!({"holder": "x", "resources": {"memory_mb": 5}, "ttl_seconds": 999999}),
+            "bad_request",
+        ),
+        (
+            json!({"holder": "x", "resources": {"memory_mb": 5}, "priority": "asap"}),
+            "bad_request",
+        ),
     ];
     for (body, code) in bodies {
         let (status, answer) = post(&app, "api/v1/leases", body.clone()).await;
         assert_eq!(status, 400, "{body} -> {answer}");
         assert_eq!(answer["error"]["code"], code, "{body}");
-        assert!(answer["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+        assert!(
+            answer["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty())
+        );
     }
 
     let raw = |body: Vec<u8>, content_type: &'static str| {
@@ -142,15 +193,23 @@ async fn bad_requests_get_4xx_with_a_reason_and_change_nothing() {
             .body(body)
             .send()
     };
-    let malformed = raw(b"{\"holder\": ".to_vec(), "application/json").await.expect("send");
+    let malformed = raw(b"{\"holder\": ".to_vec(), "application/json")
+        .await
+        .expect("send");
     assert_eq!(malformed.status().as_u16(), 400);
     let answer: Value = malformed.json().await.expect("json");
     assert_eq!(answer["error"]["code"], "bad_request");
 
-    let wrong_type = raw(heavy("x", 0).to_string().into_bytes(), "text/plain").await.expect("send");
+    let wrong_type = raw(heavy("x", 0).to_string().into_bytes(), "text/plain")
+        .await
+        .expect("send");
     assert_eq!(wrong_type.status().as_u16(), 403);
     let answer: Value = wrong_type.json().await.expect("json");
-    assert!(answer["error"]["message"].as_str().is_some_and(|m| m.contains("Content-Type")));
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("Content-Type"))
+    );
 
     // 10 MB: refused by its length before it is read.
     let mut huge = b"{\"holder\": \"".to_vec();
@@ -166,10 +225,22 @@ async fn bad_requests_get_4xx_with_a_reason_and_change_nothing() {
         Err(err) => assert!(err.is_request() || err.is_body(), "{err}"),
     }
 
-    let (status, answer) = post(&app, "api/v1/leases/lease-1/renew", json!({"ttl_seconds": -1})).await;
-    assert_eq!((status, answer["error"]["code"].as_str()), (400, Some("bad_request")));
+    let (status, answer) = post(
+        &app,
+        "api/v1/leases/lease-1/renew",
+        json!({"ttl_seconds": -1}),
+    )
+    .await;
+    assert_eq!(
+        (status, answer["error"]["code"].as_str()),
+        (400, Some("bad_request"))
+    );
 
-    assert_eq!(app.get_json("api/v1/leases").await, before, "nothing changed");
+    assert_eq!(
+        app.get_json("api/v1/leases").await,
+        before,
+        "nothing changed"
+    );
     app.stop().await;
 }
 
@@ -186,9 +257,18 @@ async fn a_restarted_app_keeps_granted_leases_and_the_queue() {
     let after = app.get_json("api/v1/leases").await;
     assert_eq!(after["leases"], before["leases"]);
     assert_eq!(after["queue"][0]["id"], queued["id"]);
-    let (status, _) = delete(&app, &format!("api/v1/leases/{}", granted["id"].as_str().expect("id"))).await;
+    let (status, _) = delete(
+        &app,
+        &format!("api/v1/leases/{}", granted["id"].as_str().expect("id")),
+    )
+    .await;
     assert_eq!(status, 200);
-    let b = app.get_json(&format!("api/v1/leases/{}", queued["id"].as_str().expect("id"))).await;
+    let b = app
+        .get_json(&format!(
+            "api/v1/leases/{}",
+            queued["id"].as_str().expect("id")
+        ))
+        .await;
     assert_eq!(b["state"], "granted");
     app.stop().await;
 }
@@ -215,8 +295,12 @@ async fn two_hundred_clients_at_once_never_see_an_over_allocation() {
     let mut tasks = Vec::new();
     for n in 0..200 {
         let (client, base) = (client.clone(), base.clone());
-        let (heavy_held, any_held, cpu_held, grants) =
-            (heavy_held.clone(), any_held.clone(), cpu_held.clone(), grants.clone());
+        let (heavy_held, any_held, cpu_held, grants) = (
+            heavy_held.clone(),
+            any_held.clone(),
+            cpu_held.clone(),
+            grants.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             let wants_heavy = n % 2 == 0;
             let resources = if wants_heavy {

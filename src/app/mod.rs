@@ -154,7 +154,10 @@ async fn start(
     let (leases, lease_writer) = open_leases(wiring, &config, &host).await?;
     let mut collectors = collect::host_collectors(&config.sys_root);
     let supervisor = start_supervisor(wiring, &config, &mut collectors, &links_stop)?;
-    let jobs = Arc::new(lease::jobs::EngineJobs::new(leases.clone(), wiring.clock.clone()));
+    let jobs = Arc::new(lease::jobs::EngineJobs::new(
+        leases.clone(),
+        wiring.clock.clone(),
+    ));
     let collection = start_collection(wiring, &config, collectors, &alerts, jobs);
     let lease_tasks = start_leases(wiring, leases.clone(), lease_writer, &collection);
     let publishers_stop = wiring.root.child_token();

@@ -104,7 +104,11 @@ impl LeaseOptions {
                     Some(c)
                 } else {
                     let value = section.get("cpu_cores").map(describe).unwrap_or_default();
-                    p.bad(&section.at("cpu_cores"), value, "a number of cores from 0.1 to 1024");
+                    p.bad(
+                        &section.at("cpu_cores"),
+                        value,
+                        "a number of cores from 0.1 to 1024",
+                    );
                     None
                 }
             });
@@ -162,11 +166,19 @@ fn read_token(section: &Object<'_>, p: &mut Problems) -> Option<Secret> {
         Some(s) if s.len() >= 16 && !s.chars().any(char::is_whitespace) => Some(Secret::new(s)),
         Some(s) => {
             let got = format!("a text of {} characters", s.chars().count());
-            p.bad(&section.at("token"), got, "at least 16 characters without spaces");
+            p.bad(
+                &section.at("token"),
+                got,
+                "at least 16 characters without spaces",
+            );
             None
         }
         None => {
-            p.bad(&section.at("token"), describe(value), "a text of at least 16 characters");
+            p.bad(
+                &section.at("token"),
+                describe(value),
+                "a text of at least 16 characters",
+            );
             None
         }
     }
@@ -187,14 +199,26 @@ fn read_slots(section: &Object<'_>, p: &mut Problems) -> Option<Vec<SlotPool>> {
             continue;
         };
         entry.known_keys(&["name", "size"], p);
-        let name = entry.string("name", valid_slot_name, format!("a name matching {SLOT_PATTERN}"), p);
+        let name = entry.string(
+            "name",
+            valid_slot_name,
+            format!("a name matching {SLOT_PATTERN}"),
+            p,
+        );
         if !entry.contains("name") {
-            p.say(&at.index(i).key("name"), "not set, allowed: a pool name such as heavy");
+            p.say(
+                &at.index(i).key("name"),
+                "not set, allowed: a pool name such as heavy",
+            );
         }
         let size = entry.int("size", 1..=64, 1, p);
         if let Some(name) = name {
             if pools.iter().any(|s| s.name == name) {
-                p.bad(&at.index(i).key("name"), format!("\"{name}\""), "a name not used by another pool");
+                p.bad(
+                    &at.index(i).key("name"),
+                    format!("\"{name}\""),
+                    "a name not used by another pool",
+                );
             }
             pools.push(SlotPool {
                 name: name.to_string(),
@@ -236,7 +260,10 @@ mod tests {
         .expect("valid");
         assert_eq!(set.cpu_cores, Some(2.5));
         assert_eq!(set.slots.len(), 2);
-        assert_eq!((set.default_ttl, set.max_ttl, set.max_wait, set.grace), (60, 3600, 0, 60));
+        assert_eq!(
+            (set.default_ttl, set.max_ttl, set.max_wait, set.grace),
+            (60, 3600, 0, 60)
+        );
         assert!(set.token.is_some());
     }
 

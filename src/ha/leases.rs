@@ -12,7 +12,7 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use super::rest::{EntityState, HaRest};
-use super::ws::{EventData, HaEventReceiver, HaEvents, ReadyWatch, Readiness};
+use super::ws::{EventData, HaEventReceiver, HaEvents, Readiness, ReadyWatch};
 use super::{HaError, HaLinkStatus};
 use crate::bus::{Delivery, Event, Subscription};
 use crate::event::{LeaseChange, LeaseChangeKind};
@@ -77,19 +77,23 @@ fn denied(request_id: Option<&str>, err: &ServiceError) -> Value {
 /// The three sensors and one per slot pool.
 pub fn sensors(prefix: &str, leases: &LeaseService) -> Vec<(String, EntityState)> {
     let status = leases.status();
-    let sensor = |object: &str, state: String, name: &str, unit: Option<&str>, extra: &[(&str, Value)]| {
-        let mut attributes = Map::new();
-        attributes.insert("friendly_name".into(), json!(name));
-        attributes.insert("state_class".into(), json!("measurement"));
-        attributes.insert("icon".into(), json!("mdi:ticket-confirmation-outline"));
-        if let Some(unit) = unit {
-            attributes.insert("unit_of_measurement".into(), json!(unit));
-        }
-        for (k, v) in extra {
-            attributes.insert((*k).into(), v.clone());
-        }
-        (format!("sensor.{prefix}_{object}"), EntityState { state, attributes })
-    };
+    let sensor =
+        |object: &str, state: String, name: &str, unit: Option<&str>, extra: &[(&str, Value)]| {
+            let mut attributes = Map::new();
+            attributes.insert("friendly_name".into(), json!(name));
+            attributes.insert("state_class".into(), json!("measurement"));
+            attributes.insert("icon".into(), json!("mdi:ticket-confirmation-outline"));
+            if let Some(unit) = unit {
+                attributes.insert("unit_of_measurement".into(), json!(unit));
+            }
+            for (k, v) in extra {
+                attributes.insert((*k).into(), v.clone());
+            }
+            (
+                format!("sensor.{prefix}_{object}"),
+                EntityState { state, attributes },
+            )
+        };
     let used_cpu = status.capacity.cpu_cores - status.available.cpu_cores;
     let used_mem: u64 = status.leases.iter().map(|l| l.resources.memory_mb).sum();
     let holders: Vec<&str> = status.leases.iter().map(|l| l.holder.as_str()).collect();
@@ -99,7 +103,10 @@ pub fn sensors(prefix: &str, leases: &LeaseService) -> Vec<(String, EntityState)
             status.leases.len().to_string(),
             "Leases active",
             None,
-            &[("holders", json!(holders)), ("max_concurrent", json!(status.capacity.max_concurrent))],
+            &[
+                ("holders", json!(holders)),
+                ("max_concurrent", json!(status.capacity.max_concurrent)),
+            ],
         ),
         sensor(
             "leases_queued",
@@ -123,7 +130,9 @@ pub fn sensors(prefix: &str, leases: &LeaseService) -> Vec<(String, EntityState)
                 Some("MB"),
                 &[("capacity", json!(status.capacity.memory_mb))],
             );
-            state.attributes.insert("device_class".into(), json!("data_size"));
+            state
+                .attributes
+                .insert("device_class".into(), json!("data_size"));
             (id, state)
         },
     ];
@@ -186,7 +195,10 @@ impl LeaseLink {
             _ => {
                 let mut body = data.as_object().cloned().unwrap_or_default();
                 body.retain(|k, _| k == "ttl_seconds");
-                self.leases.renew_json(lease_id, &Value::Object(body)).await.map(|_| ())
+                self.leases
+                    .renew_json(lease_id, &Value::Object(body))
+                    .await
+                    .map(|_| ())
             }
         };
         // Successes are announced from the bus (with the lease's request id); what was
@@ -194,7 +206,8 @@ impl LeaseLink {
         if let Err(err) = result
             && !matches!(err, ServiceError::NotSaved(_))
         {
-            self.fire(&format!("{ANSWER_PREFIX}denied"), &denied(request_id, &err)).await;
+            self.fire(&format!("{ANSWER_PREFIX}denied"), &denied(request_id, &err))
+                .await;
         }
     }
 }
@@ -282,7 +295,10 @@ mod tests {
             code: None,
         };
         assert_eq!(event_type(change.kind), "resource_manager_lease_granted");
-        assert_eq!(event_type(LeaseChangeKind::Refused), "resource_manager_lease_denied");
+        assert_eq!(
+            event_type(LeaseChangeKind::Refused),
+            "resource_manager_lease_denied"
+        );
         let data = event_data(&change);
         assert_eq!(data["request_id"], "r1");
         assert_eq!(data["expires_at"], 1_700_000_600);

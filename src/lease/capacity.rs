@@ -51,9 +51,15 @@ mod tests {
     #[test]
     fn defaults_take_the_hosts_cores_and_keep_ten_percent_of_memory() {
         let c = capacity(&LeaseOptions::default(), 4, 8000);
-        assert_eq!((c.cpu_milli, c.memory_reserve_mb, c.memory_grantable_mb()), (4000, 800, 7200));
+        assert_eq!(
+            (c.cpu_milli, c.memory_reserve_mb, c.memory_grantable_mb()),
+            (4000, 800, 7200)
+        );
         assert_eq!(c.slots.get("heavy"), Some(&1));
         let p = policy(&LeaseOptions::default());
-        assert_eq!((p.default_ttl_ms, p.preemption_grace_ms), (300_000, Some(30_000)));
+        assert_eq!(
+            (p.default_ttl_ms, p.preemption_grace_ms),
+            (300_000, Some(30_000))
+        );
     }
 }

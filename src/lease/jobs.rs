@@ -55,7 +55,10 @@ impl EngineJobs {
             Ok(_) => {
                 let since = *lock(&self.deferred).entry(job).or_insert(now);
                 if now - since >= MAX_DEFER_MS {
-                    tracing::warn!(job, "put off for an hour by leases of other work; running without a lease");
+                    tracing::warn!(
+                        job,
+                        "put off for an hour by leases of other work; running without a lease"
+                    );
                     lock(&self.deferred).remove(job);
                     Some(String::new())
                 } else {
@@ -102,7 +105,9 @@ mod tests {
     async fn a_job_yields_to_user_work_but_not_for_more_than_an_hour() {
         let dir = tempfile::tempdir().expect("tempdir");
         let clock = ManualClock::new(1_700_000_000_000);
-        let store = Store::open(&dir.path().join("history.db")).await.expect("store");
+        let store = Store::open(&dir.path().join("history.db"))
+            .await
+            .expect("store");
         let capacity = Capacity {
             cpu_milli: 1000,
             memory_total_mb: 8000,
@@ -134,9 +139,17 @@ mod tests {
 
         let user = json!({"holder": "user", "resources": {"cpu_cores": 1}, "ttl_seconds": 7200});
         leases.request_json(&user).await.expect("user lease");
-        assert_eq!(jobs.start("rollup").await, None, "put off while the user holds the CPU");
+        assert_eq!(
+            jobs.start("rollup").await,
+            None,
+            "put off while the user holds the CPU"
+        );
         clock.advance(Duration::from_secs(3600));
-        assert_eq!(jobs.start("rollup").await, Some(String::new()), "runs after an hour anyway");
+        assert_eq!(
+            jobs.start("rollup").await,
+            Some(String::new()),
+            "runs after an hour anyway"
+        );
         stop.cancel();
         writer.await.expect("writer");
     }

@@ -244,7 +244,10 @@ impl Manager {
 
     /// Place in the queue (1 = next) at `now_ms`.
     pub fn position(&self, id: &str, now_ms: i64) -> Option<usize> {
-        self.queue(now_ms).iter().position(|l| l.id == id).map(|p| p + 1)
+        self.queue(now_ms)
+            .iter()
+            .position(|l| l.id == id)
+            .map(|p| p + 1)
     }
 
     /// The earliest moment something is due (an expiry, a revocation, a wait running out).
@@ -388,7 +391,11 @@ impl Manager {
             .filter_map(|id| self.leases.get(id))
             .filter_map(|l| {
                 if l.revoke_ms.is_some_and(|t| t <= now_ms) {
-                    Some((l.id.clone(), LeaseState::Preempted, LeaseChangeKind::Preempted))
+                    Some((
+                        l.id.clone(),
+                        LeaseState::Preempted,
+                        LeaseChangeKind::Preempted,
+                    ))
                 } else if l.expires_ms.is_some_and(|t| t <= now_ms) {
                     Some((l.id.clone(), LeaseState::Expired, LeaseChangeKind::Expired))
                 } else {
@@ -400,7 +407,13 @@ impl Manager {
                     .iter()
                     .filter_map(|id| self.leases.get(id))
                     .filter(|l| l.wait_until_ms <= now_ms)
-                    .map(|l| (l.id.clone(), LeaseState::TimedOut, LeaseChangeKind::TimedOut)),
+                    .map(|l| {
+                        (
+                            l.id.clone(),
+                            LeaseState::TimedOut,
+                            LeaseChangeKind::TimedOut,
+                        )
+                    }),
             )
             .collect();
         for (id, state, kind) in due {
@@ -436,22 +449,24 @@ impl Manager {
     /// Whether `amounts` fits now, counting `freed` (and `freed_count` leases) as released.
     fn fits(&self, amounts: &Amounts, freed: &Amounts, freed_count: usize) -> bool {
         let c = &self.capacity;
-        let mut used = self.used.clone();
-        used.sub(freed);
+        let used = &self.used;
+        let held = |a: u64, f: u64| a.saturating_sub(f);
         let mem_room = self
             .memory_headroom_mb()
             .map(|h| h.saturating_add(freed.memory_mb));
         self.granted.len() - freed_count.min(self.granted.len()) < c.max_concurrent
             // A resource not asked for is not checked: after the capacity shrank below what
             // is held, requests for other resources still go through.
-            && (amounts.cpu_milli == 0 || used.cpu_milli + amounts.cpu_milli <= c.cpu_milli)
+            && (amounts.cpu_milli == 0
+                || held(used.cpu_milli, freed.cpu_milli) + amounts.cpu_milli <= c.cpu_milli)
             && (amounts.memory_mb == 0
-                || (used.memory_mb + amounts.memory_mb <= c.memory_grantable_mb()
+                || (held(used.memory_mb, freed.memory_mb) + amounts.memory_mb
+                    <= c.memory_grantable_mb()
                     && mem_room.is_none_or(|room| amounts.memory_mb <= room)))
-            && amounts
-                .slots
-                .iter()
-                .all(|(name, n)| used.slot(name) + n <= c.slots.get(name).copied().unwrap_or(0))
+            && amounts.slots.iter().all(|(name, n)| {
+                let held = used.slot(name).saturating_sub(freed.slot(name));
+                held + n <= c.slots.get(name).copied().unwrap_or(0)
+            })
     }
 
     /// What in `amounts` is larger than the whole capacity, in words; `None` if it can fit.
@@ -497,7 +512,13 @@ impl Manager {
             .into_iter()
             .filter(|l| l.revoke_ms.is_none() && head.priority.may_preempt(l.priority))
             .collect();
-        candidates.sort_by_key(|l| (l.priority, std::cmp::Reverse(l.granted_ms), std::cmp::Reverse(l.seq)));
+        candidates.sort_by_key(|l| {
+            (
+                l.priority,
+                std::cmp::Reverse(l.granted_ms),
+                std::cmp::Reverse(l.seq),
+            )
+        });
         let mut chosen = Vec::new();
         for lease in candidates {
             freed.add(&lease.amounts);
@@ -572,7 +593,8 @@ impl Manager {
         if let Some(h) = self.headroom.as_mut()
             && lease.amounts.memory_mb > 0
         {
-            h.granted_since.insert(id.to_string(), lease.amounts.memory_mb);
+            h.granted_since
+                .insert(id.to_string(), lease.amounts.memory_mb);
         }
         self.granted.push(id.to_string());
     }

@@ -148,7 +148,10 @@ fn high_priority_preempts_normal_after_the_grace_and_the_holder_is_told_first() 
         kinds,
         [LeaseChangeKind::Preempted, LeaseChangeKind::Granted]
     );
-    assert_eq!(m.get(&id(&high)).map(|l| l.state), Some(LeaseState::Granted));
+    assert_eq!(
+        m.get(&id(&high)).map(|l| l.state),
+        Some(LeaseState::Granted)
+    );
 }
 
 #[test]

@@ -19,9 +19,9 @@ pub mod manager;
 pub mod overrun;
 pub mod request;
 pub mod rows;
-pub mod view;
 pub mod service;
 pub mod types;
+pub mod view;
 
 pub use manager::{Change, Decision, LeaseOpError, Manager, Refusal, Saved};
 pub use request::RequestError;

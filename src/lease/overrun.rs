@@ -55,11 +55,14 @@ pub fn find(granted: &[&Lease], snapshot: &Snapshot, host_cores: f64) -> Vec<Ove
                 .value(&format!("addon.{holder}.memory_bytes"))
                 .map(|b| (b / 1_048_576.0) as u64);
             let cpu_cores = cpu
-                .filter(|used| leased.cpu_milli > 0 && *used > leased.cpu_cores() * (1.0 + TOLERANCE))
+                .filter(|used| {
+                    leased.cpu_milli > 0 && *used > leased.cpu_cores() * (1.0 + TOLERANCE)
+                })
                 .map(|used| (used, leased.cpu_cores()));
             let memory_mb = memory
                 .filter(|used| {
-                    leased.memory_mb > 0 && *used as f64 > leased.memory_mb as f64 * (1.0 + TOLERANCE)
+                    leased.memory_mb > 0
+                        && *used as f64 > leased.memory_mb as f64 * (1.0 + TOLERANCE)
                 })
                 .map(|used| (used, leased.memory_mb));
             (cpu_cores.is_some() || memory_mb.is_some()).then(|| Overrun {

@@ -112,7 +112,11 @@ fn name(object: &Map<String, Value>, key: &str) -> Result<Option<String>, Reques
         return Ok(None);
     };
     match value.as_str() {
-        Some(s) if !s.trim().is_empty() && s.chars().count() <= MAX_NAME && !s.chars().any(char::is_control) => {
+        Some(s)
+            if !s.trim().is_empty()
+                && s.chars().count() <= MAX_NAME
+                && !s.chars().any(char::is_control) =>
+        {
             Ok(Some(s.to_string()))
         }
         _ => Err(bad(format!(
@@ -156,7 +160,11 @@ fn amounts(resources: &Map<String, Value>, capacity: &Capacity) -> Result<Amount
                 let known: Vec<&str> = capacity.slots.keys().map(String::as_str).collect();
                 return Err(RequestError::UnknownResource(format!(
                     "unknown slot pool '{pool}'; configured: {}",
-                    if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
                 )));
             }
             let n = count
@@ -234,27 +242,69 @@ mod tests {
         .expect("valid");
         assert_eq!(r.amounts.cpu_milli, 1500);
         assert_eq!(r.amounts.slot("heavy"), 1);
-        assert_eq!((r.priority, r.ttl_ms, r.wait_ms), (Priority::High, 300_000, 600_000));
+        assert_eq!(
+            (r.priority, r.ttl_ms, r.wait_ms),
+            (Priority::High, 300_000, 600_000)
+        );
     }
 
     #[test]
     fn bad_requests_say_why_and_unknown_resources_have_their_own_code() {
         let cases = [
-            (json!({"holder": "x", "resources": {"cpu_cores": 0}}), "bad_request"),
-            (json!({"holder": "x", "resources": {"cpu_cores": -1}}), "bad_request"),
-            (json!({"holder": "x", "resources": {"memory_mb": 0}}), "bad_request"),
-            (json!({"holder": "x", "resources": {"memory_mb": 1.5}}), "bad_request"),
-            (json!({"holder": "x", "resources": {"slots": {"heavy": 0}}}), "bad_request"),
+            (
+                json!({"holder": "x", "resources": {"cpu_cores": 0}}),
+                "bad_request",
+            ),
+            (
+                json!({"holder": "x", "resources": {"cpu_cores": -1}}),
+                "bad_request",
+            ),
+            (
+                json!({"holder": "x", "resources": {"memory_mb": 0}}),
+                "bad_request",
+            ),
+            (
+                json!({"holder": "x", "resources": {"memory_mb": 1.5}}),
+                "bad_request",
+            ),
+            (
+                json!({"holder": "x", "resources": {"slots": {"heavy": 0}}}),
+                "bad_request",
+            ),
             (json!({"holder": "x", "resources": {}}), "bad_request"),
-            (json!({"holder": "", "resources": {"memory_mb": 1}}), "bad_request"),
+            (
+                json!({"holder": "", "resources": {"memory_mb": 1}}),
+                "bad_request",
+            ),
             (json!({"resources": {"memory_mb": 1}}), "bad_request"),
-            (json!({"holder": "x", "resources": {"memory_mb": 1}, "ttl_seconds": 0}), "bad_request"),
-            (json!({"holder": "x", "resources": {"memory_mb": 1}, "ttl_seconds": 21601}), "bad_request"),
-            (json!({"holder": "x", "resources": {"memory_mb": 1}, "wait_seconds": -1}), "bad_request"),
-            (json!({"holder": "x", "resources": {"memory_mb": 1}, "priority": "urgent"}), "bad_request"),
-            (json!({"holder": "x", "resources": {"memory_mb": 1}, "colour": "red"}), "bad_request"),
-            (json!({"holder": "x", "resources": {"gpu": 1}}), "unknown_resource"),
-            (json!({"holder": "x", "resources": {"slots": {"gpu": 1}}}), "unknown_resource"),
+            (
+                json!({"holder": "x", "resources": {"memory_mb": 1}, "ttl_seconds": 0}),
+                "bad_request",
+            ),
+            (
+                json!({"holder": "x", "resources": {"memory_mb": 1}, "ttl_seconds": 21601}),
+                "bad_request",
+            ),
+            (
+                json!({"holder": "x", "resources": {"memory_mb": 1}, "wait_seconds": -1}),
+                "bad_request",
+            ),
+            (
+                json!({"holder": "x", "resources": {"memory_mb": 1}, "priority": "urgent"}),
+                "bad_request",
+            ),
+            (
+                json!({"holder": "x", "resources": {"memory_mb": 1}, "colour": "red"}),
+                "bad_request",
+            ),
+            (
+                json!({"holder": "x", "resources": {"gpu": 1}}),
+                "unknown_resource",
+            ),
+            (
+                json!({"holder": "x", "resources": {"slots": {"gpu": 1}}}),
+                "unknown_resource",
+            ),
             (json!([1, 2]), "bad_request"),
         ];
         for (body, code) in cases {

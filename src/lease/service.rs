@@ -128,7 +128,9 @@ impl LeaseService {
         Some(wait)
     }
 
-    async fn saved(wait: Option<oneshot::Receiver<Result<(), String>>>) -> Result<(), ServiceError> {
+    async fn saved(
+        wait: Option<oneshot::Receiver<Result<(), String>>>,
+    ) -> Result<(), ServiceError> {
         match wait {
             None => Ok(()),
             Some(wait) => match wait.await {
@@ -253,7 +255,8 @@ impl LeaseService {
     /// Returns the holders that started overrunning with this snapshot.
     pub async fn observe(&self, snapshot: &Snapshot) -> Result<Vec<Overrun>, ServiceError> {
         if let Some(bytes) = snapshot.value(registry::MEMORY_AVAILABLE.pattern) {
-            self.set_available_memory((bytes / 1_048_576.0) as u64).await?;
+            self.set_available_memory((bytes / 1_048_576.0) as u64)
+                .await?;
         }
         let found = {
             let manager = lock(&self.inner.manager);
@@ -287,7 +290,10 @@ impl LeaseService {
 
     /// Deletes leases that ended more than a week ago.
     pub async fn prune(&self) -> Result<u64, StoreError> {
-        self.inner.store.prune_leases(self.now() - KEEP_ENDED_MS).await
+        self.inner
+            .store
+            .prune_leases(self.now() - KEEP_ENDED_MS)
+            .await
     }
 }
 
@@ -327,8 +333,15 @@ impl Writer {
                 break;
             }
             let mut batch = std::mem::take(&mut retry);
-            batch.extend(jobs.iter().flat_map(|j| j.changes.iter().map(|c| rows::to_row(&c.lease))));
-            let result = self.store.save_leases(&batch).await.map_err(|e| e.to_string());
+            batch.extend(
+                jobs.iter()
+                    .flat_map(|j| j.changes.iter().map(|c| rows::to_row(&c.lease))),
+            );
+            let result = self
+                .store
+                .save_leases(&batch)
+                .await
+                .map_err(|e| e.to_string());
             if let Err(err) = &result {
                 tracing::error!(error = %err, rows = batch.len(), "lease changes could not be saved; retrying with the next ones");
                 retry = batch;
@@ -366,7 +379,9 @@ pub async fn run(
         let now = service.now();
         let sleep = service
             .next_deadline()
-            .map(|d| Duration::from_millis((d - now).clamp(0, TIMER_MAX_SLEEP.as_millis() as i64) as u64))
+            .map(|d| {
+                Duration::from_millis((d - now).clamp(0, TIMER_MAX_SLEEP.as_millis() as i64) as u64)
+            })
             .unwrap_or(TIMER_MAX_SLEEP);
         tokio::select! {
             _ = cancel.cancelled() => break,

@@ -96,7 +96,11 @@ async fn a_restart_brings_back_live_leases_and_the_queue_and_never_grants_twice(
 
     clock.advance(Duration::from_secs(30));
     let second = start(&store, &clock).await;
-    assert_eq!(second.service.status(), before, "same leases and queue after the restart");
+    assert_eq!(
+        second.service.status(),
+        before,
+        "same leases and queue after the restart"
+    );
     let a_id = a.lease().id.clone();
     let b_id = b.lease().id.clone();
     let left = second.service.get(&a_id).await.expect("get").expect("a");
@@ -123,12 +127,21 @@ async fn a_restart_brings_back_live_leases_and_the_queue_and_never_grants_twice(
     let third = start(&store, &clock).await;
     let status = third.service.status();
     assert_eq!(
-        status.leases.iter().map(|l| l.id.as_str()).collect::<Vec<_>>(),
+        status
+            .leases
+            .iter()
+            .map(|l| l.id.as_str())
+            .collect::<Vec<_>>(),
         [b_id.as_str()]
     );
     assert_eq!(status.queue.len(), 1);
     assert_eq!(
-        third.service.get(&a_id).await.expect("get").map(|l| l.state),
+        third
+            .service
+            .get(&a_id)
+            .await
+            .expect("get")
+            .map(|l| l.state),
         Some(LeaseState::Expired.as_str())
     );
     third.stop().await;
@@ -153,6 +166,9 @@ async fn bad_requests_change_nothing_and_errors_name_the_problem() {
     assert_eq!(running.service.status(), before);
     assert!(lock(&running.changes).is_empty());
     let err = running.service.release("lease-99").await.expect_err("none");
-    assert!(matches!(err, ServiceError::Lease(LeaseOpError::NotFound(_))));
+    assert!(matches!(
+        err,
+        ServiceError::Lease(LeaseOpError::NotFound(_))
+    ));
     running.stop().await;
 }

@@ -66,8 +66,10 @@ impl AccessPolicy {
         let Some(given) = given else {
             return false;
         };
-        let matches =
-            |t: &Option<Secret>| t.as_ref().is_some_and(|t| constant_time_eq(given.as_bytes(), t.expose().as_bytes()));
+        let matches = |t: &Option<Secret>| {
+            t.as_ref()
+                .is_some_and(|t| constant_time_eq(given.as_bytes(), t.expose().as_bytes()))
+        };
         let path = request.uri().path();
         let lease_api = path == LEASE_API || path.starts_with("/api/v1/leases/");
         matches(&self.token) || (lease_api && matches(&self.lease_token))
@@ -130,10 +132,10 @@ pub async fn guard(
         // JSON content type to be safe from CSRF.
         let json = *request.method() == Method::DELETE
             || request
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/json"));
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("application/json"));
         if !json {
             return ApiError::Forbidden(
                 "state-changing requests must send Content-Type: application/json".into(),

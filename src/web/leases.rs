@@ -47,7 +47,11 @@ fn json_body(body: Result<Bytes, BytesRejection>) -> Result<Value, ApiError> {
                 format!("the body is larger than {} KB", BODY_LIMIT / 1024),
             )
         } else {
-            ApiError::coded(StatusCode::BAD_REQUEST, "bad_request", rejection.body_text())
+            ApiError::coded(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                rejection.body_text(),
+            )
         }
     })?;
     serde_json::from_slice(&bytes).map_err(|err| {

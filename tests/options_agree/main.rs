@@ -147,7 +147,11 @@ fn every_option_is_in_config_yaml_the_schema_the_translations_the_docs_and_the_r
     let rust = rust_paths();
 
     let with_default: BTreeSet<String> = rust.difference(&optional_paths()).cloned().collect();
-    assert_eq!(leaves(&config["options"]), with_default, "config.yaml options");
+    assert_eq!(
+        leaves(&config["options"]),
+        with_default,
+        "config.yaml options"
+    );
     for path in optional_paths() {
         let rule = get(&config["schema"], &path).as_str().unwrap_or("");
         assert!(rule.ends_with('?'), "schema of optional {path} ends in '?'");
