@@ -18,7 +18,27 @@ const PACKAGE: &str = r#"
 input_boolean:
   automation_ran:
   blueprint_ran:
+  denied_seen:
 automation:
+  - id: lease_denied
+    alias: Lease refused
+    triggers:
+      - trigger: event
+        event_type: rm_test_bad
+    actions:
+      - event: resource_manager_lease_request
+        event_data:
+          request_id: bad-1
+          holder: automation.lease_denied
+          resources: {memory_mb: 0}
+      - wait_for_trigger:
+          - trigger: event
+            event_type: resource_manager_lease_denied
+            event_data: {request_id: bad-1, code: bad_request}
+        timeout: {seconds: 20}
+        continue_on_timeout: false
+      - action: input_boolean.turn_on
+        target: {entity_id: input_boolean.denied_seen}
   - id: lease_round_trip
     alias: Lease round trip
     triggers:
@@ -149,6 +169,12 @@ async fn real_ha_automation_and_blueprint_script_get_a_lease_run_and_release_it(
         Duration::from_secs(5),
         |s| s["state"] == "on",
     )
+    .await;
+
+    post_ha(&ha, "events/rm_test_bad").await;
+    ha.wait_state("input_boolean.denied_seen", Duration::from_secs(20), |s| {
+        s["state"] == "on"
+    })
     .await;
 
     post_ha(&ha, "services/script/lease_blueprint").await;

@@ -285,14 +285,8 @@ impl Manager {
             ended_ms: None,
             reason: None,
         };
-        let refusal = if let Some(what) = self.never_fits(&lease.amounts) {
-            Some(Refusal::ExceedsCapacity(what))
-        } else if self.queue.len() >= self.capacity.queue_limit {
-            Some(Refusal::QueueFull)
-        } else {
-            None
-        };
-        if let Some(refusal) = refusal {
+        if let Some(what) = self.never_fits(&lease.amounts) {
+            let refusal = Refusal::ExceedsCapacity(what);
             lease.state = LeaseState::Refused;
             lease.ended_ms = Some(now_ms);
             lease.reason = Some(refusal.message());
@@ -301,9 +295,11 @@ impl Manager {
             return (Decision::Refused(lease, refusal), changes);
         }
         let id = lease.id.clone();
-        if request.wait_ms <= 0 {
-            // No waiting: granted only if it would be served first and fits now; it never
-            // joins the queue, so it cannot preempt anyone either.
+        let queue_full = self.queue.len() >= self.capacity.queue_limit;
+        if request.wait_ms <= 0 || queue_full {
+            // No waiting (asked for, or no room in the queue): granted only if it would be
+            // served first and fits now; it never joins the queue, so it cannot preempt
+            // anyone either.
             let first = self
                 .queue(now_ms)
                 .first()
@@ -314,12 +310,17 @@ impl Manager {
                 changes.push(self.change(LeaseChangeKind::Granted, &id, now_ms));
                 return (Decision::Granted(self.leases[&id].clone()), changes);
             }
+            let refusal = if request.wait_ms <= 0 {
+                Refusal::Busy
+            } else {
+                Refusal::QueueFull
+            };
             lease.state = LeaseState::Refused;
             lease.ended_ms = Some(now_ms);
-            lease.reason = Some(Refusal::Busy.message());
+            lease.reason = Some(refusal.message());
             self.remember_ended(lease.clone());
-            changes.push(self.refused(&id, &Refusal::Busy, now_ms));
-            return (Decision::Refused(lease, Refusal::Busy), changes);
+            changes.push(self.refused(&id, &refusal, now_ms));
+            return (Decision::Refused(lease, refusal), changes);
         }
         self.leases.insert(id.clone(), lease);
         self.queue.push(id.clone());

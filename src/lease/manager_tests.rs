@@ -193,3 +193,14 @@ fn save_and_restore_give_the_same_state() {
     assert_eq!(back.used(), m.used());
     assert_eq!(back.queue(10).len(), 1);
 }
+
+#[test]
+fn with_no_room_in_the_queue_a_request_that_fits_is_still_granted() {
+    let mut cap = capacity();
+    cap.queue_limit = 0;
+    let mut m = Manager::new(cap, policy());
+    let (a, _) = m.request(ask("a", 0, 0, 1, Priority::Normal), 0);
+    assert!(matches!(a, Decision::Granted(_)));
+    let (b, _) = m.request(ask("b", 0, 0, 1, Priority::Normal), 0);
+    assert!(matches!(b, Decision::Refused(_, Refusal::QueueFull)));
+}

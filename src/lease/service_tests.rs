@@ -172,3 +172,49 @@ async fn bad_requests_change_nothing_and_errors_name_the_problem() {
     ));
     running.stop().await;
 }
+
+#[tokio::test]
+async fn an_addon_holder_above_its_lease_is_an_overrun_and_memory_readings_count() {
+    use crate::model::{Sample, SeriesMeta, Snapshot, Unit};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clock = ManualClock::new(1_700_000_000_000);
+    let store = Store::open(&dir.path().join("history.db"))
+        .await
+        .expect("store");
+    let running = start(&store, &clock).await;
+    let body = json!({"holder": "core_whisper", "resources": {"memory_mb": 1000}});
+    running.service.request_json(&body).await.expect("granted");
+    let sample = |id: &str, value: f64| {
+        let (group, name) = id.split_once('.').expect("dotted");
+        let mut meta = SeriesMeta::global(group, name, Unit::Bytes, "");
+        meta.id = id.to_string();
+        Sample {
+            series: Arc::new(meta),
+            value,
+        }
+    };
+    let snapshot = Snapshot {
+        samples: vec![
+            sample("memory.available_bytes", 1500.0 * 1_048_576.0),
+            sample("addon.core_whisper.memory_bytes", 1500.0 * 1_048_576.0),
+        ],
+        ..Snapshot::default()
+    };
+    let new = running.service.observe(&snapshot).await.expect("observe");
+    assert_eq!(new.len(), 1);
+    assert_eq!(new[0].memory_mb, Some((1500, 1000)));
+    let status = running.service.status();
+    assert_eq!(status.overruns.len(), 1);
+    // 1500 available - 800 reserve = 700 MB may be leased now.
+    assert_eq!(status.available.memory_mb, 700);
+    assert!(
+        running
+            .service
+            .observe(&snapshot)
+            .await
+            .expect("again")
+            .is_empty(),
+        "announced once, while it lasts"
+    );
+    running.stop().await;
+}
