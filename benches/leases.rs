@@ -18,7 +18,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use resource_manager::config::{Cli, Config};
-use resource_manager::lease::{Amounts, Capacity, Decision, Manager, Policy, Priority, Request};
+use resource_manager::event::LeaseChangeKind;
+use resource_manager::lease::{
+    Amounts, Capacity, Change, Decision, Manager, Policy, Priority, Request,
+};
 use resource_manager::util::p50_p99;
 use serde_json::json;
 
@@ -40,6 +43,13 @@ impl Lcg {
             .wrapping_add(1_442_695_040_888_963_407);
         (self.0 >> 33) % below.max(1)
     }
+}
+
+fn count_grants(changes: &[Change]) -> u64 {
+    changes
+        .iter()
+        .filter(|c| c.kind == LeaseChangeKind::Granted)
+        .count() as u64
 }
 
 fn manager_bench(decisions: usize) {
@@ -94,28 +104,26 @@ fn manager_bench(decisions: usize) {
                     Priority::High,
                     Priority::Critical,
                 ][rng.next(4) as usize],
-                ttl_ms: 1000 + rng.next(60_000) as i64,
+                ttl_ms: 1000 + rng.next(10_000) as i64,
                 wait_ms: rng.next(30_000) as i64,
             };
-            let (decision, _) = manager.request(request, now);
+            let (decision, changes) = manager.request(request, now);
             match &decision {
-                Decision::Granted(l) => {
-                    granted += 1;
-                    live.push(l.id.clone());
-                }
+                Decision::Granted(l) => live.push(l.id.clone()),
                 Decision::Queued { lease, .. } => {
                     queued += 1;
                     live.push(lease.id.clone());
                 }
                 Decision::Refused(..) => refused += 1,
             }
+            granted += count_grants(&changes);
         } else if op < 9 {
             let i = rng.next(live.len() as u64) as usize;
             let id = live.swap_remove(i);
-            let _ = manager.release(&id, now);
+            granted += count_grants(&manager.release(&id, now).0);
         } else {
             let i = rng.next(live.len() as u64) as usize;
-            let _ = manager.renew(&live[i], 30_000, now);
+            granted += count_grants(&manager.renew(&live[i], 30_000, now).0);
         }
         latencies.push(t0.elapsed().as_nanos() as u64);
         if live.len() > 2000 {

@@ -261,7 +261,7 @@ fn start_leases(
     writer: lease::service::Writer,
     collection: &Collection,
 ) -> (JoinHandle<()>, JoinHandle<()>) {
-    let timer = wiring.tracker.spawn(lease::service::run(
+    let timer = wiring.tracker.spawn(lease::tasks::run(
         service,
         collection.latest.clone(),
         wiring.bus.emitter(Event::LeaseChanged),

@@ -69,7 +69,9 @@ fn denied(request_id: Option<&str>, err: &ServiceError) -> Value {
         ServiceError::Lease(LeaseOpError::Ended { .. }) => "lease_ended",
         ServiceError::Lease(LeaseOpError::NotGranted(_)) => "not_granted",
         ServiceError::Lease(LeaseOpError::Preempting(_)) => "preempting",
-        ServiceError::NotSaved(_) | ServiceError::Stopped => "unavailable",
+        ServiceError::NotSaved(_) | ServiceError::Unreadable(_) | ServiceError::Stopped => {
+            "unavailable"
+        }
     };
     json!({"request_id": request_id, "state": "refused", "code": code, "reason": err.to_string()})
 }

@@ -9,6 +9,12 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
+mod fit;
+mod outcome;
+mod plan;
+
+pub use outcome::{Change, Decision, LeaseOpError, Refusal};
+
 use super::types::{Amounts, Capacity, Lease, LeaseState, Policy, Priority, Request};
 use crate::event::LeaseChangeKind;
 
@@ -17,84 +23,6 @@ const HISTORY: usize = 1000;
 /// Ageing never lifts a request more than this many levels (one above `critical`, so a request
 /// that waited long enough is served before fresh critical ones).
 const MAX_AGEING: u8 = 4;
-
-/// Why a valid request was refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Refusal {
-    /// More than the whole capacity (or the memory that may ever be granted): it would never fit.
-    ExceedsCapacity(String),
-    QueueFull,
-    /// It allowed no waiting and could not be granted at once.
-    Busy,
-}
-
-impl Refusal {
-    /// The API's code.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Refusal::ExceedsCapacity(_) => "exceeds_capacity",
-            Refusal::QueueFull => "queue_full",
-            Refusal::Busy => "busy",
-        }
-    }
-
-    /// In words.
-    pub fn message(&self) -> String {
-        match self {
-            Refusal::ExceedsCapacity(what) => format!("larger than the capacity: {what}"),
-            Refusal::QueueFull => "the queue is full; try again later".into(),
-            Refusal::Busy => {
-                "not available now and wait_seconds is 0; allow waiting or try later".into()
-            }
-        }
-    }
-}
-
-/// The answer to a request.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Decision {
-    Granted(Lease),
-    Queued {
-        lease: Lease,
-        position: usize,
-        estimated_wait_ms: i64,
-    },
-    Refused(Lease, Refusal),
-}
-
-impl Decision {
-    /// The lease the decision is about.
-    pub fn lease(&self) -> &Lease {
-        match self {
-            Decision::Granted(lease) | Decision::Refused(lease, _) => lease,
-            Decision::Queued { lease, .. } => lease,
-        }
-    }
-}
-
-/// A change to one lease, for persistence and announcements.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Change {
-    pub kind: LeaseChangeKind,
-    pub lease: Lease,
-    /// Place in the queue after the change, while queued.
-    pub position: Option<usize>,
-    /// The refusal's code, for `Refused`.
-    pub code: Option<&'static str>,
-}
-
-/// Why a release or renewal was not done.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum LeaseOpError {
-    #[error("no lease '{0}'")]
-    NotFound(String),
-    #[error("lease '{id}' has already ended ({})", .state.as_str())]
-    Ended { id: String, state: LeaseState },
-    #[error("lease '{0}' is still queued; only granted leases can be renewed")]
-    NotGranted(String),
-    #[error("lease '{0}' is being preempted and cannot be renewed; release it")]
-    Preempting(String),
-}
 
 /// The latest reading of memory available now.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -447,91 +375,6 @@ impl Manager {
         changes
     }
 
-    /// Whether `amounts` fits now, counting `freed` (and `freed_count` leases) as released.
-    fn fits(&self, amounts: &Amounts, freed: &Amounts, freed_count: usize) -> bool {
-        let c = &self.capacity;
-        let used = &self.used;
-        let held = |a: u64, f: u64| a.saturating_sub(f);
-        let mem_room = self
-            .memory_headroom_mb()
-            .map(|h| h.saturating_add(freed.memory_mb));
-        self.granted.len() - freed_count.min(self.granted.len()) < c.max_concurrent
-            // A resource not asked for is not checked: after the capacity shrank below what
-            // is held, requests for other resources still go through.
-            && (amounts.cpu_milli == 0
-                || held(used.cpu_milli, freed.cpu_milli) + amounts.cpu_milli <= c.cpu_milli)
-            && (amounts.memory_mb == 0
-                || (held(used.memory_mb, freed.memory_mb) + amounts.memory_mb
-                    <= c.memory_grantable_mb()
-                    && mem_room.is_none_or(|room| amounts.memory_mb <= room)))
-            && amounts.slots.iter().all(|(name, n)| {
-                let held = used.slot(name).saturating_sub(freed.slot(name));
-                held + n <= c.slots.get(name).copied().unwrap_or(0)
-            })
-    }
-
-    /// What in `amounts` is larger than the whole capacity, in words; `None` if it can fit.
-    fn never_fits(&self, amounts: &Amounts) -> Option<String> {
-        let c = &self.capacity;
-        if amounts.cpu_milli > c.cpu_milli {
-            return Some(format!(
-                "{} CPU cores asked, {} exist",
-                amounts.cpu_cores(),
-                c.cpu_milli as f64 / 1000.0
-            ));
-        }
-        if amounts.memory_mb > c.memory_grantable_mb() {
-            return Some(format!(
-                "{} MB asked, at most {} MB may be leased (memory minus the reserve)",
-                amounts.memory_mb,
-                c.memory_grantable_mb()
-            ));
-        }
-        amounts.slots.iter().find_map(|(name, n)| {
-            let size = c.slots.get(name).copied().unwrap_or(0);
-            (*n > size).then(|| format!("{n} '{name}' slots asked, the pool has {size}"))
-        })
-    }
-
-    /// Leases to preempt so the queued request `id` fits: lowest priority first, newest grant
-    /// first within one; none if the notices already sent suffice or even all would not do.
-    fn victims(&self, id: &str) -> Vec<String> {
-        let Some(head) = self.leases.get(id) else {
-            return Vec::new();
-        };
-        let mut freed = Amounts::default();
-        let mut count = 0;
-        for lease in self.granted().into_iter().filter(|l| l.revoke_ms.is_some()) {
-            freed.add(&lease.amounts);
-            count += 1;
-        }
-        if self.fits(&head.amounts, &freed, count) {
-            return Vec::new();
-        }
-        let mut candidates: Vec<&Lease> = self
-            .granted()
-            .into_iter()
-            .filter(|l| l.revoke_ms.is_none() && head.priority.may_preempt(l.priority))
-            .collect();
-        candidates.sort_by_key(|l| {
-            (
-                l.priority,
-                std::cmp::Reverse(l.granted_ms),
-                std::cmp::Reverse(l.seq),
-            )
-        });
-        let mut chosen = Vec::new();
-        for lease in candidates {
-            freed.add(&lease.amounts);
-            count += 1;
-            chosen.push(lease.id.clone());
-            if self.fits(&head.amounts, &freed, count) {
-                return chosen;
-            }
-        }
-        Vec::new()
-    }
-
     /// Order in the queue: effective priority (with ageing) first, then arrival.
     fn queue_key(&self, lease: &Lease, now_ms: i64) -> (std::cmp::Reverse<u8>, u64) {
         let step = self.policy.ageing_step_ms.max(1);
@@ -540,46 +383,6 @@ impl Manager {
             std::cmp::Reverse((lease.priority.rank() + aged).min(Priority::Critical.rank() + 1)),
             lease.seq,
         )
-    }
-
-    /// Roughly how long `id` will wait: until enough granted leases end (by their expiry) for
-    /// it and everything ahead of it to fit at once.
-    fn estimate_wait_ms(&self, id: &str, now_ms: i64) -> i64 {
-        let queue = self.queue(now_ms);
-        let mut ahead = Amounts::default();
-        let mut ahead_count = 0;
-        for lease in queue.iter() {
-            ahead.add(&lease.amounts);
-            ahead_count += 1;
-            if lease.id == id {
-                break;
-            }
-        }
-        let mut ends: Vec<&Lease> = self.granted();
-        ends.sort_by_key(|l| end_of(l));
-        let mut freed = Amounts::default();
-        let mut count = 0;
-        let cap = self.capacity.amounts();
-        let fits_all = |freed: &Amounts, count: usize| {
-            let mut used = self.used.clone();
-            used.sub(freed);
-            used.add(&ahead);
-            self.granted.len() - count + ahead_count <= self.capacity.max_concurrent
-                && used.cpu_milli <= cap.cpu_milli
-                && used.memory_mb <= cap.memory_mb
-                && used.slots.iter().all(|(n, v)| *v <= cap.slot(n))
-        };
-        if fits_all(&freed, 0) {
-            return 0;
-        }
-        for lease in ends {
-            freed.add(&lease.amounts);
-            count += 1;
-            if fits_all(&freed, count) {
-                return (end_of(lease) - now_ms).max(0);
-            }
-        }
-        self.policy.max_ttl_ms
     }
 
     fn grant(&mut self, id: &str, now_ms: i64) {
@@ -668,14 +471,6 @@ impl Manager {
     /// Slot pools by name with their size (for the API).
     pub fn slot_pools(&self) -> &BTreeMap<String, u32> {
         &self.capacity.slots
-    }
-}
-
-/// When a granted lease stops holding resources at the latest.
-fn end_of(lease: &Lease) -> i64 {
-    match (lease.expires_ms, lease.revoke_ms) {
-        (Some(e), Some(r)) => e.min(r),
-        (e, r) => e.or(r).unwrap_or(i64::MAX),
     }
 }
 

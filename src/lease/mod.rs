@@ -8,6 +8,8 @@
 //!   it is given.
 //! - [`service`]: the running manager: the app's clock, SQLite persistence (group commit),
 //!   announcements on the bus, the timer that applies expiries.
+//! - [`tasks`]: the writer (group commit, then announcements) and the timer (expiries,
+//!   snapshots, trimming).
 //! - [`overrun`]: add-on holders measured against what they leased.
 //! - [`jobs`]: the engine's own heavy jobs take `low` leases through the same manager.
 //!
@@ -20,6 +22,7 @@ pub mod overrun;
 pub mod request;
 pub mod rows;
 pub mod service;
+pub mod tasks;
 pub mod types;
 pub mod view;
 

@@ -4,8 +4,9 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::*;
-use crate::event::LeaseState;
+use crate::event::{LeaseChangeKind, LeaseState};
 use crate::util::ManualClock;
+use tokio_util::sync::CancellationToken;
 
 fn capacity() -> Capacity {
     Capacity {
@@ -120,7 +121,11 @@ async fn a_restart_brings_back_live_leases_and_the_queue_and_never_grants_twice(
         .filter(|c| c.kind == LeaseChangeKind::Granted)
         .map(|c| c.lease_id.clone())
         .collect();
-    assert_eq!(grants, std::slice::from_ref(&b_id), "b granted once, a not again");
+    assert_eq!(
+        grants,
+        std::slice::from_ref(&b_id),
+        "b granted once, a not again"
+    );
     second.stop().await;
 
     // A third start sees b still granted, a expired: read from the database.

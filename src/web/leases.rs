@@ -82,7 +82,7 @@ pub fn lease_error(err: ServiceError) -> ApiError {
         ServiceError::Lease(e @ LeaseOpError::Preempting(_)) => {
             ApiError::coded(StatusCode::CONFLICT, "preempting", e.to_string())
         }
-        e @ (ServiceError::NotSaved(_) | ServiceError::Stopped) => {
+        e @ (ServiceError::NotSaved(_) | ServiceError::Unreadable(_) | ServiceError::Stopped) => {
             tracing::error!(error = %e, "lease operation failed");
             ApiError::Unavailable(e.to_string())
         }
