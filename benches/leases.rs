@@ -148,7 +148,7 @@ fn manager_bench(decisions: usize) {
         max as f64 / 1e3
     );
     println!(
-        "  requests granted {granted}, queued {queued}, refused {refused}; queue at end {}",
+        "  grants {granted} (at once or from the queue), queued {queued}, refused {refused}; queue at end {}",
         manager.queue(now).len()
     );
 }
