@@ -161,7 +161,7 @@ impl Manager {
             .iter()
             .filter_map(|id| self.leases.get(id))
             .collect();
-        queue.sort_by_key(|l| self.queue_key(l, now_ms));
+        queue.sort_by_cached_key(|l| self.queue_key(l, now_ms));
         queue
     }
 
