@@ -41,7 +41,8 @@
     const bars = $("lease-bars");
     const list = [
       bar("CPU", c.cpu_cores - a.cpu_cores, c.cpu_cores, "cores"),
-      bar("Memory", Math.max(0, c.memory_mb - a.memory_mb), c.memory_mb, "MB"),
+      // Leased memory, not memory in use: what may be leased now is in the note below.
+      bar("Memory", data.leases.reduce((sum, l) => sum + l.resources.memory_mb, 0), c.memory_mb, "MB"),
       bar("Leases at once", c.max_concurrent - a.concurrent, c.max_concurrent, ""),
     ];
     for (const [pool, size] of Object.entries(c.slots)) list.push(bar("Slots '" + pool + "'", size - (a.slots[pool] || 0), size, ""));
