@@ -195,4 +195,9 @@ async fn real_ha_automation_and_blueprint_script_get_a_lease_run_and_release_it(
         .await;
     assert_eq!(slots["attributes"]["capacity"], 1);
     app.stop().await;
+    let after = ha
+        .state("sensor.rmtest_leases_active")
+        .await
+        .expect("sensor");
+    assert_eq!(after["state"], "unavailable", "marked at shutdown");
 }

@@ -25,6 +25,8 @@ pub const RELEASE: &str = "resource_manager_lease_release";
 pub const RENEW: &str = "resource_manager_lease_renew";
 /// Prefix of every event fired back (`resource_manager_lease_granted`, …).
 pub const ANSWER_PREFIX: &str = "resource_manager_lease_";
+/// Longest time spent marking the sensors unavailable at shutdown.
+const SHUTDOWN_BUDGET: Duration = Duration::from_secs(5);
 /// Sensors are refreshed at most this often while leases change.
 const SENSOR_EVERY: Duration = Duration::from_secs(1);
 
@@ -184,6 +186,17 @@ impl LeaseLink {
         }
     }
 
+    /// At shutdown: the sensors say `unavailable` instead of a last count that goes stale.
+    async fn sensors_unavailable(&self) {
+        for (entity_id, mut state) in sensors(&self.prefix, &self.leases) {
+            state.state = "unavailable".into();
+            if let Err(err) = self.rest.set_state(&entity_id, &state).await {
+                self.failed(&err);
+                return;
+            }
+        }
+    }
+
     /// Handles one event fired in Home Assistant.
     async fn handle(&self, event_type: &str, data: &Value) {
         let request_id = data.get("request_id").and_then(Value::as_str);
@@ -263,6 +276,14 @@ pub async fn run(link: LeaseLink, mut changes: Subscription, cancel: Cancellatio
                 }
             }
         }
+    }
+    // Not gated on readiness: the link may be between sessions at shutdown (the REST calls
+    // go their own way), and a bounded try is all it costs.
+    if tokio::time::timeout(SHUTDOWN_BUDGET, link.sensors_unavailable())
+        .await
+        .is_err()
+    {
+        tracing::warn!("marking lease sensors unavailable took too long; stopping anyway");
     }
 }
 
