@@ -236,7 +236,7 @@ impl Manager {
                 self.leases.insert(id.clone(), lease);
                 self.grant(&id, now_ms);
                 changes.push(self.change(LeaseChangeKind::Granted, &id, now_ms));
-                return (Decision::Granted(self.leases[&id].clone()), changes);
+                return (Decision::Granted(self.copy(&id)), changes);
             }
             let refusal = if request.wait_ms <= 0 {
                 Refusal::Busy
@@ -254,13 +254,13 @@ impl Manager {
         self.queue.push(id.clone());
         changes.extend(self.settle(now_ms));
         if self.leases.get(&id).is_some_and(|l| l.is_granted()) {
-            let lease = self.leases[&id].clone();
+            let lease = self.copy(&id);
             return (Decision::Granted(lease), changes);
         }
         let position = self.position(&id, now_ms).unwrap_or(1);
         changes.push(self.change(LeaseChangeKind::Queued, &id, now_ms));
         let estimated_wait_ms = self.estimate_wait_ms(&id, now_ms);
-        let lease = self.leases[&id].clone();
+        let lease = self.copy(&id);
         let decision = Decision::Queued {
             lease,
             position,
@@ -448,8 +448,13 @@ impl Manager {
         }
     }
 
+    /// A copy of a lease this call just looked up or made.
+    fn copy(&self, id: &str) -> Lease {
+        self.leases.get(id).cloned().unwrap_or_else(|| missing(id))
+    }
+
     fn change(&self, kind: LeaseChangeKind, id: &str, now_ms: i64) -> Change {
-        let lease = self.leases.get(id).cloned().unwrap_or_else(|| missing(id));
+        let lease = self.copy(id);
         let position = (lease.state == LeaseState::Queued)
             .then(|| self.position(id, now_ms))
             .flatten();
