@@ -132,6 +132,8 @@ pub enum LeaseChangeKind {
     Expired,
     /// A higher-priority request needs its resources: release within the grace period.
     PreemptNotice,
+    /// The preemption was called off: nobody waits for its resources any more.
+    PreemptCancelled,
     Preempted,
     TimedOut,
     /// The holder (an add-on) uses more than it leased.

@@ -157,6 +157,7 @@ impl Shadow {
             LeaseChangeKind::Renewed
             | LeaseChangeKind::Expired
             | LeaseChangeKind::PreemptNotice
+            | LeaseChangeKind::PreemptCancelled
             | LeaseChangeKind::Preempted
             | LeaseChangeKind::Overrun => before == LeaseState::Granted,
         };

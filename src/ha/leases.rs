@@ -40,6 +40,7 @@ pub fn event_type(kind: LeaseChangeKind) -> String {
         LeaseChangeKind::Renewed => "renewed",
         LeaseChangeKind::Expired => "expired",
         LeaseChangeKind::PreemptNotice => "preempted",
+        LeaseChangeKind::PreemptCancelled => "kept",
         LeaseChangeKind::Preempted => "revoked",
         LeaseChangeKind::TimedOut => "timed_out",
         LeaseChangeKind::Overrun => "overrun",

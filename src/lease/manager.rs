@@ -314,42 +314,55 @@ impl Manager {
     /// from the head of the queue and, if the head cannot fit, preemption notices.
     pub fn settle(&mut self, now_ms: i64) -> Vec<Change> {
         let mut changes = Vec::new();
-        let due: Vec<(String, LeaseState, LeaseChangeKind)> = self
-            .granted
+        let timed_out: Vec<String> = self
+            .queue
             .iter()
             .filter_map(|id| self.leases.get(id))
-            .filter_map(|l| {
-                if l.revoke_ms.is_some_and(|t| t <= now_ms) {
-                    Some((
-                        l.id.clone(),
-                        LeaseState::Preempted,
-                        LeaseChangeKind::Preempted,
-                    ))
-                } else if l.expires_ms.is_some_and(|t| t <= now_ms) {
-                    Some((l.id.clone(), LeaseState::Expired, LeaseChangeKind::Expired))
-                } else {
-                    None
-                }
-            })
-            .chain(
-                self.queue
-                    .iter()
-                    .filter_map(|id| self.leases.get(id))
-                    .filter(|l| l.wait_until_ms <= now_ms)
-                    .map(|l| {
-                        (
-                            l.id.clone(),
-                            LeaseState::TimedOut,
-                            LeaseChangeKind::TimedOut,
-                        )
-                    }),
-            )
+            .filter(|l| l.wait_until_ms <= now_ms)
+            .map(|l| l.id.clone())
             .collect();
-        for (id, state, kind) in due {
-            let reason = (state == LeaseState::Preempted)
-                .then(|| "revoked: a higher-priority request needed its resources".to_string());
-            self.end(&id, state, now_ms, reason);
-            changes.push(self.change(kind, &id, now_ms));
+        for id in timed_out {
+            self.end(&id, LeaseState::TimedOut, now_ms, None);
+            changes.push(self.change(LeaseChangeKind::TimedOut, &id, now_ms));
+        }
+        let expired: Vec<String> = self
+            .granted()
+            .into_iter()
+            .filter(|l| l.expires_ms.is_some_and(|t| t <= now_ms))
+            .filter(|l| {
+                l.revoke_ms
+                    .is_none_or(|r| r > now_ms || l.expires_ms <= Some(r))
+            })
+            .map(|l| l.id.clone())
+            .collect();
+        for id in expired {
+            self.end(&id, LeaseState::Expired, now_ms, None);
+            changes.push(self.change(LeaseChangeKind::Expired, &id, now_ms));
+        }
+        let revoke_due: Vec<(String, Priority)> = self
+            .granted()
+            .into_iter()
+            .filter(|l| l.revoke_ms.is_some_and(|t| t <= now_ms))
+            .map(|l| (l.id.clone(), l.priority))
+            .collect();
+        for (id, priority) in revoke_due {
+            // Revoked only if someone still waits who may take its place; the request that
+            // caused the notice may have been served or given up during the grace.
+            let still_needed = self
+                .queue
+                .iter()
+                .filter_map(|q| self.leases.get(q))
+                .any(|q| q.priority.may_preempt(priority));
+            if still_needed {
+                let reason = "revoked: a higher-priority request needed its resources";
+                self.end(&id, LeaseState::Preempted, now_ms, Some(reason.into()));
+                changes.push(self.change(LeaseChangeKind::Preempted, &id, now_ms));
+            } else {
+                if let Some(lease) = self.leases.get_mut(&id) {
+                    lease.revoke_ms = None;
+                }
+                changes.push(self.change(LeaseChangeKind::PreemptCancelled, &id, now_ms));
+            }
         }
         let order: Vec<String> = self.queue(now_ms).iter().map(|l| l.id.clone()).collect();
         for id in order {

@@ -204,3 +204,21 @@ fn with_no_room_in_the_queue_a_request_that_fits_is_still_granted() {
     let (b, _) = m.request(ask("b", 0, 0, 1, Priority::Normal), 0);
     assert!(matches!(b, Decision::Refused(_, Refusal::QueueFull)));
 }
+
+#[test]
+fn a_preemption_is_called_off_when_nobody_waits_for_it_any_more() {
+    let mut m = Manager::new(capacity(), policy());
+    let (low, _) = m.request(ask("low", 0, 0, 1, Priority::Low), 0);
+    let mut impatient = ask("high", 0, 0, 1, Priority::High);
+    impatient.wait_ms = 10_000;
+    m.request(impatient, 0);
+    assert_eq!(m.get(&id(&low)).and_then(|l| l.revoke_ms), Some(30_000));
+    let changes = m.settle(30_000);
+    let kinds: Vec<_> = changes.iter().map(|c| c.kind).collect();
+    assert_eq!(
+        kinds,
+        [LeaseChangeKind::TimedOut, LeaseChangeKind::PreemptCancelled]
+    );
+    let kept = m.get(&id(&low)).expect("low");
+    assert_eq!((kept.state, kept.revoke_ms), (LeaseState::Granted, None));
+}
