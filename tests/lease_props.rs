@@ -11,7 +11,8 @@ use std::collections::{BTreeMap, HashMap};
 use proptest::prelude::*;
 use resource_manager::event::LeaseChangeKind;
 use resource_manager::lease::{
-    Amounts, Capacity, Change, Decision, LeaseState, Manager, Policy, Priority, Request,
+    Amounts, Capacity, Change, Decision, Lease, LeaseState, Manager, Policy, Priority, Request,
+    Saved, rows,
 };
 
 const MAX_TTL_MS: i64 = 300_000;
@@ -315,8 +316,15 @@ fn run(ops: Vec<Op>, preemption: bool) -> Result<(), TestCaseError> {
             }
             Op::Restart => {
                 let saved = manager.save();
-                manager =
-                    Manager::restore(shadow.capacity.clone(), policy(preemption), saved.clone());
+                // Through the stored rows, as a restart reads them back from SQLite.
+                let stored: Vec<_> = saved.leases.iter().map(rows::to_row).collect();
+                let read: Vec<Lease> = stored.iter().filter_map(rows::from_row).collect();
+                prop_assert_eq!(read.len(), saved.leases.len(), "every row reads back");
+                let stored = Saved {
+                    next_seq: saved.next_seq,
+                    leases: read,
+                };
+                manager = Manager::restore(shadow.capacity.clone(), policy(preemption), stored);
                 prop_assert_eq!(manager.save(), saved, "state after a restart");
                 // The memory reading is not kept: the next one comes with the next tick.
                 shadow.reading = None;
