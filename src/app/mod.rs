@@ -22,6 +22,7 @@ use crate::bus::{Bus, Event};
 use crate::collect::supervisor::SupervisorCollector;
 use crate::collect::{self, Collector, Engine, Outputs, TickStats};
 use crate::config::Config;
+use crate::lease::{self, LeaseService};
 use crate::logging::RecentLog;
 use crate::model::Snapshot;
 use crate::store::{self, Store, StoreError, StoreOptions};
@@ -172,9 +173,16 @@ async fn start(
     )
     .await?;
     let links_stop = wiring.root.child_token();
+    let host = HostInfo::read();
+    let (leases, lease_writer) = open_leases(wiring, &config, &host).await?;
     let mut collectors = collect::host_collectors(&config.sys_root);
     let supervisor = start_supervisor(wiring, &config, &mut collectors, &links_stop)?;
-    let collection = start_collection(wiring, &config, collectors, &alerts);
+    let jobs = Arc::new(lease::jobs::EngineJobs::new(
+        leases.clone(),
+        wiring.clock.clone(),
+    ));
+    let collection = start_collection(wiring, &config, collectors, &alerts, jobs);
+    let lease_tasks = start_leases(wiring, leases.clone(), lease_writer, &collection);
     let publishers_stop = wiring.root.child_token();
     let ha = match &config.home_assistant {
         Some(endpoint) => Some(
@@ -184,6 +192,7 @@ async fn start(
                 latest: collection.latest.clone(),
                 alerts: &alerts,
                 bus: &wiring.bus,
+                leases: leases.clone(),
                 store: wiring.store.clone(),
                 tracker: &wiring.tracker,
                 publishers_stop: publishers_stop.clone(),
@@ -212,10 +221,11 @@ async fn start(
         store: wiring.store.clone(),
         latest: collection.latest,
         tick_stats: collection.tick_stats,
-        host: HostInfo::read(),
+        host,
         links,
         alerts,
         recent_log: log,
+        leases: Some(leases),
     });
     let http_stop = wiring.root.child_token();
     let (http, addr) = start_http(wiring, listeners, state, http_stop.clone())?;
@@ -230,6 +240,8 @@ async fn start(
         flush: vec![
             ("store writer", collection.writer),
             ("alert service", collection.alerts),
+            ("lease timer", lease_tasks.0),
+            ("lease writer", lease_tasks.1),
         ],
         publishers_stop,
         publishers: publisher_tasks,
@@ -237,6 +249,49 @@ async fn start(
         links: link_tasks,
         store: wiring.store.clone(),
     })
+}
+
+/// Opens the lease service on the app's clock and store; capacity from the options and the
+/// host's size.
+async fn open_leases(
+    wiring: &Wiring,
+    config: &Config,
+    host: &HostInfo,
+) -> Result<(LeaseService, lease::service::Writer), AppError> {
+    let options = &config.options.leases;
+    let memory_mb = lease::capacity::host_memory_mb(&config.sys_root.proc).unwrap_or_else(|| {
+        tracing::warn!("host memory unknown (no /proc/meminfo): no memory can be leased");
+        0
+    });
+    let capacity = lease::capacity::capacity(options, host.cores, memory_mb);
+    let (service, writer) = LeaseService::open(
+        wiring.store.clone(),
+        wiring.clock.clone(),
+        capacity,
+        lease::capacity::policy(options),
+        host.cores.max(1) as f64,
+        wiring.bus.emitter(Event::LeaseChanged),
+    )
+    .await?;
+    Ok((service, writer))
+}
+
+/// The lease writer and timer; they stop with collection (the timer follows its snapshots)
+/// and the writer saves what is waiting before the store closes.
+fn start_leases(
+    wiring: &Wiring,
+    service: LeaseService,
+    writer: lease::service::Writer,
+    collection: &Collection,
+) -> (JoinHandle<()>, JoinHandle<()>) {
+    let timer = wiring.tracker.spawn(lease::tasks::run(
+        service,
+        collection.latest.clone(),
+        wiring.bus.emitter(Event::LeaseChanged),
+        collection.stop.clone(),
+    ));
+    let writer = wiring.tracker.spawn(writer.run(collection.stop.clone()));
+    (timer, writer)
 }
 
 /// The Supervisor poller (a link, stopped with the links) and the collector that hands its
@@ -284,6 +339,7 @@ fn start_collection(
     config: &Config,
     collectors: Vec<Box<dyn Collector>>,
     alerts: &AlertHandle,
+    jobs: Arc<dyn store::writer::JobGate>,
 ) -> Collection {
     let options = &config.options;
     let (latest_tx, latest) = watch::channel(Arc::new(Snapshot::default()));
@@ -306,6 +362,7 @@ fn start_collection(
         store::writer::WriterSettings {
             batch: options.write_batch(),
             retention: options.retention,
+            gate: Some(jobs),
         },
         wiring.root.child_token(),
     ));

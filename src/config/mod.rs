@@ -18,6 +18,7 @@
 pub mod alert_rules;
 pub mod cli;
 pub mod home_assistant;
+pub mod leases;
 pub mod mode;
 pub mod options;
 pub mod paths;
@@ -32,6 +33,7 @@ use serde_json::{Map, Value};
 pub use alert_rules::RuleSet;
 pub use cli::{Cli, Command};
 pub use home_assistant::{MetricGroup, PublishOptions};
+pub use leases::{LeaseOptions, SlotPool};
 pub use mode::{
     ADDON_OPTIONS_PATH, HaEndpoint, INGRESS_PORT, Listen, Mode, SUPERVISOR_WAIT, Secret,
     SupervisorEndpoint,

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::alert_rules::RuleSet;
 use super::home_assistant::PublishOptions;
+use super::leases::LeaseOptions;
 use super::reader::{ConfigError, Object, Problems};
 use super::retention::Retention;
 
@@ -63,6 +64,8 @@ pub struct Options {
     pub home_assistant: PublishOptions,
     /// Effective alert rules: the built-in ones changed by the `alert_rules` option.
     pub alert_rules: RuleSet,
+    /// Capacity and limits of resource leases (admission control).
+    pub leases: LeaseOptions,
 }
 
 impl Default for Options {
@@ -76,6 +79,7 @@ impl Default for Options {
             addon_stats_interval_seconds: 30,
             home_assistant: PublishOptions::default(),
             alert_rules: RuleSet::default(),
+            leases: LeaseOptions::default(),
         }
     }
 }
@@ -91,6 +95,7 @@ impl Options {
         "addon_stats_interval_seconds",
         "home_assistant",
         "alert_rules",
+        "leases",
     ];
 
     /// Interval between two ticks of the host collectors.
@@ -154,6 +159,7 @@ impl Options {
             ),
             home_assistant: PublishOptions::read(&root, p),
             alert_rules: RuleSet::read(&root, p),
+            leases: LeaseOptions::read(&root, p),
         }
     }
 }

@@ -9,6 +9,7 @@ mod feedback;
 pub mod health;
 pub mod incident;
 mod jobs;
+mod leases;
 mod notices;
 mod open;
 mod query;
@@ -29,6 +30,7 @@ use crate::util::{Clock, lock};
 pub use feedback::{NewVote, StoredVote, VoteCounts};
 pub use health::{FailureReason, StoreNotice, WriteFailure};
 pub use jobs::RetentionReport;
+pub use leases::LeaseRow;
 pub use query::{History, Point, Resolution, SeriesInfo, StoreStats};
 
 /// Consistent copy written before a backup (`resource-manager snapshot`).

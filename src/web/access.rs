@@ -1,5 +1,6 @@
 //! Who may talk to the server: loopback and the Supervisor's Ingress proxy always, anyone else
-//! only with the API token; and state-changing requests only from this origin (no CSRF).
+//! only with the API token (or, for the lease API only, the lease token); and state-changing
+//! requests only from this origin (no CSRF).
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -51,7 +52,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Peer {
 pub struct AccessPolicy {
     trusted: Vec<IpAddr>,
     token: Option<Secret>,
+    /// `leases.token`: lets callers that are not the dashboard use `/api/v1/leases` only.
+    lease_token: Option<Secret>,
 }
+
+/// Paths the lease token opens.
+const LEASE_API: &str = "/api/v1/leases";
 
 impl AccessPolicy {
     /// Loopback is always trusted; the Ingress proxy too in add-on mode.
@@ -60,7 +66,17 @@ impl AccessPolicy {
             Mode::Addon => vec![INGRESS_PROXY],
             Mode::Standalone => Vec::new(),
         };
-        AccessPolicy { trusted, token }
+        AccessPolicy {
+            trusted,
+            token,
+            lease_token: None,
+        }
+    }
+
+    /// The same policy, also letting `token` holders use the lease API.
+    pub fn with_lease_token(mut self, token: Option<Secret>) -> Self {
+        self.lease_token = token;
+        self
     }
 
     /// Whether a peer may be served without a token.
@@ -70,15 +86,21 @@ impl AccessPolicy {
     }
 
     fn token_matches(&self, request: &Request) -> bool {
-        let Some(expected) = &self.token else {
-            return false;
-        };
         let given = request
             .headers()
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "));
-        given.is_some_and(|g| constant_time_eq(g.as_bytes(), expected.expose().as_bytes()))
+        let Some(given) = given else {
+            return false;
+        };
+        let matches = |t: &Option<Secret>| {
+            t.as_ref()
+                .is_some_and(|t| constant_time_eq(given.as_bytes(), t.expose().as_bytes()))
+        };
+        let path = request.uri().path();
+        let lease_api = path == LEASE_API || path.starts_with("/api/v1/leases/");
+        matches(&self.token) || (lease_api && matches(&self.lease_token))
     }
 }
 
@@ -146,11 +168,14 @@ pub async fn guard(
         if !same_origin(&request) {
             return ApiError::Forbidden("cross-site request refused".into()).into_response();
         }
-        let json = request
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/json"));
+        // A DELETE carries no body: browsers preflight it cross-site anyway, so it needs no
+        // JSON content type to be safe from CSRF.
+        let json = *request.method() == Method::DELETE
+            || request
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("application/json"));
         if !json {
             return ApiError::Forbidden(
                 "state-changing requests must send Content-Type: application/json".into(),
@@ -191,6 +216,26 @@ mod tests {
         assert!(policy.token_matches(&req("Bearer s3cret")));
         assert!(!policy.token_matches(&req("Bearer s3cre")));
         assert!(!policy.token_matches(&req("s3cret")));
+    }
+
+    #[test]
+    fn the_lease_token_opens_the_lease_api_only() {
+        let policy = AccessPolicy::new(Mode::Addon, Some(Secret::new("api-token")))
+            .with_lease_token(Some(Secret::new("lease-token-0123456789")));
+        let req = |path: &str, auth: &str| {
+            Request::builder()
+                .uri(path)
+                .header(header::AUTHORIZATION, auth)
+                .body(Body::empty())
+                .expect("request")
+        };
+        let lease = "Bearer lease-token-0123456789";
+        assert!(policy.token_matches(&req("/api/v1/leases", lease)));
+        assert!(policy.token_matches(&req("/api/v1/leases/lease-1/renew", lease)));
+        assert!(!policy.token_matches(&req("/api/v1/status", lease)));
+        assert!(!policy.token_matches(&req("/api/v1/leasesX", lease)));
+        assert!(policy.token_matches(&req("/api/v1/status", "Bearer api-token")));
+        assert!(!policy.token_matches(&req("/api/v1/leases", "Bearer wrong")));
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod error;
 pub mod feedback;
 pub mod format;
 mod health;
+pub mod leases;
 mod live;
 mod page;
 pub mod report;
@@ -105,6 +106,8 @@ pub struct AppParts {
     pub alerts: AlertHandle,
     /// The log's recent warnings, shown in Diagnostics.
     pub recent_log: RecentLog,
+    /// The lease manager (`None` for parts served without one: the lease API answers 503).
+    pub leases: Option<crate::lease::LeaseService>,
 }
 
 impl AppParts {
@@ -125,6 +128,7 @@ impl AppParts {
             host: HostInfo::read(),
             links: Links::default(),
             recent_log: RecentLog::default(),
+            leases: None,
         }
     }
 }
@@ -198,10 +202,11 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The router: every area's routes, with the access policy applied to all of them.
 pub fn router(state: AppState) -> Router {
-    let policy = Arc::new(access::AccessPolicy::new(
-        state.inner.parts.config.mode,
-        state.inner.parts.config.api_token.clone(),
-    ));
+    let config = &state.inner.parts.config;
+    let policy = Arc::new(
+        access::AccessPolicy::new(config.mode, config.api_token.clone())
+            .with_lease_token(config.options.leases.token.clone()),
+    );
     Router::new()
         .merge(page::router())
         .merge(live::router())
@@ -211,6 +216,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         .merge(api::router())
         .merge(alerts::router())
+        .merge(leases::router())
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn_with_state(policy, access::guard))
         // gzip only (features kept minimal); Server-Sent Events are never compressed.

@@ -45,7 +45,21 @@ fn run(args: &[&str]) -> String {
 impl HaCore {
     /// Starts a fresh instance on a free port and waits until Core is RUNNING.
     pub fn start() -> HaCore {
+        HaCore::start_with(&[])
+    }
+
+    /// [`HaCore::start`] with files written into the config directory first, by path
+    /// relative to it (`packages/x.yaml` holds automations and scripts,
+    /// `blueprints/script/…` blueprints).
+    pub fn start_with(files: &[(&str, &str)]) -> HaCore {
         let dir = tempfile::tempdir().expect("tempdir");
+        for (path, text) in files {
+            let path = dir.path().join("config").join(path);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).expect("config dir");
+            }
+            std::fs::write(&path, text).expect("config file");
+        }
         let port = free_port().to_string();
         let dir_arg = dir.path().to_string_lossy().into_owned();
         let out = run(&["start", &dir_arg, &port]);

@@ -267,3 +267,31 @@ async fn emulated_supervisor_5xx_on_one_addon_degrades_without_losing_the_others
     assert!(status["values"]["addon.core_configurator.memory_bytes"].is_null());
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_addon_using_more_than_its_lease_is_flagged_as_an_overrun() {
+    let url = Supervisor::start(Role::Manager, vec![]).await.url;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = TestApp::start(addon_mode_config(dir.path(), &url)).await;
+    // The emulated mosquitto uses 30 MB; it leases 10.
+    let res = app
+        .client
+        .post(format!("{}/api/v1/leases", app.base))
+        .json(&serde_json::json!({"holder": "core_mosquitto", "resources": {"memory_mb": 10}}))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(res.status().as_u16(), 201);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let overruns = loop {
+        let leases = app.get_json("api/v1/leases").await;
+        if leases["overruns"].as_array().is_some_and(|o| !o.is_empty()) {
+            break leases["overruns"].clone();
+        }
+        assert!(std::time::Instant::now() < deadline, "no overrun: {leases}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(overruns[0]["holder"], "core_mosquitto");
+    assert_eq!(overruns[0]["memory_mb"], serde_json::json!([28, 10]));
+    app.stop().await;
+}

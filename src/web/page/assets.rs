@@ -38,6 +38,7 @@ const OWN: &[Asset] = &[
     asset!("", "views.js", JS),
     asset!("", "charts.js", JS),
     asset!("", "alerts.js", JS),
+    asset!("", "leases.js", JS),
 ];
 
 const VENDOR: &[Asset] = &[
