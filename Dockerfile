@@ -37,10 +37,10 @@ LABEL io.hass.type="app" \
       io.hass.version="${BUILD_VERSION}" \
       io.hass.arch="${BUILD_ARCH}"
 
-# Ingress port; the binary serves /healthz. curl is in the HA base image.
-EXPOSE 8099
-HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
-    CMD curl -fsS http://127.0.0.1:8099/healthz || exit 1
+# The Ingress port is assigned by the Supervisor at start (config.yaml: ingress_port: 0); the
+# binary notes it in /data/listening and its healthcheck subcommand asks /healthz there.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=90s \
+    CMD ["/usr/bin/resource-manager", "healthcheck"]
 
 # Replace the base image's s6 /init: our binary is PID 1 (config.yaml: init: false).
 ENTRYPOINT ["/usr/bin/resource-manager"]

@@ -2,7 +2,8 @@
 # Benchmarks of Resource Manager. Prints numbers; nothing here passes or fails on timings.
 #
 # 1. Library figures: `cargo bench --bench bench` (tick and process-scan CPU, store ingest,
-#    history queries, database sizes; see benches/bench.rs).
+#    history queries, database sizes; see benches/bench.rs) and `cargo bench --bench leases`
+#    (lease decisions per second and their p99; HTTP round trip at 50 concurrent clients).
 # 2. Process figures of the release binary, run standalone on loopback:
 #    start-to-serving time, CPU over a soak at a 1 s sample interval (idle, then with /metrics
 #    scraped once per second), peak and steady RSS, bytes written to disk per hour and per day at
@@ -133,6 +134,9 @@ if [[ ${BENCH_SKIP_CARGO_BENCH:-0} != 1 ]]; then
   echo
   echo "== cargo bench --bench bench =="
   BENCH_RESULTS=$WORK/rust.tsv cargo bench --bench bench
+  echo
+  echo "== cargo bench --bench leases (decisions/s and p99 of the manager, HTTP p99 at 50 clients) =="
+  cargo bench --bench leases
 fi
 
 echo

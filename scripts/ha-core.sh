@@ -85,10 +85,11 @@ running_pid() {
 }
 
 write_config() {   # $1 config dir, $2 port
-  mkdir -p "$1/.storage"
+  # packages/: automations and scripts a test puts there before the start (tests/common/ha.rs).
+  mkdir -p "$1/.storage" "$1/packages"
   cat > "$1/configuration.yaml" <<EOF
 # Written by scripts/ha-core.sh: only what the tests need, no default_config:.
-homeassistant: {name: Test, latitude: 52.52, longitude: 13.40, elevation: 0, unit_system: metric, time_zone: UTC, currency: EUR, country: DE, language: en}
+homeassistant: {name: Test, latitude: 52.52, longitude: 13.40, elevation: 0, unit_system: metric, time_zone: UTC, currency: EUR, country: DE, language: en, packages: !include_dir_named packages}
 http: {server_host: 127.0.0.1, server_port: $2}
 api:
 websocket_api:
@@ -97,7 +98,6 @@ onboarding:
 persistent_notification:
 input_boolean:
 logger: {default: warning}
-${HA_EXTRA_CONFIG:-}
 EOF
   # Must exist before the first start: otherwise HA's mDNS client joins multicast
   # on the real network interfaces. Tests only talk to loopback.

@@ -16,6 +16,11 @@ command -v promtool >/dev/null 2>&1 || apt_packages+=(prometheus)
 command -v node >/dev/null 2>&1 || apt_packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || apt_packages+=(npm)
 [ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || apt_packages+=(fonts-noto-color-emoji)
+# The add-on rehearsal: network namespaces and veth (ip, ss), unshare/nsenter, pgrep, curl.
+command -v ip >/dev/null 2>&1 && command -v ss >/dev/null 2>&1 || apt_packages+=(iproute2)
+command -v nsenter >/dev/null 2>&1 || apt_packages+=(util-linux)
+command -v pgrep >/dev/null 2>&1 || apt_packages+=(procps)
+command -v curl >/dev/null 2>&1 || apt_packages+=(curl)
 if [ ${#apt_packages[@]} -gt 0 ]; then
   echo "provision: installing ${apt_packages[*]}"
   export DEBIAN_FRONTEND=noninteractive

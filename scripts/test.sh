@@ -14,3 +14,6 @@ scripts/check-addon.sh
 scripts/build-addon.sh
 echo "== tests (unit, integration, and the #[ignore]d ones that need real services)"
 cargo test --locked -- --include-ignored
+echo "== add-on rehearsal (the release binary as the Supervisor runs it, in namespaces)"
+cargo build --release --locked
+RM_BIN=target/release/resource-manager scripts/addon-rehearsal.sh

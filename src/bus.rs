@@ -35,7 +35,7 @@ pub enum Event {
     Recommendation(Recommendation),
     /// Reserved (actions): an action finished. No producer yet.
     ActionResult(ActionResult),
-    /// Reserved (leases): a lease changed state. No producer yet.
+    /// A lease changed state, or its holder was told something (`crate::lease`).
     LeaseChanged(LeaseChange),
 }
 

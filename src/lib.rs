@@ -10,6 +10,7 @@ pub mod collect;
 pub mod config;
 pub mod event;
 pub mod ha;
+pub mod lease;
 pub mod logging;
 pub mod model;
 pub mod publish;

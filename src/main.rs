@@ -29,6 +29,7 @@ fn main() -> ExitCode {
         .and_then(|runtime| match cli.command {
             Some(Command::Snapshot { remove }) => runtime.block_on(snapshot(&config, remove)),
             Some(Command::Import { ref file }) => runtime.block_on(import(&config, file)),
+            Some(Command::Healthcheck) => healthcheck(&config),
             None => runtime.block_on(serve(config, recent_log)),
         });
     match result {
@@ -42,12 +43,10 @@ fn main() -> ExitCode {
 }
 
 async fn serve(config: Config, recent_log: RecentLog) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let listeners = resource_manager::app::listen::bind(&config).await?;
     resource_manager::app::run_with_log(
         config,
-        listener,
+        listeners,
         resource_manager::app::shutdown_signal(),
         recent_log,
         // Printed whatever the log level, once requests are served: people and test
@@ -60,6 +59,13 @@ async fn serve(config: Config, recent_log: RecentLog) -> anyhow::Result<()> {
         },
     )
     .await?;
+    Ok(())
+}
+
+/// `resource-manager healthcheck`: exit 0 when the server answers.
+fn healthcheck(config: &Config) -> anyhow::Result<()> {
+    let addr = resource_manager::app::health::check(config)?;
+    println!("healthy: {addr}");
     Ok(())
 }
 

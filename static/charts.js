@@ -100,6 +100,8 @@
     return [xs, ys];
   }
 
+  const MIN_SPAN_S = 120;
+
   function css(name) { return getComputedStyle(document.documentElement).getPropertyValue(name).trim(); }
   const PALETTE = ["--primary", "--warning", "--ok"];
 
@@ -120,7 +122,8 @@
       height: 240,
       pxAlign: 0,
       cursor: { drag: { x: true, y: false } },
-      scales: { x: { time: true }, y: t.unit === "percent" ? { range: [0, 100] } : { auto: true } },
+      // A few seconds of history (a fresh start) would get millisecond ticks; show 2 min at least.
+      scales: { x: { time: true, range: (u, min, max) => (min == null || max == null ? [min, max] : [Math.min(min, max - MIN_SPAN_S), max]) }, y: t.unit === "percent" ? { range: [0, 100] } : { auto: true } },
       axes: [axis, Object.assign({}, axis, { size: 64, values: (u, vals) => vals.map((v) => axisValue(v, t.unit)) })],
       series: [{}].concat(t.members.map((id, i) => ({
         label: t.members.length > 1 ? id.split(".").slice(-1)[0].replace(/_bytes_per_second$/, "").replace(/^rx$/, "in").replace(/^tx$/, "out") : t.label,

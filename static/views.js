@@ -206,13 +206,27 @@
       ],
     });
 
+    // The data disk (what holds the history; /data and its siblings in an add-on) is marked,
+    // with the Supervisor's own figures and the disk's wear where the host reports them.
+    const dataDisk = RM.status ? RM.status.data_disk : null;
+    const mounts = group(v, "disk.", "mount");
+    for (const r of mounts) r.data = !!dataDisk && r.name === dataDisk.mount;
+    const note = $("data-disk-note");
+    const wear = v["disk.life_time_used_percent"];
+    const host = dataDisk ? dataDisk.host : null;
+    const parts = [];
+    if (dataDisk) parts.push("Data disk: " + dataDisk.mount + " (holds " + dataDisk.data_dir + ")");
+    if (host && host.total_gb !== null && host.free_gb !== null) parts.push("the Supervisor reports " + host.free_gb + " GB free of " + host.total_gb + " GB");
+    if (typeof wear === "number") parts.push("wear " + F.value(wear, "percent") + " of its rated life");
+    note.textContent = parts.join(" · ");
+    note.hidden = !parts.length;
     table($("mounts"), {
       caption: "Disks",
-      rows: group(v, "disk.", "mount"),
+      rows: mounts,
       empty: "No filesystem could be read.",
       sort: { key: "used_percent", dir: "desc" },
       columns: [
-        { key: "name", label: "Mount", sortable: true },
+        { key: "name", label: "Mount", sortable: true, render: (r) => r.data ? r.name + " (data disk)" : r.name },
         { key: "used_percent", label: "Used", num: true, sortable: true, render: (r) => minibar(r.used_percent, F.value(r.used_percent, "percent")) },
         { key: "free_bytes", label: "Free", num: true, sortable: true, render: (r) => F.value(r.free_bytes, "bytes") },
         { key: "total_bytes", label: "Size", num: true, sortable: true, render: (r) => F.value(r.total_bytes, "bytes") },

@@ -28,7 +28,10 @@ fn iso(s: i64) -> String {
 #[tokio::test]
 #[ignore = "needs a real Home Assistant Core; scripts/test.sh runs it"]
 async fn statistics_imported_into_home_assistant_come_back_into_our_store() {
-    let ha = HaCore::start_with("recorder:\n  commit_interval: 1");
+    let ha = HaCore::start_with(&[(
+        "packages/recorder.yaml",
+        "recorder:\n  commit_interval: 1\n",
+    )]);
     let mut ws = ws_connect(&ha).await;
     let now = resource_manager::util::unix_ms() / 1000;
     let first_hour = (now - 3 * 86_400) / HOUR * HOUR;

@@ -122,3 +122,100 @@ async fn cross_site_posts_are_refused_before_any_handler() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn the_lease_token_lets_other_addons_use_the_lease_api_and_nothing_else() {
+    use resource_manager::lease::{LeaseService, capacity};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let env = |k: &str| (k == "SUPERVISOR_TOKEN").then(|| "t".to_string());
+    let options = dir.path().join("options.json");
+    std::fs::write(
+        &options,
+        r#"{"leases": {"token": "lease-token-0123456789"}}"#,
+    )
+    .expect("options");
+    let cli = Cli {
+        data_dir: Some(dir.path().to_path_buf()),
+        options: Some(options),
+        ..Cli::default()
+    };
+    let config = Config::load(&cli, &env).expect("config");
+    let store = Store::open(&config.database_path()).await.expect("store");
+    let leases_options = config.options.leases.clone();
+    let (leases, writer) = LeaseService::open(
+        store.clone(),
+        store.clock().clone(),
+        capacity::capacity(&leases_options, 2, 4000),
+        capacity::policy(&leases_options),
+        2.0,
+        resource_manager::util::Emit::none(),
+    )
+    .await
+    .expect("leases");
+    let stop = tokio_util::sync::CancellationToken::new();
+    let writer = tokio::spawn(writer.run(stop.clone()));
+    let mut parts = AppParts::without_engine(config, store);
+    parts.leases = Some(leases);
+    let app = router(AppState::new(parts));
+
+    // Another add-on on the hassio network: not the dashboard, not loopback.
+    let call = |method: &str, path: &str, token: Option<&str>, body: &str| {
+        let mut req = from("172.30.33.5:40000", path);
+        *req.method_mut() = method.parse().expect("method");
+        if let Some(token) = token {
+            req.headers_mut().insert(
+                "authorization",
+                format!("Bearer {token}").parse().expect("header"),
+            );
+        }
+        req.headers_mut()
+            .insert("content-type", "application/json".parse().expect("header"));
+        *req.body_mut() = Body::from(body.to_string());
+        app.clone().oneshot(req)
+    };
+    let token = Some("lease-token-0123456789");
+    let ask = r#"{"holder": "addon_x", "resources": {"slots": {"heavy": 1}}}"#;
+    assert_eq!(
+        call("POST", "/api/v1/leases", None, ask)
+            .await
+            .expect("res")
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        call(
+            "POST",
+            "/api/v1/leases",
+            Some("wrong-token-0123456789"),
+            ask
+        )
+        .await
+        .expect("res")
+        .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        call("POST", "/api/v1/leases", token, ask)
+            .await
+            .expect("res")
+            .status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        call("GET", "/api/v1/leases", token, "")
+            .await
+            .expect("res")
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        call("GET", "/api/v1/status", token, "")
+            .await
+            .expect("res")
+            .status(),
+        StatusCode::UNAUTHORIZED,
+        "the lease token opens the lease API only"
+    );
+    stop.cancel();
+    writer.await.expect("writer");
+}

@@ -193,15 +193,7 @@ async fn on_a_container_tree_the_api_page_stream_and_report_say_it_is_the_contai
 
 /// The add-on's router over a snapshot with the given views, without an engine.
 async fn addon_app(dir: &Path, views: Views) -> axum::Router {
-    let options = dir.join("options.json");
-    std::fs::write(&options, "{}").expect("options");
-    let cli = Cli {
-        data_dir: Some(dir.to_path_buf()),
-        options: Some(options),
-        ..Cli::default()
-    };
-    let env = |k: &str| (k == "SUPERVISOR_TOKEN").then(|| "t".to_string());
-    let config = Config::load(&cli, &env).expect("config");
+    let config = common::addon_config(dir);
     let store = Store::open(&config.database_path()).await.expect("store");
     let mut parts = AppParts::without_engine(config, store);
     let snapshot = Snapshot {

@@ -2,6 +2,8 @@
 //! order. Every task runs on one [`TaskTracker`] and stops through one cancellation tree, both
 //! owned here: a root token with one child per shutdown stage ([`shutdown`]).
 
+pub mod health;
+pub mod listen;
 mod shutdown;
 
 use std::future::Future;
@@ -21,6 +23,7 @@ use crate::bus::{Bus, Event};
 use crate::collect::supervisor::SupervisorCollector;
 use crate::collect::{self, Collector, Engine, Outputs, TickStats};
 use crate::config::Config;
+use crate::lease::{self, LeaseService};
 use crate::logging::RecentLog;
 use crate::model::Snapshot;
 use crate::store::{self, Store, StoreError, StoreOptions};
@@ -28,6 +31,7 @@ use crate::supervisor::SupervisorClient;
 use crate::supervisor::poller::{self, SupervisorLinkStatus, SupervisorShared};
 use crate::util::Clock;
 use crate::web::{self, AppParts, AppState, HostInfo, Links};
+pub use listen::Listeners;
 use shutdown::Running;
 
 /// Snapshots the store writer may have queued before the engine counts drops (~5 h at 5 s).
@@ -41,6 +45,13 @@ pub enum AppError {
     Store(StoreError),
     #[error("HTTP server failed: {0}")]
     Serve(#[from] std::io::Error),
+    #[error("cannot listen on {addr}: {error}")]
+    Listen {
+        addr: SocketAddr,
+        error: std::io::Error,
+    },
+    #[error("{0}; exiting so the Supervisor's watchdog starts the add-on again")]
+    Ingress(crate::supervisor::ingress::IngressError),
     #[error("cannot set up a client: {0}")]
     Link(String),
 }
@@ -57,6 +68,12 @@ fn open_hint(err: &StoreError) -> &'static str {
     }
 }
 
+impl From<crate::supervisor::ingress::IngressError> for AppError {
+    fn from(err: crate::supervisor::ingress::IngressError) -> Self {
+        AppError::Ingress(err)
+    }
+}
+
 impl From<StoreError> for AppError {
     fn from(err: StoreError) -> Self {
         AppError::Store(err)
@@ -70,14 +87,21 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), AppError> {
-    run_with_log(config, listener, shutdown, RecentLog::default(), |_| {}).await
+    run_with_log(
+        config,
+        listener.into(),
+        shutdown,
+        RecentLog::default(),
+        |_| {},
+    )
+    .await
 }
 
 /// [`run`], with the log's recent warnings (collected by `log`'s layer) shown in Diagnostics.
 /// `serving` is called with the address once the history is open and requests are served.
 pub async fn run_with_log(
     config: Config,
-    listener: TcpListener,
+    listeners: Listeners,
     shutdown: impl Future<Output = ()> + Send + 'static,
     log: RecentLog,
     serving: impl FnOnce(SocketAddr),
@@ -92,7 +116,7 @@ pub async fn run_with_log(
         tracker: TaskTracker::new(),
         root: CancellationToken::new(),
     };
-    let running = match start(&wiring, config, listener, log).await {
+    let running = match start(&wiring, config, listeners, log).await {
         Ok(running) => running,
         Err(err) => {
             wiring.abandon().await;
@@ -137,7 +161,7 @@ async fn open_store(config: &Config, clock: &Clock) -> Result<Store, AppError> {
 async fn start(
     wiring: &Wiring,
     config: Config,
-    listener: TcpListener,
+    listeners: Listeners,
     log: RecentLog,
 ) -> Result<Running, AppError> {
     let alerts = AlertHandle::start(
@@ -150,10 +174,17 @@ async fn start(
     )
     .await?;
     let links_stop = wiring.root.child_token();
+    let host = HostInfo::read();
+    let (leases, lease_writer) = open_leases(wiring, &config, &host).await?;
     let mut collectors = collect::host_collectors(&config.sys_root);
     let supervisor = start_supervisor(wiring, &config, &mut collectors, &links_stop)?;
     let values = collect::derive::AnalysisValues::default();
-    let collection = start_collection(wiring, &config, collectors, &alerts, values.clone());
+    let jobs = Arc::new(lease::jobs::EngineJobs::new(
+        leases.clone(),
+        wiring.clock.clone(),
+    ));
+    let collection = start_collection(wiring, &config, collectors, &alerts, jobs, values.clone());
+    let lease_tasks = start_leases(wiring, leases.clone(), lease_writer, &collection);
     let analysis = start_analysis(wiring, &config, &alerts, &collection, values);
     let publishers_stop = wiring.root.child_token();
     let ha = match &config.home_assistant {
@@ -164,6 +195,7 @@ async fn start(
                 latest: collection.latest.clone(),
                 alerts: &alerts,
                 bus: &wiring.bus,
+                leases: leases.clone(),
                 store: wiring.store.clone(),
                 tracker: &wiring.tracker,
                 publishers_stop: publishers_stop.clone(),
@@ -196,14 +228,15 @@ async fn start(
         store: wiring.store.clone(),
         latest: collection.latest,
         tick_stats: collection.tick_stats,
-        host: HostInfo::read(),
+        host,
         links,
         alerts,
         recent_log: log,
         analysis,
+        leases: Some(leases),
     });
     let http_stop = wiring.root.child_token();
-    let (http, addr) = start_http(wiring, listener, state, http_stop.clone())?;
+    let (http, addr) = start_http(wiring, listeners, state, http_stop.clone())?;
     Ok(Running {
         addr,
         root: wiring.root.clone(),
@@ -215,6 +248,8 @@ async fn start(
         flush: vec![
             ("store writer", collection.writer),
             ("alert service", collection.alerts),
+            ("lease timer", lease_tasks.0),
+            ("lease writer", lease_tasks.1),
         ],
         publishers_stop,
         publishers: publisher_tasks,
@@ -222,6 +257,49 @@ async fn start(
         links: link_tasks,
         store: wiring.store.clone(),
     })
+}
+
+/// Opens the lease service on the app's clock and store; capacity from the options and the
+/// host's size.
+async fn open_leases(
+    wiring: &Wiring,
+    config: &Config,
+    host: &HostInfo,
+) -> Result<(LeaseService, lease::service::Writer), AppError> {
+    let options = &config.options.leases;
+    let memory_mb = lease::capacity::host_memory_mb(&config.sys_root.proc).unwrap_or_else(|| {
+        tracing::warn!("host memory unknown (no /proc/meminfo): no memory can be leased");
+        0
+    });
+    let capacity = lease::capacity::capacity(options, host.cores, memory_mb);
+    let (service, writer) = LeaseService::open(
+        wiring.store.clone(),
+        wiring.clock.clone(),
+        capacity,
+        lease::capacity::policy(options),
+        host.cores.max(1) as f64,
+        wiring.bus.emitter(Event::LeaseChanged),
+    )
+    .await?;
+    Ok((service, writer))
+}
+
+/// The lease writer and timer; they stop with collection (the timer follows its snapshots)
+/// and the writer saves what is waiting before the store closes.
+fn start_leases(
+    wiring: &Wiring,
+    service: LeaseService,
+    writer: lease::service::Writer,
+    collection: &Collection,
+) -> (JoinHandle<()>, JoinHandle<()>) {
+    let timer = wiring.tracker.spawn(lease::tasks::run(
+        service,
+        collection.latest.clone(),
+        wiring.bus.emitter(Event::LeaseChanged),
+        collection.stop.clone(),
+    ));
+    let writer = wiring.tracker.spawn(writer.run(collection.stop.clone()));
+    (timer, writer)
 }
 
 /// The Supervisor poller (a link, stopped with the links) and the collector that hands its
@@ -269,6 +347,7 @@ fn start_collection(
     config: &Config,
     collectors: Vec<Box<dyn Collector>>,
     alerts: &AlertHandle,
+    jobs: Arc<dyn store::writer::JobGate>,
     analysed: collect::derive::AnalysisValues,
 ) -> Collection {
     let options = &config.options;
@@ -292,6 +371,7 @@ fn start_collection(
         store::writer::WriterSettings {
             batch: options.write_batch(),
             retention: options.retention,
+            gate: Some(jobs),
         },
         wiring.root.child_token(),
     ));
@@ -362,22 +442,38 @@ fn start_analysis(
     analysis
 }
 
-/// Serves the router on `listener` until `stop`, then lets open requests finish.
+/// Serves the router on every listener until `stop`, then lets open requests finish.
 fn start_http(
     wiring: &Wiring,
-    listener: TcpListener,
+    listeners: Listeners,
     state: AppState,
     stop: CancellationToken,
 ) -> Result<(JoinHandle<std::io::Result<()>>, SocketAddr), AppError> {
     let app = web::router(state);
-    let addr = listener.local_addr()?;
-    tracing::debug!(%addr, "HTTP server ready");
-    let server = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move { stop.cancelled().await });
-    let task = wiring.tracker.spawn(async move { server.await });
+    let addr = listeners.primary.local_addr()?;
+    let mut servers = tokio::task::JoinSet::new();
+    for listener in std::iter::once(listeners.primary).chain(listeners.extra) {
+        tracing::debug!(addr = ?listener.local_addr().ok(), "HTTP server ready");
+        let stop = stop.clone();
+        let server = axum::serve(
+            listener,
+            app.clone()
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move { stop.cancelled().await });
+        servers.spawn(async move { server.await });
+    }
+    let task = wiring.tracker.spawn(async move {
+        let mut result = Ok(());
+        while let Some(joined) = servers.join_next().await {
+            match joined {
+                Ok(Err(err)) if result.is_ok() => result = Err(err),
+                Err(err) if result.is_ok() => result = Err(std::io::Error::other(err)),
+                _ => {}
+            }
+        }
+        result
+    });
     Ok((task, addr))
 }
 

@@ -20,9 +20,13 @@ pub struct Cli {
     /// Options JSON file (the same format as the add-on's /data/options.json).
     #[arg(long, env = "RM_OPTIONS", value_name = "FILE")]
     pub options: Option<PathBuf>,
-    /// Address to listen on (standalone mode).
+    /// Address to listen on (default: 127.0.0.1:8099 standalone; in the add-on, the Ingress
+    /// address the Supervisor assigned).
     #[arg(long, env = "RM_LISTEN", value_name = "ADDR:PORT")]
     pub listen: Option<String>,
+    /// Add-on: seconds to keep asking the Supervisor for the Ingress address (1-600, default 60).
+    #[arg(long, env = "RM_SUPERVISOR_WAIT_SECONDS", value_name = "SECONDS")]
+    pub supervisor_wait_seconds: Option<String>,
     /// Directory for the SQLite history (standalone mode).
     #[arg(long, env = "RM_DATA_DIR", value_name = "DIR", global = true)]
     pub data_dir: Option<PathBuf>,
@@ -67,6 +71,8 @@ pub enum Command {
         /// The CSV file.
         file: PathBuf,
     },
+    /// Exit 0 when the running server answers `/healthz` on loopback (the image's HEALTHCHECK).
+    Healthcheck,
 }
 
 impl Cli {

@@ -18,21 +18,26 @@
 pub mod alert_rules;
 pub mod cli;
 pub mod home_assistant;
+pub mod leases;
 pub mod mode;
 pub mod options;
 pub mod paths;
 pub mod reader;
 pub mod retention;
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde_json::{Map, Value};
 
 pub use alert_rules::RuleSet;
 pub use cli::{Cli, Command};
 pub use home_assistant::{MetricGroup, PublishOptions};
-pub use mode::{ADDON_OPTIONS_PATH, HaEndpoint, INGRESS_PORT, Mode, Secret, SupervisorEndpoint};
+pub use leases::{LeaseOptions, SlotPool};
+pub use mode::{
+    ADDON_OPTIONS_PATH, HaEndpoint, INGRESS_PORT, Listen, Mode, SUPERVISOR_WAIT, Secret,
+    SupervisorEndpoint,
+};
 pub use options::{LogLevel, Options};
 pub use paths::{DATABASE_FILE, SysRoot};
 pub use reader::ConfigError;
@@ -44,7 +49,9 @@ use reader::{OptionPath, Problems};
 #[derive(Debug, Clone)]
 pub struct Config {
     pub mode: Mode,
-    pub listen: SocketAddr,
+    pub listen: Listen,
+    /// How long to ask the Supervisor for the Ingress address before giving up (add-on).
+    pub supervisor_wait: Duration,
     pub data_dir: PathBuf,
     pub options: Options,
     pub home_assistant: Option<HaEndpoint>,
@@ -80,7 +87,7 @@ impl Config {
 
         let listen = match &cli.listen {
             None => mode.default_listen(),
-            Some(text) => text.parse().unwrap_or_else(|_| {
+            Some(text) => text.parse().map(Listen::At).unwrap_or_else(|_| {
                 problems.bad(
                     &OptionPath::named("listen"),
                     format!("\"{text}\""),
@@ -88,6 +95,20 @@ impl Config {
                 );
                 mode.default_listen()
             }),
+        };
+        let supervisor_wait = match &cli.supervisor_wait_seconds {
+            None => SUPERVISOR_WAIT,
+            Some(text) => match text.trim().parse::<u64>() {
+                Ok(seconds @ 1..=600) => Duration::from_secs(seconds),
+                _ => {
+                    problems.bad(
+                        &OptionPath::named("supervisor_wait_seconds"),
+                        format!("\"{text}\""),
+                        "an integer from 1 to 600",
+                    );
+                    SUPERVISOR_WAIT
+                }
+            },
         };
         let data_dir = cli
             .data_dir
@@ -110,6 +131,7 @@ impl Config {
             Some(options) if problems.is_empty() => Ok(Config {
                 mode,
                 listen,
+                supervisor_wait,
                 data_dir,
                 options,
                 home_assistant,

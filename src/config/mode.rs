@@ -4,6 +4,7 @@
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::Serialize;
 
@@ -12,8 +13,10 @@ use super::reader::{OptionPath, Problems};
 
 /// Where the add-on's options live inside the container.
 pub const ADDON_OPTIONS_PATH: &str = "/data/options.json";
-/// Port the Supervisor's Ingress proxy connects to.
+/// Port served standalone (the add-on's port is assigned by the Supervisor, `ingress_port: 0`).
 pub const INGRESS_PORT: u16 = 8099;
+/// How long an add-on waits for the Supervisor to tell its Ingress address, by default.
+pub const SUPERVISOR_WAIT: Duration = Duration::from_secs(60);
 
 /// The environment as the app sees it (injected so tests do not depend on the process's).
 pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -43,11 +46,12 @@ impl Mode {
         }
     }
 
-    /// Everyone behind the Ingress proxy in the add-on; this machine only, standalone.
-    pub(super) fn default_listen(self) -> SocketAddr {
+    /// The add-on listens where the Supervisor says (on the host's network, all interfaces
+    /// would let the LAN in); standalone, this machine only.
+    pub(super) fn default_listen(self) -> Listen {
         match self {
-            Mode::Addon => SocketAddr::from(([0, 0, 0, 0], INGRESS_PORT)),
-            Mode::Standalone => SocketAddr::from(([127, 0, 0, 1], INGRESS_PORT)),
+            Mode::Addon => Listen::Assigned,
+            Mode::Standalone => Listen::At(SocketAddr::from(([127, 0, 0, 1], INGRESS_PORT))),
         }
     }
 
@@ -56,6 +60,25 @@ impl Mode {
         match self {
             Mode::Addon => PathBuf::from("/data"),
             Mode::Standalone => PathBuf::from("./data"),
+        }
+    }
+}
+
+/// Where the server listens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listen {
+    /// A fixed address (`--listen`, or standalone's default).
+    At(SocketAddr),
+    /// The Ingress port and address the Supervisor assigned (`GET /addons/self/info`), asked
+    /// at start: with `host_network` and `ingress_port: 0` they are only known then.
+    Assigned,
+}
+
+impl fmt::Display for Listen {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Listen::At(addr) => addr.fmt(f),
+            Listen::Assigned => f.write_str("the Ingress address assigned by the Supervisor"),
         }
     }
 }

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::alert_rules::RuleSet;
 use super::home_assistant::PublishOptions;
+use super::leases::LeaseOptions;
 use super::reader::{ConfigError, Object, Problems};
 use super::retention::Retention;
 
@@ -66,6 +67,8 @@ pub struct Options {
     /// Import up to 30 days of Home Assistant's hourly statistics of the System Monitor
     /// sensors that match our series, once connected, so forecasts work from the first day.
     pub import_ha_statistics: bool,
+    /// Capacity and limits of resource leases (admission control).
+    pub leases: LeaseOptions,
 }
 
 impl Default for Options {
@@ -80,6 +83,7 @@ impl Default for Options {
             home_assistant: PublishOptions::default(),
             alert_rules: RuleSet::default(),
             import_ha_statistics: false,
+            leases: LeaseOptions::default(),
         }
     }
 }
@@ -96,6 +100,7 @@ impl Options {
         "home_assistant",
         "alert_rules",
         "import_ha_statistics",
+        "leases",
     ];
 
     /// Interval between two ticks of the host collectors.
@@ -162,6 +167,7 @@ impl Options {
             import_ha_statistics: root
                 .bool("import_ha_statistics", p)
                 .unwrap_or(d.import_ha_statistics),
+            leases: LeaseOptions::read(&root, p),
         }
     }
 }

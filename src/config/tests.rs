@@ -61,7 +61,10 @@ fn flags_override_the_options_file_and_are_validated_alike() {
     let config = Config::load(&cli, &no_env).expect("valid");
     assert_eq!(config.options.write_batch_seconds, 10);
     assert_eq!(config.mode, Mode::Standalone);
-    assert_eq!(config.listen, "127.0.0.1:8099".parse().expect("addr"));
+    assert_eq!(
+        config.listen,
+        Listen::At("127.0.0.1:8099".parse().expect("addr"))
+    );
     assert_eq!(config.data_dir, PathBuf::from("./data"));
 }
 
@@ -77,8 +80,9 @@ fn supervisor_token_selects_addon_mode_and_proxy_urls() {
     let env = |k: &str| (k == "SUPERVISOR_TOKEN").then(|| "abc".to_string());
     let config = Config::load(&cli, &env).expect("valid");
     assert_eq!(config.mode, Mode::Addon);
-    assert_eq!(config.listen.port(), INGRESS_PORT);
-    assert!(config.listen.ip().is_unspecified());
+    // Never all interfaces: with host_network that would be the LAN.
+    assert_eq!(config.listen, Listen::Assigned);
+    assert_eq!(config.supervisor_wait, SUPERVISOR_WAIT);
     let ha = config.home_assistant.expect("ha");
     assert_eq!(ha.websocket_url, "ws://supervisor/core/websocket");
     assert!(!format!("{:?}", ha.token).contains("abc"));

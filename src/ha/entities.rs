@@ -308,6 +308,42 @@ mod tests {
     }
 
     #[test]
+    fn the_data_disk_wear_is_a_percent_sensor_with_the_disk_icon() {
+        let wear = registry::DISK_LIFE_TIME.global();
+        let e = sensor("rm", &wear, 10.0);
+        assert_eq!(e.entity_id, "sensor.rm_disk_life_time_used_percent");
+        assert_eq!(e.state.state, "10");
+        assert_eq!(e.state.attributes["unit_of_measurement"], "%");
+        assert_eq!(e.state.attributes["state_class"], "measurement");
+        assert_eq!(e.state.attributes["icon"], "mdi:harddisk");
+        assert!(e.state.attributes.get("device_class").is_none());
+        let snapshot = Snapshot {
+            ts_ms: 1,
+            samples: vec![Sample {
+                series: Arc::new(wear),
+                value: 10.0,
+            }],
+            ..Snapshot::default()
+        };
+        let planned = entities(&PublishOptions::default(), &snapshot, None);
+        assert!(
+            planned
+                .iter()
+                .any(|e| e.entity_id.ends_with("_disk_life_time_used_percent"))
+        );
+        let no_disk = PublishOptions {
+            groups: vec![MetricGroup::Cpu],
+            ..PublishOptions::default()
+        };
+        assert!(
+            !entities(&no_disk, &snapshot, None)
+                .iter()
+                .any(|e| e.entity_id.contains("life_time")),
+            "follows the disk group"
+        );
+    }
+
+    #[test]
     fn groups_and_addon_entities_follow_the_options() {
         let cpu = Arc::new(SeriesMeta::global("cpu", "usage", Unit::Percent, "CPU"));
         let mem = Arc::new(SeriesMeta::global(

@@ -8,6 +8,7 @@ pub mod alerts;
 pub mod backoff;
 pub mod entities;
 pub mod history;
+pub mod leases;
 pub mod plan;
 pub mod publisher;
 pub mod rest;
@@ -102,8 +103,10 @@ pub struct HaStart<'a> {
     pub options: &'a crate::config::PublishOptions,
     pub latest: tokio::sync::watch::Receiver<std::sync::Arc<crate::model::Snapshot>>,
     pub alerts: &'a crate::alert::service::AlertHandle,
-    /// Alert transitions arrive here (`Event::Alert`).
+    /// Alert transitions arrive here (`Event::Alert`), lease changes too (`Event::LeaseChanged`).
     pub bus: &'a crate::bus::Bus,
+    /// Lease requests from automations go to it.
+    pub leases: crate::lease::LeaseService,
     pub store: crate::store::Store,
     /// The app's tracker: every task of this side is spawned on it.
     pub tracker: &'a tokio_util::task::TaskTracker,
@@ -124,6 +127,7 @@ pub fn start(start: HaStart<'_>) -> Result<HaTasks, HaError> {
         latest,
         alerts,
         bus,
+        leases,
         store,
         tracker,
         publishers_stop,
@@ -177,6 +181,18 @@ pub fn start(start: HaStart<'_>) -> Result<HaTasks, HaError> {
             store,
             readiness_rx.clone(),
             status.clone(),
+            publishers_stop.clone(),
+        )),
+        tracker.spawn(leases::run(
+            leases::LeaseLink {
+                rest: rest.clone(),
+                prefix: options.entity_prefix.clone(),
+                leases,
+                events: events.clone(),
+                readiness: readiness_rx.clone(),
+                status: status.clone(),
+            },
+            bus.subscribe("ha_leases"),
             publishers_stop.clone(),
         )),
         tracker.spawn(alerts::run(

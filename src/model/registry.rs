@@ -450,6 +450,22 @@ pub const DISK_WRITE: Family = i(
     "resource_manager_disk_write_bytes_per_second",
 );
 
+// The data disk's wear as the host reports it (supervisor/poller.rs, from `GET /host/info`'s
+// `disk_life_time`: share of an eMMC's rated life used; absent on other disks).
+pub const DISK_LIFE_TIME: Family = with_ha(
+    g(
+        "disk.life_time_used_percent",
+        Percent,
+        "Data disk wear (share of its rated life used)",
+        "Data disk wear",
+        "resource_manager_disk_life_time_used_ratio",
+    ),
+    HaSensor {
+        decimals: 0,
+        ..HaSensor::for_unit(Percent)
+    },
+);
+
 // Per interface (collect/network.rs); description arguments: the name, then its kind.
 const PHYSICAL_RATE: HaSensor = HaSensor::for_unit(BytesPerSecond).only(Entities::Physical);
 const PHYSICAL_COUNT: HaSensor = HaSensor::for_unit(Count).only(Entities::Physical);
@@ -673,6 +689,7 @@ const HOST_FAMILIES: &[&Family] = &[
     &DISK_USED_PERCENT,
     &DISK_READ,
     &DISK_WRITE,
+    &DISK_LIFE_TIME,
     &NET_RX,
     &NET_TX,
     &NET_RX_ERRORS,

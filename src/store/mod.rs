@@ -10,6 +10,7 @@ pub mod health;
 pub mod import;
 pub mod incident;
 mod jobs;
+mod leases;
 mod notices;
 mod open;
 mod query;
@@ -30,6 +31,7 @@ use crate::util::{Clock, lock};
 pub use feedback::{NewVote, StoredVote, VoteCounts};
 pub use health::{FailureReason, StoreNotice, WriteFailure};
 pub use jobs::RetentionReport;
+pub use leases::LeaseRow;
 pub use query::{History, Point, Resolution, SeriesInfo, StoreStats};
 
 /// Consistent copy written before a backup (`resource-manager snapshot`).

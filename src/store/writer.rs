@@ -25,10 +25,25 @@ const RETENTION_EVERY: Duration = Duration::from_secs(3600);
 const FAILURE_LOG_EVERY_MS: i64 = 60_000;
 
 /// Settings of the writer task.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct WriterSettings {
     pub batch: Duration,
     pub retention: Retention,
+    /// Asked before the rollup and retention jobs run (the app plugs in the lease manager,
+    /// so they yield to user work); `None` runs them at once.
+    pub gate: Option<Arc<dyn JobGate>>,
+}
+
+/// A future the gate returns.
+pub type GateFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+/// Whether one of the store's heavy jobs may run now. The store sits below the lease manager,
+/// so the manager reaches it through this trait (wired in `app`).
+pub trait JobGate: Send + Sync {
+    /// A permit to run `job` now, or `None` to put it off until the next batch.
+    fn start(&self, job: &'static str) -> GateFuture<'_, Option<String>>;
+    /// `job` ended; the permit is given back.
+    fn finish(&self, permit: String) -> GateFuture<'_, ()>;
 }
 
 /// Runs until cancelled, then writes what is left.
@@ -49,7 +64,7 @@ pub async fn run(
                 None => break,
             },
             _ = tokio::time::sleep_until(next_flush) => {
-                let flushed = store.flush().await;
+                let flushed = store.flush_gated(settings.gate.as_deref()).await;
                 let wait = match flushed {
                     Ok(()) => settings.batch,
                     Err(attempts) => health::retry_delay(attempts, settings.batch),
@@ -61,11 +76,16 @@ pub async fn run(
                 }
                 let now = store.clock().now();
                 if last_retention.is_none_or(|at| now.saturating_duration_since(at) >= RETENTION_EVERY) {
+                    let Some(permit) = start(settings.gate.as_deref(), "retention").await else {
+                        // Put off to the next batch.
+                        continue;
+                    };
                     last_retention = Some(now);
                     match store.apply_retention(store.clock().now_ms(), &settings.retention).await {
                         Ok(report) => tracing::debug!(?report, "retention done"),
                         Err(err) => tracing::warn!(error = %err, "retention failed"),
                     }
+                    finish(settings.gate.as_deref(), permit).await;
                 }
             }
         }
@@ -82,6 +102,20 @@ pub async fn run(
             ticks = store.pending_ticks(),
             "stopping with history that could not be written; those samples are lost"
         );
+    }
+}
+
+/// A permit from the gate (`Some(None)` without a gate), or `None`: put the job off.
+async fn start(gate: Option<&dyn JobGate>, job: &'static str) -> Option<Option<String>> {
+    match gate {
+        None => Some(None),
+        Some(gate) => gate.start(job).await.map(Some),
+    }
+}
+
+async fn finish(gate: Option<&dyn JobGate>, permit: Option<String>) {
+    if let (Some(gate), Some(permit)) = (gate, permit) {
+        gate.finish(permit).await;
     }
 }
 
@@ -113,6 +147,12 @@ impl Store {
     /// Writes everything queued as one transaction, then rolls up complete hours. `Err` holds
     /// the number of failed attempts in a row, for the back-off.
     pub async fn flush(&self) -> Result<(), u64> {
+        self.flush_gated(None).await
+    }
+
+    /// [`Self::flush`], with the rollup only when `gate` allows it now (a rollup put off is
+    /// caught up by the next one: it rolls up every complete hour not yet rolled up).
+    pub async fn flush_gated(&self, gate: Option<&dyn JobGate>) -> Result<(), u64> {
         let batch: Vec<Arc<Snapshot>> = lock(&self.shared.pending).iter().cloned().collect();
         let Some(last) = batch.last().map(|s| s.ts_ms) else {
             return Ok(());
@@ -121,10 +161,14 @@ impl Store {
             Ok(written) => self.committed(written, last),
             Err(err) => return Err(self.write_failed(&err, batch.len())),
         }
+        let Some(permit) = start(gate, "rollup").await else {
+            return Ok(());
+        };
         if let Err(err) = self.roll_up(last + 1).await {
             tracing::warn!(error = %err, "rollup failed; will retry");
             lock(&self.shared.status).last_error = Some(err.to_string());
         }
+        finish(gate, permit).await;
         Ok(())
     }
 

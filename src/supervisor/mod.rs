@@ -5,6 +5,7 @@
 //! weaker role those calls answer 403 and the poller reports which ones instead of failing.
 
 pub mod control;
+pub mod ingress;
 pub mod poller;
 
 pub use control::{AddonAction, AddonControl, AddonSlug, ControlFuture, InvalidSlug};

@@ -96,6 +96,8 @@ pub async fn run(
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut host_read_at: Option<Instant> = None;
+    let life_time_meta = Arc::new(registry::DISK_LIFE_TIME.global());
+    let mut host_samples: Vec<Sample> = Vec::new();
     loop {
         tokio::select! {
             _ = cancel.cancelled() => return,
@@ -106,9 +108,25 @@ pub async fn run(
         {
             host_read_at = Some(now);
             let host = host_facts(&client).await;
+            // Read every 10 min, repeated with each poll so it is stored like any series.
+            host_samples = life_time(&host)
+                .map(|value| Sample {
+                    series: life_time_meta.clone(),
+                    value,
+                })
+                .into_iter()
+                .collect();
             lock(&status).host = Some(host);
         }
-        poll_once(&client, &mut tracked, &shared, &status, &clock).await;
+        poll_once(
+            &client,
+            &mut tracked,
+            &shared,
+            &status,
+            &clock,
+            &host_samples,
+        )
+        .await;
     }
 }
 
@@ -148,6 +166,14 @@ async fn host_facts(client: &SupervisorClient) -> Value {
     Value::Object(facts)
 }
 
+/// The data disk's wear in percent from the host facts; `None` where the host reports none
+/// (not an eMMC, or an older OS): no sample then, rather than a made-up 0.
+pub fn life_time(host_facts: &Value) -> Option<f64> {
+    host_facts["host_disk_life_time"]
+        .as_f64()
+        .filter(|v| v.is_finite() && *v >= 0.0)
+}
+
 /// One poll: the add-on list, then each running add-on's stats, Core's and the Supervisor's.
 async fn poll_once(
     client: &SupervisorClient,
@@ -155,6 +181,7 @@ async fn poll_once(
     shared: &Mutex<SupervisorShared>,
     status: &Mutex<SupervisorLinkStatus>,
     clock: &Clock,
+    host_samples: &[Sample],
 ) {
     let mut samples = Vec::new();
     let mut forbidden = Vec::new();
@@ -238,6 +265,7 @@ async fn poll_once(
     st.forbidden = forbidden;
     st.last_error = problem.clone();
     drop(st);
+    samples.extend_from_slice(host_samples);
     let mut sh = lock(shared);
     sh.samples = samples;
     sh.polled_at = Some(now);
@@ -247,6 +275,25 @@ async fn poll_once(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn life_time_is_taken_only_where_the_host_reports_it() {
+        let facts =
+            |v: Value| serde_json::json!({"host_disk_total": 32.0, "host_disk_life_time": v});
+        assert_eq!(life_time(&facts(serde_json::json!(10.0))), Some(10.0));
+        assert_eq!(life_time(&facts(serde_json::json!(0))), Some(0.0));
+        assert_eq!(
+            life_time(&facts(Value::Null)),
+            None,
+            "null: no sample, not 0"
+        );
+        assert_eq!(life_time(&serde_json::json!({})), None, "absent");
+        assert_eq!(life_time(&facts(serde_json::json!("10"))), None);
+        assert_eq!(life_time(&facts(serde_json::json!(-1.0))), None);
+        let family = registry::by_id(&registry::DISK_LIFE_TIME.global().id).expect("in registry");
+        assert_eq!(family.unit, crate::model::Unit::Percent);
+        assert_eq!(family.kind, crate::model::Kind::Gauge);
+    }
 
     #[test]
     fn every_addon_series_is_in_the_registry_with_its_unit_and_kind() {

@@ -32,6 +32,15 @@ pub enum ApiError {
     /// A transient failure the user can retry.
     #[error("{0}")]
     Unavailable(String),
+    /// A refusal with its own code (the lease API's `exceeds_capacity`, `queue_full`, …),
+    /// with the id of the refused request when one was recorded.
+    #[error("{message}")]
+    Coded {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+        lease_id: Option<String>,
+    },
     #[error("storage error")]
     Store(#[from] StoreError),
     #[error("page rendering failed")]
@@ -39,6 +48,16 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// A 4xx or 5xx with its own code.
+    pub fn coded(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::Coded {
+            status,
+            code,
+            message: message.into(),
+            lease_id: None,
+        }
+    }
+
     /// A 400 naming the bad query or path parameter.
     pub fn bad(parameter: &'static str, message: impl Into<String>) -> Self {
         ApiError::BadParameter {
@@ -65,6 +84,7 @@ impl IntoResponse for ApiError {
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            ApiError::Coded { status, code, .. } => (*status, *code),
             ApiError::Store(_) | ApiError::Render(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
             }
@@ -89,6 +109,13 @@ impl IntoResponse for ApiError {
         }
         if let ApiError::TooManyRequests { retry_at_ms, .. } = &self {
             body["error"]["retry_at"] = json!(retry_at_ms);
+        }
+        if let ApiError::Coded {
+            lease_id: Some(id), ..
+        } = &self
+        {
+            body["error"]["id"] = json!(id);
+            body["error"]["state"] = json!("refused");
         }
         let mut response = (status, Json(body)).into_response();
         if let ApiError::TooManyRequests {

@@ -6,11 +6,13 @@ pub mod access;
 pub mod active_alerts;
 mod alerts;
 mod api;
+pub mod data_disk;
 mod diagnostics;
 pub mod error;
 pub mod feedback;
 pub mod format;
 mod health;
+pub mod leases;
 mod live;
 mod page;
 pub mod report;
@@ -106,6 +108,8 @@ pub struct AppParts {
     pub recent_log: RecentLog,
     /// The analysis' latest report (forecasts, leaks, anomalies, bottleneck, health).
     pub analysis: crate::analysis::runner::Analysis,
+    /// The lease manager (`None` for parts served without one: the lease API answers 503).
+    pub leases: Option<crate::lease::LeaseService>,
 }
 
 impl AppParts {
@@ -127,6 +131,7 @@ impl AppParts {
             links: Links::default(),
             recent_log: RecentLog::default(),
             analysis: crate::analysis::runner::Analysis::default(),
+            leases: None,
         }
     }
 }
@@ -191,7 +196,11 @@ impl AppState {
             self.clock().now_ms(),
         );
         items.extend(alert_items);
-        let extra = summary::Extra { items, alerts };
+        let extra = summary::Extra {
+            items,
+            alerts,
+            data_disk: data_disk::mount_of(&self.inner.parts.config.data_dir, snapshot),
+        };
         summary::assess(snapshot, &options.alert_rules, &extra)
     }
 }
@@ -201,10 +210,11 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The router: every area's routes, with the access policy applied to all of them.
 pub fn router(state: AppState) -> Router {
-    let policy = Arc::new(access::AccessPolicy::new(
-        state.inner.parts.config.mode,
-        state.inner.parts.config.api_token.clone(),
-    ));
+    let config = &state.inner.parts.config;
+    let policy = Arc::new(
+        access::AccessPolicy::new(config.mode, config.api_token.clone())
+            .with_lease_token(config.options.leases.token.clone()),
+    );
     Router::new()
         .merge(page::router())
         .merge(live::router())
@@ -214,6 +224,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         .merge(api::router())
         .merge(alerts::router())
+        .merge(leases::router())
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn_with_state(policy, access::guard))
         // gzip only (features kept minimal); Server-Sent Events are never compressed.

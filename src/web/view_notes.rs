@@ -7,11 +7,11 @@ use serde::Serialize;
 use crate::config::Mode;
 use crate::model::{View, Views};
 
-/// Process note when the process list is an add-on container's own.
-/// (This version does not ask for the host's process namespace, so Protection mode changes
-/// nothing yet: the note points at what does show the whole box.)
-pub const ADDON_PROCESSES: &str = "Only this add-on's own processes: the add-on runs in its \
-     own process namespace. What each add-on uses is in the add-on table above.";
+/// Process note when the process list is an add-on container's own: `host_pid` is declared,
+/// but the Supervisor grants it only with Protection mode off (ADR 0009).
+pub const ADDON_PROCESSES: &str = "Only this add-on's own processes: turn off Protection \
+     mode in the add-on's Info tab to see every process of the box. What each add-on uses is \
+     in the add-on table above.";
 /// Process note when the process list is a container's own, standalone.
 pub const CONTAINER_PROCESSES: &str = "Only this container's processes: it runs in its own \
      PID namespace, so the rest of the machine's processes are not visible.";
@@ -87,6 +87,7 @@ mod tests {
         let notes = ViewNotes::new(views(View::Container, View::Host), Mode::Addon, true);
         assert_eq!(notes.processes, Some(ADDON_PROCESSES));
         assert!(ADDON_PROCESSES.contains("add-on table"));
+        assert!(ADDON_PROCESSES.contains("Protection mode"));
         assert!(notes.addons_first);
     }
 

@@ -234,6 +234,19 @@ describe("dashboard through Ingress", { concurrency: false }, () => {
     assert.deepEqual(rule.slice(1, 9), ["above", "90.0 %", "95.0 %", "85.0 %", "2s", "1m", "warning", "built in, changed in the options"]);
     assert.equal(rule[9], "memory.used_percent");
     assert.match(await page.textContent("#alert-summary"), /^1 firing \(1 acknowledged\)/);
+
+    // Leases: one asked for from the page shows as held, with its slot pool's bar full.
+    const asked = await page.evaluate(async () => (await fetch("api/v1/leases", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ holder: "browser_test", resources: { slots: { heavy: 1 } }, ttl_seconds: 600 }),
+    })).status);
+    assert.equal(asked, 201);
+    await page.evaluate(() => document.dispatchEvent(new CustomEvent("rm:view", { detail: "details" })));
+    await page.waitForFunction(() => [...document.querySelectorAll("#lease-list tbody tr")]
+      .some((tr) => tr.cells[0].textContent === "browser_test"));
+    const bars = await page.$$eval("#lease-bars .lease-bar", (rows) => rows.map((r) => r.textContent));
+    assert.ok(bars.some((t) => t.startsWith("Slots 'heavy'") && t.endsWith("1 of 1")), bars.join(" | "));
     await page.locator("#d-alerts-h").scrollIntoViewIfNeeded();
     await page.evaluate(() => { document.getElementById("toast").hidden = true; });
     await shot(page, "details-alerts", false);

@@ -29,13 +29,8 @@ fn free_port() -> u16 {
 }
 
 fn run(args: &[&str]) -> String {
-    run_with(args, "")
-}
-
-fn run_with(args: &[&str], extra_config: &str) -> String {
     let out = Command::new(script())
         .args(args)
-        .env("HA_EXTRA_CONFIG", extra_config)
         .output()
         .expect("run scripts/ha-core.sh");
     assert!(
@@ -50,15 +45,24 @@ fn run_with(args: &[&str], extra_config: &str) -> String {
 impl HaCore {
     /// Starts a fresh instance on a free port and waits until Core is RUNNING.
     pub fn start() -> HaCore {
-        HaCore::start_with("")
+        HaCore::start_with(&[])
     }
 
-    /// [`HaCore::start`] with more lines of `configuration.yaml` (e.g. `recorder:`).
-    pub fn start_with(extra_config: &str) -> HaCore {
+    /// [`HaCore::start`] with files written into the config directory first, by path
+    /// relative to it (`packages/x.yaml` holds automations and scripts,
+    /// `blueprints/script/…` blueprints).
+    pub fn start_with(files: &[(&str, &str)]) -> HaCore {
         let dir = tempfile::tempdir().expect("tempdir");
+        for (path, text) in files {
+            let path = dir.path().join("config").join(path);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).expect("config dir");
+            }
+            std::fs::write(&path, text).expect("config file");
+        }
         let port = free_port().to_string();
         let dir_arg = dir.path().to_string_lossy().into_owned();
-        let out = run_with(&["start", &dir_arg, &port], extra_config);
+        let out = run(&["start", &dir_arg, &port]);
         let url = out
             .lines()
             .find_map(|l| l.strip_prefix("HA_URL="))
@@ -102,6 +106,52 @@ impl HaCore {
     /// Starts Core again after `stop`; returns when it is RUNNING.
     pub fn start_again(&self) {
         run(&["start", &self.dir_arg()]);
+    }
+
+    /// [`Self::start_again`] on a thread of its own, so the test's runtime (and the app in it)
+    /// runs on while Core starts; the handle ends when Core is RUNNING.
+    pub fn start_again_in_background(&self) -> std::thread::JoinHandle<()> {
+        let dir = self.dir_arg();
+        std::thread::spawn(move || {
+            run(&["start", &dir]);
+        })
+    }
+
+    /// Polls `GET /api/` until Core answers it (200), or panics after `timeout`; returns when.
+    pub async fn wait_answering(&self, timeout: Duration) -> Instant {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let answered = self
+                .client
+                .get(format!("{}/api/", self.url))
+                .bearer_auth(&self.token)
+                .timeout(Duration::from_secs(2))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success());
+            if answered {
+                return Instant::now();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "Home Assistant did not answer GET /api/ within {timeout:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// `GET /api/config`'s `state` (`RUNNING` once started), None while Core does not answer.
+    pub async fn core_state(&self) -> Option<String> {
+        let res = self
+            .client
+            .get(format!("{}/api/config", self.url))
+            .bearer_auth(&self.token)
+            .timeout(Duration::from_secs(2))
+            .send()
+            .await
+            .ok()?;
+        let config: Value = res.json().await.ok()?;
+        config["state"].as_str().map(String::from)
     }
 
     /// `GET /api/states/<id>`: the state JSON, or None on 404 (or while Core is unreachable).

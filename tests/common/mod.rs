@@ -25,6 +25,19 @@ pub struct TestApp {
     task: tokio::task::JoinHandle<Result<(), resource_manager::app::AppError>>,
 }
 
+/// Add-on mode (a Supervisor token, default options) with its data in `dir`.
+pub fn addon_config(dir: &Path) -> Config {
+    let options = dir.join("options.json");
+    std::fs::write(&options, "{}").expect("options");
+    let cli = Cli {
+        data_dir: Some(dir.to_path_buf()),
+        options: Some(options),
+        ..Cli::default()
+    };
+    let env = |k: &str| (k == "SUPERVISOR_TOKEN").then(|| "t".to_string());
+    Config::load(&cli, &env).expect("add-on config")
+}
+
 /// Standalone config with the given flag values and data dir.
 pub fn config(data_dir: &Path, sample_interval: u32, write_batch: u32) -> Config {
     let cli = Cli {

@@ -47,6 +47,10 @@ struct Emulator {
     failures: Arc<Mutex<Failures>>,
     /// How long an action takes before the answer.
     action_delay: Duration,
+    /// `data` of `GET /addons/self/info` (the bypass list: any role may read it).
+    self_info: Arc<Mutex<Value>>,
+    /// `/host/info`'s `disk_life_time` (`None`: the key is left out, as on non-eMMC hosts).
+    life_time: Arc<Mutex<Option<Value>>>,
 }
 
 /// A running emulator: its URL, the actions it received, and failures to inject.
@@ -168,10 +172,19 @@ async fn info() -> (StatusCode, Json<Value>) {
     )
 }
 
-async fn host_info() -> (StatusCode, Json<Value>) {
-    ok(
-        json!({"hostname": "my-secret-host", "kernel": "6.12.20", "operating_system": "Home Assistant OS 16.3", "disk_total": 58.0, "disk_used": 21.5, "disk_free": 36.5, "disk_life_time": 10.0, "chassis": "embedded"}),
-    )
+async fn host_info(State(e): State<Emulator>) -> (StatusCode, Json<Value>) {
+    let mut data = json!({"hostname": "my-secret-host", "kernel": "6.12.20", "operating_system": "Home Assistant OS 16.3", "disk_total": 58.0, "disk_used": 21.5, "disk_free": 36.5, "chassis": "embedded"});
+    if let Some(life_time) = lock(&e.life_time).clone() {
+        data["disk_life_time"] = life_time;
+    }
+    ok(data)
+}
+
+async fn self_info(State(e): State<Emulator>, headers: HeaderMap) -> (StatusCode, Json<Value>) {
+    if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some("Bearer emulated-token") {
+        return error(StatusCode::UNAUTHORIZED, "Invalid token");
+    }
+    ok(lock(&e.self_info).clone())
 }
 
 async fn os_info() -> (StatusCode, Json<Value>) {
@@ -205,9 +218,17 @@ impl Supervisor {
             actions: Arc::default(),
             failures: Arc::default(),
             action_delay,
+            self_info: Arc::new(Mutex::new(json!({
+                "name": "Resource Manager", "slug": "resource_manager", "state": "started",
+                "ingress": true, "ingress_port": 63412, "ip_address": "172.30.32.1",
+                "host_network": true, "host_pid": true, "protected": true,
+                "hassio_role": "manager", "rating": 3
+            }))),
+            life_time: Arc::new(Mutex::new(Some(json!(10.0)))),
         };
         let app = Router::new()
             .route("/addons", get(addons))
+            .route("/addons/self/info", get(self_info))
             .route("/addons/{slug}/stats", get(addon_stats))
             .route("/addons/{slug}/{action}", post(action))
             .route("/core/stats", get(core_stats))
@@ -224,6 +245,11 @@ impl Supervisor {
         Supervisor { url, emulator }
     }
 
+    /// From now on `GET /addons/self/info` answers `data`.
+    pub fn set_self_info(&self, data: Value) {
+        *lock(&self.emulator.self_info) = data;
+    }
+
     /// Actions received so far.
     pub fn actions(&self) -> Vec<ActionCall> {
         lock(&self.emulator.actions).clone()
@@ -232,6 +258,11 @@ impl Supervisor {
     /// The state the emulator holds for `slug`.
     pub fn state(&self, slug: &str) -> Option<String> {
         lock(&self.emulator.states).get(slug).cloned()
+    }
+
+    /// From now on `/host/info` reports `disk_life_time` as `value` (`None`: leaves it out).
+    pub fn set_life_time(&self, value: Option<Value>) {
+        *lock(&self.emulator.life_time) = value;
     }
 
     /// From now on `action` on `slug` is refused with `status` and `message`.

@@ -296,3 +296,36 @@ async fn unreadable_events_and_a_receiver_that_never_reads_leave_the_link_up() {
     assert_eq!(link.readiness.borrow().generation, 1);
     link.cancel.cancel();
 }
+
+#[test]
+fn reconnect_waits_stay_short_however_long_core_is_away() {
+    // An hour of failed attempts: the wait never grows past the cap, so Core answering again
+    // is noticed within 3 s (plus one connect) whatever happened before.
+    let mut backoff = super::reconnect_backoff();
+    let mut waited = Duration::ZERO;
+    while waited < Duration::from_secs(3600) {
+        let wait = backoff.next_delay();
+        assert!(wait <= Duration::from_secs(3), "{wait:?} after {waited:?}");
+        waited += wait;
+    }
+    assert!(
+        backoff.failures() > 1000,
+        "kept trying: {}",
+        backoff.failures()
+    );
+}
+
+#[test]
+fn a_refused_token_still_backs_off_far() {
+    let mut backoff = super::auth_backoff();
+    let first = backoff.next_delay();
+    assert!(first >= Duration::from_secs(15), "{first:?}");
+    let later = (0..10)
+        .map(|_| backoff.next_delay())
+        .last()
+        .unwrap_or_default();
+    assert!(
+        later >= Duration::from_secs(300),
+        "grows towards 10 min: {later:?}"
+    );
+}

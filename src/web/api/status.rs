@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::model::{SourceHealth, TopProcesses, Views};
 use crate::store::{StoreNotice, WriteStatus};
 use crate::util::lock;
+use crate::web::data_disk::{DataDisk, data_disk};
 use crate::web::feedback::FeedbackSummary;
 use crate::web::{AppState, HostInfo, VERSION};
 
@@ -56,6 +57,9 @@ struct Status {
     /// Whether the process list and network counters are the host's or a container's own.
     views: Views,
     host: HostInfo,
+    /// The filesystem holding the data directory, with the Supervisor's figures beside it
+    /// (`null` if no listed mount holds it).
+    data_disk: Option<DataDisk>,
     engine: EngineStatus,
     store: StoreStatus,
     links: LinksStatus,
@@ -88,6 +92,8 @@ pub async fn status(State(state): State<AppState>) -> Json<impl Serialize> {
             .as_ref()
             .map(|s| lock(s).clone()),
     };
+    let host_facts = links.supervisor.as_ref().and_then(|s| s.host.as_ref());
+    let data_disk = data_disk(&inner.parts.config.data_dir, &snapshot, host_facts);
     let feedback = match state.feedback_summary().await {
         Ok(summary) => Some(summary),
         Err(err) => {
@@ -118,6 +124,7 @@ pub async fn status(State(state): State<AppState>) -> Json<impl Serialize> {
         processes: snapshot.processes.clone(),
         views: snapshot.views,
         host: inner.parts.host.clone(),
+        data_disk,
         engine: EngineStatus {
             ticks: stats.ticks,
             sample_interval_seconds: inner.parts.config.options.sample_interval_seconds,

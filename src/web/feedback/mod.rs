@@ -1,8 +1,14 @@
 //! "Is the system responsive and efficient? 👍 / 👎": votes, the per-browser limit and the
 //! satisfaction numbers (`GET`/`POST /api/v1/feedback`, and `feedback` in `/api/v1/status`).
 //!
-//! A browser is known by a random id in an HttpOnly cookie the server sets on its first vote;
-//! the limit is checked against the votes in SQLite, so it holds across restarts.
+//! Behind Ingress a voter is the Home Assistant user the Supervisor names (`voter.rs`), so one
+//! person's browsers share one vote; otherwise a browser is known by a random id in an
+//! HttpOnly cookie the server sets on its first vote. The limit is checked against the votes in
+//! SQLite, so it holds across restarts.
+
+mod voter;
+
+pub use voter::{Identity, USER_ID_HEADER, identify};
 
 use std::sync::Mutex;
 
@@ -16,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::AppState;
+use super::access::Peer;
 use super::error::ApiError;
 use crate::model::Snapshot;
 use crate::store::{NewVote, StoreError};
@@ -289,20 +296,22 @@ async fn view(state: &AppState, voter: Option<&str>, now: i64) -> Result<Feedbac
     })
 }
 
-/// `GET /api/v1/feedback`: satisfaction numbers and this browser's vote state.
+/// `GET /api/v1/feedback`: satisfaction numbers and this voter's (user's or browser's) state.
 pub async fn show(
     State(state): State<AppState>,
+    Peer(peer): Peer,
     headers: HeaderMap,
 ) -> Result<Json<impl Serialize>, ApiError> {
-    let voter = voter_from(&headers);
+    let identity = identify(state.inner.parts.config.mode, peer, &headers);
     Ok(Json(
-        view(&state, voter.as_deref(), state.clock().now_ms()).await?,
+        view(&state, identity.key(), state.clock().now_ms()).await?,
     ))
 }
 
 /// `POST /api/v1/feedback` with `{"vote": "up" | "down", "comment": "…"}`.
 pub async fn vote(
     State(state): State<AppState>,
+    Peer(peer): Peer,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
@@ -323,9 +332,11 @@ pub async fn vote(
         }
     };
     let comment = clean_comment(body.comment.as_deref());
-    let existing = voter_from(&headers);
-    let voter = match &existing {
-        Some(v) => v.clone(),
+    let identity = identify(state.inner.parts.config.mode, peer, &headers);
+    // A browser that never voted gets its cookie with this vote; a named user needs none.
+    let new_cookie = identity.key().is_none();
+    let voter = match identity.key() {
+        Some(v) => v.to_string(),
         None => new_voter()?,
     };
     let _one_at_a_time = state.inner.feedback.voting.lock().await;
@@ -364,9 +375,7 @@ pub async fn vote(
         Json(json!({ "message": message, "feedback": view })),
     )
         .into_response();
-    if existing.is_none()
-        && let Some(cookie) = set_cookie(&voter, &headers)
-    {
+    if new_cookie && let Some(cookie) = set_cookie(&voter, &headers) {
         response.headers_mut().insert(header::SET_COOKIE, cookie);
     }
     Ok(response)

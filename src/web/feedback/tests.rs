@@ -122,6 +122,7 @@ mod on_the_clock {
     use crate::config::{Cli, Config};
     use crate::store::{Store, StoreOptions};
     use crate::util::ManualClock;
+    use crate::web::access::Peer;
     use crate::web::error::ApiError;
     use crate::web::{AppParts, AppState};
 
@@ -149,7 +150,7 @@ mod on_the_clock {
             HeaderValue::from_str(&cookie).expect("cookie"),
         );
         let body = Bytes::from_static(br#"{"vote": "up"}"#);
-        vote(State(state.clone()), headers, body)
+        vote(State(state.clone()), Peer(None), headers, body)
             .await
             .map(|response| response.status())
     }

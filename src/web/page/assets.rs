@@ -39,6 +39,7 @@ const OWN: &[Asset] = &[
     asset!("", "charts.js", JS),
     asset!("", "alerts.js", JS),
     asset!("", "analysis.js", JS),
+    asset!("", "leases.js", JS),
 ];
 
 const VENDOR: &[Asset] = &[

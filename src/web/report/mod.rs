@@ -239,6 +239,12 @@ fn key_metrics(s: &Snapshot) -> Vec<(String, String)> {
         };
         rows.push((format!("Disk {mount}"), text));
     }
+    if let Some(wear) = v(crate::model::registry::DISK_LIFE_TIME.pattern) {
+        rows.push((
+            "Data disk wear".into(),
+            format!("{} of its rated life used", pct(wear)),
+        ));
+    }
     for sample in s
         .samples
         .iter()

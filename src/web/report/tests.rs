@@ -134,7 +134,11 @@ fn active_alerts_are_listed_with_severity_value_and_since_and_not_twice() {
     let mut firing = firing_memory(s.ts_ms - 14 * 60_000, 93.2);
     firing.acknowledged = true;
     let (items, alerts) = view(&[firing, pending], s.ts_ms);
-    let extra = Extra { items, alerts };
+    let extra = Extra {
+        items,
+        alerts,
+        data_disk: None,
+    };
     let overview = assess(&s, &RuleSet::default(), &extra);
     let h = host();
     let text = render(&input(&s, &overview, &h));
@@ -203,4 +207,25 @@ fn scrub_keeps_ordinary_words_numbers_and_versions() {
         "token [redacted] here"
     );
     assert_eq!(scrub("see homeassistant.local.", &[]), "see [redacted].");
+}
+
+#[test]
+fn the_data_disk_wear_is_reported_where_the_host_gives_it() {
+    let mut s = healthy();
+    s.samples.push(Sample {
+        series: Arc::new(crate::model::registry::DISK_LIFE_TIME.global()),
+        value: 10.0,
+    });
+    let rows = key_metrics(&s);
+    assert!(
+        rows.iter()
+            .any(|(k, v)| k == "Data disk wear" && v == "10.0 % of its rated life used"),
+        "{rows:?}"
+    );
+    assert!(
+        !key_metrics(&healthy())
+            .iter()
+            .any(|(k, _)| k == "Data disk wear"),
+        "absent: no row"
+    );
 }

@@ -26,6 +26,8 @@ const ADDON_MEMORY_SHARE: f64 = 25.0;
 pub(super) struct View<'a> {
     pub(super) s: &'a Snapshot,
     pub(super) rules: &'a RuleSet,
+    /// The mount holding the data directory, named as such on the card.
+    pub(super) data_disk: Option<&'a str>,
 }
 
 impl View<'_> {
@@ -188,17 +190,38 @@ impl View<'_> {
                 available: false,
             };
         };
+        let name = |m: &str| {
+            if self.data_disk == Some(m) {
+                format!("data disk {m}")
+            } else {
+                m.to_string()
+            }
+        };
         let mut detail = match (
             self.value(&format!("disk.{mount}.free_bytes")),
             self.value(&format!("disk.{mount}.total_bytes")),
         ) {
             (Some(f), Some(t)) => {
-                format!("{mount}: {} free of {}", format_bytes(f), format_bytes(t))
+                format!(
+                    "{}: {} free of {}",
+                    name(mount),
+                    format_bytes(f),
+                    format_bytes(t)
+                )
             }
-            _ => mount.to_string(),
+            _ => name(mount),
         };
-        if mounts.len() > 1 {
-            let more = mounts.len() - 1;
+        // The data disk holds the history (and Home Assistant's own data in an add-on): it is
+        // always named, even when another mount is fuller.
+        let mut more = mounts.len().saturating_sub(1);
+        if let Some(data) = self.data_disk
+            && data != mount
+            && let Some((_, data_pct)) = mounts.iter().find(|(m, _)| *m == data)
+        {
+            detail.push_str(&format!(" · {}: {data_pct:.0} % used", name(data)));
+            more -= 1;
+        }
+        if more > 0 {
             detail.push_str(&format!(" · {more} more mount{}", plural(more)));
         }
         Card {

@@ -101,6 +101,8 @@ pub struct Extra {
     pub items: Vec<Attention>,
     /// Rows of the Active alerts list (pending ones included), passed through.
     pub alerts: Vec<ActiveAlert>,
+    /// The mount holding the data directory (`web::data_disk`), if one is listed.
+    pub data_disk: Option<String>,
 }
 
 /// Reads the overview out of one snapshot, judged by the effective alert `rules`.
@@ -114,7 +116,11 @@ pub fn assess(snapshot: &Snapshot, rules: &RuleSet, extra: &Extra) -> Overview {
             alerts: extra.alerts.clone(),
         };
     }
-    let view = View { s: snapshot, rules };
+    let view = View {
+        s: snapshot,
+        rules,
+        data_disk: extra.data_disk.as_deref(),
+    };
     let mut items = Vec::new();
     let cards = vec![
         view.cpu_card(&mut items),

@@ -303,7 +303,11 @@ fn a_storage_notice_shows_for_a_day() {
 
 fn with_alerts(states: &[crate::alert::AlertState], now_ms: i64) -> Extra {
     let (items, alerts) = crate::web::active_alerts::view(states, now_ms);
-    Extra { items, alerts }
+    Extra {
+        items,
+        alerts,
+        data_disk: None,
+    }
 }
 
 #[test]
@@ -381,4 +385,33 @@ fn pending_alerts_are_listed_but_leave_the_line_alone() {
 fn before_the_first_tick_it_says_starting() {
     let o = assess(&Snapshot::default(), &RuleSet::default(), &Extra::default());
     assert!(o.line.starts_with("Starting"));
+}
+
+#[test]
+fn the_disk_card_names_the_data_disk_even_when_another_mount_is_fuller() {
+    let data = Extra {
+        data_disk: Some("/data".into()),
+        ..Extra::default()
+    };
+    let o = assess(&healthy(), &RuleSet::default(), &data);
+    assert_eq!(
+        o.cards[2].detail,
+        "data disk /data: 18.0 GB free of 30.0 GB"
+    );
+
+    let mut s = healthy();
+    s.samples.push(disk("/media/usb", "used_percent", 70.0));
+    s.samples.push(disk("/media/usb", "free_bytes", 3e9));
+    s.samples.push(disk("/media/usb", "total_bytes", 10e9));
+    s.samples.push(disk("/boot", "used_percent", 10.0));
+    let o = assess(&s, &RuleSet::default(), &data);
+    assert_eq!(
+        o.cards[2].detail,
+        "/media/usb: 3.0 GB free of 10.0 GB · data disk /data: 40 % used · 1 more mount"
+    );
+    let o = assess(&s, &RuleSet::default(), &Extra::default());
+    assert_eq!(
+        o.cards[2].detail,
+        "/media/usb: 3.0 GB free of 10.0 GB · 2 more mounts"
+    );
 }

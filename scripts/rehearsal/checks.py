@@ -1,0 +1,199 @@
+"""Checks of the add-on rehearsal, one subcommand each; exit 1 with a message on failure.
+
+Run with the Home Assistant venv's Python inside the Supervisor's network namespace (the
+ingress stand-in and Home Assistant Core listen on its loopback).
+"""
+
+import argparse
+import json
+import sqlite3
+import sys
+import time
+import urllib.error
+import urllib.request
+import zlib
+
+ALICE = "session-alice"
+BOB = "session-bob"
+
+
+def fail(message):
+    print(f"rehearsal check failed: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def request(url, method="GET", body=None, cookie=None, token=None, headers=None, timeout=10):
+    all_headers = dict(headers or {})
+    if cookie:
+        all_headers["Cookie"] = cookie
+    if token:
+        all_headers["Authorization"] = f"Bearer {token}"
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        all_headers["Content-Type"] = "application/json"
+    req = urllib.request.Request(url, data=data, method=method, headers=all_headers)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as response:
+            return response.status, decoded(response), response.headers
+    except urllib.error.HTTPError as err:
+        return err.code, decoded(err), err.headers
+    except (urllib.error.URLError, OSError) as err:
+        return None, str(err), {}
+
+
+def decoded(response):
+    """The body as text. Core's aiohttp client asks the add-on for gzip on its own (its
+    default Accept-Encoding), so answers through Ingress may come compressed."""
+    body = response.read()
+    if response.headers.get("Content-Encoding", "") in ("gzip", "deflate"):
+        body = zlib.decompress(body, 47)
+    return body.decode()
+
+
+def session(name):
+    return f"ingress_session={name}"
+
+
+def wait_serving(args):
+    """The add-on answers through Ingress (it learnt its port from the Supervisor first)."""
+    deadline = time.time() + args.timeout
+    last = None
+    while time.time() < deadline:
+        status, body, _ = request(f"{args.ingress}healthz", cookie=session(ALICE), timeout=3)
+        if status == 200:
+            print(f"serving through Ingress after {args.timeout - (deadline - time.time()):.1f} s")
+            return
+        last = (status, body[:200])
+        time.sleep(0.25)
+    fail(f"no answer through Ingress within {args.timeout} s: {last}")
+
+
+def status_json(ingress):
+    status, body, _ = request(f"{ingress}api/v1/status", cookie=session(ALICE))
+    if status != 200:
+        fail(f"status answered {status}: {body[:200]}")
+    return json.loads(body)
+
+
+def ingress_rules(args):
+    """Without a session the stand-in refuses like the Supervisor; the add-on refuses
+    clients that are neither the Supervisor nor loopback (checked from the add-on's side by
+    the caller) and state changes from another origin."""
+    status, _, _ = request(f"{args.ingress}api/v1/status")
+    if status != 401:
+        fail(f"no session: expected 401 from the Ingress stand-in, got {status}")
+    status, body, _ = request(f"{args.ingress}api/v1/feedback", method="POST", body={"vote": "up"},
+                              cookie=session(ALICE), headers={"Origin": "http://evil.example"})
+    if status != 403:
+        fail(f"cross-site vote: expected 403, got {status}: {body[:200]}")
+    print("ingress: 401 without a session, 403 for a cross-site POST")
+
+
+def views(args):
+    deadline = time.time() + 30
+    while True:
+        doc = status_json(args.ingress)
+        seen = doc.get("views", {})
+        if doc.get("ts", 0) > 0 and seen.get("processes") == args.processes and seen.get("network") == args.network:
+            print(f"views: {seen}")
+            return
+        if time.time() > deadline:
+            fail(f"views: expected processes={args.processes} network={args.network}, got {seen}")
+        time.sleep(0.5)
+
+
+def addons(args):
+    """Per-add-on series from the emulated Supervisor reach the status."""
+    deadline = time.time() + 40
+    while True:
+        doc = json.dumps(status_json(args.ingress))
+        if "a0d7b954_nodered" in doc and "core_mosquitto" in doc:
+            print("add-on series from the Supervisor are in the status")
+            return
+        if time.time() > deadline:
+            fail("no per-add-on values in /api/v1/status after 40 s")
+        time.sleep(1)
+
+
+def votes(args):
+    """Alice voted from the page (browser.mjs). From another browser (no cookie of ours) she
+    is the same HA user and is refused; Bob is another user and is counted."""
+    status, body, _ = request(f"{args.ingress}api/v1/feedback", method="POST", body={"vote": "down"},
+                              cookie=session(ALICE))
+    if status != 429:
+        fail(f"Alice's second vote from another browser: expected 429, got {status}: {body[:200]}")
+    status, body, _ = request(f"{args.ingress}api/v1/feedback", method="POST", body={"vote": "up"},
+                              cookie=session(BOB))
+    if status not in (200, 201):
+        fail(f"Bob's vote: expected 200, got {status}: {body[:200]}")
+    with sqlite3.connect(f"file:{args.db}?mode=ro", uri=True, timeout=10) as db:
+        voters = [row[0] for row in db.execute("SELECT DISTINCT voter FROM feedback")]
+    if len(voters) != 2:
+        fail(f"expected the votes of 2 HA users in feedback, found voters {voters}")
+    print(f"votes: 2 HA users counted, a second vote of the same user refused")
+
+
+def ha_state(args, entity):
+    token = open(args.token_file).read().strip()
+    status, body, _ = request(f"{args.core}/api/states/{entity}", token=token)
+    return status, (json.loads(body) if status == 200 else None)
+
+
+def entities(args):
+    """Entities published through the emulated Supervisor's Core proxy are in the real Core."""
+    entity = f"sensor.{args.prefix}_cpu_usage"
+    deadline = time.time() + args.timeout
+    state = None
+    while time.time() < deadline:
+        status, state = ha_state(args, entity)
+        if status == 200 and state:
+            available = state["state"] not in ("unavailable", "unknown")
+            if (args.expect == "available") == available:
+                print(f"entities: {entity} is {state['state']}")
+                return
+        time.sleep(0.5)
+    fail(f"{entity}: expected {args.expect} within {args.timeout} s, last {state}")
+
+
+def integrity(args):
+    """A backup's copy of the snapshot opens, passes integrity_check and holds samples."""
+    with sqlite3.connect(f"file:{args.db}?mode=ro", uri=True) as db:
+        result = db.execute("PRAGMA integrity_check").fetchone()[0]
+        if result != "ok":
+            fail(f"{args.db}: integrity_check says {result}")
+        ticks = db.execute("SELECT COALESCE(SUM(ticks), 0) FROM raw_batches").fetchone()[0]
+    if ticks == 0:
+        fail(f"{args.db}: no stored ticks in the backup copy")
+    print(f"backup copy: integrity ok, {ticks} ticks")
+
+
+def newest(args):
+    """Prints the newest stored tick (Unix ms) and the number of stored ticks."""
+    with sqlite3.connect(f"file:{args.db}?mode=ro", uri=True, timeout=10) as db:
+        ts, ticks = db.execute("SELECT COALESCE(MAX(end_ms), 0), COALESCE(SUM(ticks), 0) FROM raw_batches").fetchone()
+    print(f"{ts} {ticks}")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("wait-serving"); p.add_argument("--ingress", required=True); p.add_argument("--timeout", type=float, default=60)
+    p.set_defaults(run=wait_serving)
+    p = sub.add_parser("ingress-rules"); p.add_argument("--ingress", required=True); p.set_defaults(run=ingress_rules)
+    p = sub.add_parser("views"); p.add_argument("--ingress", required=True); p.add_argument("--processes", required=True)
+    p.add_argument("--network", required=True); p.set_defaults(run=views)
+    p = sub.add_parser("addons"); p.add_argument("--ingress", required=True); p.set_defaults(run=addons)
+    p = sub.add_parser("votes"); p.add_argument("--ingress", required=True); p.add_argument("--db", required=True)
+    p.set_defaults(run=votes)
+    p = sub.add_parser("entities"); p.add_argument("--core", required=True); p.add_argument("--token-file", required=True)
+    p.add_argument("--prefix", default="resource_manager"); p.add_argument("--expect", choices=["available", "unavailable"], required=True)
+    p.add_argument("--timeout", type=float, default=60); p.set_defaults(run=entities)
+    p = sub.add_parser("integrity"); p.add_argument("--db", required=True); p.set_defaults(run=integrity)
+    p = sub.add_parser("newest"); p.add_argument("--db", required=True); p.set_defaults(run=newest)
+    args = parser.parse_args()
+    args.run(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,258 @@
+"""An EMULATED Home Assistant Supervisor for the add-on rehearsal (the real one needs Docker).
+
+Follows the shapes of the real v1 API (`{"result": "ok", "data": ...}`, errors as
+`{"result": "error", "message": ...}`), checks the add-on's bearer token like the real
+middleware, and proxies `/core/api/*` and `/core/websocket` to a real Home Assistant Core with
+that Core's own token, as the real Supervisor does with its credentials.
+
+Run with the Home Assistant venv's Python (it has aiohttp):
+  supervisor.py --listen 172.30.32.2:80 --token T --core http://127.0.0.1:8123 \
+      --core-token-file F --ingress-port 63412 --ip 172.30.32.1 [--host-network] --log FILE
+"""
+
+import argparse
+import asyncio
+import json
+import time
+
+import aiohttp
+from aiohttp import web
+
+BOOT = time.time()
+
+
+def ok(data):
+    return web.json_response({"result": "ok", "data": data})
+
+
+def error(status, message):
+    return web.json_response({"result": "error", "message": message}, status=status)
+
+
+ADDONS = [
+    # slug, name, state, resident memory (MB), limit (MB), CPU share of the host (%)
+    ("resource_manager", "Resource Manager", "started", 12, 7800, 0.4),
+    ("core_mosquitto", "Mosquitto broker", "started", 24, 7800, 0.6),
+    ("a0d7b954_nodered", "Node-RED", "started", 180, 7800, 3.5),
+    ("core_configurator", "File editor", "stopped", 0, 0, 0.0),
+]
+
+
+def stats(memory_mb, limit_mb, cpu, leak_mb_per_min=0.0):
+    age = time.time() - BOOT
+    usage = int((memory_mb + leak_mb_per_min * age / 60) * 1024 * 1024)
+    limit = int(limit_mb * 1024 * 1024)
+    return {
+        "cpu_percent": round(cpu, 2),
+        "memory_usage": usage,
+        "memory_limit": limit,
+        "memory_percent": round(usage / limit * 100, 2) if limit else 0.0,
+        "network_rx": int(age * 2048),
+        "network_tx": int(age * 1024),
+        "blk_read": int(age * 4096),
+        "blk_write": int(age * 8192),
+    }
+
+
+class Supervisor:
+    def __init__(self, args):
+        self.args = args
+        self.core_token = open(args.core_token_file).read().strip()
+        self.log = open(args.log, "a", buffering=1)
+        self.session = None
+
+    def record(self, request, status):
+        self.log.write(json.dumps({"ts": time.time(), "method": request.method,
+                                   "path": request.path, "status": status}) + "\n")
+
+    @web.middleware
+    async def middleware(self, request, handler):
+        # The real middleware: no token check for the Core proxy and ping (the Core proxy
+        # authenticates itself), a bearer token everywhere else.
+        open_paths = ("/core/api", "/core/websocket", "/supervisor/ping")
+        if not request.path.startswith(open_paths):
+            if request.headers.get("Authorization") != f"Bearer {self.args.token}":
+                self.record(request, 401)
+                return error(401, "Invalid token for access")
+        response = await handler(request)
+        self.record(request, response.status)
+        return response
+
+    def self_info(self):
+        return {
+            "name": "Resource Manager", "slug": "resource_manager", "hostname": "resource-manager",
+            "state": "started", "version": "0.1.0", "boot": "auto",
+            "protected": not self.args.unprotected,
+            "ingress": True, "ingress_entry": "/api/hassio_ingress/rehearsal", "ingress_panel": True,
+            "ingress_port": self.args.ingress_port, "ingress_url": "/api/hassio_ingress/rehearsal/",
+            "ip_address": self.args.ip, "host_network": self.args.host_network,
+            "host_pid": True, "hassio_api": True, "hassio_role": "manager",
+            "homeassistant_api": True, "apparmor": "default", "rating": 4, "watchdog": True,
+        }
+
+    async def addons(self, request):
+        return ok({"addons": [{"name": n, "slug": s, "state": st, "version": "1.0.0",
+                               "installed": True, "repository": "core"}
+                              for s, n, st, *_ in ADDONS]})
+
+    async def addon_info(self, request):
+        slug = request.match_info["slug"]
+        if slug == "self":
+            return ok(self.self_info())
+        for s, n, st, *_ in ADDONS:
+            if s == slug:
+                return ok({"name": n, "slug": s, "state": st, "version": "1.0.0"})
+        return error(400, "App does not exist")
+
+    async def addon_stats(self, request):
+        slug = request.match_info["slug"]
+        if slug == "self":
+            slug = "resource_manager"
+        for s, _n, st, mem, limit, cpu in ADDONS:
+            if s == slug:
+                if st != "started":
+                    return error(400, f"App {s} is not running")
+                # Node-RED leaks slowly: something for the per-add-on table to show.
+                return ok(stats(mem, limit, cpu, 0.5 if s == "a0d7b954_nodered" else 0.0))
+        return error(400, "App does not exist")
+
+    async def core_stats(self, request):
+        return ok(stats(420, 7800, 4.2))
+
+    async def supervisor_stats(self, request):
+        return ok(stats(95, 7800, 0.8))
+
+    async def info(self, request):
+        return ok({"supervisor": "2026.11.1", "homeassistant": "2025.4.4", "hassos": "16.3",
+                   "docker": "28.0.4", "hostname": "rehearsal", "operating_system": "Home Assistant OS 16.3",
+                   "machine": "generic-x86-64", "arch": "amd64", "supported": True,
+                   "channel": "stable", "state": "running", "timezone": "UTC"})
+
+    async def host_info(self, request):
+        return ok({"agent_version": "1.7.2", "chassis": "embedded", "deployment": "production",
+                   "disk_total": 58.0, "disk_used": 21.5, "disk_free": 36.5, "disk_life_time": 10.0,
+                   "hostname": "rehearsal", "kernel": "6.12.20", "operating_system": "Home Assistant OS 16.3",
+                   "boot_timestamp": int(BOOT * 1e6), "startup_time": 12.3, "timezone": "UTC",
+                   "features": ["reboot", "shutdown", "services", "hostname", "haos"]})
+
+    async def os_info(self, request):
+        return ok({"version": "16.3", "version_latest": "16.3", "update_available": False,
+                   "board": "generic-x86-64", "boot": "A", "data_disk": "rehearsal-disk"})
+
+    async def ping(self, request):
+        return ok({})
+
+    async def core_api(self, request):
+        """`/core/api/<path>` to Core's `/api/<path>` with the Supervisor's own credentials,
+        forwarding only the headers the real proxy forwards; 502 while Core is down."""
+        path = request.match_info["path"]
+        headers = {"Authorization": f"Bearer {self.core_token}"}
+        for name in ("Content-Type", "Accept"):
+            if name in request.headers:
+                headers[name] = request.headers[name]
+        body = await request.read()
+        try:
+            async with self.session.request(request.method, f"{self.args.core}/api/{path}",
+                                            headers=headers, data=body or None,
+                                            params=request.query) as upstream:
+                data = await upstream.read()
+                return web.Response(status=upstream.status, body=data,
+                                    content_type=upstream.content_type)
+        except aiohttp.ClientError as err:
+            return web.Response(status=502, text=f"Bad Gateway: {err}")
+
+    async def core_websocket(self, request):
+        """The add-on authenticates with its Supervisor token; the Supervisor authenticates to
+        Core with its own and relays every frame both ways."""
+        client = web.WebSocketResponse(autoping=False, max_msg_size=16 * 1024 * 1024)
+        await client.prepare(request)
+        # A session of its own: the REST proxy's pooled connections never share its socket.
+        ws_session = aiohttp.ClientSession()
+        try:
+            upstream = await ws_session.ws_connect(f"{self.args.core.replace('http', 'ws', 1)}/api/websocket",
+                                                   autoping=False)
+        except aiohttp.ClientError:
+            await ws_session.close()
+            await client.close()
+            return client
+        try:
+            required = await upstream.receive_json(timeout=10)
+            await client.send_json(required)
+            auth = await client.receive_json(timeout=10)
+            if auth.get("type") != "auth" or auth.get("access_token") != self.args.token:
+                await client.send_json({"type": "auth_invalid", "message": "Invalid access"})
+                return client
+            await upstream.send_json({"type": "auth", "access_token": self.core_token})
+            answer = await upstream.receive_json(timeout=10)
+            await client.send_json(answer)
+            if answer.get("type") != "auth_ok":
+                return client
+
+            async def pipe(source, target):
+                async for message in source:
+                    if message.type == aiohttp.WSMsgType.TEXT:
+                        await target.send_str(message.data)
+                    elif message.type == aiohttp.WSMsgType.BINARY:
+                        await target.send_bytes(message.data)
+                    elif message.type == aiohttp.WSMsgType.PING:
+                        await target.ping(message.data)
+                    elif message.type == aiohttp.WSMsgType.PONG:
+                        await target.pong(message.data)
+                    else:
+                        break
+
+            done, pending = await asyncio.wait(
+                [asyncio.ensure_future(pipe(client, upstream)),
+                 asyncio.ensure_future(pipe(upstream, client))],
+                return_when=asyncio.FIRST_COMPLETED)
+            for task in pending:
+                task.cancel()
+            for task in done:
+                if task.exception():
+                    print(f"websocket relay failed: {task.exception()!r}", flush=True)
+        except (asyncio.TimeoutError, aiohttp.ClientError, TypeError, ValueError) as err:
+            print(f"websocket relay ended: {err!r}", flush=True)
+        finally:
+            await upstream.close()
+            await ws_session.close()
+            await client.close()
+        return client
+
+    async def start(self):
+        self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None, sock_connect=5))
+        app = web.Application(middlewares=[self.middleware])
+        app.router.add_get("/supervisor/ping", self.ping)
+        app.router.add_get("/addons", self.addons)
+        app.router.add_get("/addons/{slug}/info", self.addon_info)
+        app.router.add_get("/addons/{slug}/stats", self.addon_stats)
+        app.router.add_get("/core/stats", self.core_stats)
+        app.router.add_get("/supervisor/stats", self.supervisor_stats)
+        app.router.add_get("/info", self.info)
+        app.router.add_get("/host/info", self.host_info)
+        app.router.add_get("/os/info", self.os_info)
+        app.router.add_get("/core/websocket", self.core_websocket)
+        app.router.add_route("*", "/core/api/{path:.*}", self.core_api)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        host, port = self.args.listen.rsplit(":", 1)
+        await web.TCPSite(runner, host, int(port)).start()
+        print(f"emulated supervisor on http://{self.args.listen}", flush=True)
+        await asyncio.Event().wait()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--listen", required=True)
+    parser.add_argument("--token", required=True)
+    parser.add_argument("--core", required=True)
+    parser.add_argument("--core-token-file", required=True)
+    parser.add_argument("--ingress-port", type=int, required=True)
+    parser.add_argument("--ip", required=True)
+    parser.add_argument("--host-network", action="store_true")
+    parser.add_argument("--unprotected", action="store_true", help="Protection mode off")
+    parser.add_argument("--log", required=True)
+    asyncio.run(Supervisor(parser.parse_args()).start())
+
+
+if __name__ == "__main__":
+    main()

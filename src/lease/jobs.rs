@@ -1,0 +1,156 @@
+//! The engine's own heavy jobs (the hourly rollup, retention) take `low` leases through the
+//! same manager, so they yield to user work: a job that gets no lease at once is put off to
+//! the next batch. So that history is never left unrolled for ever, a job put off for longer
+//! than [`MAX_DEFER_MS`] runs without a lease (and says so in the log).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use serde_json::json;
+
+use super::manager::Decision;
+use super::service::LeaseService;
+use crate::store::writer::{GateFuture, JobGate};
+use crate::util::lock;
+
+/// Longest a job is put off.
+pub const MAX_DEFER_MS: i64 = 3_600_000;
+/// What one job asks for: half a core and a little memory, for at most ten minutes.
+const CPU_CORES: f64 = 0.5;
+const MEMORY_MB: u64 = 64;
+const TTL_SECONDS: u64 = 600;
+
+/// The engine's jobs as lease holders (`resource_manager.rollup`, `resource_manager.retention`).
+pub struct EngineJobs {
+    leases: LeaseService,
+    clock: crate::util::Clock,
+    /// Since when each job has been put off.
+    deferred: Mutex<HashMap<&'static str, i64>>,
+}
+
+impl EngineJobs {
+    /// Jobs leasing through `leases`, timed on `clock`.
+    pub fn new(leases: LeaseService, clock: crate::util::Clock) -> Self {
+        EngineJobs {
+            leases,
+            clock,
+            deferred: Mutex::new(HashMap::new()),
+        }
+    }
+
+    async fn ask(&self, job: &'static str) -> Option<String> {
+        let body = json!({
+            "holder": format!("resource_manager.{job}"),
+            "resources": {"cpu_cores": CPU_CORES, "memory_mb": MEMORY_MB},
+            "priority": "low",
+            "ttl_seconds": TTL_SECONDS,
+            "wait_seconds": 0,
+        });
+        let now = self.clock.now_ms();
+        match self.leases.request_json(&body).await {
+            Ok(Decision::Granted(lease)) => {
+                lock(&self.deferred).remove(job);
+                Some(lease.id)
+            }
+            Ok(_) => {
+                let since = *lock(&self.deferred).entry(job).or_insert(now);
+                if now - since >= MAX_DEFER_MS {
+                    tracing::warn!(
+                        job,
+                        "put off for an hour by leases of other work; running without a lease"
+                    );
+                    lock(&self.deferred).remove(job);
+                    Some(String::new())
+                } else {
+                    tracing::debug!(job, "no lease now; put off to the next batch");
+                    None
+                }
+            }
+            Err(err) => {
+                // The lease manager failing must not stop the history's upkeep.
+                tracing::warn!(job, error = %err, "no lease decision; running without one");
+                Some(String::new())
+            }
+        }
+    }
+}
+
+impl JobGate for EngineJobs {
+    fn start(&self, job: &'static str) -> GateFuture<'_, Option<String>> {
+        Box::pin(self.ask(job))
+    }
+
+    fn finish(&self, permit: String) -> GateFuture<'_, ()> {
+        Box::pin(async move {
+            if permit.is_empty() {
+                return;
+            }
+            if let Err(err) = self.leases.release(&permit).await {
+                tracing::debug!(lease = %permit, error = %err, "engine job lease not released");
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lease::{Capacity, Policy};
+    use crate::store::Store;
+    use crate::util::{Emit, ManualClock};
+    use std::collections::BTreeMap;
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn a_job_yields_to_user_work_but_not_for_more_than_an_hour() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let clock = ManualClock::new(1_700_000_000_000);
+        let store = Store::open(&dir.path().join("history.db"))
+            .await
+            .expect("store");
+        let capacity = Capacity {
+            cpu_milli: 1000,
+            memory_total_mb: 8000,
+            memory_reserve_mb: 800,
+            slots: BTreeMap::new(),
+            max_concurrent: 4,
+            queue_limit: 10,
+        };
+        let policy = Policy {
+            default_ttl_ms: 60_000,
+            max_ttl_ms: 7_200_000,
+            max_wait_ms: 600_000,
+            preemption_grace_ms: None,
+            ageing_step_ms: 60_000,
+        };
+        let (leases, writer) =
+            LeaseService::open(store, clock.clock(), capacity, policy, 1.0, Emit::none())
+                .await
+                .expect("open");
+        let stop = tokio_util::sync::CancellationToken::new();
+        let writer = tokio::spawn(writer.run(stop.clone()));
+        let jobs = EngineJobs::new(leases.clone(), clock.clock());
+
+        let permit = jobs.start("rollup").await.expect("free: granted");
+        assert_eq!(leases.status().leases[0].holder, "resource_manager.rollup");
+        assert_eq!(leases.status().leases[0].priority, "low");
+        jobs.finish(permit).await;
+        assert!(leases.status().leases.is_empty(), "released when done");
+
+        let user = json!({"holder": "user", "resources": {"cpu_cores": 1}, "ttl_seconds": 7200});
+        leases.request_json(&user).await.expect("user lease");
+        assert_eq!(
+            jobs.start("rollup").await,
+            None,
+            "put off while the user holds the CPU"
+        );
+        clock.advance(Duration::from_secs(3600));
+        assert_eq!(
+            jobs.start("rollup").await,
+            Some(String::new()),
+            "runs after an hour anyway"
+        );
+        stop.cancel();
+        writer.await.expect("writer");
+    }
+}

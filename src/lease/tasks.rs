@@ -1,0 +1,139 @@
+//! The lease service's two tasks: the writer that saves groups of changes (then announces
+//! them), and the timer that applies expiries, follows the snapshots and trims old leases.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+use super::overrun::Overrun;
+use super::rows;
+use super::service::{Job, LeaseService, Writer, announcement};
+use crate::event::{LeaseChange, LeaseChangeKind};
+use crate::model::Snapshot;
+use crate::store::LeaseRow;
+use crate::util::Emit;
+
+/// The timer checks at least this often (expiries are applied by the next call anyway).
+const TIMER_MAX_SLEEP: Duration = Duration::from_secs(1);
+
+impl Writer {
+    /// Saves groups of changes until cancelled (then saves what is waiting and ends).
+    pub async fn run(mut self, cancel: CancellationToken) {
+        // Rows whose write failed: written again with the next group.
+        let mut retry: Vec<LeaseRow> = Vec::new();
+        loop {
+            let first = tokio::select! {
+                job = self.jobs.recv() => job,
+                _ = cancel.cancelled() => None,
+            };
+            let mut jobs: Vec<Job> = first.into_iter().collect();
+            while let Ok(job) = self.jobs.try_recv() {
+                jobs.push(job);
+            }
+            if jobs.is_empty() && retry.is_empty() {
+                break;
+            }
+            let mut batch = std::mem::take(&mut retry);
+            batch.extend(
+                jobs.iter()
+                    .flat_map(|j| j.changes.iter().map(|c| rows::to_row(&c.lease))),
+            );
+            let result = self
+                .store
+                .save_leases(&batch)
+                .await
+                .map_err(|e| e.to_string());
+            if let Err(err) = &result {
+                tracing::error!(error = %err, rows = batch.len(), "lease changes could not be saved; retrying with the next ones");
+                retry = batch;
+            }
+            let at_ms = self.store.clock().now_ms();
+            for job in jobs {
+                // Announced even when the save failed: the manager acts on them already.
+                for change in &job.changes {
+                    self.emit.emit(announcement(change, at_ms));
+                }
+                let _ = job.done.send(result.clone());
+            }
+            if cancel.is_cancelled() && retry.is_empty() && self.jobs.is_empty() {
+                break;
+            }
+            if cancel.is_cancelled() && !retry.is_empty() {
+                // One last attempt happened above; do not spin at shutdown.
+                tracing::error!(rows = retry.len(), "stopping with lease changes not saved");
+                break;
+            }
+        }
+    }
+}
+
+/// Applies expiries as they fall due, follows the snapshots (memory available now, add-on
+/// use) and trims old leases daily, until cancelled.
+pub async fn run(
+    service: LeaseService,
+    mut latest: watch::Receiver<Arc<Snapshot>>,
+    overrun_emit: Emit<LeaseChange>,
+    cancel: CancellationToken,
+) {
+    let mut last_prune: Option<i64> = None;
+    loop {
+        let now = service.now();
+        let sleep = service
+            .next_deadline()
+            .map(|d| {
+                Duration::from_millis((d - now).clamp(0, TIMER_MAX_SLEEP.as_millis() as i64) as u64)
+            })
+            .unwrap_or(TIMER_MAX_SLEEP);
+        tokio::select! {
+            _ = cancel.cancelled() => break,
+            _ = tokio::time::sleep(sleep) => {}
+            changed = latest.changed() => {
+                if changed.is_err() {
+                    // The engine stopped: keep applying expiries without readings.
+                    latest = watch::channel(Arc::new(Snapshot::default())).1;
+                    continue;
+                }
+                let snapshot = latest.borrow_and_update().clone();
+                match service.observe(&snapshot).await {
+                    Ok(new) => {
+                        for o in new {
+                            announce_overrun(&service, &o, &overrun_emit);
+                        }
+                    }
+                    Err(err) => tracing::warn!(error = %err, "lease reading not applied"),
+                }
+            }
+        }
+        if let Err(err) = service.settle().await {
+            tracing::warn!(error = %err, "lease expiries not saved");
+        }
+        let now = service.now();
+        if last_prune.is_none_or(|at| now - at >= 86_400_000) {
+            last_prune = Some(now);
+            if let Err(err) = service.prune().await {
+                tracing::warn!(error = %err, "old leases not trimmed");
+            }
+        }
+    }
+}
+
+fn announce_overrun(service: &LeaseService, overrun: &Overrun, emit: &Emit<LeaseChange>) {
+    tracing::warn!(holder = %overrun.holder, "lease overrun: {}", overrun.describe());
+    for lease in service.granted_of(&overrun.holder) {
+        emit.emit(LeaseChange {
+            lease_id: lease.id,
+            holder: lease.holder,
+            request_id: lease.request_id,
+            at_ms: service.now(),
+            kind: LeaseChangeKind::Overrun,
+            state: super::LeaseState::Granted,
+            expires_ms: lease.expires_at.map(|s| s * 1000),
+            revoke_ms: None,
+            position: None,
+            reason: Some(overrun.describe()),
+            code: Some("overrun"),
+        });
+    }
+}
