@@ -156,3 +156,44 @@ async fn imported_history_merges_with_live_data_already_rolled_up() {
     assert_eq!(merged.max, Some(90.0));
     store.close().await;
 }
+
+#[tokio::test]
+async fn the_same_rows_imported_twice_are_refused_and_counted_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let now_ms: i64 = 1_800_000_000_000;
+    let clock = ManualClock::new(now_ms);
+    let opts = StoreOptions {
+        clock: clock.clock(),
+        ..StoreOptions::default()
+    };
+    let store = Store::open_with(&dir.path().join("history.db"), opts)
+        .await
+        .expect("open");
+    let mut text = String::from("ts,series,value\n");
+    let from = now_ms / 1000 - 2 * 24 * HOUR;
+    for k in 0..(24 * 60) {
+        text.push_str(&format!("{},cpu.usage,{}\n", from + k * 60, k % 100));
+    }
+    let rows = parse(&text, now_ms).expect("parse");
+    store.import(&rows).await.expect("first import");
+    let before = store
+        .history("cpu.usage", from * 1000, now_ms, Resolution::Hour)
+        .await
+        .expect("history");
+    let err = store
+        .import(&rows)
+        .await
+        .expect_err("second import refused");
+    assert!(err.to_string().contains("imported already"), "{err}");
+    let after = store
+        .history("cpu.usage", from * 1000, now_ms, Resolution::Hour)
+        .await
+        .expect("history");
+    assert_eq!(before.points.len(), 24);
+    assert_eq!(
+        before.points.iter().map(|p| p.n).collect::<Vec<_>>(),
+        after.points.iter().map(|p| p.n).collect::<Vec<_>>(),
+        "counts unchanged"
+    );
+    store.close().await;
+}

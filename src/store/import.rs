@@ -140,6 +140,26 @@ fn parse_line(line: &str, now_ms: i64) -> Result<ImportRow, String> {
     })
 }
 
+/// FNV-1a over the rows (time, series, value bits): the same file, or the same rows in
+/// another file, gives the same value, so a second import of them is refused.
+fn fingerprint(rows: &[ImportRow]) -> u64 {
+    const PRIME: u64 = 0x0000_0100_0000_01B3;
+    let mut hash: u64 = 0xCBF2_9CE4_8422_2325;
+    let mut feed = |bytes: &[u8]| {
+        for byte in bytes {
+            hash ^= u64::from(*byte);
+            hash = hash.wrapping_mul(PRIME);
+        }
+    };
+    for row in rows {
+        feed(&row.ts_ms.to_le_bytes());
+        feed(row.series.as_bytes());
+        feed(&[0]);
+        feed(&row.value.to_bits().to_le_bytes());
+    }
+    hash
+}
+
 impl Store {
     /// Loads checked rows (see [`parse`]) and rolls them up.
     pub async fn import(&self, rows: &[ImportRow]) -> Result<ImportReport, StoreError> {
@@ -159,6 +179,10 @@ impl Store {
             }
         }
         report.series = metas.len();
+        let fingerprint_key = format!("imported_{:016x}", fingerprint(rows));
+        if let Some(at_ms) = self.state(&fingerprint_key).await? {
+            return Err(StoreError::AlreadyImported { at_ms });
+        }
         let rolled = self.state("rolled_until_ms").await?;
         let first_unrolled: Option<i64> =
             sqlx::query_scalar("SELECT MIN(start_ms) FROM raw_batches WHERE start_ms >= ?")
@@ -265,6 +289,7 @@ impl Store {
         // rollups, and the rollup job does not redo them.
         // Tells a running add-on (the CLI imports from another process) to analyse again.
         set_state(&mut tx, IMPORTED_AT, now).await?;
+        set_state(&mut tx, &fingerprint_key, now).await?;
         let mut new_rolled = rolled;
         if let Some(hour) = last_hour {
             let until = (hour + HOUR_MS)

@@ -74,6 +74,12 @@ pub enum StoreError {
     Codec(#[from] codec::CodecError),
     #[error("unknown series '{0}'")]
     UnknownSeries(String),
+    /// The same rows were imported before: again, their values would count twice.
+    #[error(
+        "these rows were imported already, at {} UTC; importing them again would count their values twice, so nothing was loaded",
+        crate::model::format_utc_minute(*.at_ms)
+    )]
+    AlreadyImported { at_ms: i64 },
 }
 
 /// Seams for tests; the default is what production uses.
