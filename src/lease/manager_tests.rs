@@ -3,14 +3,7 @@ use std::collections::BTreeMap;
 use super::*;
 
 fn capacity() -> Capacity {
-    Capacity {
-        cpu_milli: 4000,
-        memory_total_mb: 8000,
-        memory_reserve_mb: 800,
-        slots: BTreeMap::from([("heavy".to_string(), 1)]),
-        max_concurrent: 4,
-        queue_limit: 3,
-    }
+    Capacity::for_tests(3)
 }
 
 fn policy() -> Policy {

@@ -212,14 +212,7 @@ mod tests {
     use serde_json::json;
 
     fn capacity() -> Capacity {
-        Capacity {
-            cpu_milli: 4000,
-            memory_total_mb: 8000,
-            memory_reserve_mb: 800,
-            slots: BTreeMap::from([("heavy".to_string(), 1)]),
-            max_concurrent: 4,
-            queue_limit: 100,
-        }
+        Capacity::for_tests(100)
     }
 
     fn policy() -> Policy {

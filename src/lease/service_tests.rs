@@ -1,4 +1,3 @@
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde_json::json;
@@ -9,14 +8,7 @@ use crate::util::ManualClock;
 use tokio_util::sync::CancellationToken;
 
 fn capacity() -> Capacity {
-    Capacity {
-        cpu_milli: 4000,
-        memory_total_mb: 8000,
-        memory_reserve_mb: 800,
-        slots: BTreeMap::from([("heavy".to_string(), 1)]),
-        max_concurrent: 4,
-        queue_limit: 10,
-    }
+    Capacity::for_tests(10)
 }
 
 fn policy() -> Policy {

@@ -105,6 +105,22 @@ pub struct Capacity {
     pub queue_limit: usize,
 }
 
+#[cfg(test)]
+impl Capacity {
+    /// The unit tests' box: 4 cores, 8 GB with 800 MB reserved, one `heavy` slot, four leases
+    /// at once, and `queue_limit` waiting.
+    pub(crate) fn for_tests(queue_limit: usize) -> Capacity {
+        Capacity {
+            cpu_milli: 4000,
+            memory_total_mb: 8000,
+            memory_reserve_mb: 800,
+            slots: BTreeMap::from([("heavy".to_string(), 1)]),
+            max_concurrent: 4,
+            queue_limit,
+        }
+    }
+}
+
 impl Capacity {
     /// Memory that may be granted in total: the host's memory minus the reserve.
     pub fn memory_grantable_mb(&self) -> u64 {

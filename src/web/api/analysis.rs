@@ -104,14 +104,24 @@ pub async fn forecast_path(
     }))
 }
 
+/// One part of the latest findings under `key`, with when it was made; no parameters.
+fn section(
+    state: &AppState,
+    params: &HashMap<String, String>,
+    key: &str,
+    part: impl Fn(&Report) -> Value,
+) -> Result<Json<Value>, ApiError> {
+    only(params, &[])?;
+    let report = state.analysis().report();
+    Ok(with_time(&report, key, part(&report)))
+}
+
 /// `GET /api/v1/leaks`.
 pub async fn leaks(
     State(state): State<AppState>,
     Query(params): Params,
 ) -> Result<Json<Value>, ApiError> {
-    only(&params, &[])?;
-    let report = state.analysis().report();
-    Ok(with_time(&report, "leaks", json!(report.findings.leaks)))
+    section(&state, &params, "leaks", |r| json!(r.findings.leaks))
 }
 
 /// `GET /api/v1/anomalies`.
@@ -134,13 +144,9 @@ pub async fn bottleneck(
     State(state): State<AppState>,
     Query(params): Params,
 ) -> Result<Json<Value>, ApiError> {
-    only(&params, &[])?;
-    let report = state.analysis().report();
-    Ok(with_time(
-        &report,
-        "bottleneck",
-        json!(report.findings.bottleneck),
-    ))
+    section(&state, &params, "bottleneck", |r| {
+        json!(r.findings.bottleneck)
+    })
 }
 
 /// `GET /api/v1/health`.
@@ -148,9 +154,7 @@ pub async fn health(
     State(state): State<AppState>,
     Query(params): Params,
 ) -> Result<Json<Value>, ApiError> {
-    only(&params, &[])?;
-    let report = state.analysis().report();
-    Ok(with_time(&report, "health", json!(report.findings.health)))
+    section(&state, &params, "health", |r| json!(r.findings.health))
 }
 
 /// `GET /api/v1/backtests`: coverage of the 80 % intervals and point error per forecast kind
