@@ -5,7 +5,6 @@
 //! the latest value of each entity, so nothing queues up while it is gone.
 
 pub mod alerts;
-pub mod backoff;
 pub mod entities;
 pub mod history;
 pub mod leases;

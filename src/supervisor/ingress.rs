@@ -12,6 +12,7 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use super::{SupervisorClient, SupervisorError};
+use crate::util::Backoff;
 
 /// Why the Ingress address could not be learnt.
 #[derive(Debug, thiserror::Error)]
@@ -85,7 +86,7 @@ pub async fn ask_address(
     wait: Duration,
 ) -> Result<SocketAddr, IngressError> {
     let started = Instant::now();
-    let mut delay = Duration::from_millis(500);
+    let mut backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(5));
     let mut attempts = 0;
     loop {
         attempts += 1;
@@ -101,8 +102,7 @@ pub async fn ask_address(
                     });
                 }
                 tracing::warn!(error = %err, attempt = attempts, "the Supervisor has not told the Ingress address yet; asking again");
-                tokio::time::sleep(delay.min(left)).await;
-                delay = (delay * 2).min(Duration::from_secs(5));
+                tokio::time::sleep(backoff.next_delay().min(left)).await;
             }
             Err(err) => return Err(IngressError::Refused(err)),
         }

@@ -1,17 +1,20 @@
 //! The bottom layer: time and small helpers every other module may use. It imports nothing
 //! from the crate (see the layer table in `docs/architecture.md`).
 //!
+//! - [`backoff`]: capped exponential back-off with jitter (the HA link, the Supervisor).
 //! - [`clock`]: the [`Clock`] handed to everything whose logic depends on time, and `unix_ms`.
 //! - [`counter`]: rates from cumulative counters (collectors and the Supervisor poller).
 //! - [`emit`]: [`Emit`], the typed sink producers publish through (the event bus sits above).
 //! - [`lock`] and [`p50_p99`]: a poison-tolerant mutex lock and two percentiles.
 
+pub mod backoff;
 pub mod clock;
 pub mod counter;
 pub mod emit;
 
 use std::sync::Mutex;
 
+pub use backoff::Backoff;
 pub use clock::{Clock, ManualClock, SystemClock, TimeSource, unix_ms};
 pub use emit::Emit;
 

@@ -14,8 +14,8 @@ use super::session::Session;
 use super::subscribe::HaEvents;
 use super::{Readiness, WsRequest};
 use crate::config::HaEndpoint;
-use crate::ha::backoff::Backoff;
 use crate::ha::{HaError, HaLinkStatus};
+use crate::util::Backoff;
 use crate::util::{lock, unix_ms};
 
 const PING_EVERY: Duration = Duration::from_secs(20);

@@ -1,4 +1,4 @@
-//! Capped exponential back-off with jitter, so many add-ons never retry in lockstep.
+//! Capped exponential back-off with jitter, so many clients never retry in lockstep.
 
 use std::time::Duration;
 
