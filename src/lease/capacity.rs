@@ -36,12 +36,11 @@ pub fn policy(options: &LeaseOptions) -> Policy {
     }
 }
 
-/// The host's memory in MB, from `/proc/meminfo` under `proc_root`; `None` if unreadable.
+/// The host's memory in MB, from `/proc/meminfo` under `proc_root` (the memory collector's
+/// parser); `None` if unreadable.
 pub fn host_memory_mb(proc_root: &std::path::Path) -> Option<u64> {
     let text = std::fs::read_to_string(proc_root.join("meminfo")).ok()?;
-    let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024)
+    crate::collect::memory::parse_meminfo(&text).map(|info| info.total / 1_048_576)
 }
 
 #[cfg(test)]
