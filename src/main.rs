@@ -29,7 +29,7 @@ fn main() -> ExitCode {
         .and_then(|runtime| match cli.command {
             Some(Command::Snapshot { remove }) => runtime.block_on(snapshot(&config, remove)),
             Some(Command::Import { ref file }) => runtime.block_on(import(&config, file)),
-            Some(Command::Healthcheck) => healthcheck(&config),
+            Some(Command::Healthcheck) => runtime.block_on(healthcheck(&config)),
             None => runtime.block_on(serve(config, recent_log)),
         });
     match result {
@@ -63,8 +63,8 @@ async fn serve(config: Config, recent_log: RecentLog) -> anyhow::Result<()> {
 }
 
 /// `resource-manager healthcheck`: exit 0 when the server answers.
-fn healthcheck(config: &Config) -> anyhow::Result<()> {
-    let addr = resource_manager::app::health::check(config)?;
+async fn healthcheck(config: &Config) -> anyhow::Result<()> {
+    let addr = resource_manager::app::health::check(config).await?;
     println!("healthy: {addr}");
     Ok(())
 }
