@@ -3,11 +3,13 @@
 //! the Supervisor's `GET /host/info` figures and the disk's wear beside it.
 
 use std::path::Path;
+use std::sync::Mutex;
 
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::model::{Snapshot, registry};
+use crate::util::lock;
 
 /// The data disk as `GET /api/v1/status` shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -53,30 +55,58 @@ impl HostDisk {
     }
 }
 
-/// The mount of this snapshot's disk list that holds `data_dir`, if any. A few `stat` calls:
-/// cheap enough for every tick, and never stale when mounts change.
-pub fn mount_of(data_dir: &Path, snapshot: &Snapshot) -> Option<String> {
-    let candidates: Vec<(&str, Option<u64>)> = snapshot
+/// The mount points of this snapshot's disk list.
+fn listed_mounts(snapshot: &Snapshot) -> impl Iterator<Item = &str> {
+    snapshot
         .samples
         .iter()
         .filter(|s| s.series.family == registry::DISK_TOTAL.family)
         .map(|s| s.label("mount"))
+}
+
+/// The mount of this snapshot's disk list that holds `data_dir`, if any (a `stat` per mount).
+pub fn mount_of(data_dir: &Path, snapshot: &Snapshot) -> Option<String> {
+    let candidates: Vec<(&str, Option<u64>)> = listed_mounts(snapshot)
         .map(|m| (m, device(Path::new(m))))
         .collect();
     let canonical = std::fs::canonicalize(data_dir).unwrap_or_else(|_| data_dir.to_path_buf());
     pick(&canonical, device(&canonical), &candidates).map(String::from)
 }
 
-/// The data disk in this snapshot, or `None` when no listed mount holds `data_dir`.
+/// [`mount_of`] for the server's data directory, worked out again only when the listed mount
+/// points change: the overview asks on every live event of every open page.
+#[derive(Debug, Default)]
+pub struct DataDiskMount {
+    last: Mutex<Option<(Vec<String>, Option<String>)>>,
+}
+
+impl DataDiskMount {
+    /// The mount holding `data_dir` in `snapshot`'s disk list.
+    pub fn of(&self, data_dir: &Path, snapshot: &Snapshot) -> Option<String> {
+        let mut last = lock(&self.last);
+        if let Some((known, found)) = &*last
+            && known.iter().map(String::as_str).eq(listed_mounts(snapshot))
+        {
+            return found.clone();
+        }
+        let found = mount_of(data_dir, snapshot);
+        *last = Some((
+            listed_mounts(snapshot).map(String::from).collect(),
+            found.clone(),
+        ));
+        found
+    }
+}
+
+/// The data disk at `mount` (from [`mount_of`]) in this snapshot.
 pub fn data_disk(
+    mount: &str,
     data_dir: &Path,
     snapshot: &Snapshot,
     host_facts: Option<&Value>,
-) -> Option<DataDisk> {
-    let mount = mount_of(data_dir, snapshot)?;
-    let mount = mount.as_str();
+) -> DataDisk {
     let value = |family: &registry::Family| snapshot.value(&family.pattern.replacen('*', mount, 1));
-    Some(DataDisk {
+    DataDisk {
         mount: mount.to_string(),
         data_dir: data_dir.display().to_string(),
         total_bytes: value(&registry::DISK_TOTAL),
@@ -85,7 +115,7 @@ pub fn data_disk(
         used_percent: value(&registry::DISK_USED_PERCENT),
         life_time_used_percent: snapshot.value(registry::DISK_LIFE_TIME.pattern),
         host: host_facts.and_then(HostDisk::from_facts),
-    })
+    }
 }
 
 fn device(path: &Path) -> Option<u64> {
@@ -182,7 +212,8 @@ mod tests {
             ],
             ..Snapshot::default()
         };
-        let disk = data_disk(dir.path(), &snapshot, None).expect("data disk");
+        let mount = mount_of(dir.path(), &snapshot).expect("data disk");
+        let disk = data_disk(&mount, dir.path(), &snapshot, None);
         assert_eq!(disk.mount, "/");
         assert_eq!(disk.total_bytes, Some(100.0));
         assert_eq!(disk.free_bytes, Some(40.0));

@@ -92,6 +92,7 @@ struct Inner {
     started: Instant,
     started_ms: i64,
     feedback: feedback::FeedbackState,
+    data_disk_mount: data_disk::DataDiskMount,
 }
 
 /// Everything [`AppState`] is built from, in one piece: the state is built once, complete.
@@ -145,6 +146,7 @@ impl AppState {
                 started_ms: parts.store.clock().now_ms(),
                 parts,
                 feedback: feedback::FeedbackState::default(),
+                data_disk_mount: data_disk::DataDiskMount::default(),
             }),
         }
     }
@@ -199,7 +201,10 @@ impl AppState {
         let extra = summary::Extra {
             items,
             alerts,
-            data_disk: data_disk::mount_of(&self.inner.parts.config.data_dir, snapshot),
+            data_disk: self
+                .inner
+                .data_disk_mount
+                .of(&self.inner.parts.config.data_dir, snapshot),
         };
         summary::assess(snapshot, &options.alert_rules, &extra)
     }

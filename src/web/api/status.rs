@@ -93,7 +93,11 @@ pub async fn status(State(state): State<AppState>) -> Json<impl Serialize> {
             .map(|s| lock(s).clone()),
     };
     let host_facts = links.supervisor.as_ref().and_then(|s| s.host.as_ref());
-    let data_disk = data_disk(&inner.parts.config.data_dir, &snapshot, host_facts);
+    let data_dir = &inner.parts.config.data_dir;
+    let data_disk = inner
+        .data_disk_mount
+        .of(data_dir, &snapshot)
+        .map(|mount| data_disk(&mount, data_dir, &snapshot, host_facts));
     let feedback = match state.feedback_summary().await {
         Ok(summary) => Some(summary),
         Err(err) => {
