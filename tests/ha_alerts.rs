@@ -5,14 +5,12 @@
 
 mod common;
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::TestApp;
 use common::ha::{HaCore, notifications, ws_command, ws_connect};
 use futures_util::StreamExt;
-use resource_manager::config::{Cli, Config};
 use serde_json::{Value, json};
 
 fn write_proc(proc: &Path, used_percent: u64) {
@@ -29,28 +27,18 @@ async fn real_ha_alert_fires_notifies_and_resolves() {
     let proc = dir.path().join("proc");
     std::fs::create_dir_all(&proc).expect("proc dir");
     write_proc(&proc, 90);
-    let options = dir.path().join("options.json");
-    std::fs::write(
-        &options,
-        json!({
-            "sample_interval_seconds": 1, "log_level": "warning",
-            "home_assistant": {"entity_prefix": "rmalert"},
-            "alert_rules": [{"metric": "memory.used_percent", "warn": 80, "critical": 99, "clear": 50, "for": "2s", "cooldown": "1m"}]
-        })
-        .to_string(),
-    )
-    .expect("options");
-    let cli = Cli {
-        options: Some(options),
-        data_dir: Some(dir.path().join("data")),
-        ..Cli::default()
-    };
-    let env: HashMap<&str, String> = HashMap::from([
-        ("HA_URL", ha.url.clone()),
-        ("HA_TOKEN", ha.token.clone()),
-        ("RM_HOST_PROC", proc.to_string_lossy().into_owned()),
-    ]);
-    let config = Config::load(&cli, &|k| env.get(k).cloned()).expect("config");
+    let options = json!({
+        "sample_interval_seconds": 1, "log_level": "warning",
+        "home_assistant": {"entity_prefix": "rmalert"},
+        "alert_rules": [{"metric": "memory.used_percent", "warn": 80, "critical": 99, "clear": 50, "for": "2s", "cooldown": "1m"}]
+    });
+    let config = common::ha::config_with_ha(
+        dir.path(),
+        &ha,
+        &ha.token,
+        options,
+        &[("RM_HOST_PROC", proc.to_string_lossy().into_owned())],
+    );
 
     let mut events = ws_connect(&ha).await;
     ws_command(

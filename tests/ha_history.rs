@@ -5,13 +5,11 @@
 
 mod common;
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use common::TestApp;
 use common::disk::{Tmpfs, fill};
 use common::ha::{HaCore, notifications, ws_connect};
-use resource_manager::config::{Cli, Config};
 use serde_json::json;
 
 #[tokio::test]
@@ -19,24 +17,11 @@ use serde_json::json;
 async fn real_ha_hears_when_history_is_not_saved_and_when_it_is_again() {
     let ha = HaCore::start();
     let fs = Tmpfs::mount("3m");
-    let options = fs.path().join("options.json");
-    std::fs::write(
-        &options,
-        json!({
-            "sample_interval_seconds": 1, "write_batch_seconds": 5, "log_level": "warning",
-            "home_assistant": {"entity_prefix": "rmhist", "publish_interval_seconds": 5}
-        })
-        .to_string(),
-    )
-    .expect("options");
-    let cli = Cli {
-        options: Some(options),
-        data_dir: Some(fs.path().join("data")),
-        ..Cli::default()
-    };
-    let env: HashMap<&str, String> =
-        HashMap::from([("HA_URL", ha.url.clone()), ("HA_TOKEN", ha.token.clone())]);
-    let config = Config::load(&cli, &|k| env.get(k).cloned()).expect("config");
+    let options = json!({
+        "sample_interval_seconds": 1, "write_batch_seconds": 5, "log_level": "warning",
+        "home_assistant": {"entity_prefix": "rmhist", "publish_interval_seconds": 5}
+    });
+    let config = common::ha::config_with_ha(fs.path(), &ha, &ha.token, options, &[]);
     let app = TestApp::start(config).await;
     let sensor = "binary_sensor.rmhist_history_problem";
     ha.wait_state(sensor, Duration::from_secs(30), |s| s["state"] == "off")

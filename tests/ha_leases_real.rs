@@ -5,12 +5,11 @@
 
 mod common;
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use common::TestApp;
 use common::ha::HaCore;
-use resource_manager::config::{Cli, Config};
+use resource_manager::config::Config;
 
 /// An automation doing the round trip by hand, a script from the blueprint, and two flags
 /// that show their actions ran.
@@ -82,22 +81,9 @@ script:
 "#;
 
 fn config(dir: &std::path::Path, ha: &HaCore) -> Config {
-    let options = dir.join("options.json");
-    std::fs::write(
-        &options,
-        r#"{"sample_interval_seconds": 1, "log_level": "warning",
-            "home_assistant": {"entity_prefix": "rmtest", "publish_interval_seconds": 5}}"#,
-    )
-    .expect("options");
-    let cli = Cli {
-        options: Some(options),
-        data_dir: Some(dir.join("data")),
-        listen: Some("127.0.0.1:0".into()),
-        ..Cli::default()
-    };
-    let env: HashMap<&str, String> =
-        HashMap::from([("HA_URL", ha.url.clone()), ("HA_TOKEN", ha.token.clone())]);
-    Config::load(&cli, &|k| env.get(k).cloned()).expect("config")
+    let options = serde_json::json!({"sample_interval_seconds": 1, "log_level": "warning",
+        "home_assistant": {"entity_prefix": "rmtest", "publish_interval_seconds": 5}});
+    common::ha::config_with_ha(dir, ha, &ha.token, options, &[])
 }
 
 async fn post_ha(ha: &HaCore, path: &str) {

@@ -3,29 +3,17 @@
 
 mod common;
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use common::TestApp;
 use common::ha::HaCore;
-use resource_manager::config::{Cli, Config};
+use resource_manager::config::Config;
 
 fn standalone_with_ha(dir: &std::path::Path, ha: &HaCore, token: &str) -> Config {
-    let options = dir.join("options.json");
-    std::fs::write(
-        &options,
-        r#"{"sample_interval_seconds": 1, "write_batch_seconds": 5, "log_level": "warning",
-            "home_assistant": {"entity_prefix": "rmtest", "publish_interval_seconds": 5}}"#,
-    )
-    .expect("options");
-    let cli = Cli {
-        options: Some(options),
-        data_dir: Some(dir.join("data")),
-        ..Cli::default()
-    };
-    let env: HashMap<&str, String> =
-        HashMap::from([("HA_URL", ha.url.clone()), ("HA_TOKEN", token.to_string())]);
-    Config::load(&cli, &|k| env.get(k).cloned()).expect("config")
+    let options = serde_json::json!({"sample_interval_seconds": 1, "write_batch_seconds": 5,
+        "log_level": "warning",
+        "home_assistant": {"entity_prefix": "rmtest", "publish_interval_seconds": 5}});
+    common::ha::config_with_ha(dir, ha, token, options, &[])
 }
 
 #[tokio::test]

@@ -4,12 +4,10 @@
 
 mod common;
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use common::TestApp;
 use common::ha::{HaCore, ws_command, ws_connect};
-use resource_manager::config::{Cli, Config};
 use serde_json::{Value, json};
 
 const HOUR: i64 = 3600;
@@ -81,23 +79,10 @@ async fn statistics_imported_into_home_assistant_come_back_into_our_store() {
     }
 
     let dir = tempfile::tempdir().expect("tempdir");
-    let options = dir.path().join("options.json");
-    std::fs::write(
-        &options,
-        json!({"sample_interval_seconds": 1, "write_batch_seconds": 5, "log_level": "warning",
-               "import_ha_statistics": true,
-               "home_assistant": {"entity_prefix": "rmstats", "publish_interval_seconds": 60}})
-        .to_string(),
-    )
-    .expect("options");
-    let cli = Cli {
-        options: Some(options),
-        data_dir: Some(dir.path().join("data")),
-        ..Cli::default()
-    };
-    let env: HashMap<&str, String> =
-        HashMap::from([("HA_URL", ha.url.clone()), ("HA_TOKEN", ha.token.clone())]);
-    let config = Config::load(&cli, &|k| env.get(k).cloned()).expect("config");
+    let options = json!({"sample_interval_seconds": 1, "write_batch_seconds": 5,
+        "log_level": "warning", "import_ha_statistics": true,
+        "home_assistant": {"entity_prefix": "rmstats", "publish_interval_seconds": 60}});
+    let config = common::ha::config_with_ha(dir.path(), &ha, &ha.token, options, &[]);
     let app = TestApp::start(config).await;
     let path = format!(
         "api/v1/metrics/memory.used_bytes/history?from={}&to={}&resolution=1h",

@@ -6,6 +6,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
+use resource_manager::config::{Cli, Config};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -255,4 +256,26 @@ pub async fn notifications(ws: &mut Socket, id: u64) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// A standalone config linked to `ha` with `token`: `options` written to `dir/options.json`,
+/// history in `dir/data`, and `extra_env` besides `HA_URL` and `HA_TOKEN`.
+pub fn config_with_ha(
+    dir: &Path,
+    ha: &HaCore,
+    token: &str,
+    options: Value,
+    extra_env: &[(&str, String)],
+) -> Config {
+    let path = dir.join("options.json");
+    std::fs::write(&path, options.to_string()).expect("options");
+    let cli = Cli {
+        options: Some(path),
+        data_dir: Some(dir.join("data")),
+        ..Cli::default()
+    };
+    let mut env: std::collections::HashMap<&str, String> = extra_env.iter().cloned().collect();
+    env.insert("HA_URL", ha.url.clone());
+    env.insert("HA_TOKEN", token.to_string());
+    Config::load(&cli, &|k| env.get(k).cloned()).expect("config")
 }

@@ -31,11 +31,26 @@ fn addon_mode_config(dir: &std::path::Path, supervisor_url: &str) -> Config {
     Config::load(&cli, &|k| env.get(k).cloned()).expect("add-on mode config")
 }
 
+/// The app in add-on mode against the emulator at `url`, and its data directory.
+async fn addon_app(url: &str) -> (tempfile::TempDir, TestApp) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = TestApp::start(addon_mode_config(dir.path(), url)).await;
+    (dir, app)
+}
+
+/// Once the Supervisor's host facts and stats are in (what the wear tests wait for).
+async fn polled(app: &TestApp) -> serde_json::Value {
+    app.wait_status(Duration::from_secs(5), |s| {
+        s["data_disk"]["host"].is_object()
+            && s["values"]["addon.supervisor.cpu_percent"].is_number()
+    })
+    .await
+}
+
 #[tokio::test]
 async fn emulated_supervisor_with_manager_role_gives_per_addon_series_and_rates() {
     let url = Supervisor::start(Role::Manager, vec![]).await.url;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let app = TestApp::start(addon_mode_config(dir.path(), &url)).await;
+    let (_dir, app) = addon_app(&url).await;
     let status = app
         .wait_status(Duration::from_secs(5), |s| {
             s["values"]["addon.core_mosquitto.memory_bytes"].is_number()
@@ -90,8 +105,7 @@ async fn emulated_supervisor_with_manager_role_gives_per_addon_series_and_rates(
 #[tokio::test]
 async fn the_data_disk_is_marked_with_the_host_figures_and_its_wear_is_a_series_and_a_sensor() {
     let supervisor = Supervisor::start(Role::Manager, vec![]).await;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let app = TestApp::start(addon_mode_config(dir.path(), &supervisor.url)).await;
+    let (dir, app) = addon_app(&supervisor.url).await;
     let status = app
         .wait_status(Duration::from_secs(5), |s| {
             s["values"]["disk.life_time_used_percent"].is_number()
@@ -166,14 +180,8 @@ async fn the_data_disk_is_marked_with_the_host_figures_and_its_wear_is_a_series_
 async fn a_host_without_disk_wear_gives_no_sample_rather_than_zero() {
     let supervisor = Supervisor::start(Role::Manager, vec![]).await;
     supervisor.set_life_time(None);
-    let dir = tempfile::tempdir().expect("tempdir");
-    let app = TestApp::start(addon_mode_config(dir.path(), &supervisor.url)).await;
-    let status = app
-        .wait_status(Duration::from_secs(5), |s| {
-            s["data_disk"]["host"].is_object()
-                && s["values"]["addon.supervisor.cpu_percent"].is_number()
-        })
-        .await;
+    let (_dir, app) = addon_app(&supervisor.url).await;
+    let status = polled(&app).await;
     assert!(
         status["values"]["disk.life_time_used_percent"].is_null(),
         "{}",
@@ -190,14 +198,8 @@ async fn a_host_without_disk_wear_gives_no_sample_rather_than_zero() {
 
     // A null from the Supervisor is the same as absent.
     supervisor.set_life_time(Some(serde_json::Value::Null));
-    let dir = tempfile::tempdir().expect("tempdir");
-    let app = TestApp::start(addon_mode_config(dir.path(), &supervisor.url)).await;
-    let status = app
-        .wait_status(Duration::from_secs(5), |s| {
-            s["data_disk"]["host"].is_object()
-                && s["values"]["addon.supervisor.cpu_percent"].is_number()
-        })
-        .await;
+    let (_dir, app) = addon_app(&supervisor.url).await;
+    let status = polled(&app).await;
     assert!(status["values"]["disk.life_time_used_percent"].is_null());
     app.stop().await;
 }
@@ -205,8 +207,7 @@ async fn a_host_without_disk_wear_gives_no_sample_rather_than_zero() {
 #[tokio::test]
 async fn emulated_supervisor_with_default_role_reports_forbidden_calls_instead_of_failing() {
     let url = Supervisor::start(Role::Default, vec![]).await.url;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let app = TestApp::start(addon_mode_config(dir.path(), &url)).await;
+    let (_dir, app) = addon_app(&url).await;
     let status = app
         .wait_status(Duration::from_secs(5), |s| {
             s["links"]["supervisor"]["state"] == "forbidden"
@@ -246,8 +247,7 @@ async fn emulated_supervisor_5xx_on_one_addon_degrades_without_losing_the_others
     let url = Supervisor::start(Role::Manager, vec!["core_configurator"])
         .await
         .url;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let app = TestApp::start(addon_mode_config(dir.path(), &url)).await;
+    let (_dir, app) = addon_app(&url).await;
     let status = app
         .wait_status(Duration::from_secs(5), |s| {
             s["links"]["supervisor"]["state"] == "degraded"
@@ -271,8 +271,7 @@ async fn emulated_supervisor_5xx_on_one_addon_degrades_without_losing_the_others
 #[tokio::test]
 async fn an_addon_using_more_than_its_lease_is_flagged_as_an_overrun() {
     let url = Supervisor::start(Role::Manager, vec![]).await.url;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let app = TestApp::start(addon_mode_config(dir.path(), &url)).await;
+    let (_dir, app) = addon_app(&url).await;
     // The emulated mosquitto uses 30 MB; it leases 10.
     let res = app
         .client
