@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+pub mod host;
 pub mod registry;
 
 /// Unit of a series' values. Values are kept in the unit users read (percent, bytes, °C);
@@ -128,7 +129,12 @@ pub enum Kind {
 /// Prometheus publisher can emit one metric family with labels.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SeriesMeta {
+    /// Unique id; a remote host's series carry its name in front (`nas:cpu.usage`, see
+    /// [`host`]).
     pub id: String,
+    /// The host the series describes; `None` is this box (`local`).
+    #[serde(serialize_with = "host_name")]
+    pub host: Option<std::sync::Arc<str>>,
     pub family: String,
     pub labels: Vec<(&'static str, String)>,
     pub unit: Unit,
@@ -136,13 +142,35 @@ pub struct SeriesMeta {
     pub description: String,
 }
 
+fn host_name<S: serde::Serializer>(
+    host: &Option<std::sync::Arc<str>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.serialize_str(host.as_deref().unwrap_or(host::LOCAL))
+}
+
 impl SeriesMeta {
+    /// The host's name (`local` for this box).
+    pub fn host_name(&self) -> &str {
+        self.host.as_deref().unwrap_or(host::LOCAL)
+    }
+
+    /// The same series on a remote host: the id gets the host in front (`nas:cpu.usage`).
+    pub fn on_host(mut self, host: &std::sync::Arc<str>) -> Self {
+        if &**host != host::LOCAL {
+            self.id = host::qualify(host, &self.id);
+            self.host = Some(host.clone());
+        }
+        self
+    }
+
     /// A host-wide series such as `memory.used_bytes`.
     pub fn global(group: &str, name: &str, unit: Unit, description: impl Into<String>) -> Self {
         let id = format!("{group}.{name}");
         SeriesMeta {
             family: id.clone(),
             id,
+            host: None,
             labels: Vec::new(),
             unit,
             kind: Kind::Gauge,
@@ -161,6 +189,7 @@ impl SeriesMeta {
     ) -> Self {
         SeriesMeta {
             id: format!("{group}.{instance}.{name}"),
+            host: None,
             family: format!("{group}.{name}"),
             labels: vec![(label, instance.to_string())],
             unit,

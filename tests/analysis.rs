@@ -176,9 +176,14 @@ async fn imported_history_yields_forecasts_on_the_api_and_derived_series_on_metr
     loop {
         let (_, metrics) = app.get("metrics").await;
         let full = metrics.lines().find(|l| {
-            l.starts_with("resource_manager_disk_days_until_full_seconds{mount=\"/data\"}")
+            l.starts_with(
+                "resource_manager_disk_days_until_full_seconds{mount=\"/data\",host=\"local\"}",
+            )
         });
-        if let (Some(line), true) = (full, metrics.contains("resource_manager_health_score ")) {
+        if let (Some(line), true) = (
+            full,
+            metrics.contains("resource_manager_health_score{host=\"local\"} "),
+        ) {
             let seconds: f64 = line
                 .rsplit(' ')
                 .next()

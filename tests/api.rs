@@ -235,8 +235,8 @@ async fn prometheus_exposition_passes_promtool() {
             .starts_with("text/plain; version=0.0.4")
     );
     let body = res.text().await.expect("body");
-    assert!(body.contains("resource_manager_cpu_usage_ratio "));
-    assert!(body.contains("resource_manager_memory_used_bytes "));
+    assert!(body.contains("resource_manager_cpu_usage_ratio{host=\"local\"} "));
+    assert!(body.contains("resource_manager_memory_used_bytes{host=\"local\"} "));
     let mut child = std::process::Command::new("promtool")
         .args(["check", "metrics"])
         .stdin(std::process::Stdio::piped())

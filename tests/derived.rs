@@ -38,7 +38,7 @@ async fn the_derived_busy_cores_series_is_served_published_and_stored_like_a_col
     assert!(
         metrics
             .lines()
-            .any(|l| l.starts_with("resource_manager_cpu_busy_cores ")),
+            .any(|l| l.starts_with("resource_manager_cpu_busy_cores{host=\"local\"} ")),
         "{metrics}"
     );
     let before = app

@@ -20,12 +20,14 @@ use tokio_util::task::TaskTracker;
 use crate::alert::{self, AlertHandle};
 use crate::analysis::runner::{self as analysis_runner, Analysis};
 use crate::bus::{Bus, Event};
+use crate::collect::remote::{RemoteCollector, RemoteHost, RemoteHosts, scrape};
 use crate::collect::supervisor::SupervisorCollector;
 use crate::collect::{self, Collector, Engine, Outputs, TickStats};
 use crate::config::Config;
 use crate::lease::{self, LeaseService};
 use crate::logging::RecentLog;
 use crate::model::Snapshot;
+use crate::publish::remote_write::{RemoteWriteStatus, RemoteWriter};
 use crate::store::{self, Store, StoreError, StoreOptions};
 use crate::supervisor::SupervisorClient;
 use crate::supervisor::poller::{self, SupervisorLinkStatus, SupervisorShared};
@@ -178,12 +180,36 @@ async fn start(
     let (leases, lease_writer) = open_leases(wiring, &config, &host).await?;
     let mut collectors = collect::host_collectors(&config.sys_root);
     let supervisor = start_supervisor(wiring, &config, &mut collectors, &links_stop)?;
+    let remote_hosts = start_hosts(wiring, &config, &mut collectors, &links_stop)?;
+    // Subscribed before the engine starts, so the first tick is written too.
+    let remote_write = config
+        .options
+        .remote_write
+        .url
+        .is_some()
+        .then(|| wiring.bus.subscribe("remote write"));
     let values = collect::derive::AnalysisValues::default();
     let jobs = Arc::new(lease::jobs::EngineJobs::new(
         leases.clone(),
         wiring.clock.clone(),
     ));
-    let collection = start_collection(wiring, &config, collectors, &alerts, jobs, values.clone());
+    let tick_sink = match remote_write {
+        Some(_) => wiring.bus.emitter(Event::Tick),
+        None => crate::util::Emit::none(),
+    };
+    let collection = start_collection(
+        wiring,
+        &config,
+        collectors,
+        &alerts,
+        jobs,
+        values.clone(),
+        tick_sink,
+    );
+    let remote_write = match remote_write {
+        Some(ticks) => Some(start_remote_write(wiring, &config, ticks, &collection)?),
+        None => None,
+    };
     let lease_tasks = start_leases(wiring, leases.clone(), lease_writer, &collection);
     let analysis = start_analysis(wiring, &config, &alerts, &collection, values);
     let publishers_stop = wiring.root.child_token();
@@ -212,7 +238,15 @@ async fn start(
 
     let mut link_tasks = Vec::new();
     let mut publisher_tasks = Vec::new();
-    let mut links = Links::default();
+    let mut links = Links {
+        hosts: remote_hosts,
+        ..Links::default()
+    };
+    let mut flush_remote = Vec::new();
+    if let Some((status, task)) = remote_write {
+        links.remote_write = Some(status);
+        flush_remote.push(("remote write", task));
+    }
     if let Some((status, task)) = supervisor {
         links.supervisor = Some(status);
         link_tasks.push(task);
@@ -245,12 +279,15 @@ async fn start(
         http,
         collect_stop: collection.stop,
         engine: collection.engine,
-        flush: vec![
+        flush: [
             ("store writer", collection.writer),
             ("alert service", collection.alerts),
             ("lease timer", lease_tasks.0),
             ("lease writer", lease_tasks.1),
-        ],
+        ]
+        .into_iter()
+        .chain(flush_remote)
+        .collect(),
         publishers_stop,
         publishers: publisher_tasks,
         links_stop,
@@ -330,6 +367,62 @@ fn start_supervisor(
     Ok(Some((status, task)))
 }
 
+/// The remote hosts' scrape loops (links: stopped with the links) and the collector that
+/// hands their latest samples to each tick.
+fn start_hosts(
+    wiring: &Wiring,
+    config: &Config,
+    collectors: &mut Vec<Box<dyn Collector>>,
+    links_stop: &CancellationToken,
+) -> Result<RemoteHosts, AppError> {
+    let options = &config.options.hosts;
+    if options.is_empty() {
+        return Ok(RemoteHosts::default());
+    }
+    let client = reqwest::Client::builder()
+        .build()
+        .map_err(|e| AppError::Link(format!("remote hosts: {e}")))?;
+    let hosts: Vec<RemoteHost> = options
+        .iter()
+        .map(|o| RemoteHost::new(&o.name, &o.url, o.interval()))
+        .collect();
+    for (host, options) in hosts.iter().zip(options) {
+        wiring.tracker.spawn(scrape::run(
+            host.clone(),
+            options.clone(),
+            client.clone(),
+            wiring.clock.clone(),
+            links_stop.clone(),
+        ));
+    }
+    let hosts = RemoteHosts {
+        hosts: Arc::new(hosts),
+    };
+    collectors.push(Box::new(RemoteCollector::new(hosts.clone())));
+    Ok(hosts)
+}
+
+/// The remote writer: reads ticks from the bus; stops with collection and keeps what it had
+/// not sent on disk.
+#[allow(clippy::type_complexity)]
+fn start_remote_write(
+    wiring: &Wiring,
+    config: &Config,
+    ticks: crate::bus::Subscription,
+    collection: &Collection,
+) -> Result<(Arc<Mutex<RemoteWriteStatus>>, JoinHandle<()>), AppError> {
+    let (writer, status) = RemoteWriter::new(
+        config.options.remote_write.clone(),
+        config.data_dir.join("remote_write"),
+        wiring.clock.clone(),
+    )
+    .map_err(|e| AppError::Link(format!("remote write: {e}")))?;
+    let task = wiring
+        .tracker
+        .spawn(writer.run(ticks, collection.stop.clone()));
+    Ok((status, task))
+}
+
 /// The collecting side, started.
 struct Collection {
     latest: watch::Receiver<Arc<Snapshot>>,
@@ -349,6 +442,7 @@ fn start_collection(
     alerts: &AlertHandle,
     jobs: Arc<dyn store::writer::JobGate>,
     analysed: collect::derive::AnalysisValues,
+    bus: crate::util::Emit<Arc<Snapshot>>,
 ) -> Collection {
     let options = &config.options;
     let (latest_tx, latest) = watch::channel(Arc::new(Snapshot::default()));
@@ -382,6 +476,7 @@ fn start_collection(
         events: ticks_tx,
         store: store_tx,
         stats: tick_stats.clone(),
+        bus,
     };
     let engine = wiring.tracker.spawn(collect::run(
         engine,

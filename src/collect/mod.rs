@@ -12,6 +12,7 @@ pub mod memory;
 pub mod network;
 pub mod processes;
 pub mod procfs;
+pub mod remote;
 pub mod supervisor;
 pub mod system;
 pub mod thermal;
@@ -201,6 +202,9 @@ pub struct Outputs {
     /// The store writer's own queue: it must not lose data, so a full queue is counted and logged.
     pub store: mpsc::Sender<Arc<Snapshot>>,
     pub stats: Arc<Mutex<TickStats>>,
+    /// Every snapshot onto the event bus (`Event::Tick`), for consumers off the tick path
+    /// such as remote write; a no-op sink while nothing consumes it (ADR 0008).
+    pub bus: crate::util::Emit<Arc<Snapshot>>,
 }
 
 /// Delay before the second tick, so rates (CPU, I/O) exist within a second of start.
@@ -250,6 +254,7 @@ pub async fn run(
         outputs.latest.send_replace(snapshot.clone());
         // No live subscriber is fine.
         let _ = outputs.events.send(snapshot.clone());
+        outputs.bus.emit(snapshot.clone());
         let mut stats = lock(&outputs.stats);
         stats.record(micros);
         if let Err(err) = outputs.store.try_send(snapshot.clone()) {

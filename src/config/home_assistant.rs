@@ -62,6 +62,8 @@ impl MetricGroup {
             // The analysis' own series (health score, anomaly score, leak rates) describe the
             // whole system.
             "system" | "health" | "anomaly" | "leak" => MetricGroup::System,
+            // A remote host's reachability (`nas:host.up`).
+            "host" => MetricGroup::System,
             "addon" => MetricGroup::Addons,
             _ => return None,
         })
@@ -80,6 +82,9 @@ pub struct PublishOptions {
     pub groups: Vec<MetricGroup>,
     /// One set of sensors per add-on (otherwise only the top consumers).
     pub addon_entities: bool,
+    /// Remote hosts whose series are published too (their `home_assistant` flag in `hosts`).
+    #[serde(skip)]
+    pub hosts: Vec<String>,
 }
 
 impl Default for PublishOptions {
@@ -90,6 +95,7 @@ impl Default for PublishOptions {
             change_percent: 10,
             groups: MetricGroup::ALL.to_vec(),
             addon_entities: false,
+            hosts: Vec::new(),
         }
     }
 }
@@ -170,6 +176,7 @@ impl PublishOptions {
             change_percent,
             groups,
             addon_entities,
+            hosts: Vec::new(),
         }
     }
 }

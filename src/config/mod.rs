@@ -23,6 +23,7 @@ pub mod mode;
 pub mod options;
 pub mod paths;
 pub mod reader;
+pub mod remote;
 pub mod retention;
 
 use std::path::{Path, PathBuf};
@@ -41,6 +42,7 @@ pub use mode::{
 pub use options::{LogLevel, Options};
 pub use paths::{DATABASE_FILE, SysRoot};
 pub use reader::ConfigError;
+pub use remote::{Auth, HostOptions, RemoteWriteOptions};
 pub use retention::Retention;
 
 use reader::{OptionPath, Problems};

@@ -10,6 +10,7 @@ use super::alert_rules::RuleSet;
 use super::home_assistant::PublishOptions;
 use super::leases::LeaseOptions;
 use super::reader::{ConfigError, Object, Problems};
+use super::remote::{HostOptions, RemoteWriteOptions};
 use super::retention::Retention;
 
 /// Log verbosity, as the add-on options name it.
@@ -69,6 +70,10 @@ pub struct Options {
     pub import_ha_statistics: bool,
     /// Capacity and limits of resource leases (admission control).
     pub leases: LeaseOptions,
+    /// Other machines read as extra hosts (ADR 0014).
+    pub hosts: Vec<HostOptions>,
+    /// Prometheus remote write of every series; off without a URL.
+    pub remote_write: RemoteWriteOptions,
 }
 
 impl Default for Options {
@@ -84,6 +89,8 @@ impl Default for Options {
             alert_rules: RuleSet::default(),
             import_ha_statistics: false,
             leases: LeaseOptions::default(),
+            hosts: Vec::new(),
+            remote_write: RemoteWriteOptions::default(),
         }
     }
 }
@@ -101,6 +108,8 @@ impl Options {
         "alert_rules",
         "import_ha_statistics",
         "leases",
+        "hosts",
+        "remote_write",
     ];
 
     /// Interval between two ticks of the host collectors.
@@ -135,6 +144,13 @@ impl Options {
             .choice("log_level", LogLevel::NAMES, p)
             .and_then(LogLevel::parse)
             .unwrap_or(d.log_level);
+        let hosts = HostOptions::read_list(&root, p);
+        let mut home_assistant = PublishOptions::read(&root, p);
+        home_assistant.hosts = hosts
+            .iter()
+            .filter(|h| h.home_assistant)
+            .map(|h| h.name.clone())
+            .collect();
         Options {
             log_level,
             sample_interval_seconds: root.int(
@@ -162,12 +178,14 @@ impl Options {
                 d.addon_stats_interval_seconds,
                 p,
             ),
-            home_assistant: PublishOptions::read(&root, p),
+            home_assistant,
             alert_rules: RuleSet::read(&root, p),
             import_ha_statistics: root
                 .bool("import_ha_statistics", p)
                 .unwrap_or(d.import_ha_statistics),
             leases: LeaseOptions::read(&root, p),
+            hosts,
+            remote_write: RemoteWriteOptions::read(&root, p),
         }
     }
 }

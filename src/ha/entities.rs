@@ -61,7 +61,8 @@ pub fn sensor(prefix: &str, meta: &SeriesMeta, value: f64) -> Entity {
         json!(registry::state_class(meta.kind)),
     );
     attributes.insert("friendly_name".into(), json!(meta.description));
-    let group = meta.id.split('.').next().unwrap_or_default();
+    let local_id = crate::model::host::split(&meta.id).1;
+    let group = local_id.split('.').next().unwrap_or_default();
     attributes.insert("icon".into(), json!(registry::group_icon(group)));
     Entity {
         entity_id: entity_id(prefix, &meta.id),
@@ -193,7 +194,12 @@ pub fn entities(
     let mut out = Vec::with_capacity(snapshot.samples.len() + 3);
     out.push(status_sensor(prefix, snapshot, history));
     for sample in &snapshot.samples {
-        let Some(group) = MetricGroup::of_series(&sample.series.id) else {
+        // A remote host's series only when the host opted in (its `home_assistant` flag).
+        let (host, local_id) = crate::model::host::split(&sample.series.id);
+        if host != crate::model::host::LOCAL && !options.hosts.iter().any(|h| h == host) {
+            continue;
+        }
+        let Some(group) = MetricGroup::of_series(local_id) else {
             continue;
         };
         if !options.groups.contains(&group)

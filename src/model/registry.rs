@@ -121,6 +121,7 @@ impl Family {
         };
         SeriesMeta {
             id,
+            host: None,
             family: self.family.to_string(),
             labels,
             unit: self.unit,
@@ -164,6 +165,7 @@ pub fn group_icon(group: &str) -> &'static str {
         "net" => "mdi:network",
         "temp" => "mdi:thermometer",
         "addon" => "mdi:puzzle",
+        "host" => "mdi:server-network",
         _ => "mdi:information-outline",
     }
 }
@@ -652,6 +654,22 @@ pub const LEAK_RATE: Family = with_ha(
     },
 );
 
+/// Whether a remote host answered its last scrape (1) or not (0): an unreachable host is
+/// shown and alertable (`nas:host.up`, or `*:host.up` for every host). Local has none.
+pub const HOST_UP: Family = with_ha(
+    g(
+        "host.up",
+        Count,
+        "Whether the host answered its last scrape",
+        "Host reachable",
+        "resource_manager_host_up",
+    ),
+    HaSensor {
+        decimals: 0,
+        ..HaSensor::for_unit(Count)
+    },
+);
+
 /// The add-on families in the poller's order: the three gauges, then the four rates.
 pub const ADDON_FAMILIES: [&Family; 7] = [
     &ADDON_CPU,
@@ -700,11 +718,18 @@ const HOST_FAMILIES: &[&Family] = &[
     &HEALTH_SCORE,
     &ANOMALY_SCORE,
     &LEAK_RATE,
+    &HOST_UP,
 ];
 
 /// Every family: the host's, then the add-ons'.
 pub fn families() -> impl Iterator<Item = &'static Family> {
     HOST_FAMILIES.iter().chain(ADDON_FAMILIES.iter()).copied()
+}
+
+/// The family exposed under a Prometheus name (`resource_manager_cpu_usage_ratio`), for
+/// reading another Resource Manager's `/metrics`.
+pub fn by_prometheus(name: &str) -> Option<&'static Family> {
+    families().find(|f| f.prometheus == name)
 }
 
 /// The family of a series, by its [`SeriesMeta::family`].
@@ -717,22 +742,26 @@ pub fn of(meta: &SeriesMeta) -> Option<&'static Family> {
     by_family(&meta.family)
 }
 
-/// The family whose pattern selects a series id (`disk./data.used_percent`).
+/// The family whose pattern selects a series id (`disk./data.used_percent`), on any host
+/// (`nas:disk./data.used_percent`).
 pub fn by_id(id: &str) -> Option<&'static Family> {
-    families().find(|f| matches(f.pattern, id))
+    let local = super::host::split(id).1;
+    families().find(|f| matches(f.pattern, local))
 }
 
 /// The metadata of the series `id` (`disk./data.used_bytes`) as its collector would build it,
 /// the instance filling the description; `None` for an id no family selects.
 pub fn meta_for_id(id: &str) -> Option<SeriesMeta> {
     let family = by_id(id)?;
-    match family.pattern.split_once('*') {
-        None => Some(family.global()),
+    let (host, id) = super::host::split(id);
+    let meta = match family.pattern.split_once('*') {
+        None => family.global(),
         Some((prefix, suffix)) => {
             let instance = id.strip_prefix(prefix)?.strip_suffix(suffix)?;
-            Some(family.instance(instance, &[instance, "imported"]))
+            family.instance(instance, &[instance, "imported"])
         }
-    }
+    };
+    Some(meta.on_host(&std::sync::Arc::from(host)))
 }
 
 /// Whether `pattern` (with at most one `*` standing for a non-empty instance) selects `id`.

@@ -1,3 +1,4 @@
 //! Translations of the model to the outside world.
 
 pub mod prometheus;
+pub mod remote_write;

@@ -42,8 +42,17 @@ fn conventional_name(meta: &SeriesMeta) -> String {
     name
 }
 
+/// A series' labels as exposed: its own (`mount`, `interface`, …), then `host` (`local` for
+/// this box; ADR 0014). Remote write sends the same.
+pub fn labels(meta: &SeriesMeta) -> impl Iterator<Item = (&str, &str)> {
+    meta.labels
+        .iter()
+        .map(|(k, v)| (*k, v.as_str()))
+        .chain(std::iter::once(("host", meta.host_name())))
+}
+
 /// The value in base units (percent becomes a 0–1 ratio).
-fn base_value(meta: &SeriesMeta, value: f64) -> f64 {
+pub fn base_value(meta: &SeriesMeta, value: f64) -> f64 {
     match meta.unit {
         Unit::Percent => value / 100.0,
         Unit::Days => value * 86_400.0,
@@ -105,19 +114,15 @@ pub fn render(snapshot: &Snapshot, store: &StoreHealth, version: &str) -> String
         for &i in members {
             let sample = &snapshot.samples[i];
             out.push_str(name);
-            if !sample.series.labels.is_empty() {
-                out.push('{');
-                for (j, (label, value)) in sample.series.labels.iter().enumerate() {
-                    if j > 0 {
-                        out.push(',');
-                    }
-                    out.push_str(label);
-                    out.push_str("=\"");
-                    escape_label(value, &mut out);
-                    out.push('"');
-                }
-                out.push('}');
+            out.push('{');
+            for (label, value) in labels(&sample.series) {
+                out.push_str(label);
+                out.push_str("=\"");
+                escape_label(value, &mut out);
+                out.push_str("\",");
             }
+            out.pop();
+            out.push('}');
             let _ = writeln!(out, " {}", base_value(&sample.series, sample.value));
         }
     }
@@ -241,7 +246,23 @@ mod tests {
                 .count(),
             1
         );
-        assert!(text.contains("resource_manager_disk_used_ratio{mount=\"/a \\\"b\\\"\"} 0.5\n"));
-        assert!(text.contains("resource_manager_disk_used_ratio{mount=\"/c\"} 0.25\n"));
+        assert!(text.contains(
+            "resource_manager_disk_used_ratio{mount=\"/a \\\"b\\\"\",host=\"local\"} 0.5\n"
+        ));
+        assert!(
+            text.contains("resource_manager_disk_used_ratio{mount=\"/c\",host=\"local\"} 0.25\n")
+        );
+        let remote = Snapshot {
+            samples: vec![Sample {
+                series: Arc::new(registry::LOAD_1M.global().on_host(&Arc::from("nas"))),
+                value: 0.5,
+            }],
+            ..Snapshot::default()
+        };
+        let text = render(&remote, &StoreHealth::default(), "1.0");
+        assert!(
+            text.contains("resource_manager_load_1m{host=\"nas\"} 0.5\n"),
+            "{text}"
+        );
     }
 }

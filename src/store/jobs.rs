@@ -290,9 +290,10 @@ pub(super) async fn insert_series(
     let labels: std::collections::BTreeMap<&str, &str> =
         meta.labels.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO series (key, family, labels, unit, kind, description, first_seen_ms) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO series (key, host, family, labels, unit, kind, description, first_seen_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(&meta.id)
+    .bind(meta.host_name())
     .bind(&meta.family)
     .bind(serde_json::to_string(&labels).unwrap_or_else(|_| "{}".into()))
     .bind(meta.unit.as_str())

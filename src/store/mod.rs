@@ -263,10 +263,11 @@ impl Store {
     }
 
     async fn load_series(&self) -> Result<(), StoreError> {
-        let rows =
-            sqlx::query("SELECT id, key, family, labels, unit, kind, description FROM series")
-                .fetch_all(&self.pool)
-                .await?;
+        let rows = sqlx::query(
+            "SELECT id, key, host, family, labels, unit, kind, description FROM series",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         let mut map = lock(&self.shared.series);
         for row in rows {
             let id: i64 = row.try_get("id")?;
@@ -276,6 +277,7 @@ impl Store {
             let kind: String = row.try_get("kind")?;
             let info = SeriesInfo {
                 id: key.clone(),
+                host: row.try_get("host")?,
                 family: row.try_get("family")?,
                 labels: serde_json::from_str(&labels).unwrap_or_default(),
                 unit: Unit::parse(&unit).unwrap_or(Unit::Count),
@@ -328,6 +330,7 @@ impl SeriesInfo {
     fn from_meta(meta: &SeriesMeta) -> Self {
         SeriesInfo {
             id: meta.id.clone(),
+            host: meta.host_name().to_string(),
             family: meta.family.clone(),
             labels: meta
                 .labels

@@ -16,6 +16,8 @@ use crate::util::lock;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SeriesInfo {
     pub id: String,
+    /// The host the series describes (`local` for this box; ADR 0014).
+    pub host: String,
     pub family: String,
     pub labels: BTreeMap<String, String>,
     pub unit: Unit,

@@ -78,6 +78,10 @@ pub struct Links {
     pub supervisor: Option<Arc<Mutex<crate::supervisor::poller::SupervisorLinkStatus>>>,
     /// Commands over the live Home Assistant WebSocket (services, events).
     pub ha_commands: Option<tokio::sync::mpsc::Sender<crate::ha::ws::WsRequest>>,
+    /// The remote hosts scraped (ADR 0014); empty when none is configured.
+    pub hosts: crate::collect::remote::RemoteHosts,
+    /// Prometheus remote write, when configured.
+    pub remote_write: Option<Arc<Mutex<crate::publish::remote_write::RemoteWriteStatus>>>,
 }
 
 /// Everything handlers need; cheap to clone.

@@ -299,11 +299,24 @@ impl AlertEngine {
                 .iter()
                 .position(|t| t.rule == rule_index && t.series == id);
             let index = existing.unwrap_or_else(|| {
-                let target = catalog::instance_of(rule.known, id).to_string();
+                // A remote host's series (`nas:cpu.usage`) names its host in the label.
+                let (host, local_id) = crate::model::host::split(id);
+                let instance = catalog::instance_of(rule.known, local_id).to_string();
+                let mut label = rule.known.title.replace("{}", &instance);
+                let target = if host == crate::model::host::LOCAL {
+                    instance
+                } else {
+                    label = format!("{label} on {host}");
+                    if instance.is_empty() {
+                        host.to_string()
+                    } else {
+                        format!("{host}:{instance}")
+                    }
+                };
                 self.tracks.push(Track {
                     rule: rule_index,
                     series: id.to_string(),
-                    label: rule.known.title.replace("{}", &target),
+                    label,
                     target,
                     window: Window::new(rule.for_ms()),
                     phase: Phase::Ok,

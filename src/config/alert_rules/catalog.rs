@@ -6,6 +6,7 @@
 //! new collector without a registry entry fails the build's tests. Forecasts (analytics) join
 //! as further entries: to the engine a forecast is just another series id with a value.
 
+use crate::model::host;
 pub use crate::model::registry::Family as KnownMetric;
 use crate::model::registry::families;
 
@@ -64,11 +65,19 @@ impl Pattern {
 /// The catalog entry a rule's metric falls under, if any: an exact id, an instance of a
 /// per-instance metric (`disk./data.used_percent`), the family pattern itself
 /// (`disk.*.used_percent`) or a narrower one (`addon.core_*.memory_bytes`).
+///
+/// A rule may also name a remote host's series (`nas:cpu.usage`, `nas:disk.*.used_percent`)
+/// or one series on every remote host (`*:host.up`, `*:memory.used_percent`); the part after
+/// the host is checked against the catalog as a local metric is.
 pub fn lookup(metric: &str) -> Option<(&'static KnownMetric, Pattern)> {
     let pattern = Pattern::parse(metric)?;
+    let local = match metric.strip_prefix("*:") {
+        Some(rest) => Pattern::parse(rest).filter(|p| p.suffix.is_none())?,
+        None => Pattern::parse(host::split(metric).1)?,
+    };
     families().find_map(|known| {
         let wider = Pattern::parse(known.pattern)?;
-        pattern.within(&wider).then(|| (known, pattern.clone()))
+        local.within(&wider).then(|| (known, pattern.clone()))
     })
 }
 
@@ -119,8 +128,27 @@ mod tests {
             "disk.*.used_ratio",
             "cpu.usage.*",
             "cpu",
+            "nas:gpu.usage",
+            "*:disk.*.used_percent",
+            "nas:*",
+            "local:cpu.usage",
         ] {
             assert_eq!(unit(unknown), None, "{unknown}");
         }
+    }
+
+    #[test]
+    fn rules_may_name_remote_hosts_series() {
+        let (known, pattern) = lookup("nas:disk.*.used_percent").expect("known");
+        assert_eq!(known.pattern, "disk.*.used_percent");
+        assert_eq!(pattern.instance("nas:disk./srv.used_percent"), Some("/srv"));
+        assert_eq!(pattern.instance("disk./srv.used_percent"), None);
+        let (known, every) = lookup("*:host.up").expect("known");
+        assert_eq!(known.pattern, "host.up");
+        assert_eq!(every.instance("pve-1:host.up"), Some("pve-1"));
+        assert_eq!(
+            lookup("nas:cpu.usage").map(|(k, _)| k.pattern),
+            Some("cpu.usage")
+        );
     }
 }

@@ -31,6 +31,16 @@ fn families_build_the_ids_labels_and_kinds_collectors_emit() {
     assert_eq!(by_id("cpu.core3.usage"), Some(&CPU_CORE_USAGE));
     assert_eq!(by_id("cpu.usage"), Some(&CPU_USAGE));
     assert_eq!(by_id("disk..used_percent"), None);
+    // Remote hosts' series belong to the same families.
+    assert_eq!(by_id("nas:cpu.usage"), Some(&CPU_USAGE));
+    assert_eq!(by_id("nas:disk./srv.used_bytes"), Some(&DISK_USED));
+    let remote = meta_for_id("nas:disk./srv.used_bytes").expect("known");
+    assert_eq!(
+        (remote.id.as_str(), remote.host_name()),
+        ("nas:disk./srv.used_bytes", "nas")
+    );
+    assert_eq!(remote.labels, vec![("mount", "/srv".to_string())]);
+    assert_eq!(by_prometheus("resource_manager_load_1m"), Some(&LOAD_1M));
     assert_eq!(by_family("cpu.core_usage"), Some(&CPU_CORE_USAGE));
 }
 

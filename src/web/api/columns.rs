@@ -53,6 +53,7 @@ mod tests {
         let history = History {
             series: SeriesInfo {
                 id: "cpu.usage".into(),
+                host: "local".into(),
                 family: "cpu.usage".into(),
                 labels: BTreeMap::new(),
                 unit: Unit::Percent,
