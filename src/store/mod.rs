@@ -343,3 +343,6 @@ impl SeriesInfo {
         }
     }
 }
+
+#[cfg(test)]
+mod hosts_tests;

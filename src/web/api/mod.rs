@@ -2,6 +2,7 @@
 
 mod analysis;
 mod columns;
+pub(crate) mod hosts;
 mod series;
 mod status;
 
@@ -15,6 +16,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/status", get(status::status))
         .route("/api/v1/metrics", get(series::metrics))
+        .route("/api/v1/hosts", get(hosts::hosts))
         .route("/api/v1/metrics/{id}/history", get(series::history))
         .route("/api/v1/forecasts", get(analysis::forecasts))
         .route("/api/v1/forecasts/{series}", get(analysis::forecast_path))

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use super::columns::Columns;
+use super::hosts::host_param;
 use crate::store::{History, Resolution, SeriesInfo, StoreStats};
 use crate::web::AppState;
 use crate::web::error::ApiError;
@@ -27,8 +28,19 @@ struct MetricList {
     store: StoreStats,
 }
 
-/// `GET /api/v1/metrics`: every series with unit, description and current value.
-pub async fn metrics(State(state): State<AppState>) -> Result<Json<impl Serialize>, ApiError> {
+/// `GET /api/v1/metrics[?host=]`: every series (of one host) with unit, description and
+/// current value.
+pub async fn metrics(
+    State(state): State<AppState>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Json<impl Serialize>, ApiError> {
+    if let Some(key) = params.keys().find(|k| *k != "host") {
+        return Err(ApiError::bad(
+            "query",
+            format!("unknown parameter '{key}'; allowed: host"),
+        ));
+    }
+    let host = host_param(&state, &params)?;
     let snapshot = state.latest();
     let metrics = state
         .inner
@@ -36,6 +48,7 @@ pub async fn metrics(State(state): State<AppState>) -> Result<Json<impl Serializ
         .store
         .series()
         .into_iter()
+        .filter(|info| host.as_ref().is_none_or(|h| *h == info.host))
         .map(|info| MetricEntry {
             current: snapshot.value(&info.id),
             unit_symbol: info.unit.symbol(),
@@ -72,22 +85,30 @@ fn parse_time(
 
 /// `GET /api/v1/metrics/{id}/history?from=&to=&resolution=&format=`: `from`/`to` in Unix seconds
 /// (default: the last hour), `resolution` `raw`, `1m` or `1h` (default: chosen by span),
-/// `format` `points` (default) or `columns` (what the dashboard's charts read).
+/// `format` `points` (default) or `columns` (what the dashboard's charts read); `host` names
+/// the host whose series `id` is (`?host=nas` with `cpu.usage` reads `nas:cpu.usage`).
 pub async fn history(
     State(state): State<AppState>,
     Path(id): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     for key in params.keys() {
-        if !matches!(key.as_str(), "from" | "to" | "resolution" | "format") {
+        if !matches!(
+            key.as_str(),
+            "from" | "to" | "resolution" | "format" | "host"
+        ) {
             return Err(ApiError::BadParameter {
                 parameter: "query",
                 message: format!(
-                    "unknown parameter '{key}'; allowed: from, to, resolution, format"
+                    "unknown parameter '{key}'; allowed: from, to, resolution, format, host"
                 ),
             });
         }
     }
+    let id = match host_param(&state, &params)? {
+        Some(host) => crate::model::host::qualify(&host, &id),
+        None => id,
+    };
     let columns = match params.get("format").map(String::as_str) {
         None | Some("") | Some("points") => false,
         Some("columns") => true,

@@ -39,6 +39,9 @@ struct StoreStatus {
 struct LinksStatus {
     home_assistant: Option<crate::ha::HaLinkStatus>,
     supervisor: Option<crate::supervisor::poller::SupervisorLinkStatus>,
+    /// Remote hosts' scrapes (ADR 0014); empty without the `hosts` option.
+    hosts: Vec<crate::collect::remote::HostStatus>,
+    remote_write: Option<crate::publish::remote_write::RemoteWriteStatus>,
 }
 
 #[derive(Serialize)]
@@ -89,6 +92,13 @@ pub async fn status(State(state): State<AppState>) -> Json<impl Serialize> {
             .parts
             .links
             .supervisor
+            .as_ref()
+            .map(|s| lock(s).clone()),
+        hosts: inner.parts.links.hosts.statuses(),
+        remote_write: inner
+            .parts
+            .links
+            .remote_write
             .as_ref()
             .map(|s| lock(s).clone()),
     };
