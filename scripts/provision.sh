@@ -11,7 +11,9 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 apt_packages=()
-command -v promtool >/dev/null 2>&1 || apt_packages+=(prometheus)
+command -v promtool >/dev/null 2>&1 && [ -x /usr/bin/prometheus ] || apt_packages+=(prometheus)
+# Remote hosts in tests/hosts.rs are real node_exporters.
+[ -x /usr/bin/prometheus-node-exporter ] || apt_packages+=(prometheus-node-exporter)
 [ -x /usr/bin/chromium ] || apt_packages+=(chromium)
 command -v node >/dev/null 2>&1 || apt_packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || apt_packages+=(npm)
@@ -26,8 +28,10 @@ if [ ${#apt_packages[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get install -y --no-install-recommends "${apt_packages[@]}" \
     || { $SUDO apt-get update && $SUDO apt-get install -y --no-install-recommends "${apt_packages[@]}"; }
-  # The prometheus package starts a server we do not want; the tests only use promtool.
-  if command -v systemctl >/dev/null 2>&1; then $SUDO systemctl disable --now prometheus >/dev/null 2>&1 || true; fi
+  # The packages start servers we do not want; the tests start their own on free ports.
+  if command -v systemctl >/dev/null 2>&1; then
+    $SUDO systemctl disable --now prometheus prometheus-node-exporter >/dev/null 2>&1 || true
+  fi
 fi
 
 if ! python3 -c 'import yaml, jsonschema' >/dev/null 2>&1; then

@@ -7,7 +7,9 @@ mod yaml;
 
 use std::collections::BTreeSet;
 
-use resource_manager::config::{LeaseOptions, Options, PublishOptions, Retention, RuleSet};
+use resource_manager::config::{
+    HostOptions, LeaseOptions, Options, PublishOptions, RemoteWriteOptions, Retention, RuleSet,
+};
 use serde_json::{Map, Value, json};
 
 /// Sections whose keys are options of their own (`retention.raw_hours`).
@@ -15,6 +17,7 @@ const SECTIONS: &[(&str, &[&str])] = &[
     ("retention", Retention::KEYS),
     ("home_assistant", PublishOptions::KEYS),
     ("leases", LeaseOptions::KEYS),
+    ("remote_write", RemoteWriteOptions::KEYS),
 ];
 
 /// Options with no default in `config.yaml` (schema type ending in `?`): left out, the reader
@@ -23,10 +26,21 @@ fn optional_paths() -> BTreeSet<String> {
     LeaseOptions::OPTIONAL
         .iter()
         .map(|k| format!("leases.{k}"))
+        .chain(
+            RemoteWriteOptions::OPTIONAL
+                .iter()
+                .map(|k| format!("remote_write.{k}")),
+        )
         .collect()
 }
-/// The option that is a list of entries, and its entries' fields.
+/// The option that is a list of rule entries, and its entries' fields.
 const LIST: (&str, &[&str]) = ("alert_rules", RuleSet::FIELDS);
+/// Every option that is a list of entries: its entries' fields and the DOCS.md heading of the
+/// table describing them.
+const LISTS: &[(&str, &[&str], &str)] = &[
+    (LIST.0, LIST.1, "### Changing them: `alert_rules`"),
+    ("hosts", HostOptions::FIELDS, "### Hosts: `hosts`"),
+];
 
 fn read(path: &str) -> String {
     let full = format!("{}/{path}", env!("CARGO_MANIFEST_DIR"));
@@ -162,7 +176,11 @@ fn every_option_is_in_config_yaml_the_schema_the_translations_the_docs_and_the_r
 
     let labels = &translations["configuration"];
     assert_eq!(keys(labels), set(Options::KEYS), "translations/en.yaml");
-    for (name, section_keys) in SECTIONS.iter().chain([&LIST]) {
+    for (name, section_keys) in SECTIONS
+        .iter()
+        .copied()
+        .chain(LISTS.iter().map(|(n, f, _)| (*n, *f)))
+    {
         assert_eq!(
             keys(&labels[name]["fields"]),
             set(section_keys),
@@ -178,17 +196,18 @@ fn every_option_is_in_config_yaml_the_schema_the_translations_the_docs_and_the_r
         }
     }
 
-    let (list, fields) = LIST;
-    assert_eq!(
-        keys(&config["schema"][list][0]),
-        set(fields),
-        "schema {list}[0]"
-    );
-    let documented: BTreeSet<String> = docs_table(&format!("### Changing them: `{list}`"))
-        .iter()
-        .flat_map(|row| ticked(&row[0]))
-        .collect();
-    assert_eq!(documented, set(fields), "DOCS.md {list} fields");
+    for (list, fields, heading) in LISTS {
+        assert_eq!(
+            keys(&config["schema"][list][0]),
+            set(fields),
+            "schema {list}[0]"
+        );
+        let documented: BTreeSet<String> = docs_table(heading)
+            .iter()
+            .flat_map(|row| ticked(&row[0]))
+            .collect();
+        assert_eq!(documented, set(fields), "DOCS.md {list} fields");
+    }
 }
 
 #[test]
