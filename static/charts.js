@@ -17,26 +17,38 @@
   };
   const STEP = { raw: 0, "1m": 60, "1h": 3600 };
   let topic = "cpu", range = "1h", plot = null, seq = 0, started = false, current = null;
+  // The host whose series the chart shows: "local" (this box) or a remote host, whose ids
+  // carry its name in front ("nas:cpu.usage").
+  let host = "local";
+  const onHost = (id) => {
+    const colon = id.indexOf(":"), dot = id.indexOf(".");
+    const remote = colon > 0 && (dot < 0 || colon < dot) ? id.slice(0, colon) : "local";
+    return remote === host;
+  };
 
-  // Chart topics: a few that people look for first, then every series.
+  // Chart topics of the chosen host: a few that people look for first, then every series.
   function topics() {
     const series = RM.state.series;
-    const ids = Object.keys(series);
+    const prefix = host === "local" ? "" : host + ":";
+    const ids = Object.keys(series).filter(onHost);
     const list = [];
     const add = (key, label, members) => {
+      members = members.map((m) => (m.startsWith(prefix) ? m : prefix + m));
       if (members.length && members.every((m) => series[m])) list.push({ key, label, members, unit: series[members[0]].unit });
     };
     add("cpu", "CPU usage", ["cpu.usage"]);
     add("memory", "Memory used", ["memory.used_percent"]);
     add("load", "Load average", ["load.1m", "load.5m", "load.15m"]);
     add("temp", "Temperature (hottest)", ["temp.max_celsius"]);
-    for (const id of ids) {
-      const labels = series[id].labels || {};
+    for (const full of ids) {
+      const id = full.slice(prefix.length);
+      const labels = series[full].labels || {};
       if (id.startsWith("disk.") && id.endsWith(".used_percent")) add("disk:" + labels.mount, "Disk " + labels.mount + " used", [id]);
       if (id.startsWith("net.") && id.endsWith(".rx_bytes_per_second") && labels.kind !== "loopback") {
         add("net:" + labels.interface, "Network " + labels.interface, [id, id.replace(/rx_bytes_per_second$/, "tx_bytes_per_second")]);
       }
       if (id.startsWith("addon.") && id.endsWith(".memory_bytes")) add("addon:" + id, "Add-on " + id.slice(6, -13) + " memory", [id]);
+      if (id === "host.up") add("up", "Reachable", [id]);
     }
     const curated = new Set(list.flatMap((t) => t.members));
     const rest = ids.filter((id) => !curated.has(id)).sort().map((id) => ({ key: "series:" + id, label: id, members: [id], unit: series[id].unit, other: true }));
@@ -238,7 +250,15 @@
     $("chart-metric").value = topic;
     return draw();
   }
-  RM.charts = { select };
+  function chooseHost(name) {
+    if (name === host) return Promise.resolve();
+    host = name;
+    topicKey = "";
+    topic = "cpu";
+    fillSelect();
+    return draw();
+  }
+  RM.charts = { select, host: chooseHost };
 
   function start() {
     if (started) return;

@@ -292,7 +292,10 @@ fn readings(series: &[SeriesData], ctx: &Context) -> Readings {
         iowait: get("cpu.iowait"),
         cores: series
             .iter()
-            .filter(|s| s.family == "cpu.core_usage")
+            .filter(|s| {
+                s.family == "cpu.core_usage"
+                    && crate::model::host::of(&s.id) == crate::model::host::LOCAL
+            })
             .count() as f64,
         load_1m: get("load.1m"),
         memory_used_percent: get("memory.used_percent"),

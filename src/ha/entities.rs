@@ -243,6 +243,50 @@ mod tests {
     }
 
     #[test]
+    fn remote_hosts_become_sensors_only_when_they_opted_in() {
+        let nas: Arc<str> = Arc::from("nas");
+        let snapshot = Snapshot {
+            samples: vec![
+                Sample {
+                    series: Arc::new(registry::CPU_USAGE.global()),
+                    value: 10.0,
+                },
+                Sample {
+                    series: Arc::new(registry::CPU_USAGE.global().on_host(&nas)),
+                    value: 20.0,
+                },
+                Sample {
+                    series: Arc::new(registry::HOST_UP.global().on_host(&nas)),
+                    value: 1.0,
+                },
+            ],
+            ..Snapshot::default()
+        };
+        let ids = |options: &PublishOptions| -> Vec<String> {
+            entities(options, &snapshot, None)
+                .into_iter()
+                .map(|e| e.entity_id)
+                .filter(|id| id.contains("cpu_usage") || id.contains("host_up"))
+                .collect()
+        };
+        let mut options = PublishOptions::default();
+        assert_eq!(ids(&options), ["sensor.resource_manager_cpu_usage"]);
+        options.hosts = vec!["nas".into()];
+        assert_eq!(
+            ids(&options),
+            [
+                "sensor.resource_manager_cpu_usage",
+                "sensor.resource_manager_nas_cpu_usage",
+                "sensor.resource_manager_nas_host_up"
+            ]
+        );
+        assert_eq!(
+            entity_id("rm", "nas:disk./.used_percent"),
+            "sensor.rm_nas_disk_root_used_percent"
+        );
+    }
+
+    #[test]
     fn sensors_carry_units_classes_and_rounded_states() {
         let disk = SeriesMeta::instance(
             "disk",

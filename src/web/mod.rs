@@ -14,7 +14,7 @@ pub mod format;
 mod health;
 pub mod leases;
 mod live;
-mod page;
+pub(crate) mod page;
 pub mod report;
 pub mod summary;
 pub mod view_notes;

@@ -12,6 +12,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
+use super::api::hosts::HostCard;
 use super::error::ApiError;
 pub use super::format::format_value;
 use super::summary::Overview;
@@ -26,6 +27,49 @@ pub fn router() -> Router<AppState> {
         .route("/", get(index))
         .route("/static/{file}", get(assets::own))
         .route("/static/vendor/{file}", get(assets::vendor))
+}
+
+/// One host's button in the Hosts card (shown with remote hosts only).
+#[derive(Debug, Clone)]
+pub struct HostLine {
+    pub name: String,
+    pub local: bool,
+    /// CSS level: `ok`, or `problem` while unreachable.
+    pub class: &'static str,
+    pub state: &'static str,
+    /// Headline values in one line (`CPU 12 % · Memory 40 % · Disk 81 % · Load 0.52`).
+    pub values: String,
+}
+
+impl HostLine {
+    /// The line of one host's card.
+    pub fn of(card: &HostCard) -> HostLine {
+        let mut parts = Vec::new();
+        let percent = |label: &str, v: Option<f64>| v.map(|v| format!("{label} {v:.0} %"));
+        parts.extend(percent("CPU", card.cpu_percent));
+        parts.extend(percent("Memory", card.memory_used_percent));
+        parts.extend(percent("Disk", card.disk_used_percent_max));
+        parts.extend(card.load_1m.map(|v| format!("Load {v:.2}")));
+        parts.extend(card.temp_max_celsius.map(|v| format!("{v:.0} °C")));
+        HostLine {
+            name: card.name.clone(),
+            local: card.local,
+            class: if card.up { "ok" } else { "problem" },
+            state: match (card.local, card.up) {
+                (true, _) => "this box",
+                (false, true) => "up",
+                (false, false) => "unreachable",
+            },
+            values: if card.up {
+                parts.join(" · ")
+            } else {
+                card.scrape
+                    .as_ref()
+                    .and_then(|s| s.error.clone())
+                    .unwrap_or_else(|| "not read yet".into())
+            },
+        }
+    }
 }
 
 /// One row of the every-series table (Diagnostics).
@@ -47,6 +91,8 @@ struct IndexPage<'a> {
     /// Notes above the process and network tables.
     notes: ViewNotes,
     rows: Vec<Row>,
+    /// Every host, this box first (the Hosts card and the chart's host switcher).
+    hosts: Vec<HostLine>,
 }
 
 /// `GET /`: the dashboard; `Server-Timing` tells how long rendering took.
@@ -74,6 +120,7 @@ pub async fn index(State(state): State<AppState>) -> Result<Response, ApiError> 
         overview: &overview,
         notes: state.view_notes(&snapshot),
         rows,
+        hosts: state.host_cards().iter().map(HostLine::of).collect(),
     };
     let html = page.render()?;
     let micros = started.elapsed().as_micros();

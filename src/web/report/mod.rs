@@ -13,6 +13,7 @@ use axum::routing::get;
 
 use super::feedback::FeedbackSummary;
 use super::format::{format_bytes, format_duration, format_utc_minute, format_value};
+use super::page::HostLine;
 use super::summary::Overview;
 use super::view_notes;
 use super::{AppState, HostInfo, VERSION};
@@ -42,6 +43,9 @@ pub struct ReportInput<'a> {
     pub secrets: Vec<String>,
     /// The analysis' lines (label, text): outlook, health, bottleneck, forecast accuracy.
     pub analysis: Vec<(&'static str, String)>,
+    /// Every host (this box first) with its state and headline values; a table when there is
+    /// more than this box (ADR 0014).
+    pub hosts: Vec<HostLine>,
 }
 
 /// The report as Markdown; the same input always gives the same text.
@@ -106,6 +110,16 @@ pub fn render(input: &ReportInput<'_>) -> String {
         line(&format!("| {name} | {value} |"));
     }
     line("");
+    if input.hosts.len() > 1 {
+        line("**Hosts**");
+        line("");
+        line("| Host | State | Values |");
+        line("|---|---|---|");
+        for h in &input.hosts {
+            line(&format!("| {} | {} | {} |", h.name, h.state, h.values));
+        }
+        line("");
+    }
     let degraded: Vec<String> = s
         .degraded()
         .map(|d| match &d.error {
@@ -350,6 +364,24 @@ fn links(state: &AppState) -> Vec<(&'static str, String)> {
     for notice in state.inner.parts.store.notices() {
         rows.push(("History notice", notice.message));
     }
+    if let Some(status) = &state.inner.parts.links.remote_write {
+        let w = crate::util::lock(status).clone();
+        let mut text = match &w.last_error {
+            Some(error) => format!("failing ({error}, {} attempts)", w.failures),
+            None => "sending".to_string(),
+        };
+        text.push_str(&format!(
+            ", {} samples sent, {} batches waiting on disk",
+            w.sent_samples, w.buffered_batches
+        ));
+        if w.dropped_samples + w.rejected_samples > 0 {
+            text.push_str(&format!(
+                ", {} samples dropped (buffer full), {} refused",
+                w.dropped_samples, w.rejected_samples
+            ));
+        }
+        rows.push(("Remote write", text));
+    }
     rows
 }
 
@@ -474,6 +506,7 @@ pub async fn markdown(State(state): State<AppState>) -> impl IntoResponse {
         supervisor: state.inner.parts.config.supervisor.is_some(),
         secrets: secrets(&state),
         analysis: analysis_lines(&state.analysis().report()),
+        hosts: state.host_cards().iter().map(HostLine::of).collect(),
     };
     (
         [

@@ -47,6 +47,7 @@ fn input<'a>(
             "Outlook",
             "Disk /data full in about 23 days (18–30 days)".into(),
         )],
+        hosts: Vec::new(),
     }
 }
 
@@ -228,4 +229,39 @@ fn the_data_disk_wear_is_reported_where_the_host_gives_it() {
             .any(|(k, _)| k == "Data disk wear"),
         "absent: no row"
     );
+}
+
+#[test]
+fn every_host_is_in_the_report_with_its_state() {
+    use crate::web::page::HostLine;
+    let s = healthy();
+    let overview = assess(&s, &RuleSet::default(), &Extra::default());
+    let host = host();
+    let mut report = input(&s, &overview, &host);
+    let line = |name: &str, state: &'static str, values: &str| HostLine {
+        name: name.into(),
+        local: name == "local",
+        class: "ok",
+        state,
+        values: values.into(),
+    };
+    report.hosts = vec![
+        line("local", "this box", "CPU 12 % · Memory 40 %"),
+        line("nas", "up", "CPU 3 % · Disk 81 %"),
+        line(
+            "pve",
+            "unreachable",
+            "cannot reach it: connection refused or unreachable",
+        ),
+    ];
+    let text = render(&report);
+    assert!(text.contains("| Host | State | Values |"), "{text}");
+    assert!(
+        text.contains("| nas | up | CPU 3 % · Disk 81 % |"),
+        "{text}"
+    );
+    assert!(text.contains("| pve | unreachable |"), "{text}");
+    // Only this box: no hosts table.
+    report.hosts.truncate(1);
+    assert!(!render(&report).contains("**Hosts**"));
 }

@@ -39,7 +39,8 @@ impl View<'_> {
         self.s
             .samples
             .iter()
-            .filter(move |sample| sample.series.family == family)
+            // This box's overview: remote hosts have their own cards.
+            .filter(move |sample| sample.series.family == family && sample.series.host.is_none())
     }
 
     pub(super) fn cpu_card(&self, items: &mut Vec<Attention>) -> Card {
