@@ -271,6 +271,20 @@ async fn two_node_exporters_are_two_hosts_and_one_that_stops_is_down_alerted_and
         pve_status["error"].as_str().is_some_and(|e| !e.is_empty()),
         "{pve_status}"
     );
+    // The dashboard's Hosts card and host switcher, and the status report, show every host.
+    let (_, page) = app.get("").await;
+    for needle in [
+        "id=\"hosts-card\"",
+        "data-host=\"nas\"",
+        "data-host=\"pve\"",
+        "id=\"chart-host\"",
+    ] {
+        assert!(page.contains(needle), "page lacks {needle}");
+    }
+    let (_, report) = app.get("api/v1/status.md").await;
+    assert!(report.contains("| Host | State | Values |"), "{report}");
+    assert!(report.contains("| pve | unreachable |"), "{report}");
+    assert!(report.contains("| nas | up | CPU "), "{report}");
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let alerts = app.get_json("api/v1/alerts").await;
