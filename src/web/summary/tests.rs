@@ -100,6 +100,30 @@ fn a_healthy_box_is_all_good_with_every_card_filled() {
 }
 
 #[test]
+fn remote_hosts_leave_this_boxs_overview_alone() {
+    let mut s = healthy();
+    let nas: Arc<str> = Arc::from("nas");
+    let remote = |sample: Sample| Sample {
+        series: Arc::new((*sample.series).clone().on_host(&nas)),
+        value: sample.value,
+    };
+    s.samples.push(remote(disk("/srv", "used_percent", 99.0)));
+    s.samples.push(remote(disk("/srv", "free_bytes", 1e8)));
+    s.samples.push(remote(disk("/srv", "total_bytes", 10e9)));
+    let extra: Vec<Sample> = healthy()
+        .samples
+        .into_iter()
+        .filter(|x| x.series.family == "cpu.core_usage")
+        .map(remote)
+        .collect();
+    s.samples.extend(extra);
+    let o = assess(&s, &RuleSet::default(), &Extra::default());
+    assert_eq!(o.line, "All good", "a full disk on nas is nas's news");
+    assert_eq!(o.cards[0].detail, "load 0.80 · 4 cores");
+    assert_eq!(o.cards[2].detail, "/data: 18.0 GB free of 30.0 GB");
+}
+
+#[test]
 fn a_full_disk_becomes_the_status_line_with_what_to_do() {
     let mut s = healthy();
     set(&mut s, "disk./data.used_percent", 96.4);
