@@ -302,7 +302,26 @@
       ],
     });
     const links = s.links || {};
-    kv($("diag-links"), Object.keys(links).map((k) => [k === "home_assistant" ? "Home Assistant" : k === "supervisor" ? "Supervisor" : k, linkWords(links[k])]));
+    const rows = [];
+    for (const k of Object.keys(links)) {
+      if (k === "hosts") {
+        // Remote hosts (ADR 0014): one row each.
+        for (const h of links.hosts || []) {
+          const state = h.up === null || h.up === undefined ? "not read yet" : h.up ? "up" : "unreachable: " + (h.error || "unknown error");
+          rows.push(["Host " + h.name, state + " · " + h.url + " every " + h.interval_seconds + " s · last read " + when(h.last_success_ms)]);
+        }
+      } else if (k === "remote_write") {
+        const w = links.remote_write;
+        if (!w) continue;
+        let text = (w.last_error ? "failing (" + w.last_error + ")" : "sending") + " · " + w.sent_samples + " samples sent · " +
+          w.buffered_batches + " batches (" + RM.fmt.bytes(w.buffered_bytes) + ") waiting on disk";
+        if (w.dropped_samples || w.rejected_samples) text += " · " + w.dropped_samples + " dropped (buffer full), " + w.rejected_samples + " refused";
+        rows.push(["Remote write " + w.url, text]);
+      } else {
+        rows.push([k === "home_assistant" ? "Home Assistant" : k === "supervisor" ? "Supervisor" : k, linkWords(links[k])]);
+      }
+    }
+    kv($("diag-links"), rows);
     const e = d.engine;
     kv($("diag-engine"), [
       ["Ticks since start", String(e.ticks)],
