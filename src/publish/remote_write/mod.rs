@@ -293,3 +293,6 @@ impl RemoteWriter {
         status.dropped_samples = self.buffer.dropped_samples + self.lost;
     }
 }
+
+#[cfg(test)]
+mod tests;

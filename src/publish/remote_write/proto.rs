@@ -154,4 +154,4 @@ pub fn body(series: &[Series]) -> Vec<u8> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;

@@ -43,7 +43,8 @@ impl<'a> Reader<'a> {
     }
 }
 
-fn decode(bytes: &[u8]) -> Vec<Series> {
+/// The series of an uncompressed `WriteRequest` (the writer's tests read bodies with it).
+pub(crate) fn decode(bytes: &[u8]) -> Vec<Series> {
     let mut out = Vec::new();
     let mut r = Reader { bytes, pos: 0 };
     while !r.done() {
