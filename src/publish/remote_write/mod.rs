@@ -50,6 +50,8 @@ pub struct RemoteWriteStatus {
     pub rejected_samples: u64,
     /// Ticks missed because the writer fell behind the bus.
     pub missed_ticks: u64,
+    /// Samples gathered for the next batch.
+    pub gathered_samples: usize,
     pub last_success_ms: Option<i64>,
     /// While sending fails: why, and how many attempts in a row.
     pub last_error: Option<String>,
@@ -133,6 +135,7 @@ impl RemoteWriter {
                         if self.pending_samples >= MAX_SAMPLES {
                             self.cut(&cancel).await;
                         }
+                        lock(&self.status).gathered_samples = self.pending_samples;
                     }
                     Some(Delivery::Missed(n)) => lock(&self.status).missed_ticks += n,
                     Some(Delivery::Event(_)) => {}
@@ -159,6 +162,7 @@ impl RemoteWriter {
         let samples = self.pending_samples as u64;
         self.pending.clear();
         self.pending_samples = 0;
+        lock(&self.status).gathered_samples = 0;
         (proto::body(&series), samples)
     }
 

@@ -137,7 +137,10 @@ async fn refused_batches_are_counted_failed_ones_wait_on_disk_and_arrive_in_orde
     lock(&rx).script = vec![503; 1000];
     lock(&rx).calls = 0;
     bus.publish(tick(4_000));
-    tokio::time::sleep(Duration::from_millis(1)).await;
+    wait(&status, "the last tick gathered", |s| {
+        s.gathered_samples == 1
+    })
+    .await;
     cancel.cancel();
     task.await.expect("writer stops");
     let buffer = buffer::DiskBuffer::open(dir.path(), 1 << 20).expect("buffer");
