@@ -223,6 +223,15 @@ async fn start(
         publisher_tasks = ha.publishers;
         link_tasks.push(ha.link);
     }
+    let budget = web::server::descriptor_budget();
+    tracing::info!(
+        descriptor_limit = ?budget.limit,
+        max_connections = budget.max_connections,
+        "HTTP connections capped below the descriptor limit"
+    );
+    let connections = Arc::new(web::server::connections::ConnectionTable::new(
+        budget.max_connections,
+    ));
     let state = AppState::new(AppParts {
         config,
         store: wiring.store.clone(),
@@ -234,9 +243,11 @@ async fn start(
         recent_log: log,
         analysis,
         leases: Some(leases),
+        connections: connections.clone(),
+        descriptor_limit: budget.limit,
     });
     let http_stop = wiring.root.child_token();
-    let (http, addr) = start_http(wiring, listeners, state, http_stop.clone())?;
+    let (http, addr) = start_http(wiring, listeners, state, connections, http_stop.clone())?;
     Ok(Running {
         addr,
         root: wiring.root.clone(),
@@ -442,26 +453,28 @@ fn start_analysis(
     analysis
 }
 
-/// Serves the router on every listener until `stop`, then lets open requests finish.
+/// Serves the router on every listener until `stop`, then lets open requests finish; the
+/// listeners share one connection cap.
 fn start_http(
     wiring: &Wiring,
     listeners: Listeners,
     state: AppState,
+    connections: Arc<web::server::connections::ConnectionTable>,
     stop: CancellationToken,
 ) -> Result<(JoinHandle<std::io::Result<()>>, SocketAddr), AppError> {
     let app = web::router(state);
     let addr = listeners.primary.local_addr()?;
+    let limits = web::server::ServerLimits::default();
     let mut servers = tokio::task::JoinSet::new();
     for listener in std::iter::once(listeners.primary).chain(listeners.extra) {
         tracing::debug!(addr = ?listener.local_addr().ok(), "HTTP server ready");
-        let stop = stop.clone();
-        let server = axum::serve(
+        servers.spawn(web::server::serve(
             listener,
-            app.clone()
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move { stop.cancelled().await });
-        servers.spawn(async move { server.await });
+            app.clone(),
+            connections.clone(),
+            limits,
+            stop.clone(),
+        ));
     }
     let task = wiring.tracker.spawn(async move {
         let mut result = Ok(());

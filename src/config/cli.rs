@@ -52,8 +52,14 @@ pub struct Cli {
     #[arg(long, env = "RM_RETENTION_HOUR_DAYS")]
     pub retention_hour_days: Option<String>,
     /// Bearer token required from clients that are not on loopback (or the Ingress proxy).
+    /// Prefer the RM_API_TOKEN environment variable: a flag's value can be read by every
+    /// process of the machine in /proc/<pid>/cmdline.
     #[arg(long, env = "RM_API_TOKEN", hide_env_values = true)]
     pub api_token: Option<String>,
+    /// Extra host names the server answers to (comma-separated), besides IP addresses,
+    /// localhost and this machine's name; requests naming any other host are refused.
+    #[arg(long, env = "RM_ALLOWED_HOSTS", value_name = "NAMES")]
+    pub allowed_hosts: Option<String>,
 }
 
 /// Subcommands besides serving.

@@ -57,6 +57,8 @@ pub struct Config {
     pub home_assistant: Option<HaEndpoint>,
     pub supervisor: Option<SupervisorEndpoint>,
     pub api_token: Option<Secret>,
+    /// Host names the server answers to besides addresses, localhost and the machine's name.
+    pub allowed_hosts: Vec<String>,
     /// Where host `/proc` and `/sys` are read (`RM_HOST_PROC`, `RM_HOST_SYS`; e.g. a host's
     /// trees bind-mounted into a container, or fixture trees in tests).
     pub sys_root: SysRoot,
@@ -127,6 +129,12 @@ impl Config {
             .filter(|t| !t.is_empty())
             .map(|t| Secret::new(t.clone()));
 
+        let allowed_hosts = cli
+            .allowed_hosts
+            .as_deref()
+            .map(|text| host_names(text, &mut problems))
+            .unwrap_or_default();
+
         match options {
             Some(options) if problems.is_empty() => Ok(Config {
                 mode,
@@ -137,6 +145,7 @@ impl Config {
                 home_assistant,
                 supervisor,
                 api_token,
+                allowed_hosts,
                 sys_root,
             }),
             _ => Err(problems.into()),
@@ -147,6 +156,33 @@ impl Config {
     pub fn database_path(&self) -> PathBuf {
         self.data_dir.join(DATABASE_FILE)
     }
+}
+
+/// `--allowed-hosts`: comma-separated DNS names.
+fn host_names(text: &str, problems: &mut Problems) -> Vec<String> {
+    let names: Vec<String> = text
+        .split(',')
+        .map(|n| n.trim().to_ascii_lowercase())
+        .filter(|n| !n.is_empty())
+        .collect();
+    let valid = |name: &str| {
+        name.len() <= 253
+            && name.trim_end_matches('.').split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            })
+    };
+    if let Some(bad) = names.iter().find(|n| !valid(n)) {
+        problems.bad(
+            &OptionPath::named("allowed_hosts"),
+            format!("\"{bad}\""),
+            "comma-separated host names such as monitor.example.org,nas",
+        );
+    }
+    names
 }
 
 /// The options file as JSON; a file that cannot be read or parsed is the only problem reported.

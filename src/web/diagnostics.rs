@@ -65,6 +65,14 @@ struct Store {
     notices: Vec<crate::store::StoreNotice>,
 }
 
+/// The HTTP server's connections against its cap.
+#[derive(Serialize)]
+struct Http {
+    #[serde(flatten)]
+    connections: super::server::connections::ConnectionCounts,
+    descriptor_limit: Option<u64>,
+}
+
 #[derive(Serialize)]
 struct Diagnostics<'a> {
     version: &'static str,
@@ -72,6 +80,7 @@ struct Diagnostics<'a> {
     sources: Vec<SourceHealth>,
     engine: Engine,
     store: Store,
+    http: Http,
     config: Effective<'a>,
     recent_log: Vec<LogLine>,
     recent_feedback: Vec<StoredVote>,
@@ -101,6 +110,10 @@ pub async fn show(State(state): State<AppState>) -> Result<Response, ApiError> {
             stats: store_stats,
             write: inner.parts.store.write_status(),
             notices: inner.parts.store.notices(),
+        },
+        http: Http {
+            connections: inner.parts.connections.counts(),
+            descriptor_limit: inner.parts.descriptor_limit,
         },
         config: Effective {
             mode: config.mode,
