@@ -371,3 +371,112 @@ fn the_binary_answers_healthz_behind_2000_half_open_connections() {
     let _ = app.child.kill();
     let _ = app.child.wait();
 }
+
+#[test]
+fn json_logs_carry_operation_ids_and_resource_figures() {
+    use std::io::BufRead;
+    use std::sync::mpsc;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().to_str().expect("utf-8");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_resource-manager"))
+        .args(["--data-dir", data, "--listen", "127.0.0.1:0"])
+        .args(["--sample-interval-seconds", "1", "--write-batch-seconds", "5"])
+        .args(["--log-format", "json", "--log-level", "debug"])
+        .env_remove("SUPERVISOR_TOKEN")
+        .env_remove("HA_URL")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, rx) = mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut lines: Vec<Value> = Vec::new();
+    let mut base = None;
+    let mut leased = false;
+    let seen = |lines: &[Value], message: &str| {
+        lines
+            .iter()
+            .any(|l| l["message"] == message && l["resource_management_id"].is_string())
+    };
+    while Instant::now() < deadline
+        && !(seen(&lines, "history written") && seen(&lines, "lease changed"))
+    {
+        let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) else {
+            continue;
+        };
+        if let Some(pos) = line.find("serving on http://") {
+            // The one plain line, for people and harnesses, printed outside the log.
+            base = Some(line[pos + "serving on ".len()..].trim().to_string());
+            continue;
+        }
+        let parsed: Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("a log line that is not JSON ({e}): {line}"));
+        lines.push(parsed);
+        if let (Some(base), false) = (&base, leased) {
+            leased = true;
+            let body =
+                r#"{"holder": "backup", "resources": {"cpu_cores": 0.1}, "ttl_seconds": 60}"#;
+            let status = std::process::Command::new("curl")
+                .args([
+                    "-s",
+                    "-o",
+                    "/dev/null",
+                    "-w",
+                    "%{http_code}",
+                    "-H",
+                    "content-type: application/json",
+                    "-d",
+                    body,
+                ])
+                .arg(format!("{base}/api/v1/leases"))
+                .output()
+                .expect("curl");
+            assert_eq!(String::from_utf8_lossy(&status.stdout), "201");
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let write = lines
+        .iter()
+        .find(|l| l["message"] == "history written")
+        .unwrap_or_else(|| panic!("no write line in {} lines", lines.len()));
+    assert!(
+        write["resource_management_id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("write-")),
+        "{write}"
+    );
+    assert!(
+        write["memory_usage_mb"].as_f64().is_some_and(|mb| mb > 0.0),
+        "{write}"
+    );
+    assert!(write["cpu_usage_percentage"].as_f64().is_some(), "{write}");
+    let lease = lines
+        .iter()
+        .find(|l| l["message"] == "lease changed")
+        .expect("a lease line");
+    assert!(
+        lease["resource_management_id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("lease-")),
+        "{lease}"
+    );
+    assert_eq!(lease["holder"], "backup");
+    for line in &lines {
+        assert!(
+            line["level"].is_string() && line["timestamp"].is_string(),
+            "{line}"
+        );
+    }
+}

@@ -33,6 +33,9 @@ pub struct Cli {
     /// Log level: trace, debug, info, warning or error.
     #[arg(long, env = "RM_LOG_LEVEL")]
     pub log_level: Option<String>,
+    /// Log format: auto (JSON in the add-on, plain lines standalone), json or plain.
+    #[arg(long, env = "RM_LOG_FORMAT")]
+    pub log_format: Option<String>,
     /// Seconds between two samples (1-300).
     #[arg(long, env = "RM_SAMPLE_INTERVAL_SECONDS")]
     pub sample_interval_seconds: Option<String>,
@@ -87,8 +90,9 @@ impl Cli {
         let Some(map) = json.as_object_mut() else {
             return;
         };
-        let flags: [(&[&str], &Option<String>, bool); 7] = [
+        let flags: [(&[&str], &Option<String>, bool); 8] = [
             (&["log_level"], &self.log_level, false),
+            (&["log_format"], &self.log_format, false),
             (
                 &["sample_interval_seconds"],
                 &self.sample_interval_seconds,

@@ -38,7 +38,7 @@ pub use mode::{
     ADDON_OPTIONS_PATH, HaEndpoint, INGRESS_PORT, Listen, Mode, SUPERVISOR_WAIT, Secret,
     SupervisorEndpoint,
 };
-pub use options::{LogLevel, Options};
+pub use options::{LogFormat, LogLevel, Options};
 pub use paths::{DATABASE_FILE, SysRoot};
 pub use reader::ConfigError;
 pub use retention::Retention;

@@ -50,10 +50,37 @@ impl LogLevel {
     }
 }
 
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    /// JSON in the add-on (fields stay machine-readable), plain lines standalone.
+    Auto,
+    /// One JSON object per line.
+    Json,
+    /// Human-readable lines.
+    Plain,
+}
+
+impl LogFormat {
+    /// Every format, as the option spells it.
+    pub const NAMES: &[&str] = &["auto", "json", "plain"];
+
+    fn parse(name: &str) -> Option<LogFormat> {
+        Some(match name {
+            "auto" => LogFormat::Auto,
+            "json" => LogFormat::Json,
+            "plain" => LogFormat::Plain,
+            _ => return None,
+        })
+    }
+}
+
 /// The validated add-on options.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Options {
     pub log_level: LogLevel,
+    pub log_format: LogFormat,
     pub sample_interval_seconds: u32,
     pub process_interval_seconds: u32,
     pub write_batch_seconds: u32,
@@ -75,6 +102,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             log_level: LogLevel::Info,
+            log_format: LogFormat::Auto,
             sample_interval_seconds: 5,
             process_interval_seconds: 15,
             write_batch_seconds: 120,
@@ -92,6 +120,7 @@ impl Options {
     /// The top-level option names, in the order messages list them.
     pub const KEYS: &[&str] = &[
         "log_level",
+        "log_format",
         "sample_interval_seconds",
         "process_interval_seconds",
         "write_batch_seconds",
@@ -135,8 +164,13 @@ impl Options {
             .choice("log_level", LogLevel::NAMES, p)
             .and_then(LogLevel::parse)
             .unwrap_or(d.log_level);
+        let log_format = root
+            .choice("log_format", LogFormat::NAMES, p)
+            .and_then(LogFormat::parse)
+            .unwrap_or(d.log_format);
         Options {
             log_level,
+            log_format,
             sample_interval_seconds: root.int(
                 "sample_interval_seconds",
                 1..=300,

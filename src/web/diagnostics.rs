@@ -71,6 +71,8 @@ struct Http {
     #[serde(flatten)]
     connections: super::server::connections::ConnectionCounts,
     descriptor_limit: Option<u64>,
+    /// Asynchronous tasks alive in the process (a steady number when nothing leaks).
+    tasks: usize,
 }
 
 #[derive(Serialize)]
@@ -114,6 +116,9 @@ pub async fn show(State(state): State<AppState>) -> Result<Response, ApiError> {
         http: Http {
             connections: inner.parts.connections.counts(),
             descriptor_limit: inner.parts.descriptor_limit,
+            tasks: tokio::runtime::Handle::current()
+                .metrics()
+                .num_alive_tasks(),
         },
         config: Effective {
             mode: config.mode,

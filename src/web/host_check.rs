@@ -51,9 +51,7 @@ impl AllowedHosts {
         if name.parse::<std::net::IpAddr>().is_ok() {
             return true;
         }
-        name == "localhost"
-            || name.ends_with(".localhost")
-            || self.names.contains(&name)
+        name == "localhost" || name.ends_with(".localhost") || self.names.contains(&name)
     }
 }
 
