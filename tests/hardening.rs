@@ -380,7 +380,12 @@ fn json_logs_carry_operation_ids_and_resource_figures() {
     let data = dir.path().to_str().expect("utf-8");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_resource-manager"))
         .args(["--data-dir", data, "--listen", "127.0.0.1:0"])
-        .args(["--sample-interval-seconds", "1", "--write-batch-seconds", "5"])
+        .args([
+            "--sample-interval-seconds",
+            "1",
+            "--write-batch-seconds",
+            "5",
+        ])
         .args(["--log-format", "json", "--log-level", "debug"])
         .env_remove("SUPERVISOR_TOKEN")
         .env_remove("HA_URL")

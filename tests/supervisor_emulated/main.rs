@@ -5,6 +5,7 @@
 mod common;
 mod control;
 mod emulator;
+mod faults;
 mod ingress;
 
 use std::collections::HashMap;
