@@ -17,10 +17,10 @@ use tower::ServiceExt;
 
 /// The options reader: any bytes that are JSON are judged, never a panic.
 pub fn options(data: &[u8]) {
-    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(data) {
-        if let Err(err) = Options::from_json(&value) {
-            assert!(!err.problems.is_empty(), "a refusal names its problems");
-        }
+    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(data)
+        && let Err(err) = Options::from_json(&value)
+    {
+        assert!(!err.problems.is_empty(), "a refusal names its problems");
     }
 }
 

@@ -10,7 +10,10 @@ use std::path::Path;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
-const TARGETS: &[(&str, fn(&[u8]))] = &[
+/// A target: what it feeds, by name.
+type Target = (&'static str, fn(&[u8]));
+
+const TARGETS: &[Target] = &[
     ("options", harness::options),
     ("import_csv", harness::import_csv),
     ("ha_event", harness::ha_event),
