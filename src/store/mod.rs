@@ -3,6 +3,7 @@
 //! All SQL of the project lives in this module. One writer task ([`writer`]) owns every write;
 //! readers go through the pool concurrently (WAL).
 
+mod advice;
 mod alerts;
 pub mod codec;
 mod feedback;
@@ -31,6 +32,7 @@ use crate::util::{Clock, lock};
 pub use feedback::{NewVote, StoredVote, VoteCounts};
 pub use health::{FailureReason, StoreNotice, WriteFailure};
 pub use jobs::RetentionReport;
+pub use advice::{ActionRow, AdviceStateRow, ChurnRow};
 pub use leases::LeaseRow;
 pub use query::{History, Point, Resolution, SeriesInfo, StoreStats};
 

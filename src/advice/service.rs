@@ -1,0 +1,519 @@
+//! The advisor's handle: the current recommendations with the states the user gave them,
+//! every action decision (decided by [`Policy`], carried out through [`AddonControl`],
+//! written to the audit, announced on the bus), the effect measured after each action, and
+//! the recorder's churn counter. Cheap to clone; the runner and the web layer share it.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use serde::Serialize;
+use tokio::sync::watch;
+
+use super::policy::{ActionRequest, Ledger, Origin, Policy, Verdict};
+use super::recommend::{self, Inputs, Sustain};
+use super::recorder::{ChurnCounter, ChurnReport};
+use super::types::{AdviceState, Evidence, Recommendation};
+use crate::config::{ActionKind, ActionOptions};
+use crate::event::{ActionOutcome, ActionResult};
+use crate::model::{Snapshot, registry};
+use crate::store::{ActionRow, Store, StoreError};
+use crate::supervisor::{AddonAction, AddonControl, AddonSlug};
+use crate::util::{Clock, Emit, lock};
+
+/// The effect of an action is measured this long after it.
+pub const MEASURE_AFTER_MS: i64 = 10 * 60_000;
+/// An action counts as effective when it reached this share of its estimate.
+pub const EFFECTIVE_SHARE: f64 = 0.5;
+/// Longest snooze.
+pub const MAX_SNOOZE_SECONDS: u64 = 90 * 86_400;
+const DAY_MS: i64 = 86_400_000;
+
+/// Failures of the advisor's operations.
+#[derive(Debug, thiserror::Error)]
+pub enum AdviceError {
+    #[error("no open recommendation has the id '{0}'")]
+    UnknownRecommendation(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// One decision as the API returns it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Decision {
+    pub audit_id: i64,
+    pub kind: ActionKind,
+    pub addon: String,
+    pub dry_run: bool,
+    /// `done`, `dry_run`, `refused` or `failed`.
+    pub result: &'static str,
+    /// The refusal's code (`protected`, `daily_cap`, …), when refused.
+    pub code: Option<&'static str>,
+    /// What would happen, why not, or the error.
+    pub detail: Option<String>,
+    /// When its effect will be measured, Unix ms (actions carried out).
+    pub measure_at_ms: Option<i64>,
+}
+
+/// The share of measured actions whose effect reached half the estimate.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Effectiveness {
+    pub measured: u64,
+    pub effective: u64,
+    /// `effective / measured`; `None` before the first measurement.
+    pub share: Option<f64>,
+}
+
+/// The last pass, for Diagnostics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct PassStats {
+    pub runs: u64,
+    pub made_ms: i64,
+    /// CPU time of the rules (loading excluded), milliseconds.
+    pub cpu_ms: f64,
+}
+
+/// What the advisor is built from.
+pub struct AdvisorParts {
+    pub store: Store,
+    pub clock: Clock,
+    pub options: ActionOptions,
+    /// The Supervisor (absent when standalone: actions carried out are refused).
+    pub control: Option<Arc<dyn AddonControl>>,
+    /// Where decisions are announced (the bus).
+    pub emit: Emit<ActionResult>,
+    /// Add-on readings before and after an action.
+    pub latest: watch::Receiver<Arc<Snapshot>>,
+}
+
+/// The advisor; cheap to clone.
+#[derive(Clone)]
+pub struct Advisor {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    clock: Clock,
+    control: Option<Arc<dyn AddonControl>>,
+    emit: Emit<ActionResult>,
+    latest: watch::Receiver<Arc<Snapshot>>,
+    policy: Mutex<Policy>,
+    ledger: Mutex<Ledger>,
+    recommendations: Mutex<Arc<Vec<Recommendation>>>,
+    states: Mutex<HashMap<String, (AdviceState, Option<i64>)>>,
+    churn: Mutex<ChurnCounter>,
+    churn_report: Mutex<Arc<ChurnReport>>,
+    sustain: Mutex<Sustain>,
+    pass: Mutex<PassStats>,
+}
+
+impl std::fmt::Debug for Advisor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Advisor")
+    }
+}
+
+impl Advisor {
+    /// Opens the advisor: the cap and cooldown count the stored actions of the last week,
+    /// the user's states and the recorder churn come back.
+    pub async fn open(parts: AdvisorParts) -> Result<Advisor, StoreError> {
+        let now = parts.clock.now_ms();
+        let mut ledger = Ledger::default();
+        for row in parts.store.attempted_actions_since(now - 8 * DAY_MS).await? {
+            ledger.record(row.at_ms, &row.addon);
+        }
+        let mut states = HashMap::new();
+        for row in parts.store.advice_states().await? {
+            if let Some(state) = AdviceState::parse(&row.state) {
+                states.insert(row.id, (state, row.until_ms));
+            }
+        }
+        let mut churn = ChurnCounter::default();
+        let days = super::recorder::DAYS_KEPT;
+        churn.restore(&parts.store.load_churn(now.div_euclid(DAY_MS) - days + 1).await?);
+        Ok(Advisor {
+            inner: Arc::new(Inner {
+                store: parts.store,
+                clock: parts.clock,
+                control: parts.control,
+                emit: parts.emit,
+                latest: parts.latest,
+                policy: Mutex::new(Policy {
+                    options: parts.options,
+                    own_slug: None,
+                }),
+                ledger: Mutex::new(ledger),
+                recommendations: Mutex::default(),
+                states: Mutex::new(states),
+                churn: Mutex::new(churn),
+                churn_report: Mutex::default(),
+                sustain: Mutex::default(),
+                pass: Mutex::default(),
+            }),
+        })
+    }
+
+    /// This add-on's slug as the Supervisor reports it: protected from then on.
+    pub fn set_own_slug(&self, slug: String) {
+        lock(&self.inner.policy).own_slug = Some(slug);
+    }
+
+    /// The action options in effect.
+    pub fn options(&self) -> ActionOptions {
+        lock(&self.inner.policy).options.clone()
+    }
+
+    /// The app's clock.
+    pub fn clock(&self) -> &Clock {
+        &self.inner.clock
+    }
+
+    /// Every current recommendation with its state.
+    pub fn recommendations(&self) -> Arc<Vec<Recommendation>> {
+        lock(&self.inner.recommendations).clone()
+    }
+
+    /// The open ones, largest saving first.
+    pub fn open_recommendations(&self) -> Vec<Recommendation> {
+        self.recommendations()
+            .iter()
+            .filter(|r| r.state == AdviceState::Open)
+            .cloned()
+            .collect()
+    }
+
+    /// The latest recorder ranking.
+    pub fn churn_report(&self) -> Arc<ChurnReport> {
+        lock(&self.inner.churn_report).clone()
+    }
+
+    /// The last pass's numbers.
+    pub fn pass_stats(&self) -> PassStats {
+        *lock(&self.inner.pass)
+    }
+
+    /// Counts one recorded state change (from the `state_changed` subscription).
+    pub fn observe_state_change(&self, entity_id: &str, at_ms: i64, bytes: u64) {
+        lock(&self.inner.churn).observe(entity_id, at_ms, bytes);
+    }
+
+    /// Stores the churn counted since the last call.
+    pub async fn save_churn(&self) -> Result<(), StoreError> {
+        let rows = lock(&self.inner.churn).take_dirty();
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let today = self.inner.clock.now_ms().div_euclid(DAY_MS);
+        self.inner
+            .store
+            .save_churn(&rows, today - super::recorder::DAYS_KEPT + 1)
+            .await
+    }
+
+    /// One pass of the rules over `input` (its churn is replaced by the counter's); the
+    /// result, with the user's states applied, becomes the current list.
+    pub fn pass(&self, input: Inputs<'_>) -> Arc<Vec<Recommendation>> {
+        let started = crate::collect::thread_cpu_time();
+        let report = Arc::new(lock(&self.inner.churn).report(input.now_ms));
+        let input = Inputs {
+            churn: &report,
+            ..input
+        };
+        let mut list = {
+            let mut sustain = lock(&self.inner.sustain);
+            recommend::recommend(&input, &mut sustain)
+        };
+        {
+            let states = lock(&self.inner.states);
+            for r in &mut list {
+                apply_state(r, states.get(&r.id).copied(), input.now_ms);
+            }
+        }
+        let now_ms = input.now_ms;
+        let list = Arc::new(list);
+        *lock(&self.inner.recommendations) = list.clone();
+        *lock(&self.inner.churn_report) = report.clone();
+        let mut pass = lock(&self.inner.pass);
+        pass.runs += 1;
+        pass.made_ms = now_ms;
+        pass.cpu_ms = crate::collect::thread_cpu_time()
+            .saturating_sub(started)
+            .as_secs_f64()
+            * 1000.0;
+        list
+    }
+
+    /// Dismisses, snoozes (for `snooze_seconds`), marks done or reopens recommendation `id`.
+    pub async fn set_state(
+        &self,
+        id: &str,
+        state: AdviceState,
+        snooze_seconds: Option<u64>,
+    ) -> Result<Recommendation, AdviceError> {
+        let now = self.inner.clock.now_ms();
+        let Some(mut found) = self.recommendations().iter().find(|r| r.id == id).cloned() else {
+            return Err(AdviceError::UnknownRecommendation(id.to_string()));
+        };
+        let until = match (state, snooze_seconds) {
+            (AdviceState::Snoozed, Some(s)) if (60..=MAX_SNOOZE_SECONDS).contains(&s) => {
+                Some(now + s as i64 * 1000)
+            }
+            (AdviceState::Snoozed, _) => {
+                return Err(AdviceError::BadRequest(format!(
+                    "a snooze needs a duration from 60 to {MAX_SNOOZE_SECONDS} seconds"
+                )));
+            }
+            _ => None,
+        };
+        let stored = (state != AdviceState::Open).then(|| (state.as_str(), until));
+        self.inner.store.set_advice_state(id, stored, now).await?;
+        {
+            let mut states = lock(&self.inner.states);
+            match state {
+                AdviceState::Open => states.remove(id),
+                _ => states.insert(id.to_string(), (state, until)),
+            };
+        }
+        apply_state(&mut found, stored.map(|_| (state, until)), now);
+        let mut list = (*self.recommendations()).clone();
+        if let Some(r) = list.iter_mut().find(|r| r.id == id) {
+            *r = found.clone();
+        }
+        *lock(&self.inner.recommendations) = Arc::new(list);
+        Ok(found)
+    }
+
+    /// Decides `request` (what for: `recommendation_id`, else a matching open
+    /// recommendation), writes the audit row, carries it out if allowed, and announces it.
+    pub async fn act(
+        &self,
+        request: ActionRequest,
+        recommendation_id: Option<&str>,
+        reason: Option<String>,
+    ) -> Result<Decision, AdviceError> {
+        let now = self.inner.clock.now_ms();
+        let recommendation = self.matching(&request, recommendation_id)?;
+        let verdict = {
+            let policy = lock(&self.inner.policy);
+            let mut ledger = lock(&self.inner.ledger);
+            let verdict = policy.decide(&request, &ledger, now);
+            // Counted before the call, so concurrent requests cannot pass the cap together.
+            if verdict == Verdict::Execute {
+                ledger.record(now, &request.addon);
+            }
+            verdict
+        };
+        let (before_memory, before_cpu) = self.readings(&request.addon);
+        let mut outcome = match &verdict {
+            Verdict::Execute => ActionOutcome::Done,
+            Verdict::DryRun(why) => ActionOutcome::DryRun(format!(
+                "would {} {}; {why}",
+                request.kind.as_str(),
+                request.addon
+            )),
+            Verdict::Refused { reason, .. } => ActionOutcome::Refused(reason.clone()),
+        };
+        let mut code = match &verdict {
+            Verdict::Refused { code, .. } => Some(*code),
+            _ => None,
+        };
+        if verdict == Verdict::Execute {
+            outcome = self.execute(&request).await;
+            if let ActionOutcome::Refused(_) = outcome {
+                code = Some("unavailable");
+            }
+        }
+        let reason = reason
+            .or_else(|| recommendation.as_ref().map(|r| r.title.clone()))
+            .unwrap_or_else(|| format!("{} asked by the {}", request.kind.as_str(), request.origin.as_str()));
+        let evidence = recommendation
+            .as_ref()
+            .map(|r| r.evidence.clone())
+            .unwrap_or_default();
+        let measure_at_ms = (outcome == ActionOutcome::Done).then_some(now + MEASURE_AFTER_MS);
+        let row = ActionRow {
+            id: 0,
+            at_ms: now,
+            kind: request.kind.as_str().into(),
+            addon: request.addon.clone(),
+            origin: request.origin.as_str().into(),
+            recommendation_id: recommendation.as_ref().map(|r| r.id.clone()),
+            reason: reason.clone(),
+            evidence: evidence_json(&evidence),
+            result: outcome.as_str().into(),
+            detail: outcome.detail().map(str::to_string),
+            estimate_memory: recommendation.as_ref().and_then(|r| r.saving.memory_bytes),
+            estimate_cpu: recommendation.as_ref().and_then(|r| r.saving.cpu_percent),
+            before_memory,
+            before_cpu,
+            measure_at_ms,
+            freed_memory: None,
+            saved_cpu: None,
+            effective: None,
+        };
+        let audit_id = self.inner.store.insert_action(&row).await?;
+        if outcome == ActionOutcome::Done
+            && let Some(r) = &recommendation
+        {
+            // Acted on: the recommendation is done until the rules find it again later.
+            self.set_state(&r.id, AdviceState::Done, None).await.ok();
+        }
+        self.inner.emit.emit(ActionResult {
+            audit_id,
+            action: request.kind.as_str().into(),
+            target: request.addon.clone(),
+            origin: request.origin.as_str().into(),
+            reason,
+            recommendation_id: row.recommendation_id.clone(),
+            finished_ms: self.inner.clock.now_ms(),
+            outcome: outcome.clone(),
+        });
+        Ok(Decision {
+            audit_id,
+            kind: request.kind,
+            addon: request.addon,
+            dry_run: matches!(outcome, ActionOutcome::DryRun(_)),
+            result: outcome.as_str(),
+            code,
+            detail: outcome.detail().map(str::to_string),
+            measure_at_ms,
+        })
+    }
+
+    /// The recommendation an action follows: the named one (which must exist), else an open
+    /// one proposing this very action.
+    fn matching(
+        &self,
+        request: &ActionRequest,
+        id: Option<&str>,
+    ) -> Result<Option<Recommendation>, AdviceError> {
+        let list = self.recommendations();
+        if let Some(id) = id {
+            return list
+                .iter()
+                .find(|r| r.id == id)
+                .cloned()
+                .map(Some)
+                .ok_or_else(|| AdviceError::UnknownRecommendation(id.to_string()));
+        }
+        Ok(list
+            .iter()
+            .find(|r| {
+                r.state == AdviceState::Open
+                    && r.action
+                        .as_ref()
+                        .is_some_and(|a| a.kind == request.kind && a.addon == request.addon)
+            })
+            .cloned())
+    }
+
+    async fn execute(&self, request: &ActionRequest) -> ActionOutcome {
+        let Some(control) = &self.inner.control else {
+            return ActionOutcome::Refused(
+                "no Supervisor here (standalone mode): add-ons cannot be controlled".into(),
+            );
+        };
+        let slug = match AddonSlug::parse(&request.addon) {
+            Ok(slug) => slug,
+            Err(err) => return ActionOutcome::Refused(err.to_string()),
+        };
+        let action = match request.kind {
+            ActionKind::Start => AddonAction::Start,
+            ActionKind::Stop => AddonAction::Stop,
+            ActionKind::Restart => AddonAction::Restart,
+        };
+        match control.act(action, &slug).await {
+            Ok(()) => ActionOutcome::Done,
+            Err(err) => ActionOutcome::Failed(err.to_string()),
+        }
+    }
+
+    /// The add-on's memory (bytes) and CPU (percent of the host) in the latest snapshot.
+    fn readings(&self, slug: &str) -> (Option<f64>, Option<f64>) {
+        let snapshot = self.inner.latest.borrow().clone();
+        (
+            snapshot.value(&registry::ADDON_MEMORY.instance(slug, &[]).id),
+            snapshot.value(&registry::ADDON_CPU.instance(slug, &[]).id),
+        )
+    }
+
+    /// Measures the effect of every action whose time has come; returns how many.
+    pub async fn measure_due(&self) -> Result<usize, StoreError> {
+        let now = self.inner.clock.now_ms();
+        let due = self.inner.store.unmeasured_actions(now).await?;
+        for row in &due {
+            let (after_memory, after_cpu) = self.readings(&row.addon);
+            // A stopped add-on reports nothing: it uses nothing.
+            let stopped = row.kind == "stop";
+            let after_memory = after_memory.or(stopped.then_some(0.0));
+            let after_cpu = after_cpu.or(stopped.then_some(0.0));
+            let freed = match (row.before_memory, after_memory) {
+                (Some(b), Some(a)) => b - a,
+                _ => 0.0,
+            };
+            let saved = match (row.before_cpu, after_cpu) {
+                (Some(b), Some(a)) => b - a,
+                _ => 0.0,
+            };
+            let effective = match (row.estimate_memory, row.estimate_cpu) {
+                (Some(e), _) if e > 0.0 => Some(freed >= EFFECTIVE_SHARE * e),
+                (_, Some(e)) if e > 0.0 => Some(saved >= EFFECTIVE_SHARE * e),
+                _ => None,
+            };
+            self.inner
+                .store
+                .set_action_effect(row.id, freed, saved, effective)
+                .await?;
+        }
+        Ok(due.len())
+    }
+
+    /// The measured effectiveness so far.
+    pub async fn effectiveness(&self) -> Result<Effectiveness, StoreError> {
+        let (measured, effective) = self.inner.store.action_effectiveness().await?;
+        Ok(Effectiveness {
+            measured,
+            effective,
+            share: (measured > 0).then(|| effective as f64 / measured as f64),
+        })
+    }
+
+    /// The audit log, newest first.
+    pub async fn audit(&self, limit: u32) -> Result<Vec<ActionRow>, StoreError> {
+        self.inner.store.actions(limit).await
+    }
+
+    /// Whether `addon` was acted on lately (by anyone), or the rules asked about it, within
+    /// the cooldown (at least an hour): automatic recovery then leaves it alone, so a stop
+    /// the user made is not "unexpected" and a dry run is not repeated every pass.
+    pub async fn recently_acted(&self, addon: &str) -> Result<bool, StoreError> {
+        let now = self.inner.clock.now_ms();
+        let cooldown = (lock(&self.inner.policy).options.cooldown as i64 * 1000).max(3_600_000);
+        Ok(self.inner.store.actions(200).await?.iter().any(|r| {
+            r.addon == addon
+                && now - r.at_ms < cooldown
+                && (r.origin == Origin::Rule.as_str() || r.result == "done" || r.result == "failed")
+        }))
+    }
+}
+
+/// Applies the user's state; a snooze that ran out opens the recommendation again.
+fn apply_state(r: &mut Recommendation, state: Option<(AdviceState, Option<i64>)>, now_ms: i64) {
+    match state {
+        Some((AdviceState::Snoozed, Some(until))) if until > now_ms => {
+            r.state = AdviceState::Snoozed;
+            r.snoozed_until_ms = Some(until);
+        }
+        Some((AdviceState::Snoozed, _)) | None | Some((AdviceState::Open, _)) => {
+            r.state = AdviceState::Open;
+            r.snoozed_until_ms = None;
+        }
+        Some((state, _)) => r.state = state,
+    }
+}
+
+fn evidence_json(evidence: &[Evidence]) -> String {
+    serde_json::to_string(evidence).unwrap_or_else(|_| "[]".into())
+}
