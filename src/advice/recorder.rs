@@ -21,6 +21,10 @@ pub const ATTRIBUTES_ROW_BYTES: u64 = 40;
 pub const DAYS_KEPT: i64 = 7;
 /// An entity is chatty from this many writes per day (one a minute).
 pub const CHATTY_PER_DAY: f64 = 1440.0;
+/// Fewest writes before an entity can count as chatty, whatever its rate.
+pub const CHATTY_MIN_WRITES: u64 = 10;
+/// Shortest time the daily rates are extrapolated from.
+const MIN_WATCH_MS: i64 = 10 * 60_000;
 /// Entities listed in the ranking and the snippet at most.
 pub const TOP: usize = 20;
 /// Entities sharing a name stem that become one glob in the snippet.
@@ -131,8 +135,8 @@ impl ChurnCounter {
             }
         }
         let watched_ms = self.since_ms.map_or(0, |s| (now_ms - s).max(0));
-        // At least a minute, so a first burst is not extrapolated to absurd rates.
-        let per_day = DAY_MS as f64 / watched_ms.max(60_000) as f64;
+        // Not from less than ten minutes, so a first burst is not extrapolated to absurd rates.
+        let per_day = DAY_MS as f64 / watched_ms.max(MIN_WATCH_MS) as f64;
         let mut entities: Vec<EntityChurn> = per_entity
             .into_iter()
             .map(|(entity_id, c)| EntityChurn {
@@ -169,7 +173,7 @@ impl ChurnCounter {
         let total_writes = entities.iter().map(|e| e.writes).sum();
         let chatty: Vec<&EntityChurn> = entities
             .iter()
-            .filter(|e| e.writes_per_day >= CHATTY_PER_DAY)
+            .filter(|e| e.writes_per_day >= CHATTY_PER_DAY && e.writes >= CHATTY_MIN_WRITES)
             .take(TOP)
             .collect();
         let snippet = (!chatty.is_empty()).then(|| snippet(&chatty));

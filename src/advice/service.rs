@@ -104,7 +104,6 @@ struct Inner {
     recommendations: Mutex<Arc<Vec<Recommendation>>>,
     states: Mutex<HashMap<String, (AdviceState, Option<i64>)>>,
     churn: Mutex<ChurnCounter>,
-    churn_report: Mutex<Arc<ChurnReport>>,
     sustain: Mutex<Sustain>,
     pass: Mutex<PassStats>,
 }
@@ -148,7 +147,6 @@ impl Advisor {
                 recommendations: Mutex::default(),
                 states: Mutex::new(states),
                 churn: Mutex::new(churn),
-                churn_report: Mutex::default(),
                 sustain: Mutex::default(),
                 pass: Mutex::default(),
             }),
@@ -184,9 +182,9 @@ impl Advisor {
             .collect()
     }
 
-    /// The latest recorder ranking.
-    pub fn churn_report(&self) -> Arc<ChurnReport> {
-        lock(&self.inner.churn_report).clone()
+    /// The recorder ranking now.
+    pub fn churn_report(&self) -> ChurnReport {
+        lock(&self.inner.churn).report(self.inner.clock.now_ms())
     }
 
     /// The last pass's numbers.
@@ -216,7 +214,7 @@ impl Advisor {
     /// result, with the user's states applied, becomes the current list.
     pub fn pass(&self, input: Inputs<'_>) -> Arc<Vec<Recommendation>> {
         let started = crate::collect::thread_cpu_time();
-        let report = Arc::new(lock(&self.inner.churn).report(input.now_ms));
+        let report = lock(&self.inner.churn).report(input.now_ms);
         let input = Inputs {
             churn: &report,
             ..input
@@ -234,7 +232,6 @@ impl Advisor {
         let now_ms = input.now_ms;
         let list = Arc::new(list);
         *lock(&self.inner.recommendations) = list.clone();
-        *lock(&self.inner.churn_report) = report.clone();
         let mut pass = lock(&self.inner.pass);
         pass.runs += 1;
         pass.made_ms = now_ms;

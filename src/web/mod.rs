@@ -3,6 +3,7 @@
 //! merges them and applies the access policy and compression to all.
 
 pub mod access;
+mod advice;
 pub mod active_alerts;
 mod alerts;
 mod api;
@@ -111,6 +112,8 @@ pub struct AppParts {
     pub analysis: crate::analysis::runner::Analysis,
     /// The lease manager (`None` for parts served without one: the lease API answers 503).
     pub leases: Option<crate::lease::LeaseService>,
+    /// The advisor (`None` for parts served without one: the advice API answers 503).
+    pub advisor: Option<crate::advice::Advisor>,
 }
 
 impl AppParts {
@@ -133,6 +136,7 @@ impl AppParts {
             recent_log: RecentLog::default(),
             analysis: crate::analysis::runner::Analysis::default(),
             leases: None,
+            advisor: None,
         }
     }
 }
@@ -230,6 +234,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router())
         .merge(alerts::router())
         .merge(leases::router())
+        .merge(advice::router())
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn_with_state(policy, access::guard))
         // gzip only (features kept minimal); Server-Sent Events are never compressed.
