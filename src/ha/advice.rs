@@ -182,7 +182,12 @@ pub async fn run(link: AdviceLink, mut results: Subscription, cancel: Cancellati
     loop {
         tokio::select! {
             _ = cancel.cancelled() => break,
-            anew = ready.changed() => if anew.is_none() { break },
+            anew = ready.changed() => match anew {
+                // A new session: the sensors at once, not at the next tick.
+                Some(true) => link.publish_sensors(false).await,
+                Some(false) => {}
+                None => break,
+            },
             event = changes.recv() => match event {
                 Some(event) => {
                     if let EventData::StateChanged(change) = &event.data
