@@ -26,10 +26,12 @@ async fn set_state(client: &reqwest::Client, ha: &HaCore, entity_id: &str, state
 
 /// The Python of the venv scripts/ha-core.sh installs.
 fn ha_python() -> PathBuf {
-    let venv = std::env::var_os("HA_VENV").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
-            .join(".cache/resource-manager/ha-venv")
-    });
+    let venv = std::env::var_os("HA_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+                .join(".cache/resource-manager/ha-venv")
+        });
     venv.join("bin/python")
 }
 
@@ -59,7 +61,12 @@ print("RESULT=" + json.dumps({"except": sorted(res["except"]), "warn": sorted(re
     let line = stdout
         .lines()
         .find_map(|l| l.strip_prefix("RESULT="))
-        .unwrap_or_else(|| panic!("no result:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr)));
+        .unwrap_or_else(|| {
+            panic!(
+                "no result:\n{stdout}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
     serde_json::from_str(line).expect("json")
 }
 
@@ -91,20 +98,47 @@ async fn real_ha_entity_churn_is_ranked_and_the_recorder_snippet_passes_ha_confi
         if recorder["total_writes"].as_u64().unwrap_or(0) > 0 {
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "no state_changed counted");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no state_changed counted"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     // One entity many times a minute, three similar plugs often, others rarely.
     for i in 0..180 {
-        set_state(&client, &ha, "sensor.rm_grid_power", format!("{}", 1000 + i)).await;
+        set_state(
+            &client,
+            &ha,
+            "sensor.rm_grid_power",
+            format!("{}", 1000 + i),
+        )
+        .await;
         if i % 6 == 0 {
             for plug in 1..=3 {
-                set_state(&client, &ha, &format!("sensor.rm_plug_{plug}_power"), format!("{i}.{plug}")).await;
+                set_state(
+                    &client,
+                    &ha,
+                    &format!("sensor.rm_plug_{plug}_power"),
+                    format!("{i}.{plug}"),
+                )
+                .await;
             }
         }
         if i % 90 == 0 {
-            set_state(&client, &ha, "sensor.rm_room_temperature", format!("2{}", i / 90)).await;
-            set_state(&client, &ha, "binary_sensor.rm_door", if i == 0 { "on" } else { "off" }.into()).await;
+            set_state(
+                &client,
+                &ha,
+                "sensor.rm_room_temperature",
+                format!("2{}", i / 90),
+            )
+            .await;
+            set_state(
+                &client,
+                &ha,
+                "binary_sensor.rm_door",
+                if i == 0 { "on" } else { "off" }.into(),
+            )
+            .await;
         }
     }
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
@@ -114,7 +148,10 @@ async fn real_ha_entity_churn_is_ranked_and_the_recorder_snippet_passes_ha_confi
         if top["entity_id"] == "sensor.rm_grid_power" && top["writes"].as_u64() >= Some(180) {
             break recorder;
         }
-        assert!(tokio::time::Instant::now() < deadline, "ranking not complete: {recorder}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "ranking not complete: {recorder}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     let ranked: Vec<&str> = recorder["entities"]
@@ -128,24 +165,46 @@ async fn real_ha_entity_churn_is_ranked_and_the_recorder_snippet_passes_ha_confi
     let rank = |id: &str| ranked.iter().position(|e| *e == id).expect(id);
     for plug in 1..=3 {
         let plug = format!("sensor.rm_plug_{plug}_power");
-        assert!(rank(&plug) < rank("sensor.rm_room_temperature"), "{ranked:?}");
+        assert!(
+            rank(&plug) < rank("sensor.rm_room_temperature"),
+            "{ranked:?}"
+        );
         assert!(rank(&plug) < rank("binary_sensor.rm_door"), "{ranked:?}");
     }
     assert_eq!(recorder["domains"][0]["domain"], "sensor");
     let snippet = recorder["snippet"].as_str().expect("a snippet").to_string();
-    assert!(snippet.contains("      - sensor.rm_grid_power\n"), "{snippet}");
+    assert!(
+        snippet.contains("      - sensor.rm_grid_power\n"),
+        "{snippet}"
+    );
     assert!(snippet.contains("\"sensor.rm_plug_*_power\""), "{snippet}");
-    assert!(!snippet.contains("rm_room_temperature") && !snippet.contains("rm_door"), "{snippet}");
+    assert!(
+        !snippet.contains("rm_room_temperature") && !snippet.contains("rm_door"),
+        "{snippet}"
+    );
 
     let checked = check_config(&snippet);
     assert_eq!(checked["except"], json!([]), "{checked}");
     assert_eq!(checked["warn"], json!([]), "{checked}");
     let exclude = &checked["exclude"];
-    assert!(exclude["entities"].as_array().is_some_and(|e| e.contains(&json!("sensor.rm_grid_power"))), "{checked}");
-    assert_eq!(exclude["entity_globs"], json!(["sensor.rm_plug_*_power"]), "{checked}");
+    assert!(
+        exclude["entities"]
+            .as_array()
+            .is_some_and(|e| e.contains(&json!("sensor.rm_grid_power"))),
+        "{checked}"
+    );
+    assert_eq!(
+        exclude["entity_globs"],
+        json!(["sensor.rm_plug_*_power"]),
+        "{checked}"
+    );
     // And the check is not a rubber stamp: a wrong key is reported.
     let broken = check_config("recorder:\n  exclude:\n    entitys:\n      - sensor.x\n");
-    assert_ne!((&broken["except"], &broken["warn"]), (&json!([]), &json!([])), "{broken}");
+    assert_ne!(
+        (&broken["except"], &broken["warn"]),
+        (&json!([]), &json!([])),
+        "{broken}"
+    );
 
     // A decision (a dry run here: standalone) is announced as a notification.
     let res = app
@@ -175,10 +234,17 @@ async fn real_ha_entity_churn_is_ranked_and_the_recorder_snippet_passes_ha_confi
         .wait_state(
             "sensor.resource_manager_recommendations_open",
             Duration::from_secs(40),
-            |s| s["state"].as_str().is_some_and(|v| v.parse::<u32>().is_ok()),
+            |s| {
+                s["state"]
+                    .as_str()
+                    .is_some_and(|v| v.parse::<u32>().is_ok())
+            },
         )
         .await;
-    assert!(sensor["attributes"]["state_class"] == "measurement", "{sensor}");
+    assert!(
+        sensor["attributes"]["state_class"] == "measurement",
+        "{sensor}"
+    );
     let saving = ha
         .wait_state(
             "sensor.resource_manager_recommendations_top_saving",

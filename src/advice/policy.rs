@@ -212,22 +212,55 @@ mod tests {
             options: ActionOptions::default(),
             own_slug: None,
         };
-        let v = p.decide(&req(ActionKind::Restart, "core_mosquitto", false), &Ledger::default(), T0);
-        assert!(matches!(v, Verdict::DryRun(ref why) if why.contains("actions.allowed")), "{v:?}");
+        let v = p.decide(
+            &req(ActionKind::Restart, "core_mosquitto", false),
+            &Ledger::default(),
+            T0,
+        );
+        assert!(
+            matches!(v, Verdict::DryRun(ref why) if why.contains("actions.allowed")),
+            "{v:?}"
+        );
     }
 
     #[test]
     fn guardrails_hold_whatever_the_options_say() {
         let mut p = policy(&ActionKind::ALL);
         p.options.addons_allow = vec!["homeassistant".into(), "local_resource_manager".into()];
-        for slug in ["homeassistant", "supervisor", "core", "self", "local_resource_manager", "a1b2c3d4_resource_manager"] {
+        for slug in [
+            "homeassistant",
+            "supervisor",
+            "core",
+            "self",
+            "local_resource_manager",
+            "a1b2c3d4_resource_manager",
+        ] {
             for dry in [false, true] {
                 let v = p.decide(&req(ActionKind::Stop, slug, dry), &Ledger::default(), T0);
-                assert!(matches!(v, Verdict::Refused { code: "protected", .. }), "{slug}: {v:?}");
+                assert!(
+                    matches!(
+                        v,
+                        Verdict::Refused {
+                            code: "protected",
+                            ..
+                        }
+                    ),
+                    "{slug}: {v:?}"
+                );
             }
         }
-        let v = p.decide(&req(ActionKind::Stop, "../core", false), &Ledger::default(), T0);
-        assert!(matches!(v, Verdict::Refused { code: "invalid_addon", .. }));
+        let v = p.decide(
+            &req(ActionKind::Stop, "../core", false),
+            &Ledger::default(),
+            T0,
+        );
+        assert!(matches!(
+            v,
+            Verdict::Refused {
+                code: "invalid_addon",
+                ..
+            }
+        ));
     }
 
     #[test]
@@ -240,17 +273,53 @@ mod tests {
             Verdict::Execute => "execute",
             Verdict::DryRun(_) => "dry_run",
         };
-        assert_eq!(code(p.decide(&req(ActionKind::Restart, "core_ssh", false), &ledger, T0)), "denied");
-        assert_eq!(code(p.decide(&req(ActionKind::Stop, "core_samba", false), &ledger, T0)), "dry_run");
-        assert_eq!(code(p.decide(&req(ActionKind::Restart, "core_samba", true), &ledger, T0)), "dry_run");
-        assert_eq!(code(p.decide(&req(ActionKind::Restart, "core_samba", false), &ledger, T0)), "execute");
+        assert_eq!(
+            code(p.decide(&req(ActionKind::Restart, "core_ssh", false), &ledger, T0)),
+            "denied"
+        );
+        assert_eq!(
+            code(p.decide(&req(ActionKind::Stop, "core_samba", false), &ledger, T0)),
+            "dry_run"
+        );
+        assert_eq!(
+            code(p.decide(&req(ActionKind::Restart, "core_samba", true), &ledger, T0)),
+            "dry_run"
+        );
+        assert_eq!(
+            code(p.decide(&req(ActionKind::Restart, "core_samba", false), &ledger, T0)),
+            "execute"
+        );
         ledger.record(T0, "core_samba");
-        assert_eq!(code(p.decide(&req(ActionKind::Restart, "core_samba", false), &ledger, T0 + 1000)), "cooldown");
-        assert_eq!(code(p.decide(&req(ActionKind::Restart, "core_samba", false), &ledger, T0 + 600_000)), "execute");
+        assert_eq!(
+            code(p.decide(
+                &req(ActionKind::Restart, "core_samba", false),
+                &ledger,
+                T0 + 1000
+            )),
+            "cooldown"
+        );
+        assert_eq!(
+            code(p.decide(
+                &req(ActionKind::Restart, "core_samba", false),
+                &ledger,
+                T0 + 600_000
+            )),
+            "execute"
+        );
         ledger.record(T0 + 1000, "core_mosquitto");
-        assert_eq!(code(p.decide(&req(ActionKind::Restart, "core_other", false), &ledger, T0 + 2000)), "daily_cap");
+        assert_eq!(
+            code(p.decide(
+                &req(ActionKind::Restart, "core_other", false),
+                &ledger,
+                T0 + 2000
+            )),
+            "daily_cap"
+        );
         p.options.addons_allow = vec!["core_mosquitto".into()];
-        assert_eq!(code(p.decide(&req(ActionKind::Restart, "core_samba", false), &ledger, T0)), "not_allowed");
+        assert_eq!(
+            code(p.decide(&req(ActionKind::Restart, "core_samba", false), &ledger, T0)),
+            "not_allowed"
+        );
     }
 
     proptest! {

@@ -187,7 +187,10 @@ fn leaks(input: &Inputs<'_>, out: &mut Vec<Recommendation>) {
                 mb(leak.leak.rate_per_day)
             ),
         );
-        let window = Some(((leak.leak.from * 1000.0) as i64, (leak.leak.to * 1000.0) as i64));
+        let window = Some((
+            (leak.leak.from * 1000.0) as i64,
+            (leak.leak.to * 1000.0) as i64,
+        ));
         r.evidence.push(Evidence::of_series(
             "growth of the memory troughs",
             format!("{}/day", mb(leak.leak.rate_per_day)),
@@ -195,7 +198,8 @@ fn leaks(input: &Inputs<'_>, out: &mut Vec<Recommendation>) {
             window,
         ));
         if let Some(eta) = leak.leak.eta_to_limit {
-            r.evidence.push(Evidence::fact("limit reached in", duration(eta)));
+            r.evidence
+                .push(Evidence::fact("limit reached in", duration(eta)));
         }
         r.saving.memory_bytes = Some(grown);
         r.saving.memory_percent = host_memory_percent(input, grown);
@@ -276,8 +280,10 @@ fn disk(input: &Inputs<'_>, out: &mut Vec<Recommendation>) {
             &f.series,
             None,
         ));
-        r.evidence
-            .push(Evidence::fact("free space left", mb((f.threshold - f.current).max(0.0))));
+        r.evidence.push(Evidence::fact(
+            "free space left",
+            mb((f.threshold - f.current).max(0.0)),
+        ));
         let mut freeable = 0.0;
         if let Some(b) = &input.disk.backups {
             let total: f64 = b.sizes.iter().sum();
@@ -289,8 +295,10 @@ fn disk(input: &Inputs<'_>, out: &mut Vec<Recommendation>) {
             freeable += b.sizes.iter().skip(1).sum::<f64>();
         }
         if let Some(db) = input.disk.recorder_db_bytes {
-            r.evidence
-                .push(Evidence::fact("recorder database (home-assistant_v2.db)", mb(db)));
+            r.evidence.push(Evidence::fact(
+                "recorder database (home-assistant_v2.db)",
+                mb(db),
+            ));
         }
         if freeable > 0.0 {
             r.title = format!(
@@ -379,11 +387,16 @@ fn pressure(input: &Inputs<'_>, sustain: &mut Sustain, out: &mut Vec<Recommendat
         Some((since, input.now_ms)),
     ));
     if let Some(p) = get(input.latest, "memory.used_percent") {
-        r.evidence
-            .push(Evidence::of_series("memory used", format!("{p:.0} %"), "memory.used_percent", None));
+        r.evidence.push(Evidence::of_series(
+            "memory used",
+            format!("{p:.0} %"),
+            "memory.used_percent",
+            None,
+        ));
     }
     if let Some((slug, bytes)) = biggest {
-        r.title.push_str(&format!("; the largest add-on is {slug} ({})", mb(bytes)));
+        r.title
+            .push_str(&format!("; the largest add-on is {slug} ({})", mb(bytes)));
         r.saving.memory_bytes = Some(bytes);
         r.saving.memory_percent = host_memory_percent(input, bytes);
     }
@@ -459,8 +472,10 @@ fn heat(input: &Inputs<'_>, sustain: &mut Sustain, out: &mut Vec<Recommendation>
         ));
     }
     if throttling {
-        r.evidence
-            .push(Evidence::fact("throttling", "the analysis names heat as the bottleneck"));
+        r.evidence.push(Evidence::fact(
+            "throttling",
+            "the analysis names heat as the bottleneck",
+        ));
     }
     r.confidence = 0.8;
     out.push(r);

@@ -37,7 +37,11 @@ fn healthy() -> Fixture {
     }
     let mut counter = ChurnCounter::default();
     for i in 0..50 {
-        counter.observe("sensor.outside_temperature", NOW_MS - 86_400_000 + i * 1_700_000, 170);
+        counter.observe(
+            "sensor.outside_temperature",
+            NOW_MS - 86_400_000 + i * 1_700_000,
+            170,
+        );
     }
     Fixture {
         findings: Findings::default(),
@@ -101,7 +105,12 @@ fn idle_addon(f: &mut Fixture) {
 
 fn filling_disk(f: &mut Fixture) {
     let obs: Vec<Obs> = (0..96)
-        .map(|h| Obs::new(NOW_MS as f64 / 1000.0 - (96 - h) as f64 * 3600.0, 50e9 + h as f64 * 1e8))
+        .map(|h| {
+            Obs::new(
+                NOW_MS as f64 / 1000.0 - (96 - h) as f64 * 3600.0,
+                50e9 + h as f64 * 1e8,
+            )
+        })
         .collect();
     let model = forecast::fit(&obs, Method::Linear).expect("a line");
     f.findings.forecasts.push(ForecastItem {
@@ -142,7 +151,8 @@ fn swapping(f: &mut Fixture) {
 }
 
 fn hogging(f: &mut Fixture) {
-    f.latest.insert("addon.core_mosquitto.cpu_percent".into(), 90.0);
+    f.latest
+        .insert("addon.core_mosquitto.cpu_percent".into(), 90.0);
 }
 
 fn hot(f: &mut Fixture) {
@@ -162,13 +172,39 @@ fn a_healthy_box_gets_no_advice() {
 #[test]
 fn each_rule_fires_on_its_fixture_only() {
     type Make = fn(&mut Fixture);
-    let table: [(Make, AdviceKind, &str, Option<(ActionKind, &str)>); 7] = [
-        (leaking, AdviceKind::Leak, "leak-core_mosquitto", Some((ActionKind::Restart, "core_mosquitto"))),
-        (idle_addon, AdviceKind::Idle, "idle-core_samba", Some((ActionKind::Stop, "core_samba"))),
+    type Case = (Make, AdviceKind, &'static str, Option<(ActionKind, &'static str)>);
+    let table: [Case; 7] = [
+        (
+            leaking,
+            AdviceKind::Leak,
+            "leak-core_mosquitto",
+            Some((ActionKind::Restart, "core_mosquitto")),
+        ),
+        (
+            idle_addon,
+            AdviceKind::Idle,
+            "idle-core_samba",
+            Some((ActionKind::Stop, "core_samba")),
+        ),
         (filling_disk, AdviceKind::DiskFull, "disk_full-data", None),
-        (chatty, AdviceKind::RecorderBloat, "recorder_bloat-recorder", None),
-        (swapping, AdviceKind::MemoryPressure, "memory_pressure-host", None),
-        (hogging, AdviceKind::CpuHog, "cpu_hog-core_mosquitto", Some((ActionKind::Restart, "core_mosquitto"))),
+        (
+            chatty,
+            AdviceKind::RecorderBloat,
+            "recorder_bloat-recorder",
+            None,
+        ),
+        (
+            swapping,
+            AdviceKind::MemoryPressure,
+            "memory_pressure-host",
+            None,
+        ),
+        (
+            hogging,
+            AdviceKind::CpuHog,
+            "cpu_hog-core_mosquitto",
+            Some((ActionKind::Restart, "core_mosquitto")),
+        ),
         (hot, AdviceKind::Heat, "heat-host", None),
     ];
     for (make, kind, id, action) in table {
@@ -198,24 +234,51 @@ fn savings_and_evidence_carry_the_numbers() {
     let by = |k| got.iter().find(|r| r.kind == k).expect("present");
     let leak = by(AdviceKind::Leak);
     // Three days at 20 MB/day.
-    assert_eq!(leak.saving.memory_bytes.map(|b| (b / 1e6).round()), Some(60.0));
+    assert_eq!(
+        leak.saving.memory_bytes.map(|b| (b / 1e6).round()),
+        Some(60.0)
+    );
     assert!(leak.title.contains("20 MB/day"), "{}", leak.title);
     let disk = by(AdviceKind::DiskFull);
     // All but the newest backup: 3 GB, at 2.4 GB/day 1.25 days.
     assert_eq!(disk.saving.disk_bytes, Some(3e9));
-    assert_eq!(disk.saving.disk_days.map(|d| (d * 100.0).round()), Some(125.0));
-    assert!(disk.evidence.iter().any(|e| e.label == "backups" && e.value.starts_with("3 ")));
-    assert!(disk.evidence.iter().any(|e| e.label.contains("home-assistant_v2.db")));
+    assert_eq!(
+        disk.saving.disk_days.map(|d| (d * 100.0).round()),
+        Some(125.0)
+    );
+    assert!(
+        disk.evidence
+            .iter()
+            .any(|e| e.label == "backups" && e.value.starts_with("3 "))
+    );
+    assert!(
+        disk.evidence
+            .iter()
+            .any(|e| e.label.contains("home-assistant_v2.db"))
+    );
     let bloat = by(AdviceKind::RecorderBloat);
-    assert!(bloat.snippet.as_deref().is_some_and(|s| s.contains("- sensor.grid_power")));
-    assert!(!bloat.snippet.as_deref().is_some_and(|s| s.contains("outside")));
+    assert!(
+        bloat
+            .snippet
+            .as_deref()
+            .is_some_and(|s| s.contains("- sensor.grid_power"))
+    );
+    assert!(
+        !bloat
+            .snippet
+            .as_deref()
+            .is_some_and(|s| s.contains("outside"))
+    );
 }
 
 #[test]
 fn lasting_conditions_need_their_time_and_reset_when_they_stop() {
     let mut f = healthy();
     swapping(&mut f);
-    assert!(run(&f, &[NOW_MS, NOW_MS + 60_000]).is_empty(), "a minute of swapping is not pressure");
+    assert!(
+        run(&f, &[NOW_MS, NOW_MS + 60_000]).is_empty(),
+        "a minute of swapping is not pressure"
+    );
     let calm = healthy();
     let mut s = Sustain::default();
     let pass = |f: &Fixture, at, s: &mut Sustain| {
@@ -235,7 +298,11 @@ fn lasting_conditions_need_their_time_and_reset_when_they_stop() {
     assert_eq!(pass(&f, NOW_MS, &mut s), 0);
     assert_eq!(pass(&calm, NOW_MS + 6 * 60_000, &mut s), 0, "a break");
     assert_eq!(pass(&f, NOW_MS + 7 * 60_000, &mut s), 0);
-    assert_eq!(pass(&f, NOW_MS + 16 * 60_000, &mut s), 0, "nine minutes since the break");
+    assert_eq!(
+        pass(&f, NOW_MS + 16 * 60_000, &mut s),
+        0,
+        "nine minutes since the break"
+    );
     assert_eq!(pass(&f, NOW_MS + 17 * 60_000, &mut s), 1);
 }
 

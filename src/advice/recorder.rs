@@ -332,10 +332,18 @@ mod tests {
     fn the_chattiest_entity_ranks_first_and_gets_excluded() {
         let mut c = ChurnCounter::default();
         for i in 0..600 {
-            c.observe("sensor.grid_power", T0 + i * 100, estimate_bytes(4, false, 0));
+            c.observe(
+                "sensor.grid_power",
+                T0 + i * 100,
+                estimate_bytes(4, false, 0),
+            );
         }
         for i in 0..3 {
-            c.observe("light.kitchen", T0 + i * 10_000, estimate_bytes(2, true, 120));
+            c.observe(
+                "light.kitchen",
+                T0 + i * 10_000,
+                estimate_bytes(2, true, 120),
+            );
         }
         let r = c.report(T0 + 60_000);
         assert_eq!(r.entities[0].entity_id, "sensor.grid_power");
@@ -353,12 +361,20 @@ mod tests {
     #[test]
     fn entities_sharing_a_stem_become_one_glob() {
         let mut c = ChurnCounter::default();
-        for name in ["sensor.plug_1_power", "sensor.plug_2_power", "sensor.plug_3_power"] {
+        for name in [
+            "sensor.plug_1_power",
+            "sensor.plug_2_power",
+            "sensor.plug_3_power",
+        ] {
             for i in 0..100 {
                 c.observe(name, T0 + i, 200);
             }
         }
-        for name in ["sensor.plug_a_energy", "sensor.plug_b_energy", "sensor.plug_c_energy"] {
+        for name in [
+            "sensor.plug_a_energy",
+            "sensor.plug_b_energy",
+            "sensor.plug_c_energy",
+        ] {
             c.observe(name, T0, 200);
         }
         for i in 0..100 {
@@ -372,7 +388,10 @@ mod tests {
         );
         assert!(!yaml.contains("plug_1"), "covered by the glob: {yaml}");
         assert!(yaml.contains("      - sensor.lonely\n"), "{yaml}");
-        assert!(!yaml.contains("energy"), "rarely written entities stay: {yaml}");
+        assert!(
+            !yaml.contains("energy"),
+            "rarely written entities stay: {yaml}"
+        );
     }
 
     #[test]

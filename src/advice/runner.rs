@@ -83,7 +83,7 @@ pub async fn run(parts: RunnerParts, stop: CancellationToken) {
             _ = stop.cancelled() => break,
             _ = tick.tick() => {}
         }
-        if passes % parts.schedule.slow_every.max(1) == 0 {
+        if passes.is_multiple_of(parts.schedule.slow_every.max(1)) {
             slow = SlowInputs::load(&parts).await;
         }
         passes += 1;

@@ -120,7 +120,11 @@ impl Advisor {
     pub async fn open(parts: AdvisorParts) -> Result<Advisor, StoreError> {
         let now = parts.clock.now_ms();
         let mut ledger = Ledger::default();
-        for row in parts.store.attempted_actions_since(now - 8 * DAY_MS).await? {
+        for row in parts
+            .store
+            .attempted_actions_since(now - 8 * DAY_MS)
+            .await?
+        {
             ledger.record(row.at_ms, &row.addon);
         }
         let mut states = HashMap::new();
@@ -131,7 +135,12 @@ impl Advisor {
         }
         let mut churn = ChurnCounter::default();
         let days = super::recorder::DAYS_KEPT;
-        churn.restore(&parts.store.load_churn(now.div_euclid(DAY_MS) - days + 1).await?);
+        churn.restore(
+            &parts
+                .store
+                .load_churn(now.div_euclid(DAY_MS) - days + 1)
+                .await?,
+        );
         Ok(Advisor {
             inner: Arc::new(Inner {
                 store: parts.store,
@@ -324,7 +333,13 @@ impl Advisor {
         }
         let reason = reason
             .or_else(|| recommendation.as_ref().map(|r| r.title.clone()))
-            .unwrap_or_else(|| format!("{} asked by the {}", request.kind.as_str(), request.origin.as_str()));
+            .unwrap_or_else(|| {
+                format!(
+                    "{} asked by the {}",
+                    request.kind.as_str(),
+                    request.origin.as_str()
+                )
+            });
         let evidence = recommendation
             .as_ref()
             .map(|r| r.evidence.clone())

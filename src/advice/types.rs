@@ -192,11 +192,17 @@ mod tests {
     #[test]
     fn ids_are_url_safe_and_stable() {
         assert_eq!(make_id(AdviceKind::DiskFull, "/"), "disk_full-root");
-        assert_eq!(make_id(AdviceKind::DiskFull, "/mnt/data"), "disk_full-mnt_data");
+        assert_eq!(
+            make_id(AdviceKind::DiskFull, "/mnt/data"),
+            "disk_full-mnt_data"
+        );
         assert_eq!(
             make_id(AdviceKind::Leak, "core_mosquitto"),
             "leak-core_mosquitto"
         );
-        assert_eq!(make_id(AdviceKind::Leak, "process Äx/y"), "leak-process__x_y");
+        assert_eq!(
+            make_id(AdviceKind::Leak, "process Äx/y"),
+            "leak-process__x_y"
+        );
     }
 }

@@ -126,7 +126,13 @@ impl ActionOptions {
             daily_cap: section.int("daily_cap", 0..=100, d.daily_cap, p),
             cooldown: dur("cooldown", 0, MAX_COOLDOWN, d.cooldown, p),
             auto_recovery: section.bool("auto_recovery", p).unwrap_or(d.auto_recovery),
-            recovery_within: dur("recovery_within", 60, MAX_RECOVERY_WITHIN, d.recovery_within, p),
+            recovery_within: dur(
+                "recovery_within",
+                60,
+                MAX_RECOVERY_WITHIN,
+                d.recovery_within,
+                p,
+            ),
         }
     }
 }

@@ -50,7 +50,9 @@ pub fn notification(result: &ActionResult) -> Value {
             "Done: {what}. Why: {}. Its effect is measured in 10 minutes (Details → Actions).",
             result.reason
         ),
-        ActionOutcome::DryRun(d) => format!("Dry run, nothing was done: {d}. Why: {}.", result.reason),
+        ActionOutcome::DryRun(d) => {
+            format!("Dry run, nothing was done: {d}. Why: {}.", result.reason)
+        }
         ActionOutcome::Refused(d) => format!("Refused: {what}. {d}."),
         ActionOutcome::Failed(d) => format!("Failed: {what}. {d}."),
     };
@@ -74,14 +76,22 @@ pub fn sensors(prefix: &str, list: &[Recommendation]) -> Vec<(String, EntityStat
     count.insert("icon".into(), json!("mdi:lightbulb-on-outline"));
     count.insert(
         "titles".into(),
-        json!(open.iter().take(5).map(|r| r.title.as_str()).collect::<Vec<_>>()),
+        json!(
+            open.iter()
+                .take(5)
+                .map(|r| r.title.as_str())
+                .collect::<Vec<_>>()
+        ),
     );
     let best = open
         .iter()
         .filter_map(|r| Some((r, r.saving.memory_bytes?)))
         .max_by(|a, b| a.1.total_cmp(&b.1));
     let mut saving = Map::new();
-    saving.insert("friendly_name".into(), json!("Top recommended memory saving"));
+    saving.insert(
+        "friendly_name".into(),
+        json!("Top recommended memory saving"),
+    );
     saving.insert("state_class".into(), json!("measurement"));
     saving.insert("device_class".into(), json!("data_size"));
     saving.insert("unit_of_measurement".into(), json!("MB"));
@@ -144,7 +154,11 @@ impl AdviceLink {
 
     async fn announce(&self, result: &ActionResult) {
         lock(&self.status).requests_total += 2;
-        if let Err(err) = self.rest.fire_event(ACTION_EVENT, &event_data(result)).await {
+        if let Err(err) = self
+            .rest
+            .fire_event(ACTION_EVENT, &event_data(result))
+            .await
+        {
             self.failed(&err);
         }
         if let Err(err) = self
@@ -244,7 +258,11 @@ mod tests {
         assert_eq!(data["addon"], "core_mosquitto");
         assert_eq!(data["at"], 1_780_000_000);
         let n = notification(&result);
-        assert!(n["message"].as_str().is_some_and(|m| m.starts_with("Dry run")));
+        assert!(
+            n["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("Dry run"))
+        );
     }
 
     #[test]

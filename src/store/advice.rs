@@ -96,10 +96,7 @@ impl Store {
             .bind(i64::from(limit))
             .fetch_all(&self.pool)
             .await?;
-        Ok(rows
-            .iter()
-            .map(action_from_row)
-            .collect::<Result<_, _>>()?)
+        Ok(rows.iter().map(action_from_row).collect::<Result<_, _>>()?)
     }
 
     /// Actions carried out (done or failed) since `from_ms`, oldest first: the cap and the
@@ -114,10 +111,7 @@ impl Store {
             " FROM advice_actions WHERE at_ms >= ? AND result IN ('done', 'failed') ORDER BY id"
         );
         let rows = sqlx::query(SQL).bind(from_ms).fetch_all(&self.pool).await?;
-        Ok(rows
-            .iter()
-            .map(action_from_row)
-            .collect::<Result<_, _>>()?)
+        Ok(rows.iter().map(action_from_row).collect::<Result<_, _>>()?)
     }
 
     /// Actions carried out whose effect is due by `now_ms` and not measured yet.
@@ -129,10 +123,7 @@ impl Store {
              AND freed_memory IS NULL AND saved_cpu IS NULL ORDER BY id"
         );
         let rows = sqlx::query(SQL).bind(now_ms).fetch_all(&self.pool).await?;
-        Ok(rows
-            .iter()
-            .map(action_from_row)
-            .collect::<Result<_, _>>()?)
+        Ok(rows.iter().map(action_from_row).collect::<Result<_, _>>()?)
     }
 
     /// Records the measured effect of action `id`.
@@ -223,7 +214,11 @@ impl Store {
 
     /// Stores the day totals in `rows` (replacing what a day held for an entity) and drops
     /// days before `keep_from_day`, in one transaction.
-    pub async fn save_churn(&self, rows: &[ChurnRow], keep_from_day: i64) -> Result<(), StoreError> {
+    pub async fn save_churn(
+        &self,
+        rows: &[ChurnRow],
+        keep_from_day: i64,
+    ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         for row in rows {
             sqlx::query(
@@ -323,20 +318,38 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         let store = Store::open(&dir.path().join("h.db")).await.expect("open");
         let a = store.insert_action(&row(1_000, "done")).await.expect("a");
-        let b = store.insert_action(&row(2_000, "dry_run")).await.expect("b");
+        let b = store
+            .insert_action(&row(2_000, "dry_run"))
+            .await
+            .expect("b");
         assert!(b > a);
         let listed = store.actions(10).await.expect("list");
         assert_eq!(listed.len(), 2);
         assert_eq!(listed[0].id, b, "newest first");
-        assert_eq!(store.attempted_actions_since(0).await.expect("since").len(), 1);
-        assert!(store.unmeasured_actions(1_000).await.expect("due").is_empty());
+        assert_eq!(
+            store.attempted_actions_since(0).await.expect("since").len(),
+            1
+        );
+        assert!(
+            store
+                .unmeasured_actions(1_000)
+                .await
+                .expect("due")
+                .is_empty()
+        );
         let due = store.unmeasured_actions(601_000).await.expect("due");
         assert_eq!(due.len(), 1);
         store
             .set_action_effect(a, 80.0, 0.0, Some(true))
             .await
             .expect("effect");
-        assert!(store.unmeasured_actions(601_000).await.expect("due").is_empty());
+        assert!(
+            store
+                .unmeasured_actions(601_000)
+                .await
+                .expect("due")
+                .is_empty()
+        );
         assert_eq!(store.action_effectiveness().await.expect("eff"), (1, 1));
     }
 
@@ -348,7 +361,10 @@ mod tests {
             .set_advice_state("idle-core_samba", Some(("snoozed", Some(9))), 1)
             .await
             .expect("set");
-        assert_eq!(store.advice_states().await.expect("states")[0].until_ms, Some(9));
+        assert_eq!(
+            store.advice_states().await.expect("states")[0].until_ms,
+            Some(9)
+        );
         store
             .set_advice_state("idle-core_samba", None, 2)
             .await
@@ -360,7 +376,10 @@ mod tests {
             writes,
             bytes: writes * 150,
         };
-        store.save_churn(&[churn(10, 5), churn(11, 7)], 0).await.expect("save");
+        store
+            .save_churn(&[churn(10, 5), churn(11, 7)], 0)
+            .await
+            .expect("save");
         store.save_churn(&[churn(11, 9)], 11).await.expect("save");
         assert_eq!(store.load_churn(0).await.expect("load"), vec![churn(11, 9)]);
     }

@@ -29,10 +29,10 @@ use sqlx::{Row, SqlitePool};
 
 use crate::model::{Kind, SeriesMeta, Snapshot, Unit};
 use crate::util::{Clock, lock};
+pub use advice::{ActionRow, AdviceStateRow, ChurnRow};
 pub use feedback::{NewVote, StoredVote, VoteCounts};
 pub use health::{FailureReason, StoreNotice, WriteFailure};
 pub use jobs::RetentionReport;
-pub use advice::{ActionRow, AdviceStateRow, ChurnRow};
 pub use leases::LeaseRow;
 pub use query::{History, Point, Resolution, SeriesInfo, StoreStats};
 

@@ -62,10 +62,7 @@ fn advice_error(err: AdviceError) -> ApiError {
 async fn list(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let advisor = advisor(&state)?;
     let all = advisor.recommendations();
-    let open = all
-        .iter()
-        .filter(|r| r.state == AdviceState::Open)
-        .count();
+    let open = all.iter().filter(|r| r.state == AdviceState::Open).count();
     let effectiveness = advisor.effectiveness().await?;
     Ok(Json(json!({
         "made_ms": advisor.pass_stats().made_ms,

@@ -3,8 +3,8 @@
 //! merges them and applies the access policy and compression to all.
 
 pub mod access;
-mod advice;
 pub mod active_alerts;
+mod advice;
 mod alerts;
 mod api;
 pub mod data_disk;

@@ -7,7 +7,9 @@ mod yaml;
 
 use std::collections::BTreeSet;
 
-use resource_manager::config::{ActionOptions, LeaseOptions, Options, PublishOptions, Retention, RuleSet};
+use resource_manager::config::{
+    ActionOptions, LeaseOptions, Options, PublishOptions, Retention, RuleSet,
+};
 use serde_json::{Map, Value, json};
 
 /// Sections whose keys are options of their own (`retention.raw_hours`).

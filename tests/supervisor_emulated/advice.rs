@@ -14,7 +14,9 @@ use resource_manager::advice::recorder::ChurnReport;
 use resource_manager::advice::{ActionRequest, AdviceState, Advisor, AdvisorParts, Origin};
 use resource_manager::analysis::leak::Leak;
 use resource_manager::analysis::report::{Findings, LeakItem};
-use resource_manager::config::{ActionKind, ActionOptions, Cli, Config, Secret, SupervisorEndpoint};
+use resource_manager::config::{
+    ActionKind, ActionOptions, Cli, Config, Secret, SupervisorEndpoint,
+};
 use resource_manager::model::{Sample, Snapshot, registry};
 use resource_manager::store::{Store, StoreOptions};
 use resource_manager::supervisor::{AddonControl, SupervisorClient};
@@ -53,7 +55,10 @@ async fn post(app: &TestApp, path: &str, body: Value) -> (u16, Value) {
         .send()
         .await
         .expect("POST");
-    (res.status().as_u16(), res.json().await.unwrap_or(Value::Null))
+    (
+        res.status().as_u16(),
+        res.json().await.unwrap_or(Value::Null),
+    )
 }
 
 #[tokio::test]
@@ -72,44 +77,116 @@ async fn emulated_supervisor_actions_api_acts_only_when_enabled_and_audits_every
     // The advisor learns its own slug from /addons/self/info at start.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
-        let (status, body) =
-            post(&app, "api/v1/actions", act("restart", "resource_manager", Some(true))).await;
+        let (status, body) = post(
+            &app,
+            "api/v1/actions",
+            act("restart", "resource_manager", Some(true)),
+        )
+        .await;
         if status == 403 {
             assert_eq!(body["error"]["code"], "protected");
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "advisor not up: {status} {body}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "advisor not up: {status} {body}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let (status, body) = post(&app, "api/v1/actions", act("restart", "core_mosquitto", None)).await;
-    assert_eq!((status, body["result"].as_str()), (200, Some("dry_run")), "{body}");
-    assert!(body["detail"].as_str().is_some_and(|d| d.contains("would restart core_mosquitto")));
-    let (status, body) =
-        post(&app, "api/v1/actions", act("stop", "core_samba", Some(false))).await;
-    assert_eq!((status, body["result"].as_str()), (200, Some("dry_run")), "{body}");
-    assert!(body["detail"].as_str().is_some_and(|d| d.contains("actions.allowed")));
+    let (status, body) = post(
+        &app,
+        "api/v1/actions",
+        act("restart", "core_mosquitto", None),
+    )
+    .await;
+    assert_eq!(
+        (status, body["result"].as_str()),
+        (200, Some("dry_run")),
+        "{body}"
+    );
+    assert!(
+        body["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("would restart core_mosquitto"))
+    );
+    let (status, body) = post(
+        &app,
+        "api/v1/actions",
+        act("stop", "core_samba", Some(false)),
+    )
+    .await;
+    assert_eq!(
+        (status, body["result"].as_str()),
+        (200, Some("dry_run")),
+        "{body}"
+    );
+    assert!(
+        body["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("actions.allowed"))
+    );
     for protected in ["homeassistant", "supervisor", "core"] {
-        let (status, body) =
-            post(&app, "api/v1/actions", act("restart", protected, Some(false))).await;
+        let (status, body) = post(
+            &app,
+            "api/v1/actions",
+            act("restart", protected, Some(false)),
+        )
+        .await;
         assert_eq!(status, 403, "{protected}: {body}");
         assert_eq!(body["error"]["code"], "protected");
     }
     assert!(supervisor.actions().is_empty(), "nothing carried out yet");
-    let (status, body) =
-        post(&app, "api/v1/actions", act("restart", "core_mosquitto", Some(false))).await;
-    assert_eq!((status, body["result"].as_str()), (200, Some("done")), "{body}");
+    let (status, body) = post(
+        &app,
+        "api/v1/actions",
+        act("restart", "core_mosquitto", Some(false)),
+    )
+    .await;
+    assert_eq!(
+        (status, body["result"].as_str()),
+        (200, Some("done")),
+        "{body}"
+    );
     assert!(body["measure_at_ms"].is_i64());
-    let (status, body) =
-        post(&app, "api/v1/actions", act("restart", "core_mosquitto", Some(false))).await;
-    assert_eq!((status, &body["error"]["code"]), (429, &json!("cooldown")), "{body}");
-    let (status, _) =
-        post(&app, "api/v1/actions", act("restart", "core_configurator", Some(false))).await;
+    let (status, body) = post(
+        &app,
+        "api/v1/actions",
+        act("restart", "core_mosquitto", Some(false)),
+    )
+    .await;
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (429, &json!("cooldown")),
+        "{body}"
+    );
+    let (status, _) = post(
+        &app,
+        "api/v1/actions",
+        act("restart", "core_configurator", Some(false)),
+    )
+    .await;
     assert_eq!(status, 200);
-    let (status, body) =
-        post(&app, "api/v1/actions", act("restart", "core_samba", Some(false))).await;
-    assert_eq!((status, &body["error"]["code"]), (429, &json!("daily_cap")), "{body}");
-    let (status, body) = post(&app, "api/v1/actions", json!({"kind": "reboot", "addon": "x"})).await;
-    assert_eq!((status, &body["error"]["code"]), (400, &json!("bad_request")));
+    let (status, body) = post(
+        &app,
+        "api/v1/actions",
+        act("restart", "core_samba", Some(false)),
+    )
+    .await;
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (429, &json!("daily_cap")),
+        "{body}"
+    );
+    let (status, body) = post(
+        &app,
+        "api/v1/actions",
+        json!({"kind": "reboot", "addon": "x"}),
+    )
+    .await;
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (400, &json!("bad_request"))
+    );
     let cross_site = app
         .client
         .post(format!("{}/api/v1/actions", app.base))
@@ -123,7 +200,10 @@ async fn emulated_supervisor_actions_api_acts_only_when_enabled_and_audits_every
     let paths: Vec<String> = supervisor.actions().into_iter().map(|c| c.path).collect();
     assert_eq!(
         paths,
-        ["/addons/core_mosquitto/restart", "/addons/core_configurator/restart"]
+        [
+            "/addons/core_mosquitto/restart",
+            "/addons/core_configurator/restart"
+        ]
     );
     let audit = app.get_json("api/v1/actions").await;
     let results: Vec<&str> = audit["actions"]
@@ -136,14 +216,23 @@ async fn emulated_supervisor_actions_api_acts_only_when_enabled_and_audits_every
     // Every decision is a row (the first protected probe may have been asked several times).
     assert_eq!(
         results[results.len() - 9..],
-        ["dry_run", "dry_run", "refused", "refused", "refused", "done", "refused", "done", "refused"]
+        [
+            "dry_run", "dry_run", "refused", "refused", "refused", "done", "refused", "done",
+            "refused"
+        ]
     );
     assert!(audit["actions"][0]["origin"] == "user");
     let recs = app.get_json("api/v1/recommendations").await;
-    assert!(recs["recommendations"].is_array() && recs["open"].is_u64(), "{recs}");
+    assert!(
+        recs["recommendations"].is_array() && recs["open"].is_u64(),
+        "{recs}"
+    );
     assert_eq!(recs["effectiveness"]["measured"], 0);
     let (status, body) = post(&app, "api/v1/recommendations/nope/dismiss", json!({})).await;
-    assert_eq!((status, &body["error"]["code"]), (404, &json!("unknown_recommendation")));
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (404, &json!("unknown_recommendation"))
+    );
     app.stop().await;
 }
 
@@ -306,7 +395,13 @@ async fn emulated_supervisor_restart_effect_is_measured_ten_minutes_later_on_the
     };
     let rig = rig(&supervisor, options).await;
     rig.latest
-        .send(snapshot(T0, &[("core_mosquitto", 300e6, 3.0), ("core_configurator", 200e6, 1.0)]))
+        .send(snapshot(
+            T0,
+            &[
+                ("core_mosquitto", 300e6, 3.0),
+                ("core_configurator", 200e6, 1.0),
+            ],
+        ))
         .expect("send");
     let findings = leak_findings(&["core_mosquitto", "core_configurator"]);
     let list = rig.advisor.pass(Inputs {
@@ -329,23 +424,48 @@ async fn emulated_supervisor_restart_effect_is_measured_ten_minutes_later_on_the
         assert_eq!(d.result, "done");
     }
     // Acted on: both recommendations are done.
-    assert!(rig.advisor.recommendations().iter().all(|r| r.state == AdviceState::Done));
+    assert!(
+        rig.advisor
+            .recommendations()
+            .iter()
+            .all(|r| r.state == AdviceState::Done)
+    );
     // The estimate is 60 MB each (three days at 20 MB/day): one frees 100 MB, one 10 MB.
     rig.latest
-        .send(snapshot(T0, &[("core_mosquitto", 200e6, 1.0), ("core_configurator", 190e6, 1.0)]))
+        .send(snapshot(
+            T0,
+            &[
+                ("core_mosquitto", 200e6, 1.0),
+                ("core_configurator", 190e6, 1.0),
+            ],
+        ))
         .expect("send");
     rig.clock.advance(Duration::from_secs(9 * 60));
-    assert_eq!(rig.advisor.measure_due().await.expect("measure"), 0, "not yet");
+    assert_eq!(
+        rig.advisor.measure_due().await.expect("measure"),
+        0,
+        "not yet"
+    );
     rig.clock.advance(Duration::from_secs(60));
     assert_eq!(rig.advisor.measure_due().await.expect("measure"), 2);
     let e = rig.advisor.effectiveness().await.expect("eff");
     assert_eq!((e.measured, e.effective, e.share), (2, 1, Some(0.5)));
     let audit = rig.advisor.audit(10).await.expect("audit");
-    let mosquitto = audit.iter().find(|r| r.addon == "core_mosquitto").expect("row");
+    let mosquitto = audit
+        .iter()
+        .find(|r| r.addon == "core_mosquitto")
+        .expect("row");
     assert_eq!(mosquitto.freed_memory, Some(100e6));
     assert_eq!(mosquitto.effective, Some(true));
-    assert_eq!(mosquitto.recommendation_id.as_deref(), Some("leak-core_mosquitto"));
-    assert_eq!(rig.advisor.measure_due().await.expect("measure"), 0, "measured once");
+    assert_eq!(
+        mosquitto.recommendation_id.as_deref(),
+        Some("leak-core_mosquitto")
+    );
+    assert_eq!(
+        rig.advisor.measure_due().await.expect("measure"),
+        0,
+        "measured once"
+    );
 }
 
 #[tokio::test]
@@ -401,6 +521,9 @@ async fn emulated_supervisor_stopped_addon_is_started_again_by_automatic_recover
     assert_eq!(starts, 1);
     let audit = rig.advisor.audit(10).await.expect("audit");
     assert_eq!(audit.len(), 1, "{audit:?}");
-    assert_eq!((audit[0].origin.as_str(), audit[0].result.as_str()), ("rule", "done"));
+    assert_eq!(
+        (audit[0].origin.as_str(), audit[0].result.as_str()),
+        ("rule", "done")
+    );
     assert!(audit[0].reason.contains("stopped unexpectedly"));
 }

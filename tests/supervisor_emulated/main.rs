@@ -2,9 +2,9 @@
 //! (`advice.rs`) against an EMULATED
 //! Supervisor (`emulator.rs`; the real one cannot run here).
 
+mod advice;
 #[path = "../common/mod.rs"]
 mod common;
-mod advice;
 mod control;
 mod emulator;
 mod ingress;
