@@ -155,11 +155,11 @@ fn list<T: PartialEq>(
         return None;
     };
     let mut out = Vec::new();
-    for (i, raw) in items.iter().enumerate() {
+    for raw in items {
         match raw.as_str().and_then(&item) {
             Some(v) if !out.contains(&v) => out.push(v),
             Some(_) => {}
-            None => p.bad(&section.at(key).index(i), describe(raw), allowed),
+            None => p.bad(&section.at(key), describe(raw), allowed),
         }
     }
     Some(out)
@@ -213,9 +213,9 @@ mod tests {
         let text = problems.join("\n");
         for needle in [
             "option 'actions.shout': unknown option",
-            "option 'actions.allowed[0]': got \"reboot\", allowed: start, stop, restart",
+            "option 'actions.allowed': got \"reboot\", allowed: start, stop, restart",
             "option 'actions.addons_deny': got \"core_ssh\", allowed: a list of add-on slugs",
-            "option 'actions.addons_allow[0]': got \"../x\"",
+            "option 'actions.addons_allow': got \"../x\"",
             "option 'actions.daily_cap': got 1000, allowed: an integer from 0 to 100",
             "option 'actions.cooldown': got \"soon\"",
         ] {
