@@ -172,7 +172,12 @@ fn a_healthy_box_gets_no_advice() {
 #[test]
 fn each_rule_fires_on_its_fixture_only() {
     type Make = fn(&mut Fixture);
-    type Case = (Make, AdviceKind, &'static str, Option<(ActionKind, &'static str)>);
+    type Case = (
+        Make,
+        AdviceKind,
+        &'static str,
+        Option<(ActionKind, &'static str)>,
+    );
     let table: [Case; 7] = [
         (
             leaking,

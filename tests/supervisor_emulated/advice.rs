@@ -527,3 +527,132 @@ async fn emulated_supervisor_stopped_addon_is_started_again_by_automatic_recover
     );
     assert!(audit[0].reason.contains("stopped unexpectedly"));
 }
+
+/// One request to `app` from loopback; JSON in and out.
+async fn call(app: &axum::Router, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    use tower::ServiceExt;
+    let mut req = axum::http::Request::builder().method(method).uri(path);
+    if body.is_some() {
+        req = req.header("content-type", "application/json");
+    }
+    let mut req = req
+        .body(axum::body::Body::from(
+            body.map(|b| b.to_string()).unwrap_or_default(),
+        ))
+        .expect("request");
+    req.extensions_mut().insert(axum::extract::ConnectInfo(
+        "127.0.0.1:40000"
+            .parse::<std::net::SocketAddr>()
+            .expect("addr"),
+    ));
+    let res = app.clone().oneshot(req).await.expect("response");
+    let status = res.status().as_u16();
+    let bytes = axum::body::to_bytes(res.into_body(), 1_000_000)
+        .await
+        .expect("body");
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+#[tokio::test]
+async fn recommendations_api_lists_snoozes_and_dismisses_with_reasons_for_bad_requests() {
+    use resource_manager::web::{AppParts, AppState, router};
+    let dir = tempfile::tempdir().expect("dir");
+    let config = crate::common::addon_config(dir.path());
+    let store = Store::open(&config.database_path()).await.expect("store");
+    let clock = store.clock().clone();
+    let mut parts = AppParts::without_engine(config, store.clone());
+    let (_tx, latest) = watch::channel(Arc::new(Snapshot::default()));
+    let advisor = Advisor::open(AdvisorParts {
+        store,
+        clock: clock.clone(),
+        options: ActionOptions::default(),
+        control: None,
+        emit: resource_manager::util::Emit::none(),
+        latest,
+    })
+    .await
+    .expect("advisor");
+    let mut findings = leak_findings(&["core_mosquitto"]);
+    findings.leaks[0].leak.to = clock.now_ms() as f64 / 1000.0;
+    advisor.pass(Inputs {
+        now_ms: clock.now_ms(),
+        findings: &findings,
+        latest: &Latest::new(),
+        addons: &[],
+        disk: &DiskContent::default(),
+        churn: &ChurnReport::default(),
+    });
+    parts.advisor = Some(advisor);
+    let app = router(AppState::new(parts));
+
+    let (status, list) = call(&app, "GET", "/api/v1/recommendations", None).await;
+    assert_eq!((status, &list["open"]), (200, &json!(1)), "{list}");
+    let r = &list["recommendations"][0];
+    assert_eq!(r["id"], "leak-core_mosquitto");
+    assert_eq!(
+        r["action"],
+        json!({"kind": "restart", "addon": "core_mosquitto"})
+    );
+    assert!(
+        r["evidence"][0]["series"] == "addon.core_mosquitto.memory_bytes",
+        "{r}"
+    );
+    assert!(
+        r["saving"]["memory_bytes"]
+            .as_f64()
+            .is_some_and(|b| b > 0.0)
+    );
+    assert_eq!(list["actions"]["allowed"], json!([]));
+
+    let path = "/api/v1/recommendations/leak-core_mosquitto";
+    for bad in [
+        json!({"duration": "soon"}),
+        json!({}),
+        json!({"seconds": 5}),
+    ] {
+        let (status, body) = call(&app, "POST", &format!("{path}/snooze"), Some(bad.clone())).await;
+        assert_eq!(
+            (status, &body["error"]["code"]),
+            (400, &json!("bad_request")),
+            "{bad}: {body}"
+        );
+    }
+    let before = clock.now_ms();
+    let (status, body) = call(
+        &app,
+        "POST",
+        &format!("{path}/snooze"),
+        Some(json!({"duration": "1d"})),
+    )
+    .await;
+    assert_eq!((status, &body["state"]), (200, &json!("snoozed")), "{body}");
+    let until = body["snoozed_until_ms"].as_i64().expect("until");
+    assert!((before + 86_400_000..=clock.now_ms() + 86_400_000).contains(&until));
+    let (status, _) = call(&app, "POST", &format!("{path}/dismiss"), None).await;
+    assert!(
+        (400..500).contains(&status),
+        "a POST without JSON is refused: {status}"
+    );
+    let (status, body) = call(&app, "POST", &format!("{path}/dismiss"), Some(json!({}))).await;
+    assert_eq!(
+        (status, &body["state"]),
+        (200, &json!("dismissed")),
+        "{body}"
+    );
+    let (_, list) = call(&app, "GET", "/api/v1/recommendations", None).await;
+    assert_eq!(list["open"], 0);
+    let (status, diagnostics) = call(&app, "GET", "/api/v1/diagnostics", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        diagnostics["advice"]["open"], 0,
+        "{}",
+        diagnostics["advice"]
+    );
+    assert_eq!(diagnostics["advice"]["effectiveness"]["measured"], 0);
+    assert!(diagnostics["advice"]["pass"]["runs"] == 1);
+    let (status, audit) = call(&app, "GET", "/api/v1/actions?limit=5", None).await;
+    assert_eq!((status, &audit["actions"]), (200, &json!([])));
+}
