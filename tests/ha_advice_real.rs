@@ -10,7 +10,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use common::TestApp;
-use common::ha::{HaCore, config_with_ha, notifications, ws_connect};
+use common::ha::{HaCore, config_with_ha, notifications, ws_command, ws_connect};
+use futures_util::StreamExt;
 use serde_json::{Value, json};
 
 async fn set_state(client: &reqwest::Client, ha: &HaCore, entity_id: &str, state: String) {
@@ -206,7 +207,14 @@ async fn real_ha_entity_churn_is_ranked_and_the_recorder_snippet_passes_ha_confi
         "{broken}"
     );
 
-    // A decision (a dry run here: standalone) is announced as a notification.
+    // A decision (a dry run here: standalone) is announced as an event and a notification.
+    let mut events = ws_connect(&ha).await;
+    ws_command(
+        &mut events,
+        1,
+        json!({"type": "subscribe_events", "event_type": "resource_manager_action"}),
+    )
+    .await;
     let res = app
         .client
         .post(format!("{}/api/v1/actions", app.base))
@@ -215,6 +223,22 @@ async fn real_ha_entity_churn_is_ranked_and_the_recorder_snippet_passes_ha_confi
         .await
         .expect("POST");
     assert_eq!(res.status().as_u16(), 200);
+    let event = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let frame = events.next().await.expect("frame").expect("ok frame");
+            let message: Value =
+                serde_json::from_str(frame.to_text().expect("text")).expect("json");
+            if message["type"] == "event" {
+                return message["event"].clone();
+            }
+        }
+    })
+    .await
+    .expect("a resource_manager_action event within 10 s");
+    assert_eq!(event["event_type"], "resource_manager_action");
+    assert_eq!(event["data"]["result"], "dry_run", "{event}");
+    assert_eq!(event["data"]["addon"], "core_mosquitto");
+    assert_eq!(event["data"]["origin"], "user");
     let mut ws = ws_connect(&ha).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     let mut id = 10;

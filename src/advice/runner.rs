@@ -61,23 +61,12 @@ pub struct RunnerParts {
 
 /// Runs until `stop`.
 pub async fn run(parts: RunnerParts, stop: CancellationToken) {
-    if let Some(client) = &parts.supervisor {
-        match client.get::<Value>("/addons/self/info").await {
-            Ok(info) => {
-                if let Some(slug) = info["slug"].as_str() {
-                    parts.advisor.set_own_slug(slug.to_string());
-                }
-            }
-            Err(err) => {
-                tracing::warn!(error = %err, "cannot learn this add-on's slug; the built-in names stay protected")
-            }
-        }
-    }
     let mut tick = tokio::time::interval(parts.schedule.every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut slow = SlowInputs::default();
     let mut states: HashMap<String, String> = HashMap::new();
     let mut passes = 0u64;
+    let mut own_slug_known = false;
     loop {
         tokio::select! {
             _ = stop.cancelled() => break,
@@ -87,6 +76,9 @@ pub async fn run(parts: RunnerParts, stop: CancellationToken) {
             slow = SlowInputs::load(&parts).await;
         }
         passes += 1;
+        if !own_slug_known && let Some(client) = &parts.supervisor {
+            own_slug_known = learn_own_slug(client, &parts.advisor, passes == 1).await;
+        }
         let latest = latest_values(&parts.latest.borrow());
         let report = parts.analysis.report();
         let now_ms = parts.advisor.clock().now_ms();
@@ -115,6 +107,27 @@ pub async fn run(parts: RunnerParts, stop: CancellationToken) {
         }
     }
     parts.advisor.save_churn().await.ok();
+}
+
+/// Asks `/addons/self/info` for this add-on's slug (protected from then on); until it
+/// answers, the built-in names (`self`, `*_resource_manager`) stay protected and it is asked
+/// again at the next pass.
+async fn learn_own_slug(client: &SupervisorClient, advisor: &Advisor, first: bool) -> bool {
+    match client.get::<Value>("/addons/self/info").await {
+        Ok(info) => match info["slug"].as_str() {
+            Some(slug) => {
+                advisor.set_own_slug(slug.to_string());
+                true
+            }
+            None => false,
+        },
+        Err(err) => {
+            if first {
+                tracing::warn!(error = %err, "cannot learn this add-on's slug yet; the built-in names stay protected");
+            }
+            false
+        }
+    }
 }
 
 /// Inputs refreshed every few passes.

@@ -64,6 +64,11 @@ async fn post(app: &TestApp, path: &str, body: Value) -> (u16, Value) {
 #[tokio::test]
 async fn emulated_supervisor_actions_api_acts_only_when_enabled_and_audits_every_decision() {
     let supervisor = Supervisor::start(Role::Manager, vec![]).await;
+    // Installed from a repository: a slug none of the built-in names covers.
+    supervisor.set_self_info(
+        json!({"name": "Resource Manager", "slug": "a1b2c3d4_rm_fork",
+        "state": "started", "ingress": true, "ingress_port": 63412, "ip_address": "172.30.32.1"}),
+    );
     let dir = tempfile::tempdir().expect("dir");
     let actions = json!({"allowed": ["restart"], "daily_cap": 2, "cooldown": "1h"});
     let app = TestApp::start(config_with(dir.path(), &supervisor.url, actions)).await;
