@@ -24,6 +24,8 @@ use crate::util::{Clock, Emit, lock};
 pub const MEASURE_AFTER_MS: i64 = 10 * 60_000;
 /// An action counts as effective when it reached this share of its estimate.
 pub const EFFECTIVE_SHARE: f64 = 0.5;
+/// How long a recommendation acted on stays `done` before it may open again.
+pub const DONE_FOR_MS: i64 = 86_400_000;
 /// Longest snooze.
 pub const MAX_SNOOZE_SECONDS: u64 = 90 * 86_400;
 const DAY_MS: i64 = 86_400_000;
@@ -271,6 +273,8 @@ impl Advisor {
                     "a snooze needs a duration from 60 to {MAX_SNOOZE_SECONDS} seconds"
                 )));
             }
+            // Acted on: if the rules still find it a day later, it is open again.
+            (AdviceState::Done, _) => Some(now + DONE_FOR_MS),
             _ => None,
         };
         let stored = (state != AdviceState::Open).then(|| (state.as_str(), until));
@@ -304,7 +308,14 @@ impl Advisor {
         let verdict = {
             let policy = lock(&self.inner.policy);
             let mut ledger = lock(&self.inner.ledger);
-            let verdict = policy.decide(&request, &ledger, now);
+            let verdict = match policy.decide(&request, &ledger, now) {
+                Verdict::Execute if self.inner.control.is_none() => Verdict::Refused {
+                    code: "unavailable",
+                    reason: "no Supervisor here (standalone mode): add-ons cannot be controlled"
+                        .into(),
+                },
+                verdict => verdict,
+            };
             // Counted before the call, so concurrent requests cannot pass the cap together.
             if verdict == Verdict::Execute {
                 ledger.record(now, &request.addon);
@@ -321,15 +332,12 @@ impl Advisor {
             )),
             Verdict::Refused { reason, .. } => ActionOutcome::Refused(reason.clone()),
         };
-        let mut code = match &verdict {
+        let code = match &verdict {
             Verdict::Refused { code, .. } => Some(*code),
             _ => None,
         };
         if verdict == Verdict::Execute {
             outcome = self.execute(&request).await;
-            if let ActionOutcome::Refused(_) = outcome {
-                code = Some("unavailable");
-            }
         }
         let reason = reason
             .or_else(|| recommendation.as_ref().map(|r| r.title.clone()))
@@ -422,14 +430,13 @@ impl Advisor {
     }
 
     async fn execute(&self, request: &ActionRequest) -> ActionOutcome {
+        // Both were checked by the caller and the policy; kept as errors, never panics.
         let Some(control) = &self.inner.control else {
-            return ActionOutcome::Refused(
-                "no Supervisor here (standalone mode): add-ons cannot be controlled".into(),
-            );
+            return ActionOutcome::Failed("no Supervisor".into());
         };
         let slug = match AddonSlug::parse(&request.addon) {
             Ok(slug) => slug,
-            Err(err) => return ActionOutcome::Refused(err.to_string()),
+            Err(err) => return ActionOutcome::Failed(err.to_string()),
         };
         let action = match request.kind {
             ActionKind::Start => AddonAction::Start,
@@ -511,19 +518,19 @@ impl Advisor {
     }
 }
 
-/// Applies the user's state; a snooze that ran out opens the recommendation again.
+/// Applies the user's state; a snooze that ran out, or a `done` a day old, opens the
+/// recommendation again (the rules still find it).
 fn apply_state(r: &mut Recommendation, state: Option<(AdviceState, Option<i64>)>, now_ms: i64) {
-    match state {
+    r.snoozed_until_ms = None;
+    r.state = match state {
         Some((AdviceState::Snoozed, Some(until))) if until > now_ms => {
-            r.state = AdviceState::Snoozed;
             r.snoozed_until_ms = Some(until);
+            AdviceState::Snoozed
         }
-        Some((AdviceState::Snoozed, _)) | None | Some((AdviceState::Open, _)) => {
-            r.state = AdviceState::Open;
-            r.snoozed_until_ms = None;
-        }
-        Some((state, _)) => r.state = state,
-    }
+        Some((AdviceState::Done, until)) if until.is_none_or(|u| u > now_ms) => AdviceState::Done,
+        Some((AdviceState::Dismissed, _)) => AdviceState::Dismissed,
+        _ => AdviceState::Open,
+    };
 }
 
 fn evidence_json(evidence: &[Evidence]) -> String {
@@ -653,6 +660,8 @@ mod tests {
             .await
             .expect("decided");
         assert_eq!((d.result, d.code), ("refused", Some("unavailable")));
+        // Refused before the call: it does not count towards the cap.
+        assert_eq!(a.inner.ledger.lock().map(|l| l.today(T0)).unwrap_or(9), 0);
         let rows = a.audit(10).await.expect("audit");
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].recommendation_id.as_deref(), Some("leak-core_a"));
