@@ -139,6 +139,7 @@ fn pass_bench(runs: usize) {
             sizes: vec![1e9; 12],
         }),
         recorder_db_bytes: Some(2e9),
+        parts: vec![("backup".into(), 12e9), ("addons_data".into(), 9e9)],
     };
     let empty = ChurnReport::default();
     let mut cpu = Vec::with_capacity(runs);

@@ -60,6 +60,9 @@ pub struct DiskContent {
     pub backups: Option<Backups>,
     /// Size of `home-assistant_v2.db` (with its WAL), bytes.
     pub recorder_db_bytes: Option<f64>,
+    /// What the Supervisor reports taking the data disk (`/host/disks/default/usage`), largest
+    /// first: its parts (`addons_data`, `backup`, `media`, …) and each add-on's data.
+    pub parts: Vec<(String, f64)>,
 }
 
 /// The latest readings the rules look at (series id to value).

@@ -134,6 +134,10 @@ fn filling_disk(f: &mut Fixture) {
         sizes: vec![1e9, 1e9, 2e9],
     });
     f.disk.recorder_db_bytes = Some(3e9);
+    f.disk.parts = vec![
+        ("backup".into(), 4e9),
+        ("add-on a0d7b954_frigate".into(), 2e9),
+    ];
 }
 
 fn chatty(f: &mut Fixture) {

@@ -173,9 +173,9 @@ impl SlowInputs {
             let max = |p: &[crate::store::Point]| p.iter().map(|p| p.v).fold(0.0, f64::max);
             usage.push((slug, covered, max(&cpu), max(&rx) + max(&tx)));
         }
-        let backups = match &parts.supervisor {
-            Some(client) => backups(client).await,
-            None => None,
+        let (backups, disk_parts) = match &parts.supervisor {
+            Some(client) => (backups(client).await, disk_usage(client).await),
+            None => (None, Vec::new()),
         };
         let recorder_db_bytes = parts.recorder_db.iter().find_map(|p| {
             let main = std::fs::metadata(p).ok()?.len();
@@ -187,6 +187,7 @@ impl SlowInputs {
             disk: DiskContent {
                 backups,
                 recorder_db_bytes,
+                parts: disk_parts,
             },
         }
     }
@@ -250,6 +251,45 @@ pub fn parse_backups(data: &Value) -> Backups {
     Backups {
         sizes: list.into_iter().map(|(_, s)| s).collect(),
     }
+}
+
+/// What takes the data disk, from `GET /host/disks/default/usage` (manager role).
+async fn disk_usage(client: &SupervisorClient) -> Vec<(String, f64)> {
+    match client.get::<Value>("/host/disks/default/usage").await {
+        Ok(tree) => parse_disk_usage(&tree),
+        Err(err) => {
+            tracing::debug!(error = %err, "cannot read the data disk's usage");
+            Vec::new()
+        }
+    }
+}
+
+/// The parts of a disk usage tree (`{"id", "used_bytes", "children": [...]}`), largest first:
+/// the root's children, and the children of `addons_data` (one per add-on) by name.
+pub fn parse_disk_usage(tree: &Value) -> Vec<(String, f64)> {
+    let size = |n: &Value| {
+        n["used_bytes"]
+            .as_f64()
+            .or_else(|| n["size_bytes"].as_f64())
+    };
+    let mut out = Vec::new();
+    for child in tree["children"].as_array().into_iter().flatten() {
+        let Some(id) = child["id"].as_str() else {
+            continue;
+        };
+        if let Some(bytes) = size(child) {
+            out.push((id.to_string(), bytes));
+        }
+        if id == "addons_data" {
+            for addon in child["children"].as_array().into_iter().flatten() {
+                if let (Some(slug), Some(bytes)) = (addon["id"].as_str(), size(addon)) {
+                    out.push((format!("add-on {slug}"), bytes));
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| b.1.total_cmp(&a.1));
+    out
 }
 
 /// Add-ons that were started at the last look and are stopped (or in error) now.
@@ -409,6 +449,26 @@ mod tests {
                 .iter()
                 .all(|(r, why)| !r.dry_run && why.starts_with("automatic recovery"))
         );
+    }
+
+    #[test]
+    fn the_disk_usage_tree_names_its_parts_and_the_addons_data() {
+        let tree = json!({"id": "root", "total_bytes": 64e9, "used_bytes": 30e9, "children": [
+            {"id": "addons_data", "used_bytes": 9e9, "children": [
+                {"id": "core_mosquitto", "used_bytes": 1e6}, {"id": "a0d7b954_frigate", "used_bytes": 8e9}]},
+            {"id": "backup", "used_bytes": 12e9},
+            {"id": "media"}
+        ]});
+        assert_eq!(
+            parse_disk_usage(&tree),
+            vec![
+                ("backup".to_string(), 12e9),
+                ("addons_data".to_string(), 9e9),
+                ("add-on a0d7b954_frigate".to_string(), 8e9),
+                ("add-on core_mosquitto".to_string(), 1e6),
+            ]
+        );
+        assert!(parse_disk_usage(&json!({})).is_empty());
     }
 
     #[test]
