@@ -292,7 +292,8 @@ pub fn parse_disk_usage(tree: &Value) -> Vec<(String, f64)> {
     out
 }
 
-/// Add-ons that were started at the last look and are stopped (or in error) now.
+/// Add-ons that were started at the last look and are in `error` now: the Supervisor sets
+/// that when the container exits on its own (a user's stop is `stopped`, left alone).
 async fn stopped_unexpectedly(
     client: &SupervisorClient,
     states: &mut HashMap<String, String>,
@@ -305,7 +306,7 @@ async fn stopped_unexpectedly(
         let now = a.state.unwrap_or_default();
         if let Some(before) = states.insert(a.slug.clone(), now.clone())
             && before == "started"
-            && (now == "stopped" || now == "error")
+            && now == "error"
         {
             stopped.push(a.slug);
         }

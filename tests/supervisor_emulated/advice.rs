@@ -474,7 +474,8 @@ async fn emulated_supervisor_restart_effect_is_measured_ten_minutes_later_on_the
 }
 
 #[tokio::test]
-async fn emulated_supervisor_stopped_addon_is_started_again_by_automatic_recovery_once() {
+async fn emulated_supervisor_crashed_addon_is_started_again_by_automatic_recovery_once_and_a_stopped_one_is_left_alone()
+ {
     let supervisor = Supervisor::start(Role::Manager, vec![]).await;
     let options = ActionOptions {
         allowed: vec![ActionKind::Start, ActionKind::Restart],
@@ -501,9 +502,10 @@ async fn emulated_supervisor_stopped_addon_is_started_again_by_automatic_recover
         },
         stop.clone(),
     ));
-    // Let a pass see it started, then it stops behind our back.
+    // Let a pass see them started; one is stopped by the user, one crashes.
     tokio::time::sleep(Duration::from_millis(200)).await;
-    supervisor.set_state("core_mosquitto", "stopped");
+    supervisor.set_state("core_configurator", "stopped");
+    supervisor.set_state("core_mosquitto", "error");
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while !supervisor
         .actions()
@@ -513,7 +515,7 @@ async fn emulated_supervisor_stopped_addon_is_started_again_by_automatic_recover
         assert!(tokio::time::Instant::now() < deadline, "no recovery");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    supervisor.set_state("core_mosquitto", "stopped");
+    supervisor.set_state("core_mosquitto", "error");
     // Several more passes: the same add-on is not started again within the cooldown.
     tokio::time::sleep(Duration::from_millis(400)).await;
     stop.cancel();
