@@ -11,7 +11,10 @@ CREATE TABLE advice_actions (
     recommendation_id TEXT,
     reason            TEXT    NOT NULL,
     evidence          TEXT    NOT NULL,            -- JSON list of {label, value, series}
-    result            TEXT    NOT NULL CHECK (result IN ('done', 'dry_run', 'refused', 'failed')),
+    -- 'pending' while the Supervisor call runs: an attempt cut short by a crash still shows
+    -- (and counts towards the cap and the cooldown).
+    result            TEXT    NOT NULL CHECK (result IN ('pending', 'done', 'dry_run', 'refused',
+                                                         'failed')),
     detail            TEXT,                        -- why dry, why refused, or the error
     estimate_memory   REAL,                        -- bytes the action should free
     estimate_cpu      REAL,                        -- percent of the host it should save

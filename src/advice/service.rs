@@ -336,9 +336,6 @@ impl Advisor {
             Verdict::Refused { code, .. } => Some(*code),
             _ => None,
         };
-        if verdict == Verdict::Execute {
-            outcome = self.execute(&request).await;
-        }
         let reason = reason
             .or_else(|| recommendation.as_ref().map(|r| r.title.clone()))
             .unwrap_or_else(|| {
@@ -352,7 +349,7 @@ impl Advisor {
             .as_ref()
             .map(|r| r.evidence.clone())
             .unwrap_or_default();
-        let measure_at_ms = (outcome == ActionOutcome::Done).then_some(now + MEASURE_AFTER_MS);
+        let executing = verdict == Verdict::Execute;
         let row = ActionRow {
             id: 0,
             at_ms: now,
@@ -362,23 +359,40 @@ impl Advisor {
             recommendation_id: recommendation.as_ref().map(|r| r.id.clone()),
             reason: reason.clone(),
             evidence: evidence_json(&evidence),
-            result: outcome.as_str().into(),
+            result: if executing {
+                "pending"
+            } else {
+                outcome.as_str()
+            }
+            .into(),
             detail: outcome.detail().map(str::to_string),
             estimate_memory: recommendation.as_ref().and_then(|r| r.saving.memory_bytes),
             estimate_cpu: recommendation.as_ref().and_then(|r| r.saving.cpu_percent),
             before_memory,
             before_cpu,
-            measure_at_ms,
+            measure_at_ms: None,
             freed_memory: None,
             saved_cpu: None,
             effective: None,
         };
+        // Written before the call: an attempt is on record even if the add-on stops midway.
         let audit_id = self.inner.store.insert_action(&row).await?;
+        let mut measure_at_ms = None;
+        if executing {
+            outcome = self.execute(&request).await;
+            // Measured from when the Supervisor reported it done (a restart may take minutes).
+            measure_at_ms = (outcome == ActionOutcome::Done)
+                .then(|| self.inner.clock.now_ms() + MEASURE_AFTER_MS);
+            self.inner
+                .store
+                .finish_action(audit_id, outcome.as_str(), outcome.detail(), measure_at_ms)
+                .await?;
+        }
         if outcome == ActionOutcome::Done
             && let Some(r) = &recommendation
+            && let Err(err) = self.set_state(&r.id, AdviceState::Done, None).await
         {
-            // Acted on: the recommendation is done until the rules find it again later.
-            self.set_state(&r.id, AdviceState::Done, None).await.ok();
+            tracing::warn!(error = %err, id = %r.id, "cannot mark the recommendation done");
         }
         self.inner.emit.emit(ActionResult {
             audit_id,
@@ -411,12 +425,26 @@ impl Advisor {
     ) -> Result<Option<Recommendation>, AdviceError> {
         let list = self.recommendations();
         if let Some(id) = id {
-            return list
+            let found = list
                 .iter()
                 .find(|r| r.id == id)
-                .cloned()
-                .map(Some)
-                .ok_or_else(|| AdviceError::UnknownRecommendation(id.to_string()));
+                .ok_or_else(|| AdviceError::UnknownRecommendation(id.to_string()))?;
+            // Its estimate is only the measure of the action it proposes.
+            return match &found.action {
+                Some(a) if a.kind == request.kind && a.addon == request.addon => {
+                    Ok(Some(found.clone()))
+                }
+                Some(a) => Err(AdviceError::BadRequest(format!(
+                    "recommendation '{id}' proposes {} {}, not {} {}",
+                    a.kind.as_str(),
+                    a.addon,
+                    request.kind.as_str(),
+                    request.addon
+                ))),
+                None => Err(AdviceError::BadRequest(format!(
+                    "recommendation '{id}' proposes no add-on action"
+                ))),
+            };
         }
         Ok(list
             .iter()

@@ -85,6 +85,28 @@ impl Store {
         Ok(id)
     }
 
+    /// Records how a pending action ended.
+    pub async fn finish_action(
+        &self,
+        id: i64,
+        result: &str,
+        detail: Option<&str>,
+        measure_at_ms: Option<i64>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE advice_actions SET result = ?, detail = ?, measure_at_ms = ? WHERE id = ?",
+        )
+        .bind(result)
+        .bind(detail)
+        .bind(measure_at_ms)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The `limit` latest decisions, newest first.
     pub async fn actions(&self, limit: u32) -> Result<Vec<ActionRow>, StoreError> {
         const SQL: &str = concat!(
@@ -108,7 +130,8 @@ impl Store {
         const SQL: &str = concat!(
             "SELECT ",
             action_columns!(),
-            " FROM advice_actions WHERE at_ms >= ? AND result IN ('done', 'failed') ORDER BY id"
+            " FROM advice_actions WHERE at_ms >= ? AND result IN ('pending', 'done', 'failed') \
+             ORDER BY id"
         );
         let rows = sqlx::query(SQL).bind(from_ms).fetch_all(&self.pool).await?;
         Ok(rows.iter().map(action_from_row).collect::<Result<_, _>>()?)

@@ -614,6 +614,35 @@ async fn recommendations_api_lists_snoozes_and_dismisses_with_reasons_for_bad_re
     );
     assert_eq!(list["actions"]["allowed"], json!([]));
 
+    let (status, body) = call(
+        &app,
+        "POST",
+        "/api/v1/actions",
+        Some(json!({"kind": "stop", "addon": "core_samba", "recommendation_id": "leak-core_mosquitto"})),
+    )
+    .await;
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (400, &json!("bad_request")),
+        "{body}"
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("proposes restart core_mosquitto"))
+    );
+    let (status, body) = call(
+        &app,
+        "POST",
+        "/api/v1/actions",
+        Some(json!({"kind": "restart", "addon": "core_mosquitto", "recommendation_id": "leak-core_mosquitto"})),
+    )
+    .await;
+    assert_eq!(
+        (status, &body["result"]),
+        (200, &json!("dry_run")),
+        "{body}"
+    );
     let path = "/api/v1/recommendations/leak-core_mosquitto";
     for bad in [
         json!({"duration": "soon"}),
@@ -661,5 +690,71 @@ async fn recommendations_api_lists_snoozes_and_dismisses_with_reasons_for_bad_re
     assert_eq!(diagnostics["advice"]["effectiveness"]["measured"], 0);
     assert!(diagnostics["advice"]["pass"]["runs"] == 1);
     let (status, audit) = call(&app, "GET", "/api/v1/actions?limit=5", None).await;
-    assert_eq!((status, &audit["actions"]), (200, &json!([])));
+    assert_eq!(status, 200);
+    let rows = audit["actions"].as_array().expect("rows");
+    assert_eq!(
+        rows.len(),
+        1,
+        "the refused mismatch is a bad request, not a decision"
+    );
+    assert_eq!(rows[0]["recommendation_id"], "leak-core_mosquitto");
+    assert_eq!(
+        rows[0]["evidence"][0]["series"],
+        "addon.core_mosquitto.memory_bytes"
+    );
+}
+
+#[tokio::test]
+async fn emulated_supervisor_slow_action_is_on_record_as_pending_while_it_runs() {
+    let supervisor =
+        Supervisor::start_with_delay(Role::Manager, vec![], Duration::from_secs(1)).await;
+    let options = ActionOptions {
+        allowed: vec![ActionKind::Restart],
+        daily_cap: 1,
+        ..ActionOptions::default()
+    };
+    let rig = rig(&supervisor, options).await;
+    let advisor = rig.advisor.clone();
+    let running = tokio::spawn(async move {
+        let request = ActionRequest {
+            kind: ActionKind::Restart,
+            addon: "core_mosquitto".into(),
+            dry_run: false,
+            origin: Origin::User,
+        };
+        advisor.act(request, None, None).await.expect("decided")
+    });
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let rows = rig.advisor.audit(5).await.expect("audit");
+        if rows.first().is_some_and(|r| r.result == "pending") {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no pending row: {rows:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The cap counts the attempt already.
+    let second = ActionRequest {
+        kind: ActionKind::Restart,
+        addon: "core_configurator".into(),
+        dry_run: false,
+        origin: Origin::User,
+    };
+    let refused = rig.advisor.act(second, None, None).await.expect("decided");
+    assert_eq!(
+        (refused.result, refused.code),
+        ("refused", Some("daily_cap"))
+    );
+    let done = running.await.expect("task");
+    assert_eq!(done.result, "done");
+    let rows = rig.advisor.audit(5).await.expect("audit");
+    let first = rows
+        .iter()
+        .find(|r| r.addon == "core_mosquitto")
+        .expect("row");
+    assert_eq!(first.result, "done");
+    assert_eq!(first.measure_at_ms, Some(T0 + 600_000));
 }
