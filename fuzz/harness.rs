@@ -96,6 +96,10 @@ const PATHS: &[&str] = &[
     "/healthz",
     "/metrics",
     "/",
+    "/api/v1/recommendations",
+    "/api/v1/recommendations/",
+    "/api/v1/actions",
+    "/api/v1/recorder",
 ];
 const METHODS: &[&str] = &["GET", "POST", "DELETE", "PUT", "HEAD"];
 

@@ -3,7 +3,8 @@
 #
 # 1. Library figures: `cargo bench --bench bench` (tick and process-scan CPU, store ingest,
 #    history queries, database sizes; see benches/bench.rs) and `cargo bench --bench leases`
-#    (lease decisions per second and their p99; HTTP round trip at 50 concurrent clients).
+#    (lease decisions per second and their p99; HTTP round trip at 50 concurrent clients) and
+#    `cargo bench --bench advice` (advisor pass CPU; state_changed counting events/s).
 # 2. Process figures of the release binary, run standalone on loopback:
 #    start-to-serving time, CPU over a soak at a 1 s sample interval (idle, then with /metrics
 #    scraped once per second), peak and steady RSS, bytes written to disk per hour and per day at
@@ -137,6 +138,9 @@ if [[ ${BENCH_SKIP_CARGO_BENCH:-0} != 1 ]]; then
   echo
   echo "== cargo bench --bench leases (decisions/s and p99 of the manager, HTTP p99 at 50 clients) =="
   cargo bench --bench leases
+  echo
+  echo "== cargo bench --bench advice (advisor pass CPU, state_changed counting events/s) =="
+  cargo bench --bench advice
 fi
 
 echo

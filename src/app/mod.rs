@@ -186,6 +186,7 @@ async fn start(
     let collection = start_collection(wiring, &config, collectors, &alerts, jobs, values.clone());
     let lease_tasks = start_leases(wiring, leases.clone(), lease_writer, &collection);
     let analysis = start_analysis(wiring, &config, &alerts, &collection, values);
+    let (advisor, advisor_task) = start_advisor(wiring, &config, &collection, &analysis).await?;
     let publishers_stop = wiring.root.child_token();
     let ha = match &config.home_assistant {
         Some(endpoint) => Some(
@@ -204,6 +205,7 @@ async fn start(
                     .options
                     .import_ha_statistics
                     .then(|| analysis.clone()),
+                advisor: Some(advisor.clone()),
             })
             .map_err(|e| AppError::Link(e.to_string()))?,
         ),
@@ -245,6 +247,7 @@ async fn start(
         leases: Some(leases),
         connections: connections.clone(),
         descriptor_limit: budget.limit,
+        advisor: Some(advisor),
     });
     let http_stop = wiring.root.child_token();
     let (http, addr) = start_http(wiring, listeners, state, connections, http_stop.clone())?;
@@ -261,6 +264,7 @@ async fn start(
             ("alert service", collection.alerts),
             ("lease timer", lease_tasks.0),
             ("lease writer", lease_tasks.1),
+            ("advisor", advisor_task),
         ],
         publishers_stop,
         publishers: publisher_tasks,
@@ -451,6 +455,50 @@ fn start_analysis(
         collection.stop.clone(),
     ));
     analysis
+}
+
+/// The advisor and its loop, stopped with the collection (its effects are measured on the
+/// snapshots); the loop stores the last recorder churn as it ends.
+async fn start_advisor(
+    wiring: &Wiring,
+    config: &Config,
+    collection: &Collection,
+    analysis: &Analysis,
+) -> Result<(crate::advice::Advisor, JoinHandle<()>), AppError> {
+    let supervisor = match &config.supervisor {
+        Some(endpoint) => {
+            Some(SupervisorClient::new(endpoint).map_err(|e| AppError::Link(e.to_string()))?)
+        }
+        None => None,
+    };
+    let control = supervisor
+        .clone()
+        .map(|c| Arc::new(c) as Arc<dyn crate::supervisor::AddonControl>);
+    let advisor = crate::advice::Advisor::open(crate::advice::AdvisorParts {
+        store: wiring.store.clone(),
+        clock: wiring.clock.clone(),
+        options: config.options.actions.clone(),
+        control,
+        emit: wiring.bus.emitter(Event::ActionResult),
+        latest: collection.latest.clone(),
+    })
+    .await?;
+    let task = wiring.tracker.spawn(crate::advice::runner::run(
+        crate::advice::runner::RunnerParts {
+            advisor: advisor.clone(),
+            analysis: analysis.clone(),
+            store: wiring.store.clone(),
+            latest: collection.latest.clone(),
+            supervisor,
+            recorder_db: crate::advice::runner::RECORDER_DB_PATHS
+                .iter()
+                .map(std::path::PathBuf::from)
+                .collect(),
+            schedule: crate::advice::runner::Schedule::default(),
+        },
+        collection.stop.clone(),
+    ));
+    Ok((advisor, task))
 }
 
 /// Serves the router on every listener until `stop`, then lets open requests finish; the

@@ -15,6 +15,7 @@
 //! so those pure-data modules moved here too (`alert_rules::{catalog, rule, defaults,
 //! duration}`); `crate::alert` re-exports them under their old paths and keeps what runs rules.
 
+pub mod actions;
 pub mod alert_rules;
 pub mod cli;
 pub mod home_assistant;
@@ -30,6 +31,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
+pub use actions::{ActionKind, ActionOptions};
 pub use alert_rules::RuleSet;
 pub use cli::{Cli, Command};
 pub use home_assistant::{MetricGroup, PublishOptions};

@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::actions::ActionOptions;
 use super::alert_rules::RuleSet;
 use super::home_assistant::PublishOptions;
 use super::leases::LeaseOptions;
@@ -96,6 +97,8 @@ pub struct Options {
     pub import_ha_statistics: bool,
     /// Capacity and limits of resource leases (admission control).
     pub leases: LeaseOptions,
+    /// What the advisor may do to add-ons (default: nothing, every action a dry run).
+    pub actions: ActionOptions,
 }
 
 impl Default for Options {
@@ -112,6 +115,7 @@ impl Default for Options {
             alert_rules: RuleSet::default(),
             import_ha_statistics: false,
             leases: LeaseOptions::default(),
+            actions: ActionOptions::default(),
         }
     }
 }
@@ -130,6 +134,7 @@ impl Options {
         "alert_rules",
         "import_ha_statistics",
         "leases",
+        "actions",
     ];
 
     /// Interval between two ticks of the host collectors.
@@ -202,6 +207,7 @@ impl Options {
                 .bool("import_ha_statistics", p)
                 .unwrap_or(d.import_ha_statistics),
             leases: LeaseOptions::read(&root, p),
+            actions: ActionOptions::read(&root, p),
         }
     }
 }

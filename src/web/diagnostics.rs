@@ -86,6 +86,16 @@ struct Diagnostics<'a> {
     config: Effective<'a>,
     recent_log: Vec<LogLine>,
     recent_feedback: Vec<StoredVote>,
+    /// The advisor: its last pass and the measured effectiveness of its actions.
+    advice: Option<Advice>,
+}
+
+#[derive(Serialize)]
+struct Advice {
+    pass: crate::advice::service::PassStats,
+    effectiveness: crate::advice::Effectiveness,
+    open: usize,
+    recorder_writes_counted: u64,
 }
 
 /// `GET /api/v1/diagnostics`.
@@ -97,6 +107,15 @@ pub async fn show(State(state): State<AppState>) -> Result<Response, ApiError> {
     let store_stats = inner.parts.store.stats().await?;
     let recent_feedback = inner.parts.store.recent_votes(RECENT_VOTES).await?;
     let snapshot = state.latest();
+    let advice = match &inner.parts.advisor {
+        Some(advisor) => Some(Advice {
+            pass: advisor.pass_stats(),
+            effectiveness: advisor.effectiveness().await?,
+            open: advisor.open_recommendations().len(),
+            recorder_writes_counted: advisor.churn_report().total_writes,
+        }),
+        None => None,
+    };
     let body = Json(Diagnostics {
         version: VERSION,
         host: &inner.parts.host,
@@ -141,6 +160,7 @@ pub async fn show(State(state): State<AppState>) -> Result<Response, ApiError> {
         },
         recent_log: inner.parts.recent_log.lines(),
         recent_feedback,
+        advice,
     });
     Ok(body.into_response())
 }

@@ -34,7 +34,7 @@ fn service(state: &AppState) -> Result<&LeaseService, ApiError> {
 }
 
 /// The body as JSON: too large, unreadable or not JSON are refused with a code.
-fn json_body(body: Result<Bytes, BytesRejection>) -> Result<Value, ApiError> {
+pub(super) fn json_body(body: Result<Bytes, BytesRejection>) -> Result<Value, ApiError> {
     let bytes = body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::coded(

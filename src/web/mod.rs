@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod active_alerts;
+mod advice;
 mod alerts;
 mod api;
 pub mod data_disk;
@@ -117,6 +118,8 @@ pub struct AppParts {
     pub connections: Arc<server::connections::ConnectionTable>,
     /// The process' descriptor limit, as the connection cap was worked out from it.
     pub descriptor_limit: Option<u64>,
+    /// The advisor (`None` for parts served without one: the advice API answers 503).
+    pub advisor: Option<crate::advice::Advisor>,
 }
 
 impl AppParts {
@@ -143,6 +146,7 @@ impl AppParts {
                 server::limits::MAX_CONNECTIONS,
             )),
             descriptor_limit: None,
+            advisor: None,
         }
     }
 }
@@ -247,6 +251,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router())
         .merge(alerts::router())
         .merge(leases::router())
+        .merge(advice::router())
         .fallback(error::not_found)
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(policy, access::guard))

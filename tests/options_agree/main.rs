@@ -7,7 +7,9 @@ mod yaml;
 
 use std::collections::BTreeSet;
 
-use resource_manager::config::{LeaseOptions, Options, PublishOptions, Retention, RuleSet};
+use resource_manager::config::{
+    ActionOptions, LeaseOptions, Options, PublishOptions, Retention, RuleSet,
+};
 use serde_json::{Map, Value, json};
 
 /// Sections whose keys are options of their own (`retention.raw_hours`).
@@ -15,6 +17,7 @@ const SECTIONS: &[(&str, &[&str])] = &[
     ("retention", Retention::KEYS),
     ("home_assistant", PublishOptions::KEYS),
     ("leases", LeaseOptions::KEYS),
+    ("actions", ActionOptions::KEYS),
 ];
 
 /// Options with no default in `config.yaml` (schema type ending in `?`): left out, the reader

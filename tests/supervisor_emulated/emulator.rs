@@ -312,6 +312,11 @@ impl Supervisor {
         lock(&self.emulator.states).get(slug).cloned()
     }
 
+    /// Sets the state the emulator reports for `slug` (an add-on stopping on its own).
+    pub fn set_state(&self, slug: &str, state: &str) {
+        lock(&self.emulator.states).insert(slug.to_string(), state.to_string());
+    }
+
     /// From now on `/host/info` reports `disk_life_time` as `value` (`None`: leaves it out).
     pub fn set_life_time(&self, value: Option<Value>) {
         *lock(&self.emulator.life_time) = value;

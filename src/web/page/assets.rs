@@ -40,6 +40,7 @@ const OWN: &[Asset] = &[
     asset!("", "alerts.js", JS),
     asset!("", "analysis.js", JS),
     asset!("", "leases.js", JS),
+    asset!("", "advice.js", JS),
 ];
 
 const VENDOR: &[Asset] = &[
