@@ -3,9 +3,10 @@
 #
 # 1. Library figures: `cargo bench --bench bench` (tick and process-scan CPU, store ingest,
 #    history queries, database sizes; see benches/bench.rs) and `cargo bench --bench leases`
-#    (lease decisions per second and their p99; HTTP round trip at 50 concurrent clients) and
+#    (lease decisions per second and their p99; HTTP round trip at 50 concurrent clients),
 #    `cargo bench --bench hosts` (scrape and parse of a node_exporter page, remote write of
-#    10,000 samples, the local tick with and without remote hosts).
+#    10,000 samples, the local tick with and without remote hosts) and
+#    `cargo bench --bench advice` (advisor pass CPU; state_changed counting events/s).
 # 2. Process figures of the release binary, run standalone on loopback:
 #    start-to-serving time, CPU over a soak at a 1 s sample interval (idle, then with /metrics
 #    scraped once per second), peak and steady RSS, bytes written to disk per hour and per day at
@@ -142,6 +143,9 @@ if [[ ${BENCH_SKIP_CARGO_BENCH:-0} != 1 ]]; then
   echo
   echo "== cargo bench --bench hosts (node_exporter scrape + parse, remote write, tick with hosts) =="
   cargo bench --bench hosts
+  echo
+  echo "== cargo bench --bench advice (advisor pass CPU, state_changed counting events/s) =="
+  cargo bench --bench advice
 fi
 
 echo

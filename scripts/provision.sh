@@ -42,6 +42,12 @@ echo "provision: Home Assistant Core venv"
 scripts/ha-core.sh install
 
 
+# The dependency audit (licences, bans, duplicates, sources); built once into ~/.cargo/bin.
+if ! command -v cargo-deny >/dev/null 2>&1; then
+  echo "provision: installing cargo-deny for the dependency audit"
+  cargo install cargo-deny --locked --quiet
+fi
+
 # playwright-core only drives the browser: it downloads nothing, Debian's chromium is used.
 if [ ! -d tests/browser/node_modules/playwright-core ]; then
   echo "provision: installing playwright-core for the browser tests"

@@ -9,6 +9,8 @@ echo "== format"
 cargo fmt --all -- --check
 echo "== lint"
 cargo clippy --all-targets --locked -- -D warnings
+echo "== dependency audit (licences, banned and duplicate crates, sources; advisories: see docs/operations.md)"
+cargo deny --config .ci/deny.toml check licenses bans sources
 echo "== add-on packaging (config lint, and the Dockerfile's build steps mirrored natively)"
 scripts/check-addon.sh
 scripts/build-addon.sh

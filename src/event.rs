@@ -37,20 +37,54 @@ pub struct Recommendation {
 
 /// How an action ended.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "result", content = "detail", rename_all = "snake_case")]
 pub enum ActionOutcome {
     Done,
-    /// Not attempted (a policy, a missing permission), with why.
+    /// Not carried out on purpose (asked as one, or its kind is not enabled), with why.
+    DryRun(String),
+    /// Not attempted (a guardrail, a list, the cap, the cooldown), with why.
     Refused(String),
     /// Attempted and failed, with the error.
     Failed(String),
 }
 
-/// The result of an action taken on the user's behalf (reserved: actions).
+impl ActionOutcome {
+    /// The audit's name of the outcome.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ActionOutcome::Done => "done",
+            ActionOutcome::DryRun(_) => "dry_run",
+            ActionOutcome::Refused(_) => "refused",
+            ActionOutcome::Failed(_) => "failed",
+        }
+    }
+
+    /// The why or the error, if any.
+    pub fn detail(&self) -> Option<&str> {
+        match self {
+            ActionOutcome::Done => None,
+            ActionOutcome::DryRun(d) | ActionOutcome::Refused(d) | ActionOutcome::Failed(d) => {
+                Some(d)
+            }
+        }
+    }
+}
+
+/// The result of a decision about an add-on action (dry runs and refusals included), as the
+/// audit recorded it; Home Assistant gets each as a `resource_manager_action` event.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ActionResult {
-    /// The action (`restart_addon`) and its target (`core_mosquitto`).
+    /// The audit row's id.
+    pub audit_id: i64,
+    /// The action (`restart`) and its target (`core_mosquitto`).
     pub action: String,
     pub target: String,
+    /// `user` (the API, the dashboard) or `rule` (automatic recovery).
+    pub origin: String,
+    /// Why it was asked for, in words.
+    pub reason: String,
+    /// The recommendation it follows, if any.
+    pub recommendation_id: Option<String>,
     pub finished_ms: i64,
     pub outcome: ActionOutcome,
 }

@@ -3,13 +3,16 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::Parser;
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches};
 use resource_manager::config::{Cli, Command, Config};
 use resource_manager::logging::{self, RecentLog};
 use resource_manager::store::Store;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|err| err.exit());
+    let token_on_command_line = matches.value_source("api_token") == Some(ValueSource::CommandLine);
     let env = |key: &str| std::env::var(key).ok();
     let config = match Config::load(&cli, &env) {
         Ok(config) => config,
@@ -21,6 +24,11 @@ fn main() -> ExitCode {
         }
     };
     let recent_log = logging::init(&config);
+    if token_on_command_line {
+        tracing::warn!(
+            "--api-token is readable by every process of this machine in /proc/<pid>/cmdline; set RM_API_TOKEN in the environment instead"
+        );
+    }
     let result = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -366,6 +366,15 @@
       if (links[k] && typeof links[k] === "object" && links[k].version) versions.push([k === "home_assistant" ? "Home Assistant" : "Supervisor", String(links[k].version)]);
     }
     kv($("diag-versions"), versions);
+    const a = d.advice;
+    kv($("diag-advice"), a ? [
+      ["Open recommendations", String(a.open)],
+      ["Last pass", a.pass.runs ? when(a.pass.made_ms) + " (" + a.pass.cpu_ms.toFixed(2) + " ms CPU, " + a.pass.runs + " passes)" : "not yet"],
+      ["Effectiveness", a.effectiveness.measured
+        ? Math.round(a.effectiveness.share * 100) + " % (" + a.effectiveness.effective + " of " + a.effectiveness.measured + " measured actions reached half their estimate)"
+        : "no action measured yet"],
+      ["Recorder changes counted", String(a.recorder_writes_counted)],
+    ] : [["Advisor", "not running"]]);
     $("diag-options").textContent = JSON.stringify(d.config, null, 2);
     table($("diag-feedback"), {
       caption: "Recent feedback",

@@ -32,12 +32,18 @@ async fn addon_app(dir: &std::path::Path) -> (axum::Router, Store) {
 }
 
 /// A request with the header set Core and the Supervisor send for a page at
-/// `https://ha.example.com` (`user`: the Supervisor's `X-Remote-User-*`).
+/// `https://ha.example.com` (`user`: the Supervisor's `X-Remote-User-*`). From any other peer
+/// the Host is `localhost`: a foreign name is refused there before anything else.
 fn ingress(method: &str, path: &str, peer: &str, user: Option<&str>, body: &str) -> Request<Body> {
+    let host = if peer.starts_with("172.30.32.2:") {
+        "ha.example.com"
+    } else {
+        "localhost:8099"
+    };
     let mut b = Request::builder()
         .method(method)
         .uri(path)
-        .header(header::HOST, "ha.example.com")
+        .header(header::HOST, host)
         .header("x-forwarded-host", "ha.example.com")
         .header("x-forwarded-proto", "https")
         .header("x-forwarded-for", "192.168.1.30, 172.30.32.1")

@@ -1,5 +1,23 @@
-//! What to try, per metric: one sentence shared by the fixed-threshold items of the overview
-//! and by firing alerts, so the same problem gets the same advice whichever noticed it.
+//! Advice and action (ADR 0012): recommendations with evidence, an estimated saving and an
+//! optional add-on action ([`recommend`]), the policy that decides whether an action may be
+//! carried out ([`policy`]), the audit and the measured effect ([`service`]), the recorder's
+//! churn ([`recorder`]) and the runner that feeds it all ([`runner`]).
+//!
+//! Below: what to try, per metric: one sentence shared by the fixed-threshold items of the
+//! overview and by firing alerts, so the same problem gets the same advice whichever noticed it.
+
+pub mod policy;
+pub mod recommend;
+#[cfg(test)]
+mod recommend_tests;
+pub mod recorder;
+pub mod runner;
+pub mod service;
+pub mod types;
+
+pub use policy::{ActionRequest, Origin};
+pub use service::{AdviceError, Advisor, AdvisorParts, Decision, Effectiveness};
+pub use types::{AdviceKind, AdviceState, Recommendation};
 
 /// Memory nearly full.
 pub const MEMORY: &str =

@@ -212,6 +212,7 @@ async fn start(
     };
     let lease_tasks = start_leases(wiring, leases.clone(), lease_writer, &collection);
     let analysis = start_analysis(wiring, &config, &alerts, &collection, values);
+    let (advisor, advisor_task) = start_advisor(wiring, &config, &collection, &analysis).await?;
     let publishers_stop = wiring.root.child_token();
     let ha = match &config.home_assistant {
         Some(endpoint) => Some(
@@ -230,6 +231,7 @@ async fn start(
                     .options
                     .import_ha_statistics
                     .then(|| analysis.clone()),
+                advisor: Some(advisor.clone()),
             })
             .map_err(|e| AppError::Link(e.to_string()))?,
         ),
@@ -257,6 +259,15 @@ async fn start(
         publisher_tasks = ha.publishers;
         link_tasks.push(ha.link);
     }
+    let budget = web::server::descriptor_budget();
+    tracing::info!(
+        descriptor_limit = ?budget.limit,
+        max_connections = budget.max_connections,
+        "HTTP connections capped below the descriptor limit"
+    );
+    let connections = Arc::new(web::server::connections::ConnectionTable::new(
+        budget.max_connections,
+    ));
     let state = AppState::new(AppParts {
         config,
         store: wiring.store.clone(),
@@ -268,9 +279,12 @@ async fn start(
         recent_log: log,
         analysis,
         leases: Some(leases),
+        connections: connections.clone(),
+        descriptor_limit: budget.limit,
+        advisor: Some(advisor),
     });
     let http_stop = wiring.root.child_token();
-    let (http, addr) = start_http(wiring, listeners, state, http_stop.clone())?;
+    let (http, addr) = start_http(wiring, listeners, state, connections, http_stop.clone())?;
     Ok(Running {
         addr,
         root: wiring.root.clone(),
@@ -284,6 +298,7 @@ async fn start(
             ("alert service", collection.alerts),
             ("lease timer", lease_tasks.0),
             ("lease writer", lease_tasks.1),
+            ("advisor", advisor_task),
         ]
         .into_iter()
         .chain(flush_remote)
@@ -537,26 +552,72 @@ fn start_analysis(
     analysis
 }
 
-/// Serves the router on every listener until `stop`, then lets open requests finish.
+/// The advisor and its loop, stopped with the collection (its effects are measured on the
+/// snapshots); the loop stores the last recorder churn as it ends.
+async fn start_advisor(
+    wiring: &Wiring,
+    config: &Config,
+    collection: &Collection,
+    analysis: &Analysis,
+) -> Result<(crate::advice::Advisor, JoinHandle<()>), AppError> {
+    let supervisor = match &config.supervisor {
+        Some(endpoint) => {
+            Some(SupervisorClient::new(endpoint).map_err(|e| AppError::Link(e.to_string()))?)
+        }
+        None => None,
+    };
+    let control = supervisor
+        .clone()
+        .map(|c| Arc::new(c) as Arc<dyn crate::supervisor::AddonControl>);
+    let advisor = crate::advice::Advisor::open(crate::advice::AdvisorParts {
+        store: wiring.store.clone(),
+        clock: wiring.clock.clone(),
+        options: config.options.actions.clone(),
+        control,
+        emit: wiring.bus.emitter(Event::ActionResult),
+        latest: collection.latest.clone(),
+    })
+    .await?;
+    let task = wiring.tracker.spawn(crate::advice::runner::run(
+        crate::advice::runner::RunnerParts {
+            advisor: advisor.clone(),
+            analysis: analysis.clone(),
+            store: wiring.store.clone(),
+            latest: collection.latest.clone(),
+            supervisor,
+            recorder_db: crate::advice::runner::RECORDER_DB_PATHS
+                .iter()
+                .map(std::path::PathBuf::from)
+                .collect(),
+            schedule: crate::advice::runner::Schedule::default(),
+        },
+        collection.stop.clone(),
+    ));
+    Ok((advisor, task))
+}
+
+/// Serves the router on every listener until `stop`, then lets open requests finish; the
+/// listeners share one connection cap.
 fn start_http(
     wiring: &Wiring,
     listeners: Listeners,
     state: AppState,
+    connections: Arc<web::server::connections::ConnectionTable>,
     stop: CancellationToken,
 ) -> Result<(JoinHandle<std::io::Result<()>>, SocketAddr), AppError> {
     let app = web::router(state);
     let addr = listeners.primary.local_addr()?;
+    let limits = web::server::ServerLimits::default();
     let mut servers = tokio::task::JoinSet::new();
     for listener in std::iter::once(listeners.primary).chain(listeners.extra) {
         tracing::debug!(addr = ?listener.local_addr().ok(), "HTTP server ready");
-        let stop = stop.clone();
-        let server = axum::serve(
+        servers.spawn(web::server::serve(
             listener,
-            app.clone()
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move { stop.cancelled().await });
-        servers.spawn(async move { server.await });
+            app.clone(),
+            connections.clone(),
+            limits,
+            stop.clone(),
+        ));
     }
     let task = wiring.tracker.spawn(async move {
         let mut result = Ok(());

@@ -33,6 +33,9 @@ pub struct Cli {
     /// Log level: trace, debug, info, warning or error.
     #[arg(long, env = "RM_LOG_LEVEL")]
     pub log_level: Option<String>,
+    /// Log format: auto (JSON in the add-on, plain lines standalone), json or plain.
+    #[arg(long, env = "RM_LOG_FORMAT")]
+    pub log_format: Option<String>,
     /// Seconds between two samples (1-300).
     #[arg(long, env = "RM_SAMPLE_INTERVAL_SECONDS")]
     pub sample_interval_seconds: Option<String>,
@@ -52,8 +55,14 @@ pub struct Cli {
     #[arg(long, env = "RM_RETENTION_HOUR_DAYS")]
     pub retention_hour_days: Option<String>,
     /// Bearer token required from clients that are not on loopback (or the Ingress proxy).
+    /// Prefer the RM_API_TOKEN environment variable: a flag's value can be read by every
+    /// process of the machine in /proc/<pid>/cmdline.
     #[arg(long, env = "RM_API_TOKEN", hide_env_values = true)]
     pub api_token: Option<String>,
+    /// Extra host names the server answers to (comma-separated), besides IP addresses,
+    /// localhost and this machine's name; requests naming any other host are refused.
+    #[arg(long, env = "RM_ALLOWED_HOSTS", value_name = "NAMES")]
+    pub allowed_hosts: Option<String>,
 }
 
 /// Subcommands besides serving.
@@ -81,8 +90,9 @@ impl Cli {
         let Some(map) = json.as_object_mut() else {
             return;
         };
-        let flags: [(&[&str], &Option<String>, bool); 7] = [
+        let flags: [(&[&str], &Option<String>, bool); 8] = [
             (&["log_level"], &self.log_level, false),
+            (&["log_format"], &self.log_format, false),
             (
                 &["sample_interval_seconds"],
                 &self.sample_interval_seconds,

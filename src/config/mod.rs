@@ -15,6 +15,7 @@
 //! so those pure-data modules moved here too (`alert_rules::{catalog, rule, defaults,
 //! duration}`); `crate::alert` re-exports them under their old paths and keeps what runs rules.
 
+pub mod actions;
 pub mod alert_rules;
 pub mod cli;
 pub mod home_assistant;
@@ -31,6 +32,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
+pub use actions::{ActionKind, ActionOptions};
 pub use alert_rules::RuleSet;
 pub use cli::{Cli, Command};
 pub use home_assistant::{MetricGroup, PublishOptions};
@@ -39,7 +41,7 @@ pub use mode::{
     ADDON_OPTIONS_PATH, HaEndpoint, INGRESS_PORT, Listen, Mode, SUPERVISOR_WAIT, Secret,
     SupervisorEndpoint,
 };
-pub use options::{LogLevel, Options};
+pub use options::{LogFormat, LogLevel, Options};
 pub use paths::{DATABASE_FILE, SysRoot};
 pub use reader::ConfigError;
 pub use remote::{Auth, HostOptions, RemoteWriteOptions};
@@ -59,6 +61,8 @@ pub struct Config {
     pub home_assistant: Option<HaEndpoint>,
     pub supervisor: Option<SupervisorEndpoint>,
     pub api_token: Option<Secret>,
+    /// Host names the server answers to besides addresses, localhost and the machine's name.
+    pub allowed_hosts: Vec<String>,
     /// Where host `/proc` and `/sys` are read (`RM_HOST_PROC`, `RM_HOST_SYS`; e.g. a host's
     /// trees bind-mounted into a container, or fixture trees in tests).
     pub sys_root: SysRoot,
@@ -129,6 +133,12 @@ impl Config {
             .filter(|t| !t.is_empty())
             .map(|t| Secret::new(t.clone()));
 
+        let allowed_hosts = cli
+            .allowed_hosts
+            .as_deref()
+            .map(|text| host_names(text, &mut problems))
+            .unwrap_or_default();
+
         match options {
             Some(options) if problems.is_empty() => Ok(Config {
                 mode,
@@ -139,6 +149,7 @@ impl Config {
                 home_assistant,
                 supervisor,
                 api_token,
+                allowed_hosts,
                 sys_root,
             }),
             _ => Err(problems.into()),
@@ -149,6 +160,33 @@ impl Config {
     pub fn database_path(&self) -> PathBuf {
         self.data_dir.join(DATABASE_FILE)
     }
+}
+
+/// `--allowed-hosts`: comma-separated DNS names.
+fn host_names(text: &str, problems: &mut Problems) -> Vec<String> {
+    let names: Vec<String> = text
+        .split(',')
+        .map(|n| n.trim().to_ascii_lowercase())
+        .filter(|n| !n.is_empty())
+        .collect();
+    let valid = |name: &str| {
+        name.len() <= 253
+            && name.trim_end_matches('.').split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            })
+    };
+    if let Some(bad) = names.iter().find(|n| !valid(n)) {
+        problems.bad(
+            &OptionPath::named("allowed_hosts"),
+            format!("\"{bad}\""),
+            "comma-separated host names such as monitor.example.org,nas",
+        );
+    }
+    names
 }
 
 /// The options file as JSON; a file that cannot be read or parsed is the only problem reported.

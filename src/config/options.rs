@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::actions::ActionOptions;
 use super::alert_rules::RuleSet;
 use super::home_assistant::PublishOptions;
 use super::leases::LeaseOptions;
@@ -51,10 +52,37 @@ impl LogLevel {
     }
 }
 
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    /// JSON in the add-on (fields stay machine-readable), plain lines standalone.
+    Auto,
+    /// One JSON object per line.
+    Json,
+    /// Human-readable lines.
+    Plain,
+}
+
+impl LogFormat {
+    /// Every format, as the option spells it.
+    pub const NAMES: &[&str] = &["auto", "json", "plain"];
+
+    fn parse(name: &str) -> Option<LogFormat> {
+        Some(match name {
+            "auto" => LogFormat::Auto,
+            "json" => LogFormat::Json,
+            "plain" => LogFormat::Plain,
+            _ => return None,
+        })
+    }
+}
+
 /// The validated add-on options.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Options {
     pub log_level: LogLevel,
+    pub log_format: LogFormat,
     pub sample_interval_seconds: u32,
     pub process_interval_seconds: u32,
     pub write_batch_seconds: u32,
@@ -74,12 +102,15 @@ pub struct Options {
     pub hosts: Vec<HostOptions>,
     /// Prometheus remote write of every series; off without a URL.
     pub remote_write: RemoteWriteOptions,
+    /// What the advisor may do to add-ons (default: nothing, every action a dry run).
+    pub actions: ActionOptions,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Options {
             log_level: LogLevel::Info,
+            log_format: LogFormat::Auto,
             sample_interval_seconds: 5,
             process_interval_seconds: 15,
             write_batch_seconds: 120,
@@ -91,6 +122,7 @@ impl Default for Options {
             leases: LeaseOptions::default(),
             hosts: Vec::new(),
             remote_write: RemoteWriteOptions::default(),
+            actions: ActionOptions::default(),
         }
     }
 }
@@ -99,6 +131,7 @@ impl Options {
     /// The top-level option names, in the order messages list them.
     pub const KEYS: &[&str] = &[
         "log_level",
+        "log_format",
         "sample_interval_seconds",
         "process_interval_seconds",
         "write_batch_seconds",
@@ -110,6 +143,7 @@ impl Options {
         "leases",
         "hosts",
         "remote_write",
+        "actions",
     ];
 
     /// Interval between two ticks of the host collectors.
@@ -151,8 +185,13 @@ impl Options {
             .filter(|h| h.home_assistant)
             .map(|h| h.name.clone())
             .collect();
+        let log_format = root
+            .choice("log_format", LogFormat::NAMES, p)
+            .and_then(LogFormat::parse)
+            .unwrap_or(d.log_format);
         Options {
             log_level,
+            log_format,
             sample_interval_seconds: root.int(
                 "sample_interval_seconds",
                 1..=300,
@@ -186,6 +225,7 @@ impl Options {
             leases: LeaseOptions::read(&root, p),
             hosts,
             remote_write: RemoteWriteOptions::read(&root, p),
+            actions: ActionOptions::read(&root, p),
         }
     }
 }

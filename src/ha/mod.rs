@@ -4,6 +4,7 @@
 //! them to entities. Home Assistant being away never stops collection; the publisher keeps only
 //! the latest value of each entity, so nothing queues up while it is gone.
 
+pub mod advice;
 pub mod alerts;
 pub mod entities;
 pub mod history;
@@ -115,6 +116,9 @@ pub struct HaStart<'a> {
     pub link_stop: tokio_util::sync::CancellationToken,
     /// With `import_ha_statistics` on: the analysis to wake after the import.
     pub import_statistics: Option<crate::analysis::runner::Analysis>,
+    /// The advisor: its decisions are announced, its sensors published, and it counts the
+    /// recorder churn from `state_changed`.
+    pub advisor: Option<crate::advice::Advisor>,
 }
 
 /// Starts the link and both publishers on `start.tracker`.
@@ -132,6 +136,7 @@ pub fn start(start: HaStart<'_>) -> Result<HaTasks, HaError> {
         publishers_stop,
         link_stop,
         import_statistics,
+        advisor,
     } = start;
     let status = Arc::new(Mutex::new(HaLinkStatus {
         state: "connecting",
@@ -167,7 +172,21 @@ pub fn start(start: HaStart<'_>) -> Result<HaTasks, HaError> {
             publishers_stop.clone(),
         ));
     }
-    let publishers = vec![
+    let advice_task = advisor.map(|advisor| {
+        tracker.spawn(advice::run(
+            advice::AdviceLink {
+                rest: rest.clone(),
+                prefix: options.entity_prefix.clone(),
+                advisor,
+                events: events.clone(),
+                readiness: readiness_rx.clone(),
+                status: status.clone(),
+            },
+            bus.subscribe("ha_advice"),
+            publishers_stop.clone(),
+        ))
+    });
+    let mut publishers = vec![
         tracker.spawn(publisher::run(
             entities,
             latest,
@@ -204,6 +223,7 @@ pub fn start(start: HaStart<'_>) -> Result<HaTasks, HaError> {
             publishers_stop,
         )),
     ];
+    publishers.extend(advice_task);
     Ok(HaTasks {
         status,
         commands,

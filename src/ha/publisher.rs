@@ -114,7 +114,11 @@ impl Publisher {
         if batch.is_empty() {
             return Cycle::Done;
         }
-        tracing::debug!(entities = ?batch.iter().map(|e| e.entity_id.as_str()).collect::<Vec<_>>(), "publishing to Home Assistant");
+        tracing::debug!(
+            resource_management_id = %format!("publish-{sampled_ms}"),
+            entities = ?batch.iter().map(|e| e.entity_id.as_str()).collect::<Vec<_>>(),
+            "publishing to Home Assistant"
+        );
         let rest = self.rest.clone();
         let clock = self.clock.clone();
         let results: Vec<(Entity, Result<SetOutcome, HaError>, i64)> = stream::iter(batch)

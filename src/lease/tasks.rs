@@ -7,6 +7,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+use super::Change;
 use super::overrun::Overrun;
 use super::rows;
 use super::service::{Job, LeaseService, Writer, announcement};
@@ -53,6 +54,7 @@ impl Writer {
             for job in jobs {
                 // Announced even when the save failed: the manager acts on them already.
                 for change in &job.changes {
+                    log_change(change);
                     self.emit.emit(announcement(change, at_ms));
                 }
                 let _ = job.done.send(result.clone());
@@ -66,6 +68,31 @@ impl Writer {
                 break;
             }
         }
+    }
+}
+
+/// One log line per lease change, under the lease's id; the engine's own hourly jobs at debug.
+fn log_change(change: &Change) {
+    let lease = &change.lease;
+    let engine_job = lease.holder.starts_with("resource_manager.");
+    macro_rules! line {
+        ($level:expr) => {
+            tracing::event!(
+                $level,
+                resource_management_id = %lease.id,
+                holder = %lease.holder,
+                change = ?change.kind,
+                state = ?lease.state,
+                cpu_milli = lease.amounts.cpu_milli,
+                memory_mb = lease.amounts.memory_mb,
+                "lease changed"
+            )
+        };
+    }
+    if engine_job {
+        line!(tracing::Level::DEBUG);
+    } else {
+        line!(tracing::Level::INFO);
     }
 }
 

@@ -1,11 +1,12 @@
-//! Logging: the `tracing` subscriber (plain lines standalone, JSON in add-on mode) and the
+//! Logging: the `tracing` subscriber (`log_format`: JSON or plain lines; by default JSON in
+//! the add-on and plain standalone) and the
 //! ring of recent warnings that Diagnostics shows.
 
 mod recent;
 
 pub use recent::{LogLine, RecentLog, RecentLogLayer};
 
-use crate::config::{Config, Mode};
+use crate::config::{Config, LogFormat, Mode};
 
 /// Installs the global subscriber at the configured level and returns the ring that keeps
 /// its recent warnings. Call once, before anything logs.
@@ -20,10 +21,15 @@ pub fn init(config: &Config) -> RecentLog {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
-    // The Supervisor's log viewer reads plain lines; JSON suits log shippers. Add-on mode keeps
-    // one JSON object per line so fields (source, error) stay machine-readable.
+    // JSON suits log shippers and keeps fields (source, error, resource_management_id)
+    // machine-readable: the add-on's default, and on request standalone.
     // The recent-warnings layer sits beside the formatter and sees the same filtered events.
-    if config.mode == Mode::Addon {
+    let json = match config.options.log_format {
+        LogFormat::Json => true,
+        LogFormat::Plain => false,
+        LogFormat::Auto => config.mode == Mode::Addon,
+    };
+    if json {
         builder
             .json()
             .flatten_event(true)

@@ -165,6 +165,19 @@ pub fn render(snapshot: &Snapshot, store: &StoreHealth, version: &str) -> String
     out
 }
 
+/// The server process' own figures, appended after [`render`]'s families.
+pub fn render_process(out: &mut String, tasks: usize, http_connections: usize) {
+    let _ = write!(
+        out,
+        "# HELP resource_manager_process_tasks Asynchronous tasks alive in the process\n\
+         # TYPE resource_manager_process_tasks gauge\n\
+         resource_manager_process_tasks {tasks}\n\
+         # HELP resource_manager_http_connections Open HTTP connections\n\
+         # TYPE resource_manager_http_connections gauge\n\
+         resource_manager_http_connections {http_connections}\n"
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,6 +3,7 @@
 //! All SQL of the project lives in this module. One writer task ([`writer`]) owns every write;
 //! readers go through the pool concurrently (WAL).
 
+mod advice;
 mod alerts;
 pub mod codec;
 mod feedback;
@@ -28,6 +29,7 @@ use sqlx::{Row, SqlitePool};
 
 use crate::model::{Kind, SeriesMeta, Snapshot, Unit};
 use crate::util::{Clock, lock};
+pub use advice::{ActionRow, AdviceStateRow, ChurnRow};
 pub use feedback::{NewVote, StoredVote, VoteCounts};
 pub use health::{FailureReason, StoreNotice, WriteFailure};
 pub use jobs::RetentionReport;

@@ -158,7 +158,10 @@ impl Store {
             return Ok(());
         };
         match self.write_batch(&batch).await {
-            Ok(written) => self.committed(written, last),
+            Ok(written) => {
+                self.committed(written, last);
+                log_write(&batch[..written.min(batch.len())]);
+            }
             Err(err) => return Err(self.write_failed(&err, batch.len())),
         }
         let Some(permit) = start(gate, "rollup").await else {
@@ -236,4 +239,28 @@ impl Store {
         status.failure = Some(failure);
         attempts
     }
+}
+
+/// One debug line per committed batch, under its id (`write-<last sample's ms>`), with the
+/// resource figures of its newest tick.
+fn log_write(written: &[Arc<Snapshot>]) {
+    let Some(newest) = written.last() else {
+        return;
+    };
+    let value = |id: &str| {
+        newest
+            .samples
+            .iter()
+            .find(|s| s.series.id == id)
+            .map(|s| s.value)
+    };
+    tracing::debug!(
+        resource_management_id = %format!("write-{}", newest.ts_ms),
+        ticks = written.len(),
+        samples = written.iter().map(|s| s.samples.len()).sum::<usize>(),
+        memory_usage_mb = value("memory.used_bytes").map(|b| (b / 1_048_576.0).round()),
+        cpu_usage_percentage = value("cpu.usage"),
+        power_consumption_watts = value("power.watts"),
+        "history written"
+    );
 }

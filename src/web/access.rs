@@ -12,6 +12,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::error::ApiError;
+use super::host_check::AllowedHosts;
 use crate::config::{Mode, Secret};
 
 /// Address of the Supervisor, which proxies Ingress traffic.
@@ -54,6 +55,8 @@ pub struct AccessPolicy {
     token: Option<Secret>,
     /// `leases.token`: lets callers that are not the dashboard use `/api/v1/leases` only.
     lease_token: Option<Secret>,
+    /// The `Host` names answered (DNS rebinding); Ingress requests carry Home Assistant's.
+    hosts: AllowedHosts,
 }
 
 /// Paths the lease token opens.
@@ -70,7 +73,14 @@ impl AccessPolicy {
             trusted,
             token,
             lease_token: None,
+            hosts: AllowedHosts::default(),
         }
+    }
+
+    /// The same policy, answering only requests that name one of `hosts`.
+    pub fn with_allowed_hosts(mut self, hosts: AllowedHosts) -> Self {
+        self.hosts = hosts;
+        self
     }
 
     /// The same policy, also letting `token` holders use the lease API.
@@ -151,6 +161,23 @@ pub async fn guard(
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip());
+    // Behind Ingress the Host is whatever name Home Assistant was opened by.
+    let via_ingress = peer.is_some_and(|ip| policy.trusted.contains(&unmapped(ip)));
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .map(|v| v.to_str().unwrap_or(""));
+    if !via_ingress && !policy.hosts.allows(host) {
+        let shown: String = host.unwrap_or("").chars().take(80).collect();
+        return ApiError::coded(
+            axum::http::StatusCode::FORBIDDEN,
+            "host_not_allowed",
+            format!(
+                "this server does not answer to the name '{shown}': open it by its address, localhost or this machine's name, or start it with --allowed-hosts (RM_ALLOWED_HOSTS)"
+            ),
+        )
+        .into_response();
+    }
     let allowed = peer.is_some_and(|ip| policy.trusts(ip)) || policy.token_matches(&request);
     if !allowed {
         let message = if policy.token.is_some() {

@@ -65,6 +65,16 @@ struct Store {
     notices: Vec<crate::store::StoreNotice>,
 }
 
+/// The HTTP server's connections against its cap.
+#[derive(Serialize)]
+struct Http {
+    #[serde(flatten)]
+    connections: super::server::connections::ConnectionCounts,
+    descriptor_limit: Option<u64>,
+    /// Asynchronous tasks alive in the process (a steady number when nothing leaks).
+    tasks: usize,
+}
+
 #[derive(Serialize)]
 struct Diagnostics<'a> {
     version: &'static str,
@@ -72,9 +82,20 @@ struct Diagnostics<'a> {
     sources: Vec<SourceHealth>,
     engine: Engine,
     store: Store,
+    http: Http,
     config: Effective<'a>,
     recent_log: Vec<LogLine>,
     recent_feedback: Vec<StoredVote>,
+    /// The advisor: its last pass and the measured effectiveness of its actions.
+    advice: Option<Advice>,
+}
+
+#[derive(Serialize)]
+struct Advice {
+    pass: crate::advice::service::PassStats,
+    effectiveness: crate::advice::Effectiveness,
+    open: usize,
+    recorder_writes_counted: u64,
 }
 
 /// `GET /api/v1/diagnostics`.
@@ -86,6 +107,15 @@ pub async fn show(State(state): State<AppState>) -> Result<Response, ApiError> {
     let store_stats = inner.parts.store.stats().await?;
     let recent_feedback = inner.parts.store.recent_votes(RECENT_VOTES).await?;
     let snapshot = state.latest();
+    let advice = match &inner.parts.advisor {
+        Some(advisor) => Some(Advice {
+            pass: advisor.pass_stats(),
+            effectiveness: advisor.effectiveness().await?,
+            open: advisor.open_recommendations().len(),
+            recorder_writes_counted: advisor.churn_report().total_writes,
+        }),
+        None => None,
+    };
     let body = Json(Diagnostics {
         version: VERSION,
         host: &inner.parts.host,
@@ -101,6 +131,13 @@ pub async fn show(State(state): State<AppState>) -> Result<Response, ApiError> {
             stats: store_stats,
             write: inner.parts.store.write_status(),
             notices: inner.parts.store.notices(),
+        },
+        http: Http {
+            connections: inner.parts.connections.counts(),
+            descriptor_limit: inner.parts.descriptor_limit,
+            tasks: tokio::runtime::Handle::current()
+                .metrics()
+                .num_alive_tasks(),
         },
         config: Effective {
             mode: config.mode,
@@ -123,6 +160,7 @@ pub async fn show(State(state): State<AppState>) -> Result<Response, ApiError> {
         },
         recent_log: inner.parts.recent_log.lines(),
         recent_feedback,
+        advice,
     });
     Ok(body.into_response())
 }

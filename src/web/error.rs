@@ -139,3 +139,112 @@ fn retry_after(response: &mut Response, retry_at_ms: i64, now_ms: i64) {
             .insert(axum::http::header::RETRY_AFTER, value);
     }
 }
+
+/// Longest request target (path and query) served; longer ones get a JSON 414 here rather
+/// than hyper's bare one (which only starts at 64 KB). Ids and queries are far shorter.
+pub const MAX_URI_BYTES: usize = 4096;
+/// Most of a non-JSON error body kept as the JSON error's message.
+const MESSAGE_BYTES: usize = 300;
+
+/// Every answer of 400 and above is the API's JSON error, whoever produced it: axum's
+/// rejections (400 unreadable path, 405 method, 413 body limit, 415/422 JSON body) come as
+/// plain text or empty otherwise.
+pub async fn json_errors(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let target_len = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |p| p.as_str().len());
+    if target_len > MAX_URI_BYTES {
+        return ApiError::coded(
+            StatusCode::URI_TOO_LONG,
+            "uri_too_long",
+            format!("the path and query are {target_len} bytes; at most {MAX_URI_BYTES} are read"),
+        )
+        .into_response();
+    }
+    let method = request.method().clone();
+    let body_flag = request
+        .extensions()
+        .get::<super::server::bodies::BodyTimeoutFlag>()
+        .cloned();
+    let response = next.run(request).await;
+    let status = response.status();
+    if status.as_u16() < 400 || is_json(&response) {
+        return response;
+    }
+    let body_timed_out = body_flag.is_some_and(|flag| flag.is_set());
+    let (mut parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 4 * MESSAGE_BYTES)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let (status, code, message) = describe(status, &method, &text, body_timed_out);
+    parts.status = status;
+    parts.headers.remove(axum::http::header::CONTENT_TYPE);
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    let json = Json(json!({ "error": { "code": code, "message": message } })).into_response();
+    let (json_parts, json_body) = json.into_parts();
+    parts.headers.extend(json_parts.headers);
+    Response::from_parts(parts, json_body)
+}
+
+fn is_json(response: &Response) -> bool {
+    response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"))
+}
+
+/// The code and words for an error answer that came without them.
+fn describe(
+    status: StatusCode,
+    method: &axum::http::Method,
+    text: &str,
+    body_timed_out: bool,
+) -> (StatusCode, &'static str, String) {
+    let text: String = text.chars().take(MESSAGE_BYTES).collect();
+    let or_reason = |text: String| {
+        if text.is_empty() {
+            status.canonical_reason().unwrap_or("error").to_lowercase()
+        } else {
+            text
+        }
+    };
+    if body_timed_out {
+        return (
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            "the request body stopped arriving; send it whole".into(),
+        );
+    }
+    match status {
+        StatusCode::METHOD_NOT_ALLOWED => (
+            status,
+            "method_not_allowed",
+            // axum adds the `Allow` header after this layer: point at it.
+            format!("{method} is not allowed on this path; the Allow header lists what is"),
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            status,
+            "payload_too_large",
+            format!(
+                "the body is larger than the {} KB every endpoint accepts",
+                super::BODY_LIMIT / 1024
+            ),
+        ),
+        StatusCode::NOT_FOUND => (status, "not_found", or_reason(text)),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (status, "unsupported_media_type", or_reason(text)),
+        StatusCode::UNPROCESSABLE_ENTITY => (status, "bad_request", or_reason(text)),
+        StatusCode::REQUEST_TIMEOUT => (status, "request_timeout", or_reason(text)),
+        s if s.is_server_error() => (
+            status,
+            "internal",
+            "the server could not answer; see the add-on log".into(),
+        ),
+        _ => (status, "bad_request", or_reason(text)),
+    }
+}

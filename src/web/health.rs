@@ -33,7 +33,14 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         pending_ticks: store.pending_ticks(),
         dropped_ticks: write.dropped_ticks,
     };
-    let body = prometheus::render(&state.latest(), &health, VERSION);
+    let mut body = prometheus::render(&state.latest(), &health, VERSION);
+    prometheus::render_process(
+        &mut body,
+        tokio::runtime::Handle::current()
+            .metrics()
+            .num_alive_tasks(),
+        state.inner.parts.connections.counts().open,
+    );
     (
         StatusCode::OK,
         [(header::CONTENT_TYPE, prometheus::CONTENT_TYPE)],

@@ -6,26 +6,22 @@ use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use super::AppState;
 use super::error::ApiError;
+use super::{AppState, BODY_LIMIT};
 use crate::lease::{Decision, LeaseOpError, LeaseService, Refusal, RequestError, ServiceError};
 
-/// Largest request body: a lease request is a few hundred bytes.
-pub const BODY_LIMIT: usize = 16 * 1024;
-
-/// The lease routes, with their own small body limit.
+/// The lease routes (the body limit is the server's one, [`BODY_LIMIT`]).
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/leases", get(list).post(ask))
         .route("/api/v1/leases/{id}", get(one).delete(release))
         .route("/api/v1/leases/{id}/renew", post(renew))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
 }
 
 fn service(state: &AppState) -> Result<&LeaseService, ApiError> {
@@ -38,7 +34,7 @@ fn service(state: &AppState) -> Result<&LeaseService, ApiError> {
 }
 
 /// The body as JSON: too large, unreadable or not JSON are refused with a code.
-fn json_body(body: Result<Bytes, BytesRejection>) -> Result<Value, ApiError> {
+pub(super) fn json_body(body: Result<Bytes, BytesRejection>) -> Result<Value, ApiError> {
     let bytes = body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::coded(

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod active_alerts;
+mod advice;
 mod alerts;
 mod api;
 pub mod data_disk;
@@ -12,10 +13,12 @@ pub mod error;
 pub mod feedback;
 pub mod format;
 mod health;
+pub mod host_check;
 pub mod leases;
 mod live;
 pub(crate) mod page;
 pub mod report;
+pub mod server;
 pub mod summary;
 pub mod view_notes;
 
@@ -115,6 +118,12 @@ pub struct AppParts {
     pub analysis: crate::analysis::runner::Analysis,
     /// The lease manager (`None` for parts served without one: the lease API answers 503).
     pub leases: Option<crate::lease::LeaseService>,
+    /// The server's open connections and their cap.
+    pub connections: Arc<server::connections::ConnectionTable>,
+    /// The process' descriptor limit, as the connection cap was worked out from it.
+    pub descriptor_limit: Option<u64>,
+    /// The advisor (`None` for parts served without one: the advice API answers 503).
+    pub advisor: Option<crate::advice::Advisor>,
 }
 
 impl AppParts {
@@ -137,6 +146,11 @@ impl AppParts {
             recent_log: RecentLog::default(),
             analysis: crate::analysis::runner::Analysis::default(),
             leases: None,
+            connections: Arc::new(server::connections::ConnectionTable::new(
+                server::limits::MAX_CONNECTIONS,
+            )),
+            descriptor_limit: None,
+            advisor: None,
         }
     }
 }
@@ -214,6 +228,10 @@ impl AppState {
     }
 }
 
+/// Largest request body any endpoint reads (a lease request, a vote, an acknowledgement are
+/// a few hundred bytes); larger ones get a JSON 413.
+pub const BODY_LIMIT: usize = 16 * 1024;
+
 /// Version of this build.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -222,7 +240,10 @@ pub fn router(state: AppState) -> Router {
     let config = &state.inner.parts.config;
     let policy = Arc::new(
         access::AccessPolicy::new(config.mode, config.api_token.clone())
-            .with_lease_token(config.options.leases.token.clone()),
+            .with_lease_token(config.options.leases.token.clone())
+            .with_allowed_hosts(host_check::AllowedHosts::for_this_machine(
+                &config.allowed_hosts,
+            )),
     );
     Router::new()
         .merge(page::router())
@@ -234,8 +255,11 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router())
         .merge(alerts::router())
         .merge(leases::router())
+        .merge(advice::router())
         .fallback(error::not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(policy, access::guard))
+        .layer(axum::middleware::from_fn(error::json_errors))
         // gzip only (features kept minimal); Server-Sent Events are never compressed.
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)

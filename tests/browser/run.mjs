@@ -247,6 +247,17 @@ describe("dashboard through Ingress", { concurrency: false }, () => {
       .some((tr) => tr.cells[0].textContent === "browser_test"));
     const bars = await page.$$eval("#lease-bars .lease-bar", (rows) => rows.map((r) => r.textContent));
     assert.ok(bars.some((t) => t.startsWith("Slots 'heavy'") && t.endsWith("1 of 1")), bars.join(" | "));
+    // Advice: a decision asked from the page (a dry run by default) is in the action log.
+    const decided = await page.evaluate(async () => (await fetch("api/v1/actions", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ kind: "restart", addon: "core_mosquitto" }),
+    })).status);
+    assert.equal(decided, 200);
+    await page.evaluate(() => document.dispatchEvent(new CustomEvent("rm:view", { detail: "details" })));
+    await page.waitForFunction(() => [...document.querySelectorAll("#actions-log tbody tr")]
+      .some((tr) => tr.cells[1].textContent === "restart core_mosquitto" && tr.cells[3].textContent.startsWith("dry_run")));
+    assert.match(await page.textContent("#recs-effect"), /every action is a dry run/);
     await page.locator("#d-alerts-h").scrollIntoViewIfNeeded();
     await page.evaluate(() => { document.getElementById("toast").hidden = true; });
     await shot(page, "details-alerts", false);

@@ -8,7 +8,8 @@ mod yaml;
 use std::collections::BTreeSet;
 
 use resource_manager::config::{
-    HostOptions, LeaseOptions, Options, PublishOptions, RemoteWriteOptions, Retention, RuleSet,
+    ActionOptions, HostOptions, LeaseOptions, Options, PublishOptions, RemoteWriteOptions,
+    Retention, RuleSet,
 };
 use serde_json::{Map, Value, json};
 
@@ -18,6 +19,7 @@ const SECTIONS: &[(&str, &[&str])] = &[
     ("home_assistant", PublishOptions::KEYS),
     ("leases", LeaseOptions::KEYS),
     ("remote_write", RemoteWriteOptions::KEYS),
+    ("actions", ActionOptions::KEYS),
 ];
 
 /// Options with no default in `config.yaml` (schema type ending in `?`): left out, the reader

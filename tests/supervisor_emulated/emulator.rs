@@ -22,6 +22,21 @@ pub enum Role {
     Default,
 }
 
+/// A failure of the whole Supervisor API (all but `/addons/self/info`), for fault tests.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Fault {
+    /// Answers normally.
+    None,
+    /// Answers normally after this long.
+    Slow(Duration),
+    /// 503 with the Supervisor's error envelope.
+    ServerError,
+    /// 200 with a body that is not JSON.
+    Malformed,
+    /// Accepts the request and never answers.
+    Silent,
+}
+
 /// One action request as the emulator received it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ActionCall {
@@ -51,6 +66,8 @@ struct Emulator {
     self_info: Arc<Mutex<Value>>,
     /// `/host/info`'s `disk_life_time` (`None`: the key is left out, as on non-eMMC hosts).
     life_time: Arc<Mutex<Option<Value>>>,
+    /// The fault every call but `/addons/self/info` suffers.
+    fault: Arc<Mutex<Fault>>,
 }
 
 /// A running emulator: its URL, the actions it received, and failures to inject.
@@ -193,6 +210,36 @@ async fn os_info() -> (StatusCode, Json<Value>) {
     )
 }
 
+/// Applies the current [`Fault`] before the route answers.
+async fn with_fault(
+    State(e): State<Emulator>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if request.uri().path() == "/addons/self/info" {
+        return next.run(request).await;
+    }
+    let fault = *lock(&e.fault);
+    match fault {
+        Fault::None => next.run(request).await,
+        Fault::Slow(delay) => {
+            tokio::time::sleep(delay).await;
+            next.run(request).await
+        }
+        Fault::ServerError => {
+            error(StatusCode::SERVICE_UNAVAILABLE, "Supervisor is busy").into_response()
+        }
+        Fault::Malformed => (
+            StatusCode::OK,
+            [("content-type", "application/json")],
+            "{\"result\": \"ok\", \"data\": {\"addons\": [",
+        )
+            .into_response(),
+        Fault::Silent => std::future::pending().await,
+    }
+}
+
 impl Supervisor {
     /// Starts an emulator with `role`; stats of the `broken` slugs fail with 500.
     pub async fn start(role: Role, broken: Vec<&'static str>) -> Supervisor {
@@ -225,6 +272,7 @@ impl Supervisor {
                 "hassio_role": "manager", "rating": 3
             }))),
             life_time: Arc::new(Mutex::new(Some(json!(10.0)))),
+            fault: Arc::new(Mutex::new(Fault::None)),
         };
         let app = Router::new()
             .route("/addons", get(addons))
@@ -236,6 +284,10 @@ impl Supervisor {
             .route("/info", get(info))
             .route("/host/info", get(host_info))
             .route("/os/info", get(os_info))
+            .layer(axum::middleware::from_fn_with_state(
+                emulator.clone(),
+                with_fault,
+            ))
             .with_state(emulator.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -260,9 +312,19 @@ impl Supervisor {
         lock(&self.emulator.states).get(slug).cloned()
     }
 
+    /// Sets the state the emulator reports for `slug` (an add-on stopping on its own).
+    pub fn set_state(&self, slug: &str, state: &str) {
+        lock(&self.emulator.states).insert(slug.to_string(), state.to_string());
+    }
+
     /// From now on `/host/info` reports `disk_life_time` as `value` (`None`: leaves it out).
     pub fn set_life_time(&self, value: Option<Value>) {
         *lock(&self.emulator.life_time) = value;
+    }
+
+    /// From now on every call but `/addons/self/info` suffers `fault`.
+    pub fn set_fault(&self, fault: Fault) {
+        *lock(&self.emulator.fault) = fault;
     }
 
     /// From now on `action` on `slug` is refused with `status` and `message`.

@@ -1,10 +1,13 @@
-//! Per-add-on stats (this file) and add-on actions (`control.rs`) against an EMULATED
+//! Per-add-on stats (this file), add-on actions (`control.rs`), advice and its actions
+//! (`advice.rs`) against an EMULATED
 //! Supervisor (`emulator.rs`; the real one cannot run here).
 
+mod advice;
 #[path = "../common/mod.rs"]
 mod common;
 mod control;
 mod emulator;
+mod faults;
 mod ingress;
 
 use std::collections::HashMap;

@@ -41,6 +41,7 @@ const OWN: &[Asset] = &[
     asset!("", "analysis.js", JS),
     asset!("", "leases.js", JS),
     asset!("", "hosts.js", JS),
+    asset!("", "advice.js", JS),
 ];
 
 const VENDOR: &[Asset] = &[
