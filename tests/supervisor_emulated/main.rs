@@ -147,7 +147,7 @@ async fn the_data_disk_is_marked_with_the_host_figures_and_its_wear_is_a_series_
     let (code, text) = app.get("metrics").await;
     assert_eq!(code, 200);
     assert!(
-        text.contains("resource_manager_disk_life_time_used_ratio 0.1\n"),
+        text.contains("resource_manager_disk_life_time_used_ratio{host=\"local\"} 0.1\n"),
         "{text}"
     );
 
@@ -194,7 +194,7 @@ async fn a_host_without_disk_wear_gives_no_sample_rather_than_zero() {
     assert_eq!(status["data_disk"]["host"]["free_gb"], 36.5);
     let (_, text) = app.get("metrics").await;
     assert!(
-        !text.contains("resource_manager_disk_life_time_used_ratio "),
+        !text.contains("resource_manager_disk_life_time_used_ratio{"),
         "{text}"
     );
     app.stop().await;
