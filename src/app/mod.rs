@@ -178,12 +178,26 @@ async fn start(
     let (leases, lease_writer) = open_leases(wiring, &config, &host).await?;
     let mut collectors = collect::host_collectors(&config.sys_root);
     let supervisor = start_supervisor(wiring, &config, &mut collectors, &links_stop)?;
+    let power = start_power(wiring, &config, &mut collectors).await;
     let values = collect::derive::AnalysisValues::default();
     let jobs = Arc::new(lease::jobs::EngineJobs::new(
         leases.clone(),
         wiring.clock.clone(),
     ));
-    let collection = start_collection(wiring, &config, collectors, &alerts, jobs, values.clone());
+    let collection = start_collection(
+        wiring,
+        &config,
+        collectors,
+        &alerts,
+        jobs,
+        values.clone(),
+        power.derivers,
+    );
+    let energy_saver = wiring.tracker.spawn(save_energy(
+        wiring.store.clone(),
+        power.counter,
+        collection.stop.clone(),
+    ));
     let lease_tasks = start_leases(wiring, leases.clone(), lease_writer, &collection);
     let analysis = start_analysis(wiring, &config, &alerts, &collection, values);
     let publishers_stop = wiring.root.child_token();
@@ -250,6 +264,7 @@ async fn start(
             ("alert service", collection.alerts),
             ("lease timer", lease_tasks.0),
             ("lease writer", lease_tasks.1),
+            ("energy counter", energy_saver),
         ],
         publishers_stop,
         publishers: publisher_tasks,
@@ -330,6 +345,73 @@ fn start_supervisor(
     Ok(Some((status, task)))
 }
 
+/// Key in `store_state` of the energy counter, in milliwatt-hours.
+const ENERGY_KEY: &str = "energy_mwh_total";
+/// How often the energy counter is saved (a crash loses at most this much of it).
+const ENERGY_SAVE_EVERY: Duration = Duration::from_secs(60);
+
+/// The power side: its derivers and the energy counter they add to.
+struct Power {
+    derivers: Vec<Box<dyn collect::derive::Derive>>,
+    counter: collect::power::EnergyCounter,
+}
+
+/// Picks the power source (a collector when measured), and loads the energy counter saved
+/// by the last run so `energy.kwh_total` keeps counting across restarts.
+async fn start_power(
+    wiring: &Wiring,
+    config: &Config,
+    collectors: &mut Vec<Box<dyn Collector>>,
+) -> Power {
+    let options = &config.options.power;
+    let mut plan = collect::power::detect(options, &config.sys_root);
+    tracing::info!(
+        method = plan.method,
+        preset = plan.model.preset.name(),
+        idle_watts = plan.model.idle_watts,
+        max_watts = plan.model.max_watts,
+        "power source"
+    );
+    if let Some(collector) = plan.collector.take() {
+        collectors.push(Box::new(collector));
+    }
+    let saved = match wiring.store.saved_value(ENERGY_KEY).await {
+        Ok(saved) => saved.unwrap_or(0),
+        Err(err) => {
+            tracing::warn!(error = %err, "energy counter not read; counting from zero");
+            0
+        }
+    };
+    let counter = collect::power::EnergyCounter::starting_at(saved as f64 / 1000.0);
+    Power {
+        derivers: collect::power::derivers(&plan, options, counter.clone()),
+        counter,
+    }
+}
+
+/// Saves the energy counter every minute and once more when collection stops.
+async fn save_energy(
+    store: Store,
+    counter: collect::power::EnergyCounter,
+    stop: CancellationToken,
+) {
+    let mut every = tokio::time::interval(ENERGY_SAVE_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        let stopping = tokio::select! {
+            _ = stop.cancelled() => true,
+            _ = every.tick() => false,
+        };
+        let mwh = (counter.wh() * 1000.0).round() as i64;
+        if let Err(err) = store.save_value(ENERGY_KEY, mwh).await {
+            tracing::warn!(error = %err, "energy counter not saved");
+        }
+        if stopping {
+            break;
+        }
+    }
+}
+
 /// The collecting side, started.
 struct Collection {
     latest: watch::Receiver<Arc<Snapshot>>,
@@ -349,6 +431,7 @@ fn start_collection(
     alerts: &AlertHandle,
     jobs: Arc<dyn store::writer::JobGate>,
     analysed: collect::derive::AnalysisValues,
+    power: Vec<Box<dyn collect::derive::Derive>>,
 ) -> Collection {
     let options = &config.options;
     let (latest_tx, latest) = watch::channel(Arc::new(Snapshot::default()));
@@ -375,8 +458,9 @@ fn start_collection(
         },
         wiring.root.child_token(),
     ));
-    let engine = Engine::new(collectors, &config.sys_root)
-        .with_derived(collect::derive::with_analysis(analysed));
+    let mut derivers = collect::derive::with_analysis(analysed);
+    derivers.extend(power);
+    let engine = Engine::new(collectors, &config.sys_root).with_derived(derivers);
     let outputs = Outputs {
         latest: latest_tx,
         events: ticks_tx,

@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::alert_rules::RuleSet;
 use super::home_assistant::PublishOptions;
 use super::leases::LeaseOptions;
+use super::power::{PowerOptions, SelfScalingOptions};
 use super::reader::{ConfigError, Object, Problems};
 use super::retention::Retention;
 
@@ -69,6 +70,10 @@ pub struct Options {
     pub import_ha_statistics: bool,
     /// Capacity and limits of resource leases (admission control).
     pub leases: LeaseOptions,
+    /// Where the host's power comes from, and the price of energy.
+    pub power: PowerOptions,
+    /// When the engine stretches its own cadence on a busy host.
+    pub self_scaling: SelfScalingOptions,
 }
 
 impl Default for Options {
@@ -84,6 +89,8 @@ impl Default for Options {
             alert_rules: RuleSet::default(),
             import_ha_statistics: false,
             leases: LeaseOptions::default(),
+            power: PowerOptions::default(),
+            self_scaling: SelfScalingOptions::default(),
         }
     }
 }
@@ -101,6 +108,8 @@ impl Options {
         "alert_rules",
         "import_ha_statistics",
         "leases",
+        "power",
+        "self_scaling",
     ];
 
     /// Interval between two ticks of the host collectors.
@@ -168,6 +177,8 @@ impl Options {
                 .bool("import_ha_statistics", p)
                 .unwrap_or(d.import_ha_statistics),
             leases: LeaseOptions::read(&root, p),
+            power: PowerOptions::read(&root, p),
+            self_scaling: SelfScalingOptions::read(&root, p),
         }
     }
 }

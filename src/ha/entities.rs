@@ -53,6 +53,19 @@ pub fn sensor(prefix: &str, meta: &SeriesMeta, value: f64) -> Entity {
     if let Some(unit) = ha.unit {
         attributes.insert("unit_of_measurement".into(), json!(unit));
     }
+    // Power series say whether they are measured or modelled (and how); a cost names its
+    // currency, which is its unit.
+    for (label, value) in &meta.labels {
+        match *label {
+            "source" | "method" | "preset" => {
+                attributes.insert((*label).into(), json!(value));
+            }
+            "currency" => {
+                attributes.insert("unit_of_measurement".into(), json!(value));
+            }
+            _ => {}
+        }
+    }
     if let Some(class) = ha.device_class {
         attributes.insert("device_class".into(), json!(class));
     }
@@ -398,5 +411,41 @@ mod tests {
             ..options
         };
         assert!(entities(&with_addons, &snapshot, None).iter().any(|e| e.entity_id == "sensor.resource_manager_addon_core_mosquitto_memory_bytes"));
+    }
+
+    #[test]
+    fn power_energy_and_cost_are_energy_dashboard_sensors_saying_their_source() {
+        let power = registry::POWER_WATTS
+            .global()
+            .with_label("source", "modelled")
+            .with_label("method", "model");
+        let e = sensor("rm", &power, 7.25);
+        assert_eq!(e.entity_id, "sensor.rm_power_watts");
+        assert_eq!(e.state.state, "7.2");
+        assert_eq!(e.state.attributes["unit_of_measurement"], "W");
+        assert_eq!(e.state.attributes["device_class"], "power");
+        assert_eq!(e.state.attributes["state_class"], "measurement");
+        assert_eq!(e.state.attributes["source"], "modelled");
+        let energy = registry::ENERGY_TOTAL
+            .global()
+            .with_label("source", "measured");
+        let e = sensor("rm", &energy, 1.23456);
+        assert_eq!(e.entity_id, "sensor.rm_energy_kwh_total");
+        assert_eq!(e.state.state, "1.235");
+        assert_eq!(e.state.attributes["unit_of_measurement"], "kWh");
+        assert_eq!(e.state.attributes["device_class"], "energy");
+        assert_eq!(e.state.attributes["state_class"], "total_increasing");
+        assert_eq!(e.state.attributes["source"], "measured");
+        let cost = registry::COST_PER_MONTH
+            .global()
+            .with_label("currency", "CHF");
+        let e = sensor("rm", &cost, 3.456);
+        assert_eq!(e.state.state, "3.46");
+        assert_eq!(e.state.attributes["unit_of_measurement"], "CHF");
+        assert!(e.state.attributes.get("device_class").is_none());
+        assert_eq!(
+            MetricGroup::of_series("energy.kwh_total"),
+            Some(MetricGroup::Power)
+        );
     }
 }

@@ -7,7 +7,9 @@ mod yaml;
 
 use std::collections::BTreeSet;
 
-use resource_manager::config::{LeaseOptions, Options, PublishOptions, Retention, RuleSet};
+use resource_manager::config::{
+    LeaseOptions, Options, PowerOptions, PublishOptions, Retention, RuleSet, SelfScalingOptions,
+};
 use serde_json::{Map, Value, json};
 
 /// Sections whose keys are options of their own (`retention.raw_hours`).
@@ -15,15 +17,16 @@ const SECTIONS: &[(&str, &[&str])] = &[
     ("retention", Retention::KEYS),
     ("home_assistant", PublishOptions::KEYS),
     ("leases", LeaseOptions::KEYS),
+    ("power", PowerOptions::KEYS),
+    ("self_scaling", SelfScalingOptions::KEYS),
 ];
 
 /// Options with no default in `config.yaml` (schema type ending in `?`): left out, the reader
 /// picks the value (the host's cores, no token).
 fn optional_paths() -> BTreeSet<String> {
-    LeaseOptions::OPTIONAL
-        .iter()
-        .map(|k| format!("leases.{k}"))
-        .collect()
+    let leases = LeaseOptions::OPTIONAL.iter().map(|k| format!("leases.{k}"));
+    let power = PowerOptions::OPTIONAL.iter().map(|k| format!("power.{k}"));
+    leases.chain(power).collect()
 }
 /// The option that is a list of entries, and its entries' fields.
 const LIST: (&str, &[&str]) = ("alert_rules", RuleSet::FIELDS);
