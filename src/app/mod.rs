@@ -177,13 +177,14 @@ async fn start(
     let host = HostInfo::read();
     let (leases, lease_writer) = open_leases(wiring, &config, &host).await?;
     let mut collectors = collect::host_collectors(&config.sys_root);
-    let supervisor = start_supervisor(wiring, &config, &mut collectors, &links_stop)?;
+    // The engine's pace, set by self-scaling and followed by every periodic part.
+    let pace = crate::util::PaceWatch::default();
+    let supervisor = start_supervisor(wiring, &config, &mut collectors, &pace, &links_stop)?;
     let power = start_power(wiring, &config, &mut collectors).await;
     let values = collect::derive::AnalysisValues::default();
-    let jobs = Arc::new(lease::jobs::EngineJobs::new(
-        leases.clone(),
-        wiring.clock.clone(),
-    ));
+    let jobs = Arc::new(
+        lease::jobs::EngineJobs::new(leases.clone(), wiring.clock.clone()).with_pace(pace.clone()),
+    );
     let collection = start_collection(
         wiring,
         &config,
@@ -192,6 +193,7 @@ async fn start(
         jobs,
         values.clone(),
         power.derivers,
+        &pace,
     );
     let energy_saver = wiring.tracker.spawn(save_energy(
         wiring.store.clone(),
@@ -199,7 +201,7 @@ async fn start(
         collection.stop.clone(),
     ));
     let lease_tasks = start_leases(wiring, leases.clone(), lease_writer, &collection);
-    let analysis = start_analysis(wiring, &config, &alerts, &collection, values);
+    let analysis = start_analysis(wiring, &config, &alerts, &collection, values, &pace);
     let publishers_stop = wiring.root.child_token();
     let ha = match &config.home_assistant {
         Some(endpoint) => Some(
@@ -324,6 +326,7 @@ fn start_supervisor(
     wiring: &Wiring,
     config: &Config,
     collectors: &mut Vec<Box<dyn Collector>>,
+    pace: &crate::util::PaceWatch,
     links_stop: &CancellationToken,
 ) -> Result<Option<(Arc<Mutex<SupervisorLinkStatus>>, JoinHandle<()>)>, AppError> {
     let Some(endpoint) = &config.supervisor else {
@@ -340,6 +343,7 @@ fn start_supervisor(
         shared,
         status.clone(),
         wiring.clock.clone(),
+        pace.subscribe(),
         links_stop.clone(),
     ));
     Ok(Some((status, task)))
@@ -432,6 +436,7 @@ fn start_collection(
     jobs: Arc<dyn store::writer::JobGate>,
     analysed: collect::derive::AnalysisValues,
     power: Vec<Box<dyn collect::derive::Derive>>,
+    pace: &crate::util::PaceWatch,
 ) -> Collection {
     let options = &config.options;
     let (latest_tx, latest) = watch::channel(Arc::new(Snapshot::default()));
@@ -460,6 +465,7 @@ fn start_collection(
     ));
     let mut derivers = collect::derive::with_analysis(analysed);
     derivers.extend(power);
+    derivers.push(Box::new(collect::scaling::ScaleLevel::new(pace.clone())));
     let engine = Engine::new(collectors, &config.sys_root).with_derived(derivers);
     let outputs = Outputs {
         latest: latest_tx,
@@ -467,10 +473,19 @@ fn start_collection(
         store: store_tx,
         stats: tick_stats.clone(),
     };
+    wiring.tracker.spawn(collect::scaling::run(
+        collect::scaling::Scaler::new(options.self_scaling, options.sample_interval()),
+        collect::scaling::LoadProbe::new(&config.sys_root),
+        pace.clone(),
+        tick_stats.clone(),
+        wiring.clock.clone(),
+        stop.clone(),
+    ));
     let engine = wiring.tracker.spawn(collect::run(
         engine,
         options.sample_interval(),
         options.process_interval(),
+        pace.subscribe(),
         outputs,
         wiring.clock.clone(),
         stop.clone(),
@@ -493,6 +508,7 @@ fn start_analysis(
     alerts: &AlertHandle,
     collection: &Collection,
     values: collect::derive::AnalysisValues,
+    pace: &crate::util::PaceWatch,
 ) -> Analysis {
     let analysis = Analysis::default();
     let counted = alerts.clone();
@@ -517,6 +533,7 @@ fn start_analysis(
         latest: collection.latest.clone(),
         sys: config.sys_root.sys.clone(),
         schedule: analysis_runner::Schedule::default(),
+        pace: pace.clone(),
     };
     wiring.tracker.spawn(analysis_runner::run(
         analysis.clone(),

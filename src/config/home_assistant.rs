@@ -65,7 +65,7 @@ impl MetricGroup {
             "temp" => MetricGroup::Temperature,
             // The analysis' own series (health score, anomaly score, leak rates) describe the
             // whole system.
-            "system" | "health" | "anomaly" | "leak" => MetricGroup::System,
+            "system" | "health" | "anomaly" | "leak" | "engine" => MetricGroup::System,
             "addon" => MetricGroup::Addons,
             "power" | "energy" | "cost" => MetricGroup::Power,
             _ => return None,

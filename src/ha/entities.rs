@@ -220,7 +220,33 @@ pub fn entities(
     if options.groups.contains(&MetricGroup::Addons) {
         top_addon_sensors(prefix, snapshot, &mut out);
     }
+    if options.groups.contains(&MetricGroup::System)
+        && let Some(level) = snapshot.value(registry::ENGINE_SCALE_LEVEL.pattern)
+    {
+        out.push(engine_mode_sensor(prefix, level));
+    }
     out
+}
+
+/// The engine's self-scaling mode: `normal`, or `reduced` while it samples less often and
+/// defers its background jobs because the host is busy.
+pub fn engine_mode_sensor(prefix: &str, level: f64) -> Entity {
+    let level = level.max(0.0) as u32;
+    let mut attributes = Map::new();
+    attributes.insert(
+        "friendly_name".into(),
+        json!("Resource Manager engine mode"),
+    );
+    attributes.insert("icon".into(), json!("mdi:speedometer"));
+    attributes.insert("level".into(), json!(level));
+    Entity {
+        entity_id: format!("sensor.{prefix}_engine_mode"),
+        value: f64::from(level),
+        state: EntityState {
+            state: crate::collect::scaling::mode_name(level).into(),
+            attributes,
+        },
+    }
 }
 
 #[cfg(test)]
@@ -446,6 +472,30 @@ mod tests {
         assert_eq!(
             MetricGroup::of_series("energy.kwh_total"),
             Some(MetricGroup::Power)
+        );
+    }
+
+    #[test]
+    fn the_engine_mode_is_a_text_sensor_of_the_system_group() {
+        let snapshot = Snapshot {
+            ts_ms: 1,
+            samples: vec![Sample {
+                series: Arc::new(registry::ENGINE_SCALE_LEVEL.global()),
+                value: 2.0,
+            }],
+            ..Snapshot::default()
+        };
+        let all = entities(&PublishOptions::default(), &snapshot, None);
+        let mode = all
+            .iter()
+            .find(|e| e.entity_id == "sensor.resource_manager_engine_mode")
+            .expect("mode sensor");
+        assert_eq!(mode.state.state, "reduced");
+        assert_eq!(mode.state.attributes["level"], 2);
+        assert!(
+            !all.iter()
+                .any(|e| e.entity_id.ends_with("engine_scale_level")),
+            "the level itself stays on the dashboard"
         );
     }
 }

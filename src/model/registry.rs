@@ -174,6 +174,7 @@ pub fn group_icon(group: &str) -> &'static str {
         "power" => "mdi:flash",
         "energy" => "mdi:lightning-bolt",
         "cost" => "mdi:cash",
+        "engine" => "mdi:speedometer",
         _ => "mdi:information-outline",
     }
 }
@@ -702,6 +703,19 @@ pub const ADDON_POWER: Family = i(
     "resource_manager_addon_power_watts",
 );
 
+/// The engine's self-scaling level (collect/scaling.rs): 0 normal, higher levels stretch its
+/// intervals. Home Assistant gets it as the engine's mode (`normal`/`reduced`).
+pub const ENGINE_SCALE_LEVEL: Family = with_ha(
+    g(
+        "engine.scale_level",
+        Count,
+        "Self-scaling level of the engine (0: normal)",
+        "Engine self-scaling level",
+        "resource_manager_engine_scale_level",
+    ),
+    HaSensor::for_unit(Count).only(Entities::DashboardOnly),
+);
+
 /// The add-on families in the poller's order: the three gauges, then the four rates.
 pub const ADDON_FAMILIES: [&Family; 7] = [
     &ADDON_CPU,
@@ -753,6 +767,7 @@ const HOST_FAMILIES: &[&Family] = &[
     &POWER_WATTS,
     &ENERGY_TOTAL,
     &COST_PER_MONTH,
+    &ENGINE_SCALE_LEVEL,
 ];
 
 /// Per add-on families the derive stage adds (the poller does not read them).
