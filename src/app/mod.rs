@@ -191,8 +191,7 @@ async fn start(
         collectors,
         &alerts,
         jobs,
-        values.clone(),
-        power.derivers,
+        derivers(values.clone(), power.derivers, &pace),
         &pace,
     );
     let energy_saver = wiring.tracker.spawn(save_energy(
@@ -416,6 +415,19 @@ async fn save_energy(
     }
 }
 
+/// Every deriver of a tick, in order: busy cores and the analysis' values, power, energy and
+/// cost, the engine's self-scaling level.
+fn derivers(
+    analysed: collect::derive::AnalysisValues,
+    power: Vec<Box<dyn collect::derive::Derive>>,
+    pace: &crate::util::PaceWatch,
+) -> Vec<Box<dyn collect::derive::Derive>> {
+    let mut derivers = collect::derive::with_analysis(analysed);
+    derivers.extend(power);
+    derivers.push(Box::new(collect::scaling::ScaleLevel::new(pace.clone())));
+    derivers
+}
+
 /// The collecting side, started.
 struct Collection {
     latest: watch::Receiver<Arc<Snapshot>>,
@@ -434,8 +446,7 @@ fn start_collection(
     collectors: Vec<Box<dyn Collector>>,
     alerts: &AlertHandle,
     jobs: Arc<dyn store::writer::JobGate>,
-    analysed: collect::derive::AnalysisValues,
-    power: Vec<Box<dyn collect::derive::Derive>>,
+    derivers: Vec<Box<dyn collect::derive::Derive>>,
     pace: &crate::util::PaceWatch,
 ) -> Collection {
     let options = &config.options;
@@ -463,9 +474,6 @@ fn start_collection(
         },
         wiring.root.child_token(),
     ));
-    let mut derivers = collect::derive::with_analysis(analysed);
-    derivers.extend(power);
-    derivers.push(Box::new(collect::scaling::ScaleLevel::new(pace.clone())));
     let engine = Engine::new(collectors, &config.sys_root).with_derived(derivers);
     let outputs = Outputs {
         latest: latest_tx,

@@ -109,6 +109,9 @@ pub struct TickStats {
     #[serde(skip)]
     pub recent_cpu_micros: std::collections::VecDeque<u64>,
     pub store_queue_full_drops: u64,
+    /// CPU microseconds the engine's own work used since start: ticks, process scans and the
+    /// self-scaling probe (what self-scaling reduces; its rate is the engine's CPU use).
+    pub cpu_micros_total: u64,
     /// Self-scaling: the engine's mode, pace and last change.
     pub scaling: scaling::ScalingStatus,
 }
@@ -118,6 +121,7 @@ impl TickStats {
 
     fn record(&mut self, micros: u64) {
         self.ticks += 1;
+        self.cpu_micros_total += micros;
         self.last_tick_cpu_micros = micros;
         if self.recent_cpu_micros.len() == Self::KEEP {
             self.recent_cpu_micros.pop_front();
@@ -260,7 +264,9 @@ pub async fn run(
                         tracing::warn!(error = %err, "process scan failed");
                     }
                     let micros = thread_cpu_time().saturating_sub(cpu_before).as_micros() as u64;
-                    lock(&outputs.stats).last_process_scan_cpu_micros = micros;
+                    let mut stats = lock(&outputs.stats);
+                    stats.last_process_scan_cpu_micros = micros;
+                    stats.cpu_micros_total += micros;
                     continue;
                 }
             }

@@ -301,7 +301,13 @@ pub async fn run(
             _ = stop.cancelled() => return,
             _ = every.tick() => {}
         }
-        let Some(load) = probe.read() else {
+        let cpu_before = super::thread_cpu_time();
+        let load = probe.read();
+        let micros = super::thread_cpu_time()
+            .saturating_sub(cpu_before)
+            .as_micros() as u64;
+        lock(&stats).cpu_micros_total += micros;
+        let Some(load) = load else {
             continue;
         };
         let change = scaler.observe(clock.now_ms(), load);
