@@ -80,7 +80,7 @@ impl PowerPreset {
     pub fn watts(self) -> Option<(f64, f64)> {
         match self {
             PowerPreset::Auto => None,
-            PowerPreset::RaspberryPi4 => Some((3.0, 6.4)),
+            PowerPreset::RaspberryPi4 => Some((3.0, 6.3)),
             PowerPreset::RaspberryPi5 => Some((3.0, 8.0)),
             PowerPreset::IntelNuc => Some((8.0, 55.0)),
             PowerPreset::MiniPc => Some((10.0, 28.0)),
