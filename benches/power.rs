@@ -36,7 +36,9 @@ fn main() -> Result<()> {
     let dir = tempfile::tempdir()?;
     let mut zones = Vec::new();
     for (i, name) in ["package-0", "package-1"].iter().enumerate() {
-        let zone = dir.path().join(format!("sys/class/powercap/intel-rapl:{i}"));
+        let zone = dir
+            .path()
+            .join(format!("sys/class/powercap/intel-rapl:{i}"));
         write(&zone.join("name"), name)?;
         write(&zone.join("energy_uj"), "123456789012")?;
         write(&zone.join("max_energy_range_uj"), "262143328850")?;

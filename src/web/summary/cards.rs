@@ -353,7 +353,10 @@ impl View<'_> {
             ),
         }];
         if let Some(kwh) = self.value(registry::ENERGY_TOTAL.pattern) {
-            detail.push(format!("{} counted", format_value(kwh, Unit::KilowattHours)));
+            detail.push(format!(
+                "{} counted",
+                format_value(kwh, Unit::KilowattHours)
+            ));
         }
         if let Some(cost) = self
             .s

@@ -439,7 +439,8 @@ fn the_power_card_says_where_power_comes_from_and_what_it_costs() {
             .with_label("preset", "raspberry_pi_4"),
         4.25,
     ));
-    s.samples.push(sample(registry::ENERGY_TOTAL.global(), 12.3456));
+    s.samples
+        .push(sample(registry::ENERGY_TOTAL.global(), 12.3456));
     s.samples.push(sample(
         registry::COST_PER_MONTH
             .global()
