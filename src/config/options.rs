@@ -10,6 +10,7 @@ use super::actions::ActionOptions;
 use super::alert_rules::RuleSet;
 use super::home_assistant::PublishOptions;
 use super::leases::LeaseOptions;
+use super::power::{PowerOptions, SelfScalingOptions};
 use super::reader::{ConfigError, Object, Problems};
 use super::retention::Retention;
 
@@ -99,6 +100,10 @@ pub struct Options {
     pub leases: LeaseOptions,
     /// What the advisor may do to add-ons (default: nothing, every action a dry run).
     pub actions: ActionOptions,
+    /// Where the host's power comes from, and the price of energy.
+    pub power: PowerOptions,
+    /// When the engine stretches its own cadence on a busy host.
+    pub self_scaling: SelfScalingOptions,
 }
 
 impl Default for Options {
@@ -116,6 +121,8 @@ impl Default for Options {
             import_ha_statistics: false,
             leases: LeaseOptions::default(),
             actions: ActionOptions::default(),
+            power: PowerOptions::default(),
+            self_scaling: SelfScalingOptions::default(),
         }
     }
 }
@@ -135,6 +142,8 @@ impl Options {
         "import_ha_statistics",
         "leases",
         "actions",
+        "power",
+        "self_scaling",
     ];
 
     /// Interval between two ticks of the host collectors.
@@ -208,6 +217,8 @@ impl Options {
                 .unwrap_or(d.import_ha_statistics),
             leases: LeaseOptions::read(&root, p),
             actions: ActionOptions::read(&root, p),
+            power: PowerOptions::read(&root, p),
+            self_scaling: SelfScalingOptions::read(&root, p),
         }
     }
 }

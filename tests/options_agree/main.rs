@@ -8,7 +8,8 @@ mod yaml;
 use std::collections::BTreeSet;
 
 use resource_manager::config::{
-    ActionOptions, LeaseOptions, Options, PublishOptions, Retention, RuleSet,
+    ActionOptions, LeaseOptions, Options, PowerOptions, PublishOptions, Retention, RuleSet,
+    SelfScalingOptions,
 };
 use serde_json::{Map, Value, json};
 
@@ -18,15 +19,16 @@ const SECTIONS: &[(&str, &[&str])] = &[
     ("home_assistant", PublishOptions::KEYS),
     ("leases", LeaseOptions::KEYS),
     ("actions", ActionOptions::KEYS),
+    ("power", PowerOptions::KEYS),
+    ("self_scaling", SelfScalingOptions::KEYS),
 ];
 
 /// Options with no default in `config.yaml` (schema type ending in `?`): left out, the reader
 /// picks the value (the host's cores, no token).
 fn optional_paths() -> BTreeSet<String> {
-    LeaseOptions::OPTIONAL
-        .iter()
-        .map(|k| format!("leases.{k}"))
-        .collect()
+    let leases = LeaseOptions::OPTIONAL.iter().map(|k| format!("leases.{k}"));
+    let power = PowerOptions::OPTIONAL.iter().map(|k| format!("power.{k}"));
+    leases.chain(power).collect()
 }
 /// The option that is a list of entries, and its entries' fields.
 const LIST: (&str, &[&str]) = ("alert_rules", RuleSet::FIELDS);
