@@ -592,6 +592,12 @@ async fn start_advisor(
         latest: collection.latest.clone(),
     })
     .await?;
+    advisor.set_energy_price(config.options.power.energy_price.map(|per_kwh| {
+        crate::advice::recommend::EnergyPrice {
+            per_kwh,
+            currency: config.options.power.currency.clone(),
+        }
+    }));
     let task = wiring.tracker.spawn(crate::advice::runner::run(
         crate::advice::runner::RunnerParts {
             advisor: advisor.clone(),
