@@ -12,6 +12,8 @@
 #    scraped once per second), peak and steady RSS, bytes written to disk per hour and per day at
 #    the default options, and the stripped binary size; prometheus-node-exporter is measured the
 #    same way for comparison (installed with apt-get when missing and running as root).
+# 3. Self-scaling: the engine's own CPU at normal pace, then reduced under stress-ng (BENCH_SCALE_SECONDS
+#    per window, default 20), and `cargo bench --bench power` in step 1.
 # Then a summary table of everything.
 #
 # Environment (seconds):
@@ -146,6 +148,8 @@ if [[ ${BENCH_SKIP_CARGO_BENCH:-0} != 1 ]]; then
   echo
   echo "== cargo bench --bench advice (advisor pass CPU, state_changed counting events/s) =="
   cargo bench --bench advice
+  echo "== cargo bench --bench power (power collector and power derive stage per tick) =="
+  cargo bench --bench power
 fi
 
 echo
@@ -227,6 +231,37 @@ row disk "bytes written to disk in ${DISK} s (write_bytes)" "$(( w1 - w0 )) byte
 row disk "  extrapolated per hour / per day" "$(calc '%.2f MiB / %.1f MiB' "$per_hour / 1048576, $per_hour * 24 / 1048576")"
 row disk "bytes passed to write() in ${DISK} s (wchar, incl. logs)" "$(( c1 - c0 )) bytes"
 row disk "history.db + WAL + SHM after ${DISK} s" "$db_bytes bytes"
+
+echo
+echo "== self-scaling: engine CPU at normal pace, then reduced under stress-ng on every core =="
+# Same scenario as tests/power.rs: sampling every 1 s, stretched up to 4 s. The engine's own CPU
+# is Diagnostics' engine.cpu_micros_total (ticks, process scans, the self-scaling probe).
+engine_cpu_us() { curl -fsS "$RM_URL/api/v1/diagnostics" | python3 -c 'import sys, json; print(json.load(sys.stdin)["engine"]["cpu_micros_total"])'; }
+scale_opts() { echo "{\"sample_interval_seconds\":1,\"process_interval_seconds\":5,\"self_scaling\":{\"enabled\":$1,\"hold_seconds\":2,\"cooldown_seconds\":2,\"max_interval_seconds\":4}}" >"$WORK/scale-$1.json"; }
+if command -v stress-ng >/dev/null; then
+  window=${BENCH_SCALE_SECONDS:-20}
+  scale_opts false
+  start_rm "$WORK/scale-normal" --options "$WORK/scale-false.json"
+  sleep 3; a=$(engine_cpu_us); sleep "$window"; b=$(engine_cpu_us); stop "$RM_PID"
+  normal_us=$(( (b - a) / window ))
+  nice -n 19 stress-ng --cpu 0 --timeout $(( window + 60 ))s --quiet &
+  stress_pid=$!
+  PIDS+=("$stress_pid")
+  scale_opts true
+  start_rm "$WORK/scale-reduced" --options "$WORK/scale-true.json"
+  for (( i = 0; i < 120; i++ )); do
+    top=$(curl -fsS "$RM_URL/api/v1/diagnostics" | python3 -c 'import sys, json; s = json.load(sys.stdin)["engine"]["scaling"]; print(s["level"] == s["max_level"])')
+    [[ $top == True ]] && break
+    sleep 0.5
+  done
+  a=$(engine_cpu_us); sleep "$window"; b=$(engine_cpu_us); stop "$RM_PID"; stop "$stress_pid"
+  reduced_us=$(( (b - a) / window ))
+  row cpu "engine CPU, normal pace (1 s), µs per second" "$normal_us"
+  row cpu "engine CPU, reduced under stress-ng (4 s), µs per second" "$reduced_us"
+  row cpu "  ratio reduced / normal" "$(calc '%.2f' "$reduced_us / $normal_us")"
+else
+  row cpu "self-scaling under stress-ng" "stress-ng not installed: skipped"
+fi
 
 echo
 echo "================================ summary ================================"

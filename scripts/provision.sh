@@ -3,7 +3,7 @@
 # promtool (Prometheus parser), Python packages for the add-on config check, a real Home
 # Assistant Core in a cached venv (scripts/ha-core.sh install), and for the browser tests
 # Debian's chromium, node/npm, an emoji font (screenshots show 👍/👎) and playwright-core in
-# tests/browser.
+# tests/browser, and stress-ng for the self-scaling test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +23,8 @@ command -v ip >/dev/null 2>&1 && command -v ss >/dev/null 2>&1 || apt_packages+=
 command -v nsenter >/dev/null 2>&1 || apt_packages+=(util-linux)
 command -v pgrep >/dev/null 2>&1 || apt_packages+=(procps)
 command -v curl >/dev/null 2>&1 || apt_packages+=(curl)
+# The self-scaling test loads every core (tests/power.rs).
+command -v stress-ng >/dev/null 2>&1 || apt_packages+=(stress-ng)
 if [ ${#apt_packages[@]} -gt 0 ]; then
   echo "provision: installing ${apt_packages[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -11,6 +11,9 @@
 #   - /metrics scraped every second
 #   - an alert that fires and clears: a rule on a 64 MB ext4 image loop-mounted by this script,
 #     filled to ~75 % and emptied every 2 minutes (needs root, util-linux and e2fsprogs)
+#   - a remote host: Debian's prometheus-node-exporter, read every 5 s
+#   - remote write every 10 s to Debian's prometheus (--web.enable-remote-write-receiver)
+#   - power (modelled or measured), self-scaling, the advisor and leases at their defaults
 # Every SOAK_SAMPLE_SECONDS it records RSS, open descriptors, threads, live tasks, open HTTP
 # connections and CPU seconds to target/soak/samples.csv; at the end it prints the slopes per
 # hour after the warm-up, the alert incidents and whether Home Assistant kept its entities.
@@ -23,12 +26,14 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$ROOT/target/soak
 PORT=18399
 HA_PORT=18323
+NE_PORT=18391
+PROM_PORT=18392
 BASE=http://127.0.0.1:$PORT
 
 log() { echo "soak: $*" >&2; }
 die() { log "error: $*"; exit 1; }
 [ "$(id -u)" = 0 ] || die "needs root (it loop-mounts a small filesystem for the alert)"
-for tool in curl python3 mkfs.ext4 mount; do
+for tool in curl python3 mkfs.ext4 mount prometheus prometheus-node-exporter; do
   command -v "$tool" >/dev/null || die "$tool not found (scripts/provision.sh installs it)"
 done
 
@@ -60,9 +65,21 @@ echo "$HA_PORT" > "$WORK/ha/port"
 "$ROOT/scripts/ha-core.sh" start "$WORK/ha" "$HA_PORT" >/dev/null
 HA_TOKEN=$(cat "$WORK/ha/token")
 
+prometheus-node-exporter --web.listen-address="127.0.0.1:$NE_PORT" > "$WORK/node-exporter.log" 2>&1 &
+PIDS+=($!)
+rm -rf "$WORK/prometheus"
+mkdir -p "$WORK/prometheus"
+printf 'global:\n  scrape_interval: 1m\n' > "$WORK/prometheus/prometheus.yml"
+prometheus --config.file="$WORK/prometheus/prometheus.yml" --storage.tsdb.path="$WORK/prometheus/data" \
+  --web.listen-address="127.0.0.1:$PROM_PORT" --web.enable-remote-write-receiver \
+  > "$WORK/prometheus.log" 2>&1 &
+PIDS+=($!)
+
 cat > "$WORK/options.json" <<EOF
 {"alert_rules": [{"name": "soak_fill", "metric": "disk.$WORK/fill.used_percent",
-  "warn": 50, "critical": 95, "clear": 25, "for": "10s", "cooldown": "1m"}]}
+  "warn": 50, "critical": 95, "clear": 25, "for": "10s", "cooldown": "1m"}],
+ "hosts": [{"name": "peer", "url": "http://127.0.0.1:$NE_PORT/metrics", "interval": 5}],
+ "remote_write": {"url": "http://127.0.0.1:$PROM_PORT/api/v1/write", "interval": 10}}
 EOF
 
 HA_URL=http://127.0.0.1:$HA_PORT HA_TOKEN=$HA_TOKEN RM_OPTIONS=$WORK/options.json \

@@ -20,6 +20,13 @@ pub enum Unit {
     Count,
     /// Unitless (load averages).
     Ratio,
+    /// Electrical power (`power.watts`, per add-on estimates).
+    Watts,
+    /// Electrical energy (`energy.kwh_total`): what Home Assistant's Energy dashboard counts.
+    KilowattHours,
+    /// An amount of money in the currency of the `power` option (the series carries it as its
+    /// `currency` label).
+    Money,
 }
 
 impl Unit {
@@ -32,7 +39,9 @@ impl Unit {
             Unit::Celsius => "°C",
             Unit::Seconds => "s",
             Unit::Days => "d",
-            Unit::Count | Unit::Ratio => "",
+            Unit::Watts => "W",
+            Unit::KilowattHours => "kWh",
+            Unit::Count | Unit::Ratio | Unit::Money => "",
         }
     }
 
@@ -47,6 +56,9 @@ impl Unit {
             Unit::Days => "days",
             Unit::Count => "count",
             Unit::Ratio => "ratio",
+            Unit::Watts => "watts",
+            Unit::KilowattHours => "kilowatt_hours",
+            Unit::Money => "money",
         }
     }
 
@@ -61,6 +73,9 @@ impl Unit {
             "days" => Unit::Days,
             "count" => Unit::Count,
             "ratio" => Unit::Ratio,
+            "watts" => Unit::Watts,
+            "kilowatt_hours" => Unit::KilowattHours,
+            "money" => Unit::Money,
             _ => return None,
         })
     }

@@ -29,6 +29,9 @@
       case "seconds": return duration(v);
       case "days": return v.toFixed(1) + " d";
       case "count": return v.toFixed(0);
+      case "watts": return v.toFixed(1) + " W";
+      case "kilowatt_hours": return v.toFixed(3) + " kWh";
+      case "money": return v.toFixed(2);
       default: return v.toFixed(2);
     }
   }

@@ -127,6 +127,19 @@
     return Object.values(out).map((r) => Object.assign(r, { growth: growth[r.name] ? growth[r.name].bytes : null }));
   }
 
+  // Each add-on's power (its share of the busy CPU) and, with an energy price, its cost per
+  // month: cost.per_month / power.watts is the price of one watt for a month.
+  function powerColumns(v) {
+    if (!Object.keys(v).some((id) => id.endsWith(".power_watts"))) return [];
+    const cols = [{ key: "power_watts", label: "Power", num: true, sortable: true, render: (r) => F.value(r.power_watts, "watts") }];
+    const cost = v["cost.per_month"], watts = v["power.watts"];
+    if (cost !== undefined && watts > 0) {
+      const currency = ((RM.state.series["cost.per_month"] || {}).labels || {}).currency || "";
+      cols.push({ key: "power_watts", label: "Cost / month", num: true, render: (r) => (r.power_watts === undefined ? "–" : (r.power_watts * cost / watts).toFixed(2) + " " + currency) });
+    }
+    return cols;
+  }
+
   // Memory growth over 24 h per add-on, from the hourly history; refreshed every 5 minutes.
   const growth = {};
   let growthAt = 0;
@@ -176,7 +189,7 @@
         { key: "cpu_percent", label: "CPU", num: true, sortable: true, render: (r) => F.value(r.cpu_percent, "percent") },
         { key: "memory_bytes", label: "Memory", num: true, sortable: true, render: (r) => F.value(r.memory_bytes, "bytes") },
         { key: "growth", label: "Growth 24 h", num: true, sortable: true, render: (r) => signed(r.growth) },
-      ],
+      ].concat(powerColumns(v)),
     });
     if (addons.length) refreshGrowth(v);
     if (ev.notes) viewNotes(ev.notes);

@@ -234,6 +234,7 @@ async fn the_runner_analyses_again_after_another_process_imports_history() {
             backtests_every: Duration::from_secs(3600),
             import_check: Duration::from_millis(100),
         },
+        pace: Default::default(),
     };
     let task = tokio::spawn(runner::run(handle.clone(), parts, stop.clone()));
     let deadline = Instant::now() + Duration::from_secs(20);

@@ -329,3 +329,47 @@ fn uncertain_leaks_and_young_add_ons_are_left_alone() {
     });
     assert_eq!(run(&f, &passes()), vec![]);
 }
+
+#[test]
+fn stopping_an_idle_addon_saves_its_share_of_the_power_and_its_cost() {
+    let mut f = healthy();
+    idle_addon(&mut f);
+    let slug = f
+        .addons
+        .last()
+        .map(|a| a.slug.clone())
+        .expect("an idle add-on");
+    f.latest.insert(format!("addon.{slug}.power_watts"), 2.5);
+    let mut list = run(&f, &[NOW_MS]);
+    let price = EnergyPrice {
+        per_kwh: 0.30,
+        currency: "EUR".into(),
+    };
+    attach_power(&mut list, &f.latest, Some(&price));
+    let idle = list
+        .iter()
+        .find(|r| r.kind == AdviceKind::Idle)
+        .expect("the idle add-on is advised");
+    assert_eq!(idle.saving.watts, Some(2.5));
+    // 2.5 W for an average month (730.5 h) at 0.30 a kWh.
+    let cost = idle.saving.cost_per_month.expect("priced");
+    assert!((cost - 2.5 / 1000.0 * 730.5 * 0.30).abs() < 1e-9, "{cost}");
+    assert!(
+        idle.evidence
+            .iter()
+            .any(|e| e.value.contains("2.5 W") && e.value.contains("EUR")),
+        "{:?}",
+        idle.evidence
+    );
+    // Without a price the watts stay and no money is claimed.
+    let mut unpriced = run(&f, &[NOW_MS]);
+    attach_power(&mut unpriced, &f.latest, None);
+    let idle = unpriced
+        .iter()
+        .find(|r| r.kind == AdviceKind::Idle)
+        .expect("idle");
+    assert_eq!(
+        (idle.saving.watts, idle.saving.cost_per_month),
+        (Some(2.5), None)
+    );
+}

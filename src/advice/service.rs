@@ -108,6 +108,8 @@ struct Inner {
     churn: Mutex<ChurnCounter>,
     sustain: Mutex<Sustain>,
     pass: Mutex<PassStats>,
+    /// `power.energy_price`, for savings in money.
+    energy_price: Mutex<Option<recommend::EnergyPrice>>,
 }
 
 impl std::fmt::Debug for Advisor {
@@ -160,6 +162,7 @@ impl Advisor {
                 churn: Mutex::new(churn),
                 sustain: Mutex::default(),
                 pass: Mutex::default(),
+                energy_price: Mutex::default(),
             }),
         })
     }
@@ -221,6 +224,11 @@ impl Advisor {
             .await
     }
 
+    /// Prices the power savings of later passes (`power.energy_price`).
+    pub fn set_energy_price(&self, price: Option<recommend::EnergyPrice>) {
+        *lock(&self.inner.energy_price) = price;
+    }
+
     /// One pass of the rules over `input` (its churn is replaced by the counter's); the
     /// result, with the user's states applied, becomes the current list.
     pub fn pass(&self, input: Inputs<'_>) -> Arc<Vec<Recommendation>> {
@@ -234,6 +242,11 @@ impl Advisor {
             let mut sustain = lock(&self.inner.sustain);
             recommend::recommend(&input, &mut sustain)
         };
+        recommend::attach_power(
+            &mut list,
+            input.latest,
+            lock(&self.inner.energy_price).as_ref(),
+        );
         {
             let states = lock(&self.inner.states);
             for r in &mut list {

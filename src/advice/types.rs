@@ -86,8 +86,10 @@ pub struct Saving {
     pub disk_bytes: Option<f64>,
     /// Days of disk won before it is full.
     pub disk_days: Option<f64>,
-    /// Power saved, watts: filled by the power estimate (issue 13) when it is there.
+    /// Power saved, watts: the add-on's share of the host's power (`addon.<slug>.power_watts`).
     pub watts: Option<f64>,
+    /// What that power costs a month, in the `power.currency`, when `power.energy_price` is set.
+    pub cost_per_month: Option<f64>,
 }
 
 impl Saving {

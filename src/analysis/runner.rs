@@ -125,6 +125,9 @@ pub struct Parts {
     /// `/sys` (for thermal throttling counters).
     pub sys: PathBuf,
     pub schedule: Schedule,
+    /// The engine's pace (self-scaling): runs are further apart while it is stretched, and
+    /// backtests (a background job) wait until it is normal again unless asked for.
+    pub pace: crate::util::PaceWatch,
 }
 
 /// Runs until `stop` is cancelled. It wakes at least every `import_check`, which also samples
@@ -159,13 +162,14 @@ pub async fn run(handle: Analysis, parts: Parts, stop: CancellationToken) {
         if !woken && tokio::time::Instant::now() < next_run {
             continue;
         }
-        next_run = tokio::time::Instant::now() + parts.schedule.every;
+        let pace = parts.pace.get();
+        next_run = tokio::time::Instant::now() + pace.apply(parts.schedule.every);
         let wanted = handle
             .inner
             .backtest_wanted
             .swap(false, std::sync::atomic::Ordering::Relaxed);
-        let backtest =
-            wanted || last_backtest.is_none_or(|at| at.elapsed() >= parts.schedule.backtests_every);
+        let due = last_backtest.is_none_or(|at| at.elapsed() >= parts.schedule.backtests_every);
+        let backtest = wanted || (due && !pace.defer_jobs);
         runs += 1;
         let previous = handle.report();
         let report =

@@ -179,7 +179,10 @@ async fn start(
     let host = HostInfo::read();
     let (leases, lease_writer) = open_leases(wiring, &config, &host).await?;
     let mut collectors = collect::host_collectors(&config.sys_root);
-    let supervisor = start_supervisor(wiring, &config, &mut collectors, &links_stop)?;
+    // The engine's pace, set by self-scaling and followed by every periodic part.
+    let pace = crate::util::PaceWatch::default();
+    let supervisor = start_supervisor(wiring, &config, &mut collectors, &pace, &links_stop)?;
+    let power = start_power(wiring, &config, &mut collectors).await;
     let remote_hosts = start_hosts(wiring, &config, &mut collectors, &links_stop)?;
     // Subscribed before the engine starts, so the first tick is written too.
     let remote_write = config
@@ -189,29 +192,29 @@ async fn start(
         .is_some()
         .then(|| wiring.bus.subscribe("remote write"));
     let values = collect::derive::AnalysisValues::default();
-    let jobs = Arc::new(lease::jobs::EngineJobs::new(
-        leases.clone(),
-        wiring.clock.clone(),
-    ));
-    let tick_sink = match remote_write {
-        Some(_) => wiring.bus.emitter(Event::Tick),
-        None => crate::util::Emit::none(),
-    };
+    let jobs = Arc::new(
+        lease::jobs::EngineJobs::new(leases.clone(), wiring.clock.clone()).with_pace(pace.clone()),
+    );
     let collection = start_collection(
         wiring,
         &config,
         collectors,
         &alerts,
         jobs,
-        values.clone(),
-        tick_sink,
+        derivers(values.clone(), power.derivers, &pace),
+        &pace,
     );
+    let energy_saver = wiring.tracker.spawn(save_energy(
+        wiring.store.clone(),
+        power.counter,
+        collection.stop.clone(),
+    ));
     let remote_write = match remote_write {
         Some(ticks) => Some(start_remote_write(wiring, &config, ticks, &collection)?),
         None => None,
     };
     let lease_tasks = start_leases(wiring, leases.clone(), lease_writer, &collection);
-    let analysis = start_analysis(wiring, &config, &alerts, &collection, values);
+    let analysis = start_analysis(wiring, &config, &alerts, &collection, values, &pace);
     let (advisor, advisor_task) = start_advisor(wiring, &config, &collection, &analysis).await?;
     let publishers_stop = wiring.root.child_token();
     let ha = match &config.home_assistant {
@@ -299,6 +302,7 @@ async fn start(
             ("lease timer", lease_tasks.0),
             ("lease writer", lease_tasks.1),
             ("advisor", advisor_task),
+            ("energy counter", energy_saver),
         ]
         .into_iter()
         .chain(flush_remote)
@@ -361,6 +365,7 @@ fn start_supervisor(
     wiring: &Wiring,
     config: &Config,
     collectors: &mut Vec<Box<dyn Collector>>,
+    pace: &crate::util::PaceWatch,
     links_stop: &CancellationToken,
 ) -> Result<Option<(Arc<Mutex<SupervisorLinkStatus>>, JoinHandle<()>)>, AppError> {
     let Some(endpoint) = &config.supervisor else {
@@ -377,6 +382,7 @@ fn start_supervisor(
         shared,
         status.clone(),
         wiring.clock.clone(),
+        pace.subscribe(),
         links_stop.clone(),
     ));
     Ok(Some((status, task)))
@@ -438,6 +444,86 @@ fn start_remote_write(
     Ok((status, task))
 }
 
+/// Key in `store_state` of the energy counter, in milliwatt-hours.
+const ENERGY_KEY: &str = "energy_mwh_total";
+/// How often the energy counter is saved (a crash loses at most this much of it).
+const ENERGY_SAVE_EVERY: Duration = Duration::from_secs(60);
+
+/// The power side: its derivers and the energy counter they add to.
+struct Power {
+    derivers: Vec<Box<dyn collect::derive::Derive>>,
+    counter: collect::power::EnergyCounter,
+}
+
+/// Picks the power source (a collector when measured), and loads the energy counter saved
+/// by the last run so `energy.kwh_total` keeps counting across restarts.
+async fn start_power(
+    wiring: &Wiring,
+    config: &Config,
+    collectors: &mut Vec<Box<dyn Collector>>,
+) -> Power {
+    let options = &config.options.power;
+    let mut plan = collect::power::detect(options, &config.sys_root);
+    tracing::info!(
+        method = plan.method,
+        preset = plan.model.preset.name(),
+        idle_watts = plan.model.idle_watts,
+        max_watts = plan.model.max_watts,
+        "power source"
+    );
+    if let Some(collector) = plan.collector.take() {
+        collectors.push(Box::new(collector));
+    }
+    let saved = match wiring.store.saved_value(ENERGY_KEY).await {
+        Ok(saved) => saved.unwrap_or(0),
+        Err(err) => {
+            tracing::warn!(error = %err, "energy counter not read; counting from zero");
+            0
+        }
+    };
+    let counter = collect::power::EnergyCounter::starting_at(saved as f64 / 1000.0);
+    Power {
+        derivers: collect::power::derivers(&plan, options, counter.clone()),
+        counter,
+    }
+}
+
+/// Saves the energy counter every minute and once more when collection stops.
+async fn save_energy(
+    store: Store,
+    counter: collect::power::EnergyCounter,
+    stop: CancellationToken,
+) {
+    let mut every = tokio::time::interval(ENERGY_SAVE_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        let stopping = tokio::select! {
+            _ = stop.cancelled() => true,
+            _ = every.tick() => false,
+        };
+        let mwh = (counter.wh() * 1000.0).round() as i64;
+        if let Err(err) = store.save_value(ENERGY_KEY, mwh).await {
+            tracing::warn!(error = %err, "energy counter not saved");
+        }
+        if stopping {
+            break;
+        }
+    }
+}
+
+/// Every deriver of a tick, in order: busy cores and the analysis' values, power, energy and
+/// cost, the engine's self-scaling level.
+fn derivers(
+    analysed: collect::derive::AnalysisValues,
+    power: Vec<Box<dyn collect::derive::Derive>>,
+    pace: &crate::util::PaceWatch,
+) -> Vec<Box<dyn collect::derive::Derive>> {
+    let mut derivers = collect::derive::with_analysis(analysed);
+    derivers.extend(power);
+    derivers.push(Box::new(collect::scaling::ScaleLevel::new(pace.clone())));
+    derivers
+}
+
 /// The collecting side, started.
 struct Collection {
     latest: watch::Receiver<Arc<Snapshot>>,
@@ -456,8 +542,8 @@ fn start_collection(
     collectors: Vec<Box<dyn Collector>>,
     alerts: &AlertHandle,
     jobs: Arc<dyn store::writer::JobGate>,
-    analysed: collect::derive::AnalysisValues,
-    bus: crate::util::Emit<Arc<Snapshot>>,
+    derivers: Vec<Box<dyn collect::derive::Derive>>,
+    pace: &crate::util::PaceWatch,
 ) -> Collection {
     let options = &config.options;
     let (latest_tx, latest) = watch::channel(Arc::new(Snapshot::default()));
@@ -484,19 +570,32 @@ fn start_collection(
         },
         wiring.root.child_token(),
     ));
-    let engine = Engine::new(collectors, &config.sys_root)
-        .with_derived(collect::derive::with_analysis(analysed));
+    let engine = Engine::new(collectors, &config.sys_root).with_derived(derivers);
     let outputs = Outputs {
         latest: latest_tx,
         events: ticks_tx,
         store: store_tx,
         stats: tick_stats.clone(),
-        bus,
+        // Ticks go onto the bus only for remote write, its one consumer (ADR 0008, 0014).
+        bus: if options.remote_write.url.is_some() {
+            wiring.bus.emitter(Event::Tick)
+        } else {
+            crate::util::Emit::none()
+        },
     };
+    wiring.tracker.spawn(collect::scaling::run(
+        collect::scaling::Scaler::new(options.self_scaling, options.sample_interval()),
+        collect::scaling::LoadProbe::new(&config.sys_root),
+        pace.clone(),
+        tick_stats.clone(),
+        wiring.clock.clone(),
+        stop.clone(),
+    ));
     let engine = wiring.tracker.spawn(collect::run(
         engine,
         options.sample_interval(),
         options.process_interval(),
+        pace.subscribe(),
         outputs,
         wiring.clock.clone(),
         stop.clone(),
@@ -519,6 +618,7 @@ fn start_analysis(
     alerts: &AlertHandle,
     collection: &Collection,
     values: collect::derive::AnalysisValues,
+    pace: &crate::util::PaceWatch,
 ) -> Analysis {
     let analysis = Analysis::default();
     let counted = alerts.clone();
@@ -543,6 +643,7 @@ fn start_analysis(
         latest: collection.latest.clone(),
         sys: config.sys_root.sys.clone(),
         schedule: analysis_runner::Schedule::default(),
+        pace: pace.clone(),
     };
     wiring.tracker.spawn(analysis_runner::run(
         analysis.clone(),
@@ -578,6 +679,12 @@ async fn start_advisor(
         latest: collection.latest.clone(),
     })
     .await?;
+    advisor.set_energy_price(config.options.power.energy_price.map(|per_kwh| {
+        crate::advice::recommend::EnergyPrice {
+            per_kwh,
+            currency: config.options.power.currency.clone(),
+        }
+    }));
     let task = wiring.tracker.spawn(crate::advice::runner::run(
         crate::advice::runner::RunnerParts {
             advisor: advisor.clone(),

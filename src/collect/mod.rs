@@ -10,9 +10,11 @@ pub mod derive;
 pub mod disk;
 pub mod memory;
 pub mod network;
+pub mod power;
 pub mod processes;
 pub mod procfs;
 pub mod remote;
+pub mod scaling;
 pub mod supervisor;
 pub mod system;
 pub mod thermal;
@@ -28,7 +30,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::SysRoot;
 use crate::model::{Sample, Snapshot, SourceHealth, TopProcesses};
-use crate::util::{Clock, lock, p50_p99};
+use crate::util::{Clock, Pace, lock, p50_p99};
 use derive::Derive;
 
 /// Why a source could not be read in a tick.
@@ -108,6 +110,11 @@ pub struct TickStats {
     #[serde(skip)]
     pub recent_cpu_micros: std::collections::VecDeque<u64>,
     pub store_queue_full_drops: u64,
+    /// CPU microseconds the engine's own work used since start: ticks, process scans and the
+    /// self-scaling probe (what self-scaling reduces; its rate is the engine's CPU use).
+    pub cpu_micros_total: u64,
+    /// Self-scaling: the engine's mode, pace and last change.
+    pub scaling: scaling::ScalingStatus,
 }
 
 impl TickStats {
@@ -115,6 +122,7 @@ impl TickStats {
 
     fn record(&mut self, micros: u64) {
         self.ticks += 1;
+        self.cpu_micros_total += micros;
         self.last_tick_cpu_micros = micros;
         if self.recent_cpu_micros.len() == Self::KEEP {
             self.recent_cpu_micros.pop_front();
@@ -211,19 +219,29 @@ pub struct Outputs {
 const PRIMING_DELAY: Duration = Duration::from_millis(250);
 
 /// Ticks until cancelled; `clock` stamps each snapshot and times the rates.
+///
+/// Both intervals follow `pace` (self-scaling): a change restarts them at the new period,
+/// counted from the last tick, so no gap between samples exceeds the new sample interval.
 pub async fn run(
     mut engine: Engine,
     sample_interval: Duration,
     process_interval: Duration,
+    mut pace: watch::Receiver<Pace>,
     outputs: Outputs,
     clock: Clock,
     cancel: CancellationToken,
 ) {
-    let mut samples =
-        tokio::time::interval_at(tokio::time::Instant::now() + PRIMING_DELAY, sample_interval);
+    let now = pace.borrow_and_update().to_owned();
+    let mut samples = tokio::time::interval_at(
+        tokio::time::Instant::now() + PRIMING_DELAY,
+        now.apply(sample_interval),
+    );
     samples.set_missed_tick_behavior(MissedTickBehavior::Skip);
-    let mut process_scans = tokio::time::interval(process_interval);
+    let mut process_scans = tokio::time::interval(now.apply(process_interval));
     process_scans.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut last_tick = tokio::time::Instant::now();
+    let mut last_scan = tokio::time::Instant::now();
+    let mut pace_alive = true;
 
     // First reading at once: gauges appear immediately, counters get their baseline.
     let mut first = true;
@@ -231,19 +249,34 @@ pub async fn run(
         if !first {
             tokio::select! {
                 _ = cancel.cancelled() => break,
+                changed = pace.changed(), if pace_alive => {
+                    if changed.is_err() {
+                        // The controller is gone: keep the pace last set.
+                        pace_alive = false;
+                        continue;
+                    }
+                    let now = *pace.borrow_and_update();
+                    samples = restarted(last_tick, now.apply(sample_interval));
+                    process_scans = restarted(last_scan, now.apply(process_interval));
+                    continue;
+                }
                 _ = samples.tick() => {}
                 _ = process_scans.tick() => {
+                    last_scan = tokio::time::Instant::now();
                     let cpu_before = thread_cpu_time();
                     if let Err(err) = engine.scan_processes(clock.now(), clock.now_ms()) {
                         tracing::warn!(error = %err, "process scan failed");
                     }
                     let micros = thread_cpu_time().saturating_sub(cpu_before).as_micros() as u64;
-                    lock(&outputs.stats).last_process_scan_cpu_micros = micros;
+                    let mut stats = lock(&outputs.stats);
+                    stats.last_process_scan_cpu_micros = micros;
+                    stats.cpu_micros_total += micros;
                     continue;
                 }
             }
         }
         first = false;
+        last_tick = tokio::time::Instant::now();
         let cpu_before = thread_cpu_time();
         let tick = Tick { now: clock.now() };
         let snapshot = Arc::new(engine.tick(&tick, clock.now_ms()));
@@ -262,6 +295,14 @@ pub async fn run(
             tracing::error!(error = %err, drops = stats.store_queue_full_drops, "store queue full: a sample batch was dropped");
         }
     }
+}
+
+/// An interval of `period` whose first tick is `period` after `last` (at once if that passed).
+fn restarted(last: tokio::time::Instant, period: Duration) -> tokio::time::Interval {
+    let start = (last + period).max(tokio::time::Instant::now());
+    let mut interval = tokio::time::interval_at(start, period);
+    interval.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    interval
 }
 
 #[cfg(test)]

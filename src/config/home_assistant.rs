@@ -18,11 +18,13 @@ pub enum MetricGroup {
     Temperature,
     System,
     Addons,
+    /// Power, energy and cost (the Energy dashboard's sensors).
+    Power,
 }
 
 impl MetricGroup {
     /// Every group, in display order.
-    pub const ALL: [MetricGroup; 9] = [
+    pub const ALL: [MetricGroup; 10] = [
         MetricGroup::Cpu,
         MetricGroup::Memory,
         MetricGroup::Swap,
@@ -32,6 +34,7 @@ impl MetricGroup {
         MetricGroup::Temperature,
         MetricGroup::System,
         MetricGroup::Addons,
+        MetricGroup::Power,
     ];
 
     /// The option value naming this group.
@@ -46,6 +49,7 @@ impl MetricGroup {
             MetricGroup::Temperature => "temperature",
             MetricGroup::System => "system",
             MetricGroup::Addons => "addons",
+            MetricGroup::Power => "power",
         }
     }
 
@@ -61,10 +65,11 @@ impl MetricGroup {
             "temp" => MetricGroup::Temperature,
             // The analysis' own series (health score, anomaly score, leak rates) describe the
             // whole system.
-            "system" | "health" | "anomaly" | "leak" => MetricGroup::System,
+            "system" | "health" | "anomaly" | "leak" | "engine" => MetricGroup::System,
             // A remote host's reachability (`nas:host.up`).
             "host" => MetricGroup::System,
             "addon" => MetricGroup::Addons,
+            "power" | "energy" | "cost" => MetricGroup::Power,
             _ => return None,
         })
     }

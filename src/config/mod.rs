@@ -23,6 +23,7 @@ pub mod leases;
 pub mod mode;
 pub mod options;
 pub mod paths;
+pub mod power;
 pub mod reader;
 pub mod remote;
 pub mod retention;
@@ -43,6 +44,7 @@ pub use mode::{
 };
 pub use options::{LogFormat, LogLevel, Options};
 pub use paths::{DATABASE_FILE, SysRoot};
+pub use power::{PowerOptions, PowerPreset, PowerSource, SelfScalingOptions};
 pub use reader::ConfigError;
 pub use remote::{Auth, HostOptions, RemoteWriteOptions};
 pub use retention::Retention;

@@ -10,6 +10,7 @@ use super::actions::ActionOptions;
 use super::alert_rules::RuleSet;
 use super::home_assistant::PublishOptions;
 use super::leases::LeaseOptions;
+use super::power::{PowerOptions, SelfScalingOptions};
 use super::reader::{ConfigError, Object, Problems};
 use super::remote::{HostOptions, RemoteWriteOptions};
 use super::retention::Retention;
@@ -104,6 +105,10 @@ pub struct Options {
     pub remote_write: RemoteWriteOptions,
     /// What the advisor may do to add-ons (default: nothing, every action a dry run).
     pub actions: ActionOptions,
+    /// Where the host's power comes from, and the price of energy.
+    pub power: PowerOptions,
+    /// When the engine stretches its own cadence on a busy host.
+    pub self_scaling: SelfScalingOptions,
 }
 
 impl Default for Options {
@@ -123,6 +128,8 @@ impl Default for Options {
             hosts: Vec::new(),
             remote_write: RemoteWriteOptions::default(),
             actions: ActionOptions::default(),
+            power: PowerOptions::default(),
+            self_scaling: SelfScalingOptions::default(),
         }
     }
 }
@@ -144,6 +151,8 @@ impl Options {
         "hosts",
         "remote_write",
         "actions",
+        "power",
+        "self_scaling",
     ];
 
     /// Interval between two ticks of the host collectors.
@@ -226,6 +235,8 @@ impl Options {
             hosts,
             remote_write: RemoteWriteOptions::read(&root, p),
             actions: ActionOptions::read(&root, p),
+            power: PowerOptions::read(&root, p),
+            self_scaling: SelfScalingOptions::read(&root, p),
         }
     }
 }

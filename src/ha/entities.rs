@@ -53,6 +53,19 @@ pub fn sensor(prefix: &str, meta: &SeriesMeta, value: f64) -> Entity {
     if let Some(unit) = ha.unit {
         attributes.insert("unit_of_measurement".into(), json!(unit));
     }
+    // Power series say whether they are measured or modelled (and how); a cost names its
+    // currency, which is its unit.
+    for (label, value) in &meta.labels {
+        match *label {
+            "source" | "method" | "preset" => {
+                attributes.insert((*label).into(), json!(value));
+            }
+            "currency" => {
+                attributes.insert("unit_of_measurement".into(), json!(value));
+            }
+            _ => {}
+        }
+    }
     if let Some(class) = ha.device_class {
         attributes.insert("device_class".into(), json!(class));
     }
@@ -213,7 +226,33 @@ pub fn entities(
     if options.groups.contains(&MetricGroup::Addons) {
         top_addon_sensors(prefix, snapshot, &mut out);
     }
+    if options.groups.contains(&MetricGroup::System)
+        && let Some(level) = snapshot.value(registry::ENGINE_SCALE_LEVEL.pattern)
+    {
+        out.push(engine_mode_sensor(prefix, level));
+    }
     out
+}
+
+/// The engine's self-scaling mode: `normal`, or `reduced` while it samples less often and
+/// defers its background jobs because the host is busy.
+pub fn engine_mode_sensor(prefix: &str, level: f64) -> Entity {
+    let level = level.max(0.0) as u32;
+    let mut attributes = Map::new();
+    attributes.insert(
+        "friendly_name".into(),
+        json!("Resource Manager engine mode"),
+    );
+    attributes.insert("icon".into(), json!("mdi:speedometer"));
+    attributes.insert("level".into(), json!(level));
+    Entity {
+        entity_id: format!("sensor.{prefix}_engine_mode"),
+        value: f64::from(level),
+        state: EntityState {
+            state: crate::collect::scaling::mode_name(level).into(),
+            attributes,
+        },
+    }
 }
 
 #[cfg(test)]
@@ -448,5 +487,65 @@ mod tests {
             ..options
         };
         assert!(entities(&with_addons, &snapshot, None).iter().any(|e| e.entity_id == "sensor.resource_manager_addon_core_mosquitto_memory_bytes"));
+    }
+
+    #[test]
+    fn power_energy_and_cost_are_energy_dashboard_sensors_saying_their_source() {
+        let power = registry::POWER_WATTS
+            .global()
+            .with_label("source", "modelled")
+            .with_label("method", "model");
+        let e = sensor("rm", &power, 7.25);
+        assert_eq!(e.entity_id, "sensor.rm_power_watts");
+        assert_eq!(e.state.state, "7.2");
+        assert_eq!(e.state.attributes["unit_of_measurement"], "W");
+        assert_eq!(e.state.attributes["device_class"], "power");
+        assert_eq!(e.state.attributes["state_class"], "measurement");
+        assert_eq!(e.state.attributes["source"], "modelled");
+        let energy = registry::ENERGY_TOTAL
+            .global()
+            .with_label("source", "measured");
+        let e = sensor("rm", &energy, 1.23456);
+        assert_eq!(e.entity_id, "sensor.rm_energy_kwh_total");
+        assert_eq!(e.state.state, "1.235");
+        assert_eq!(e.state.attributes["unit_of_measurement"], "kWh");
+        assert_eq!(e.state.attributes["device_class"], "energy");
+        assert_eq!(e.state.attributes["state_class"], "total_increasing");
+        assert_eq!(e.state.attributes["source"], "measured");
+        let cost = registry::COST_PER_MONTH
+            .global()
+            .with_label("currency", "CHF");
+        let e = sensor("rm", &cost, 3.456);
+        assert_eq!(e.state.state, "3.46");
+        assert_eq!(e.state.attributes["unit_of_measurement"], "CHF");
+        assert!(e.state.attributes.get("device_class").is_none());
+        assert_eq!(
+            MetricGroup::of_series("energy.kwh_total"),
+            Some(MetricGroup::Power)
+        );
+    }
+
+    #[test]
+    fn the_engine_mode_is_a_text_sensor_of_the_system_group() {
+        let snapshot = Snapshot {
+            ts_ms: 1,
+            samples: vec![Sample {
+                series: Arc::new(registry::ENGINE_SCALE_LEVEL.global()),
+                value: 2.0,
+            }],
+            ..Snapshot::default()
+        };
+        let all = entities(&PublishOptions::default(), &snapshot, None);
+        let mode = all
+            .iter()
+            .find(|e| e.entity_id == "sensor.resource_manager_engine_mode")
+            .expect("mode sensor");
+        assert_eq!(mode.state.state, "reduced");
+        assert_eq!(mode.state.attributes["level"], 2);
+        assert!(
+            !all.iter()
+                .any(|e| e.entity_id.ends_with("engine_scale_level")),
+            "the level itself stays on the dashboard"
+        );
     }
 }

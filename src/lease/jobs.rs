@@ -26,6 +26,9 @@ pub struct EngineJobs {
     clock: crate::util::Clock,
     /// Since when each job has been put off.
     deferred: Mutex<HashMap<&'static str, i64>>,
+    /// The engine's pace: while self-scaling defers background jobs, they are put off like
+    /// jobs that get no lease (and run anyway after [`MAX_DEFER_MS`]).
+    pace: crate::util::PaceWatch,
 }
 
 impl EngineJobs {
@@ -35,6 +38,31 @@ impl EngineJobs {
             leases,
             clock,
             deferred: Mutex::new(HashMap::new()),
+            pace: crate::util::PaceWatch::default(),
+        }
+    }
+
+    /// Jobs that also wait while `pace` defers background jobs.
+    pub fn with_pace(mut self, pace: crate::util::PaceWatch) -> Self {
+        self.pace = pace;
+        self
+    }
+
+    /// Puts `job` off (`None`) unless it has waited [`MAX_DEFER_MS`] already (`Some("")`:
+    /// run without a lease).
+    fn put_off(&self, job: &'static str, now: i64, why: &'static str) -> Option<String> {
+        let since = *lock(&self.deferred).entry(job).or_insert(now);
+        if now - since >= MAX_DEFER_MS {
+            tracing::warn!(
+                job,
+                why,
+                "put off for an hour; running anyway, without a lease"
+            );
+            lock(&self.deferred).remove(job);
+            Some(String::new())
+        } else {
+            tracing::debug!(job, why, "put off to the next batch");
+            None
         }
     }
 
@@ -47,25 +75,15 @@ impl EngineJobs {
             "wait_seconds": 0,
         });
         let now = self.clock.now_ms();
+        if self.pace.get().defer_jobs {
+            return self.put_off(job, now, "self-scaling defers background jobs");
+        }
         match self.leases.request_json(&body).await {
             Ok(Decision::Granted(lease)) => {
                 lock(&self.deferred).remove(job);
                 Some(lease.id)
             }
-            Ok(_) => {
-                let since = *lock(&self.deferred).entry(job).or_insert(now);
-                if now - since >= MAX_DEFER_MS {
-                    tracing::warn!(
-                        job,
-                        "put off for an hour by leases of other work; running without a lease"
-                    );
-                    lock(&self.deferred).remove(job);
-                    Some(String::new())
-                } else {
-                    tracing::debug!(job, "no lease now; put off to the next batch");
-                    None
-                }
-            }
+            Ok(_) => self.put_off(job, now, "no lease now: other work holds the resources"),
             Err(err) => {
                 // The lease manager failing must not stop the history's upkeep.
                 tracing::warn!(job, error = %err, "no lease decision; running without one");
@@ -150,6 +168,57 @@ mod tests {
             Some(String::new()),
             "runs after an hour anyway"
         );
+        stop.cancel();
+        writer.await.expect("writer");
+    }
+
+    #[tokio::test]
+    async fn self_scaling_puts_jobs_off_but_not_for_more_than_an_hour() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let clock = ManualClock::new(1_700_000_000_000);
+        let store = Store::open(&dir.path().join("history.db"))
+            .await
+            .expect("store");
+        let capacity = Capacity {
+            cpu_milli: 1000,
+            memory_total_mb: 8000,
+            memory_reserve_mb: 800,
+            slots: BTreeMap::new(),
+            max_concurrent: 4,
+            queue_limit: 10,
+        };
+        let policy = Policy {
+            default_ttl_ms: 60_000,
+            max_ttl_ms: 7_200_000,
+            max_wait_ms: 600_000,
+            preemption_grace_ms: None,
+            ageing_step_ms: 60_000,
+        };
+        let (leases, writer) =
+            LeaseService::open(store, clock.clock(), capacity, policy, 1.0, Emit::none())
+                .await
+                .expect("open");
+        let stop = tokio_util::sync::CancellationToken::new();
+        let writer = tokio::spawn(writer.run(stop.clone()));
+        let pace = crate::util::PaceWatch::default();
+        let jobs = EngineJobs::new(leases.clone(), clock.clock()).with_pace(pace.clone());
+        pace.set(crate::util::Pace {
+            level: 1,
+            stretch: 2.0,
+            defer_jobs: true,
+        });
+        assert_eq!(
+            jobs.start("retention").await,
+            None,
+            "deferred while reduced"
+        );
+        assert!(leases.status().leases.is_empty(), "no lease asked for");
+        clock.advance(Duration::from_secs(3600));
+        assert_eq!(jobs.start("retention").await, Some(String::new()));
+        pace.set(crate::util::Pace::default());
+        let permit = jobs.start("retention").await.expect("normal again");
+        assert!(!permit.is_empty(), "a real lease once normal");
+        jobs.finish(permit).await;
         stop.cancel();
         writer.await.expect("writer");
     }

@@ -47,6 +47,13 @@ impl HaSensor {
             Unit::Days => (1.0, Some("d"), Some("duration"), 1),
             Unit::Count => (1.0, None, None, 0),
             Unit::Ratio => (1.0, None, None, 2),
+            Unit::Watts => (1.0, Some("W"), Some("power"), 1),
+            // Three decimals: a small box adds a few Wh an hour, and HA's Energy dashboard
+            // sums the differences.
+            Unit::KilowattHours => (1.0, Some("kWh"), Some("energy"), 3),
+            // The unit is the `currency` label (entities.rs); no device class: HA's `monetary`
+            // allows only `state_class: total`, and this is a rate (per month).
+            Unit::Money => (1.0, None, None, 2),
         };
         HaSensor {
             scale,
@@ -166,6 +173,10 @@ pub fn group_icon(group: &str) -> &'static str {
         "temp" => "mdi:thermometer",
         "addon" => "mdi:puzzle",
         "host" => "mdi:server-network",
+        "power" => "mdi:flash",
+        "energy" => "mdi:lightning-bolt",
+        "cost" => "mdi:cash",
+        "engine" => "mdi:speedometer",
         _ => "mdi:information-outline",
     }
 }
@@ -246,7 +257,10 @@ const fn counter(mut family: Family) -> Family {
     family
 }
 
-use Unit::{Bytes, BytesPerSecond, Celsius, Count, Days, Percent, Ratio, Seconds};
+use Unit::{
+    Bytes, BytesPerSecond, Celsius, Count, Days, KilowattHours, Money, Percent, Ratio, Seconds,
+    Watts,
+};
 
 // CPU (collect/cpu.rs).
 pub const CPU_USAGE: Family = g(
@@ -670,6 +684,56 @@ pub const HOST_UP: Family = with_ha(
     },
 );
 
+// Power, energy and cost (collect/power.rs): `power.watts` is read (RAPL, hwmon) or modelled
+// from `cpu.usage`; the rest is derived from it in the derive stage. The series carry a
+// `source` label (`measured` or `modelled`) and the cost a `currency` label.
+pub const POWER_WATTS: Family = g(
+    "power.watts",
+    Watts,
+    "Power drawn by the host",
+    "Power",
+    "resource_manager_power_watts",
+);
+/// A counter kept across restarts (its last value is saved in the store).
+pub const ENERGY_TOTAL: Family = counter(g(
+    "energy.kwh_total",
+    KilowattHours,
+    "Energy used by the host",
+    "Energy used",
+    "resource_manager_energy_kwh_total",
+));
+/// What the current power costs over a month (30 days) at the `power.energy_price`.
+pub const COST_PER_MONTH: Family = g(
+    "cost.per_month",
+    Money,
+    "Electricity cost per month at the current power",
+    "Cost per month",
+    "resource_manager_cost_per_month",
+);
+/// An add-on's share of the host's power above idle, by its share of the CPU.
+pub const ADDON_POWER: Family = i(
+    "addon.*.power_watts",
+    "addon.power_watts",
+    "addon",
+    Watts,
+    "{} power (estimated from its CPU share)",
+    "Power of add-on {}",
+    "resource_manager_addon_power_watts",
+);
+
+/// The engine's self-scaling level (collect/scaling.rs): 0 normal, higher levels stretch its
+/// intervals. Home Assistant gets it as the engine's mode (`normal`/`reduced`).
+pub const ENGINE_SCALE_LEVEL: Family = with_ha(
+    g(
+        "engine.scale_level",
+        Count,
+        "Self-scaling level of the engine (0: normal)",
+        "Engine self-scaling level",
+        "resource_manager_engine_scale_level",
+    ),
+    HaSensor::for_unit(Count).only(Entities::DashboardOnly),
+);
+
 /// The add-on families in the poller's order: the three gauges, then the four rates.
 pub const ADDON_FAMILIES: [&Family; 7] = [
     &ADDON_CPU,
@@ -719,11 +783,22 @@ const HOST_FAMILIES: &[&Family] = &[
     &ANOMALY_SCORE,
     &LEAK_RATE,
     &HOST_UP,
+    &POWER_WATTS,
+    &ENERGY_TOTAL,
+    &COST_PER_MONTH,
+    &ENGINE_SCALE_LEVEL,
 ];
+
+/// Per add-on families the derive stage adds (the poller does not read them).
+pub const DERIVED_ADDON_FAMILIES: [&Family; 1] = [&ADDON_POWER];
 
 /// Every family: the host's, then the add-ons'.
 pub fn families() -> impl Iterator<Item = &'static Family> {
-    HOST_FAMILIES.iter().chain(ADDON_FAMILIES.iter()).copied()
+    HOST_FAMILIES
+        .iter()
+        .chain(ADDON_FAMILIES.iter())
+        .chain(DERIVED_ADDON_FAMILIES.iter())
+        .copied()
 }
 
 /// The family exposed under a Prometheus name (`resource_manager_cpu_usage_ratio`), for

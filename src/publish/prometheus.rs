@@ -34,6 +34,7 @@ fn conventional_name(meta: &SeriesMeta) -> String {
         Unit::Bytes if !name.ends_with("_bytes") => name.push_str("_bytes"),
         Unit::Seconds | Unit::Days if !name.ends_with("_seconds") => name.push_str("_seconds"),
         Unit::Celsius if !name.ends_with("_celsius") => name.push_str("_celsius"),
+        Unit::Watts if !name.ends_with("_watts") => name.push_str("_watts"),
         _ => {}
     }
     if meta.kind == Kind::Counter && !name.ends_with("_total") {
@@ -107,6 +108,9 @@ pub fn render(snapshot: &Snapshot, store: &StoreHealth, version: &str) -> String
             Unit::BytesPerSecond => " (bytes per second)",
             Unit::Celsius => " (degrees Celsius)",
             Unit::Seconds | Unit::Days => " (seconds)",
+            Unit::Watts => " (watts)",
+            Unit::KilowattHours => " (kilowatt hours)",
+            Unit::Money => " (money, currency label)",
             Unit::Count | Unit::Ratio => "",
         };
         let _ = writeln!(out, "# HELP {name} Resource Manager {}{unit}", first.family);

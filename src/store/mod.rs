@@ -301,6 +301,17 @@ impl Store {
         Ok(())
     }
 
+    /// A value another part keeps in `store_state` (e.g. the energy counter), if saved.
+    pub async fn saved_value(&self, key: &str) -> Result<Option<i64>, StoreError> {
+        self.state(key).await
+    }
+
+    /// Saves a value of another part in `store_state`, replacing the last one.
+    pub async fn save_value(&self, key: &str, value: i64) -> Result<(), StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        jobs::set_state(&mut conn, key, value).await
+    }
+
     async fn state(&self, key: &str) -> Result<Option<i64>, StoreError> {
         Ok(
             sqlx::query_scalar("SELECT value FROM store_state WHERE key = ?")

@@ -89,12 +89,15 @@ pub async fn run(
     shared: Arc<Mutex<SupervisorShared>>,
     status: Arc<Mutex<SupervisorLinkStatus>>,
     clock: Clock,
+    mut pace: tokio::sync::watch::Receiver<crate::util::Pace>,
     cancel: CancellationToken,
 ) {
     lock(&status).state = "starting";
     let mut tracked: HashMap<String, Tracked> = HashMap::new();
-    let mut ticker = tokio::time::interval(interval);
+    let mut period = pace.borrow_and_update().apply(interval);
+    let mut ticker = tokio::time::interval(period);
     ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut pace_alive = true;
     let mut host_read_at: Option<Instant> = None;
     let life_time_meta = Arc::new(registry::DISK_LIFE_TIME.global());
     let mut host_samples: Vec<Sample> = Vec::new();
@@ -102,6 +105,17 @@ pub async fn run(
         tokio::select! {
             _ = cancel.cancelled() => return,
             _ = ticker.tick() => {}
+            changed = pace.changed(), if pace_alive => {
+                // Self-scaling stretches the polling with the rest of the engine.
+                pace_alive = changed.is_ok();
+                let stretched = pace.borrow_and_update().apply(interval);
+                if stretched != period {
+                    period = stretched;
+                    ticker = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+                    ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
+                }
+                continue;
+            }
         }
         let now = clock.now();
         if host_read_at.is_none_or(|t| now.saturating_duration_since(t) > Duration::from_secs(600))

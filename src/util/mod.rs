@@ -5,18 +5,21 @@
 //! - [`clock`]: the [`Clock`] handed to everything whose logic depends on time, and `unix_ms`.
 //! - [`counter`]: rates from cumulative counters (collectors and the Supervisor poller).
 //! - [`emit`]: [`Emit`], the typed sink producers publish through (the event bus sits above).
+//! - [`pace`]: the engine's [`Pace`] (self-scaling), shared through a [`PaceWatch`].
 //! - [`lock`] and [`p50_p99`]: a poison-tolerant mutex lock and two percentiles.
 
 pub mod backoff;
 pub mod clock;
 pub mod counter;
 pub mod emit;
+pub mod pace;
 
 use std::sync::Mutex;
 
 pub use backoff::Backoff;
 pub use clock::{Clock, ManualClock, SystemClock, TimeSource, unix_ms};
 pub use emit::Emit;
+pub use pace::{Pace, PaceWatch};
 
 /// Locks a mutex, recovering the data if a panicking holder poisoned it.
 pub fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

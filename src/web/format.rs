@@ -14,6 +14,9 @@ pub fn format_value(value: f64, unit: Unit) -> String {
         Unit::Days => format!("{value:.1} d"),
         Unit::Count => format!("{value:.0}"),
         Unit::Ratio => format!("{value:.2}"),
+        Unit::Watts => format!("{value:.1} W"),
+        Unit::KilowattHours => format!("{value:.3} kWh"),
+        Unit::Money => format!("{value:.2}"),
     }
 }
 

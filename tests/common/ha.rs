@@ -267,6 +267,8 @@ pub fn config_with_ha(
     options: Value,
     extra_env: &[(&str, String)],
 ) -> Config {
+    let mut options = options;
+    pin_cadence(&mut options);
     let path = dir.join("options.json");
     std::fs::write(&path, options.to_string()).expect("options");
     let cli = Cli {
@@ -278,4 +280,14 @@ pub fn config_with_ha(
     env.insert("HA_URL", ha.url.clone());
     env.insert("HA_TOKEN", token.to_string());
     Config::load(&cli, &|k| env.get(k).cloned()).expect("config")
+}
+
+/// Turns self-scaling off unless `options` set it: tests count ticks and wait on the sample
+/// interval, and a busy test machine would otherwise stretch it (tests/power.rs tests
+/// self-scaling itself).
+pub fn pin_cadence(options: &mut Value) {
+    if let Some(map) = options.as_object_mut() {
+        map.entry("self_scaling")
+            .or_insert_with(|| json!({"enabled": false}));
+    }
 }

@@ -38,9 +38,14 @@ pub fn addon_config(dir: &Path) -> Config {
     Config::load(&cli, &env).expect("add-on config")
 }
 
-/// Standalone config with the given flag values and data dir.
+/// Standalone config with the given flag values and data dir (self-scaling off, see
+/// [`ha::pin_cadence`]).
 pub fn config(data_dir: &Path, sample_interval: u32, write_batch: u32) -> Config {
+    std::fs::create_dir_all(data_dir).expect("data dir");
+    let options = data_dir.join("test-options.json");
+    std::fs::write(&options, r#"{"self_scaling": {"enabled": false}}"#).expect("options");
     let cli = Cli {
+        options: Some(options),
         data_dir: Some(data_dir.to_path_buf()),
         listen: Some("127.0.0.1:0".into()),
         sample_interval_seconds: Some(sample_interval.to_string()),

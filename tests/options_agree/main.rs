@@ -8,8 +8,8 @@ mod yaml;
 use std::collections::BTreeSet;
 
 use resource_manager::config::{
-    ActionOptions, HostOptions, LeaseOptions, Options, PublishOptions, RemoteWriteOptions,
-    Retention, RuleSet,
+    ActionOptions, HostOptions, LeaseOptions, Options, PowerOptions, PublishOptions,
+    RemoteWriteOptions, Retention, RuleSet, SelfScalingOptions,
 };
 use serde_json::{Map, Value, json};
 
@@ -20,20 +20,19 @@ const SECTIONS: &[(&str, &[&str])] = &[
     ("leases", LeaseOptions::KEYS),
     ("remote_write", RemoteWriteOptions::KEYS),
     ("actions", ActionOptions::KEYS),
+    ("power", PowerOptions::KEYS),
+    ("self_scaling", SelfScalingOptions::KEYS),
 ];
 
 /// Options with no default in `config.yaml` (schema type ending in `?`): left out, the reader
 /// picks the value (the host's cores, no token).
 fn optional_paths() -> BTreeSet<String> {
-    LeaseOptions::OPTIONAL
+    let leases = LeaseOptions::OPTIONAL.iter().map(|k| format!("leases.{k}"));
+    let power = PowerOptions::OPTIONAL.iter().map(|k| format!("power.{k}"));
+    let remote_write = RemoteWriteOptions::OPTIONAL
         .iter()
-        .map(|k| format!("leases.{k}"))
-        .chain(
-            RemoteWriteOptions::OPTIONAL
-                .iter()
-                .map(|k| format!("remote_write.{k}")),
-        )
-        .collect()
+        .map(|k| format!("remote_write.{k}"));
+    leases.chain(power).chain(remote_write).collect()
 }
 /// The option that is a list of rule entries, and its entries' fields.
 const LIST: (&str, &[&str]) = ("alert_rules", RuleSet::FIELDS);

@@ -328,22 +328,53 @@ impl View<'_> {
     }
 
     /// Power readings (RAPL or a model) when a collector provides them.
+    /// The host's power, whether it is measured or modelled, the energy counted so far and,
+    /// with an energy price, what it costs a month.
     pub(super) fn power_card(&self) -> Option<Card> {
-        let sample = self
+        let power = self
             .s
             .samples
             .iter()
-            .find(|s| s.series.id.starts_with("power."))?;
-        let symbol = sample.series.unit.symbol();
+            .find(|s| s.series.id == registry::POWER_WATTS.pattern)?;
+        let label = |sample: &Sample, name: &str| {
+            sample
+                .series
+                .labels
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.clone())
+        };
+        let source = label(power, "source").unwrap_or_else(|| "modelled".into());
+        let mut detail = vec![match label(power, "method").as_deref() {
+            Some("rapl") => "measured (RAPL)".to_string(),
+            Some("hwmon") => "measured (hwmon)".to_string(),
+            _ => format!(
+                "{source} from CPU use ({})",
+                label(power, "preset").unwrap_or_else(|| "preset".into())
+            ),
+        }];
+        if let Some(kwh) = self.value(registry::ENERGY_TOTAL.pattern) {
+            detail.push(format!(
+                "{} counted",
+                format_value(kwh, Unit::KilowattHours)
+            ));
+        }
+        if let Some(cost) = self
+            .s
+            .samples
+            .iter()
+            .find(|s| s.series.id == registry::COST_PER_MONTH.pattern)
+        {
+            let currency = label(cost, "currency").unwrap_or_default();
+            detail.push(format!("{:.2} {currency} a month", cost.value));
+        }
         Some(Card {
             key: "power",
             title: "Power",
-            value: format!("{:.1} {symbol}", sample.value)
-                .trim_end()
-                .to_string(),
-            detail: sample.series.description.clone(),
+            value: format_value(power.value, Unit::Watts),
+            detail: detail.join(" · "),
             percent: None,
-            spark: Some(sample.value),
+            spark: Some(power.value),
             level: Severity::Ok,
             available: true,
         })

@@ -439,3 +439,47 @@ fn the_disk_card_names_the_data_disk_even_when_another_mount_is_fuller() {
         "/media/usb: 3.0 GB free of 10.0 GB · 2 more mounts"
     );
 }
+
+#[test]
+fn the_power_card_says_where_power_comes_from_and_what_it_costs() {
+    use crate::model::registry;
+    let mut s = healthy();
+    assert!(
+        assess(&s, &RuleSet::default(), &Extra::default())
+            .cards
+            .iter()
+            .all(|c| c.key != "power"),
+        "no card without power"
+    );
+    let sample = |meta: SeriesMeta, value: f64| Sample {
+        series: Arc::new(meta),
+        value,
+    };
+    s.samples.push(sample(
+        registry::POWER_WATTS
+            .global()
+            .with_label("source", "modelled")
+            .with_label("method", "model")
+            .with_label("preset", "raspberry_pi_4"),
+        4.25,
+    ));
+    s.samples
+        .push(sample(registry::ENERGY_TOTAL.global(), 12.3456));
+    s.samples.push(sample(
+        registry::COST_PER_MONTH
+            .global()
+            .with_label("currency", "EUR"),
+        0.93,
+    ));
+    let overview = assess(&s, &RuleSet::default(), &Extra::default());
+    let card = overview
+        .cards
+        .iter()
+        .find(|c| c.key == "power")
+        .expect("power card");
+    assert_eq!(card.value, "4.2 W");
+    assert_eq!(
+        card.detail,
+        "modelled from CPU use (raspberry_pi_4) · 12.346 kWh counted · 0.93 EUR a month"
+    );
+}

@@ -1,0 +1,304 @@
+//! The `power` option (where the host's power comes from, the price of energy) and the
+//! `self_scaling` option (when the engine stretches its own cadence).
+
+use serde::Serialize;
+
+use super::reader::{Object, Problems, describe};
+
+/// Where `power.watts` comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PowerSource {
+    /// RAPL, else hwmon, else the model.
+    Auto,
+    /// RAPL energy counters only (nothing when unreadable).
+    Rapl,
+    /// A hwmon `power*_input` only.
+    Hwmon,
+    /// The model only: idle + (max − idle) × CPU use.
+    Model,
+}
+
+impl PowerSource {
+    pub const NAMES: &[&str] = &["auto", "rapl", "hwmon", "model"];
+
+    fn parse(name: &str) -> Option<PowerSource> {
+        Some(match name {
+            "auto" => PowerSource::Auto,
+            "rapl" => PowerSource::Rapl,
+            "hwmon" => PowerSource::Hwmon,
+            "model" => PowerSource::Model,
+            _ => return None,
+        })
+    }
+}
+
+/// The model's idle and full-load watts for a kind of box (figures and sources in DOCS.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PowerPreset {
+    /// Raspberry Pi 4 or 5 by the device tree's model, else a generic x86 mini PC.
+    Auto,
+    RaspberryPi4,
+    RaspberryPi5,
+    IntelNuc,
+    MiniPc,
+}
+
+impl PowerPreset {
+    pub const NAMES: &[&str] = &[
+        "auto",
+        "raspberry_pi_4",
+        "raspberry_pi_5",
+        "intel_nuc",
+        "mini_pc",
+    ];
+
+    fn parse(name: &str) -> Option<PowerPreset> {
+        Some(match name {
+            "auto" => PowerPreset::Auto,
+            "raspberry_pi_4" => PowerPreset::RaspberryPi4,
+            "raspberry_pi_5" => PowerPreset::RaspberryPi5,
+            "intel_nuc" => PowerPreset::IntelNuc,
+            "mini_pc" => PowerPreset::MiniPc,
+            _ => return None,
+        })
+    }
+
+    /// The option spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            PowerPreset::Auto => "auto",
+            PowerPreset::RaspberryPi4 => "raspberry_pi_4",
+            PowerPreset::RaspberryPi5 => "raspberry_pi_5",
+            PowerPreset::IntelNuc => "intel_nuc",
+            PowerPreset::MiniPc => "mini_pc",
+        }
+    }
+
+    /// (idle, full load) watts at the wall; `Auto` has none until resolved.
+    pub fn watts(self) -> Option<(f64, f64)> {
+        match self {
+            PowerPreset::Auto => None,
+            PowerPreset::RaspberryPi4 => Some((3.0, 6.3)),
+            PowerPreset::RaspberryPi5 => Some((3.0, 8.0)),
+            PowerPreset::IntelNuc => Some((8.0, 55.0)),
+            PowerPreset::MiniPc => Some((10.0, 28.0)),
+        }
+    }
+}
+
+/// Power source, model and price.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PowerOptions {
+    pub source: PowerSource,
+    pub preset: PowerPreset,
+    /// Overrides the preset's idle watts.
+    pub idle_watts: Option<f64>,
+    /// Overrides the preset's full-load watts.
+    pub max_watts: Option<f64>,
+    /// Price of one kWh; no cost sensor without it.
+    pub energy_price: Option<f64>,
+    /// ISO 4217 code shown with costs.
+    pub currency: String,
+}
+
+impl Default for PowerOptions {
+    fn default() -> Self {
+        PowerOptions {
+            source: PowerSource::Auto,
+            preset: PowerPreset::Auto,
+            idle_watts: None,
+            max_watts: None,
+            energy_price: None,
+            currency: "EUR".into(),
+        }
+    }
+}
+
+const MAX_WATTS: f64 = 5000.0;
+const MAX_PRICE: f64 = 100.0;
+
+impl PowerOptions {
+    pub const KEYS: &[&str] = &[
+        "source",
+        "preset",
+        "idle_watts",
+        "max_watts",
+        "energy_price",
+        "currency",
+    ];
+    /// Keys without a default in `config.yaml`.
+    pub const OPTIONAL: &[&str] = &["idle_watts", "max_watts", "energy_price"];
+
+    pub(crate) fn read(options: &Object<'_>, p: &mut Problems) -> PowerOptions {
+        let d = PowerOptions::default();
+        let Some(section) = options.section("power", PowerOptions::KEYS, p) else {
+            return d;
+        };
+        let ranged = |key: &str, max: f64, p: &mut Problems| {
+            let allowed = format!("a number from 0 to {max}");
+            let value = section.number(key, &allowed, p)?;
+            if (0.0..=max).contains(&value) {
+                Some(value)
+            } else {
+                let got = section.get(key).map(describe).unwrap_or_default();
+                p.bad(&section.at(key), got, allowed);
+                None
+            }
+        };
+        let idle_watts = ranged("idle_watts", MAX_WATTS, p);
+        let max_watts = ranged("max_watts", MAX_WATTS, p);
+        if let (Some(idle), Some(max)) = (idle_watts, max_watts)
+            && idle > max
+        {
+            p.bad(
+                &section.at("idle_watts"),
+                idle,
+                format!("at most max_watts ({max})"),
+            );
+        }
+        PowerOptions {
+            source: section
+                .choice("source", PowerSource::NAMES, p)
+                .and_then(PowerSource::parse)
+                .unwrap_or(d.source),
+            preset: section
+                .choice("preset", PowerPreset::NAMES, p)
+                .and_then(PowerPreset::parse)
+                .unwrap_or(d.preset),
+            idle_watts,
+            max_watts,
+            energy_price: ranged("energy_price", MAX_PRICE, p),
+            currency: section
+                .string(
+                    "currency",
+                    |s| s.len() == 3 && s.chars().all(|c| c.is_ascii_uppercase()),
+                    "a three-letter currency code such as EUR",
+                    p,
+                )
+                .map(str::to_string)
+                .unwrap_or(d.currency),
+        }
+    }
+}
+
+/// When the engine stretches its own cadence and defers its background jobs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SelfScalingOptions {
+    pub enabled: bool,
+    /// CPU use (percent) above which the host counts as busy.
+    pub high_percent: u32,
+    /// CPU use below which it counts as quiet again.
+    pub low_percent: u32,
+    /// How long a condition must hold before the engine changes its cadence.
+    pub hold_seconds: u32,
+    /// Least time between two changes.
+    pub cooldown_seconds: u32,
+    /// Longest sample interval the engine stretches to.
+    pub max_interval_seconds: u32,
+}
+
+impl Default for SelfScalingOptions {
+    fn default() -> Self {
+        SelfScalingOptions {
+            enabled: true,
+            high_percent: 80,
+            low_percent: 30,
+            hold_seconds: 20,
+            cooldown_seconds: 60,
+            max_interval_seconds: 30,
+        }
+    }
+}
+
+impl SelfScalingOptions {
+    pub const KEYS: &[&str] = &[
+        "enabled",
+        "high_percent",
+        "low_percent",
+        "hold_seconds",
+        "cooldown_seconds",
+        "max_interval_seconds",
+    ];
+
+    pub(crate) fn read(options: &Object<'_>, p: &mut Problems) -> SelfScalingOptions {
+        let d = SelfScalingOptions::default();
+        let Some(section) = options.section("self_scaling", SelfScalingOptions::KEYS, p) else {
+            return d;
+        };
+        let mut high_percent = section.int("high_percent", 10..=100, d.high_percent, p);
+        let mut low_percent = section.int("low_percent", 0..=90, d.low_percent, p);
+        if low_percent >= high_percent {
+            // Only a pair the user wrote is a mistake; a threshold left out makes way.
+            match (
+                section.contains("high_percent"),
+                section.contains("low_percent"),
+            ) {
+                (true, true) => p.bad(
+                    &section.at("low_percent"),
+                    low_percent,
+                    format!("below high_percent ({high_percent})"),
+                ),
+                (true, false) => low_percent = high_percent / 2,
+                _ => high_percent = low_percent + 10,
+            }
+        }
+        SelfScalingOptions {
+            enabled: section.bool("enabled", p).unwrap_or(d.enabled),
+            high_percent,
+            low_percent,
+            hold_seconds: section.int("hold_seconds", 1..=600, d.hold_seconds, p),
+            cooldown_seconds: section.int("cooldown_seconds", 1..=3600, d.cooldown_seconds, p),
+            max_interval_seconds: section.int(
+                "max_interval_seconds",
+                1..=600,
+                d.max_interval_seconds,
+                p,
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Options;
+    use serde_json::json;
+
+    #[test]
+    fn reads_the_power_section_and_names_each_bad_field() {
+        let options = Options::from_json(&json!({"power": {"source": "model",
+            "preset": "raspberry_pi_4", "idle_watts": 2.5, "max_watts": 7,
+            "energy_price": 0.32, "currency": "CHF"}}))
+        .expect("valid");
+        let power = options.power;
+        assert_eq!(power.source, PowerSource::Model);
+        assert_eq!(power.preset, PowerPreset::RaspberryPi4);
+        assert_eq!(power.idle_watts, Some(2.5));
+        assert_eq!(power.energy_price, Some(0.32));
+        assert_eq!(power.currency, "CHF");
+        let err = Options::from_json(
+            &json!({"power": {"idle_watts": 9, "max_watts": 5, "currency": "euro"}}),
+        )
+        .expect_err("bad");
+        assert_eq!(
+            err.problems,
+            vec![
+                "option 'power.idle_watts': got 9, allowed: at most max_watts (5)".to_string(),
+                "option 'power.currency': got \"euro\", allowed: a three-letter currency code such as EUR".to_string(),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_quiet_threshold_must_be_below_the_busy_one() {
+        let err =
+            Options::from_json(&json!({"self_scaling": {"high_percent": 50, "low_percent": 60}}))
+                .expect_err("bad");
+        assert_eq!(
+            err.problems,
+            vec!["option 'self_scaling.low_percent': got 60, allowed: below high_percent (50)"]
+        );
+    }
+}
