@@ -21,7 +21,7 @@ use resource_manager::model::{Sample, Snapshot, registry};
 
 fn addon_mode_config(dir: &std::path::Path, supervisor_url: &str) -> Config {
     let options = dir.join("options.json");
-    std::fs::write(&options, r#"{"sample_interval_seconds": 1, "addon_stats_interval_seconds": 10, "log_level": "warning"}"#).expect("options");
+    std::fs::write(&options, r#"{"sample_interval_seconds": 1, "addon_stats_interval_seconds": 10, "log_level": "warning", "self_scaling": {"enabled": false}}"#).expect("options");
     let cli = Cli {
         options: Some(options),
         data_dir: Some(dir.join("data")),
