@@ -38,6 +38,20 @@ pub fn ha_event(data: &[u8]) {
     let _ = resource_manager::ha::ws::events::parse_event_bytes(data);
 }
 
+/// A remote host's `/metrics` page: parsed, then mapped to our series twice (rates need two
+/// reads), never a panic, and every sample the parser kept has a finite or NaN value and a name.
+pub fn prometheus_text(data: &[u8]) {
+    use resource_manager::collect::remote::{map, text};
+    let page = text::parse(&String::from_utf8_lossy(data));
+    for sample in &page.samples {
+        assert!(!sample.name.is_empty(), "a sample without a name");
+    }
+    let mut state = map::MapState::new("fuzz");
+    let mut out = Vec::new();
+    map::map_page(&page, 1_764_000_000_000, &mut state, &mut out);
+    map::map_page(&page, 1_764_000_005_000, &mut state, &mut out);
+}
+
 /// The app's router with an open history and lease service, on a runtime of its own.
 struct Served {
     runtime: tokio::runtime::Runtime,

@@ -5,7 +5,8 @@
 #
 # Targets (fuzz/fuzz_targets/, shared logic in fuzz/harness.rs): options (the options
 # reader), import_csv (the history importer), ha_event (Home Assistant WebSocket events),
-# http_request (every route with fuzzed paths, queries and JSON bodies).
+# prometheus_text (a remote host's /metrics page, parsed and mapped), http_request (every
+# route with fuzzed paths, queries and JSON bodies).
 # New inputs that reach new code are kept in fuzz/corpus/<target>/, which CI replays on
 # stable Rust (tests/fuzz_corpus.rs). A crash leaves its input in fuzz/artifacts/<target>/.
 #
@@ -17,7 +18,7 @@ SECONDS_EACH=${1:-60}
 shift || true
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(options import_csv ha_event http_request)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(options import_csv ha_event prometheus_text http_request)
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target/fuzz}
 export RUSTC_BOOTSTRAP=1
 

@@ -18,6 +18,7 @@ const TARGETS: &[Target] = &[
     ("import_csv", harness::import_csv),
     ("ha_event", harness::ha_event),
     ("http_request", harness::http_request),
+    ("prometheus_text", harness::prometheus_text),
 ];
 
 fn corpus(target: &str) -> Vec<(String, Vec<u8>)> {
@@ -105,6 +106,11 @@ fn random_csv_is_judged_without_panicking() {
 #[test]
 fn random_home_assistant_messages_are_judged_without_panicking() {
     random_inputs("ha_event", harness::ha_event);
+}
+
+#[test]
+fn random_metrics_pages_are_read_without_panicking() {
+    random_inputs("prometheus_text", harness::prometheus_text);
 }
 
 #[test]
