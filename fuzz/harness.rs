@@ -42,7 +42,8 @@ pub fn ha_event(data: &[u8]) {
 /// reads), never a panic, and every sample the parser kept has a finite or NaN value and a name.
 pub fn prometheus_text(data: &[u8]) {
     use resource_manager::collect::remote::{map, text};
-    let page = text::parse(&String::from_utf8_lossy(data));
+    let page_text = String::from_utf8_lossy(data);
+    let page = text::parse(&page_text);
     for sample in &page.samples {
         assert!(!sample.name.is_empty(), "a sample without a name");
     }

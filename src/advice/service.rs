@@ -255,7 +255,22 @@ impl Advisor {
         }
         let now_ms = input.now_ms;
         let list = Arc::new(list);
-        *lock(&self.inner.recommendations) = list.clone();
+        let previous = std::mem::replace(&mut *lock(&self.inner.recommendations), list.clone());
+        // A line when advice appears, under its stable id (the id is the correlation).
+        for r in list
+            .iter()
+            .filter(|r| !previous.iter().any(|p| p.id == r.id))
+        {
+            tracing::info!(
+                resource_management_id = %r.id,
+                kind = r.kind.as_str(),
+                memory_usage_mb = r.saving.memory_bytes.map(|b| (b / 1e6).round()),
+                cpu_usage_percentage = r.saving.cpu_percent,
+                power_consumption_watts = r.saving.watts,
+                "recommendation: {}",
+                r.title
+            );
+        }
         let mut pass = lock(&self.inner.pass);
         pass.runs += 1;
         pass.made_ms = now_ms;
@@ -407,6 +422,16 @@ impl Advisor {
         {
             tracing::warn!(error = %err, id = %r.id, "cannot mark the recommendation done");
         }
+        // Every decision, dry runs and refusals too, under its audit row's id.
+        tracing::info!(
+            resource_management_id = %format!("action-{audit_id}"),
+            action = request.kind.as_str(),
+            addon = %request.addon,
+            origin = request.origin.as_str(),
+            outcome = outcome.as_str(),
+            recommendation = row.recommendation_id.as_deref().unwrap_or(""),
+            "add-on action decided"
+        );
         self.inner.emit.emit(ActionResult {
             audit_id,
             action: request.kind.as_str().into(),
