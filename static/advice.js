@@ -7,19 +7,14 @@
   const $ = (id) => document.getElementById(id);
   const F = RM.fmt;
 
-  function el(tag, className, text) {
-    const e = document.createElement(tag);
-    if (className) e.className = className;
-    if (text !== undefined) e.textContent = text;
-    return e;
-  }
+  const el = RM.el;
   function saving(s) {
     const parts = [];
     if (s.memory_bytes) parts.push(F.bytes(s.memory_bytes) + " memory" + (s.memory_percent ? " (" + s.memory_percent.toFixed(1) + " %)" : ""));
     if (s.cpu_percent) parts.push(s.cpu_percent.toFixed(1) + " % CPU");
     if (s.disk_bytes) parts.push(F.bytes(s.disk_bytes) + " disk");
     if (s.disk_days) parts.push(s.disk_days.toFixed(1) + " days of disk");
-    if (s.watts) parts.push(s.watts.toFixed(1) + " W");
+    if (s.watts) parts.push(s.watts.toFixed(1) + " W" + (s.cost_per_month ? " (" + s.cost_per_month.toFixed(2) + " a month)" : ""));
     return parts.join(", ") || "—";
   }
   async function post(path, body) {

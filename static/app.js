@@ -38,6 +38,13 @@
   const time = (ms) => new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
   const hm = (ms) => new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
   RM.fmt = { bytes, duration, value, time, hm };
+  // A new element with an optional class and text (textContent: never HTML from the API).
+  RM.el = (tag, className, text) => {
+    const e = document.createElement(tag);
+    if (className) e.className = className;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  };
   RM.unitOf = (id) => (RM.state.series[id] || {}).unit;
 
   // ---- Errors: short human messages with what to try; never a stack trace.

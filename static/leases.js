@@ -6,12 +6,7 @@
   const $ = (id) => document.getElementById(id);
   const F = RM.fmt;
 
-  function el(tag, className, text) {
-    const e = document.createElement(tag);
-    if (className) e.className = className;
-    if (text !== undefined) e.textContent = text;
-    return e;
-  }
+  const el = RM.el;
   function amounts(r) {
     const parts = [];
     if (r.cpu_cores > 0) parts.push(r.cpu_cores + " cores");

@@ -15,8 +15,8 @@ use crate::config::SysRoot;
 use crate::model::{Sample, SeriesMeta, registry};
 use crate::util::counter;
 
-/// Filesystems that hold no user data.
-const PSEUDO_FILESYSTEMS: &[&str] = &[
+/// Filesystems that hold no user data (skipped here and on remote hosts).
+pub(crate) const PSEUDO_FILESYSTEMS: &[&str] = &[
     "autofs",
     "binfmt_misc",
     "bpf",

@@ -4,42 +4,11 @@
 use std::collections::HashMap;
 
 use super::{CpuTimes, MapState, push};
+use crate::collect::disk::PSEUDO_FILESYSTEMS;
 use crate::collect::remote::text::{Page, PromSample};
 use crate::collect::thermal::sanitize;
 use crate::model::Sample;
 use crate::model::registry;
-
-/// Filesystems that hold no user data (as the local disk collector skips them).
-const PSEUDO_FILESYSTEMS: &[&str] = &[
-    "autofs",
-    "binfmt_misc",
-    "bpf",
-    "cgroup",
-    "cgroup2",
-    "configfs",
-    "debugfs",
-    "devpts",
-    "devtmpfs",
-    "efivarfs",
-    "fusectl",
-    "fuse.lxcfs",
-    "hugetlbfs",
-    "mqueue",
-    "nsfs",
-    "overlay",
-    "proc",
-    "pstore",
-    "ramfs",
-    "rpc_pipefs",
-    "securityfs",
-    "selinuxfs",
-    "squashfs",
-    "sysfs",
-    "tmpfs",
-    "tracefs",
-    "nfsd",
-    "iso9660",
-];
 
 /// Bytes per page for `node_vmstat_pswpin/out` (pages): 4 KiB on the machines we meet.
 const PAGE_BYTES: f64 = 4096.0;
