@@ -104,20 +104,7 @@ impl ActionOptions {
         let slug = |s: &str| valid_slug(s).then(|| s.to_string());
         let slugs = "add-on slugs (a-z, 0-9, '_', '-')";
         let dur = |key: &str, min: u64, max: u64, default: u64, p: &mut Problems| {
-            let allowed = format!(
-                "a duration such as 30m, 6h or 1d, from {} to {}",
-                duration::format_seconds(min),
-                duration::format_seconds(max)
-            );
-            section
-                .string(
-                    key,
-                    |s| duration::parse_seconds(s).is_some_and(|v| (min..=max).contains(&v)),
-                    allowed,
-                    p,
-                )
-                .and_then(duration::parse_seconds)
-                .unwrap_or(default)
+            section.duration_seconds(key, "30m, 6h or 1d", min..=max, default, p)
         };
         ActionOptions {
             allowed,

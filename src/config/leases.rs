@@ -113,20 +113,7 @@ impl LeaseOptions {
                 }
             });
         let dur = |key: &str, min: u64, max: u64, default: u64, p: &mut Problems| {
-            let allowed = format!(
-                "a duration such as 30s, 5m or 6h, from {} to {}",
-                duration::format_seconds(min),
-                duration::format_seconds(max)
-            );
-            section
-                .string(
-                    key,
-                    |s| duration::parse_seconds(s).is_some_and(|v| (min..=max).contains(&v)),
-                    allowed,
-                    p,
-                )
-                .and_then(duration::parse_seconds)
-                .unwrap_or(default)
+            section.duration_seconds(key, "30s, 5m or 6h", min..=max, default, p)
         };
         let default_ttl = dur("default_ttl", 1, MAX_TTL_SECONDS, d.default_ttl, p);
         let max_ttl = dur("max_ttl", 1, MAX_TTL_SECONDS, d.max_ttl, p);

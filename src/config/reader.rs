@@ -276,6 +276,32 @@ impl<'a> Object<'a> {
         found
     }
 
+    /// A duration such as `30m` or `6h` within `range` seconds, else `default` (bad values are
+    /// reported with `examples` and the range in words).
+    pub fn duration_seconds(
+        &self,
+        key: &str,
+        examples: &str,
+        range: RangeInclusive<u64>,
+        default: u64,
+        problems: &mut Problems,
+    ) -> u64 {
+        use super::alert_rules::duration;
+        let allowed = format!(
+            "a duration such as {examples}, from {} to {}",
+            duration::format_seconds(*range.start()),
+            duration::format_seconds(*range.end())
+        );
+        self.string(
+            key,
+            |s| duration::parse_seconds(s).is_some_and(|v| range.contains(&v)),
+            allowed,
+            problems,
+        )
+        .and_then(duration::parse_seconds)
+        .unwrap_or(default)
+    }
+
     /// A string that passes `valid`; `None` when absent or bad.
     pub fn string(
         &self,

@@ -119,13 +119,16 @@ mod tests {
     use std::collections::BTreeMap;
     use std::time::Duration;
 
-    #[tokio::test]
-    async fn a_job_yields_to_user_work_but_not_for_more_than_an_hour() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let clock = ManualClock::new(1_700_000_000_000);
-        let store = Store::open(&dir.path().join("history.db"))
-            .await
-            .expect("store");
+    /// A lease service for one core on `clock`, with its writer running until the token.
+    async fn one_core_leases(
+        dir: &std::path::Path,
+        clock: &ManualClock,
+    ) -> (
+        LeaseService,
+        tokio_util::sync::CancellationToken,
+        tokio::task::JoinHandle<()>,
+    ) {
+        let store = Store::open(&dir.join("history.db")).await.expect("store");
         let capacity = Capacity {
             cpu_milli: 1000,
             memory_total_mb: 8000,
@@ -147,6 +150,14 @@ mod tests {
                 .expect("open");
         let stop = tokio_util::sync::CancellationToken::new();
         let writer = tokio::spawn(writer.run(stop.clone()));
+        (leases, stop, writer)
+    }
+
+    #[tokio::test]
+    async fn a_job_yields_to_user_work_but_not_for_more_than_an_hour() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let clock = ManualClock::new(1_700_000_000_000);
+        let (leases, stop, writer) = one_core_leases(dir.path(), &clock).await;
         let jobs = EngineJobs::new(leases.clone(), clock.clock());
 
         let permit = jobs.start("rollup").await.expect("free: granted");
@@ -176,30 +187,7 @@ mod tests {
     async fn self_scaling_puts_jobs_off_but_not_for_more_than_an_hour() {
         let dir = tempfile::tempdir().expect("tempdir");
         let clock = ManualClock::new(1_700_000_000_000);
-        let store = Store::open(&dir.path().join("history.db"))
-            .await
-            .expect("store");
-        let capacity = Capacity {
-            cpu_milli: 1000,
-            memory_total_mb: 8000,
-            memory_reserve_mb: 800,
-            slots: BTreeMap::new(),
-            max_concurrent: 4,
-            queue_limit: 10,
-        };
-        let policy = Policy {
-            default_ttl_ms: 60_000,
-            max_ttl_ms: 7_200_000,
-            max_wait_ms: 600_000,
-            preemption_grace_ms: None,
-            ageing_step_ms: 60_000,
-        };
-        let (leases, writer) =
-            LeaseService::open(store, clock.clock(), capacity, policy, 1.0, Emit::none())
-                .await
-                .expect("open");
-        let stop = tokio_util::sync::CancellationToken::new();
-        let writer = tokio::spawn(writer.run(stop.clone()));
+        let (leases, stop, writer) = one_core_leases(dir.path(), &clock).await;
         let pace = crate::util::PaceWatch::default();
         let jobs = EngineJobs::new(leases.clone(), clock.clock()).with_pace(pace.clone());
         pace.set(crate::util::Pace {
