@@ -181,7 +181,21 @@ async fn start(
     let mut collectors = collect::host_collectors(&config.sys_root);
     // The engine's pace, set by self-scaling and followed by every periodic part.
     let pace = crate::util::PaceWatch::default();
-    let supervisor = start_supervisor(wiring, &config, &mut collectors, &pace, &links_stop)?;
+    // One client (one connection pool) for the poller and the advisor.
+    let supervisor_client = config
+        .supervisor
+        .as_ref()
+        .map(SupervisorClient::new)
+        .transpose()
+        .map_err(|e| AppError::Link(e.to_string()))?;
+    let supervisor = start_supervisor(
+        wiring,
+        &config,
+        supervisor_client.clone(),
+        &mut collectors,
+        &pace,
+        &links_stop,
+    );
     let power = start_power(wiring, &config, &mut collectors).await;
     let remote_hosts = start_hosts(wiring, &config, &mut collectors, &links_stop)?;
     // Subscribed before the engine starts, so the first tick is written too.
@@ -215,7 +229,8 @@ async fn start(
     };
     let lease_tasks = start_leases(wiring, leases.clone(), lease_writer, &collection);
     let analysis = start_analysis(wiring, &config, &alerts, &collection, values, &pace);
-    let (advisor, advisor_task) = start_advisor(wiring, &config, &collection, &analysis).await?;
+    let (advisor, advisor_task) =
+        start_advisor(wiring, &config, supervisor_client, &collection, &analysis).await?;
     let publishers_stop = wiring.root.child_token();
     let ha = match &config.home_assistant {
         Some(endpoint) => Some(
@@ -364,14 +379,12 @@ fn start_leases(
 fn start_supervisor(
     wiring: &Wiring,
     config: &Config,
+    client: Option<SupervisorClient>,
     collectors: &mut Vec<Box<dyn Collector>>,
     pace: &crate::util::PaceWatch,
     links_stop: &CancellationToken,
-) -> Result<Option<(Arc<Mutex<SupervisorLinkStatus>>, JoinHandle<()>)>, AppError> {
-    let Some(endpoint) = &config.supervisor else {
-        return Ok(None);
-    };
-    let client = SupervisorClient::new(endpoint).map_err(|e| AppError::Link(e.to_string()))?;
+) -> Option<(Arc<Mutex<SupervisorLinkStatus>>, JoinHandle<()>)> {
+    let client = client?;
     let shared = Arc::new(Mutex::new(SupervisorShared::default()));
     let status = Arc::new(Mutex::new(SupervisorLinkStatus::default()));
     let interval = Duration::from_secs(u64::from(config.options.addon_stats_interval_seconds));
@@ -385,7 +398,7 @@ fn start_supervisor(
         pace.subscribe(),
         links_stop.clone(),
     ));
-    Ok(Some((status, task)))
+    Some((status, task))
 }
 
 /// The remote hosts' scrape loops (links: stopped with the links) and the collector that
@@ -658,15 +671,10 @@ fn start_analysis(
 async fn start_advisor(
     wiring: &Wiring,
     config: &Config,
+    supervisor: Option<SupervisorClient>,
     collection: &Collection,
     analysis: &Analysis,
 ) -> Result<(crate::advice::Advisor, JoinHandle<()>), AppError> {
-    let supervisor = match &config.supervisor {
-        Some(endpoint) => {
-            Some(SupervisorClient::new(endpoint).map_err(|e| AppError::Link(e.to_string()))?)
-        }
-        None => None,
-    };
     let control = supervisor
         .clone()
         .map(|c| Arc::new(c) as Arc<dyn crate::supervisor::AddonControl>);

@@ -256,8 +256,8 @@ pub async fn run(
                         continue;
                     }
                     let now = *pace.borrow_and_update();
-                    samples = restarted(last_tick, now.apply(sample_interval));
-                    process_scans = restarted(last_scan, now.apply(process_interval));
+                    samples = crate::util::pace::restarted(last_tick, now.apply(sample_interval));
+                    process_scans = crate::util::pace::restarted(last_scan, now.apply(process_interval));
                     continue;
                 }
                 _ = samples.tick() => {}
@@ -295,14 +295,6 @@ pub async fn run(
             tracing::error!(error = %err, drops = stats.store_queue_full_drops, "store queue full: a sample batch was dropped");
         }
     }
-}
-
-/// An interval of `period` whose first tick is `period` after `last` (at once if that passed).
-fn restarted(last: tokio::time::Instant, period: Duration) -> tokio::time::Interval {
-    let start = (last + period).max(tokio::time::Instant::now());
-    let mut interval = tokio::time::interval_at(start, period);
-    interval.set_missed_tick_behavior(MissedTickBehavior::Skip);
-    interval
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! which add-ons, how often, and whether it recovers add-ons on its own (`crate::advice`).
 //! The guardrails no option lifts (Core, the Supervisor, this add-on) are the advisor's.
 
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 use serde_json::Value;
 
 use super::alert_rules::duration;
@@ -48,17 +48,13 @@ pub struct ActionOptions {
     /// Most actions carried out per UTC day (dry runs do not count).
     pub daily_cap: u32,
     /// Least time between two actions on the same add-on.
-    #[serde(serialize_with = "as_duration")]
+    #[serde(serialize_with = "duration::serialize_seconds")]
     pub cooldown: u64,
     /// Restart add-ons that leak towards their limit or stopped unexpectedly, on their own.
     pub auto_recovery: bool,
     /// A leak counts for recovery when it reaches the add-on's limit within this time.
-    #[serde(serialize_with = "as_duration")]
+    #[serde(serialize_with = "duration::serialize_seconds")]
     pub recovery_within: u64,
-}
-
-fn as_duration<S: Serializer>(seconds: &u64, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&duration::format_seconds(*seconds))
 }
 
 impl Default for ActionOptions {

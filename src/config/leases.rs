@@ -23,22 +23,18 @@ pub struct LeaseOptions {
     pub slots: Vec<SlotPool>,
     pub max_concurrent: u32,
     pub queue_limit: u32,
-    #[serde(serialize_with = "as_duration")]
+    #[serde(serialize_with = "duration::serialize_seconds")]
     pub default_ttl: u64,
-    #[serde(serialize_with = "as_duration")]
+    #[serde(serialize_with = "duration::serialize_seconds")]
     pub max_ttl: u64,
-    #[serde(serialize_with = "as_duration")]
+    #[serde(serialize_with = "duration::serialize_seconds")]
     pub max_wait: u64,
     pub preemption: bool,
-    #[serde(serialize_with = "as_duration")]
+    #[serde(serialize_with = "duration::serialize_seconds")]
     pub grace: u64,
     /// Bearer token callers other than the dashboard must send; never serialised.
     #[serde(serialize_with = "redacted")]
     pub token: Option<Secret>,
-}
-
-fn as_duration<S: Serializer>(seconds: &u64, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&duration::format_seconds(*seconds))
 }
 
 fn redacted<S: Serializer>(_: &Option<Secret>, s: S) -> Result<S::Ok, S::Error> {

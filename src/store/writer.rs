@@ -247,20 +247,13 @@ fn log_write(written: &[Arc<Snapshot>]) {
     let Some(newest) = written.last() else {
         return;
     };
-    let value = |id: &str| {
-        newest
-            .samples
-            .iter()
-            .find(|s| s.series.id == id)
-            .map(|s| s.value)
-    };
     tracing::debug!(
         resource_management_id = %format!("write-{}", newest.ts_ms),
         ticks = written.len(),
         samples = written.iter().map(|s| s.samples.len()).sum::<usize>(),
-        memory_usage_mb = value("memory.used_bytes").map(|b| (b / 1_048_576.0).round()),
-        cpu_usage_percentage = value("cpu.usage"),
-        power_consumption_watts = value("power.watts"),
+        memory_usage_mb = newest.value("memory.used_bytes").map(|b| (b / 1_048_576.0).round()),
+        cpu_usage_percentage = newest.value("cpu.usage"),
+        power_consumption_watts = newest.value("power.watts"),
         "history written"
     );
 }

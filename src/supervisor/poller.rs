@@ -111,8 +111,7 @@ pub async fn run(
                 let stretched = pace.borrow_and_update().apply(interval);
                 if stretched != period {
                     period = stretched;
-                    ticker = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
-                    ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
+                    ticker = crate::util::pace::restarted(tokio::time::Instant::now(), period);
                 }
                 continue;
             }

@@ -67,3 +67,12 @@ impl PaceWatch {
         self.tx.subscribe()
     }
 }
+
+/// An interval of `period` whose first tick is `period` after `last` (at once if that passed),
+/// skipping missed ticks: how a loop follows a change of pace.
+pub fn restarted(last: tokio::time::Instant, period: Duration) -> tokio::time::Interval {
+    let start = (last + period).max(tokio::time::Instant::now());
+    let mut interval = tokio::time::interval_at(start, period);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    interval
+}

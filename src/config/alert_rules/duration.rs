@@ -26,6 +26,11 @@ pub fn parse_seconds(text: &str) -> Option<u64> {
     (seconds <= MAX_SECONDS).then_some(seconds)
 }
 
+/// Serde: a number of seconds written as the options spell durations (`1h`, `30m`).
+pub fn serialize_seconds<S: serde::Serializer>(seconds: &u64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format_seconds(*seconds))
+}
+
 /// The shortest exact form of a number of seconds (`300` → `5m`), for the rules view.
 pub fn format_seconds(seconds: u64) -> String {
     match seconds {
