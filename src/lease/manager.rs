@@ -310,7 +310,7 @@ impl Manager {
         (changes, Ok(()))
     }
 
-    /// Applies everything due at `now_ms`: expiries, revocations, waits run out, then grants
+    /// Applies everything due at `now_ms`: waits run out, revocations, expiries, then grants
     /// from the head of the queue and, if the head cannot fit, preemption notices.
     pub fn settle(&mut self, now_ms: i64) -> Vec<Change> {
         let mut changes = Vec::new();
@@ -325,24 +325,12 @@ impl Manager {
             self.end(&id, LeaseState::TimedOut, now_ms, None);
             changes.push(self.change(LeaseChangeKind::TimedOut, &id, now_ms));
         }
-        let expired: Vec<String> = self
-            .granted()
-            .into_iter()
-            .filter(|l| l.expires_ms.is_some_and(|t| t <= now_ms))
-            .filter(|l| {
-                l.revoke_ms
-                    .is_none_or(|r| r > now_ms || l.expires_ms <= Some(r))
-            })
-            .map(|l| l.id.clone())
-            .collect();
-        for id in expired {
-            self.end(&id, LeaseState::Expired, now_ms, None);
-            changes.push(self.change(LeaseChangeKind::Expired, &id, now_ms));
-        }
         let revoke_due: Vec<(String, Priority)> = self
             .granted()
             .into_iter()
             .filter(|l| l.revoke_ms.is_some_and(|t| t <= now_ms))
+            // A lease whose time ran out before its revocation fell due simply expired.
+            .filter(|l| l.expires_ms.is_none_or(|t| l.revoke_ms < Some(t)))
             .map(|l| (l.id.clone(), l.priority))
             .collect();
         for (id, priority) in revoke_due {
@@ -358,11 +346,27 @@ impl Manager {
                 self.end(&id, LeaseState::Preempted, now_ms, Some(reason.into()));
                 changes.push(self.change(LeaseChangeKind::Preempted, &id, now_ms));
             } else {
-                if let Some(lease) = self.leases.get_mut(&id) {
-                    lease.revoke_ms = None;
+                let Some(lease) = self.leases.get_mut(&id) else {
+                    continue;
+                };
+                lease.revoke_ms = None;
+                // One that has run out meanwhile is announced once, as expired, just below.
+                if lease.expires_ms.is_none_or(|t| t > now_ms) {
+                    changes.push(self.change(LeaseChangeKind::PreemptCancelled, &id, now_ms));
                 }
-                changes.push(self.change(LeaseChangeKind::PreemptCancelled, &id, now_ms));
             }
+        }
+        // After revocations: a notice cancelled just above leaves a lease that may also have
+        // run out, and it must end now rather than at the next call.
+        let expired: Vec<String> = self
+            .granted()
+            .into_iter()
+            .filter(|l| l.expires_ms.is_some_and(|t| t <= now_ms))
+            .map(|l| l.id.clone())
+            .collect();
+        for id in expired {
+            self.end(&id, LeaseState::Expired, now_ms, None);
+            changes.push(self.change(LeaseChangeKind::Expired, &id, now_ms));
         }
         let order: Vec<String> = self.queue(now_ms).iter().map(|l| l.id.clone()).collect();
         for id in order {

@@ -215,3 +215,25 @@ fn a_preemption_is_called_off_when_nobody_waits_for_it_any_more() {
     let kept = m.get(&id(&low)).expect("low");
     assert_eq!((kept.state, kept.revoke_ms), (LeaseState::Granted, None));
 }
+
+#[test]
+fn a_called_off_preemption_does_not_keep_a_lease_past_its_expiry() {
+    // Found by the model test in CI: the notice fell due before the expiry, nobody waited any
+    // more, and one late call had cancelled the notice but left the run-out lease granted.
+    let mut m = Manager::new(capacity(), policy());
+    let (low, _) = m.request(ask("low", 0, 0, 1, Priority::Low), 0);
+    let mut impatient = ask("high", 0, 0, 1, Priority::High);
+    impatient.wait_ms = 10_000;
+    m.request(impatient, 0);
+    let changes = m.settle(120_000);
+    let kinds: Vec<_> = changes.iter().map(|c| c.kind).collect();
+    assert_eq!(
+        kinds,
+        [LeaseChangeKind::TimedOut, LeaseChangeKind::Expired]
+    );
+    assert_eq!(
+        m.get(&id(&low)).map(|l| l.state),
+        Some(LeaseState::Expired)
+    );
+    assert!(m.granted().is_empty());
+}
