@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use resource_manager::advice::recommend::{AddonUsage, Backups, DiskContent, Inputs, Latest};
-use resource_manager::advice::recorder::{ChurnCounter, ChurnReport};
+use resource_manager::advice::recorder::ChurnCounter;
 use resource_manager::advice::{Advisor, AdvisorParts};
 use resource_manager::analysis::Obs;
 use resource_manager::analysis::forecast::{self, Method};
@@ -141,7 +141,6 @@ fn pass_bench(runs: usize) {
         recorder_db_bytes: Some(2e9),
         parts: vec![("backup".into(), 12e9), ("addons_data".into(), 9e9)],
     };
-    let empty = ChurnReport::default();
     let mut cpu = Vec::with_capacity(runs);
     let mut open = 0;
     for _ in 0..runs {
@@ -152,7 +151,6 @@ fn pass_bench(runs: usize) {
             latest: &latest,
             addons: &addons,
             disk: &disk,
-            churn: &empty,
         }));
         cpu.push(thread_cpu_time().saturating_sub(start));
         open = list.len();

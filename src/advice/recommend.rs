@@ -76,7 +76,6 @@ pub struct Inputs<'a> {
     pub latest: &'a Latest,
     pub addons: &'a [AddonUsage],
     pub disk: &'a DiskContent,
-    pub churn: &'a ChurnReport,
 }
 
 /// Since when each lasting condition holds (key to Unix ms).
@@ -172,13 +171,18 @@ pub fn attach_power(list: &mut [Recommendation], latest: &Latest, price: Option<
     }
 }
 
-/// Runs every rule; the list is sorted by saving (largest first), then by id.
-pub fn recommend(input: &Inputs<'_>, sustain: &mut Sustain) -> Vec<Recommendation> {
+/// Runs every rule over the readings and the recorder's churn; the list is sorted by saving
+/// (largest first), then by id.
+pub fn recommend(
+    input: &Inputs<'_>,
+    churn: &ChurnReport,
+    sustain: &mut Sustain,
+) -> Vec<Recommendation> {
     let mut out = Vec::new();
     leaks(input, &mut out);
     idle(input, &mut out);
     disk(input, &mut out);
-    recorder(input, &mut out);
+    recorder(input, churn, &mut out);
     pressure(input, sustain, &mut out);
     hogs(input, sustain, &mut out);
     heat(input, sustain, &mut out);
@@ -357,8 +361,7 @@ fn disk(input: &Inputs<'_>, out: &mut Vec<Recommendation>) {
     }
 }
 
-fn recorder(input: &Inputs<'_>, out: &mut Vec<Recommendation>) {
-    let c = input.churn;
+fn recorder(input: &Inputs<'_>, c: &ChurnReport, out: &mut Vec<Recommendation>) {
     let Some(snippet) = &c.snippet else { return };
     let top: Vec<String> = c
         .entities

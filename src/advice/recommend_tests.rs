@@ -69,8 +69,8 @@ fn run(f: &Fixture, passes: &[i64]) -> Vec<Recommendation> {
                 latest: &f.latest,
                 addons: &f.addons,
                 disk: &f.disk,
-                churn: &f.churn,
             },
+            &f.churn,
             &mut sustain,
         );
     }
@@ -298,8 +298,8 @@ fn lasting_conditions_need_their_time_and_reset_when_they_stop() {
                 latest: &f.latest,
                 addons: &f.addons,
                 disk: &f.disk,
-                churn: &f.churn,
             },
+            &f.churn,
             s,
         )
         .len()

@@ -15,7 +15,6 @@ use tokio_util::sync::CancellationToken;
 
 use super::policy::{ActionRequest, Origin};
 use super::recommend::{AddonUsage, Backups, DiskContent, IDLE_DAYS, Inputs, Latest};
-use super::recorder::ChurnReport;
 use super::service::Advisor;
 use crate::analysis::runner::Analysis;
 use crate::config::{ActionKind, ActionOptions};
@@ -82,14 +81,12 @@ pub async fn run(parts: RunnerParts, stop: CancellationToken) {
         let latest = latest_values(&parts.latest.borrow());
         let report = parts.analysis.report();
         let now_ms = parts.advisor.clock().now_ms();
-        let churn = ChurnReport::default();
         let list = parts.advisor.pass(Inputs {
             now_ms,
             findings: &report.findings,
             latest: &latest,
             addons: &slow.addons(&latest),
             disk: &slow.disk,
-            churn: &churn,
         });
         let options = parts.advisor.options();
         let stopped = match &parts.supervisor {

@@ -229,18 +229,14 @@ impl Advisor {
         *lock(&self.inner.energy_price) = price;
     }
 
-    /// One pass of the rules over `input` (its churn is replaced by the counter's); the
-    /// result, with the user's states applied, becomes the current list.
+    /// One pass of the rules over `input` and the recorder churn counted so far; the result,
+    /// with the user's states applied, becomes the current list.
     pub fn pass(&self, input: Inputs<'_>) -> Arc<Vec<Recommendation>> {
         let started = crate::collect::thread_cpu_time();
-        let report = lock(&self.inner.churn).report(input.now_ms);
-        let input = Inputs {
-            churn: &report,
-            ..input
-        };
+        let churn = lock(&self.inner.churn).report(input.now_ms);
         let mut list = {
             let mut sustain = lock(&self.inner.sustain);
-            recommend::recommend(&input, &mut sustain)
+            recommend::recommend(&input, &churn, &mut sustain)
         };
         recommend::attach_power(
             &mut list,
@@ -663,7 +659,6 @@ mod tests {
             latest: &Latest::new(),
             addons: &[],
             disk: &DiskContent::default(),
-            churn: &crate::advice::recorder::ChurnReport::default(),
         })
     }
 

@@ -18,6 +18,16 @@ pub struct CpuTimes {
     pub steal: u64,
 }
 
+impl CpuTimes {
+    /// Adds another CPU's counters (to sum cores into a whole).
+    pub fn add(&mut self, other: &CpuTimes) {
+        self.total = self.total.saturating_add(other.total);
+        self.idle = self.idle.saturating_add(other.idle);
+        self.iowait = self.iowait.saturating_add(other.iowait);
+        self.steal = self.steal.saturating_add(other.steal);
+    }
+}
+
 /// Parses `/proc/stat`: the aggregate line first, then one entry per `cpuN` line.
 pub fn parse_stat(text: &str) -> Vec<(Option<u32>, CpuTimes)> {
     let mut out = Vec::new();

@@ -209,14 +209,14 @@ impl PowerCollector {
     pub fn hwmon(input: PathBuf) -> Self {
         PowerCollector::new(Meter::Hwmon(input))
     }
+}
 
-    fn read_u64(&mut self, path: &Path) -> Result<u64, CollectError> {
-        procfs::read_into(path, &mut self.buf)?;
-        self.buf
-            .trim()
-            .parse()
-            .map_err(|_| procfs::parse_error(path, "not an integer"))
-    }
+/// One integer from a sysfs file, read into `buf` so a tick allocates nothing.
+fn read_u64(path: &Path, buf: &mut String) -> Result<u64, CollectError> {
+    procfs::read_into(path, buf)?;
+    buf.trim()
+        .parse()
+        .map_err(|_| procfs::parse_error(path, "not an integer"))
 }
 
 impl Collector for PowerCollector {
@@ -225,30 +225,22 @@ impl Collector for PowerCollector {
     }
 
     fn collect(&mut self, tick: &Tick, out: &mut Vec<Sample>) -> Result<(), CollectError> {
-        let watts = match &self.meter {
-            Meter::Hwmon(input) => {
-                let input = input.clone();
-                Some(self.read_u64(&input)? as f64 / 1e6)
-            }
-            Meter::Rapl { zones, .. } => {
-                let paths: Vec<(PathBuf, u64)> = zones
-                    .iter()
-                    .map(|z| (z.energy.clone(), z.max_range_uj))
-                    .collect();
-                let mut now = Vec::with_capacity(paths.len());
-                for (path, _) in &paths {
-                    now.push(self.read_u64(path)?);
+        let PowerCollector { meter, meta, buf } = self;
+        let watts = match meter {
+            Meter::Hwmon(input) => Some(read_u64(input, buf)? as f64 / 1e6),
+            Meter::Rapl { zones, last } => {
+                // Read every zone before touching `last`: a failed read keeps the old counters.
+                let mut now = Vec::with_capacity(zones.len());
+                for zone in zones.iter() {
+                    now.push(read_u64(&zone.energy, buf)?);
                 }
-                let Meter::Rapl { last, .. } = &mut self.meter else {
-                    return Ok(());
-                };
                 let watts = last.as_ref().and_then(|(previous, at)| {
                     let seconds = tick.now.saturating_duration_since(*at).as_secs_f64();
                     (seconds > 0.0).then(|| {
-                        let uj: u64 = paths
+                        let uj: u64 = zones
                             .iter()
                             .zip(previous.iter().zip(&now))
-                            .map(|((_, range), (p, n))| counter_delta(*p, *n, *range))
+                            .map(|(zone, (p, n))| counter_delta(*p, *n, zone.max_range_uj))
                             .sum();
                         uj as f64 / 1e6 / seconds
                     })
@@ -259,7 +251,7 @@ impl Collector for PowerCollector {
         };
         if let Some(watts) = watts {
             out.push(Sample {
-                series: self.meta.clone(),
+                series: meta.clone(),
                 value: watts,
             });
         }

@@ -148,9 +148,13 @@ fn list<T: PartialEq>(
     Some(out)
 }
 
-/// The Supervisor's slug alphabet (`supervisor::AddonSlug` checks the same before a call).
-fn valid_slug(slug: &str) -> bool {
-    (1..=128).contains(&slug.len())
+/// The longest add-on slug accepted.
+pub const MAX_SLUG_LEN: usize = 128;
+
+/// The Supervisor's slug alphabet; `supervisor::AddonSlug` checks a slug with it before a
+/// call (it lives here because options are read below the Supervisor layer).
+pub fn valid_slug(slug: &str) -> bool {
+    (1..=MAX_SLUG_LEN).contains(&slug.len())
         && slug
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')

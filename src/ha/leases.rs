@@ -178,20 +178,23 @@ impl LeaseLink {
     }
 
     async fn publish_sensors(&self) {
-        for (entity_id, state) in sensors(&self.prefix, &self.leases) {
-            lock(&self.status).requests_total += 1;
-            if let Err(err) = self.rest.set_state(&entity_id, &state).await {
-                self.failed(&err);
-                return;
-            }
-        }
+        self.send_sensors(None).await;
     }
 
     /// At shutdown: the sensors say `unavailable` instead of a last count that goes stale.
     async fn sensors_unavailable(&self) {
-        for (entity_id, mut state) in sensors(&self.prefix, &self.leases) {
-            state.state = "unavailable".into();
-            if let Err(err) = self.rest.set_state(&entity_id, &state).await {
+        self.send_sensors(Some("unavailable")).await;
+    }
+
+    /// Sends every lease sensor, with `state` in place of its value when given; stops at the
+    /// first failure (the next round sends them all again).
+    async fn send_sensors(&self, state: Option<&str>) {
+        for (entity_id, mut sensor) in sensors(&self.prefix, &self.leases) {
+            if let Some(state) = state {
+                sensor.state = state.into();
+            }
+            lock(&self.status).requests_total += 1;
+            if let Err(err) = self.rest.set_state(&entity_id, &sensor).await {
                 self.failed(&err);
                 return;
             }

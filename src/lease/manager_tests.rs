@@ -227,13 +227,7 @@ fn a_called_off_preemption_does_not_keep_a_lease_past_its_expiry() {
     m.request(impatient, 0);
     let changes = m.settle(120_000);
     let kinds: Vec<_> = changes.iter().map(|c| c.kind).collect();
-    assert_eq!(
-        kinds,
-        [LeaseChangeKind::TimedOut, LeaseChangeKind::Expired]
-    );
-    assert_eq!(
-        m.get(&id(&low)).map(|l| l.state),
-        Some(LeaseState::Expired)
-    );
+    assert_eq!(kinds, [LeaseChangeKind::TimedOut, LeaseChangeKind::Expired]);
+    assert_eq!(m.get(&id(&low)).map(|l| l.state), Some(LeaseState::Expired));
     assert!(m.granted().is_empty());
 }

@@ -249,12 +249,16 @@ impl LeaseService {
         list
     }
 
-    /// Takes a snapshot's memory reading and checks add-on holders against their leases.
-    /// Returns the holders that started overrunning with this snapshot.
+    /// Takes a snapshot's memory reading, applies what fell due (once: a new reading settles
+    /// by itself) and checks add-on holders against their leases. Returns the holders that
+    /// started overrunning with this snapshot.
     pub async fn observe(&self, snapshot: &Snapshot) -> Result<Vec<Overrun>, ServiceError> {
-        if let Some(bytes) = snapshot.value(registry::MEMORY_AVAILABLE.pattern) {
-            self.set_available_memory((bytes / 1_048_576.0) as u64)
-                .await?;
+        match snapshot.value(registry::MEMORY_AVAILABLE.pattern) {
+            Some(bytes) => {
+                self.set_available_memory((bytes / 1_048_576.0) as u64)
+                    .await?
+            }
+            None => self.settle().await?,
         }
         let found = {
             let manager = lock(&self.inner.manager);

@@ -115,7 +115,11 @@ pub async fn run(
             .unwrap_or(TIMER_MAX_SLEEP);
         tokio::select! {
             _ = cancel.cancelled() => break,
-            _ = tokio::time::sleep(sleep) => {}
+            _ = tokio::time::sleep(sleep) => {
+                if let Err(err) = service.settle().await {
+                    tracing::warn!(error = %err, "lease expiries not saved");
+                }
+            }
             changed = latest.changed() => {
                 if changed.is_err() {
                     // The engine stopped: keep applying expiries without readings.
@@ -132,9 +136,6 @@ pub async fn run(
                     Err(err) => tracing::warn!(error = %err, "lease reading not applied"),
                 }
             }
-        }
-        if let Err(err) = service.settle().await {
-            tracing::warn!(error = %err, "lease expiries not saved");
         }
         let now = service.now();
         if last_prune.is_none_or(|at| now - at >= 86_400_000) {

@@ -7,9 +7,8 @@ use std::future::Future;
 use std::pin::Pin;
 
 use super::{SupervisorClient, SupervisorError};
-
-/// Longest slug accepted (installed slugs are `<8-hex repository>_<slug>`).
-const MAX_SLUG_LEN: usize = 128;
+// Installed slugs are `<8-hex repository>_<slug>`; the options reader checks the same.
+use crate::config::actions::{MAX_SLUG_LEN, valid_slug};
 
 /// An add-on slug that is safe in a URL path: 1 to 128 of `a-z`, `0-9`, `_` and `-`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -27,12 +26,7 @@ pub struct InvalidSlug {
 impl AddonSlug {
     /// Checks `slug`; nothing that could change the request path gets through.
     pub fn parse(slug: &str) -> Result<AddonSlug, InvalidSlug> {
-        let valid = !slug.is_empty()
-            && slug.len() <= MAX_SLUG_LEN
-            && slug
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
-        if valid {
+        if valid_slug(slug) {
             Ok(AddonSlug(slug.to_string()))
         } else {
             Err(InvalidSlug {

@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::AppState;
-use super::error::ApiError;
+use super::error::{ApiError, only_parameters};
 use crate::alert::{AlertError, AlertState, Incident, Rule, Status};
 use crate::model::Unit;
 
@@ -44,30 +44,21 @@ pub async fn list(
     State(state): State<AppState>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<impl Serialize>, ApiError> {
-    let mut limit = DEFAULT_LIMIT;
-    for (key, value) in &params {
-        match key.as_str() {
-            "limit" => {
-                limit = value
-                    .trim()
-                    .parse()
-                    .ok()
-                    .filter(|n| (1..=MAX_LIMIT).contains(n))
-                    .ok_or_else(|| {
-                        ApiError::bad(
-                            "limit",
-                            format!("got \"{value}\", allowed: an integer from 1 to {MAX_LIMIT}"),
-                        )
-                    })?;
-            }
-            other => {
-                return Err(ApiError::bad(
-                    "query",
-                    format!("unknown parameter '{other}'; allowed: limit"),
-                ));
-            }
-        }
-    }
+    only_parameters(&params, &["limit"])?;
+    let limit = match params.get("limit") {
+        None => DEFAULT_LIMIT,
+        Some(value) => value
+            .trim()
+            .parse()
+            .ok()
+            .filter(|n| (1..=MAX_LIMIT).contains(n))
+            .ok_or_else(|| {
+                ApiError::bad(
+                    "limit",
+                    format!("got \"{value}\", allowed: an integer from 1 to {MAX_LIMIT}"),
+                )
+            })?,
+    };
     let alerts = &state.inner.parts.alerts;
     let active = alerts.active();
     Ok(Json(Alerts {

@@ -45,7 +45,7 @@ impl HostDisk {
             total_gb: number("host_disk_total"),
             used_gb: number("host_disk_used"),
             free_gb: number("host_disk_free"),
-            life_time_used_percent: number("host_disk_life_time"),
+            life_time_used_percent: crate::supervisor::poller::life_time(facts),
         };
         let any = disk.total_gb.is_some()
             || disk.used_gb.is_some()

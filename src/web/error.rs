@@ -67,6 +67,30 @@ impl ApiError {
     }
 }
 
+/// Refuses query parameters an endpoint does not take, naming the first (sorted, so the
+/// answer does not depend on the order they came in).
+pub fn only_parameters<V>(
+    params: &std::collections::HashMap<String, V>,
+    allowed: &[&str],
+) -> Result<(), ApiError> {
+    let mut names: Vec<&String> = params.keys().collect();
+    names.sort();
+    match names.into_iter().find(|k| !allowed.contains(&k.as_str())) {
+        None => Ok(()),
+        Some(name) => Err(ApiError::bad(
+            "query",
+            if allowed.is_empty() {
+                format!("unknown parameter '{name}': this endpoint takes none")
+            } else {
+                format!(
+                    "unknown parameter '{name}': this endpoint takes {}",
+                    allowed.join(", ")
+                )
+            },
+        )),
+    }
+}
+
 /// Unknown routes get a JSON 404 too.
 pub async fn not_found() -> ApiError {
     ApiError::NotFound("no such endpoint; see the README for the API".into())

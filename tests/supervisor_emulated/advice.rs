@@ -10,7 +10,6 @@ use std::time::Duration;
 use proptest::prelude::*;
 use resource_manager::advice::policy::is_protected;
 use resource_manager::advice::recommend::{DiskContent, Inputs, Latest};
-use resource_manager::advice::recorder::ChurnReport;
 use resource_manager::advice::{ActionRequest, AdviceState, Advisor, AdvisorParts, Origin};
 use resource_manager::analysis::leak::Leak;
 use resource_manager::analysis::report::{Findings, LeakItem};
@@ -415,7 +414,6 @@ async fn emulated_supervisor_restart_effect_is_measured_ten_minutes_later_on_the
         latest: &Latest::new(),
         addons: &[],
         disk: &DiskContent::default(),
-        churn: &ChurnReport::default(),
     });
     assert_eq!(list.len(), 2);
     for slug in ["core_mosquitto", "core_configurator"] {
@@ -590,7 +588,6 @@ async fn recommendations_api_lists_snoozes_and_dismisses_with_reasons_for_bad_re
         latest: &Latest::new(),
         addons: &[],
         disk: &DiskContent::default(),
-        churn: &ChurnReport::default(),
     });
     parts.advisor = Some(advisor);
     let app = router(AppState::new(parts));

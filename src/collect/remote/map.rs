@@ -10,18 +10,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::text::Page;
+use crate::collect::cpu::CpuTimes;
 use crate::model::registry::{self, Family};
 use crate::model::{Sample, SeriesMeta, Unit, host};
 use crate::util::counter;
-
-/// One CPU's cumulative seconds.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub(super) struct CpuTimes {
-    pub(super) total: f64,
-    pub(super) idle: f64,
-    pub(super) iowait: f64,
-    pub(super) steal: f64,
-}
 
 /// What the mapper keeps between two scrapes of one host.
 #[derive(Debug, Default)]

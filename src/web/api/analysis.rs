@@ -12,30 +12,9 @@ use serde_json::{Value, json};
 use crate::analysis::forecast::{MAX_ETA, Predicted};
 use crate::analysis::runner::Report;
 use crate::web::AppState;
-use crate::web::error::ApiError;
+use crate::web::error::{ApiError, only_parameters};
 
 type Params = Query<HashMap<String, String>>;
-
-/// Refuses query parameters the endpoint does not take, naming the first.
-fn only(params: &HashMap<String, String>, allowed: &[&'static str]) -> Result<(), ApiError> {
-    let mut names: Vec<&String> = params.keys().collect();
-    names.sort();
-    match names.into_iter().find(|k| !allowed.contains(&k.as_str())) {
-        None => Ok(()),
-        // As the history endpoint does: `query` as the parameter, the caller's name in words.
-        Some(name) => Err(ApiError::BadParameter {
-            parameter: "query",
-            message: if allowed.is_empty() {
-                format!("unknown parameter '{name}': this endpoint takes none")
-            } else {
-                format!(
-                    "unknown parameter '{name}': this endpoint takes {}",
-                    allowed.join(", ")
-                )
-            },
-        }),
-    }
-}
 
 fn with_time(report: &Report, key: &str, value: Value) -> Json<Value> {
     Json(json!({ "made_ms": report.made_ms, "runs": report.runs, key: value }))
@@ -46,7 +25,7 @@ pub async fn forecasts(
     State(state): State<AppState>,
     Query(params): Params,
 ) -> Result<Json<Value>, ApiError> {
-    only(&params, &[])?;
+    only_parameters(&params, &[])?;
     let report = state.analysis().report();
     Ok(with_time(
         &report,
@@ -71,7 +50,7 @@ pub async fn forecast_path(
     Path(series): Path<String>,
     Query(params): Params,
 ) -> Result<Json<impl Serialize>, ApiError> {
-    only(&params, &["horizon"])?;
+    only_parameters(&params, &["horizon"])?;
     let horizon = match params.get("horizon") {
         None => 7.0 * 86_400.0,
         Some(text) => match text.trim().parse::<f64>() {
@@ -111,7 +90,7 @@ fn section(
     key: &str,
     part: impl Fn(&Report) -> Value,
 ) -> Result<Json<Value>, ApiError> {
-    only(params, &[])?;
+    only_parameters(params, &[])?;
     let report = state.analysis().report();
     Ok(with_time(&report, key, part(&report)))
 }
@@ -129,7 +108,7 @@ pub async fn anomalies(
     State(state): State<AppState>,
     Query(params): Params,
 ) -> Result<Json<Value>, ApiError> {
-    only(&params, &[])?;
+    only_parameters(&params, &[])?;
     let report = state.analysis().report();
     Ok(Json(json!({
         "made_ms": report.made_ms,
@@ -164,7 +143,7 @@ pub async fn backtests(
     State(state): State<AppState>,
     Query(params): Params,
 ) -> Result<Json<Value>, ApiError> {
-    only(&params, &[])?;
+    only_parameters(&params, &[])?;
     let report = state.analysis().report();
     let b = &report.backtests;
     let reliable: Vec<Value> = b

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::collect::remote::HostStatus;
 use crate::model::{Snapshot, host};
 use crate::web::AppState;
-use crate::web::error::ApiError;
+use crate::web::error::{ApiError, only_parameters};
 
 /// One host's card: whether it answers, and its headline values now.
 #[derive(Debug, Serialize)]
@@ -120,12 +120,7 @@ pub async fn hosts(
     State(state): State<AppState>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<impl Serialize>, ApiError> {
-    if let Some(key) = params.keys().next() {
-        return Err(ApiError::bad(
-            "query",
-            format!("unknown parameter '{key}'; this endpoint takes none"),
-        ));
-    }
+    only_parameters(&params, &[])?;
     Ok(Json(HostList {
         hosts: state.host_cards(),
     }))

@@ -12,7 +12,7 @@ use super::columns::Columns;
 use super::hosts::host_param;
 use crate::store::{History, Resolution, SeriesInfo, StoreStats};
 use crate::web::AppState;
-use crate::web::error::ApiError;
+use crate::web::error::{ApiError, only_parameters};
 
 #[derive(Serialize)]
 struct MetricEntry {
@@ -34,12 +34,7 @@ pub async fn metrics(
     State(state): State<AppState>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<impl Serialize>, ApiError> {
-    if let Some(key) = params.keys().find(|k| *k != "host") {
-        return Err(ApiError::bad(
-            "query",
-            format!("unknown parameter '{key}'; allowed: host"),
-        ));
-    }
+    only_parameters(&params, &["host"])?;
     let host = host_param(&state, &params)?;
     let snapshot = state.latest();
     let metrics = state
@@ -92,19 +87,7 @@ pub async fn history(
     Path(id): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    for key in params.keys() {
-        if !matches!(
-            key.as_str(),
-            "from" | "to" | "resolution" | "format" | "host"
-        ) {
-            return Err(ApiError::BadParameter {
-                parameter: "query",
-                message: format!(
-                    "unknown parameter '{key}'; allowed: from, to, resolution, format, host"
-                ),
-            });
-        }
-    }
+    only_parameters(&params, &["from", "to", "resolution", "format", "host"])?;
     let id = match host_param(&state, &params)? {
         Some(host) => crate::model::host::qualify(&host, &id),
         None => id,

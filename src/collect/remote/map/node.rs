@@ -3,7 +3,8 @@
 
 use std::collections::HashMap;
 
-use super::{CpuTimes, MapState, push};
+use super::{MapState, push};
+use crate::collect::cpu::{self, CpuTimes};
 use crate::collect::disk::PSEUDO_FILESYSTEMS;
 use crate::collect::remote::text::{Page, PromSample};
 use crate::collect::thermal::sanitize;
@@ -29,17 +30,17 @@ fn read_node_page<'p>(page: &'p Page<'_>) -> NodePage<'p> {
     for s in &page.samples {
         match s.name {
             "node_cpu_seconds_total" => {
-                let cpu = node.cpus.entry(s.label("cpu")).or_default();
-                cpu.total += s.value;
-                match s.label("mode") {
-                    "idle" => cpu.idle += s.value,
-                    "iowait" => {
-                        cpu.idle += s.value;
-                        cpu.iowait += s.value;
-                    }
-                    "steal" => cpu.steal += s.value,
-                    _ => {}
-                }
+                // node_exporter's seconds come from the kernel's 1/100 s ticks: as ticks they
+                // go through the same arithmetic as this box's /proc/stat.
+                let ticks = (s.value * 100.0).round().max(0.0) as u64;
+                let mode = s.label("mode");
+                let when = |counts: bool| if counts { ticks } else { 0 };
+                node.cpus.entry(s.label("cpu")).or_default().add(&CpuTimes {
+                    total: ticks,
+                    idle: when(matches!(mode, "idle" | "iowait")),
+                    iowait: when(mode == "iowait"),
+                    steal: when(mode == "steal"),
+                });
             }
             "node_memory_MemTotal_bytes"
             | "node_memory_MemAvailable_bytes"
@@ -208,44 +209,21 @@ fn map_cpu(node: &NodePage<'_>, state: &mut MapState, out: &mut Vec<Sample>) {
     let mut all = (CpuTimes::default(), CpuTimes::default());
     let mut cores: Vec<(&str, f64)> = Vec::new();
     for (cpu, now) in &node.cpus {
-        let before = state.cpus.insert((*cpu).to_string(), *now);
-        let Some(before) = before else { continue };
-        let d_total = now.total - before.total;
-        let d_idle = now.idle - before.idle;
-        if d_total <= 0.0 || d_idle < 0.0 {
+        let Some(before) = state.cpus.insert((*cpu).to_string(), *now) else {
             continue;
-        }
-        all.0.total += before.total;
-        all.0.idle += before.idle;
-        all.0.iowait += before.iowait;
-        all.0.steal += before.steal;
-        all.1.total += now.total;
-        all.1.idle += now.idle;
-        all.1.iowait += now.iowait;
-        all.1.steal += now.steal;
-        cores.push((
-            cpu,
-            ((d_total - d_idle) / d_total * 100.0).clamp(0.0, 100.0),
-        ));
+        };
+        // A core whose counters went back (a reboot) is left out of the whole too.
+        let Some((busy, _, _)) = cpu::usage(before, *now) else {
+            continue;
+        };
+        all.0.add(&before);
+        all.1.add(now);
+        cores.push((cpu, busy));
     }
-    let d_total = all.1.total - all.0.total;
-    if d_total > 0.0 {
-        let share = |d: f64| (d / d_total * 100.0).clamp(0.0, 100.0);
-        push(
-            out,
-            state.meta(&r::CPU_USAGE, None, &[], None),
-            share(d_total - (all.1.idle - all.0.idle)),
-        );
-        push(
-            out,
-            state.meta(&r::CPU_IOWAIT, None, &[], None),
-            share(all.1.iowait - all.0.iowait),
-        );
-        push(
-            out,
-            state.meta(&r::CPU_STEAL, None, &[], None),
-            share(all.1.steal - all.0.steal),
-        );
+    if let Some((busy, iowait, steal)) = cpu::usage(all.0, all.1) {
+        push(out, state.meta(&r::CPU_USAGE, None, &[], None), busy);
+        push(out, state.meta(&r::CPU_IOWAIT, None, &[], None), iowait);
+        push(out, state.meta(&r::CPU_STEAL, None, &[], None), steal);
     }
     cores.sort_by_key(|(cpu, _)| cpu.parse::<u32>().unwrap_or(u32::MAX));
     for (cpu, usage) in cores {
