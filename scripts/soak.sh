@@ -14,9 +14,11 @@
 #   - a remote host: Debian's prometheus-node-exporter, read every 5 s
 #   - remote write every 10 s to Debian's prometheus (--web.enable-remote-write-receiver)
 #   - power (modelled or measured), self-scaling, the advisor and leases at their defaults
-# Every SOAK_SAMPLE_SECONDS it records RSS, open descriptors, threads, live tasks, open HTTP
-# connections and CPU seconds to target/soak/samples.csv; at the end it prints the slopes per
-# hour after the warm-up, the alert incidents and whether Home Assistant kept its entities.
+# Every SOAK_SAMPLE_SECONDS it records RSS and its two parts (anonymous memory, which is what a
+# leak grows, and file-backed pages, mostly the executable's code as it first runs), open
+# descriptors, threads, live tasks, open HTTP connections and CPU seconds to
+# target/soak/samples.csv; at the end it prints the slopes per hour after the warm-up, the
+# alert incidents and whether Home Assistant kept its entities.
 set -euo pipefail
 
 MINUTES=${1:-60}
@@ -105,13 +107,15 @@ PIDS+=($!)
   done ) &
 PIDS+=($!)
 
-echo "elapsed_s,rss_kb,fds,threads,tasks,http_connections,cpu_s,ha_entities" > "$WORK/samples.csv"
+echo "elapsed_s,rss_kb,rss_anon_kb,rss_file_kb,fds,threads,tasks,http_connections,cpu_s,ha_entities" > "$WORK/samples.csv"
 TICKS=$(getconf CLK_TCK)
 START=$(date +%s)
 END=$((START + MINUTES * 60))
 while [ "$(date +%s)" -lt "$END" ]; do
   kill -0 "$APP" 2>/dev/null || die "the binary exited; see $WORK/app.log"
   rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$APP/status")
+  anon=$(awk '/^RssAnon:/ {print $2}' "/proc/$APP/status")
+  file=$(awk '/^RssFile:/ {print $2}' "/proc/$APP/status")
   threads=$(awk '/^Threads:/ {print $2}' "/proc/$APP/status")
   fds=$(find "/proc/$APP/fd" -mindepth 1 -maxdepth 1 | wc -l)
   cpu=$(awk -v t="$TICKS" '{printf "%.2f", ($14 + $15) / t}' "/proc/$APP/stat")
@@ -119,7 +123,7 @@ while [ "$(date +%s)" -lt "$END" ]; do
     python3 -c 'import json,sys; h=json.load(sys.stdin)["http"]; print(h["tasks"], h["open"])')
   entities=$(curl -s -H "Authorization: Bearer $HA_TOKEN" "http://127.0.0.1:$HA_PORT/api/states" |
     python3 -c 'import json,sys; print(sum(1 for s in json.load(sys.stdin) if s["entity_id"].startswith("sensor.resource_manager_") and s["state"] != "unavailable"))')
-  echo "$(( $(date +%s) - START )),$rss,$fds,$threads,$tasks,$conns,$cpu,$entities" >> "$WORK/samples.csv"
+  echo "$(( $(date +%s) - START )),$rss,$anon,$file,$fds,$threads,$tasks,$conns,$cpu,$entities" >> "$WORK/samples.csv"
   sleep "$EVERY"
 done
 
@@ -138,7 +142,7 @@ def slope(key):
     sxx = sum((x - mx) ** 2 for x in xs)
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx if sxx else 0.0
 print(f"samples: {len(rows)} ({len(after)} after the {warm // 60}-minute warm-up)")
-for key, unit in [("rss_kb", "KB"), ("fds", "descriptors"), ("threads", "threads"),
+for key, unit in [("rss_kb", "KB"), ("rss_anon_kb", "KB"), ("rss_file_kb", "KB"), ("fds", "descriptors"), ("threads", "threads"),
                   ("tasks", "tasks"), ("http_connections", "connections")]:
     vals = [float(r[key]) for r in after]
     print(f"{key:17} min {min(vals):9.0f}  max {max(vals):9.0f}  slope {slope(key):+9.2f} {unit}/hour")
