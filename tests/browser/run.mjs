@@ -451,6 +451,9 @@ describe("dashboard through Ingress", { concurrency: false }, () => {
       for (const view of ["details", "diagnostics"]) {
         await page.click("#tab-" + view);
         await page.waitForTimeout(1500);
+        // Wide tables (anomalies, processes) scroll inside their card, never the page.
+        const width = await page.evaluate(() => document.documentElement.scrollWidth);
+        assert.ok(width <= DESKTOP.width, `${view} is ${width} px wide at ${DESKTOP.width} px (${scheme})`);
         await shot(page, `${view}-${scheme}`);
       }
       assert.deepEqual(errors, []);
