@@ -198,13 +198,20 @@ fn with_no_room_in_the_queue_a_request_that_fits_is_still_granted() {
     assert!(matches!(b, Decision::Refused(_, Refusal::QueueFull)));
 }
 
-#[test]
-fn a_preemption_is_called_off_when_nobody_waits_for_it_any_more() {
+/// A low lease holding the only heavy slot, and a high request that gives up after 10 s,
+/// before its 30 s preemption notice falls due.
+fn low_lease_and_an_impatient_high_request() -> (Manager, Decision) {
     let mut m = Manager::new(capacity(), policy());
     let (low, _) = m.request(ask("low", 0, 0, 1, Priority::Low), 0);
     let mut impatient = ask("high", 0, 0, 1, Priority::High);
     impatient.wait_ms = 10_000;
     m.request(impatient, 0);
+    (m, low)
+}
+
+#[test]
+fn a_preemption_is_called_off_when_nobody_waits_for_it_any_more() {
+    let (mut m, low) = low_lease_and_an_impatient_high_request();
     assert_eq!(m.get(&id(&low)).and_then(|l| l.revoke_ms), Some(30_000));
     let changes = m.settle(30_000);
     let kinds: Vec<_> = changes.iter().map(|c| c.kind).collect();
@@ -220,11 +227,7 @@ fn a_preemption_is_called_off_when_nobody_waits_for_it_any_more() {
 fn a_called_off_preemption_does_not_keep_a_lease_past_its_expiry() {
     // Found by the model test in CI: the notice fell due before the expiry, nobody waited any
     // more, and one late call had cancelled the notice but left the run-out lease granted.
-    let mut m = Manager::new(capacity(), policy());
-    let (low, _) = m.request(ask("low", 0, 0, 1, Priority::Low), 0);
-    let mut impatient = ask("high", 0, 0, 1, Priority::High);
-    impatient.wait_ms = 10_000;
-    m.request(impatient, 0);
+    let (mut m, low) = low_lease_and_an_impatient_high_request();
     let changes = m.settle(120_000);
     let kinds: Vec<_> = changes.iter().map(|c| c.kind).collect();
     assert_eq!(kinds, [LeaseChangeKind::TimedOut, LeaseChangeKind::Expired]);
