@@ -17,7 +17,9 @@ pub(super) struct Sent {
 
 /// A regular publication skips moves smaller than this share of the unit's scale…
 const REGULAR_DEADBAND: f64 = 0.01;
-/// …unless the entity has not been sent for this long (slow drifts still land).
+/// …unless the entity has not been sent for this long: slow drifts still land, and an unchanged
+/// state is sent again, so one that another writer overwrote in Home Assistant (a second
+/// instance marking it `unavailable` at its stop, a hand-made `POST /api/states`) is set right.
 pub(super) const STALE_AFTER: Duration = Duration::from_secs(600);
 
 /// The natural scale of an entity's unit, so small values do not look like big moves.
@@ -51,11 +53,11 @@ impl PublishPlan {
         all.into_iter()
             .filter(|e| match self.sent.get(&e.entity_id) {
                 None => true,
+                Some(s) if now.duration_since(s.at) >= STALE_AFTER => true,
                 Some(s) if s.state == e.state => false,
-                // Text states (ok/degraded), attributes and long-unsent drift always go out.
+                // Text states (ok/degraded) and attributes always go out.
                 Some(s) if !e.value.is_finite() || !s.value.is_finite() => true,
                 Some(s) if s.state.attributes != e.state.attributes => true,
-                Some(s) if now.duration_since(s.at) >= STALE_AFTER => true,
                 Some(s) => (e.value - s.value).abs() >= REGULAR_DEADBAND * scale(e, s.value),
             })
             .collect()
@@ -134,6 +136,11 @@ mod tests {
             plan.changed(vec![sensor("rm", &cpu, 10.6)], later).len(),
             1,
             "a small drift goes out once the entity is stale"
+        );
+        assert_eq!(
+            plan.changed(first, later).len(),
+            1,
+            "an unchanged state is sent again once stale"
         );
     }
 
