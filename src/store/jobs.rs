@@ -7,7 +7,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 use super::codec::{BatchEncoder, decode_batch, encode_minutes};
-use super::rollup::{HOUR_MS, aggregate_hour, floor_to};
+use super::rollup::{HOUR_MS, HourAggregator, floor_to};
 use super::{KnownSeries, MAX_BATCH_SPAN_MS, SeriesInfo, Store, StoreError};
 use crate::config::Retention;
 use crate::model::{Kind, SeriesMeta, Snapshot};
@@ -173,13 +173,13 @@ impl Store {
         };
         let mut written = 0;
         while rolled < limit && written < MAX_HOURS_PER_ROLLUP {
-            let mut values = Vec::new();
+            let mut aggregator = HourAggregator::new(rolled);
             for (start_ms, data) in self.batches_overlapping(rolled, rolled + HOUR_MS).await? {
                 decode_batch(start_ms, &data, |ts, id, v| {
-                    values.push((ts, id, f64::from(v)))
+                    aggregator.add(ts, id, f64::from(v))
                 })?;
             }
-            let next = if values.is_empty() {
+            let next = if aggregator.is_empty() {
                 // A gap (host was off): jump to the hour of the next batch.
                 let next: Option<i64> =
                     sqlx::query_scalar("SELECT MIN(start_ms) FROM raw_batches WHERE start_ms >= ?")
@@ -192,7 +192,7 @@ impl Store {
                 rolled + HOUR_MS
             };
             let mut tx = self.begin_write().await?;
-            for hour in aggregate_hour(rolled, values) {
+            for hour in aggregator.finish() {
                 sqlx::query("INSERT OR REPLACE INTO rollups (series_id, hour, count, min, max, sum, minutes) VALUES (?, ?, ?, ?, ?, ?, ?)")
                     .bind(i64::from(hour.series_id))
                     .bind(hour.hour_ms / 1000)

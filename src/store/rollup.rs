@@ -37,28 +37,64 @@ pub fn aggregate_hour(
     hour_ms: i64,
     values: impl IntoIterator<Item = (i64, u32, f64)>,
 ) -> Vec<HourRollup> {
-    type Acc = (Option<Bucket>, [Option<Bucket>; 60]);
-    let mut by_series: BTreeMap<u32, Acc> = BTreeMap::new();
+    let mut hour = HourAggregator::new(hour_ms);
     for (ts, id, value) in values {
-        if ts < hour_ms || ts >= hour_ms + HOUR_MS || !value.is_finite() {
-            continue;
+        hour.add(ts, id, value);
+    }
+    hour.finish()
+}
+
+/// One hour's aggregation, fed a value at a time, so the rollup job never holds an hour of
+/// raw values at once (at 1 s ticks that was megabytes the allocator then kept).
+#[derive(Debug)]
+pub struct HourAggregator {
+    hour_ms: i64,
+    by_series: BTreeMap<u32, (Option<Bucket>, [Option<Bucket>; 60])>,
+    seen: usize,
+}
+
+impl HourAggregator {
+    /// An empty aggregation of the hour starting at `hour_ms`.
+    pub fn new(hour_ms: i64) -> Self {
+        HourAggregator {
+            hour_ms,
+            by_series: BTreeMap::new(),
+            seen: 0,
         }
-        let minute = ((ts - hour_ms) / MINUTE_MS) as usize;
-        let (total, minutes) = by_series.entry(id).or_insert((None, [None; 60]));
+    }
+
+    /// Adds one raw value; one outside the hour or not finite is counted as seen, not kept.
+    pub fn add(&mut self, ts: i64, id: u32, value: f64) {
+        self.seen += 1;
+        if ts < self.hour_ms || ts >= self.hour_ms + HOUR_MS || !value.is_finite() {
+            return;
+        }
+        let minute = ((ts - self.hour_ms) / MINUTE_MS) as usize;
+        let (total, minutes) = self.by_series.entry(id).or_insert((None, [None; 60]));
         add_to(total, value);
         add_to(&mut minutes[minute], value);
     }
-    by_series
-        .into_iter()
-        .filter_map(|(series_id, (total, minutes))| {
-            total.map(|total| HourRollup {
-                series_id,
-                hour_ms,
-                total,
-                minutes,
+
+    /// Whether no value at all was added (a gap in the history).
+    pub fn is_empty(&self) -> bool {
+        self.seen == 0
+    }
+
+    /// The hour's rollups, by series id.
+    pub fn finish(self) -> Vec<HourRollup> {
+        let hour_ms = self.hour_ms;
+        self.by_series
+            .into_iter()
+            .filter_map(|(series_id, (total, minutes))| {
+                total.map(|total| HourRollup {
+                    series_id,
+                    hour_ms,
+                    total,
+                    minutes,
+                })
             })
-        })
-        .collect()
+            .collect()
+    }
 }
 
 /// Buckets a time-ordered series into steps of `step_ms` (for the part not rolled up yet).
