@@ -88,6 +88,26 @@ fn connect(addr: SocketAddr) -> TcpStream {
     TcpStream::connect(addr).expect("connect")
 }
 
+/// Opens `n` connections stuck half-way through their headers, then asks `/healthz`: how long
+/// the answer took, the answer, and the flood (still open until the caller drops it).
+fn healthz_behind_half_open(addr: SocketAddr, n: usize) -> (Duration, String, Vec<TcpStream>) {
+    let flood: Vec<TcpStream> = (0..n)
+        .map(|_| {
+            let mut s = connect(addr);
+            s.write_all(b"GET /api/v1/status HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+                .expect("write");
+            s
+        })
+        .collect();
+    let started = Instant::now();
+    let mut probe = connect(addr);
+    probe
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .expect("write");
+    let (answer, _) = read_to_close(&mut probe, Duration::from_secs(10));
+    (started.elapsed(), answer, flood)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn half_sent_headers_and_idle_connections_are_closed_by_the_server() {
     let served = serve(64).await;
@@ -157,22 +177,9 @@ async fn a_flood_of_half_open_connections_cannot_lock_out_healthz() {
     let addr = served.addr;
     let (elapsed, answer) = tokio::task::spawn_blocking(move || {
         // Three times the cap, each stuck half-way through its headers.
-        let flood: Vec<TcpStream> = (0..96)
-            .map(|_| {
-                let mut s = connect(addr);
-                s.write_all(b"GET /api/v1/status HTTP/1.1\r\nHost: 127.0.0.1\r\n")
-                    .expect("write");
-                s
-            })
-            .collect();
-        let started = Instant::now();
-        let mut probe = connect(addr);
-        probe
-            .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-            .expect("write");
-        let (answer, _) = read_to_close(&mut probe, Duration::from_secs(10));
+        let (elapsed, answer, flood) = healthz_behind_half_open(addr, 96);
         drop(flood);
-        (started.elapsed(), answer)
+        (elapsed, answer)
     })
     .await
     .expect("client");
@@ -342,21 +349,7 @@ fn the_binary_answers_healthz_behind_2000_half_open_connections() {
         .trim_start_matches("http://")
         .parse()
         .expect("address");
-    let flood: Vec<TcpStream> = (0..2000)
-        .map(|_| {
-            let mut s = connect(addr);
-            s.write_all(b"GET /api/v1/status HTTP/1.1\r\nHost: 127.0.0.1\r\n")
-                .expect("write");
-            s
-        })
-        .collect();
-    let started = Instant::now();
-    let mut probe = connect(addr);
-    probe
-        .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-        .expect("write");
-    let (answer, _) = read_to_close(&mut probe, Duration::from_secs(10));
-    let elapsed = started.elapsed();
+    let (elapsed, answer, flood) = healthz_behind_half_open(addr, 2000);
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     println!("healthz answered in {elapsed:?} behind 2000 half-open connections");
     let diagnostics = app.get_json("api/v1/diagnostics");

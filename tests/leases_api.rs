@@ -26,17 +26,7 @@ fn config_with(dir: &std::path::Path, leases: Value) -> Config {
 }
 
 async fn post(app: &TestApp, path: &str, body: Value) -> (u16, Value) {
-    let res = app
-        .client
-        .post(format!("{}/{path}", app.base))
-        .json(&body)
-        .send()
-        .await
-        .expect("POST");
-    (
-        res.status().as_u16(),
-        res.json().await.expect("json answer"),
-    )
+    app.post_json(path, &body).await
 }
 
 async fn delete(app: &TestApp, path: &str) -> (u16, Value) {

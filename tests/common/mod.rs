@@ -89,6 +89,20 @@ impl TestApp {
         res.json().await.expect("json")
     }
 
+    /// POST a JSON body, returning status and the JSON answer (every answer is JSON, errors
+    /// included).
+    pub async fn post_json(&self, path: &str, body: &Value) -> (u16, Value) {
+        let res = self
+            .client
+            .post(format!("{}/{}", self.base, path))
+            .json(body)
+            .send()
+            .await
+            .expect("POST");
+        let status = res.status().as_u16();
+        (status, res.json().await.expect("json answer"))
+    }
+
     /// GET a path, returning status and body text.
     pub async fn get(&self, path: &str) -> (u16, String) {
         let res = self

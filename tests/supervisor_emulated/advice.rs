@@ -3,7 +3,6 @@
 //! never beyond the cap, never inside the cooldown, an audit row for every decision), the
 //! measured effect on a manual clock, and automatic recovery of a stopped add-on.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,9 +12,7 @@ use resource_manager::advice::recommend::{DiskContent, Inputs, Latest};
 use resource_manager::advice::{ActionRequest, AdviceState, Advisor, AdvisorParts, Origin};
 use resource_manager::analysis::leak::Leak;
 use resource_manager::analysis::report::{Findings, LeakItem};
-use resource_manager::config::{
-    ActionKind, ActionOptions, Cli, Config, Secret, SupervisorEndpoint,
-};
+use resource_manager::config::{ActionKind, ActionOptions, Config, Secret, SupervisorEndpoint};
 use resource_manager::model::{Sample, Snapshot, registry};
 use resource_manager::store::{Store, StoreOptions};
 use resource_manager::supervisor::{AddonControl, SupervisorClient};
@@ -30,34 +27,16 @@ const T0: i64 = 1_780_000_000_000;
 const DAY_MS: i64 = 86_400_000;
 
 fn config_with(dir: &std::path::Path, url: &str, actions: Value) -> Config {
-    let options = dir.join("options.json");
-    let body = json!({"sample_interval_seconds": 1, "addon_stats_interval_seconds": 10,
-        "log_level": "warning", "actions": actions});
-    std::fs::write(&options, body.to_string()).expect("options");
-    let cli = Cli {
-        options: Some(options),
-        data_dir: Some(dir.join("data")),
-        ..Cli::default()
-    };
-    let env: HashMap<&str, String> = HashMap::from([
-        ("SUPERVISOR_TOKEN", "emulated-token".to_string()),
-        ("SUPERVISOR_URL", url.to_string()),
-    ]);
-    Config::load(&cli, &|k| env.get(k).cloned()).expect("add-on mode config")
+    crate::addon_mode_config_with(
+        dir,
+        url,
+        json!({"sample_interval_seconds": 1, "addon_stats_interval_seconds": 10,
+            "log_level": "warning", "actions": actions}),
+    )
 }
 
 async fn post(app: &TestApp, path: &str, body: Value) -> (u16, Value) {
-    let res = app
-        .client
-        .post(format!("{}/{path}", app.base))
-        .json(&body)
-        .send()
-        .await
-        .expect("POST");
-    (
-        res.status().as_u16(),
-        res.json().await.unwrap_or(Value::Null),
-    )
+    app.post_json(path, &body).await
 }
 
 #[tokio::test]

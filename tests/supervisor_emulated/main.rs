@@ -20,10 +20,25 @@ use resource_manager::ha::entities::entities;
 use resource_manager::model::{Sample, Snapshot, registry};
 
 fn addon_mode_config(dir: &std::path::Path, supervisor_url: &str) -> Config {
-    let options = dir.join("options.json");
-    std::fs::write(&options, r#"{"sample_interval_seconds": 1, "addon_stats_interval_seconds": 10, "log_level": "warning", "self_scaling": {"enabled": false}}"#).expect("options");
+    addon_mode_config_with(
+        dir,
+        supervisor_url,
+        serde_json::json!({"sample_interval_seconds": 1, "addon_stats_interval_seconds": 10,
+            "log_level": "warning", "self_scaling": {"enabled": false}}),
+    )
+}
+
+/// Add-on mode (the Supervisor's token and URL in the environment) with `options` as the
+/// add-on's options file.
+fn addon_mode_config_with(
+    dir: &std::path::Path,
+    supervisor_url: &str,
+    options: serde_json::Value,
+) -> Config {
+    let path = dir.join("options.json");
+    std::fs::write(&path, options.to_string()).expect("options");
     let cli = Cli {
-        options: Some(options),
+        options: Some(path),
         data_dir: Some(dir.join("data")),
         ..Cli::default()
     };
