@@ -39,6 +39,26 @@ async fn post(app: &TestApp, path: &str, body: Value) -> (u16, Value) {
     app.post_json(path, &body).await
 }
 
+/// The body of `POST /api/v1/actions`; `dry_run` left out when `None`.
+fn action(kind: &str, addon: &str, dry_run: Option<bool>) -> Value {
+    let mut body = json!({"kind": kind, "addon": addon});
+    if let Some(d) = dry_run {
+        body["dry_run"] = json!(d);
+    }
+    body
+}
+
+/// Asks for an action through the API: status and JSON answer.
+async fn request_action(
+    app: &TestApp,
+    kind: &str,
+    addon: &str,
+    dry_run: Option<bool>,
+) -> (u16, Value) {
+    app.post_json("api/v1/actions", &action(kind, addon, dry_run))
+        .await
+}
+
 #[tokio::test]
 async fn emulated_supervisor_actions_api_acts_only_when_enabled_and_audits_every_decision() {
     let supervisor = Supervisor::start(Role::Manager, vec![]).await;
@@ -50,22 +70,10 @@ async fn emulated_supervisor_actions_api_acts_only_when_enabled_and_audits_every
     let dir = tempfile::tempdir().expect("dir");
     let actions = json!({"allowed": ["restart"], "daily_cap": 2, "cooldown": "1h"});
     let app = TestApp::start(config_with(dir.path(), &supervisor.url, actions)).await;
-    let act = |kind: &str, addon: &str, dry: Option<bool>| {
-        let mut body = json!({"kind": kind, "addon": addon});
-        if let Some(d) = dry {
-            body["dry_run"] = json!(d);
-        }
-        body
-    };
     // The advisor learns its own slug from /addons/self/info at start.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
-        let (status, body) = post(
-            &app,
-            "api/v1/actions",
-            act("restart", "resource_manager", Some(true)),
-        )
-        .await;
+        let (status, body) = request_action(&app, "restart", "resource_manager", Some(true)).await;
         if status == 403 {
             assert_eq!(body["error"]["code"], "protected");
             break;
@@ -76,12 +84,7 @@ async fn emulated_supervisor_actions_api_acts_only_when_enabled_and_audits_every
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let (status, body) = post(
-        &app,
-        "api/v1/actions",
-        act("restart", "core_mosquitto", None),
-    )
-    .await;
+    let (status, body) = request_action(&app, "restart", "core_mosquitto", None).await;
     assert_eq!(
         (status, body["result"].as_str()),
         (200, Some("dry_run")),
@@ -92,12 +95,7 @@ async fn emulated_supervisor_actions_api_acts_only_when_enabled_and_audits_every
             .as_str()
             .is_some_and(|d| d.contains("would restart core_mosquitto"))
     );
-    let (status, body) = post(
-        &app,
-        "api/v1/actions",
-        act("stop", "core_samba", Some(false)),
-    )
-    .await;
+    let (status, body) = request_action(&app, "stop", "core_samba", Some(false)).await;
     assert_eq!(
         (status, body["result"].as_str()),
         (200, Some("dry_run")),
@@ -109,52 +107,27 @@ async fn emulated_supervisor_actions_api_acts_only_when_enabled_and_audits_every
             .is_some_and(|d| d.contains("actions.allowed"))
     );
     for protected in ["homeassistant", "supervisor", "core"] {
-        let (status, body) = post(
-            &app,
-            "api/v1/actions",
-            act("restart", protected, Some(false)),
-        )
-        .await;
+        let (status, body) = request_action(&app, "restart", protected, Some(false)).await;
         assert_eq!(status, 403, "{protected}: {body}");
         assert_eq!(body["error"]["code"], "protected");
     }
     assert!(supervisor.actions().is_empty(), "nothing carried out yet");
-    let (status, body) = post(
-        &app,
-        "api/v1/actions",
-        act("restart", "core_mosquitto", Some(false)),
-    )
-    .await;
+    let (status, body) = request_action(&app, "restart", "core_mosquitto", Some(false)).await;
     assert_eq!(
         (status, body["result"].as_str()),
         (200, Some("done")),
         "{body}"
     );
     assert!(body["measure_at_ms"].is_i64());
-    let (status, body) = post(
-        &app,
-        "api/v1/actions",
-        act("restart", "core_mosquitto", Some(false)),
-    )
-    .await;
+    let (status, body) = request_action(&app, "restart", "core_mosquitto", Some(false)).await;
     assert_eq!(
         (status, &body["error"]["code"]),
         (429, &json!("cooldown")),
         "{body}"
     );
-    let (status, _) = post(
-        &app,
-        "api/v1/actions",
-        act("restart", "core_configurator", Some(false)),
-    )
-    .await;
+    let (status, _) = request_action(&app, "restart", "core_configurator", Some(false)).await;
     assert_eq!(status, 200);
-    let (status, body) = post(
-        &app,
-        "api/v1/actions",
-        act("restart", "core_samba", Some(false)),
-    )
-    .await;
+    let (status, body) = request_action(&app, "restart", "core_samba", Some(false)).await;
     assert_eq!(
         (status, &body["error"]["code"]),
         (429, &json!("daily_cap")),
@@ -174,7 +147,7 @@ async fn emulated_supervisor_actions_api_acts_only_when_enabled_and_audits_every
         .client
         .post(format!("{}/api/v1/actions", app.base))
         .header("Origin", "http://evil.example")
-        .json(&act("restart", "core_samba", Some(false)))
+        .json(&action("restart", "core_samba", Some(false)))
         .send()
         .await
         .expect("POST");
