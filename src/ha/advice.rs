@@ -171,15 +171,10 @@ impl AdviceLink {
     }
 
     async fn publish_sensors(&self, unavailable: bool) {
-        for (entity_id, mut state) in sensors(&self.prefix, &self.advisor.recommendations()) {
-            if unavailable {
-                state.state = "unavailable".into();
-            }
-            lock(&self.status).requests_total += 1;
-            if let Err(err) = self.rest.set_state(&entity_id, &state).await {
-                self.failed(&err);
-                return;
-            }
+        let sensors = sensors(&self.prefix, &self.advisor.recommendations());
+        if let Err(err) = super::send_sensors(&self.rest, &self.status, sensors, unavailable).await
+        {
+            self.failed(&err);
         }
     }
 }

@@ -177,27 +177,13 @@ impl LeaseLink {
         lock(&self.status).publish_failed(err);
     }
 
-    async fn publish_sensors(&self) {
-        self.send_sensors(None).await;
-    }
-
-    /// At shutdown: the sensors say `unavailable` instead of a last count that goes stale.
-    async fn sensors_unavailable(&self) {
-        self.send_sensors(Some("unavailable")).await;
-    }
-
-    /// Sends every lease sensor, with `state` in place of its value when given; stops at the
-    /// first failure (the next round sends them all again).
-    async fn send_sensors(&self, state: Option<&str>) {
-        for (entity_id, mut sensor) in sensors(&self.prefix, &self.leases) {
-            if let Some(state) = state {
-                sensor.state = state.into();
-            }
-            lock(&self.status).requests_total += 1;
-            if let Err(err) = self.rest.set_state(&entity_id, &sensor).await {
-                self.failed(&err);
-                return;
-            }
+    /// The lease sensors; at shutdown (`unavailable`) they say so instead of a last count that
+    /// goes stale.
+    async fn publish_sensors(&self, unavailable: bool) {
+        let sensors = sensors(&self.prefix, &self.leases);
+        if let Err(err) = super::send_sensors(&self.rest, &self.status, sensors, unavailable).await
+        {
+            self.failed(&err);
         }
     }
 
@@ -276,14 +262,14 @@ pub async fn run(link: LeaseLink, mut changes: Subscription, cancel: Cancellatio
             _ = tick.tick() => {
                 if sensors_due && ready.is_ready() {
                     sensors_due = false;
-                    link.publish_sensors().await;
+                    link.publish_sensors(false).await;
                 }
             }
         }
     }
     // Not gated on readiness: the link may be between sessions at shutdown (the REST calls
     // go their own way), and a bounded try is all it costs.
-    if tokio::time::timeout(SHUTDOWN_BUDGET, link.sensors_unavailable())
+    if tokio::time::timeout(SHUTDOWN_BUDGET, link.publish_sensors(true))
         .await
         .is_err()
     {

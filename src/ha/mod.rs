@@ -85,6 +85,25 @@ impl HaLinkStatus {
     }
 }
 
+/// Sends a link's own sensors (advice, leases), each counted as a request, all `unavailable`
+/// when `unavailable` (at shutdown); stops at the first failure, which the caller records
+/// (the next round sends them all again).
+async fn send_sensors(
+    rest: &rest::HaRest,
+    status: &std::sync::Mutex<HaLinkStatus>,
+    sensors: Vec<(String, rest::EntityState)>,
+    unavailable: bool,
+) -> Result<(), HaError> {
+    for (entity_id, mut state) in sensors {
+        if unavailable {
+            state.state = "unavailable".into();
+        }
+        crate::util::lock(status).requests_total += 1;
+        rest.set_state(&entity_id, &state).await?;
+    }
+    Ok(())
+}
+
 /// The running Home Assistant side: link, entity publisher and alert publisher, spawned on the
 /// app's task tracker.
 pub struct HaTasks {

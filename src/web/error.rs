@@ -69,8 +69,8 @@ impl ApiError {
 
 /// Refuses query parameters an endpoint does not take, naming the first (sorted, so the
 /// answer does not depend on the order they came in).
-pub fn only_parameters<V>(
-    params: &std::collections::HashMap<String, V>,
+pub fn only_parameters(
+    params: &std::collections::HashMap<String, String>,
     allowed: &[&str],
 ) -> Result<(), ApiError> {
     let mut names: Vec<&String> = params.keys().collect();
