@@ -457,8 +457,12 @@ fn start_remote_write(
     Ok((status, task))
 }
 
-/// Key in `store_state` of the energy counter, in milliwatt-hours.
-const ENERGY_KEY: &str = "energy_mwh_total";
+/// Key in `store_state` of the energy counter: the bits of its `f64` watt-hours, so a restart
+/// resumes from exactly what was published (`total_increasing` must never go back, not even by
+/// a rounding).
+const ENERGY_KEY: &str = "energy_wh_f64_bits";
+/// The key before: whole milliwatt-hours, rounded (read once, when the new key is absent).
+const OLD_ENERGY_KEY: &str = "energy_mwh_total";
 /// How often the energy counter is saved (a crash loses at most this much of it).
 const ENERGY_SAVE_EVERY: Duration = Duration::from_secs(60);
 
@@ -487,14 +491,22 @@ async fn start_power(
     if let Some(collector) = plan.collector.take() {
         collectors.push(Box::new(collector));
     }
-    let saved = match wiring.store.saved_value(ENERGY_KEY).await {
-        Ok(saved) => saved.unwrap_or(0),
+    let saved = async {
+        if let Some(bits) = wiring.store.saved_value(ENERGY_KEY).await? {
+            return Ok(f64::from_bits(bits as u64));
+        }
+        let mwh = wiring.store.saved_value(OLD_ENERGY_KEY).await?;
+        Ok::<f64, StoreError>(mwh.map_or(0.0, |mwh| mwh as f64 / 1000.0))
+    };
+    let wh = match saved.await {
+        Ok(wh) if wh.is_finite() && wh >= 0.0 => wh,
+        Ok(_) => 0.0,
         Err(err) => {
             tracing::warn!(error = %err, "energy counter not read; counting from zero");
-            0
+            0.0
         }
     };
-    let counter = collect::power::EnergyCounter::starting_at(saved as f64 / 1000.0);
+    let counter = collect::power::EnergyCounter::starting_at(wh);
     Power {
         derivers: collect::power::derivers(&plan, options, counter.clone()),
         counter,
@@ -514,8 +526,10 @@ async fn save_energy(
             _ = stop.cancelled() => true,
             _ = every.tick() => false,
         };
-        let mwh = (counter.wh() * 1000.0).round() as i64;
-        if let Err(err) = store.save_value(ENERGY_KEY, mwh).await {
+        if let Err(err) = store
+            .save_value(ENERGY_KEY, counter.wh().to_bits() as i64)
+            .await
+        {
             tracing::warn!(error = %err, "energy counter not saved");
         }
         if stopping {
