@@ -61,6 +61,7 @@ GATEWAY_IP=172.30.32.1
 BRIDGE_ADDON_IP=172.30.33.7
 TOKEN=rehearsal-$(od -An -tx8 -N8 /dev/urandom | tr -d ' ')
 INGRESS_TOKEN=rehearsalIngressToken_1
+API_TOKEN=rehearsal-api-$(od -An -tx8 -N8 /dev/urandom | tr -d ' ')
 INGRESS_LISTEN=127.0.0.1:8124
 INGRESS_URL="http://$INGRESS_LISTEN/api/hassio_ingress/$INGRESS_TOKEN/"
 WORK=$(mktemp -d /tmp/rm-rehearsal.XXXXXX)
@@ -144,11 +145,13 @@ PYEOF
 BACKUP_PRE=${BACKUP_PRE//$'\x1f'/ }
 BACKUP_POST=${BACKUP_POST//$'\x1f'/ }
 
-write_options() {   # $1 data dir: config.yaml's options, sampling sped up for the rehearsal
-  "$PY" - "$1/options.json" <<'PYEOF'
+write_options() {   # $1 data dir, $2 open_reads (comma-separated): config.yaml's options, sampling
+                    # sped up for the rehearsal, the API token set
+  "$PY" - "$1/options.json" "$API_TOKEN" "${2:-}" <<'PYEOF'
 import json, sys, yaml
 options = yaml.safe_load(open("config.yaml"))["options"]
 options.update(sample_interval_seconds=1, write_batch_seconds=5, addon_stats_interval_seconds=10)
+options.setdefault("access", {}).update(api_token=sys.argv[2], open_reads=[a for a in sys.argv[3].split(",") if a])
 json.dump(options, open(sys.argv[1], "w"), indent=2)
 PYEOF
 }
@@ -211,9 +214,11 @@ host_process_view() {
 }
 
 run_case() {   # $1 host|bridge|unprotected
-  local case=$1 dir=$WORK/$1 ip network processes=container host_flag=() port
+  local case=$1 dir=$WORK/$1 ip network processes=container host_flag=() port open_reads=""
   mkdir -p "$dir/data"
-  write_options "$dir/data"
+  # One case opens /metrics to token-less readers (access.open_reads), the others keep it closed.
+  [ "$case" = unprotected ] && open_reads=metrics
+  write_options "$dir/data" "$open_reads"
   port=$(( 62000 + RANDOM % 3500 ))
   case $case in
     host) ip=$GATEWAY_IP; network=$(host_network_view); host_flag=(--host-network) ;;
@@ -255,6 +260,13 @@ run_case() {   # $1 host|bridge|unprotected
   code=$(nsenter --target "$NS_PID" --net curl -s --noproxy '*' -m 5 -o /dev/null -w '%{http_code}' --interface "$ip" "http://$ip:$port/api/v1/status")
   [ "$code" = 401 ] || die "a client from $ip got $code, expected 401"
   in_addon "$BIN" healthcheck >/dev/null || die "the image's healthcheck failed"
+  # Another process on the add-on's loopback: on the host's network that is every other
+  # host-network add-on and Home Assistant Core. Only the API token opens the server to it.
+  local open_args=()
+  [ -n "$open_reads" ] && open_args=(--open "$open_reads")
+  nsenter --target "$NS_PID" --net "$PY" scripts/rehearsal/checks.py trust \
+    --addon "http://127.0.0.1:$port/" --token "$API_TOKEN" "${open_args[@]}" \
+    || die "trust on the add-on's loopback"
 
   check ingress-rules --ingress "$INGRESS_URL"
   check views --ingress "$INGRESS_URL" --processes "$processes" --network "$network"

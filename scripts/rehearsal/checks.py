@@ -90,6 +90,66 @@ def ingress_rules(args):
     print("ingress: 401 without a session, 403 for a cross-site POST")
 
 
+MUTATING = [
+    ("POST", "api/v1/actions", {"kind": "restart", "addon": "core_mosquitto", "dry_run": True}),
+    ("POST", "api/v1/leases", {"holder": "rehearsal", "resources": {"slots": {"heavy": 1}}}),
+    ("DELETE", "api/v1/leases/lease-1", None),
+    ("POST", "api/v1/feedback", {"vote": "up"}),
+    ("POST", "api/v1/alerts/1/ack", {}),
+    ("POST", "api/v1/recommendations/x/dismiss", {}),
+    ("POST", "api/v1/recommendations/x/snooze", {"duration": "1d"}),
+]
+READS = ["", "api/v1/status", "api/v1/leases", "api/v1/actions", "api/v1/alerts", "metrics"]
+
+
+def trust(args):
+    """Run in the add-on's network namespace as another process: on the host's network that is
+    what every other host-network add-on (and Home Assistant Core) is. Without a token every
+    route but the health check is refused, opened reads excepted; a wrong token is refused
+    everywhere; the API token is served; Ingress is served without one."""
+    base = args.addon
+    opened = set(args.open or [])
+    problems = []
+    status, _, _ = request(f"{base}healthz")
+    if status != 200:
+        problems.append(f"GET /healthz without a token: {status}, expected 200")
+    for method, path, body in MUTATING:
+        status, text, _ = request(f"{base}{path}", method=method, body=body)
+        if status != 401:
+            problems.append(f"{method} /{path} without a token: {status}, expected 401 ({text[:120]})")
+        status, _, _ = request(f"{base}{path}", method=method, body=body, token=args.token + "x")
+        if status != 401:
+            problems.append(f"{method} /{path} with a wrong token: {status}, expected 401")
+    for path in READS:
+        expected = 200 if path in opened else 401
+        status, _, _ = request(f"{base}{path}")
+        if status != expected:
+            problems.append(f"GET /{path} without a token: {status}, expected {expected}")
+        status, _, _ = request(f"{base}{path}", token="wrong-" + args.token)
+        if status != 401:
+            problems.append(f"GET /{path} with a wrong token: {status}, expected 401")
+        status, _, _ = request(f"{base}{path}", token=args.token)
+        if status != 200:
+            problems.append(f"GET /{path} with the API token: {status}, expected 200")
+    status, text, _ = request(f"{base}api/v1/leases", method="POST", token=args.token,
+                              body={"holder": "rehearsal", "resources": {"slots": {"heavy": 1}}})
+    if status != 201:
+        problems.append(f"POST /api/v1/leases with the API token: {status}, expected 201 ({text[:160]})")
+    else:
+        lease = json.loads(text)["id"]
+        status, _, _ = request(f"{base}api/v1/leases/{lease}", method="DELETE", token=args.token)
+        if status != 200:
+            problems.append(f"DELETE /api/v1/leases/{lease} with the API token: {status}, expected 200")
+    _, metrics, _ = request(f"{base}metrics", token=args.token)
+    if 'resource_manager_http_refused_total{reason="wrong_token"}' not in metrics:
+        problems.append("refusals are not counted in /metrics")
+    if problems:
+        fail("trust on the shared loopback:\n  " + "\n  ".join(problems))
+    print(f"trust: {len(MUTATING)} state-changing routes and {len(READS)} reads refused without "
+          f"the token (opened: {sorted(opened) or 'none'}), a wrong token refused everywhere, "
+          "the API token served")
+
+
 def views(args):
     deadline = time.time() + 30
     while True:
@@ -181,6 +241,8 @@ def main():
     p = sub.add_parser("wait-serving"); p.add_argument("--ingress", required=True); p.add_argument("--timeout", type=float, default=60)
     p.set_defaults(run=wait_serving)
     p = sub.add_parser("ingress-rules"); p.add_argument("--ingress", required=True); p.set_defaults(run=ingress_rules)
+    p = sub.add_parser("trust"); p.add_argument("--addon", required=True); p.add_argument("--token", required=True)
+    p.add_argument("--open", action="append"); p.set_defaults(run=trust)
     p = sub.add_parser("views"); p.add_argument("--ingress", required=True); p.add_argument("--processes", required=True)
     p.add_argument("--network", required=True); p.set_defaults(run=views)
     p = sub.add_parser("addons"); p.add_argument("--ingress", required=True); p.set_defaults(run=addons)

@@ -3,10 +3,9 @@
 //! The guardrails no option lifts (Core, the Supervisor, this add-on) are the advisor's.
 
 use serde::Serialize;
-use serde_json::Value;
 
 use super::alert_rules::duration;
-use super::reader::{Object, Problems, describe};
+use super::reader::{Object, Problems};
 
 /// A kind of add-on action the user may allow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -93,10 +92,9 @@ impl ActionOptions {
             return d;
         };
         let allowed_names = ActionKind::ALL.map(ActionKind::as_str).join(", ");
-        let allowed = list(&section, "allowed", &allowed_names, p, |s| {
-            ActionKind::parse(s)
-        })
-        .unwrap_or(d.allowed);
+        let allowed = section
+            .list("allowed", &allowed_names, p, ActionKind::parse)
+            .unwrap_or(d.allowed);
         let slug = |s: &str| valid_slug(s).then(|| s.to_string());
         let slugs = "add-on slugs (a-z, 0-9, '_', '-')";
         let dur = |key: &str, min: u64, max: u64, default: u64, p: &mut Problems| {
@@ -104,8 +102,12 @@ impl ActionOptions {
         };
         ActionOptions {
             allowed,
-            addons_allow: list(&section, "addons_allow", slugs, p, slug).unwrap_or(d.addons_allow),
-            addons_deny: list(&section, "addons_deny", slugs, p, slug).unwrap_or(d.addons_deny),
+            addons_allow: section
+                .list("addons_allow", slugs, p, slug)
+                .unwrap_or(d.addons_allow),
+            addons_deny: section
+                .list("addons_deny", slugs, p, slug)
+                .unwrap_or(d.addons_deny),
             daily_cap: section.int("daily_cap", 0..=100, d.daily_cap, p),
             cooldown: dur("cooldown", 0, MAX_COOLDOWN, d.cooldown, p),
             auto_recovery: section.bool("auto_recovery", p).unwrap_or(d.auto_recovery),
@@ -118,34 +120,6 @@ impl ActionOptions {
             ),
         }
     }
-}
-
-/// A list of texts each read by `item`; duplicates are dropped, bad items reported.
-fn list<T: PartialEq>(
-    section: &Object<'_>,
-    key: &str,
-    allowed: &str,
-    p: &mut Problems,
-    item: impl Fn(&str) -> Option<T>,
-) -> Option<Vec<T>> {
-    let value = section.get(key)?;
-    let Value::Array(items) = value else {
-        p.bad(
-            &section.at(key),
-            describe(value),
-            format!("a list of {allowed}"),
-        );
-        return None;
-    };
-    let mut out = Vec::new();
-    for raw in items {
-        match raw.as_str().and_then(&item) {
-            Some(v) if !out.contains(&v) => out.push(v),
-            Some(_) => {}
-            None => p.bad(&section.at(key), describe(raw), allowed),
-        }
-    }
-    Some(out)
 }
 
 /// The longest add-on slug accepted.

@@ -120,7 +120,7 @@ impl LeaseOptions {
                 format!("at most max_ttl ({})", duration::format_seconds(max_ttl)),
             );
         }
-        let token = read_token(&section, p);
+        let token = section.token("token", p);
         LeaseOptions {
             cpu_cores,
             memory_reserve_percent: section.int(
@@ -138,31 +138,6 @@ impl LeaseOptions {
             preemption: section.bool("preemption", p).unwrap_or(d.preemption),
             grace: dur("grace", 0, MAX_GRACE_SECONDS, d.grace, p),
             token,
-        }
-    }
-}
-
-/// `token`: its value is never repeated in a message, only its length.
-fn read_token(section: &Object<'_>, p: &mut Problems) -> Option<Secret> {
-    let value = section.get("token")?;
-    match value.as_str() {
-        Some(s) if s.len() >= 16 && !s.chars().any(char::is_whitespace) => Some(Secret::new(s)),
-        Some(s) => {
-            let got = format!("a text of {} characters", s.chars().count());
-            p.bad(
-                &section.at("token"),
-                got,
-                "at least 16 characters without spaces",
-            );
-            None
-        }
-        None => {
-            p.bad(
-                &section.at("token"),
-                describe(value),
-                "a text of at least 16 characters",
-            );
-            None
         }
     }
 }

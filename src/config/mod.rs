@@ -15,6 +15,7 @@
 //! so those pure-data modules moved here too (`alert_rules::{catalog, rule, defaults,
 //! duration}`); `crate::alert` re-exports them under their old paths and keeps what runs rules.
 
+pub mod access;
 pub mod actions;
 pub mod alert_rules;
 pub mod cli;
@@ -33,6 +34,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
+pub use access::{AccessOptions, OpenRead};
 pub use actions::{ActionKind, ActionOptions};
 pub use alert_rules::RuleSet;
 pub use cli::{Cli, Command};
@@ -62,6 +64,7 @@ pub struct Config {
     pub options: Options,
     pub home_assistant: Option<HaEndpoint>,
     pub supervisor: Option<SupervisorEndpoint>,
+    /// `--api-token` (`RM_API_TOKEN`), else the `access.api_token` option.
     pub api_token: Option<Secret>,
     /// Host names the server answers to besides addresses, localhost and the machine's name.
     pub allowed_hosts: Vec<String>,
@@ -133,7 +136,8 @@ impl Config {
             .api_token
             .as_ref()
             .filter(|t| !t.is_empty())
-            .map(|t| Secret::new(t.clone()));
+            .map(|t| Secret::new(t.clone()))
+            .or_else(|| options.as_ref().and_then(|o| o.access.api_token.clone()));
 
         let allowed_hosts = cli
             .allowed_hosts

@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::access::AccessOptions;
 use super::actions::ActionOptions;
 use super::alert_rules::RuleSet;
 use super::home_assistant::PublishOptions;
@@ -109,6 +110,8 @@ pub struct Options {
     pub power: PowerOptions,
     /// When the engine stretches its own cadence on a busy host.
     pub self_scaling: SelfScalingOptions,
+    /// The API token and the read-only areas open without it.
+    pub access: AccessOptions,
 }
 
 impl Default for Options {
@@ -130,6 +133,7 @@ impl Default for Options {
             actions: ActionOptions::default(),
             power: PowerOptions::default(),
             self_scaling: SelfScalingOptions::default(),
+            access: AccessOptions::default(),
         }
     }
 }
@@ -153,6 +157,7 @@ impl Options {
         "actions",
         "power",
         "self_scaling",
+        "access",
     ];
 
     /// Interval between two ticks of the host collectors.
@@ -237,6 +242,7 @@ impl Options {
             actions: ActionOptions::read(&root, p),
             power: PowerOptions::read(&root, p),
             self_scaling: SelfScalingOptions::read(&root, p),
+            access: AccessOptions::read(&root, p),
         }
     }
 }

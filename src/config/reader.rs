@@ -319,6 +319,61 @@ impl<'a> Object<'a> {
     }
 }
 
+impl<'a> Object<'a> {
+    /// A list of texts each read by `item`; duplicates are dropped, bad items reported with
+    /// `allowed`; `None` when absent or not a list.
+    pub fn list<T: PartialEq>(
+        &self,
+        key: &str,
+        allowed: &str,
+        problems: &mut Problems,
+        item: impl Fn(&str) -> Option<T>,
+    ) -> Option<Vec<T>> {
+        let value = self.get(key)?;
+        let Value::Array(items) = value else {
+            problems.bad(
+                &self.at(key),
+                describe(value),
+                format!("a list of {allowed}"),
+            );
+            return None;
+        };
+        let mut out = Vec::new();
+        for raw in items {
+            match raw.as_str().and_then(&item) {
+                Some(v) if !out.contains(&v) => out.push(v),
+                Some(_) => {}
+                None => problems.bad(&self.at(key), describe(raw), allowed),
+            }
+        }
+        Some(out)
+    }
+
+    /// A bearer token of at least 16 characters without spaces; its value is never repeated
+    /// in a message, only its length. `None` when absent or bad.
+    pub fn token(&self, key: &str, problems: &mut Problems) -> Option<super::mode::Secret> {
+        let value = self.get(key)?;
+        match value.as_str() {
+            Some(s) if s.len() >= 16 && !s.chars().any(char::is_whitespace) => {
+                Some(super::mode::Secret::new(s))
+            }
+            Some(s) => {
+                let got = format!("a text of {} characters", s.chars().count());
+                problems.bad(&self.at(key), got, "at least 16 characters without spaces");
+                None
+            }
+            None => {
+                problems.bad(
+                    &self.at(key),
+                    describe(value),
+                    "a text of at least 16 characters",
+                );
+                None
+            }
+        }
+    }
+}
+
 /// A short rendering of a JSON value for error messages.
 pub fn describe(value: &Value) -> String {
     let text = value.to_string();

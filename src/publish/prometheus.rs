@@ -170,7 +170,24 @@ pub fn render(snapshot: &Snapshot, store: &StoreHealth, version: &str) -> String
 }
 
 /// The server process' own figures, appended after [`render`]'s families.
-pub fn render_process(out: &mut String, tasks: usize, http_connections: usize) {
+pub struct ProcessFigures {
+    /// Asynchronous tasks alive.
+    pub tasks: usize,
+    pub http_connections: usize,
+    /// Requests refused because their bearer token matched none.
+    pub refused_wrong_token: u64,
+    /// Requests refused because an untrusted peer sent no token.
+    pub refused_no_token: u64,
+}
+
+/// Appends the process' own figures after [`render`]'s families.
+pub fn render_process(out: &mut String, figures: &ProcessFigures) {
+    let ProcessFigures {
+        tasks,
+        http_connections,
+        refused_wrong_token,
+        refused_no_token,
+    } = figures;
     let _ = write!(
         out,
         "# HELP resource_manager_process_tasks Asynchronous tasks alive in the process\n\
@@ -178,7 +195,11 @@ pub fn render_process(out: &mut String, tasks: usize, http_connections: usize) {
          resource_manager_process_tasks {tasks}\n\
          # HELP resource_manager_http_connections Open HTTP connections\n\
          # TYPE resource_manager_http_connections gauge\n\
-         resource_manager_http_connections {http_connections}\n"
+         resource_manager_http_connections {http_connections}\n\
+         # HELP resource_manager_http_refused_total HTTP requests refused by the access policy\n\
+         # TYPE resource_manager_http_refused_total counter\n\
+         resource_manager_http_refused_total{{reason=\"wrong_token\"}} {refused_wrong_token}\n\
+         resource_manager_http_refused_total{{reason=\"no_token\"}} {refused_no_token}\n"
     );
 }
 

@@ -1,19 +1,25 @@
-//! Who may talk to the server: loopback and the Supervisor's Ingress proxy always, anyone else
-//! only with the API token (or, for the lease API only, the lease token); and state-changing
-//! requests only from this origin (no CSRF).
+//! Who may talk to the server. Standalone, loopback is the user's own machine and is trusted;
+//! in add-on mode (host networking) loopback is every process of the host, so only the
+//! Supervisor's Ingress gateway is trusted without a token. Everyone else sends the API token
+//! (or, for the lease API only, the lease token); `/healthz` and the read-only areas the user
+//! opened (`access.open_reads`) need none. A bearer token that does not match is refused from
+//! every peer, logged without the token and counted. State-changing requests must come from
+//! this origin (no CSRF).
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 
 use super::error::ApiError;
 use super::host_check::AllowedHosts;
-use crate::config::{Mode, Secret};
+use crate::config::{Mode, OpenRead, Secret};
 
 /// Address of the Supervisor, which proxies Ingress traffic.
 pub const INGRESS_PROXY: IpAddr = IpAddr::V4(Ipv4Addr::new(172, 30, 32, 2));
@@ -48,32 +54,82 @@ impl<S: Send + Sync> FromRequestParts<S> for Peer {
     }
 }
 
+/// Requests the policy refused since start, by why (for `/metrics` and Diagnostics).
+#[derive(Debug, Default)]
+pub struct AccessStats {
+    wrong_token: AtomicU64,
+    no_token: AtomicU64,
+}
+
+/// [`AccessStats`] read at one moment.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct RefusedCounts {
+    /// A bearer token was sent and matched none.
+    pub wrong_token: u64,
+    /// No token, from a peer that is not trusted.
+    pub no_token: u64,
+}
+
+impl AccessStats {
+    /// The counts now.
+    pub fn counts(&self) -> RefusedCounts {
+        RefusedCounts {
+            wrong_token: self.wrong_token.load(Ordering::Relaxed),
+            no_token: self.no_token.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// What the policy decided about one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Served: a matching token, a trusted peer, or an open path.
+    Serve,
+    /// A bearer token that matches none: refused from every peer.
+    WrongToken,
+    /// No token, from a peer that is not trusted, for a path that is not open.
+    NoToken,
+}
+
 /// Access rules, fixed at start.
 #[derive(Debug, Clone)]
 pub struct AccessPolicy {
+    mode: Mode,
+    /// Loopback is trusted only standalone: in add-on mode it is every host-network process.
+    trust_loopback: bool,
+    /// The Ingress gateway, in add-on mode.
     trusted: Vec<IpAddr>,
     token: Option<Secret>,
     /// `leases.token`: lets callers that are not the dashboard use `/api/v1/leases` only.
     lease_token: Option<Secret>,
+    /// Read-only areas served without a token (`access.open_reads`).
+    open_reads: Vec<OpenRead>,
     /// The `Host` names answered (DNS rebinding); Ingress requests carry Home Assistant's.
     hosts: AllowedHosts,
+    stats: Arc<AccessStats>,
 }
 
 /// Paths the lease token opens.
 const LEASE_API: &str = "/api/v1/leases";
+/// The container's health check, open to every peer: it tells nothing but "up".
+const HEALTH: &str = "/healthz";
 
 impl AccessPolicy {
-    /// Loopback is always trusted; the Ingress proxy too in add-on mode.
+    /// Standalone: loopback is trusted. Add-on: the Ingress gateway only.
     pub fn new(mode: Mode, token: Option<Secret>) -> Self {
         let trusted = match mode {
             Mode::Addon => vec![INGRESS_PROXY],
             Mode::Standalone => Vec::new(),
         };
         AccessPolicy {
+            mode,
+            trust_loopback: mode == Mode::Standalone,
             trusted,
             token,
             lease_token: None,
+            open_reads: Vec::new(),
             hosts: AllowedHosts::default(),
+            stats: Arc::default(),
         }
     }
 
@@ -89,29 +145,101 @@ impl AccessPolicy {
         self
     }
 
+    /// The same policy, serving the read-only `areas` without a token.
+    pub fn with_open_reads(mut self, areas: &[OpenRead]) -> Self {
+        self.open_reads = areas.to_vec();
+        self
+    }
+
+    /// The same policy, counting refusals into `stats`.
+    pub fn with_stats(mut self, stats: Arc<AccessStats>) -> Self {
+        self.stats = stats;
+        self
+    }
+
     /// Whether a peer may be served without a token.
     pub fn trusts(&self, peer: IpAddr) -> bool {
         let peer = unmapped(peer);
-        peer.is_loopback() || self.trusted.contains(&peer)
+        (self.trust_loopback && peer.is_loopback()) || self.trusted.contains(&peer)
     }
 
-    fn token_matches(&self, request: &Request) -> bool {
-        let given = request
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "));
-        let Some(given) = given else {
-            return false;
-        };
+    /// Whether `method path` is served to anyone: the health check, and the areas opened.
+    fn is_open(&self, method: &Method, path: &str) -> bool {
+        if path == HEALTH {
+            return true;
+        }
+        let read = matches!(*method, Method::GET | Method::HEAD);
+        read && self.open_reads.iter().any(|area| match area {
+            OpenRead::Metrics => path == "/metrics",
+            OpenRead::Api => true,
+        })
+    }
+
+    /// The decision for a request from `peer` (`None`: no connection info, never trusted).
+    pub fn verdict(&self, peer: Option<IpAddr>, request: &Request) -> Verdict {
+        match bearer(request.headers()) {
+            Some(given) if self.token_matches(given, request.uri().path()) => Verdict::Serve,
+            Some(_) => Verdict::WrongToken,
+            None if peer.is_some_and(|ip| self.trusts(ip))
+                || self.is_open(request.method(), request.uri().path()) =>
+            {
+                Verdict::Serve
+            }
+            None => Verdict::NoToken,
+        }
+    }
+
+    fn token_matches(&self, given: &str, path: &str) -> bool {
         let matches = |t: &Option<Secret>| {
             t.as_ref()
                 .is_some_and(|t| constant_time_eq(given.as_bytes(), t.expose().as_bytes()))
         };
-        let path = request.uri().path();
         let lease_api = path == LEASE_API || path.starts_with("/api/v1/leases/");
         matches(&self.token) || (lease_api && matches(&self.lease_token))
     }
+
+    /// Counts and logs a refusal; never the token itself.
+    fn refused(&self, verdict: Verdict, peer: Option<IpAddr>, request: &Request) -> Response {
+        let path: String = request.uri().path().chars().take(120).collect();
+        let peer = peer.map(|p| unmapped(p).to_string()).unwrap_or_default();
+        let message = match verdict {
+            Verdict::WrongToken => {
+                self.stats.wrong_token.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(%peer, method = %request.method(), %path, "refused: the bearer token does not match");
+                "the bearer token does not match: send the API token (access.api_token), or the lease token for /api/v1/leases"
+            }
+            _ => {
+                self.stats.no_token.fetch_add(1, Ordering::Relaxed);
+                tracing::debug!(%peer, method = %request.method(), %path, "refused: no token");
+                match (self.mode, self.token.is_some()) {
+                    (Mode::Addon, true) => {
+                        "only the Home Assistant Ingress gateway is trusted without a token, processes on this host included: send 'Authorization: Bearer <access.api_token>'"
+                    }
+                    (Mode::Addon, false) => {
+                        "only the Home Assistant Ingress gateway is trusted without a token, processes on this host included: set the access.api_token option to allow other clients"
+                    }
+                    (Mode::Standalone, true) => {
+                        "this address is not trusted: send 'Authorization: Bearer <api token>'"
+                    }
+                    (Mode::Standalone, false) => {
+                        "only loopback may connect without a token; set an API token (--api-token or RM_API_TOKEN) to allow other clients"
+                    }
+                }
+            }
+        };
+        ApiError::Unauthorized(message.into()).into_response()
+    }
+}
+
+/// The bearer token of a request, if it sends one. Other schemes (Basic from a reverse proxy
+/// in front of Home Assistant, passed on through Ingress) are not tokens of ours.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let bytes = headers.get(header::AUTHORIZATION)?.as_bytes();
+    let (scheme, token) = bytes.split_at_checked(7)?;
+    // A token that is not text cannot match: it is still a token, and refused.
+    scheme
+        .eq_ignore_ascii_case(b"bearer ")
+        .then(|| std::str::from_utf8(token).unwrap_or("\u{fffd}").trim())
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -178,14 +306,9 @@ pub async fn guard(
         )
         .into_response();
     }
-    let allowed = peer.is_some_and(|ip| policy.trusts(ip)) || policy.token_matches(&request);
-    if !allowed {
-        let message = if policy.token.is_some() {
-            "this address is not trusted: send 'Authorization: Bearer <api token>'"
-        } else {
-            "only loopback and the Home Assistant Ingress proxy may connect; set an API token to allow other clients"
-        };
-        return ApiError::Unauthorized(message.into()).into_response();
+    match policy.verdict(peer, &request) {
+        Verdict::Serve => {}
+        refused => return policy.refused(refused, peer, &request),
     }
     let changes_state = !matches!(
         *request.method(),
@@ -218,51 +341,185 @@ mod tests {
     use super::*;
     use axum::body::Body;
 
-    #[test]
-    fn trusts_loopback_and_the_proxy_only_in_addon_mode() {
-        let addon = AccessPolicy::new(Mode::Addon, None);
-        assert!(addon.trusts("127.0.0.1".parse().expect("ip")));
-        assert!(addon.trusts("::1".parse().expect("ip")));
-        assert!(addon.trusts("172.30.32.2".parse().expect("ip")));
-        assert!(addon.trusts("::ffff:172.30.32.2".parse().expect("ip")));
-        assert!(!addon.trusts("172.30.32.1".parse().expect("ip")));
-        assert!(!addon.trusts("192.168.1.20".parse().expect("ip")));
-        let standalone = AccessPolicy::new(Mode::Standalone, None);
-        assert!(!standalone.trusts("172.30.32.2".parse().expect("ip")));
+    fn ip(text: &str) -> IpAddr {
+        text.parse().expect("ip")
+    }
+
+    fn req(method: &str, path: &str, auth: Option<&str>) -> Request {
+        let mut b = Request::builder().method(method).uri(path);
+        if let Some(auth) = auth {
+            b = b.header(header::AUTHORIZATION, auth);
+        }
+        b.body(Body::empty()).expect("request")
     }
 
     #[test]
-    fn token_must_match_exactly() {
-        let policy = AccessPolicy::new(Mode::Standalone, Some(Secret::new("s3cret")));
-        let req = |auth: &str| {
-            Request::builder()
-                .header(header::AUTHORIZATION, auth)
-                .body(Body::empty())
-                .expect("request")
-        };
-        assert!(policy.token_matches(&req("Bearer s3cret")));
-        assert!(!policy.token_matches(&req("Bearer s3cre")));
-        assert!(!policy.token_matches(&req("s3cret")));
+    fn addon_mode_trusts_only_the_ingress_gateway_and_standalone_only_loopback() {
+        let addon = AccessPolicy::new(Mode::Addon, None);
+        assert!(addon.trusts(ip("172.30.32.2")));
+        assert!(addon.trusts(ip("::ffff:172.30.32.2")));
+        for other in [
+            "127.0.0.1",
+            "::1",
+            "::ffff:127.0.0.1",
+            "172.30.32.1",
+            "192.168.1.20",
+        ] {
+            assert!(!addon.trusts(ip(other)), "{other}");
+        }
+        let standalone = AccessPolicy::new(Mode::Standalone, None);
+        assert!(standalone.trusts(ip("127.0.0.1")));
+        assert!(standalone.trusts(ip("::1")));
+        assert!(!standalone.trusts(ip("172.30.32.2")));
+        assert!(!standalone.trusts(ip("192.168.1.20")));
+    }
+
+    #[test]
+    fn a_wrong_token_is_refused_from_every_peer_in_every_mode() {
+        for mode in [Mode::Addon, Mode::Standalone] {
+            let policy = AccessPolicy::new(mode, Some(Secret::new("s3cret-0123456789")));
+            for peer in ["127.0.0.1", "172.30.32.2", "10.0.0.9"] {
+                let verdict = |auth| {
+                    policy.verdict(Some(ip(peer)), &req("POST", "/api/v1/leases", Some(auth)))
+                };
+                assert_eq!(
+                    verdict("Bearer wrong"),
+                    Verdict::WrongToken,
+                    "{mode:?} {peer}"
+                );
+                assert_eq!(
+                    verdict("bearer s3cret-012345678"),
+                    Verdict::WrongToken,
+                    "{mode:?} {peer}"
+                );
+                assert_eq!(
+                    verdict("Bearer s3cret-0123456789"),
+                    Verdict::Serve,
+                    "{mode:?} {peer}"
+                );
+            }
+        }
+        // No token configured: any bearer token is wrong.
+        let policy = AccessPolicy::new(Mode::Standalone, None);
+        let verdict = policy.verdict(
+            Some(ip("127.0.0.1")),
+            &req("GET", "/api/v1/status", Some("Bearer x")),
+        );
+        assert_eq!(verdict, Verdict::WrongToken);
+    }
+
+    #[test]
+    fn loopback_needs_a_token_in_addon_mode_except_for_the_health_check() {
+        let policy = AccessPolicy::new(Mode::Addon, Some(Secret::new("s3cret-0123456789")));
+        let lo = Some(ip("127.0.0.1"));
+        assert_eq!(
+            policy.verdict(lo, &req("GET", "/healthz", None)),
+            Verdict::Serve
+        );
+        for (method, path) in [
+            ("GET", "/"),
+            ("GET", "/api/v1/status"),
+            ("GET", "/metrics"),
+            ("POST", "/api/v1/actions"),
+            ("DELETE", "/api/v1/leases/lease-1"),
+        ] {
+            assert_eq!(
+                policy.verdict(lo, &req(method, path, None)),
+                Verdict::NoToken,
+                "{method} {path}"
+            );
+        }
+        assert_eq!(
+            policy.verdict(None, &req("GET", "/api/v1/status", None)),
+            Verdict::NoToken
+        );
+        assert_eq!(
+            policy.verdict(
+                Some(ip("172.30.32.2")),
+                &req("POST", "/api/v1/actions", None)
+            ),
+            Verdict::Serve
+        );
+        // Basic credentials from a proxy in front of Home Assistant are not a token of ours.
+        assert_eq!(
+            policy.verdict(
+                Some(ip("172.30.32.2")),
+                &req("GET", "/", Some("Basic dXNlcjpwdw=="))
+            ),
+            Verdict::Serve
+        );
+    }
+
+    #[test]
+    fn opened_reads_serve_gets_only() {
+        let metrics = AccessPolicy::new(Mode::Addon, None).with_open_reads(&[OpenRead::Metrics]);
+        let lo = Some(ip("127.0.0.1"));
+        assert_eq!(
+            metrics.verdict(lo, &req("GET", "/metrics", None)),
+            Verdict::Serve
+        );
+        assert_eq!(
+            metrics.verdict(lo, &req("GET", "/api/v1/status", None)),
+            Verdict::NoToken
+        );
+        let api = AccessPolicy::new(Mode::Addon, None).with_open_reads(&[OpenRead::Api]);
+        assert_eq!(
+            api.verdict(lo, &req("GET", "/api/v1/status", None)),
+            Verdict::Serve
+        );
+        assert_eq!(api.verdict(lo, &req("HEAD", "/", None)), Verdict::Serve);
+        assert_eq!(
+            api.verdict(lo, &req("POST", "/api/v1/feedback", None)),
+            Verdict::NoToken
+        );
+        assert_eq!(
+            api.verdict(lo, &req("DELETE", "/api/v1/leases/l", None)),
+            Verdict::NoToken
+        );
     }
 
     #[test]
     fn the_lease_token_opens_the_lease_api_only() {
-        let policy = AccessPolicy::new(Mode::Addon, Some(Secret::new("api-token")))
+        let policy = AccessPolicy::new(Mode::Addon, Some(Secret::new("api-token-0123456789")))
             .with_lease_token(Some(Secret::new("lease-token-0123456789")));
-        let req = |path: &str, auth: &str| {
-            Request::builder()
-                .uri(path)
-                .header(header::AUTHORIZATION, auth)
-                .body(Body::empty())
-                .expect("request")
-        };
+        let lo = Some(ip("127.0.0.1"));
         let lease = "Bearer lease-token-0123456789";
-        assert!(policy.token_matches(&req("/api/v1/leases", lease)));
-        assert!(policy.token_matches(&req("/api/v1/leases/lease-1/renew", lease)));
-        assert!(!policy.token_matches(&req("/api/v1/status", lease)));
-        assert!(!policy.token_matches(&req("/api/v1/leasesX", lease)));
-        assert!(policy.token_matches(&req("/api/v1/status", "Bearer api-token")));
-        assert!(!policy.token_matches(&req("/api/v1/leases", "Bearer wrong")));
+        let verdict = |path, auth| policy.verdict(lo, &req("GET", path, Some(auth)));
+        assert_eq!(verdict("/api/v1/leases", lease), Verdict::Serve);
+        assert_eq!(
+            verdict("/api/v1/leases/lease-1/renew", lease),
+            Verdict::Serve
+        );
+        assert_eq!(verdict("/api/v1/status", lease), Verdict::WrongToken);
+        assert_eq!(verdict("/api/v1/leasesX", lease), Verdict::WrongToken);
+        assert_eq!(
+            verdict("/api/v1/status", "Bearer api-token-0123456789"),
+            Verdict::Serve
+        );
+        assert_eq!(
+            verdict("/api/v1/leases", "Bearer wrong"),
+            Verdict::WrongToken
+        );
+    }
+
+    #[test]
+    fn refusals_are_counted_by_why() {
+        let stats = Arc::new(AccessStats::default());
+        let policy = AccessPolicy::new(Mode::Addon, None).with_stats(stats.clone());
+        let lo = Some(ip("127.0.0.1"));
+        for auth in [Some("Bearer nope"), None, None] {
+            let request = req("GET", "/api/v1/status", auth);
+            let verdict = policy.verdict(lo, &request);
+            let response = policy.refused(verdict, lo, &request);
+            assert_eq!(response.status(), axum::http::StatusCode::UNAUTHORIZED);
+        }
+        assert_eq!(
+            stats.counts(),
+            RefusedCounts {
+                wrong_token: 1,
+                no_token: 2
+            }
+        );
     }
 
     #[test]

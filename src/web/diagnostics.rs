@@ -70,6 +70,8 @@ struct Store {
 struct Http {
     #[serde(flatten)]
     connections: super::server::connections::ConnectionCounts,
+    /// Requests the access policy refused since start, by why.
+    refused: super::access::RefusedCounts,
     descriptor_limit: Option<u64>,
     /// Asynchronous tasks alive in the process (a steady number when nothing leaks).
     tasks: usize,
@@ -134,6 +136,7 @@ pub async fn show(State(state): State<AppState>) -> Result<Response, ApiError> {
         },
         http: Http {
             connections: inner.parts.connections.counts(),
+            refused: inner.access.counts(),
             descriptor_limit: inner.parts.descriptor_limit,
             tasks: tokio::runtime::Handle::current()
                 .metrics()

@@ -34,12 +34,17 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         dropped_ticks: write.dropped_ticks,
     };
     let mut body = prometheus::render(&state.latest(), &health, VERSION);
+    let refused = state.inner.access.counts();
     prometheus::render_process(
         &mut body,
-        tokio::runtime::Handle::current()
-            .metrics()
-            .num_alive_tasks(),
-        state.inner.parts.connections.counts().open,
+        &prometheus::ProcessFigures {
+            tasks: tokio::runtime::Handle::current()
+                .metrics()
+                .num_alive_tasks(),
+            http_connections: state.inner.parts.connections.counts().open,
+            refused_wrong_token: refused.wrong_token,
+            refused_no_token: refused.no_token,
+        },
     );
     (
         StatusCode::OK,

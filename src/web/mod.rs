@@ -100,6 +100,8 @@ struct Inner {
     started_ms: i64,
     feedback: feedback::FeedbackState,
     data_disk_mount: data_disk::DataDiskMount,
+    /// Requests the access policy refused.
+    access: Arc<access::AccessStats>,
 }
 
 /// Everything [`AppState`] is built from, in one piece: the state is built once, complete.
@@ -165,6 +167,7 @@ impl AppState {
                 parts,
                 feedback: feedback::FeedbackState::default(),
                 data_disk_mount: data_disk::DataDiskMount::default(),
+                access: Arc::default(),
             }),
         }
     }
@@ -241,6 +244,8 @@ pub fn router(state: AppState) -> Router {
     let policy = Arc::new(
         access::AccessPolicy::new(config.mode, config.api_token.clone())
             .with_lease_token(config.options.leases.token.clone())
+            .with_open_reads(&config.options.access.open_reads)
+            .with_stats(state.inner.access.clone())
             .with_allowed_hosts(host_check::AllowedHosts::for_this_machine(
                 &config.allowed_hosts,
             )),

@@ -8,7 +8,7 @@ mod yaml;
 use std::collections::BTreeSet;
 
 use resource_manager::config::{
-    ActionOptions, HostOptions, LeaseOptions, Options, PowerOptions, PublishOptions,
+    AccessOptions, ActionOptions, HostOptions, LeaseOptions, Options, PowerOptions, PublishOptions,
     RemoteWriteOptions, Retention, RuleSet, SelfScalingOptions,
 };
 use serde_json::{Map, Value, json};
@@ -22,6 +22,7 @@ const SECTIONS: &[(&str, &[&str])] = &[
     ("actions", ActionOptions::KEYS),
     ("power", PowerOptions::KEYS),
     ("self_scaling", SelfScalingOptions::KEYS),
+    ("access", AccessOptions::KEYS),
 ];
 
 /// Options with no default in `config.yaml` (schema type ending in `?`): left out, the reader
@@ -32,7 +33,14 @@ fn optional_paths() -> BTreeSet<String> {
     let remote_write = RemoteWriteOptions::OPTIONAL
         .iter()
         .map(|k| format!("remote_write.{k}"));
-    leases.chain(power).chain(remote_write).collect()
+    let access = AccessOptions::OPTIONAL
+        .iter()
+        .map(|k| format!("access.{k}"));
+    leases
+        .chain(power)
+        .chain(remote_write)
+        .chain(access)
+        .collect()
 }
 /// The option that is a list of rule entries, and its entries' fields.
 const LIST: (&str, &[&str]) = ("alert_rules", RuleSet::FIELDS);
