@@ -218,11 +218,6 @@ async fn start(
         derivers(values.clone(), power.derivers, &pace),
         &pace,
     );
-    let energy_saver = wiring.tracker.spawn(save_energy(
-        wiring.store.clone(),
-        power.counter,
-        collection.stop.clone(),
-    ));
     let remote_write = match remote_write {
         Some(ticks) => Some(start_remote_write(wiring, &config, ticks, &collection)?),
         None => None,
@@ -317,7 +312,6 @@ async fn start(
             ("lease timer", lease_tasks.0),
             ("lease writer", lease_tasks.1),
             ("advisor", advisor_task),
-            ("energy counter", energy_saver),
         ]
         .into_iter()
         .chain(flush_remote)
@@ -463,13 +457,10 @@ fn start_remote_write(
 const ENERGY_KEY: &str = "energy_wh_f64_bits";
 /// The key before: whole milliwatt-hours, rounded (read once, when the new key is absent).
 const OLD_ENERGY_KEY: &str = "energy_mwh_total";
-/// How often the energy counter is saved (a crash loses at most this much of it).
-const ENERGY_SAVE_EVERY: Duration = Duration::from_secs(60);
 
-/// The power side: its derivers and the energy counter they add to.
+/// The power side: its derivers (the energy counter they add to is saved by the store).
 struct Power {
     derivers: Vec<Box<dyn collect::derive::Derive>>,
-    counter: collect::power::EnergyCounter,
 }
 
 /// Picks the power source (a collector when measured), and loads the energy counter saved
@@ -507,34 +498,31 @@ async fn start_power(
         }
     };
     let counter = collect::power::EnergyCounter::starting_at(wh);
+    // Saved with the batches; published only as far as saved (before the first tick).
+    counter.publish_only_saved();
+    wiring
+        .store
+        .keep_durable(Arc::new(EnergyState(counter.clone())));
     Power {
-        derivers: collect::power::derivers(&plan, options, counter.clone()),
-        counter,
+        derivers: collect::power::derivers(&plan, options, counter),
     }
 }
 
-/// Saves the energy counter every minute and once more when collection stops.
-async fn save_energy(
-    store: Store,
-    counter: collect::power::EnergyCounter,
-    stop: CancellationToken,
-) {
-    let mut every = tokio::time::interval(ENERGY_SAVE_EVERY);
-    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    loop {
-        let stopping = tokio::select! {
-            _ = stop.cancelled() => true,
-            _ = every.tick() => false,
-        };
-        if let Err(err) = store
-            .save_value(ENERGY_KEY, counter.wh().to_bits() as i64)
-            .await
-        {
-            tracing::warn!(error = %err, "energy counter not saved");
-        }
-        if stopping {
-            break;
-        }
+/// The energy counter as the store saves it: the exact bits of its `f64` watt-hours, with
+/// each batch every ten minutes and at a clean stop; the counter publishes only what is saved.
+struct EnergyState(collect::power::EnergyCounter);
+
+impl crate::store::DurableValue for EnergyState {
+    fn key(&self) -> &'static str {
+        ENERGY_KEY
+    }
+
+    fn current(&self) -> i64 {
+        self.0.wh().to_bits() as i64
+    }
+
+    fn saved(&self, value: i64) {
+        self.0.mark_saved(f64::from_bits(value as u64));
     }
 }
 

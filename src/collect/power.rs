@@ -354,26 +354,64 @@ impl Derive for PowerModel {
     }
 }
 
-/// The energy counter the [`Energy`] deriver adds to, shared with the task that saves it
+/// The energy counter the [`Energy`] deriver adds to, shared with the store that saves it
 /// (so it survives restarts). Kept in watt-hours; cheap to clone.
+///
+/// Once [`EnergyCounter::publish_only_saved`] is called, the deriver publishes no more than
+/// what is on disk: a crash resumes from the last saved value, so a published total must never
+/// be above it (Home Assistant's `total_increasing` would see it go back).
 #[derive(Debug, Clone, Default)]
-pub struct EnergyCounter(Arc<std::sync::Mutex<f64>>);
+pub struct EnergyCounter(Arc<std::sync::Mutex<CounterState>>);
+
+#[derive(Debug, Default)]
+struct CounterState {
+    total_wh: f64,
+    /// The highest total known to be saved; `None`: publish the running total.
+    saved_wh: Option<f64>,
+}
 
 impl EnergyCounter {
     /// A counter starting at `wh` (the saved value).
     pub fn starting_at(wh: f64) -> Self {
-        EnergyCounter(Arc::new(std::sync::Mutex::new(wh.max(0.0))))
+        EnergyCounter(Arc::new(std::sync::Mutex::new(CounterState {
+            total_wh: wh.max(0.0),
+            saved_wh: None,
+        })))
     }
 
     /// Watt-hours so far.
     pub fn wh(&self) -> f64 {
-        *crate::util::lock(&self.0)
+        crate::util::lock(&self.0).total_wh
+    }
+
+    /// From now on publish only saved totals; what it started at counts as saved.
+    pub fn publish_only_saved(&self) {
+        let mut state = crate::util::lock(&self.0);
+        state.saved_wh = Some(state.total_wh);
+    }
+
+    /// `wh` reached the disk.
+    pub fn mark_saved(&self, wh: f64) {
+        let mut state = crate::util::lock(&self.0);
+        if let Some(saved) = state.saved_wh.as_mut() {
+            *saved = saved.max(wh);
+        }
+    }
+
+    /// The total that may be published now.
+    pub fn publishable_wh(&self) -> f64 {
+        let state = crate::util::lock(&self.0);
+        state
+            .saved_wh
+            .map_or(state.total_wh, |s| s.min(state.total_wh))
     }
 
     fn add(&self, wh: f64) -> f64 {
-        let mut total = crate::util::lock(&self.0);
-        *total += wh.max(0.0);
-        *total
+        let mut state = crate::util::lock(&self.0);
+        state.total_wh += wh.max(0.0);
+        state
+            .saved_wh
+            .map_or(state.total_wh, |s| s.min(state.total_wh))
     }
 }
 

@@ -218,6 +218,44 @@ fn energy_integrates_power_and_continues_from_the_saved_counter() {
 }
 
 #[test]
+fn only_saved_energy_is_published_so_a_crash_never_takes_it_back() {
+    let counter = EnergyCounter::starting_at(1000.0);
+    counter.publish_only_saved();
+    let mut d = modelled(counter.clone(), None);
+    let published = |d: &mut Vec<Box<dyn Derive>>, minute: i64| {
+        let mut s = snapshot(minute * 60_000, 50.0, &[]);
+        derive::apply(d, &mut s);
+        s.value("energy.kwh_total").expect("energy")
+    };
+    for minute in 0..=30 {
+        assert_eq!(
+            published(&mut d, minute),
+            1.0,
+            "nothing saved yet: the start value"
+        );
+    }
+    assert!(
+        (counter.wh() - 1004.0).abs() < 1e-6,
+        "counting goes on: {}",
+        counter.wh()
+    );
+    counter.mark_saved(1002.0);
+    assert!((published(&mut d, 31) - 1.002).abs() < 1e-12);
+    // Published never passes the last save (what a crash resumes from).
+    let saved = counter.wh();
+    counter.mark_saved(saved);
+    let top = published(&mut d, 32);
+    assert!(
+        top * 1000.0 <= saved + 1e-9,
+        "{top} kWh published, {saved} Wh saved"
+    );
+    assert!(top > 1.002);
+    // An older save reported late never lowers the mark.
+    counter.mark_saved(1001.0);
+    assert!(published(&mut d, 33) >= top);
+}
+
+#[test]
 fn a_long_gap_adds_no_energy() {
     let counter = EnergyCounter::default();
     let mut d = modelled(counter.clone(), None);

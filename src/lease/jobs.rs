@@ -20,6 +20,14 @@ const CPU_CORES: f64 = 0.5;
 const MEMORY_MB: u64 = 64;
 const TTL_SECONDS: u64 = 600;
 
+/// Holder names of the engine's own jobs.
+const ENGINE_HOLDER_PREFIX: &str = "resource_manager.";
+
+/// Whether `holder` is one of the engine's own jobs (whose leases are not stored).
+pub fn is_engine_holder(holder: &str) -> bool {
+    holder.starts_with(ENGINE_HOLDER_PREFIX)
+}
+
 /// The engine's jobs as lease holders (`resource_manager.rollup`, `resource_manager.retention`).
 pub struct EngineJobs {
     leases: LeaseService,
@@ -68,7 +76,7 @@ impl EngineJobs {
 
     async fn ask(&self, job: &'static str) -> Option<String> {
         let body = json!({
-            "holder": format!("resource_manager.{job}"),
+            "holder": format!("{ENGINE_HOLDER_PREFIX}{job}"),
             "resources": {"cpu_cores": CPU_CORES, "memory_mb": MEMORY_MB},
             "priority": "low",
             "ttl_seconds": TTL_SECONDS,

@@ -37,9 +37,13 @@ impl Writer {
                 break;
             }
             let mut batch = std::mem::take(&mut retry);
+            // The engine's own job leases are not stored: they live for one job, and after a
+            // crash the job simply asks again (two commits saved per job).
             batch.extend(
                 jobs.iter()
-                    .flat_map(|j| j.changes.iter().map(|c| rows::to_row(&c.lease))),
+                    .flat_map(|j| j.changes.iter())
+                    .filter(|c| !super::jobs::is_engine_holder(&c.lease.holder))
+                    .map(|c| rows::to_row(&c.lease)),
             );
             let result = self
                 .store

@@ -4,7 +4,7 @@
 
 use sqlx::Row;
 
-use super::{Store, StoreError};
+use super::{Store, StoreError, WriteSource};
 
 /// One audited decision.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -59,7 +59,7 @@ macro_rules! action_columns {
 impl Store {
     /// Appends a decision; returns its id (the row's `id` is ignored).
     pub async fn insert_action(&self, row: &ActionRow) -> Result<i64, StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(WriteSource::Advice).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO advice_actions (at_ms, kind, addon, origin, recommendation_id, reason, \
              evidence, result, detail, estimate_memory, estimate_cpu, before_memory, before_cpu, \
@@ -93,7 +93,7 @@ impl Store {
         detail: Option<&str>,
         measure_at_ms: Option<i64>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(WriteSource::Advice).await?;
         sqlx::query(
             "UPDATE advice_actions SET result = ?, detail = ?, measure_at_ms = ? WHERE id = ?",
         )
@@ -157,7 +157,7 @@ impl Store {
         saved_cpu: f64,
         effective: Option<bool>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(WriteSource::Advice).await?;
         sqlx::query(
             "UPDATE advice_actions SET freed_memory = ?, saved_cpu = ?, effective = ? WHERE id = ?",
         )
@@ -209,7 +209,7 @@ impl Store {
         state: Option<(&str, Option<i64>)>,
         changed_ms: i64,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(WriteSource::Advice).await?;
         match state {
             Some((state, until_ms)) => {
                 sqlx::query(
@@ -242,7 +242,7 @@ impl Store {
         rows: &[ChurnRow],
         keep_from_day: i64,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(WriteSource::Advice).await?;
         for row in rows {
             sqlx::query(
                 "INSERT INTO recorder_churn (day, entity_id, writes, bytes) VALUES (?, ?, ?, ?) \

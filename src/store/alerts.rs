@@ -5,7 +5,7 @@ use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
 use super::incident::{Incident, Resolution};
-use super::{Store, StoreError};
+use super::{Store, StoreError, WriteSource};
 use crate::config::alert_rules::rule::{Level, Severity};
 use crate::model::Unit;
 
@@ -29,7 +29,7 @@ impl Store {
             columns!(),
             ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         );
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(WriteSource::Alerts).await?;
         for i in incidents {
             sqlx::query(sql)
                 .bind(i.id)
@@ -115,6 +115,7 @@ impl Store {
         at_ms: i64,
         note: Option<&str>,
     ) -> Result<Option<Incident>, StoreError> {
+        let mut tx = self.begin_write(WriteSource::Alerts).await?;
         sqlx::query(
             "UPDATE alert_incidents SET acknowledged_ms = ?, ack_note = ? \
              WHERE id = ? AND acknowledged_ms IS NULL",
@@ -122,17 +123,20 @@ impl Store {
         .bind(at_ms)
         .bind(note)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         self.incident(id).await
     }
 
     /// Deletes incidents resolved before `before_ms`; returns how many.
     pub async fn prune_incidents(&self, before_ms: i64) -> Result<u64, StoreError> {
+        let mut tx = self.begin_write(WriteSource::Retention).await?;
         let done = sqlx::query("DELETE FROM alert_incidents WHERE resolved_ms < ?")
             .bind(before_ms)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(done.rows_affected())
     }
 }

@@ -3,7 +3,7 @@
 use serde::Serialize;
 use sqlx::Row;
 
-use super::{Store, StoreError};
+use super::{Store, StoreError, WriteSource};
 
 /// One vote as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,6 +44,7 @@ pub struct StoredVote {
 impl Store {
     /// Stores one vote; returns its row id.
     pub async fn insert_vote(&self, vote: &NewVote) -> Result<i64, StoreError> {
+        let mut tx = self.begin_write(WriteSource::Feedback).await?;
         let id = sqlx::query_scalar(
             "INSERT INTO feedback (ts_ms, voter, vote, comment, metrics) VALUES (?, ?, ?, ?, ?) RETURNING id",
         )
@@ -52,8 +53,9 @@ impl Store {
         .bind(if vote.thumbs_up { 1i64 } else { -1 })
         .bind(vote.comment.as_deref())
         .bind(&vote.metrics)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(id)
     }
 

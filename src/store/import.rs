@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use sqlx::Row;
 
+use super::WriteSource;
 use super::codec::{Bucket, decode_minutes, encode_minutes};
 use super::jobs::set_state;
 use super::rollup::{HOUR_MS, aggregate_hour, floor_to};
@@ -232,7 +233,7 @@ impl Store {
                     .push((row.ts_ms, *id, row.value));
             }
         }
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(WriteSource::Import).await?;
         let mut last_hour = None;
         for (hour, values) in hours {
             for rollup in aggregate_hour(hour, values) {
@@ -332,7 +333,7 @@ impl Store {
         if unknown.is_empty() {
             return Ok(());
         }
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(WriteSource::Import).await?;
         let now = self.clock().now_ms();
         let mut added = Vec::new();
         for meta in unknown {

@@ -8,7 +8,7 @@ use sqlx::Row;
 
 use super::codec::{BatchEncoder, decode_batch, encode_minutes};
 use super::rollup::{HOUR_MS, HourAggregator, floor_to};
-use super::{KnownSeries, MAX_BATCH_SPAN_MS, SeriesInfo, Store, StoreError};
+use super::{KnownSeries, MAX_BATCH_SPAN_MS, SeriesInfo, Store, StoreError, WriteSource};
 use crate::config::Retention;
 use crate::model::{Kind, SeriesMeta, Snapshot};
 use crate::util::lock;
@@ -60,7 +60,7 @@ impl Store {
                 }
             }
         }
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(WriteSource::RawBatches).await?;
         let mut new_series: HashMap<String, KnownSeries> = HashMap::new();
         for meta in &unknown {
             let id = insert_series(&mut tx, meta, first.ts_ms).await?;
@@ -127,6 +127,22 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
+        // Values of other parts ride on the live batches (not on imported history), with the
+        // restart marker on the same page.
+        let now_ms = self.clock().now_ms();
+        let durable = if keep_times {
+            Vec::new()
+        } else {
+            self.shared.durable.due(now_ms, false)
+        };
+        if !durable.is_empty() {
+            for (value, current) in &durable {
+                set_state(&mut tx, value.key(), *current).await?;
+            }
+            if let Some(last) = snapshots.last() {
+                set_state(&mut tx, super::SAVED_UNTIL, last.ts_ms).await?;
+            }
+        }
         if let Some(fault) = &self.opts.inject {
             let fault = fault.load(std::sync::atomic::Ordering::Relaxed);
             if fault == super::InjectedFault::EndedBySqlite as u8 {
@@ -138,22 +154,40 @@ impl Store {
             }
         }
         tx.commit().await?;
+        self.shared.durable.committed(&durable, now_ms);
         lock(&self.shared.series).extend(new_series);
         Ok(snapshots.len())
     }
 
     /// Records the newest tick on disk as the marker a restart compares the tables with (see
-    /// `check_saved_marker`). Written hourly with the rollup and here at a clean stop, not per
-    /// batch: one more page per write would add about 3 MB a day of disk writes.
+    /// `check_saved_marker`), and the values kept durable, at a clean stop. While running both
+    /// ride on a batch every ten minutes and on the hourly rollup: one more page per batch
+    /// would add about 3 MB a day of disk writes.
     pub async fn mark_saved(&self) -> Result<(), StoreError> {
         let saved = lock(&self.shared.status).saved_until_ms;
-        let Some(saved) = saved else {
+        let now_ms = self.clock().now_ms();
+        let durable = self.shared.durable.due(now_ms, true);
+        if saved.is_none() && durable.is_empty() {
             return Ok(());
-        };
-        let mut tx = self.begin_write().await?;
-        set_state(&mut tx, super::SAVED_UNTIL, saved).await?;
+        }
+        let mut tx = self.begin_write(WriteSource::State).await?;
+        if let Some(saved) = saved {
+            set_state(&mut tx, super::SAVED_UNTIL, saved).await?;
+        }
+        for (value, current) in &durable {
+            set_state(&mut tx, value.key(), *current).await?;
+        }
         tx.commit().await?;
+        self.shared.durable.committed(&durable, now_ms);
         Ok(())
+    }
+
+    /// Whether a complete hour before `upto_ms` waits for its rollup (so the writer asks for
+    /// a lease only when there is work: an idle ask costs two lease commits).
+    pub fn rollup_due(&self, upto_ms: i64) -> bool {
+        lock(&self.shared.status)
+            .rolled_until_ms
+            .is_none_or(|rolled| rolled < floor_to(upto_ms, HOUR_MS))
     }
 
     /// Rolls up every complete hour before `upto_ms` not rolled yet. Returns the hours written.
@@ -191,7 +225,7 @@ impl Store {
             } else {
                 rolled + HOUR_MS
             };
-            let mut tx = self.begin_write().await?;
+            let mut tx = self.begin_write(WriteSource::Rollups).await?;
             for hour in aggregator.finish() {
                 sqlx::query("INSERT OR REPLACE INTO rollups (series_id, hour, count, min, max, sum, minutes) VALUES (?, ?, ?, ?, ?, ?, ?)")
                     .bind(i64::from(hour.series_id))
@@ -243,11 +277,13 @@ impl Store {
         let mut report = RetentionReport::default();
         let rolled = self.state("rolled_until_ms").await?.unwrap_or(i64::MIN);
         let raw_cutoff = (now_ms - i64::from(retention.raw_hours) * HOUR_MS).min(rolled);
+        let mut tx = self.begin_write(WriteSource::Retention).await?;
         report.raw_batches_deleted = sqlx::query("DELETE FROM raw_batches WHERE end_ms < ?")
             .bind(raw_cutoff)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?
             .rows_affected();
+        tx.commit().await?;
 
         let last_trim = self.state("rollups_trimmed_ms").await?.unwrap_or(i64::MIN);
         if now_ms.saturating_sub(last_trim) < DAY_MS {
@@ -259,7 +295,7 @@ impl Store {
         let hour_limit_s =
             ((now_ms - i64::from(retention.hour_days) * DAY_MS) / 1000 - 3600).min(minute_limit_s);
         let ids: Vec<u32> = lock(&self.shared.series).values().map(|k| k.id).collect();
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(WriteSource::Retention).await?;
         for id in ids {
             report.minute_rows_trimmed += sqlx::query("UPDATE rollups SET minutes = NULL WHERE series_id = ? AND hour <= ? AND minutes IS NOT NULL")
                 .bind(i64::from(id))

@@ -4,7 +4,7 @@
 
 use sqlx::Row;
 
-use super::{Store, StoreError};
+use super::{Store, StoreError, WriteSource};
 
 /// One lease as stored; the fields mirror `crate::lease::Lease` with plain types.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,7 +44,7 @@ impl Store {
         if rows.is_empty() {
             return Ok(());
         }
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(WriteSource::Leases).await?;
         const SQL: &str = concat!(
             "INSERT INTO leases (",
             columns!(),
@@ -114,7 +114,7 @@ impl Store {
 
     /// Removes leases that ended before `before_ms`; returns how many.
     pub async fn prune_leases(&self, before_ms: i64) -> Result<u64, StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_write(WriteSource::Retention).await?;
         let done = sqlx::query("DELETE FROM leases WHERE ended_ms IS NOT NULL AND ended_ms < ?")
             .bind(before_ms)
             .execute(&mut *tx)

@@ -6,12 +6,14 @@
 mod advice;
 mod alerts;
 pub mod codec;
+pub mod durable;
 mod feedback;
 pub mod health;
 pub mod import;
 pub mod incident;
 mod jobs;
 mod leases;
+pub mod ledger;
 mod notices;
 mod open;
 mod query;
@@ -30,14 +32,19 @@ use sqlx::{Row, SqlitePool};
 use crate::model::{Kind, SeriesMeta, Snapshot, Unit};
 use crate::util::{Clock, lock};
 pub use advice::{ActionRow, AdviceStateRow, ChurnRow};
+pub use durable::DurableValue;
 pub use feedback::{NewVote, StoredVote, VoteCounts};
 pub use health::{FailureReason, StoreNotice, WriteFailure};
 pub use jobs::RetentionReport;
 pub use leases::LeaseRow;
+pub use ledger::{WriteCounts, WriteSource};
 pub use query::{History, Point, Resolution, SeriesInfo, StoreStats};
 
 /// Consistent copy written before a backup (`resource-manager snapshot`).
 pub const SNAPSHOT_FILE: &str = "history-snapshot.db";
+/// Frames in the write-ahead log (pages, about 4 KB each) that make a checkpoint due: SQLite's
+/// own default, now run by the writer task instead of whichever connection commits.
+pub const CHECKPOINT_FRAMES: u32 = 1000;
 /// Longest time span one raw batch may cover; queries look back this far for overlaps.
 pub const MAX_BATCH_SPAN_MS: i64 = 2 * 3_600_000;
 
@@ -149,6 +156,8 @@ struct Shared {
     status: Mutex<WriteStatus>,
     /// Storage notices of the last week, newest first.
     notices: Mutex<Vec<StoreNotice>>,
+    /// Values of other parts saved with the batches.
+    durable: durable::DurableValues,
 }
 
 /// What the writer did last, for the status page.
@@ -181,6 +190,38 @@ pub struct Store {
     /// Unix milliseconds when this run opened the store (notices since then are new).
     opened_ms: i64,
     shared: Arc<Shared>,
+    /// Commits and log frames per source.
+    ledger: Arc<ledger::WriteLedger>,
+}
+
+/// A write transaction of one [`WriteSource`]; its commit is counted in the ledger.
+pub(crate) struct WriteTx {
+    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    source: WriteSource,
+    before: Option<ledger::WalPosition>,
+    ledger: Arc<ledger::WriteLedger>,
+}
+
+impl WriteTx {
+    /// Commits, and counts the commit and the log frames it wrote.
+    pub(crate) async fn commit(self) -> Result<(), StoreError> {
+        self.tx.commit().await?;
+        self.ledger.committed(self.source, self.before);
+        Ok(())
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::SqliteConnection;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
 }
 
 impl Store {
@@ -200,6 +241,7 @@ impl Store {
             opts,
             opened_ms,
             shared: Arc::new(Shared::default()),
+            ledger: Arc::new(ledger::WriteLedger::new(path)),
         };
         store.load_series().await?;
         let rolled = store.state("rolled_until_ms").await?;
@@ -224,8 +266,37 @@ impl Store {
     /// A write transaction that takes SQLite's write lock at once (`BEGIN IMMEDIATE`), so a
     /// busy database is waited for (busy timeout) instead of failing at the first write of a
     /// transaction that had already read.
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    async fn begin_write(&self, source: WriteSource) -> Result<WriteTx, StoreError> {
+        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        // Read under the write lock: no other commit moves the log until ours.
+        let before = self.ledger.position();
+        Ok(WriteTx {
+            tx,
+            source,
+            before,
+            ledger: self.ledger.clone(),
+        })
+    }
+
+    /// Copies the write-ahead log into the database file once it holds
+    /// [`CHECKPOINT_FRAMES`] frames not yet copied: each page is then written once for all
+    /// the commits that changed it since the last checkpoint. Passive: it never waits for
+    /// readers or blocks writers. Returns whether one ran.
+    pub async fn checkpoint_if_due(&self) -> Result<bool, StoreError> {
+        let before = self.ledger.position();
+        if before.is_some_and(|at| at.pending() < CHECKPOINT_FRAMES) {
+            return Ok(false);
+        }
+        sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&self.pool)
+            .await?;
+        self.ledger.checkpointed(before);
+        Ok(true)
+    }
+
+    /// The store's writes since start, by source (see [`ledger`]).
+    pub fn write_counts(&self) -> WriteCounts {
+        self.ledger.counts()
     }
 
     /// Unix milliseconds when this run opened the store.
@@ -245,11 +316,13 @@ impl Store {
 
     /// Closes the pool after checkpointing the WAL into the main file.
     pub async fn close(self) {
-        if let Err(err) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        let before = self.ledger.position();
+        match sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
             .execute(&self.pool)
             .await
         {
-            tracing::warn!(error = %err, "WAL checkpoint at close failed");
+            Ok(_) => self.ledger.checkpointed(before),
+            Err(err) => tracing::warn!(error = %err, "WAL checkpoint at close failed"),
         }
         self.pool.close().await;
     }
@@ -306,10 +379,10 @@ impl Store {
         self.state(key).await
     }
 
-    /// Saves a value of another part in `store_state`, replacing the last one.
-    pub async fn save_value(&self, key: &str, value: i64) -> Result<(), StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        jobs::set_state(&mut conn, key, value).await
+    /// Saves `value` with the batches of ticks from now on (see [`durable`]); it is told what
+    /// reached the disk.
+    pub fn keep_durable(&self, value: Arc<dyn DurableValue>) {
+        self.shared.durable.register(value);
     }
 
     async fn state(&self, key: &str) -> Result<Option<i64>, StoreError> {

@@ -2,7 +2,7 @@
 //! check that the history still holds what the previous run saved.
 
 use super::health::StoreNotice;
-use super::{Store, StoreError, lock};
+use super::{Store, StoreError, WriteSource, lock};
 
 /// How long a notice is shown.
 pub const NOTICE_DAYS: i64 = 7;
@@ -15,13 +15,14 @@ impl Store {
     }
 
     pub(super) async fn record_notice(&self, notice: &StoreNotice) -> Result<(), StoreError> {
+        let mut tx = self.begin_write(WriteSource::Notices).await?;
         sqlx::query("INSERT INTO store_notices (ts_ms, kind, message) VALUES (?, ?, ?)")
             .bind(notice.ts_ms)
             .bind(&notice.kind)
             .bind(&notice.message)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
-        Ok(())
+        tx.commit().await
     }
 
     /// Loads the notices of the last week and deletes older ones.

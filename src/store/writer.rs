@@ -74,6 +74,9 @@ pub async fn run(
                     store.retry_in(wait);
                     continue;
                 }
+                if let Err(err) = store.checkpoint_if_due().await {
+                    tracing::warn!(error = %err, "checkpoint failed; will retry after the next batch");
+                }
                 let now = store.clock().now();
                 if last_retention.is_none_or(|at| now.saturating_duration_since(at) >= RETENTION_EVERY) {
                     let Some(permit) = start(settings.gate.as_deref(), "retention").await else {
@@ -163,6 +166,9 @@ impl Store {
                 log_write(&batch[..written.min(batch.len())]);
             }
             Err(err) => return Err(self.write_failed(&err, batch.len())),
+        }
+        if !self.rollup_due(last + 1) {
+            return Ok(());
         }
         let Some(permit) = start(gate, "rollup").await else {
             return Ok(());

@@ -32,6 +32,8 @@ struct StoreStatus {
     write: WriteStatus,
     /// Storage notices of the last week (damaged file moved aside, lost data), newest first.
     notices: Vec<StoreNotice>,
+    /// Commits and write-ahead-log frames per source since start, and checkpoints.
+    writes: crate::store::WriteCounts,
 }
 
 /// Link states; `null` when the link is not configured (standalone without `HA_URL`).
@@ -152,6 +154,7 @@ pub async fn status(State(state): State<AppState>) -> Json<impl Serialize> {
             pending_ticks: inner.parts.store.pending_ticks(),
             write,
             notices: inner.parts.store.notices(),
+            writes: inner.parts.store.write_counts(),
         },
         links,
         feedback,
