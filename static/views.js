@@ -363,6 +363,10 @@
       ["1-hour tier", st.hour_rows + " hourly rows"],
       ["Waiting to be written", st.pending_ticks + " ticks" + (st.write.dropped_ticks ? " (" + st.write.dropped_ticks + " dropped while writes failed)" : "")],
       ["Last write", when(st.write.last_flush_ms) + " (" + st.write.flushes + " writes, " + st.write.flush_errors + " failed)"],
+      ["Own disk writes", st.own_written_bytes_per_day != null ? F.bytes(st.own_written_bytes_per_day) + " a day (last hour, /proc/self/io)" : "not measured yet (needs 5 minutes)"],
+      ["Writes by source", (st.writes && st.writes.by_source || []).filter((w) => w[1].commits > 0)
+        .map((w) => w[0].replace(/_/g, " ") + " " + w[1].commits + " commits · " + w[1].wal_frames + " pages").join("; ")
+        + (st.writes ? "; checkpoints " + st.writes.checkpoints.checkpoints + " · " + st.writes.checkpoints.frames + " pages" : "")],
       ["Rolled up until", when(st.write.rolled_until_ms)],
       ["Last store error", st.write.last_error || "none"],
     ]);

@@ -536,6 +536,7 @@ fn derivers(
     let mut derivers = collect::derive::with_analysis(analysed);
     derivers.extend(power);
     derivers.push(Box::new(collect::scaling::ScaleLevel::new(pace.clone())));
+    derivers.push(Box::new(collect::own_writes::OwnWrites::new()));
     derivers
 }
 

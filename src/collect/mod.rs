@@ -10,6 +10,7 @@ pub mod derive;
 pub mod disk;
 pub mod memory;
 pub mod network;
+pub mod own_writes;
 pub mod power;
 pub mod processes;
 pub mod procfs;

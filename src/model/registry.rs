@@ -734,6 +734,19 @@ pub const ENGINE_SCALE_LEVEL: Family = with_ha(
     HaSensor::for_unit(Count).only(Entities::DashboardOnly),
 );
 
+/// What the engine itself writes to disk (collect/own_writes.rs, from `/proc/self/io`), as
+/// bytes a day over the last hour: its share of the wear of an SD card or eMMC.
+pub const ENGINE_DISK_WRITES: Family = with_ha(
+    g(
+        "engine.disk_written_per_day",
+        Bytes,
+        "Bytes this add-on writes to disk a day (last hour)",
+        "Own disk writes a day",
+        "resource_manager_engine_disk_written_per_day_bytes",
+    ),
+    HaSensor::for_unit(Bytes).only(Entities::DashboardOnly),
+);
+
 /// The add-on families in the poller's order: the three gauges, then the four rates.
 pub const ADDON_FAMILIES: [&Family; 7] = [
     &ADDON_CPU,
@@ -787,6 +800,7 @@ const HOST_FAMILIES: &[&Family] = &[
     &ENERGY_TOTAL,
     &COST_PER_MONTH,
     &ENGINE_SCALE_LEVEL,
+    &ENGINE_DISK_WRITES,
 ];
 
 /// Per add-on families the derive stage adds (the poller does not read them).

@@ -63,6 +63,10 @@ struct Store {
     write: WriteStatus,
     /// Storage notices of the last week, newest first.
     notices: Vec<crate::store::StoreNotice>,
+    /// Commits and write-ahead-log pages per source since start, and checkpoints.
+    writes: crate::store::WriteCounts,
+    /// What this process writes to disk a day (last hour), once measured.
+    own_written_bytes_per_day: Option<f64>,
 }
 
 /// The HTTP server's connections against its cap.
@@ -133,6 +137,9 @@ pub async fn show(State(state): State<AppState>) -> Result<Response, ApiError> {
             stats: store_stats,
             write: inner.parts.store.write_status(),
             notices: inner.parts.store.notices(),
+            writes: inner.parts.store.write_counts(),
+            own_written_bytes_per_day: snapshot
+                .value(crate::model::registry::ENGINE_DISK_WRITES.pattern),
         },
         http: Http {
             connections: inner.parts.connections.counts(),

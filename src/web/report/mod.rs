@@ -259,6 +259,12 @@ fn key_metrics(s: &Snapshot) -> Vec<(String, String)> {
             format!("{} of its rated life used", pct(wear)),
         ));
     }
+    if let Some(written) = v(crate::model::registry::ENGINE_DISK_WRITES.pattern) {
+        rows.push((
+            "Own disk writes".into(),
+            format!("{} a day (last hour)", format_bytes(written)),
+        ));
+    }
     for sample in s
         .samples
         .iter()

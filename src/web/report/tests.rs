@@ -232,6 +232,24 @@ fn the_data_disk_wear_is_reported_where_the_host_gives_it() {
 }
 
 #[test]
+fn the_add_ons_own_disk_writes_are_reported_beside_the_wear() {
+    let mut s = healthy();
+    s.samples.push(Sample {
+        series: Arc::new(crate::model::registry::ENGINE_DISK_WRITES.global()),
+        value: 12_500_000.0,
+    });
+    let rows = key_metrics(&s);
+    let row = rows
+        .iter()
+        .find(|(k, _)| k == "Own disk writes")
+        .expect("row");
+    assert!(
+        row.1.ends_with(" a day (last hour)") && row.1.contains("12"),
+        "{row:?}"
+    );
+}
+
+#[test]
 fn every_host_is_in_the_report_with_its_state() {
     use crate::web::page::HostLine;
     let s = healthy();
