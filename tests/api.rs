@@ -134,6 +134,25 @@ async fn history_serves_buffered_then_written_points_and_survives_a_restart() {
     );
     // Disk ids hold slashes: they travel percent-encoded.
     let status = app.get_json("api/v1/status").await;
+    // How power is obtained is said, and the raw batches' commits are in the write ledger.
+    let method = status["power"]["method"].as_str().unwrap_or_default();
+    assert!(
+        ["rapl", "hwmon", "model", "none"].contains(&method),
+        "{}",
+        status["power"]
+    );
+    let writes = status["store"]["writes"]["by_source"]
+        .as_array()
+        .expect("ledger");
+    let raw = writes
+        .iter()
+        .find(|w| w[0] == "raw_batches")
+        .expect("raw batches in the ledger");
+    assert!(raw[1]["commits"].as_u64().unwrap_or(0) >= 1, "{writes:?}");
+    assert!(
+        raw[1]["wal_frames"].as_u64().unwrap_or(0) >= 1,
+        "{writes:?}"
+    );
     let disk_id = status["values"]
         .as_object()
         .expect("values")

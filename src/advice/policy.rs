@@ -140,16 +140,23 @@ impl Policy {
             );
         }
         let enabled = o.allowed.contains(&request.kind);
-        if !enabled || request.dry_run {
-            let why = if request.dry_run {
-                "asked as a dry run".to_string()
-            } else {
+        if request.dry_run {
+            return Verdict::DryRun("asked as a dry run".to_string());
+        }
+        if !enabled {
+            // A real action was asked for: answering with a dry run would look like success.
+            return refuse(
+                "not_allowed",
                 format!(
-                    "dry run: '{}' is not in actions.allowed",
-                    request.kind.as_str()
-                )
-            };
-            return Verdict::DryRun(why);
+                    "'{}' is not in actions.allowed: add-ons are only {} by the advisor when the option allows it (ask with dry_run true to see what it would do)",
+                    request.kind.as_str(),
+                    match request.kind {
+                        crate::config::ActionKind::Start => "started",
+                        crate::config::ActionKind::Stop => "stopped",
+                        crate::config::ActionKind::Restart => "restarted",
+                    }
+                ),
+            );
         }
         let today = ledger.today(now_ms);
         if today >= o.daily_cap as usize {
@@ -207,19 +214,23 @@ mod tests {
     }
 
     #[test]
-    fn by_default_everything_is_a_dry_run() {
+    fn by_default_only_dry_runs_are_answered_and_real_actions_are_refused() {
         let p = Policy {
             options: ActionOptions::default(),
             own_slug: None,
         };
-        let v = p.decide(
-            &req(ActionKind::Restart, "core_mosquitto", false),
-            &Ledger::default(),
-            T0,
-        );
+        let ask = |dry_run| {
+            p.decide(
+                &req(ActionKind::Restart, "core_mosquitto", dry_run),
+                &Ledger::default(),
+                T0,
+            )
+        };
+        assert!(matches!(ask(true), Verdict::DryRun(_)), "{:?}", ask(true));
         assert!(
-            matches!(v, Verdict::DryRun(ref why) if why.contains("actions.allowed")),
-            "{v:?}"
+            matches!(ask(false), Verdict::Refused { code: "not_allowed", ref reason } if reason.contains("actions.allowed")),
+            "{:?}",
+            ask(false)
         );
     }
 
@@ -279,7 +290,8 @@ mod tests {
         );
         assert_eq!(
             code(p.decide(&req(ActionKind::Stop, "core_samba", false), &ledger, T0)),
-            "dry_run"
+            "not_allowed",
+            "a real action of a kind not enabled"
         );
         assert_eq!(
             code(p.decide(&req(ActionKind::Restart, "core_samba", true), &ledger, T0)),

@@ -295,6 +295,7 @@ async fn start(
         connections: connections.clone(),
         descriptor_limit: budget.limit,
         advisor: Some(advisor),
+        power: Some(power.summary),
     });
     let http_stop = wiring.root.child_token();
     let (http, addr) = start_http(wiring, listeners, state, connections, http_stop.clone())?;
@@ -458,9 +459,11 @@ const ENERGY_KEY: &str = "energy_wh_f64_bits";
 /// The key before: whole milliwatt-hours, rounded (read once, when the new key is absent).
 const OLD_ENERGY_KEY: &str = "energy_mwh_total";
 
-/// The power side: its derivers (the energy counter they add to is saved by the store).
+/// The power side: its derivers (the energy counter they add to is saved by the store) and
+/// how power is obtained, for the status.
 struct Power {
     derivers: Vec<Box<dyn collect::derive::Derive>>,
+    summary: collect::power::PowerSummary,
 }
 
 /// Picks the power source (a collector when measured), and loads the energy counter saved
@@ -505,6 +508,7 @@ async fn start_power(
         .keep_durable(Arc::new(EnergyState(counter.clone())));
     Power {
         derivers: collect::power::derivers(&plan, options, counter),
+        summary: plan.summary(),
     }
 }
 

@@ -271,6 +271,29 @@ pub struct PowerPlan {
     pub method: &'static str,
 }
 
+/// How `power.watts` is obtained, for the status: the method and the model behind it.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct PowerSummary {
+    /// `rapl`, `hwmon`, `model` or `none`.
+    pub method: &'static str,
+    /// The model's preset (after `auto`), used when modelled and for add-ons' idle share.
+    pub preset: &'static str,
+    pub idle_watts: f64,
+    pub max_watts: f64,
+}
+
+impl PowerPlan {
+    /// What the status says of this plan.
+    pub fn summary(&self) -> PowerSummary {
+        PowerSummary {
+            method: self.method,
+            preset: self.model.preset.name(),
+            idle_watts: self.model.idle_watts,
+            max_watts: self.model.max_watts,
+        }
+    }
+}
+
 fn readable(path: &Path) -> bool {
     std::fs::read_to_string(path).is_ok()
 }

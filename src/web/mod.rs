@@ -126,6 +126,8 @@ pub struct AppParts {
     pub descriptor_limit: Option<u64>,
     /// The advisor (`None` for parts served without one: the advice API answers 503).
     pub advisor: Option<crate::advice::Advisor>,
+    /// How `power.watts` is obtained (`None` without an engine).
+    pub power: Option<crate::collect::power::PowerSummary>,
 }
 
 impl AppParts {
@@ -153,6 +155,7 @@ impl AppParts {
             )),
             descriptor_limit: None,
             advisor: None,
+            power: None,
         }
     }
 }

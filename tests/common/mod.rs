@@ -25,10 +25,18 @@ pub struct TestApp {
     task: tokio::task::JoinHandle<Result<(), resource_manager::app::AppError>>,
 }
 
-/// Add-on mode (a Supervisor token, default options) with its data in `dir`.
+/// The API token add-on-mode tests configure: in add-on mode loopback is every host-network
+/// process, so the tests' own client (on loopback) needs it like any other caller.
+pub const ADDON_API_TOKEN: &str = "test-api-token-0123456789";
+
+/// Add-on mode (a Supervisor token, default options but the API token) with its data in `dir`.
 pub fn addon_config(dir: &Path) -> Config {
     let options = dir.join("options.json");
-    std::fs::write(&options, "{}").expect("options");
+    std::fs::write(
+        &options,
+        format!(r#"{{"access": {{"api_token": "{ADDON_API_TOKEN}"}}}}"#),
+    )
+    .expect("options");
     let cli = Cli {
         data_dir: Some(dir.to_path_buf()),
         options: Some(options),
@@ -65,13 +73,26 @@ impl TestApp {
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let data_dir = config.data_dir.clone();
         let (tx, rx) = oneshot::channel::<()>();
+        // A configured API token is sent on every request, as a client on this host must.
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Some(token) = &config.api_token {
+            let value = format!("Bearer {}", token.expose());
+            headers.insert(
+                reqwest::header::AUTHORIZATION,
+                value.parse().expect("token header"),
+            );
+        }
+        let client = reqwest::Client::builder()
+            .default_headers(headers)
+            .build()
+            .expect("client");
         let task = tokio::spawn(resource_manager::app::run(config, listener, async move {
             let _ = rx.await;
         }));
         TestApp {
             base,
             data_dir,
-            client: reqwest::Client::new(),
+            client,
             stop: Some(tx),
             task,
         }

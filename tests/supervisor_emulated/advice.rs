@@ -95,16 +95,18 @@ async fn emulated_supervisor_actions_api_acts_only_when_enabled_and_audits_every
             .as_str()
             .is_some_and(|d| d.contains("would restart core_mosquitto"))
     );
+    // A real action of a kind not in actions.allowed: refused, not answered as a dry run.
     let (status, body) = request_action(&app, "stop", "core_samba", Some(false)).await;
     assert_eq!(
-        (status, body["result"].as_str()),
-        (200, Some("dry_run")),
+        (status, &body["error"]["code"]),
+        (403, &json!("not_allowed")),
         "{body}"
     );
     assert!(
-        body["detail"]
+        body["error"]["message"]
             .as_str()
-            .is_some_and(|d| d.contains("actions.allowed"))
+            .is_some_and(|d| d.contains("actions.allowed")),
+        "{body}"
     );
     for protected in ["homeassistant", "supervisor", "core"] {
         let (status, body) = request_action(&app, "restart", protected, Some(false)).await;
@@ -173,7 +175,7 @@ async fn emulated_supervisor_actions_api_acts_only_when_enabled_and_audits_every
     assert_eq!(
         results[results.len() - 9..],
         [
-            "dry_run", "dry_run", "refused", "refused", "refused", "done", "refused", "done",
+            "dry_run", "refused", "refused", "refused", "refused", "done", "refused", "done",
             "refused"
         ]
     );

@@ -35,6 +35,10 @@ fn addon_mode_config_with(
     supervisor_url: &str,
     options: serde_json::Value,
 ) -> Config {
+    let mut options = options;
+    if options.get("access").is_none() {
+        options["access"] = serde_json::json!({"api_token": common::ADDON_API_TOKEN});
+    }
     let path = dir.join("options.json");
     std::fs::write(&path, options.to_string()).expect("options");
     let cli = Cli {

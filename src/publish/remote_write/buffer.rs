@@ -48,6 +48,13 @@ impl DiskBuffer {
         for item in std::fs::read_dir(dir).map_err(err)? {
             let item = item.map_err(err)?;
             let name = item.file_name();
+            // A batch being written when the process died: never renamed, never complete.
+            if name.to_str().is_some_and(|n| n.ends_with(".part")) {
+                if let Err(error) = std::fs::remove_file(item.path()) {
+                    tracing::warn!(path = %item.path().display(), %error, "cannot remove a half-written remote-write batch");
+                }
+                continue;
+            }
             let Some((seq, samples)) = name.to_str().and_then(parse_name) else {
                 continue;
             };
@@ -193,6 +200,19 @@ mod tests {
         buffer.pop();
         assert!(buffer.is_empty() && buffer.oldest().is_none());
         assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 0);
+    }
+
+    #[test]
+    fn a_half_written_batch_left_by_a_crash_is_removed_at_open() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut buffer = DiskBuffer::open(dir.path(), 1000).expect("open");
+        buffer.push(b"kept", 3).expect("push");
+        drop(buffer);
+        let partial = dir.path().join("00000000000000000001-7.part");
+        std::fs::write(&partial, b"half a bat").expect("partial");
+        let buffer = DiskBuffer::open(dir.path(), 1000).expect("reopen");
+        assert!(!partial.exists(), "the .part file is gone");
+        assert_eq!((buffer.len(), buffer.bytes(), buffer.samples()), (1, 4, 3));
     }
 
     #[test]

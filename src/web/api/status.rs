@@ -66,6 +66,8 @@ struct Status {
     /// (`null` if no listed mount holds it).
     data_disk: Option<DataDisk>,
     engine: EngineStatus,
+    /// How `power.watts` is obtained (`rapl`, `hwmon`, `model`, `none`) and the model behind it.
+    power: Option<crate::collect::power::PowerSummary>,
     store: StoreStatus,
     links: LinksStatus,
     /// Satisfaction from the dashboard's votes (null when unreadable); the HA publisher's source.
@@ -156,6 +158,7 @@ pub async fn status(State(state): State<AppState>) -> Json<impl Serialize> {
             notices: inner.parts.store.notices(),
             writes: inner.parts.store.write_counts(),
         },
+        power: inner.parts.power,
         links,
         feedback,
     })

@@ -52,6 +52,21 @@ pub struct FeedbackState {
     /// Serialises votes so two quick clicks cannot both pass the limit.
     voting: tokio::sync::Mutex<()>,
     cached: Mutex<Option<(i64, FeedbackSummary)>>,
+    /// Keys of the hash that names anonymous voters by their address (random per run, so
+    /// the stored key tells nothing about the address).
+    anonymous: std::hash::RandomState,
+}
+
+impl FeedbackState {
+    /// The voter key of a vote with neither a Home Assistant user nor a cookie: one per
+    /// address, so repeated anonymous votes from one client count once. 32 hex digits, the
+    /// cookie's form, so the browser sends it back as its cookie.
+    fn anonymous_voter(&self, peer: Option<std::net::IpAddr>) -> String {
+        use std::hash::BuildHasher;
+        let peer = peer.map_or_else(|| "unknown".to_string(), |p| p.to_string());
+        let half = |salt: u8| self.anonymous.hash_one((salt, peer.as_str()));
+        format!("{:016x}{:016x}", half(1), half(2))
+    }
 }
 
 /// Why a vote is refused.
@@ -159,16 +174,6 @@ pub fn voter_from(headers: &HeaderMap) -> Option<String> {
         .find(|(name, _)| *name == COOKIE)
         .map(|(_, value)| value.trim().to_string())
         .filter(|v| v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit()))
-}
-
-/// A new random browser id (128 bits, hex).
-fn new_voter() -> Result<String, ApiError> {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|err| {
-        tracing::error!(error = %err, "no randomness for a voter id");
-        ApiError::Unavailable("the vote could not be recorded; please try again".into())
-    })?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// Cookie path: the Ingress prefix when proxied (so the cookie is not sent to the rest of
@@ -334,10 +339,12 @@ pub async fn vote(
     let comment = clean_comment(body.comment.as_deref());
     let identity = identify(state.inner.parts.config.mode, peer, &headers);
     // A browser that never voted gets its cookie with this vote; a named user needs none.
+    // Without either, the address names the voter: a vote needs an identity, or every POST
+    // would count as a new voter.
     let new_cookie = identity.key().is_none();
     let voter = match identity.key() {
         Some(v) => v.to_string(),
-        None => new_voter()?,
+        None => state.inner.feedback.anonymous_voter(peer),
     };
     let _one_at_a_time = state.inner.feedback.voting.lock().await;
     let now = state.clock().now_ms();

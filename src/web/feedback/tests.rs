@@ -173,4 +173,69 @@ mod on_the_clock {
         clock.advance(Duration::from_secs(1));
         assert_eq!(thumbs_up(&state).await.ok(), Some(StatusCode::CREATED));
     }
+
+    /// A vote with neither cookie nor Home Assistant user, from `peer`: status and the
+    /// cookie it was given.
+    async fn anonymous_vote(state: &AppState, peer: &str) -> (StatusCode, Option<String>) {
+        let body = Bytes::from_static(br#"{"vote": "down"}"#);
+        let peer = Peer(Some(peer.parse().expect("ip")));
+        match vote(State(state.clone()), peer, HeaderMap::new(), body).await {
+            Ok(response) => (
+                response.status(),
+                response
+                    .headers()
+                    .get(header::SET_COOKIE)
+                    .and_then(|v| v.to_str().ok())
+                    .map(String::from),
+            ),
+            Err(err) => (
+                axum::response::IntoResponse::into_response(err).status(),
+                None,
+            ),
+        }
+    }
+
+    #[tokio::test]
+    async fn repeated_anonymous_votes_from_one_client_count_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let clock = ManualClock::new(T0);
+        let state = state(dir.path(), &clock).await;
+        let (status, cookie) = anonymous_vote(&state, "10.0.0.7").await;
+        assert_eq!(status, StatusCode::CREATED);
+        let cookie = cookie.expect("the voter's key comes back as a cookie");
+        for _ in 0..19 {
+            clock.advance(Duration::from_secs(1));
+            assert_eq!(
+                anonymous_vote(&state, "10.0.0.7").await.0,
+                StatusCode::TOO_MANY_REQUESTS
+            );
+        }
+        // Another client is another voter.
+        assert_eq!(
+            anonymous_vote(&state, "10.0.0.8").await.0,
+            StatusCode::CREATED
+        );
+        let voters: std::collections::BTreeSet<String> = state
+            .inner
+            .parts
+            .store
+            .recent_votes(100)
+            .await
+            .expect("votes")
+            .into_iter()
+            .map(|v| format!("{}", v.ts_ms))
+            .collect();
+        assert_eq!(voters.len(), 2, "two votes stored, not twenty");
+        // The cookie names the same voter: the browser voting with it is still refused.
+        let key = cookie
+            .split(';')
+            .next()
+            .and_then(|kv| kv.split_once('='))
+            .map(|(_, v)| v.to_string());
+        assert_eq!(key.as_deref().map(str::len), Some(32), "{cookie}");
+        assert!(
+            !cookie.contains("10.0.0.7"),
+            "the address is not in the cookie"
+        );
+    }
 }

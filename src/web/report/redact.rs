@@ -94,6 +94,12 @@ fn looks_ipv6(word: &str) -> bool {
     hexish && (word.contains("::") && colons >= 2 || colons >= 4)
 }
 
+/// File extensions the report's own texts use (`recovered.db`, `options.json`) that are no
+/// top-level domain: a file name is not a host name.
+const FILE_EXTENSIONS: &[&str] = &[
+    "db", "wal", "shm", "json", "yaml", "yml", "log", "txt", "csv", "part", "rw", "toml",
+];
+
 /// `name.domain.tld`: dotted labels ending in an alphabetic top-level label.
 fn looks_like_host(part: &str) -> bool {
     let labels: Vec<&str> = part.split('.').collect();
@@ -101,6 +107,9 @@ fn looks_like_host(part: &str) -> bool {
         return false;
     }
     let tld = labels[labels.len() - 1];
+    if FILE_EXTENSIONS.contains(&tld.to_ascii_lowercase().as_str()) {
+        return false;
+    }
     let tld_ok = (2..=24).contains(&tld.len()) && tld.chars().all(|c| c.is_ascii_alphabetic());
     tld_ok
         && labels

@@ -208,6 +208,10 @@ fn scrub_keeps_ordinary_words_numbers_and_versions() {
         "token [redacted] here"
     );
     assert_eq!(scrub("see homeassistant.local.", &[]), "see [redacted].");
+    // The recovery command of a storage notice names files, not hosts.
+    let recover = "sqlite3 /data/history.db.corrupt-2026 \".recover\" | sqlite3 recovered.db";
+    assert_eq!(scrub(recover, &[]), recover);
+    assert_eq!(scrub("at nas.example.db.lan", &[]), "at [redacted]");
 }
 
 #[test]
