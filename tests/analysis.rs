@@ -221,6 +221,8 @@ async fn the_runner_analyses_again_after_another_process_imports_history() {
     ));
     let handle = Analysis::default();
     let stop = tokio_util::sync::CancellationToken::new();
+    // The engine's lease gate: the first ask is put off (user work holds the resources).
+    let gate = std::sync::Arc::new(Gate::default());
     let parts = Parts {
         store: store.clone(),
         clock: store.clock().clone(),
@@ -235,6 +237,7 @@ async fn the_runner_analyses_again_after_another_process_imports_history() {
             import_check: Duration::from_millis(100),
         },
         pace: Default::default(),
+        gate: Some(gate.clone()),
     };
     let task = tokio::spawn(runner::run(handle.clone(), parts, stop.clone()));
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -242,6 +245,17 @@ async fn the_runner_analyses_again_after_another_process_imports_history() {
         assert!(Instant::now() < deadline, "no first run");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let asks = gate.asks.lock().expect("asks").clone();
+    assert_eq!(
+        asks[..2],
+        ["backtests", "backtests"],
+        "put off once, then run: {asks:?}"
+    );
+    assert_eq!(
+        *gate.finished.lock().expect("finished"),
+        1,
+        "the permit is given back"
+    );
     assert!(handle.report().findings.forecasts.is_empty());
 
     // Another handle on the same file, as `resource-manager import` would open it.
@@ -269,4 +283,29 @@ async fn the_runner_analyses_again_after_another_process_imports_history() {
     stop.cancel();
     task.await.expect("runner");
     store.close().await;
+}
+
+/// A lease gate that puts the first job off and records what was asked.
+#[derive(Default)]
+struct Gate {
+    asks: std::sync::Mutex<Vec<&'static str>>,
+    finished: std::sync::Mutex<usize>,
+}
+
+impl resource_manager::store::writer::JobGate for Gate {
+    fn start(
+        &self,
+        job: &'static str,
+    ) -> resource_manager::store::writer::GateFuture<'_, Option<String>> {
+        let mut asks = self.asks.lock().expect("asks");
+        asks.push(job);
+        let first = asks.len() == 1;
+        Box::pin(async move { (!first).then(|| "permit".to_string()) })
+    }
+
+    fn finish(&self, permit: String) -> resource_manager::store::writer::GateFuture<'_, ()> {
+        assert_eq!(permit, "permit");
+        *self.finished.lock().expect("finished") += 1;
+        Box::pin(async {})
+    }
 }

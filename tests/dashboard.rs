@@ -140,7 +140,23 @@ async fn votes_are_limited_per_browser_and_survive_a_restart() {
         "{message}"
     );
 
-    let browser_b = vote(&app, None, r#"{"vote":"down"}"#).await;
+    // A script posting without a cookie is named by its address: the same client as the
+    // first vote (loopback), so refused; a second browser got its own cookie with the page.
+    let anonymous = vote(&app, None, r#"{"vote":"down"}"#).await;
+    assert_eq!(
+        anonymous.status(),
+        429,
+        "repeated anonymous votes count once"
+    );
+    let page = app
+        .client
+        .get(format!("{}/api/v1/feedback", app.base))
+        .send()
+        .await
+        .expect("feedback");
+    let browser_b = cookie_of(&page).expect("a cookie for a browser without one");
+    assert_ne!(browser_b, browser_a);
+    let browser_b = vote(&app, Some(&browser_b), r#"{"vote":"down"}"#).await;
     assert_eq!(browser_b.status(), 201);
 
     for (body, parameter) in [

@@ -167,6 +167,60 @@ async fn a_body_that_stops_arriving_gets_a_json_408_and_the_connection_is_freed(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_sent_a_byte_at_a_time_is_bounded_as_a_whole_and_every_route_says_408() {
+    let served = serve(64).await;
+    let addr = served.addr;
+    for path in [
+        "/api/v1/feedback",
+        "/api/v1/alerts/1/ack",
+        "/api/v1/actions",
+    ] {
+        let request = format!(
+            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+        );
+        let (answer, took) = tokio::task::spawn_blocking(move || {
+            let started = Instant::now();
+            let mut stream = connect(addr);
+            stream.write_all(request.as_bytes()).expect("write");
+            stream
+                .set_read_timeout(Some(Duration::from_millis(100)))
+                .expect("timeout");
+            // One byte every 100 ms: never silent for the 300 ms limit, never complete.
+            let mut answer = Vec::new();
+            let mut buf = [0u8; 4096];
+            while started.elapsed() < Duration::from_secs(5) {
+                if stream.write_all(b" ").is_err() {
+                    break;
+                }
+                match stream.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => answer.extend_from_slice(&buf[..n]),
+                    Err(_) => {}
+                }
+                if answer.windows(4).any(|w| w == b"\r\n\r\n") && answer.ends_with(b"}") {
+                    break;
+                }
+            }
+            (
+                String::from_utf8_lossy(&answer).into_owned(),
+                started.elapsed(),
+            )
+        })
+        .await
+        .expect("client");
+        assert!(answer.starts_with("HTTP/1.1 408"), "{path}: {answer}");
+        assert!(
+            took < Duration::from_secs(2),
+            "{path}: the whole body is bounded, took {took:?}"
+        );
+        let body = answer.split("\r\n\r\n").nth(1).unwrap_or("");
+        let json: Value = serde_json::from_str(body).expect("JSON body");
+        assert_eq!(json["error"]["code"], "request_timeout", "{path}");
+    }
+    served.stop.cancel();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_half_open_connections_cannot_lock_out_healthz() {
     // Limits far longer than the test, so only the cap closes connections.
     let patient = ServerLimits {

@@ -34,7 +34,8 @@ async fn energy(app: &TestApp) -> Option<f64> {
 async fn the_energy_counter_goes_on_from_where_it_stopped_after_a_restart() {
     let dir = tempfile::tempdir().expect("tempdir");
     // 3600 W whatever the load: one watt-hour a second, so the counter moves fast.
-    let options = json!({"sample_interval_seconds": 1, "log_level": "warning",
+    // Energy is published only as far as it is saved, with a batch: short batches here.
+    let options = json!({"sample_interval_seconds": 1, "write_batch_seconds": 5, "log_level": "warning",
         "power": {"source": "model", "idle_watts": 3600, "max_watts": 3600}});
     let app = TestApp::start(config_with(dir.path(), options.clone())).await;
     let deadline = Instant::now() + Duration::from_secs(20);

@@ -125,11 +125,10 @@ fn check_moved_aside(damage: impl FnOnce(&Path)) {
         found[0].1
     );
     assert!(found[0].1.contains(".recover"), "and how to recover it");
-    assert_eq!(
-        first["status"], "ok",
-        "a fresh history saves normally: {}",
-        first["store"]
-    );
+    // A fresh history saves normally, but the status says history was lost while the
+    // notice stands.
+    assert!(first["store"]["failure"].is_null(), "{}", first["store"]);
+    assert_eq!(first["status"], "degraded", "{}", first["store"]);
 
     let second = start_and_stop(dir.path());
     assert_eq!(
@@ -211,10 +210,47 @@ fn a_damaged_write_ahead_log_is_reported_as_lost_history() {
         corrupt_files(image.path()).is_empty(),
         "the database itself is fine"
     );
-    assert_eq!(first["status"], "ok");
+    // While the notice stands, the history is not "ok".
+    assert_eq!(first["status"], "degraded");
+    assert!(
+        first["degraded_sources"]
+            .as_array()
+            .is_some_and(|d| d.iter().any(|s| s == "history")),
+        "{}",
+        first["degraded_sources"]
+    );
 
     let second = start_and_stop(image.path());
     assert_eq!(notices(&second).len(), 1, "reported once, shown for a week");
+}
+
+#[test]
+fn a_write_ahead_log_cut_to_half_by_a_power_loss_is_reported_as_lost_history() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let image = tempfile::tempdir().expect("tempdir");
+    runtime().block_on(async {
+        let store = seed(dir.path(), 10).await;
+        for name in [DATABASE_FILE.to_string(), format!("{DATABASE_FILE}-wal")] {
+            std::fs::copy(dir.path().join(&name), image.path().join(&name)).expect("copy");
+        }
+        store.close().await;
+    });
+    let wal = image.path().join(format!("{DATABASE_FILE}-wal"));
+    let bytes = std::fs::read(&wal).expect("wal");
+    assert!(bytes.len() > 32 + 3 * 4120, "the log holds frames");
+    // A torn write: the file ends part-way through a frame.
+    std::fs::write(&wal, &bytes[..bytes.len() / 2 + 11]).expect("truncate wal");
+
+    let first = start_and_stop(image.path());
+    let found = notices(&first);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "lost_data");
+    assert!(
+        found[0].1.contains("part-way through a write"),
+        "{}",
+        found[0].1
+    );
+    assert_eq!(first["status"], "degraded");
 }
 
 #[test]

@@ -213,8 +213,9 @@ async fn get(app: &axum::Router, path: &str) -> (axum::http::StatusCode, Body) {
         .uri(path)
         .body(Body::empty())
         .expect("request");
+    // Through the Ingress gateway, as the dashboard: in add-on mode loopback needs a token.
     req.extensions_mut().insert(ConnectInfo(
-        "127.0.0.1:40000"
+        "172.30.32.2:40000"
             .parse::<std::net::SocketAddr>()
             .expect("addr"),
     ));

@@ -128,6 +128,9 @@ pub struct Parts {
     /// The engine's pace (self-scaling): runs are further apart while it is stretched, and
     /// backtests (a background job) wait until it is normal again unless asked for.
     pub pace: crate::util::PaceWatch,
+    /// Asked before each run (`analysis`, or `backtests` with them): the app plugs in the lease
+    /// manager so the engine's own heavy work yields to user jobs; `None` runs at once.
+    pub gate: Option<Arc<dyn crate::store::writer::JobGate>>,
 }
 
 /// Runs until `stop` is cancelled. It wakes at least every `import_check`, which also samples
@@ -170,6 +173,22 @@ pub async fn run(handle: Analysis, parts: Parts, stop: CancellationToken) {
             .swap(false, std::sync::atomic::Ordering::Relaxed);
         let due = last_backtest.is_none_or(|at| at.elapsed() >= parts.schedule.backtests_every);
         let backtest = wanted || (due && !pace.defer_jobs);
+        let job = if backtest { "backtests" } else { "analysis" };
+        let permit = match &parts.gate {
+            None => Some(None),
+            Some(gate) => gate.start(job).await.map(Some),
+        };
+        let Some(permit) = permit else {
+            // Put off: user work holds the resources; try again at the next check.
+            next_run = tokio::time::Instant::now() + parts.schedule.import_check;
+            if wanted {
+                handle
+                    .inner
+                    .backtest_wanted
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            continue;
+        };
         runs += 1;
         let previous = handle.report();
         let report =
@@ -185,6 +204,9 @@ pub async fn run(handle: Analysis, parts: Parts, stop: CancellationToken) {
             };
         if backtest && report.error.is_none() {
             last_backtest = Some(tokio::time::Instant::now());
+        }
+        if let (Some(gate), Some(permit)) = (&parts.gate, permit) {
+            gate.finish(permit).await;
         }
         parts.values.set(derived(&report.findings));
         handle.set(Report { runs, ..report });

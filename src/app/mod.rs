@@ -214,7 +214,7 @@ async fn start(
         &config,
         collectors,
         &alerts,
-        jobs,
+        jobs.clone(),
         derivers(values.clone(), power.derivers, &pace),
         &pace,
     );
@@ -223,7 +223,7 @@ async fn start(
         None => None,
     };
     let lease_tasks = start_leases(wiring, leases.clone(), lease_writer, &collection);
-    let analysis = start_analysis(wiring, &config, &alerts, &collection, values, &pace);
+    let analysis = start_analysis(wiring, &config, &alerts, &collection, values, &pace, jobs);
     let (advisor, advisor_task) =
         start_advisor(wiring, &config, supervisor_client, &collection, &analysis).await?;
     let publishers_stop = wiring.root.child_token();
@@ -639,6 +639,7 @@ fn start_analysis(
     collection: &Collection,
     values: collect::derive::AnalysisValues,
     pace: &crate::util::PaceWatch,
+    jobs: Arc<lease::jobs::EngineJobs>,
 ) -> Analysis {
     let analysis = Analysis::default();
     let counted = alerts.clone();
@@ -664,6 +665,7 @@ fn start_analysis(
         sys: config.sys_root.sys.clone(),
         schedule: analysis_runner::Schedule::default(),
         pace: pace.clone(),
+        gate: Some(jobs),
     };
     wiring.tracker.spawn(analysis_runner::run(
         analysis.clone(),

@@ -4,8 +4,15 @@
 //!
 //! Grants happen only at the head of the queue (strict order: priority with ageing, then
 //! arrival), so a large request is never overtaken for ever by small ones, and within one
-//! priority grants follow arrival. A new request joins the queue and the queue is settled at
-//! once, so "granted on arrival" is the same path as "granted from the queue".
+//! priority grants follow arrival. With preemption on, `high` and `critical` requests rank
+//! above every aged `low`/`normal` one: they are the ones that may make room by preemption,
+//! and an aged head that may not preempt must not keep them waiting. A new request joins the
+//! queue and the queue is settled at once, so "granted on arrival" is the same path as
+//! "granted from the queue".
+//!
+//! Memory granted is kept reserved against the latest reading of memory available until the
+//! lease ends, or, for an add-on holder, until its measured memory has grown by the leased
+//! amount: a reading taken after a grant does not show what the holder has not used yet.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -23,13 +30,30 @@ const HISTORY: usize = 1000;
 /// Ageing never lifts a request more than this many levels (one above `critical`, so a request
 /// that waited long enough is served before fresh critical ones).
 const MAX_AGEING: u8 = 4;
+/// Ranks of requests that may preempt, above any aged rank.
+const PREEMPTOR_TIER: u8 = 16;
 
-/// The latest reading of memory available now.
+/// Memory a granted lease holds back from the readings.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Headroom {
-    available_mb: u64,
-    /// Leases granted since the reading, with their memory (not yet visible in it).
-    granted_since: BTreeMap<String, u64>,
+struct Reservation {
+    holder: String,
+    leased_mb: u64,
+    /// The holder's measured memory when the lease was granted (add-on holders), if known.
+    holder_at_grant_mb: Option<u64>,
+}
+
+impl Reservation {
+    /// What a reading does not show yet: the leased memory less what the holder has grown by
+    /// since the grant (all of it when the holder is not measured; what it uses now when it
+    /// was not measured at the grant).
+    fn outstanding_mb(&self, holders_mb: &BTreeMap<String, u64>) -> u64 {
+        let grown = match (self.holder_at_grant_mb, holders_mb.get(&self.holder)) {
+            (Some(then), Some(now)) => now.saturating_sub(then),
+            (None, Some(now)) => *now,
+            (_, None) => 0,
+        };
+        self.leased_mb.saturating_sub(grown)
+    }
 }
 
 /// Everything the manager holds that must survive a restart.
@@ -52,7 +76,12 @@ pub struct Manager {
     /// Ids of granted leases.
     granted: Vec<String>,
     used: Amounts,
-    headroom: Option<Headroom>,
+    /// The latest reading of memory available now (MB).
+    available_mb: Option<u64>,
+    /// The latest measured memory of holders that are add-ons (MB), by holder.
+    holders_mb: BTreeMap<String, u64>,
+    /// Memory of granted leases held back from the readings, by lease id.
+    reserved: BTreeMap<String, Reservation>,
     /// Ended leases, oldest first, trimmed to [`HISTORY`].
     ended: VecDeque<String>,
 }
@@ -68,7 +97,9 @@ impl Manager {
             queue: Vec::new(),
             granted: Vec::new(),
             used: Amounts::default(),
-            headroom: None,
+            available_mb: None,
+            holders_mb: BTreeMap::new(),
+            reserved: BTreeMap::new(),
             ended: VecDeque::new(),
         }
     }
@@ -86,6 +117,8 @@ impl Manager {
                 LeaseState::Granted => {
                     manager.used.add(&lease.amounts);
                     manager.granted.push(lease.id.clone());
+                    // Whether the holder used it yet is unknown: held back until it ends.
+                    manager.reserve(&lease);
                 }
                 LeaseState::Queued => manager.queue.push(lease.id.clone()),
                 _ => manager.ended.push_back(lease.id.clone()),
@@ -123,22 +156,49 @@ impl Manager {
     }
 
     /// A new reading of the memory available now (MB); grants are checked against it minus
-    /// the reserve, less what was granted since.
+    /// the reserve, less the memory of granted leases not yet visible in it.
     pub fn set_available_memory(&mut self, available_mb: u64, now_ms: i64) -> Vec<Change> {
-        self.headroom = Some(Headroom {
-            available_mb,
-            granted_since: BTreeMap::new(),
-        });
+        self.set_memory_reading(available_mb, BTreeMap::new(), now_ms)
+    }
+
+    /// [`Self::set_available_memory`] with the measured memory of add-on holders (MB), so a
+    /// lease's reservation shrinks as its holder grows into it.
+    pub fn set_memory_reading(
+        &mut self,
+        available_mb: u64,
+        holders_mb: BTreeMap<String, u64>,
+        now_ms: i64,
+    ) -> Vec<Change> {
+        self.available_mb = Some(available_mb);
+        self.holders_mb = holders_mb;
         self.settle(now_ms)
     }
 
     /// Memory that may be granted now by the latest reading, if there is one.
     pub fn memory_headroom_mb(&self) -> Option<u64> {
-        self.headroom.as_ref().map(|h| {
-            h.available_mb
+        let outstanding: u64 = self
+            .reserved
+            .values()
+            .map(|r| r.outstanding_mb(&self.holders_mb))
+            .sum();
+        self.available_mb.map(|available| {
+            available
                 .saturating_sub(self.capacity.memory_reserve_mb)
-                .saturating_sub(h.granted_since.values().sum())
+                .saturating_sub(outstanding)
         })
+    }
+
+    fn reserve(&mut self, lease: &Lease) {
+        if lease.amounts.memory_mb > 0 {
+            self.reserved.insert(
+                lease.id.clone(),
+                Reservation {
+                    holder: lease.holder.clone(),
+                    leased_mb: lease.amounts.memory_mb,
+                    holder_at_grant_mb: self.holders_mb.get(&lease.holder).copied(),
+                },
+            );
+        }
     }
 
     /// Resources held by granted leases.
@@ -282,6 +342,24 @@ impl Manager {
         (changes, Ok(()))
     }
 
+    /// Takes a request back as if it had never been made (its decision could not be saved):
+    /// what it held or waited for is freed and the queue settled again. Unknown ids change
+    /// nothing but the settling.
+    pub fn withdraw(&mut self, id: &str, now_ms: i64) -> Vec<Change> {
+        if let Some(lease) = self.leases.remove(id) {
+            match lease.state {
+                LeaseState::Granted => {
+                    self.granted.retain(|g| g != id);
+                    self.used.sub(&lease.amounts);
+                    self.reserved.remove(id);
+                }
+                LeaseState::Queued => self.queue.retain(|q| q != id),
+                _ => self.ended.retain(|e| e != id),
+            }
+        }
+        self.settle(now_ms)
+    }
+
     /// Renews a granted lease: it now ends `ttl_ms` from `now_ms`. Changes as for `release`.
     pub fn renew(
         &mut self,
@@ -392,14 +470,20 @@ impl Manager {
         changes
     }
 
-    /// Order in the queue: effective priority (with ageing) first, then arrival.
+    /// Order in the queue: effective priority (with ageing) first, then arrival. With
+    /// preemption on, requests that may preempt (`high`, `critical`) come before every aged
+    /// one, by their own priority: only they can make room, and only as the head.
     fn queue_key(&self, lease: &Lease, now_ms: i64) -> (std::cmp::Reverse<u8>, u64) {
         let step = self.policy.ageing_step_ms.max(1);
         let aged = ((now_ms - lease.created_ms).max(0) / step).min(i64::from(MAX_AGEING)) as u8;
-        (
-            std::cmp::Reverse((lease.priority.rank() + aged).min(Priority::Critical.rank() + 1)),
-            lease.seq,
-        )
+        let preemptor =
+            self.policy.preemption_grace_ms.is_some() && lease.priority >= Priority::High;
+        let rank = if preemptor {
+            PREEMPTOR_TIER + lease.priority.rank()
+        } else {
+            (lease.priority.rank() + aged).min(Priority::Critical.rank() + 1)
+        };
+        (std::cmp::Reverse(rank), lease.seq)
     }
 
     fn grant(&mut self, id: &str, now_ms: i64) {
@@ -411,12 +495,8 @@ impl Manager {
         lease.granted_ms = Some(now_ms);
         lease.expires_ms = Some(now_ms.saturating_add(lease.ttl_ms));
         self.used.add(&lease.amounts);
-        if let Some(h) = self.headroom.as_mut()
-            && lease.amounts.memory_mb > 0
-        {
-            h.granted_since
-                .insert(id.to_string(), lease.amounts.memory_mb);
-        }
+        let lease = lease.clone();
+        self.reserve(&lease);
         self.granted.push(id.to_string());
     }
 
@@ -443,9 +523,7 @@ impl Manager {
         if lease.state == LeaseState::Granted {
             self.granted.retain(|g| g != id);
             self.used.sub(&lease.amounts);
-            if let Some(h) = self.headroom.as_mut() {
-                h.granted_since.remove(id);
-            }
+            self.reserved.remove(id);
         } else {
             self.queue.retain(|q| q != id);
         }

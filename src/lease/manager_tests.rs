@@ -88,15 +88,42 @@ fn larger_than_capacity_and_full_queue_are_refused_and_remembered() {
 #[test]
 fn memory_is_checked_against_what_is_available_now_minus_the_reserve() {
     let mut m = Manager::new(capacity(), policy());
-    m.set_available_memory(2000, 0);
+    let holder_a = |mb: u64| BTreeMap::from([("a".to_string(), mb)]);
+    m.set_memory_reading(2000, holder_a(100), 0);
     // 2000 available - 800 reserve = 1200 may be granted now.
     let (a, _) = m.request(ask("a", 0, 1000, 0, Priority::Normal), 0);
     assert!(matches!(a, Decision::Granted(_)));
     let (b, _) = m.request(ask("b", 0, 500, 0, Priority::Normal), 0);
     assert!(matches!(b, Decision::Queued { .. }), "only 200 MB left now");
-    // A new reading (a's job has started and uses its memory) with room again.
-    let changes = m.set_available_memory(1400, 1000);
+    // The next reading does not show a's lease yet: its memory stays held back.
+    let changes = m.set_memory_reading(2000, holder_a(100), 1000);
+    assert!(changes.iter().all(|c| c.kind != LeaseChangeKind::Granted));
+    // a has grown into its lease (100 -> 1100 MB) and something else freed memory.
+    let changes = m.set_memory_reading(1400, holder_a(1100), 2000);
     assert!(changes.iter().any(|c| c.kind == LeaseChangeKind::Granted));
+}
+
+#[test]
+fn a_reading_that_does_not_show_a_grant_never_lets_its_memory_be_granted_twice() {
+    let mut m = Manager::new(capacity(), policy());
+    m.set_available_memory(6000, 0);
+    // 6000 - 800 reserve: 5200; a script (not measured) takes 3000.
+    let (first, _) = m.request(ask("script", 0, 3000, 0, Priority::Normal), 0);
+    assert!(matches!(first, Decision::Granted(_)));
+    for (t, reading) in [(5_000, 6000), (10_000, 6000), (15_000, 5900)] {
+        m.set_available_memory(reading, t);
+        assert_eq!(m.memory_headroom_mb(), Some(reading - 800 - 3000), "at {t}");
+    }
+    let mut second = ask("other", 0, 3000, 0, Priority::Normal);
+    second.wait_ms = 0;
+    let (second, _) = m.request(second, 20_000);
+    assert!(
+        matches!(second, Decision::Refused(_, Refusal::Busy)),
+        "{second:?}"
+    );
+    // Once the lease ends its memory is no longer held back.
+    m.release(&id(&first), 30_000).1.expect("release");
+    assert_eq!(m.memory_headroom_mb(), Some(5900 - 800));
 }
 
 #[test]
@@ -163,8 +190,10 @@ fn no_waiting_means_granted_now_or_refused_as_busy_without_preempting() {
 }
 
 #[test]
-fn ageing_lets_a_low_request_overtake_fresh_critical_ones() {
-    let mut m = Manager::new(capacity(), policy());
+fn without_preemption_ageing_lets_a_low_request_overtake_fresh_critical_ones() {
+    let mut no_preemption = policy();
+    no_preemption.preemption_grace_ms = None;
+    let mut m = Manager::new(capacity(), no_preemption);
     let mut hog = ask("hog", 4000, 0, 0, Priority::Critical);
     hog.ttl_ms = 3_600_000;
     m.request(hog, 0);
@@ -172,6 +201,39 @@ fn ageing_lets_a_low_request_overtake_fresh_critical_ones() {
     let (crit, _) = m.request(ask("crit", 1000, 0, 0, Priority::Critical), 250_000);
     assert_eq!(m.position(&id(&low), 250_000), Some(1));
     assert_eq!(m.position(&id(&crit), 250_000), Some(2));
+}
+
+#[test]
+fn a_critical_request_behind_aged_heads_gets_room_by_preemption_within_the_grace() {
+    let mut m = Manager::new(capacity(), policy());
+    // A low lease holds the only heavy slot; a normal request for it has waited 3 minutes
+    // (aged above a fresh critical, but it may not preempt).
+    let mut long = ask("low", 0, 0, 1, Priority::Low);
+    long.ttl_ms = 3_600_000;
+    let (low, _) = m.request(long, 0);
+    let (normal, _) = m.request(ask("normal", 0, 0, 1, Priority::Normal), 0);
+    let t = 180_000;
+    let (crit, changes) = m.request(ask("crit", 0, 0, 1, Priority::Critical), t);
+    assert_eq!(
+        m.position(&id(&crit), t),
+        Some(1),
+        "critical is served first"
+    );
+    assert_eq!(m.position(&id(&normal), t), Some(2));
+    assert!(
+        changes
+            .iter()
+            .any(|c| c.kind == LeaseChangeKind::PreemptNotice && c.lease.id == id(&low)),
+        "the low lease gets its notice at once"
+    );
+    let changes = m.settle(t + 30_000);
+    assert!(changes.iter().any(|c| c.kind == LeaseChangeKind::Preempted));
+    assert_eq!(
+        m.get(&id(&crit)).map(|l| l.state),
+        Some(LeaseState::Granted)
+    );
+    // Ageing still works among those that may not preempt: the normal one is next.
+    assert_eq!(m.position(&id(&normal), t + 30_000), Some(1));
 }
 
 #[test]

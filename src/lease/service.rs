@@ -47,6 +47,9 @@ pub enum ServiceError {
 /// One group of changes waiting to be saved, and who waits for it.
 pub(super) struct Job {
     pub(super) changes: Vec<Change>,
+    /// Leases taken back because their request could not be saved: their unsaved changes
+    /// are dropped, never written nor announced.
+    pub(super) withdrawn: Vec<String>,
     pub(super) done: oneshot::Sender<Result<(), String>>,
 }
 
@@ -118,11 +121,26 @@ impl LeaseService {
 
     /// Hands `changes` to the writer (call with the manager locked, to keep their order).
     fn send(&self, changes: Vec<Change>) -> Option<oneshot::Receiver<Result<(), String>>> {
-        if changes.is_empty() {
+        self.send_job(changes, Vec::new())
+    }
+
+    fn send_job(
+        &self,
+        changes: Vec<Change>,
+        withdrawn: Vec<String>,
+    ) -> Option<oneshot::Receiver<Result<(), String>>> {
+        if changes.is_empty() && withdrawn.is_empty() {
             return None;
         }
         let (done, wait) = oneshot::channel();
-        self.inner.jobs.send(Job { changes, done }).ok()?;
+        self.inner
+            .jobs
+            .send(Job {
+                changes,
+                withdrawn,
+                done,
+            })
+            .ok()?;
         Some(wait)
     }
 
@@ -148,14 +166,27 @@ impl LeaseService {
         self.request(request).await
     }
 
-    /// Decides a validated request; answers once the decision is saved.
+    /// Decides a validated request; answers once the decision is saved. All or nothing: a
+    /// decision that could not be saved is taken back (not granted, not queued, not
+    /// announced) and the caller gets the error.
     pub async fn request(&self, request: Request) -> Result<Decision, ServiceError> {
         let (decision, wait) = {
             let mut manager = lock(&self.inner.manager);
             let (decision, changes) = manager.request(request, self.now());
             (decision, self.send(changes))
         };
-        Self::saved(wait).await?;
+        if let Err(err) = Self::saved(wait).await {
+            let id = decision.lease().id.clone();
+            let wait = {
+                let mut manager = lock(&self.inner.manager);
+                let changes = manager.withdraw(&id, self.now());
+                self.send_job(changes, vec![id.clone()])
+            };
+            tracing::warn!(resource_management_id = %id, error = %err, "lease request not saved: taken back");
+            // What the withdrawal freed is saved with the next group if not now.
+            let _ = Self::saved(wait).await;
+            return Err(err);
+        }
         Ok(decision)
     }
 
@@ -203,9 +234,19 @@ impl LeaseService {
 
     /// A new reading of memory available now, in MB.
     pub async fn set_available_memory(&self, available_mb: u64) -> Result<(), ServiceError> {
+        self.set_memory_reading(available_mb, std::collections::BTreeMap::new())
+            .await
+    }
+
+    /// A new reading of memory available now, with the measured memory of add-on holders (MB).
+    async fn set_memory_reading(
+        &self,
+        available_mb: u64,
+        holders_mb: std::collections::BTreeMap<String, u64>,
+    ) -> Result<(), ServiceError> {
         let wait = {
             let mut manager = lock(&self.inner.manager);
-            let changes = manager.set_available_memory(available_mb, self.now());
+            let changes = manager.set_memory_reading(available_mb, holders_mb, self.now());
             self.send(changes)
         };
         Self::saved(wait).await
@@ -255,7 +296,21 @@ impl LeaseService {
     pub async fn observe(&self, snapshot: &Snapshot) -> Result<Vec<Overrun>, ServiceError> {
         match snapshot.value(registry::MEMORY_AVAILABLE.pattern) {
             Some(bytes) => {
-                self.set_available_memory((bytes / 1_048_576.0) as u64)
+                // Holders that are add-ons: their measured memory tells how much of a lease
+                // is already in use (and so already out of the reading).
+                let holders_mb = snapshot
+                    .samples
+                    .iter()
+                    .filter_map(|s| {
+                        let slug = s
+                            .series
+                            .id
+                            .strip_prefix("addon.")?
+                            .strip_suffix(".memory_bytes")?;
+                        Some((slug.to_string(), (s.value / 1_048_576.0) as u64))
+                    })
+                    .collect();
+                self.set_memory_reading((bytes / 1_048_576.0) as u64, holders_mb)
                     .await?
             }
             None => self.settle().await?,

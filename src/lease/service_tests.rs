@@ -215,3 +215,50 @@ async fn an_addon_holder_above_its_lease_is_an_overrun_and_memory_readings_count
     );
     running.stop().await;
 }
+
+#[tokio::test]
+async fn a_grant_that_cannot_be_saved_is_taken_back_and_never_announced() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("history.db");
+    let clock = ManualClock::new(1_700_000_000_000);
+    let store = Store::open_with(
+        &path,
+        crate::store::StoreOptions {
+            clock: clock.clock(),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("store");
+    let running = start(&store, &clock).await;
+    // The lease table goes away under the service: every save of a lease fails from now on.
+    {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite:{}", path.display()))
+            .await
+            .expect("connect");
+        sqlx::query("DROP TABLE leases")
+            .execute(&mut conn)
+            .await
+            .expect("drop");
+        conn.close().await.expect("close");
+    }
+    let refused = running.service.request_json(&heavy("a")).await;
+    assert!(
+        matches!(refused, Err(ServiceError::NotSaved(_))),
+        "{:?}",
+        refused.as_ref().map(|d| d.lease().id.clone())
+    );
+    let status = running.service.status();
+    assert!(
+        status.leases.is_empty() && status.queue.is_empty(),
+        "not saved, not granted: {status:?}"
+    );
+    assert!(
+        status.available.slots.get("heavy").copied() == Some(1),
+        "the slot is free again: {:?}",
+        status.available
+    );
+    assert!(lock(&running.changes).is_empty(), "nothing announced");
+    running.stop().await;
+}

@@ -20,10 +20,13 @@ use crate::util::Emit;
 const TIMER_MAX_SLEEP: Duration = Duration::from_secs(1);
 
 impl Writer {
-    /// Saves groups of changes until cancelled (then saves what is waiting and ends).
+    /// Saves groups of changes until cancelled (then saves what is waiting and ends). Changes
+    /// are announced only once saved: a group that fails waits, unannounced, for the next
+    /// one (its callers hear of the failure), and the leases taken back meanwhile are dropped
+    /// from it.
     pub async fn run(mut self, cancel: CancellationToken) {
-        // Rows whose write failed: written again with the next group.
-        let mut retry: Vec<LeaseRow> = Vec::new();
+        // Changes whose write failed: written (and announced) with the next group.
+        let mut retry: Vec<Change> = Vec::new();
         loop {
             let first = tokio::select! {
                 job = self.jobs.recv() => job,
@@ -36,31 +39,36 @@ impl Writer {
             if jobs.is_empty() && retry.is_empty() {
                 break;
             }
-            let mut batch = std::mem::take(&mut retry);
+            let withdrawn: Vec<&String> = jobs.iter().flat_map(|j| j.withdrawn.iter()).collect();
+            let mut group = std::mem::take(&mut retry);
+            group.retain(|c| !withdrawn.contains(&&c.lease.id));
+            group.extend(jobs.iter().flat_map(|j| j.changes.iter().cloned()));
             // The engine's own job leases are not stored: they live for one job, and after a
             // crash the job simply asks again (two commits saved per job).
-            batch.extend(
-                jobs.iter()
-                    .flat_map(|j| j.changes.iter())
-                    .filter(|c| !super::jobs::is_engine_holder(&c.lease.holder))
-                    .map(|c| rows::to_row(&c.lease)),
-            );
+            let rows: Vec<LeaseRow> = group
+                .iter()
+                .filter(|c| !super::jobs::is_engine_holder(&c.lease.holder))
+                .map(|c| rows::to_row(&c.lease))
+                .collect();
             let result = self
                 .store
-                .save_leases(&batch)
+                .save_leases(&rows)
                 .await
                 .map_err(|e| e.to_string());
-            if let Err(err) = &result {
-                tracing::error!(error = %err, rows = batch.len(), "lease changes could not be saved; retrying with the next ones");
-                retry = batch;
-            }
-            let at_ms = self.store.clock().now_ms();
-            for job in jobs {
-                // Announced even when the save failed: the manager acts on them already.
-                for change in &job.changes {
-                    log_change(change);
-                    self.emit.emit(announcement(change, at_ms));
+            match &result {
+                Ok(()) => {
+                    let at_ms = self.store.clock().now_ms();
+                    for change in &group {
+                        log_change(change);
+                        self.emit.emit(announcement(change, at_ms));
+                    }
                 }
+                Err(err) => {
+                    tracing::error!(error = %err, rows = rows.len(), "lease changes could not be saved; retrying with the next ones");
+                    retry = group;
+                }
+            }
+            for job in jobs {
                 let _ = job.done.send(result.clone());
             }
             if cancel.is_cancelled() && retry.is_empty() && self.jobs.is_empty() {
@@ -68,7 +76,10 @@ impl Writer {
             }
             if cancel.is_cancelled() && !retry.is_empty() {
                 // One last attempt happened above; do not spin at shutdown.
-                tracing::error!(rows = retry.len(), "stopping with lease changes not saved");
+                tracing::error!(
+                    changes = retry.len(),
+                    "stopping with lease changes not saved"
+                );
                 break;
             }
         }

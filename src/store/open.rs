@@ -153,6 +153,11 @@ fn damaged_wal(path: &Path, now_ms: i64) -> Option<StoreNotice> {
     }
     let what = if report.header_damaged {
         "its header is damaged, so none of it can be replayed".to_string()
+    } else if report.lost_commits == 0 {
+        format!(
+            "it ends part-way through a write (cut short, as by a power loss), so what was being written is lost; {} saved writes before it are intact",
+            report.readable_commits
+        )
     } else {
         format!(
             "{} of its {} saved writes cannot be read",

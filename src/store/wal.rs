@@ -17,12 +17,15 @@ pub struct WalReport {
     pub lost_commits: u64,
     /// The header's checksum fails: SQLite ignores the whole log.
     pub header_damaged: bool,
+    /// The log ends part-way through a frame: a write torn at a power loss, or the file cut
+    /// short. SQLite never writes part of a frame, so what was being written is lost.
+    pub truncated: bool,
 }
 
 impl WalReport {
     /// Whether data that had been committed will not come back.
     pub fn is_damaged(&self) -> bool {
-        self.header_damaged || self.lost_commits > 0
+        self.header_damaged || self.lost_commits > 0 || self.truncated
     }
 }
 
@@ -75,6 +78,7 @@ pub fn inspect(bytes: &[u8]) -> WalReport {
         }
         offset += frame_len;
     }
+    report.truncated = offset < bytes.len();
     report
 }
 

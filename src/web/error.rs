@@ -196,10 +196,12 @@ pub async fn json_errors(
         .cloned();
     let response = next.run(request).await;
     let status = response.status();
-    if status.as_u16() < 400 || is_json(&response) {
+    // A handler that failed to read a body that timed out answers its own 400: the cause is
+    // the timeout, so every route answers the same 408.
+    let body_timed_out = body_flag.is_some_and(|flag| flag.is_set());
+    if status.as_u16() < 400 || (is_json(&response) && !body_timed_out) {
         return response;
     }
-    let body_timed_out = body_flag.is_some_and(|flag| flag.is_set());
     let (mut parts, body) = response.into_parts();
     let text = axum::body::to_bytes(body, 4 * MESSAGE_BYTES)
         .await

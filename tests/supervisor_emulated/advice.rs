@@ -499,8 +499,9 @@ async fn call(app: &axum::Router, method: &str, path: &str, body: Option<Value>)
             body.map(|b| b.to_string()).unwrap_or_default(),
         ))
         .expect("request");
+    // Through the Ingress gateway, as the dashboard: in add-on mode loopback needs a token.
     req.extensions_mut().insert(axum::extract::ConnectInfo(
-        "127.0.0.1:40000"
+        "172.30.32.2:40000"
             .parse::<std::net::SocketAddr>()
             .expect("addr"),
     ));

@@ -81,6 +81,22 @@ fn a_damaged_page_loses_that_commit_and_every_later_one() {
 }
 
 #[test]
+fn a_log_cut_short_part_way_through_a_frame_is_damage() {
+    let wal = real_wal(6);
+    let intact = inspect(&wal);
+    assert!(!intact.truncated);
+    // Cut to half, as a torn write at a power loss leaves it: not on a frame boundary.
+    let half = &wal[..wal.len() / 2 + 7];
+    let report = inspect(half);
+    assert!(report.truncated && report.is_damaged(), "{report:?}");
+    assert!(report.readable_commits < intact.readable_commits);
+    // Cut exactly after a frame: nothing tells, the log simply ends earlier.
+    let offsets = frame_offsets(&wal);
+    let boundary = &wal[..offsets[2]];
+    assert!(!inspect(boundary).truncated);
+}
+
+#[test]
 fn a_damaged_header_loses_the_whole_log() {
     let mut wal = real_wal(3);
     wal[12] ^= 0x01; // checkpoint sequence: covered by the header checksum

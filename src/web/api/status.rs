@@ -74,6 +74,9 @@ struct Status {
     feedback: Option<FeedbackSummary>,
 }
 
+/// How long a notice of lost history keeps the status `degraded`.
+const DAMAGE_DEGRADES_MS: i64 = 86_400_000;
+
 /// `GET /api/v1/status`: the latest snapshot with source health and versions.
 pub async fn status(State(state): State<AppState>) -> Json<impl Serialize> {
     let snapshot = state.latest();
@@ -82,7 +85,14 @@ pub async fn status(State(state): State<AppState>) -> Json<impl Serialize> {
     let (p50, p99) = stats.percentiles();
     let write = inner.parts.store.write_status();
     let mut degraded: Vec<&'static str> = snapshot.degraded().map(|s| s.source).collect();
-    if write.failure.is_some() {
+    // History lost at a start (a damaged log, a file moved aside) keeps the status degraded
+    // for a day after the notice, not just on the page that lists it.
+    let now_ms = state.clock().now_ms();
+    let damaged = inner.parts.store.notices().iter().any(|n| {
+        matches!(n.kind.as_str(), "lost_data" | "moved_aside")
+            && now_ms - n.ts_ms < DAMAGE_DEGRADES_MS
+    });
+    if write.failure.is_some() || damaged {
         degraded.push("history");
     }
     let links = LinksStatus {

@@ -176,6 +176,16 @@ pub fn voter_from(headers: &HeaderMap) -> Option<String> {
         .filter(|v| v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
+/// A new random browser id (128 bits, hex).
+fn new_voter() -> Result<String, ApiError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|err| {
+        tracing::error!(error = %err, "no randomness for a voter id");
+        ApiError::Unavailable("the vote could not be recorded; please try again".into())
+    })?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
 /// Cookie path: the Ingress prefix when proxied (so the cookie is not sent to the rest of
 /// Home Assistant), else the root.
 pub fn cookie_path(headers: &HeaderMap) -> String {
@@ -302,15 +312,22 @@ async fn view(state: &AppState, voter: Option<&str>, now: i64) -> Result<Feedbac
 }
 
 /// `GET /api/v1/feedback`: satisfaction numbers and this voter's (user's or browser's) state.
+/// A browser without a cookie (and not named by Home Assistant) gets one here, as the page
+/// loads, so each browser votes as itself; a POST without either is named by its address.
 pub async fn show(
     State(state): State<AppState>,
     Peer(peer): Peer,
     headers: HeaderMap,
-) -> Result<Json<impl Serialize>, ApiError> {
+) -> Result<Response, ApiError> {
     let identity = identify(state.inner.parts.config.mode, peer, &headers);
-    Ok(Json(
-        view(&state, identity.key(), state.clock().now_ms()).await?,
-    ))
+    let view = view(&state, identity.key(), state.clock().now_ms()).await?;
+    let mut response = Json(view).into_response();
+    if identity.key().is_none()
+        && let Some(cookie) = set_cookie(&new_voter()?, &headers)
+    {
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
+    Ok(response)
 }
 
 /// `POST /api/v1/feedback` with `{"vote": "up" | "down", "comment": "…"}`.

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use http_body::{Body, Frame, SizeHint};
-use tokio::time::{Instant, Sleep};
+use tokio::time::Sleep;
 
 use super::connections::BusyGuard;
 
@@ -33,8 +33,9 @@ impl BodyTimeoutFlag {
     }
 }
 
-/// A request body that fails when no frame arrives for `timeout` (reset by every frame, so a
-/// slow but steady upload is not cut off).
+/// A request body that fails unless it has arrived whole within `timeout` of the request.
+/// The whole body, not the silence between frames: a client sending a byte every few seconds
+/// would otherwise hold its connection for ever (bodies here are at most 16 KB).
 pub struct TimedBody<B> {
     inner: B,
     timeout: Duration,
@@ -67,11 +68,7 @@ where
     ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         let this = &mut *self;
         match Pin::new(&mut this.inner).poll_frame(cx) {
-            Poll::Ready(frame) => {
-                let deadline = Instant::now() + this.timeout;
-                this.sleep.as_mut().reset(deadline);
-                Poll::Ready(frame.map(|f| f.map_err(Into::into)))
-            }
+            Poll::Ready(frame) => Poll::Ready(frame.map(|f| f.map_err(Into::into))),
             Poll::Pending => match this.sleep.as_mut().poll(cx) {
                 Poll::Ready(()) => {
                     this.flag.set();
