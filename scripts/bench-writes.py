@@ -106,6 +106,8 @@ def parse_trace(path, paths_by_fd, start, end):
             elif name.endswith(".db"):
                 page = int(offset or 0) // 4096 + 1
                 out[("db", page)] += written
+            elif name.endswith("-shm"):
+                out[("shm (write calls)", 0)] += written
             else:
                 out[("other:" + name, 0)] += written
     return out, wal_frames
@@ -133,7 +135,10 @@ GROUPS = [
 ]
 
 
-def group(table):
+def group(table, page=0):
+    if page == 1:
+        # Page 1 holds the database header: its page count changes whenever the file grows.
+        return "database header (page 1)"
     if table is None:
         return "free pages (retention churn)"
     for prefix, label in GROUPS:
@@ -151,7 +156,7 @@ def report(samples, trace_path, paths, pages, free, t0, window):
     traced, frames = parse_trace(trace_path, paths, t0 + a_t, t0 + b_t)
     by_group = collections.Counter()
     for (kind, page), n in traced.items():
-        label = group(pages.get(page)) if kind in ("wal", "db") else kind
+        label = group(pages.get(page), page) if kind in ("wal", "db") else kind
         by_group[(label, kind)] += n
     result = {
         "window_minutes": [round(a_t / 60, 1), round(b_t / 60, 1)],

@@ -223,6 +223,11 @@ async fn start(
         None => None,
     };
     let lease_tasks = start_leases(wiring, leases.clone(), lease_writer, &collection);
+    // Checkpoints off every commit path, until the links close (the store's own close
+    // checkpoints what is left).
+    wiring
+        .tracker
+        .spawn(wiring.store.clone().run_checkpoints(links_stop.clone()));
     let analysis = start_analysis(wiring, &config, &alerts, &collection, values, &pace, jobs);
     let (advisor, advisor_task) =
         start_advisor(wiring, &config, supervisor_client, &collection, &analysis).await?;

@@ -158,6 +158,9 @@ pub struct WriteLedger {
         CheckpointWrites,
         u32,
     )>,
+    /// Woken when a commit leaves [`super::CHECKPOINT_FRAMES`] frames waiting for a
+    /// checkpoint (see `Store::run_checkpoints`).
+    pub(super) checkpoint_due: tokio::sync::Notify,
 }
 
 impl WriteLedger {
@@ -169,6 +172,7 @@ impl WriteLedger {
             shm_path: PathBuf::from(shm),
             shm: Mutex::new(None),
             counts: Mutex::default(),
+            checkpoint_due: tokio::sync::Notify::new(),
         }
     }
 
@@ -207,6 +211,11 @@ impl WriteLedger {
         if let (Some(before), Some(after)) = (before, after) {
             entry.wal_frames += u64::from(before.frames_until(after));
             counts.2 = after.page_size;
+        }
+        drop(counts);
+        // No wal-index to read: let the checkpointer decide by itself.
+        if after.is_none_or(|at| at.pending() >= super::CHECKPOINT_FRAMES) {
+            self.checkpoint_due.notify_one();
         }
     }
 

@@ -43,7 +43,7 @@ pub use query::{History, Point, Resolution, SeriesInfo, StoreStats};
 /// Consistent copy written before a backup (`resource-manager snapshot`).
 pub const SNAPSHOT_FILE: &str = "history-snapshot.db";
 /// Frames in the write-ahead log (pages, about 4 KB each) that make a checkpoint due: SQLite's
-/// own default, now run by the writer task instead of whichever connection commits.
+/// own default, now run by a task of its own instead of whichever connection commits.
 pub const CHECKPOINT_FRAMES: u32 = 1000;
 /// Longest time span one raw batch may cover; queries look back this far for overlaps.
 pub const MAX_BATCH_SPAN_MS: i64 = 2 * 3_600_000;
@@ -292,6 +292,21 @@ impl Store {
             .await?;
         self.ledger.checkpointed(before);
         Ok(true)
+    }
+
+    /// Runs checkpoints until `stop`: one each time a commit leaves [`CHECKPOINT_FRAMES`]
+    /// frames in the log. In a task of its own, so no committing caller (a lease request, a
+    /// vote, the writer's batch) waits for one, and the log stays bounded.
+    pub async fn run_checkpoints(self, stop: tokio_util::sync::CancellationToken) {
+        loop {
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = self.ledger.checkpoint_due.notified() => {}
+            }
+            if let Err(err) = self.checkpoint_if_due().await {
+                tracing::warn!(error = %err, "checkpoint failed; will retry after the next commits");
+            }
+        }
     }
 
     /// The store's writes since start, by source (see [`ledger`]).

@@ -76,9 +76,8 @@ async fn open_checked(path: &Path, opts: &StoreOptions) -> Result<SqlitePool, St
         .synchronous(SqliteSynchronous::Normal)
         .busy_timeout(Duration::from_secs(5))
         .pragma("cache_size", "-1024")
-        // No connection checkpoints on its own at commit: the writer task does, after a
-        // batch, so a lease commit never pays for one and the log coalesces hot pages
-        // (see `Store::checkpoint_if_due`).
+        // No connection checkpoints on its own at commit: a task of the store does, off the
+        // commit path, so a lease request never waits for one (`Store::run_checkpoints`).
         .pragma("wal_autocheckpoint", "0")
         .pragma("temp_store", "memory");
     let mut pool_options = SqlitePoolOptions::new()

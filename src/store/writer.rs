@@ -74,9 +74,6 @@ pub async fn run(
                     store.retry_in(wait);
                     continue;
                 }
-                if let Err(err) = store.checkpoint_if_due().await {
-                    tracing::warn!(error = %err, "checkpoint failed; will retry after the next batch");
-                }
                 let now = store.clock().now();
                 if last_retention.is_none_or(|at| now.saturating_duration_since(at) >= RETENTION_EVERY) {
                     let Some(permit) = start(settings.gate.as_deref(), "retention").await else {
