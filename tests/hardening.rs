@@ -249,6 +249,68 @@ async fn a_flood_of_half_open_connections_cannot_lock_out_healthz() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_the_http_library_cannot_parse_get_json_errors_too() {
+    let served = serve(64).await;
+    let addr = served.addr;
+    let huge_uri = format!(
+        "GET /{} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+        "a".repeat(70_000)
+    );
+    let many_headers = format!(
+        "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n{}\r\n",
+        (0..1000)
+            .map(|i| format!("x-h{i}: v\r\n"))
+            .collect::<String>()
+    );
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("a URI over 64 KB", huge_uri.into_bytes()),
+        ("a raw 0xff in the path", b"GET /\xff HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".to_vec()),
+        ("a bare CR in a header", b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\rX: y\r\n\r\n".to_vec()),
+        ("a NUL in a header", b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX: a\x00b\r\n\r\n".to_vec()),
+        (
+            "two Content-Lengths",
+            b"POST /api/v1/feedback HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}".to_vec(),
+        ),
+        ("1,000 headers", many_headers.into_bytes()),
+        ("a TLS hello", vec![0x16, 0x03, 0x01, 0x00, 0xa5, 0x01, 0x00, 0x00, 0xa1, 0x03, 0x03, 0x0d, 0x0a, 0x0d, 0x0a]),
+    ];
+    for (what, bytes) in cases {
+        let answer = tokio::task::spawn_blocking(move || {
+            let mut stream = connect(addr);
+            // A peer that stops reading early may see the server close mid-write: fine.
+            let _ = stream.write_all(&bytes);
+            read_to_close(&mut stream, Duration::from_secs(5)).0
+        })
+        .await
+        .expect("client");
+        let status: u16 = answer.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
+        assert!((400..500).contains(&status), "{what}: {answer:.200}");
+        assert!(
+            answer
+                .to_ascii_lowercase()
+                .contains("content-type: application/json"),
+            "{what}: {answer:.300}"
+        );
+        let body = answer.split("\r\n\r\n").nth(1).unwrap_or("");
+        let json: Value =
+            serde_json::from_str(body).unwrap_or_else(|_| panic!("{what}: JSON body: {body:?}"));
+        assert!(json["error"]["code"].is_string(), "{what}: {body}");
+    }
+    // The server still answers.
+    let ok = tokio::task::spawn_blocking(move || {
+        let mut stream = connect(addr);
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            .expect("write");
+        read_to_close(&mut stream, Duration::from_secs(5)).0
+    })
+    .await
+    .expect("client");
+    assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
+    served.stop.cancel();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_error_is_the_api_s_json_error() {
     let served = serve(64).await;
     let base = format!("http://{}", served.addr);

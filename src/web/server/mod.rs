@@ -8,6 +8,7 @@
 pub mod bodies;
 pub mod connections;
 pub mod limits;
+pub mod parse_errors;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -109,6 +110,7 @@ async fn serve_connection(
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout)
         .keep_alive(true);
+    let stream = parse_errors::JsonParseErrors::new(stream);
     let connection = builder.serve_connection(TokioIo::new(stream), service);
     tokio::pin!(connection);
     let mut stopping = false;
