@@ -249,6 +249,48 @@ async fn a_flood_of_half_open_connections_cannot_lock_out_healthz() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_bodies_sent_a_byte_at_a_time_cannot_lock_out_healthz() {
+    // Limits far longer than the test, so only the cap closes connections.
+    let patient = ServerLimits {
+        header_timeout: Duration::from_secs(60),
+        body_timeout: Duration::from_secs(60),
+    };
+    let served = serve_with(32, patient).await;
+    let addr = served.addr;
+    let (answer, flood) = tokio::task::spawn_blocking(move || {
+        // Three times the cap, each with its request head sent and its body begun: busy, but
+        // still receiving.
+        let flood: Vec<TcpStream> = (0..96)
+            .map(|_| {
+                let mut s = connect(addr);
+                s.write_all(b"POST /api/v1/feedback HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+                    .expect("write");
+                s
+            })
+            .collect();
+        // Let the server read every head before the probe.
+        std::thread::sleep(Duration::from_millis(300));
+        let mut probe = connect(addr);
+        probe
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            .expect("write");
+        let (answer, _) = read_to_close(&mut probe, Duration::from_secs(10));
+        (answer, flood)
+    })
+    .await
+    .expect("client");
+    drop(flood);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let counts = served.table.counts();
+    assert!(
+        counts.evicted >= 64,
+        "unfinished bodies made room: {counts:?}"
+    );
+    assert_eq!(counts.refused, 0, "{counts:?}");
+    served.stop.cancel();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_the_http_library_cannot_parse_get_json_errors_too() {
     let served = serve(64).await;
     let addr = served.addr;

@@ -11,7 +11,7 @@ use axum::body::Bytes;
 use http_body::{Body, Frame, SizeHint};
 use tokio::time::Sleep;
 
-use super::connections::BusyGuard;
+use super::connections::{BusyGuard, ReceivingGuard};
 
 /// The request body's failure when the client stopped sending it.
 #[derive(Debug, thiserror::Error)]
@@ -41,15 +41,23 @@ pub struct TimedBody<B> {
     timeout: Duration,
     sleep: Pin<Box<Sleep>>,
     flag: BodyTimeoutFlag,
+    /// Held while the body is still arriving (none for a request without one).
+    receiving: Option<ReceivingGuard>,
 }
 
 impl<B> TimedBody<B> {
-    pub fn new(inner: B, timeout: Duration, flag: BodyTimeoutFlag) -> Self {
+    pub fn new(
+        inner: B,
+        timeout: Duration,
+        flag: BodyTimeoutFlag,
+        receiving: Option<ReceivingGuard>,
+    ) -> Self {
         TimedBody {
             inner,
             timeout,
             sleep: Box::pin(tokio::time::sleep(timeout)),
             flag,
+            receiving,
         }
     }
 }
@@ -68,7 +76,12 @@ where
     ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         let this = &mut *self;
         match Pin::new(&mut this.inner).poll_frame(cx) {
-            Poll::Ready(frame) => Poll::Ready(frame.map(|f| f.map_err(Into::into))),
+            Poll::Ready(frame) => {
+                if frame.is_none() {
+                    this.receiving = None; // the whole body is in
+                }
+                Poll::Ready(frame.map(|f| f.map_err(Into::into)))
+            }
             Poll::Pending => match this.sleep.as_mut().poll(cx) {
                 Poll::Ready(()) => {
                     this.flag.set();
@@ -146,7 +159,7 @@ mod tests {
     #[tokio::test]
     async fn a_body_that_never_arrives_fails_and_sets_the_flag() {
         let flag = BodyTimeoutFlag::default();
-        let body = TimedBody::new(Silent, Duration::from_millis(50), flag.clone());
+        let body = TimedBody::new(Silent, Duration::from_millis(50), flag.clone(), None);
         let err = to_bytes(AxumBody::new(body), 1024)
             .await
             .expect_err("times out");
@@ -155,15 +168,27 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_complete_body_passes_untouched() {
+    async fn a_complete_body_passes_untouched_and_is_no_longer_arriving() {
         let flag = BodyTimeoutFlag::default();
+        let receiving = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let body = TimedBody::new(
             AxumBody::from("{\"a\":1}"),
             Duration::from_secs(10),
             flag.clone(),
+            Some(ReceivingGuard::new(&receiving)),
         );
-        let bytes = to_bytes(AxumBody::new(body), 1024).await.expect("body");
-        assert_eq!(&bytes[..], b"{\"a\":1}");
+        assert_eq!(receiving.load(Ordering::Acquire), 1, "arriving");
+        let mut body = std::pin::pin!(body);
+        let mut got = Vec::new();
+        while let Some(frame) = std::future::poll_fn(|cx| body.as_mut().poll_frame(cx)).await {
+            got.extend_from_slice(frame.expect("frame").data_ref().expect("data"));
+        }
+        assert_eq!(&got[..], b"{\"a\":1}");
+        assert_eq!(
+            receiving.load(Ordering::Acquire),
+            0,
+            "whole: evictable no more"
+        );
         assert!(!flag.is_set());
     }
 

@@ -2,9 +2,11 @@
 //!
 //! A connection is *busy* while a request is being answered (an SSE stream is busy for its
 //! whole life) and *idle* otherwise: waiting for its first request, half-sent, or kept alive
-//! between requests. At the cap, a new connection takes the place of the oldest idle one, so
-//! a flood of half-open connections can never lock out `/healthz` or the dashboard; only when
-//! every connection is busy is the newcomer refused.
+//! between requests. At the cap, a new connection takes the place of the oldest idle one, or
+//! else of the oldest one still *receiving* its request body (a client that has not finished
+//! sending is no better than a half-sent one), so a flood of half-open connections or of
+//! bodies sent a byte at a time can never lock out `/healthz` or the dashboard; only when every
+//! connection is busy answering is the newcomer refused.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -19,6 +21,8 @@ pub struct Admitted {
     pub id: u64,
     /// Requests in progress on it (0 = idle).
     pub busy: Arc<AtomicUsize>,
+    /// Requests on it whose body is still arriving.
+    pub receiving: Arc<AtomicUsize>,
     /// Cancelled when a newcomer takes this connection's place.
     pub evicted: CancellationToken,
 }
@@ -37,6 +41,7 @@ pub struct ConnectionCounts {
 #[derive(Debug)]
 struct Entry {
     busy: Arc<AtomicUsize>,
+    receiving: Arc<AtomicUsize>,
     evicted: CancellationToken,
 }
 
@@ -67,14 +72,19 @@ impl ConnectionTable {
         self.open.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Admits a new connection, closing the oldest idle one when the table is full;
-    /// `None` when every open connection is busy.
+    /// Admits a new connection, closing the oldest idle one (else the oldest still receiving
+    /// a request body) when the table is full; `None` when every open connection is busy
+    /// answering.
     pub fn admit(&self) -> Option<Admitted> {
         let mut open = self.entries();
         if open.len() >= self.max {
             let oldest_idle = open
                 .iter()
                 .find(|(_, e)| e.busy.load(Ordering::Acquire) == 0)
+                .or_else(|| {
+                    open.iter()
+                        .find(|(_, e)| e.receiving.load(Ordering::Acquire) > 0)
+                })
                 .map(|(id, _)| *id);
             match oldest_idle.and_then(|id| open.remove(&id)) {
                 Some(entry) => {
@@ -90,15 +100,22 @@ impl ConnectionTable {
         // Ids only grow, so the map's order is the order of arrival.
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let busy = Arc::new(AtomicUsize::new(0));
+        let receiving = Arc::new(AtomicUsize::new(0));
         let evicted = CancellationToken::new();
         open.insert(
             id,
             Entry {
                 busy: busy.clone(),
+                receiving: receiving.clone(),
                 evicted: evicted.clone(),
             },
         );
-        Some(Admitted { id, busy, evicted })
+        Some(Admitted {
+            id,
+            busy,
+            receiving,
+            evicted,
+        })
     }
 
     /// Forgets a connection that ended (a no-op for one already evicted).
@@ -114,6 +131,24 @@ impl ConnectionTable {
             evicted: self.evicted.load(Ordering::Relaxed),
             refused: self.refused.load(Ordering::Relaxed),
         }
+    }
+}
+
+/// Counts a request body still arriving, for as long as it lives (its body wrapper drops it
+/// when the body ends).
+#[derive(Debug)]
+pub struct ReceivingGuard(Arc<AtomicUsize>);
+
+impl ReceivingGuard {
+    pub fn new(receiving: &Arc<AtomicUsize>) -> Self {
+        receiving.fetch_add(1, Ordering::AcqRel);
+        ReceivingGuard(receiving.clone())
+    }
+}
+
+impl Drop for ReceivingGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 

@@ -26,7 +26,7 @@ use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 
 use bodies::{BodyTimeoutFlag, GuardedBody, TimedBody};
-use connections::{Admitted, BusyGuard, ConnectionTable};
+use connections::{Admitted, BusyGuard, ConnectionTable, ReceivingGuard};
 pub use limits::{ServerLimits, descriptor_budget};
 
 /// Pause after a failed `accept` (out of descriptors, most likely) before the next one, so
@@ -87,12 +87,25 @@ async fn serve_connection(
     limits: ServerLimits,
     stop: CancellationToken,
 ) {
-    let Admitted { id, busy, evicted } = admitted;
+    let Admitted {
+        id,
+        busy,
+        receiving,
+        evicted,
+    } = admitted;
     let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
         let guard = BusyGuard::new(&busy);
         let flag = BodyTimeoutFlag::default();
-        let mut request =
-            request.map(|body| Body::new(TimedBody::new(body, limits.body_timeout, flag.clone())));
+        let mut request = request.map(|body| {
+            use http_body::Body as _;
+            let arriving = (!body.is_end_stream()).then(|| ReceivingGuard::new(&receiving));
+            Body::new(TimedBody::new(
+                body,
+                limits.body_timeout,
+                flag.clone(),
+                arriving,
+            ))
+        });
         request.extensions_mut().insert(ConnectInfo(remote));
         request.extensions_mut().insert(flag);
         let response = app.clone().oneshot(request);
