@@ -172,23 +172,37 @@ pub async fn run(handle: Analysis, parts: Parts, stop: CancellationToken) {
             .backtest_wanted
             .swap(false, std::sync::atomic::Ordering::Relaxed);
         let due = last_backtest.is_none_or(|at| at.elapsed() >= parts.schedule.backtests_every);
-        let backtest = wanted || (due && !pace.defer_jobs);
-        let job = if backtest { "backtests" } else { "analysis" };
-        let permit = match &parts.gate {
-            None => Some(None),
-            Some(gate) => gate.start(job).await.map(Some),
-        };
-        let Some(permit) = permit else {
-            // Put off: user work holds the resources; try again at the next check.
-            next_run = tokio::time::Instant::now() + parts.schedule.import_check;
-            if wanted {
-                handle
-                    .inner
-                    .backtest_wanted
-                    .store(true, std::sync::atomic::Ordering::Relaxed);
+        let mut backtest = wanted || (due && !pace.defer_jobs);
+        // Job names as the app's gate knows them (`lease::jobs::ANALYSIS_JOB` for the run).
+        let mut permit = None;
+        if let Some(gate) = &parts.gate {
+            if backtest {
+                permit = gate.start("backtests").await;
+                // No room for the backtests now: the regular run goes on without them (asked
+                // for ones are asked again next time).
+                backtest = permit.is_some();
+                if wanted && !backtest {
+                    handle
+                        .inner
+                        .backtest_wanted
+                        .store(true, std::sync::atomic::Ordering::Relaxed);
+                }
             }
-            continue;
-        };
+            if permit.is_none() {
+                permit = gate.start("analysis").await;
+            }
+            if permit.is_none() {
+                // Put off: user work holds the CPU; try again at the next check.
+                next_run = tokio::time::Instant::now() + parts.schedule.import_check;
+                if wanted {
+                    handle
+                        .inner
+                        .backtest_wanted
+                        .store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+                continue;
+            }
+        }
         runs += 1;
         let previous = handle.report();
         let report =

@@ -20,6 +20,9 @@ const CPU_CORES: f64 = 0.5;
 const MEMORY_MB: u64 = 64;
 const TTL_SECONDS: u64 = 600;
 
+/// The analysis runner's regular run (its backtests are the `backtests` job).
+pub const ANALYSIS_JOB: &str = "analysis";
+
 /// Holder names of the engine's own jobs.
 const ENGINE_HOLDER_PREFIX: &str = "resource_manager.";
 
@@ -75,15 +78,24 @@ impl EngineJobs {
     }
 
     async fn ask(&self, job: &'static str) -> Option<String> {
+        // The regular analysis works on history already in memory and stretches its own
+        // cadence under self-scaling: it asks for CPU only and is not put off by the pace, so
+        // a box short of memory (when its forecasts matter most) still gets them.
+        let regular_analysis = job == ANALYSIS_JOB;
+        let resources = if regular_analysis {
+            json!({"cpu_cores": CPU_CORES})
+        } else {
+            json!({"cpu_cores": CPU_CORES, "memory_mb": MEMORY_MB})
+        };
         let body = json!({
             "holder": format!("{ENGINE_HOLDER_PREFIX}{job}"),
-            "resources": {"cpu_cores": CPU_CORES, "memory_mb": MEMORY_MB},
+            "resources": resources,
             "priority": "low",
             "ttl_seconds": TTL_SECONDS,
             "wait_seconds": 0,
         });
         let now = self.clock.now_ms();
-        if self.pace.get().defer_jobs {
+        if self.pace.get().defer_jobs && !regular_analysis {
             return self.put_off(job, now, "self-scaling defers background jobs");
         }
         match self.leases.request_json(&body).await {
@@ -214,6 +226,40 @@ mod tests {
         pace.set(crate::util::Pace::default());
         let permit = jobs.start("retention").await.expect("normal again");
         assert!(!permit.is_empty(), "a real lease once normal");
+        jobs.finish(permit).await;
+        stop.cancel();
+        writer.await.expect("writer");
+    }
+
+    #[tokio::test]
+    async fn the_regular_analysis_runs_on_a_box_short_of_memory_and_while_reduced() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let clock = ManualClock::new(1_700_000_000_000);
+        let (leases, stop, writer) = one_core_leases(dir.path(), &clock).await;
+        let pace = crate::util::PaceWatch::default();
+        let jobs = EngineJobs::new(leases.clone(), clock.clock()).with_pace(pace.clone());
+        // 850 MB available, 800 reserved: no room for the 64 MB the heavy jobs ask for.
+        leases.set_available_memory(850).await.expect("reading");
+        assert_eq!(
+            jobs.start("backtests").await,
+            None,
+            "backtests wait for memory"
+        );
+        let permit = jobs
+            .start(ANALYSIS_JOB)
+            .await
+            .expect("the analysis asks for CPU only");
+        assert!(!permit.is_empty());
+        jobs.finish(permit).await;
+        pace.set(crate::util::Pace {
+            level: 1,
+            stretch: 2.0,
+            defer_jobs: true,
+        });
+        let permit = jobs
+            .start(ANALYSIS_JOB)
+            .await
+            .expect("it stretches its own cadence instead");
         jobs.finish(permit).await;
         stop.cancel();
         writer.await.expect("writer");

@@ -408,7 +408,12 @@ describe("dashboard through Ingress", { concurrency: false }, () => {
     await waitLive(page);
     // The first run comes about 10 s after start; analysis.js then refreshes once a minute,
     // so reload once the API has it.
-    await page.waitForFunction(async () => (await (await fetch("api/v1/health")).json()).made_ms > 0, null, { timeout: 60000, polling: 500 });
+    // Polled from here: a predicate that returns a promise would count as true at once.
+    const until = Date.now() + 60000;
+    while (!(await page.evaluate(async () => (await (await fetch("api/v1/health")).json()).made_ms > 0))) {
+      assert.ok(Date.now() < until, "no analysis within a minute of start");
+      await page.waitForTimeout(500);
+    }
     await page.reload();
     await waitLive(page);
     await page.click("#tab-diagnostics");
