@@ -70,7 +70,8 @@ def status(port):
         return None
 
 
-LINE = re.compile(r'^(\d+)\s+([\d.]+)\s+(pwrite64|write|pwritev|pwritev2)\((\d+), "((?:\\x[0-9a-f]{2})*)"(?:\.\.\.)?, (\d+)(?:, (\d+))?\) = (\d+)')
+# With -y strace names each descriptor's file: `pwrite64(7</data/history.db-wal>, ...)`.
+LINE = re.compile(r'^(\d+)\s+([\d.]+)\s+(pwrite64|write|pwritev|pwritev2)\((\d+)(?:<([^>]*)>)?, "((?:\\x[0-9a-f]{2})*)"(?:\.\.\.)?, (\d+)(?:, (\d+))?\) = (\d+)')
 
 
 def parse_trace(path, paths_by_fd, start, end):
@@ -83,11 +84,13 @@ def parse_trace(path, paths_by_fd, start, end):
             m = LINE.match(line)
             if not m:
                 continue
-            _pid, ts, call, fd, head, size, offset, written = m.groups()
+            _pid, ts, call, fd, named, head, size, offset, written = m.groups()
             ts = float(ts)
             if not (start <= ts < end):
                 continue
-            target = paths_by_fd.get(int(fd), "?")
+            if named and named.startswith("\\x"):
+                named = bytes.fromhex(named.replace("\\x", "")).decode(errors="replace")
+            target = named or paths_by_fd.get(int(fd), "?")
             if not target.startswith("/") or target.startswith(("/dev/", "/proc/")):
                 continue  # pipes, sockets, eventfds: no disk behind them
             name = os.path.basename(target)
@@ -206,7 +209,7 @@ def main():
                             stdout=log, stderr=log, env=env)
     trace_path = os.path.join(base, "trace.log")
     strace = subprocess.Popen(["strace", "-f", "-qq", "-ttt", "-p", str(proc.pid), "-e", "trace=pwrite64,write,pwritev,pwritev2",
-                               "-e", "signal=none", "-s", "4", "-xx", "-o", trace_path],
+                               "-e", "signal=none", "-y", "-s", "4", "-xx", "-o", trace_path],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     t0 = time.time()
     samples = []
@@ -232,6 +235,12 @@ def main():
     windows = args.window or [f"10-{args.minutes:g}"]
     results = [report(samples, trace_path, paths, pages, free, t0, w) for w in windows]
     result = results[0] if len(results) == 1 else results
+    # The minute-by-minute counter, for a look at where in time the bytes went.
+    minutes = [[round(t / 60, 2), written] for t, written, _ in samples]
+    if isinstance(result, dict):
+        result["write_bytes_by_minute"] = minutes
+    else:
+        result.append({"write_bytes_by_minute": minutes})
     print(json.dumps(result, indent=2))
     if args.json:
         with open(args.json, "w") as f:

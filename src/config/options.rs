@@ -121,7 +121,7 @@ impl Default for Options {
             log_format: LogFormat::Auto,
             sample_interval_seconds: 5,
             process_interval_seconds: 15,
-            write_batch_seconds: 120,
+            write_batch_seconds: 300,
             retention: Retention::default(),
             addon_stats_interval_seconds: 30,
             home_assistant: PublishOptions::default(),
