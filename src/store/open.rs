@@ -83,6 +83,11 @@ async fn open_checked(path: &Path, opts: &StoreOptions) -> Result<SqlitePool, St
     let mut pool_options = SqlitePoolOptions::new()
         .max_connections(3)
         .min_connections(1)
+        // Connections live as long as the store: when the last connection to a WAL database
+        // closes, SQLite checkpoints the whole log and truncates it, and the pool's default
+        // 30-minute lifetime closed them all at once, writing every page again each time.
+        .max_lifetime(None)
+        .idle_timeout(None)
         .after_release(|conn, _| {
             Box::pin(async move {
                 // A dropped transaction queues its ROLLBACK; ping runs it. If SQLite had
