@@ -178,18 +178,23 @@ fn a_garbled_header_moves_it_aside_and_starts_fresh() {
     });
 }
 
-#[test]
-fn a_damaged_write_ahead_log_is_reported_as_lost_history() {
+/// The files a crash leaves: a seeded history copied while its store is open, log included.
+fn crash_image() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
     let image = tempfile::tempdir().expect("tempdir");
     runtime().block_on(async {
-        // Copy the files while the store is open: the image a crash leaves, log included.
         let store = seed(dir.path(), 10).await;
         for name in [DATABASE_FILE.to_string(), format!("{DATABASE_FILE}-wal")] {
             std::fs::copy(dir.path().join(&name), image.path().join(&name)).expect("copy");
         }
         store.close().await;
     });
+    image
+}
+
+#[test]
+fn a_damaged_write_ahead_log_is_reported_as_lost_history() {
+    let image = crash_image();
     let wal = image.path().join(format!("{DATABASE_FILE}-wal"));
     let mut bytes = std::fs::read(&wal).expect("wal");
     assert!(
@@ -226,15 +231,7 @@ fn a_damaged_write_ahead_log_is_reported_as_lost_history() {
 
 #[test]
 fn a_write_ahead_log_cut_to_half_by_a_power_loss_is_reported_as_lost_history() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let image = tempfile::tempdir().expect("tempdir");
-    runtime().block_on(async {
-        let store = seed(dir.path(), 10).await;
-        for name in [DATABASE_FILE.to_string(), format!("{DATABASE_FILE}-wal")] {
-            std::fs::copy(dir.path().join(&name), image.path().join(&name)).expect("copy");
-        }
-        store.close().await;
-    });
+    let image = crash_image();
     let wal = image.path().join(format!("{DATABASE_FILE}-wal"));
     let bytes = std::fs::read(&wal).expect("wal");
     assert!(bytes.len() > 32 + 3 * 4120, "the log holds frames");

@@ -421,14 +421,6 @@ impl EnergyCounter {
         }
     }
 
-    /// The total that may be published now.
-    pub fn publishable_wh(&self) -> f64 {
-        let state = crate::util::lock(&self.0);
-        state
-            .saved_wh
-            .map_or(state.total_wh, |s| s.min(state.total_wh))
-    }
-
     fn add(&self, wh: f64) -> f64 {
         let mut state = crate::util::lock(&self.0);
         state.total_wh += wh.max(0.0);

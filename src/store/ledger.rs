@@ -105,13 +105,6 @@ pub struct WriteCounts {
     pub page_size: u32,
 }
 
-impl WriteCounts {
-    /// Frames not yet copied into the database file (as of the last reading).
-    pub fn total_frames(&self) -> u64 {
-        self.by_source.iter().map(|(_, w)| w.wal_frames).sum()
-    }
-}
-
 /// Where the write-ahead log stands, from the wal-index header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WalPosition {

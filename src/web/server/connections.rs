@@ -134,40 +134,29 @@ impl ConnectionTable {
     }
 }
 
-/// Counts a request body still arriving, for as long as it lives (its body wrapper drops it
-/// when the body ends).
+/// Holds one count of a connection's counter for as long as it lives: a request in progress
+/// (`busy`, dropped with its response body) or a request body still arriving (`receiving`,
+/// dropped by the body wrapper once the body is whole).
 #[derive(Debug)]
-pub struct ReceivingGuard(Arc<AtomicUsize>);
+pub struct CountGuard(Arc<AtomicUsize>);
 
-impl ReceivingGuard {
-    pub fn new(receiving: &Arc<AtomicUsize>) -> Self {
-        receiving.fetch_add(1, Ordering::AcqRel);
-        ReceivingGuard(receiving.clone())
+impl CountGuard {
+    pub fn new(counter: &Arc<AtomicUsize>) -> Self {
+        counter.fetch_add(1, Ordering::AcqRel);
+        CountGuard(counter.clone())
     }
 }
 
-impl Drop for ReceivingGuard {
+impl Drop for CountGuard {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
-/// Marks its connection busy for as long as it lives (a request and its response body).
-#[derive(Debug)]
-pub struct BusyGuard(Arc<AtomicUsize>);
-
-impl BusyGuard {
-    pub fn new(busy: &Arc<AtomicUsize>) -> Self {
-        busy.fetch_add(1, Ordering::AcqRel);
-        BusyGuard(busy.clone())
-    }
-}
-
-impl Drop for BusyGuard {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
-    }
-}
+/// A request in progress on its connection (its response body holds it).
+pub type BusyGuard = CountGuard;
+/// A request body still arriving on its connection.
+pub type ReceivingGuard = CountGuard;
 
 #[cfg(test)]
 mod tests {
