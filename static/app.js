@@ -5,12 +5,18 @@
   const RM = (window.RM = window.RM || {});
   const $ = (id) => document.getElementById(id);
 
-  // ---- Formatting: mirrors src/web/format.rs so live values read like the first render.
+  // ---- Formatting: mirrors src/web/format.rs and src/util/bytes.rs so live values read like
+  // the first render.
   function bytes(v) {
-    const units = ["B", "KB", "MB", "GB", "TB", "PB"];
+    if (!Number.isFinite(v)) return "–";
+    const units = ["B", "kB", "MB", "GB", "TB", "PB"];
+    // One decimal below 100 of a unit, none from 100 (and none for bytes); step up when
+    // rounding would print a fourth digit.
+    const whole = (x, i) => i === 0 || Math.abs(x) >= 99.95;
+    const rounded = (x, i) => (whole(x, i) ? Math.round(Math.abs(x)) : Math.round(Math.abs(x) * 10) / 10);
     let i = 0;
-    while (Math.abs(v) >= 1000 && i < units.length - 1) { v /= 1000; i++; }
-    return i === 0 ? v.toFixed(0) + " B" : v.toFixed(1) + " " + units[i];
+    while (i < units.length - 1 && rounded(v, i) >= 1000) { v /= 1000; i++; }
+    return (whole(v, i) ? v.toFixed(0) : v.toFixed(1)) + " " + units[i];
   }
   function duration(s) {
     s = Math.max(0, Math.floor(s));

@@ -2,21 +2,26 @@
 //! from the crate (see the layer table in `docs/architecture.md`).
 //!
 //! - [`backoff`]: capped exponential back-off with jitter (the HA link, the Supervisor).
+//! - [`bytes`]: [`format_bytes`], the one way a size is written for people.
 //! - [`clock`]: the [`Clock`] handed to everything whose logic depends on time, and `unix_ms`.
 //! - [`counter`]: rates from cumulative counters (collectors and the Supervisor poller).
 //! - [`emit`]: [`Emit`], the typed sink producers publish through (the event bus sits above).
 //! - [`pace`]: the engine's [`Pace`] (self-scaling), shared through a [`PaceWatch`].
+//! - [`time`]: the one time vocabulary (`DAY_MS`, `HOUR_SECS`, …).
 //! - [`lock`] and [`p50_p99`]: a poison-tolerant mutex lock and two percentiles.
 
 pub mod backoff;
+pub mod bytes;
 pub mod clock;
 pub mod counter;
 pub mod emit;
 pub mod pace;
+pub mod time;
 
 use std::sync::Mutex;
 
 pub use backoff::Backoff;
+pub use bytes::format_bytes;
 pub use clock::{Clock, ManualClock, SystemClock, TimeSource, unix_ms};
 pub use emit::Emit;
 pub use pace::{Pace, PaceWatch};
