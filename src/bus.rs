@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::broadcast;
 
 use crate::alert::AlertTransition;
-use crate::event::{ActionResult, Forecast, LeaseChange, Recommendation};
+use crate::event::{ActionResult, LeaseChange};
 use crate::model::Snapshot;
 use crate::util::Emit;
 
@@ -29,11 +29,7 @@ pub enum Event {
     /// An alert changed state (pending, fired, escalated, resolved, acknowledged, …), in the
     /// order the alert engine made it. Subscribers that lag resync from the alert handle.
     Alert(Box<AlertTransition>),
-    /// Reserved (prediction): a forecast was made. No producer yet.
-    Forecast(Forecast),
-    /// Reserved (advice): a recommendation was made. No producer yet.
-    Recommendation(Recommendation),
-    /// Reserved (actions): an action finished. No producer yet.
+    /// An add-on action finished (the advisor), whatever its outcome.
     ActionResult(ActionResult),
     /// A lease changed state, or its holder was told something (`crate::lease`).
     LeaseChanged(LeaseChange),

@@ -1,39 +1,9 @@
-//! Payloads of the event bus that producers below the bus build: forecasts, recommendations,
-//! action results and lease changes. Forecasts, recommendations and action results are reserved
-//! for issues 11–13; lease changes come from `crate::lease` (issue 14). They sit in layer 1 so
-//! that analysis, advice and leases (layer 4) can build them; the `Event` enum that carries them
+//! Payloads of the event bus that producers below the bus build: action results (from
+//! `crate::advice`) and lease changes (from `crate::lease`). They sit in layer 1 so that advice
+//! and leases (layer 4) can build them; the `Event` enum that carries them
 //! is in `crate::bus`, above the alert engine (see docs/adr/0008-event-bus-and-derived-series.md).
 
 use serde::Serialize;
-
-/// What a model expects one series to be at a later moment (reserved: prediction).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Forecast {
-    /// Series the forecast is about (`disk./data.used_percent`).
-    pub series: String,
-    /// When the forecast was made, Unix ms.
-    pub made_ms: i64,
-    /// The moment forecast, Unix ms.
-    pub at_ms: i64,
-    /// Expected value, in the series' unit, with its interval.
-    pub value: f64,
-    pub low: f64,
-    pub high: f64,
-}
-
-/// A piece of advice for the user, possibly with an action to take (reserved: advice).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Recommendation {
-    /// Stable id, so the same advice made twice is recognised.
-    pub id: String,
-    pub made_ms: i64,
-    /// What it is about (an add-on slug, a mount, `host`).
-    pub target: String,
-    /// One sentence for the user.
-    pub summary: String,
-    /// The action that would follow it, if any (`restart_addon`).
-    pub action: Option<String>,
-}
 
 /// How an action ended.
 #[derive(Debug, Clone, PartialEq, Serialize)]
