@@ -13,6 +13,9 @@ use crate::analysis::report::Findings;
 use crate::config::ActionKind;
 use crate::model::registry;
 
+#[cfg(test)]
+mod tests;
+
 const DAY: f64 = 86_400.0;
 /// A disk that fills within this many days gets advice.
 pub const DISK_DAYS: f64 = 30.0;
