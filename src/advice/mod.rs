@@ -8,8 +8,6 @@
 
 pub mod policy;
 pub mod recommend;
-#[cfg(test)]
-mod recommend_tests;
 pub mod recorder;
 pub mod runner;
 pub mod service;

@@ -1,8 +1,8 @@
 //! Each rule fires on a fixture made for it and stays silent on a healthy box (table-driven).
 
-use super::recommend::*;
-use super::recorder::{ChurnCounter, ChurnReport};
-use super::types::{AdviceKind, Recommendation};
+use super::*;
+use crate::advice::recorder::{ChurnCounter, ChurnReport};
+use crate::advice::types::{AdviceKind, Recommendation};
 use crate::analysis::Obs;
 use crate::analysis::forecast::{self, Method};
 use crate::analysis::leak::Leak;

@@ -1,0 +1,220 @@
+//! The rules one pass decides on its own: memory leaks the analysis found, add-ons idle for a
+//! week, disks that fill within a month, and recorder bloat from the churn counted.
+
+use super::inputs::Inputs;
+use super::shared::{DAY, duration, host_memory_percent, mb, rec};
+use crate::advice::recorder::ChurnReport;
+use crate::advice::types::{AdviceKind, Evidence, ProposedAction, Recommendation};
+use crate::config::ActionKind;
+use crate::model::registry;
+
+/// A disk that fills within this many days gets advice.
+pub const DISK_DAYS: f64 = 30.0;
+/// An add-on idle this long (near-zero CPU, no network) could be stopped.
+pub const IDLE_DAYS: f64 = 7.0;
+/// Highest hourly CPU (percent of the host) and network (bytes/s) that count as idle.
+pub const IDLE_CPU_PERCENT: f64 = 0.5;
+pub const IDLE_NET_BYTES: f64 = 200.0;
+/// Leaks with less confidence are not advised on.
+pub const LEAK_CONFIDENCE: f64 = 0.9;
+
+pub(super) fn leaks(input: &Inputs<'_>, out: &mut Vec<Recommendation>) {
+    for leak in &input.findings.leaks {
+        if leak.leak.confidence < LEAK_CONFIDENCE {
+            continue;
+        }
+        let addon = leak
+            .series
+            .strip_prefix("addon.")
+            .and_then(|s| s.strip_suffix(".memory_bytes"));
+        let target = addon.unwrap_or(&leak.suspect);
+        let window_s = (leak.leak.to - leak.leak.from).max(0.0);
+        let grown = leak.leak.rate_per_day * window_s / DAY;
+        let when = leak
+            .leak
+            .eta_to_limit
+            .map(|eta| format!(", reaching its limit in about {}", duration(eta)))
+            .unwrap_or_default();
+        let who = match addon {
+            Some(slug) => format!("Add-on {slug}"),
+            None if target == "host" => "The host's memory".to_string(),
+            None => target.to_string(),
+        };
+        let mut r = rec(
+            AdviceKind::Leak,
+            target,
+            format!(
+                "{who} leaks memory: +{}/day{when}; a restart frees it",
+                mb(leak.leak.rate_per_day)
+            ),
+        );
+        let window = Some((
+            (leak.leak.from * 1000.0) as i64,
+            (leak.leak.to * 1000.0) as i64,
+        ));
+        r.evidence.push(Evidence::of_series(
+            "growth of the memory troughs",
+            format!("{}/day", mb(leak.leak.rate_per_day)),
+            &leak.series,
+            window,
+        ));
+        if let Some(eta) = leak.leak.eta_to_limit {
+            r.evidence
+                .push(Evidence::fact("limit reached in", duration(eta)));
+        }
+        r.saving.memory_bytes = Some(grown);
+        r.saving.memory_percent = host_memory_percent(input, grown);
+        r.confidence = leak.leak.confidence;
+        r.action = addon.map(|slug| ProposedAction {
+            kind: ActionKind::Restart,
+            addon: slug.to_string(),
+        });
+        out.push(r);
+    }
+}
+
+pub(super) fn idle(input: &Inputs<'_>, out: &mut Vec<Recommendation>) {
+    for a in input.addons {
+        let idle = a.covered_seconds >= IDLE_DAYS * DAY
+            && a.max_cpu_percent <= IDLE_CPU_PERCENT
+            && a.max_net_bytes <= IDLE_NET_BYTES;
+        if !idle {
+            continue;
+        }
+        let days = a.covered_seconds / DAY;
+        let mut r = rec(
+            AdviceKind::Idle,
+            &a.slug,
+            format!(
+                "Add-on {} has been idle for {days:.0} days; stopping it frees {}",
+                a.slug,
+                a.memory_bytes.map_or("its memory".into(), mb)
+            ),
+        );
+        let window = Some((
+            input.now_ms - (a.covered_seconds * 1000.0) as i64,
+            input.now_ms,
+        ));
+        r.evidence.push(Evidence::of_series(
+            "highest hourly CPU",
+            format!("{:.2} % of the host", a.max_cpu_percent),
+            registry::ADDON_CPU.instance(&a.slug, &[]).id,
+            window,
+        ));
+        r.evidence.push(Evidence::of_series(
+            "highest hourly network traffic",
+            format!("{:.0} B/s", a.max_net_bytes),
+            registry::ADDON_NET_RX.instance(&a.slug, &[]).id,
+            window,
+        ));
+        r.saving.memory_bytes = a.memory_bytes;
+        r.saving.memory_percent = a.memory_bytes.and_then(|m| host_memory_percent(input, m));
+        r.saving.cpu_percent = Some(a.max_cpu_percent);
+        // Longer quiet, more confident; a week is the least that counts.
+        r.confidence = (0.6 + 0.05 * (days - IDLE_DAYS)).clamp(0.6, 0.95);
+        r.action = Some(ProposedAction {
+            kind: ActionKind::Stop,
+            addon: a.slug.clone(),
+        });
+        out.push(r);
+    }
+}
+
+pub(super) fn disk(input: &Inputs<'_>, out: &mut Vec<Recommendation>) {
+    for f in &input.findings.forecasts {
+        let Some(eta) = f.eta_seconds else { continue };
+        if f.resource != "disk" || eta > DISK_DAYS * DAY {
+            continue;
+        }
+        let mut r = rec(
+            AdviceKind::DiskFull,
+            &f.instance,
+            format!(
+                "Disk {} fills in about {}; free space before it does",
+                f.instance,
+                duration(eta)
+            ),
+        );
+        r.evidence.push(Evidence::of_series(
+            "growth",
+            format!("{}/day", mb(f.slope_per_day)),
+            &f.series,
+            None,
+        ));
+        r.evidence.push(Evidence::fact(
+            "free space left",
+            mb((f.threshold - f.current).max(0.0)),
+        ));
+        let mut freeable = 0.0;
+        if let Some(b) = &input.disk.backups {
+            let total: f64 = b.sizes.iter().sum();
+            r.evidence.push(Evidence::fact(
+                "backups",
+                format!("{} taking {}", b.sizes.len(), mb(total)),
+            ));
+            // Keeping the newest backup, the others could go (or move off the box).
+            freeable += b.sizes.iter().skip(1).sum::<f64>();
+        }
+        if let Some(db) = input.disk.recorder_db_bytes {
+            r.evidence.push(Evidence::fact(
+                "recorder database (home-assistant_v2.db)",
+                mb(db),
+            ));
+        }
+        if freeable > 0.0 {
+            r.title = format!(
+                "Disk {} fills in about {}; removing all but the newest backup frees {}",
+                f.instance,
+                duration(eta),
+                mb(freeable)
+            );
+            r.saving.disk_bytes = Some(freeable);
+            if f.slope_per_day > 0.0 {
+                r.saving.disk_days = Some(freeable / f.slope_per_day);
+            }
+        }
+        r.confidence = f.confidence;
+        out.push(r);
+    }
+}
+
+pub(super) fn recorder(input: &Inputs<'_>, c: &ChurnReport, out: &mut Vec<Recommendation>) {
+    let Some(snippet) = &c.snippet else { return };
+    let top: Vec<String> = c
+        .entities
+        .iter()
+        .take(3)
+        .map(|e| format!("{} ({:.0}/day)", e.entity_id, e.writes_per_day))
+        .collect();
+    let mut r = rec(
+        AdviceKind::RecorderBloat,
+        "recorder",
+        format!(
+            "{} chatty entit{} write about {}/day into the recorder; exclude them",
+            c.chatty,
+            if c.chatty == 1 { "y" } else { "ies" },
+            mb(c.chatty_bytes_per_day)
+        ),
+    );
+    r.evidence
+        .push(Evidence::fact("most written entities", top.join(", ")));
+    if let Some(d) = c.domains.first() {
+        r.evidence.push(Evidence::fact(
+            "busiest domain",
+            format!("{} ({} writes)", d.domain, d.writes),
+        ));
+    }
+    r.evidence.push(Evidence::fact(
+        "watched for",
+        duration(c.watched_seconds as f64),
+    ));
+    r.saving.disk_bytes = Some(c.chatty_bytes_per_day);
+    if let Some(db) = input.disk.recorder_db_bytes {
+        r.evidence
+            .push(Evidence::fact("recorder database now", mb(db)));
+    }
+    // A day of watching makes the daily rate a measurement instead of an extrapolation.
+    r.confidence = (c.watched_seconds as f64 / DAY).clamp(0.3, 0.9);
+    r.snippet = Some(snippet.clone());
+    out.push(r);
+}

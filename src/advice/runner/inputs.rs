@@ -1,0 +1,98 @@
+//! What a pass reads: the latest snapshot's values, and the slow inputs (the add-ons' use over
+//! the idle window, backups, what takes the data disk, the recorder database's size) that are
+//! refreshed every few passes only.
+
+use super::parts::RunnerParts;
+use super::supervisor::{backups, disk_usage};
+use crate::advice::recommend::{AddonUsage, DiskContent, IDLE_DAYS, Latest};
+use crate::model::{Snapshot, registry};
+use crate::store::Resolution;
+
+const HOUR_MS: i64 = 3_600_000;
+
+/// Inputs refreshed every few passes.
+#[derive(Default)]
+pub(super) struct SlowInputs {
+    /// Per add-on: covered seconds, highest hourly CPU and network.
+    usage: Vec<(String, f64, f64, f64)>,
+    pub(super) disk: DiskContent,
+}
+
+impl SlowInputs {
+    pub(super) async fn load(parts: &RunnerParts) -> SlowInputs {
+        let now = parts.advisor.clock().now_ms();
+        let from = now - ((IDLE_DAYS + 1.0) * 24.0) as i64 * HOUR_MS;
+        let slugs: Vec<String> = parts
+            .store
+            .series()
+            .iter()
+            .filter(|s| s.family == registry::ADDON_CPU.family)
+            .filter_map(|s| {
+                s.id.strip_prefix("addon.")?
+                    .strip_suffix(".cpu_percent")
+                    .map(str::to_string)
+            })
+            .collect();
+        let mut usage = Vec::new();
+        for slug in slugs {
+            let hourly = |id: String| {
+                let store = parts.store.clone();
+                async move {
+                    store
+                        .history(&id, from, now, Resolution::Hour)
+                        .await
+                        .map(|h| h.points)
+                        .unwrap_or_default()
+                }
+            };
+            let cpu = hourly(registry::ADDON_CPU.instance(&slug, &[]).id).await;
+            let rx = hourly(registry::ADDON_NET_RX.instance(&slug, &[]).id).await;
+            let tx = hourly(registry::ADDON_NET_TX.instance(&slug, &[]).id).await;
+            let Some(first) = cpu.first() else { continue };
+            let covered = (now as f64 / 1000.0 - first.t).max(0.0);
+            let max = |p: &[crate::store::Point]| p.iter().map(|p| p.v).fold(0.0, f64::max);
+            usage.push((slug, covered, max(&cpu), max(&rx) + max(&tx)));
+        }
+        let (backups, disk_parts) = match &parts.supervisor {
+            Some(client) => (backups(client).await, disk_usage(client).await),
+            None => (None, Vec::new()),
+        };
+        let recorder_db_bytes = parts.recorder_db.iter().find_map(|p| {
+            let main = std::fs::metadata(p).ok()?.len();
+            let wal = std::fs::metadata(p.with_extension("db-wal")).map_or(0, |m| m.len());
+            Some((main + wal) as f64)
+        });
+        SlowInputs {
+            usage,
+            disk: DiskContent {
+                backups,
+                recorder_db_bytes,
+                parts: disk_parts,
+            },
+        }
+    }
+
+    pub(super) fn addons(&self, latest: &Latest) -> Vec<AddonUsage> {
+        self.usage
+            .iter()
+            .map(|(slug, covered, cpu, net)| AddonUsage {
+                slug: slug.clone(),
+                covered_seconds: *covered,
+                max_cpu_percent: *cpu,
+                max_net_bytes: *net,
+                memory_bytes: latest
+                    .get(&registry::ADDON_MEMORY.instance(slug, &[]).id)
+                    .copied(),
+            })
+            .collect()
+    }
+}
+
+/// The latest snapshot's values by series id.
+pub fn latest_values(snapshot: &Snapshot) -> Latest {
+    snapshot
+        .samples
+        .iter()
+        .map(|s| (s.series.id.clone(), s.value))
+        .collect()
+}
