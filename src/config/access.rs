@@ -3,8 +3,9 @@
 
 use serde::{Serialize, Serializer};
 
-use super::mode::Secret;
-use super::reader::{Object, Problems};
+use super::problems::Problems;
+use super::reader::Object;
+use super::secret::Secret;
 
 /// A read-only area that may be opened to callers without a token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -4,8 +4,9 @@
 
 use serde::Serialize;
 
-use super::alert_rules::duration;
-use super::reader::{Object, Problems};
+use super::duration;
+use super::problems::Problems;
+use super::reader::Object;
 
 /// A kind of add-on action the user may allow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

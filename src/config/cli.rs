@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 use serde_json::{Map, Value};
 
-use super::reader::{OptionPath, Problems, describe};
+use super::problems::{OptionPath, Problems};
+use super::reader::describe;
 
 /// Command line of the binary.
 #[derive(Debug, Parser, Default)]

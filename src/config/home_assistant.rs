@@ -3,7 +3,8 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::reader::{Object, Problems, describe};
+use super::problems::Problems;
+use super::reader::{Object, describe};
 
 /// Groups of metrics a user can publish or not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -183,26 +184,5 @@ impl PublishOptions {
             addon_entities,
             hosts: Vec::new(),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::config::Options;
-    use serde_json::json;
-
-    #[test]
-    fn reads_every_field_and_reports_each_bad_one() {
-        let ok = Options::from_json(&json!({"home_assistant": {"entity_prefix": "rm", "groups": ["cpu", "disk"], "addon_entities": true}})).expect("valid");
-        assert_eq!(ok.home_assistant.entity_prefix, "rm");
-        assert_eq!(ok.home_assistant.groups.len(), 2);
-        assert!(ok.home_assistant.addon_entities);
-        let err = Options::from_json(&json!({"home_assistant": {"entity_prefix": "Bad-Prefix", "groups": ["gpu"], "change_percent": 101, "addon_entities": "yes"}}))
-            .expect_err("invalid");
-        assert_eq!(err.problems.len(), 4, "{err}");
-        assert!(
-            err.problems[0]
-                .starts_with("option 'home_assistant.entity_prefix': got \"Bad-Prefix\"")
-        );
     }
 }

@@ -2,9 +2,10 @@
 
 use serde::{Serialize, Serializer};
 
-use super::alert_rules::duration;
-use super::mode::Secret;
-use super::reader::{Object, Problems, describe};
+use super::duration;
+use super::problems::Problems;
+use super::reader::{Object, describe};
+use super::secret::Secret;
 
 /// One named slot pool (`{"name": "heavy", "size": 1}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

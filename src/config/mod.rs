@@ -6,28 +6,32 @@
 //! value gets the same message wherever it came from.
 //!
 //! Layering: this module sits below the parts it configures. [`reader`] is the one strict reader
-//! (known keys, types, ranges, messages naming `retention.raw_hours` or `alert_rules[2].warn`);
-//! each options section is a file here holding its plain data type and its parsing
-//! ([`retention`], [`home_assistant`], [`alert_rules`]); [`options`] puts them together, [`cli`]
-//! and [`mode`] add flags, the environment and endpoints. `crate::ha` and `crate::alert` import
-//! their sections from here and `config` imports neither, so there is no import cycle. The alert
-//! rules cannot be validated without the metric catalog, the rule types and the built-in rules,
-//! so those pure-data modules moved here too (`alert_rules::{catalog, rule, defaults,
-//! duration}`); `crate::alert` re-exports them under their old paths and keeps what runs rules.
+//! (known keys, types, ranges), [`problems`] its messages (naming `retention.raw_hours` or
+//! `alert_rules[2].warn`); each options section is a file here holding its plain data type and
+//! its parsing ([`retention`], [`home_assistant`], [`alert_rules`]); [`options`] puts them
+//! together, [`cli`] and [`mode`] add flags, the environment and endpoints. `crate::ha` and
+//! `crate::alert` import their sections from here and `config` imports neither, so there is no
+//! import cycle. The alert rules cannot be validated without the metric catalog, the rule types
+//! and the built-in rules, so those pure-data modules moved here too (`alert_rules::{catalog,
+//! rule, defaults}`, and [`duration`], which other sections read too); `crate::alert`
+//! re-exports them under their old paths and keeps what runs rules.
 
 pub mod access;
 pub mod actions;
 pub mod alert_rules;
 pub mod cli;
+pub mod duration;
 pub mod home_assistant;
 pub mod leases;
 pub mod mode;
 pub mod options;
 pub mod paths;
 pub mod power;
+pub mod problems;
 pub mod reader;
 pub mod remote;
 pub mod retention;
+pub mod secret;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -41,17 +45,17 @@ pub use cli::{Cli, Command};
 pub use home_assistant::{MetricGroup, PublishOptions};
 pub use leases::{LeaseOptions, SlotPool};
 pub use mode::{
-    ADDON_OPTIONS_PATH, HaEndpoint, INGRESS_PORT, Listen, Mode, SUPERVISOR_WAIT, Secret,
-    SupervisorEndpoint,
+    ADDON_OPTIONS_PATH, HaEndpoint, INGRESS_PORT, Listen, Mode, SUPERVISOR_WAIT, SupervisorEndpoint,
 };
 pub use options::{LogFormat, LogLevel, Options};
 pub use paths::{DATABASE_FILE, SysRoot};
 pub use power::{PowerOptions, PowerPreset, PowerSource, SelfScalingOptions};
-pub use reader::ConfigError;
+pub use problems::ConfigError;
 pub use remote::{Auth, HostOptions, RemoteWriteOptions};
 pub use retention::Retention;
+pub use secret::Secret;
 
-use reader::{OptionPath, Problems};
+use problems::{OptionPath, Problems};
 
 /// Everything the running app needs, validated.
 #[derive(Debug, Clone)]

@@ -9,7 +9,8 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::SysRoot;
-use super::reader::{OptionPath, Problems};
+use super::problems::{OptionPath, Problems};
+use super::secret::Secret;
 
 /// Where the add-on's options live inside the container.
 pub const ADDON_OPTIONS_PATH: &str = "/data/options.json";
@@ -80,28 +81,6 @@ impl fmt::Display for Listen {
             Listen::At(addr) => addr.fmt(f),
             Listen::Assigned => f.write_str("the Ingress address assigned by the Supervisor"),
         }
-    }
-}
-
-/// A secret that never prints itself.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret value.
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
-
-    /// The secret itself, for the one place that sends it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(<redacted>)")
     }
 }
 

@@ -12,7 +12,8 @@ use super::alert_rules::RuleSet;
 use super::home_assistant::PublishOptions;
 use super::leases::LeaseOptions;
 use super::power::{PowerOptions, SelfScalingOptions};
-use super::reader::{ConfigError, Object, Problems};
+use super::problems::{ConfigError, Problems};
+use super::reader::Object;
 use super::remote::{HostOptions, RemoteWriteOptions};
 use super::retention::Retention;
 

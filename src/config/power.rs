@@ -3,7 +3,8 @@
 
 use serde::Serialize;
 
-use super::reader::{Object, Problems, describe};
+use super::problems::Problems;
+use super::reader::{Object, describe};
 
 /// Where `power.watts` comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -257,48 +258,5 @@ impl SelfScalingOptions {
                 p,
             ),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::Options;
-    use serde_json::json;
-
-    #[test]
-    fn reads_the_power_section_and_names_each_bad_field() {
-        let options = Options::from_json(&json!({"power": {"source": "model",
-            "preset": "raspberry_pi_4", "idle_watts": 2.5, "max_watts": 7,
-            "energy_price": 0.32, "currency": "CHF"}}))
-        .expect("valid");
-        let power = options.power;
-        assert_eq!(power.source, PowerSource::Model);
-        assert_eq!(power.preset, PowerPreset::RaspberryPi4);
-        assert_eq!(power.idle_watts, Some(2.5));
-        assert_eq!(power.energy_price, Some(0.32));
-        assert_eq!(power.currency, "CHF");
-        let err = Options::from_json(
-            &json!({"power": {"idle_watts": 9, "max_watts": 5, "currency": "euro"}}),
-        )
-        .expect_err("bad");
-        assert_eq!(
-            err.problems,
-            vec![
-                "option 'power.idle_watts': got 9, allowed: at most max_watts (5)".to_string(),
-                "option 'power.currency': got \"euro\", allowed: a three-letter currency code such as EUR".to_string(),
-            ]
-        );
-    }
-
-    #[test]
-    fn the_quiet_threshold_must_be_below_the_busy_one() {
-        let err =
-            Options::from_json(&json!({"self_scaling": {"high_percent": 50, "low_percent": 60}}))
-                .expect_err("bad");
-        assert_eq!(
-            err.problems,
-            vec!["option 'self_scaling.low_percent': got 60, allowed: below high_percent (50)"]
-        );
     }
 }

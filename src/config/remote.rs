@@ -3,8 +3,9 @@
 
 use serde::{Serialize, Serializer};
 
-use super::mode::Secret;
-use super::reader::{Object, OptionPath, Problems, describe};
+use super::problems::{OptionPath, Problems};
+use super::reader::{Object, describe};
+use super::secret::Secret;
 use crate::model::host;
 
 /// How a request proves who sends it.

@@ -2,7 +2,8 @@
 
 use serde::Serialize;
 
-use super::reader::{Object, Problems};
+use super::problems::Problems;
+use super::reader::Object;
 
 /// How long each storage tier is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

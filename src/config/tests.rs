@@ -115,3 +115,55 @@ fn unreadable_options_file_names_the_path() {
     let err = Config::load(&cli, &no_env).expect_err("missing file");
     assert!(err.problems[0].contains("/nonexistent/options.json"));
 }
+
+// Sections read through the whole options object: here rather than beside each section, which
+// `Options` imports, so no section file imports `Options` back.
+
+#[test]
+fn reads_every_field_and_reports_each_bad_one() {
+    let ok = Options::from_json(&json!({"home_assistant": {"entity_prefix": "rm", "groups": ["cpu", "disk"], "addon_entities": true}})).expect("valid");
+    assert_eq!(ok.home_assistant.entity_prefix, "rm");
+    assert_eq!(ok.home_assistant.groups.len(), 2);
+    assert!(ok.home_assistant.addon_entities);
+    let err = Options::from_json(&json!({"home_assistant": {"entity_prefix": "Bad-Prefix", "groups": ["gpu"], "change_percent": 101, "addon_entities": "yes"}}))
+        .expect_err("invalid");
+    assert_eq!(err.problems.len(), 4, "{err}");
+    assert!(
+        err.problems[0].starts_with("option 'home_assistant.entity_prefix': got \"Bad-Prefix\"")
+    );
+}
+
+#[test]
+fn reads_the_power_section_and_names_each_bad_field() {
+    let options = Options::from_json(&json!({"power": {"source": "model",
+        "preset": "raspberry_pi_4", "idle_watts": 2.5, "max_watts": 7,
+        "energy_price": 0.32, "currency": "CHF"}}))
+    .expect("valid");
+    let power = options.power;
+    assert_eq!(power.source, PowerSource::Model);
+    assert_eq!(power.preset, PowerPreset::RaspberryPi4);
+    assert_eq!(power.idle_watts, Some(2.5));
+    assert_eq!(power.energy_price, Some(0.32));
+    assert_eq!(power.currency, "CHF");
+    let err = Options::from_json(
+        &json!({"power": {"idle_watts": 9, "max_watts": 5, "currency": "euro"}}),
+    )
+    .expect_err("bad");
+    assert_eq!(
+        err.problems,
+        vec![
+            "option 'power.idle_watts': got 9, allowed: at most max_watts (5)".to_string(),
+            "option 'power.currency': got \"euro\", allowed: a three-letter currency code such as EUR".to_string(),
+        ]
+    );
+}
+
+#[test]
+fn the_quiet_threshold_must_be_below_the_busy_one() {
+    let err = Options::from_json(&json!({"self_scaling": {"high_percent": 50, "low_percent": 60}}))
+        .expect_err("bad");
+    assert_eq!(
+        err.problems,
+        vec!["option 'self_scaling.low_percent': got 60, allowed: below high_percent (50)"]
+    );
+}

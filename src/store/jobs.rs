@@ -6,11 +6,14 @@ use std::sync::Arc;
 use serde::Serialize;
 use sqlx::Row;
 
+use super::batches::{MAX_BATCH_SPAN_MS, overlap_query};
 use super::codec::{BatchEncoder, decode_batch, encode_minutes};
 use super::rollup::{HOUR_MS, HourAggregator, floor_to};
-use super::{KnownSeries, MAX_BATCH_SPAN_MS, SeriesInfo, Store, StoreError, WriteSource};
+use super::series::{KnownSeries, SeriesInfo, insert_series};
+use super::state::{SAVED_UNTIL, set_state};
+use super::{InjectedFault, Store, StoreError, WriteSource};
 use crate::config::Retention;
-use crate::model::{Kind, SeriesMeta, Snapshot};
+use crate::model::{SeriesMeta, Snapshot};
 use crate::util::lock;
 
 /// Most hours rolled up in one call, so catching up never blocks the writer for long.
@@ -140,14 +143,14 @@ impl Store {
                 set_state(&mut tx, value.key(), *current).await?;
             }
             if let Some(last) = snapshots.last() {
-                set_state(&mut tx, super::SAVED_UNTIL, last.ts_ms).await?;
+                set_state(&mut tx, SAVED_UNTIL, last.ts_ms).await?;
             }
         }
         if let Some(fault) = &self.opts.inject {
             let fault = fault.load(std::sync::atomic::Ordering::Relaxed);
-            if fault == super::InjectedFault::EndedBySqlite as u8 {
+            if fault == InjectedFault::EndedBySqlite as u8 {
                 sqlx::query("ROLLBACK").execute(&mut *tx).await?;
-            } else if fault == super::InjectedFault::StatementFails as u8 {
+            } else if fault == InjectedFault::StatementFails as u8 {
                 sqlx::query("INSERT INTO store_state (key, value) VALUES (NULL, NULL)")
                     .execute(&mut *tx)
                     .await?;
@@ -172,7 +175,7 @@ impl Store {
         }
         let mut tx = self.begin_write(WriteSource::State).await?;
         if let Some(saved) = saved {
-            set_state(&mut tx, super::SAVED_UNTIL, saved).await?;
+            set_state(&mut tx, SAVED_UNTIL, saved).await?;
         }
         for (value, current) in &durable {
             set_state(&mut tx, value.key(), *current).await?;
@@ -242,7 +245,7 @@ impl Store {
             // The restart check's marker rides along: same page, so no extra write.
             let saved = lock(&self.shared.status).saved_until_ms;
             if let Some(saved) = saved {
-                set_state(&mut tx, super::SAVED_UNTIL, saved).await?;
+                set_state(&mut tx, SAVED_UNTIL, saved).await?;
             }
             tx.commit().await?;
             rolled = next;
@@ -258,9 +261,7 @@ impl Store {
         from_ms: i64,
         to_ms: i64,
     ) -> Result<Vec<(i64, Vec<u8>)>, StoreError> {
-        let rows = super::overlap_query(from_ms, to_ms)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = overlap_query(from_ms, to_ms).fetch_all(&self.pool).await?;
         rows.into_iter()
             .map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<Vec<u8>, _>(1)?)))
             .collect()
@@ -315,41 +316,4 @@ impl Store {
         tx.commit().await?;
         Ok(report)
     }
-}
-
-/// Registers one series in `tx`; returns its row id.
-pub(super) async fn insert_series(
-    tx: &mut sqlx::SqliteConnection,
-    meta: &SeriesMeta,
-    first_seen_ms: i64,
-) -> Result<u32, StoreError> {
-    let labels: std::collections::BTreeMap<&str, &str> =
-        meta.labels.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO series (key, host, family, labels, unit, kind, description, first_seen_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(&meta.id)
-    .bind(meta.host_name())
-    .bind(&meta.family)
-    .bind(serde_json::to_string(&labels).unwrap_or_else(|_| "{}".into()))
-    .bind(meta.unit.as_str())
-    .bind(if meta.kind == Kind::Counter { "counter" } else { "gauge" })
-    .bind(&meta.description)
-    .bind(first_seen_ms)
-    .fetch_one(tx)
-    .await?;
-    Ok(id as u32)
-}
-
-pub(super) async fn set_state(
-    tx: &mut sqlx::SqliteConnection,
-    key: &str,
-    value: i64,
-) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO store_state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
-        .bind(key)
-        .bind(value)
-        .execute(tx)
-        .await?;
-    Ok(())
 }

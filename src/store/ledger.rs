@@ -15,6 +15,10 @@ use serde::Serialize;
 
 use crate::util::lock;
 
+/// Frames in the write-ahead log (pages, about 4 KB each) that make a checkpoint due: SQLite's
+/// own default, now run by a task of its own instead of whichever connection commits.
+pub const CHECKPOINT_FRAMES: u32 = 1000;
+
 /// What a write transaction is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -151,7 +155,7 @@ pub struct WriteLedger {
         CheckpointWrites,
         u32,
     )>,
-    /// Woken when a commit leaves [`super::CHECKPOINT_FRAMES`] frames waiting for a
+    /// Woken when a commit leaves [`CHECKPOINT_FRAMES`] frames waiting for a
     /// checkpoint (see `Store::run_checkpoints`).
     pub(super) checkpoint_due: tokio::sync::Notify,
 }
@@ -207,7 +211,7 @@ impl WriteLedger {
         }
         drop(counts);
         // No wal-index to read: let the checkpointer decide by itself.
-        if after.is_none_or(|at| at.pending() >= super::CHECKPOINT_FRAMES) {
+        if after.is_none_or(|at| at.pending() >= CHECKPOINT_FRAMES) {
             self.checkpoint_due.notify_one();
         }
     }

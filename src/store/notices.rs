@@ -2,7 +2,8 @@
 //! check that the history still holds what the previous run saved.
 
 use super::health::StoreNotice;
-use super::{Store, StoreError, WriteSource, lock};
+use super::{Store, StoreError, WriteSource};
+use crate::util::lock;
 
 /// How long a notice is shown.
 pub const NOTICE_DAYS: i64 = 7;

@@ -11,7 +11,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Connection, SqlitePool};
 
 use super::health::{FailureReason, StoreNotice};
-use super::{SNAPSHOT_FILE, StoreError, StoreOptions, wal};
+use super::snapshot::SNAPSHOT_FILE;
+use super::{StoreError, StoreOptions, wal};
 
 /// A pool on a database that passed its checks, and what was found on the way.
 pub(super) struct Opened {

@@ -1,29 +1,15 @@
 //! Reads: series list, history at a resolution, and store statistics.
 
-use std::collections::BTreeMap;
-
 use futures_util::TryStreamExt;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
+use super::batches::overlap_query;
 use super::codec::{decode_minutes, decode_series};
 use super::rollup::{HOUR_MS, MINUTE_MS, aggregate_points, floor_to};
+use super::series::SeriesInfo;
 use super::{Store, StoreError};
-use crate::model::{Kind, Unit};
 use crate::util::lock;
-
-/// A series as the API lists it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SeriesInfo {
-    pub id: String,
-    /// The host the series describes (`local` for this box; ADR 0014).
-    pub host: String,
-    pub family: String,
-    pub labels: BTreeMap<String, String>,
-    pub unit: Unit,
-    pub kind: Kind,
-    pub description: String,
-}
 
 /// Storage tier a history is read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -202,7 +188,7 @@ impl Store {
         let mut points = Vec::new();
         if let Some(id) = id {
             // Streamed and decoded row by row: no copy of every blob held at once.
-            let mut rows = super::overlap_query(from_ms, to_ms).fetch(&self.pool);
+            let mut rows = overlap_query(from_ms, to_ms).fetch(&self.pool);
             while let Some(row) = rows.try_next().await? {
                 let start: i64 = row.try_get(0)?;
                 let data: &[u8] = row.try_get(1)?;

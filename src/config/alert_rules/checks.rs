@@ -3,7 +3,8 @@
 
 use super::defaults::NEW_RULE_CLEAR_BAND;
 use super::rule::{Direction, Rule};
-use crate::config::reader::{Object, Problems};
+use crate::config::problems::Problems;
+use crate::config::reader::Object;
 use crate::model::Unit;
 
 /// Which thresholds an entry wrote itself (the rest come from the built-in rule).

@@ -8,10 +8,11 @@ use serde_json::Value;
 use super::catalog;
 use super::checks::{Given, check_order, check_percent, derived_clear, round_significant};
 use super::defaults::{self, NEW_RULE_COOLDOWN_SECONDS, NEW_RULE_FOR_SECONDS};
-use super::duration;
 use super::rule::{Direction, Rule, RuleSource, Severity};
 use super::{MAX_COOLDOWN_SECONDS, MAX_FOR_SECONDS, MAX_NAME_LEN, RuleSet};
-use crate::config::reader::{Object, OptionPath, Problems, describe};
+use crate::config::duration;
+use crate::config::problems::{OptionPath, Problems};
+use crate::config::reader::{Object, describe};
 
 /// Reads entry `at`, pushing one message per bad field; `None` if it has any.
 pub(super) fn read(

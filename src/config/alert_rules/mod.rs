@@ -2,23 +2,26 @@
 //! ones. Validated before anything starts; every bad field gets one message naming the rule and
 //! the field, in the same form as the other options.
 //!
-//! What the rules are ([`rule`], [`catalog`], [`defaults`], [`duration`]) lives here too, as
-//! plain data: the option cannot be validated without them, and `crate::alert` (which runs the
-//! rules) re-exports them, so the dependency goes one way only.
+//! What the rules are ([`rule`], [`catalog`], [`defaults`]) lives here too, as plain data: the
+//! option cannot be validated without them, and `crate::alert` (which runs the rules) re-exports
+//! them, so the dependency goes one way only. [`duration`] is the options' duration format, read
+//! by other sections too; it lives in `config` and is re-exported here under its old path.
 
 pub mod catalog;
 mod checks;
 pub mod defaults;
-pub mod duration;
 mod entry;
 pub mod rule;
+
+pub use super::duration;
 
 use std::collections::HashSet;
 
 use serde::Serialize;
 use serde_json::Value;
 
-use super::reader::{Object, OptionPath, Problems, describe};
+use super::problems::{OptionPath, Problems};
+use super::reader::{Object, describe};
 use rule::Rule;
 
 /// Longest rule name (names become parts of Home Assistant entity ids).

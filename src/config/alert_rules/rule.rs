@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::catalog::{KnownMetric, Pattern};
-use super::duration;
+use crate::config::duration;
 
 /// Which side of the thresholds is bad.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -1,66 +1,23 @@
-//! History import: a CSV of `ts,series,value` lines loaded into the store with its rollups.
-//!
-//! The file is checked whole before anything is written: one bad line and nothing loads, and
-//! every bad line is reported with its number. Hours already rolled up (or older than any
-//! data not yet rolled up) are merged into their rollup rows directly; newer hours are written
-//! as raw batches and rolled up like live data.
+//! Loading checked rows: hours already rolled up are merged into their rollup rows, newer
+//! hours written as raw batches and rolled up like live data; the same rows are never loaded
+//! twice.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use sqlx::Row;
 
-use super::WriteSource;
-use super::codec::{Bucket, decode_minutes, encode_minutes};
-use super::jobs::set_state;
-use super::rollup::{HOUR_MS, aggregate_hour, floor_to};
-use super::{Store, StoreError};
+use super::check::ImportRow;
 use crate::model::{Sample, SeriesMeta, Snapshot, registry};
+use crate::store::codec::{Bucket, decode_minutes, encode_minutes};
+use crate::store::rollup::{HOUR_MS, aggregate_hour, floor_to};
+use crate::store::series::{KnownSeries, SeriesInfo, insert_series};
+use crate::store::state::set_state;
+use crate::store::{Store, StoreError, WriteSource};
 use crate::util::lock;
 
-/// The header every import file starts with.
-pub const HEADER: &str = "ts,series,value";
 /// Key in `store_state` of the last import's time (Unix ms).
 const IMPORTED_AT: &str = "imported_at_ms";
-/// Most bad lines listed in one error.
-const MAX_LISTED: usize = 20;
-
-/// One checked line.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ImportRow {
-    pub ts_ms: i64,
-    pub series: String,
-    pub value: f64,
-}
-
-/// A line the importer refuses.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BadLine {
-    /// 1-based, the header being line 1.
-    pub line: usize,
-    pub problem: String,
-}
-
-/// Why an import failed.
-#[derive(Debug, thiserror::Error)]
-pub enum ImportError {
-    #[error("{} bad line(s), nothing imported: {}", .0.len(), list(.0))]
-    BadLines(Vec<BadLine>),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-fn list(lines: &[BadLine]) -> String {
-    let mut out: Vec<String> = lines
-        .iter()
-        .take(MAX_LISTED)
-        .map(|b| format!("line {}: {}", b.line, b.problem))
-        .collect();
-    if lines.len() > MAX_LISTED {
-        out.push(format!("and {} more", lines.len() - MAX_LISTED));
-    }
-    out.join("; ")
-}
 
 /// What an import loaded.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -71,74 +28,6 @@ pub struct ImportReport {
     pub hours_merged: usize,
     /// Values written as raw batches (rolled up afterwards).
     pub raw_values: usize,
-}
-
-/// Checks `text` (the whole file): header, three fields, a Unix-seconds time not after
-/// `now_ms`, a series the registry knows, a finite number.
-pub fn parse(text: &str, now_ms: i64) -> Result<Vec<ImportRow>, Vec<BadLine>> {
-    let mut rows = Vec::new();
-    let mut bad = Vec::new();
-    let mut lines = text.lines().enumerate();
-    match lines.next() {
-        Some((_, header)) if header.trim() == HEADER => {}
-        other => {
-            return Err(vec![BadLine {
-                line: 1,
-                problem: format!(
-                    "the first line must be the header '{HEADER}', found '{}'",
-                    other.map_or("", |(_, h)| h.trim())
-                ),
-            }]);
-        }
-    }
-    for (index, line) in lines {
-        let line_no = index + 1;
-        let line = line.trim();
-        if line.is_empty() {
-            continue;
-        }
-        match parse_line(line, now_ms) {
-            Ok(row) => rows.push(row),
-            Err(problem) => bad.push(BadLine {
-                line: line_no,
-                problem,
-            }),
-        }
-    }
-    if bad.is_empty() { Ok(rows) } else { Err(bad) }
-}
-
-fn parse_line(line: &str, now_ms: i64) -> Result<ImportRow, String> {
-    let fields: Vec<&str> = line.split(',').map(str::trim).collect();
-    let [ts, series, value] = fields[..] else {
-        return Err(format!(
-            "expected 3 fields (ts,series,value), found {}",
-            fields.len()
-        ));
-    };
-    let ts: i64 = ts
-        .parse()
-        .map_err(|_| format!("'{ts}' is not a time in Unix seconds"))?;
-    let ts_ms = ts
-        .checked_mul(1000)
-        .filter(|t| *t >= 0)
-        .ok_or_else(|| format!("time {ts} is out of range"))?;
-    if ts_ms > now_ms {
-        return Err(format!("time {ts} is in the future"));
-    }
-    if registry::by_id(series).is_none() {
-        return Err(format!("unknown series '{series}'"));
-    }
-    let value: f64 = value
-        .parse()
-        .ok()
-        .filter(|v: &f64| v.is_finite())
-        .ok_or_else(|| format!("'{value}' is not a finite number"))?;
-    Ok(ImportRow {
-        ts_ms,
-        series: series.to_string(),
-        value,
-    })
 }
 
 /// FNV-1a over the rows (time, series, value bits): the same file, or the same rows in
@@ -162,7 +51,7 @@ fn fingerprint(rows: &[ImportRow]) -> u64 {
 }
 
 impl Store {
-    /// Loads checked rows (see [`parse`]) and rolls them up.
+    /// Loads checked rows (see [`parse`](super::parse)) and rolls them up.
     pub async fn import(&self, rows: &[ImportRow]) -> Result<ImportReport, StoreError> {
         let mut report = ImportReport {
             rows: rows.len(),
@@ -337,7 +226,7 @@ impl Store {
         let now = self.clock().now_ms();
         let mut added = Vec::new();
         for meta in unknown {
-            let id = super::jobs::insert_series(&mut tx, &meta, now).await?;
+            let id = insert_series(&mut tx, &meta, now).await?;
             added.push((meta, id));
         }
         tx.commit().await?;
@@ -345,9 +234,9 @@ impl Store {
         for (meta, id) in added {
             known.insert(
                 meta.id.clone(),
-                super::KnownSeries {
+                KnownSeries {
                     id,
-                    info: super::SeriesInfo::from_meta(&meta),
+                    info: SeriesInfo::from_meta(&meta),
                 },
             );
         }
@@ -361,44 +250,4 @@ fn merge(into: &mut Bucket, other: Bucket) {
     into.min = into.min.min(other.min);
     into.max = into.max.max(other.max);
     into.sum += other.sum;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const NOW: i64 = 1_800_000_000_000;
-
-    #[test]
-    fn good_lines_parse() {
-        let rows = parse(
-            "ts,series,value\n1700000000,cpu.usage,12.5\n\n1700000060,disk./data.used_bytes,1e9\n",
-            NOW,
-        )
-        .expect("good file");
-        assert_eq!(rows.len(), 2);
-        assert_eq!(rows[1].series, "disk./data.used_bytes");
-        assert_eq!(rows[0].ts_ms, 1_700_000_000_000);
-    }
-
-    #[test]
-    fn every_bad_line_is_named_by_its_number() {
-        let text = "ts,series,value\n1700000000,cpu.usage,1\nabc,cpu.usage,1\n1700000000,nope.series,1\n1700000000,cpu.usage,NaN\n1700000000,cpu.usage\n9999999999,cpu.usage,1\n";
-        let bad = parse(text, NOW).expect_err("bad lines");
-        let lines: Vec<usize> = bad.iter().map(|b| b.line).collect();
-        assert_eq!(lines, [3, 4, 5, 6, 7]);
-        assert!(bad[1].problem.contains("unknown series 'nope.series'"));
-        assert!(bad[4].problem.contains("future"));
-        let message = ImportError::BadLines(bad).to_string();
-        assert!(
-            message.starts_with("5 bad line(s), nothing imported: line 3:"),
-            "{message}"
-        );
-    }
-
-    #[test]
-    fn a_missing_header_is_line_one() {
-        let bad = parse("1700000000,cpu.usage,1\n", NOW).expect_err("no header");
-        assert_eq!(bad[0].line, 1);
-    }
 }
