@@ -7,8 +7,8 @@
 
 use serde::Serialize;
 
+use super::attention::{Attention, level_class};
 use super::format::format_value;
-use super::summary::{Attention, level_class};
 use crate::advice;
 use crate::alert::{AlertState, Severity, Status};
 use crate::model::Unit;

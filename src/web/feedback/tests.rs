@@ -1,5 +1,9 @@
 //! The voting rules, the cookie, comments, and the limiter's window on the app's clock.
 
+use axum::http::{HeaderMap, HeaderValue, header};
+
+use super::cookie::set_cookie;
+use super::limit::HOUR_MS;
 use super::*;
 
 const T0: i64 = 1_800_000_000_000;

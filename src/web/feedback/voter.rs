@@ -11,7 +11,7 @@ use std::net::IpAddr;
 
 use axum::http::HeaderMap;
 
-use super::voter_from;
+use super::cookie::voter_from;
 use crate::config::Mode;
 use crate::web::access::is_ingress_proxy;
 

@@ -1,10 +1,16 @@
+//! The report's text: its stable format, what is scrubbed, alerts, key metrics and hosts.
+
 use std::sync::Arc;
 
+use super::metrics::key_metrics;
 use super::*;
+use crate::config::Mode;
 use crate::config::alert_rules::RuleSet;
-use crate::model::{Sample, SeriesMeta, SourceHealth};
+use crate::model::{Sample, SeriesMeta, Snapshot, SourceHealth, Unit};
+use crate::web::HostInfo;
+use crate::web::feedback::FeedbackSummary;
 use crate::web::summary::tests::{disk, healthy, set};
-use crate::web::summary::{Extra, assess};
+use crate::web::summary::{Extra, Overview, assess};
 
 fn host() -> HostInfo {
     HostInfo {

@@ -1,4 +1,5 @@
-//! The server's time limits and how many connections the descriptor limit leaves room for.
+//! The server's time limits, the largest request body it reads, and how many connections the
+//! descriptor limit leaves room for.
 
 use std::time::Duration;
 
@@ -20,6 +21,10 @@ impl Default for ServerLimits {
         }
     }
 }
+
+/// Largest request body any endpoint reads (a lease request, a vote, an acknowledgement are
+/// a few hundred bytes); larger ones get a JSON 413.
+pub const BODY_LIMIT: usize = 16 * 1024;
 
 /// Most connections served at once, however many descriptors there are.
 pub const MAX_CONNECTIONS: usize = 1024;

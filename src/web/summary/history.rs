@@ -1,9 +1,9 @@
 //! "Needs attention" items about the history itself: writes failing, a backlog, and storage
 //! notices (a damaged file moved aside, lost data) of the last day.
 
-use super::Attention;
 use crate::model::Severity;
 use crate::store::{StoreNotice, WriteStatus};
+use crate::web::attention::Attention;
 
 /// How long a storage notice stays on the overview (Diagnostics lists a week).
 const NOTICE_ON_OVERVIEW_MS: i64 = 86_400_000;
