@@ -615,5 +615,4 @@ pub fn derivers(
 }
 
 #[cfg(test)]
-#[path = "power_tests.rs"]
 mod tests;
