@@ -69,7 +69,7 @@ pub const HOST_UP: Family = with_ha(
     },
 );
 
-// Power, energy and cost (collect/power.rs): `power.watts` is read (RAPL, hwmon) or modelled
+// Power, energy and cost (collect/power/): `power.watts` is read (RAPL, hwmon) or modelled
 // from `cpu.usage`; the rest is derived from it in the derive stage. The series carry a
 // `source` label (`measured` or `modelled`) and the cost a `currency` label.
 pub const POWER_WATTS: Family = g(

@@ -5,7 +5,7 @@ use super::family::{Family, counter, g, i, with_ha};
 use super::ha::{Entities, HaSensor};
 use crate::model::Unit::{Bytes, BytesPerSecond, Celsius, Count, Percent};
 
-// Per mount (collect/disk.rs); description argument: the mount point.
+// Per mount (collect/disk/); description argument: the mount point.
 pub const DISK_TOTAL: Family = with_ha(
     i(
         "disk.*.total_bytes",
