@@ -15,13 +15,14 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 use super::cpu::{CpuTimes, parse_stat, usage};
 use super::derive::Derive;
 use super::memory::parse_meminfo;
-use super::{TickStats, procfs};
+use super::procfs;
+pub use super::stats::{ChangeRecord, ScalingStatus};
+use super::stats::{TickStats, thread_cpu_time};
 use crate::config::{SelfScalingOptions, SysRoot};
 use crate::model::{Sample, SeriesMeta, Snapshot, registry};
 use crate::util::{Clock, Pace, PaceWatch, lock};
@@ -218,50 +219,6 @@ pub fn psi_some_avg10(text: &str) -> Option<f64> {
         .ok()
 }
 
-/// The last change, as Diagnostics shows it.
-#[derive(Debug, Clone, Serialize)]
-pub struct ChangeRecord {
-    pub resource_management_id: String,
-    pub at_ms: i64,
-    pub from_level: u32,
-    pub to_level: u32,
-    pub reason: &'static str,
-}
-
-/// Self-scaling as Diagnostics shows it (part of [`TickStats`]).
-#[derive(Debug, Clone, Serialize)]
-pub struct ScalingStatus {
-    pub enabled: bool,
-    /// `normal` or `reduced`.
-    pub mode: &'static str,
-    pub level: u32,
-    pub max_level: u32,
-    pub sample_interval_ms: u64,
-    pub jobs_deferred: bool,
-    /// The last reading.
-    pub cpu_percent: Option<f64>,
-    pub memory_pressure: bool,
-    pub changes: u64,
-    pub last_change: Option<ChangeRecord>,
-}
-
-impl Default for ScalingStatus {
-    fn default() -> Self {
-        ScalingStatus {
-            enabled: false,
-            mode: "normal",
-            level: 0,
-            max_level: 0,
-            sample_interval_ms: 0,
-            jobs_deferred: false,
-            cpu_percent: None,
-            memory_pressure: false,
-            changes: 0,
-            last_change: None,
-        }
-    }
-}
-
 /// The name of a level.
 pub fn mode_name(level: u32) -> &'static str {
     if level == 0 { "normal" } else { "reduced" }
@@ -301,11 +258,9 @@ pub async fn run(
             _ = stop.cancelled() => return,
             _ = every.tick() => {}
         }
-        let cpu_before = super::thread_cpu_time();
+        let cpu_before = thread_cpu_time();
         let load = probe.read();
-        let micros = super::thread_cpu_time()
-            .saturating_sub(cpu_before)
-            .as_micros() as u64;
+        let micros = thread_cpu_time().saturating_sub(cpu_before).as_micros() as u64;
         lock(&stats).cpu_micros_total += micros;
         let Some(load) = load else {
             continue;

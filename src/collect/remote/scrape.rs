@@ -2,15 +2,16 @@
 //! parse, map, and leave the result for the next ticks. A failure is recorded and the next
 //! scrape simply tries again, so a host that comes back resumes by itself.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
-use super::RemoteHost;
+use super::host::RemoteHost;
 use super::map::{MapState, map_page};
+use super::request::{authorize, display_url, timeout};
 use super::text::parse;
-use crate::config::{Auth, HostOptions};
+use crate::config::HostOptions;
 use crate::util::{Clock, lock};
 
 /// Largest page read (node_exporter's is ~60 kB; a runaway exporter is not read whole).
@@ -27,32 +28,6 @@ pub enum ScrapeError {
     TooLarge { url: String },
     #[error("{url} sent no metrics ({bad} unreadable lines)")]
     Empty { url: String, bad: usize },
-}
-
-/// The longest a scrape may take: the interval, at most 10 s.
-pub fn timeout(interval: Duration) -> Duration {
-    interval.clamp(Duration::from_secs(1), Duration::from_secs(10))
-}
-
-/// `url` without credentials, for logs and the dashboard.
-pub fn display_url(url: &str) -> String {
-    match url.split_once("://") {
-        Some((scheme, rest)) => {
-            let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-            let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-            format!("{scheme}://{host}{path}")
-        }
-        None => url.to_string(),
-    }
-}
-
-/// Adds the host's credentials to a request.
-pub fn authorize(request: reqwest::RequestBuilder, auth: &Auth) -> reqwest::RequestBuilder {
-    match auth {
-        Auth::None => request,
-        Auth::Bearer(token) => request.bearer_auth(token.expose()),
-        Auth::Basic { username, password } => request.basic_auth(username, Some(password.expose())),
-    }
 }
 
 /// Scrapes `host` until cancelled.
@@ -175,21 +150,4 @@ fn describe(err: &reqwest::Error) -> String {
         source = inner.source();
     }
     text
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn credentials_never_show_and_timeouts_stay_within_the_interval() {
-        assert_eq!(
-            display_url("http://u:p@nas:9100/metrics"),
-            "http://nas:9100/metrics"
-        );
-        assert_eq!(display_url("https://nas/metrics"), "https://nas/metrics");
-        assert_eq!(display_url("http://a@b@c"), "http://c");
-        assert_eq!(timeout(Duration::from_secs(2)), Duration::from_secs(2));
-        assert_eq!(timeout(Duration::from_secs(60)), Duration::from_secs(10));
-    }
 }

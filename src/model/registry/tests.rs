@@ -1,4 +1,6 @@
+use super::family::fill;
 use super::*;
+use crate::model::{Kind, SeriesMeta, Unit};
 
 #[test]
 fn descriptions_take_their_arguments_in_order() {

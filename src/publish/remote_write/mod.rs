@@ -20,7 +20,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
 use crate::bus::{Delivery, Event, Subscription};
-use crate::collect::remote::scrape::{authorize, display_url};
+use crate::collect::remote::request::{authorize, display_url};
 use crate::config::RemoteWriteOptions;
 use crate::model::Snapshot;
 use crate::util::{Backoff, Clock, lock};

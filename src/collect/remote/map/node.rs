@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::{MapState, push};
+use super::state::{MapState, push};
 use crate::collect::cpu::{self, CpuTimes};
 use crate::collect::disk::PSEUDO_FILESYSTEMS;
 use crate::collect::remote::text::{Page, PromSample};

@@ -1,5 +1,6 @@
 use super::*;
 use crate::collect::remote::text::parse;
+use crate::model::registry;
 
 const FIXTURE: &str = include_str!("../../../../tests/fixtures/node_exporter/default.txt");
 

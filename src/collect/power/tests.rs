@@ -1,6 +1,12 @@
+use std::path::Path;
+use std::sync::Arc;
+
+use super::energy::MAX_GAP_MS;
 use super::*;
-use crate::collect::derive;
-use crate::model::Unit;
+use crate::collect::derive::{self, Derive};
+use crate::collect::{Collector, Tick};
+use crate::config::{PowerOptions, PowerPreset, PowerSource, SysRoot};
+use crate::model::{Sample, Snapshot, Unit, registry};
 
 fn write(root: &Path, path: &str, text: &str) {
     let full = root.join(path);

@@ -1,0 +1,33 @@
+//! The host's power, energy and cost.
+//!
+//! Where `power.watts` comes from is decided once at start ([`detect`]), in this order (the
+//! `power.source` option may pin one):
+//! 1. RAPL energy counters (`<sys>/class/powercap/intel-rapl:N/energy_uj`): the package zones
+//!    summed, or only the `psys` zone when there is one (it already holds the packages). The
+//!    counters wrap at `max_energy_range_uj`. Since 2020 kernels let only root read them.
+//! 2. A hwmon `power*_input` (microwatts), the first in sorted order.
+//! 3. The model: `idle + (max − idle) × cpu.usage / 100`, with the preset's or the user's watts.
+//!
+//! Measured power is read by [`PowerCollector`]; everything else is the derive stage's work
+//! ([`PowerModel`], [`Energy`], [`AddonPower`], [`Cost`]), so it is stored, published,
+//! charted and alertable like collected series. Every power series carries a `source` label,
+//! `measured` or `modelled`, so each consumer can say which it shows.
+
+mod collector;
+mod energy;
+mod estimate;
+mod meters;
+mod plan;
+mod preset;
+mod source;
+
+pub use collector::PowerCollector;
+pub use energy::{Energy, EnergyCounter};
+pub use estimate::{AddonPower, Cost, HOURS_PER_MONTH, PowerModel, addon_watts, cost_per_month};
+pub use meters::{RaplZone, counter_delta, hwmon_power_input, rapl_zones};
+pub use plan::{PowerPlan, PowerSummary, derivers, detect};
+pub use preset::{Model, model, resolve_preset};
+pub use source::{MEASURED, MODELLED, source_of};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,83 @@
+//! The per add-on families of the table, read from the Supervisor's stats.
+
+use super::family::{Family, i};
+use crate::model::Unit::{Bytes, BytesPerSecond, Percent};
+
+// Per add-on (and `homeassistant`, `supervisor`), from the Supervisor's stats
+// (supervisor/poller.rs); description argument: the add-on's name. cpu_percent is a share of
+// the whole host's CPU, not of one core; memory_percent a share of the container's limit (the
+// host's RAM unless limited).
+pub const ADDON_CPU: Family = i(
+    "addon.*.cpu_percent",
+    "addon.cpu_percent",
+    "addon",
+    Percent,
+    "{} CPU (share of the host)",
+    "CPU used by add-on {}",
+    "resource_manager_addon_cpu_ratio",
+);
+pub const ADDON_MEMORY: Family = i(
+    "addon.*.memory_bytes",
+    "addon.memory_bytes",
+    "addon",
+    Bytes,
+    "{} memory",
+    "Memory used by add-on {}",
+    "resource_manager_addon_memory_bytes",
+);
+pub const ADDON_MEMORY_PERCENT: Family = i(
+    "addon.*.memory_percent",
+    "addon.memory_percent",
+    "addon",
+    Percent,
+    "{} memory (share of its limit)",
+    "Memory used by add-on {}",
+    "resource_manager_addon_memory_ratio",
+);
+pub const ADDON_NET_RX: Family = i(
+    "addon.*.net_rx_bytes_per_second",
+    "addon.net_rx_bytes_per_second",
+    "addon",
+    BytesPerSecond,
+    "{} network received",
+    "Download of add-on {}",
+    "resource_manager_addon_net_rx_bytes_per_second",
+);
+pub const ADDON_NET_TX: Family = i(
+    "addon.*.net_tx_bytes_per_second",
+    "addon.net_tx_bytes_per_second",
+    "addon",
+    BytesPerSecond,
+    "{} network sent",
+    "Upload of add-on {}",
+    "resource_manager_addon_net_tx_bytes_per_second",
+);
+pub const ADDON_BLOCK_READ: Family = i(
+    "addon.*.block_read_bytes_per_second",
+    "addon.block_read_bytes_per_second",
+    "addon",
+    BytesPerSecond,
+    "{} disk reads",
+    "Disk reads of add-on {}",
+    "resource_manager_addon_block_read_bytes_per_second",
+);
+pub const ADDON_BLOCK_WRITE: Family = i(
+    "addon.*.block_write_bytes_per_second",
+    "addon.block_write_bytes_per_second",
+    "addon",
+    BytesPerSecond,
+    "{} disk writes",
+    "Disk writes of add-on {}",
+    "resource_manager_addon_block_write_bytes_per_second",
+);
+
+/// The add-on families in the poller's order: the three gauges, then the four rates.
+pub const ADDON_FAMILIES: [&Family; 7] = [
+    &ADDON_CPU,
+    &ADDON_MEMORY,
+    &ADDON_MEMORY_PERCENT,
+    &ADDON_NET_RX,
+    &ADDON_NET_TX,
+    &ADDON_BLOCK_READ,
+    &ADDON_BLOCK_WRITE,
+];
