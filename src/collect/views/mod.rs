@@ -194,5 +194,4 @@ impl ViewDetector {
 }
 
 #[cfg(test)]
-#[path = "views_tests.rs"]
 mod tests;

@@ -324,5 +324,4 @@ impl Derive for ScaleLevel {
 }
 
 #[cfg(test)]
-#[path = "scaling_tests.rs"]
 mod tests;

@@ -106,5 +106,4 @@ impl Running {
 }
 
 #[cfg(test)]
-#[path = "shutdown_tests.rs"]
 mod tests;
