@@ -12,7 +12,7 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use resource_manager::advice::recommend::{AddonUsage, Backups, DiskContent, Inputs, Latest};
+use resource_manager::advice::recommend::{AddonUsage, AdviceInputs, Backups, DiskContent, Latest};
 use resource_manager::advice::recorder::ChurnCounter;
 use resource_manager::advice::{Advisor, AdvisorParts};
 use resource_manager::analysis::Obs;
@@ -145,7 +145,7 @@ fn pass_bench(runs: usize) {
     let mut open = 0;
     for _ in 0..runs {
         let start = thread_cpu_time();
-        let list = advisor.pass(black_box(Inputs {
+        let list = advisor.pass(black_box(AdviceInputs {
             now_ms: NOW_MS,
             findings: &findings,
             latest: &latest,

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use resource_manager::collect::derive::{self, Derive};
 use resource_manager::collect::power::{
-    self, EnergyCounter, Model, PowerCollector, PowerPlan, RaplZone,
+    self, EnergyCounter, PowerCollector, PowerPlan, PowerProfile, RaplZone,
 };
 use resource_manager::collect::{Collector, Tick, thread_cpu_time};
 use resource_manager::config::{PowerOptions, PowerPreset};
@@ -68,7 +68,7 @@ fn main() -> Result<()> {
     // The derive stage over a tick with CPU use and 20 add-ons, with a price.
     let plan = PowerPlan {
         collector: None,
-        model: Model {
+        model: PowerProfile {
             idle_watts: 10.0,
             max_watts: 28.0,
             preset: PowerPreset::MiniPc,

@@ -14,7 +14,7 @@ pub mod service;
 pub mod types;
 
 pub use policy::{ActionRequest, Origin};
-pub use service::{AdviceError, Advisor, AdvisorParts, Decision, Effectiveness};
+pub use service::{ActionDecision, AdviceError, Advisor, AdvisorParts, Effectiveness};
 pub use types::{AdviceKind, AdviceState, Recommendation};
 
 /// Memory nearly full.

@@ -718,7 +718,7 @@ async fn start_advisor(
                 .iter()
                 .map(std::path::PathBuf::from)
                 .collect(),
-            schedule: crate::advice::runner::Schedule::default(),
+            schedule: crate::advice::runner::AdviceSchedule::default(),
         },
         collection.stop.clone(),
     ));

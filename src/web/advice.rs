@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::error::ApiError;
 use super::leases::json_body;
-use crate::advice::{ActionRequest, AdviceError, AdviceState, Advisor, Decision, Origin};
+use crate::advice::{ActionDecision, ActionRequest, AdviceError, AdviceState, Advisor, Origin};
 use crate::config::ActionKind;
 use crate::config::alert_rules::duration;
 
@@ -185,7 +185,7 @@ async fn act(
 
 /// Done and dry runs answer 200 with the decision; refusals and failures a 4xx/5xx with
 /// the reason (the audit row exists either way).
-fn decision_response(d: Decision) -> Result<(StatusCode, Json<Value>), ApiError> {
+fn decision_response(d: ActionDecision) -> Result<(StatusCode, Json<Value>), ApiError> {
     let refused = |status, code| {
         let message = format!(
             "{} (audit #{})",

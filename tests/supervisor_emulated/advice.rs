@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 use resource_manager::advice::policy::is_protected;
-use resource_manager::advice::recommend::{DiskContent, Inputs, Latest};
+use resource_manager::advice::recommend::{AdviceInputs, DiskContent, Latest};
 use resource_manager::advice::{ActionRequest, AdviceState, Advisor, AdvisorParts, Origin};
 use resource_manager::analysis::leak::Leak;
 use resource_manager::analysis::report::{Findings, LeakItem};
@@ -362,7 +362,7 @@ async fn emulated_supervisor_restart_effect_is_measured_ten_minutes_later_on_the
         ))
         .expect("send");
     let findings = leak_findings(&["core_mosquitto", "core_configurator"]);
-    let list = rig.advisor.pass(Inputs {
+    let list = rig.advisor.pass(AdviceInputs {
         now_ms: T0,
         findings: &findings,
         latest: &Latest::new(),
@@ -447,7 +447,7 @@ async fn emulated_supervisor_crashed_addon_is_started_again_by_automatic_recover
             latest,
             supervisor: Some(client(&supervisor)),
             recorder_db: vec![],
-            schedule: resource_manager::advice::runner::Schedule {
+            schedule: resource_manager::advice::runner::AdviceSchedule {
                 every: Duration::from_millis(50),
                 slow_every: 100,
             },
@@ -537,7 +537,7 @@ async fn recommendations_api_lists_snoozes_and_dismisses_with_reasons_for_bad_re
     .expect("advisor");
     let mut findings = leak_findings(&["core_mosquitto"]);
     findings.leaks[0].leak.to = clock.now_ms() as f64 / 1000.0;
-    advisor.pass(Inputs {
+    advisor.pass(AdviceInputs {
         now_ms: clock.now_ms(),
         findings: &findings,
         latest: &Latest::new(),

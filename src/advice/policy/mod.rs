@@ -57,7 +57,7 @@ pub struct ActionRequest {
 
 /// The decision.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
+pub enum ActionVerdict {
     /// Carry it out.
     Execute,
     /// Only say what would happen, and why nothing does.
@@ -102,7 +102,7 @@ impl Ledger {
 
 /// The policy the options and this add-on's own slug make.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Policy {
+pub struct ActionPolicy {
     pub options: ActionOptions,
     /// This add-on's slug as the Supervisor knows it (`/addons/self/info`), once learnt.
     pub own_slug: Option<String>,
@@ -113,12 +113,12 @@ pub fn is_protected(slug: &str, own_slug: Option<&str>) -> bool {
     PROTECTED.contains(&slug) || slug.ends_with("_resource_manager") || own_slug == Some(slug)
 }
 
-impl Policy {
+impl ActionPolicy {
     /// Decides `request` at `now_ms` given what was carried out before.
-    pub fn decide(&self, request: &ActionRequest, ledger: &Ledger, now_ms: i64) -> Verdict {
+    pub fn decide(&self, request: &ActionRequest, ledger: &Ledger, now_ms: i64) -> ActionVerdict {
         let o = &self.options;
         let slug = request.addon.as_str();
-        let refuse = |code, reason: String| Verdict::Refused { code, reason };
+        let refuse = |code, reason: String| ActionVerdict::Refused { code, reason };
         if crate::supervisor::AddonSlug::parse(slug).is_err() {
             return refuse("invalid_addon", format!("'{slug}' is not an add-on slug"));
         }
@@ -141,7 +141,7 @@ impl Policy {
         }
         let enabled = o.allowed.contains(&request.kind);
         if request.dry_run {
-            return Verdict::DryRun("asked as a dry run".to_string());
+            return ActionVerdict::DryRun("asked as a dry run".to_string());
         }
         if !enabled {
             // A real action was asked for: answering with a dry run would look like success.
@@ -181,7 +181,7 @@ impl Policy {
                 );
             }
         }
-        Verdict::Execute
+        ActionVerdict::Execute
     }
 }
 

@@ -6,8 +6,8 @@ use proptest::prelude::*;
 
 const T0: i64 = 1_780_000_000_000;
 
-fn policy(allowed: &[ActionKind]) -> Policy {
-    Policy {
+fn policy(allowed: &[ActionKind]) -> ActionPolicy {
+    ActionPolicy {
         options: ActionOptions {
             allowed: allowed.to_vec(),
             daily_cap: 2,
@@ -29,7 +29,7 @@ fn req(kind: ActionKind, addon: &str, dry_run: bool) -> ActionRequest {
 
 #[test]
 fn by_default_only_dry_runs_are_answered_and_real_actions_are_refused() {
-    let p = Policy {
+    let p = ActionPolicy {
         options: ActionOptions::default(),
         own_slug: None,
     };
@@ -40,9 +40,13 @@ fn by_default_only_dry_runs_are_answered_and_real_actions_are_refused() {
             T0,
         )
     };
-    assert!(matches!(ask(true), Verdict::DryRun(_)), "{:?}", ask(true));
     assert!(
-        matches!(ask(false), Verdict::Refused { code: "not_allowed", ref reason } if reason.contains("actions.allowed")),
+        matches!(ask(true), ActionVerdict::DryRun(_)),
+        "{:?}",
+        ask(true)
+    );
+    assert!(
+        matches!(ask(false), ActionVerdict::Refused { code: "not_allowed", ref reason } if reason.contains("actions.allowed")),
         "{:?}",
         ask(false)
     );
@@ -65,7 +69,7 @@ fn guardrails_hold_whatever_the_options_say() {
             assert!(
                 matches!(
                     v,
-                    Verdict::Refused {
+                    ActionVerdict::Refused {
                         code: "protected",
                         ..
                     }
@@ -81,7 +85,7 @@ fn guardrails_hold_whatever_the_options_say() {
     );
     assert!(matches!(
         v,
-        Verdict::Refused {
+        ActionVerdict::Refused {
             code: "invalid_addon",
             ..
         }
@@ -93,10 +97,10 @@ fn lists_cap_and_cooldown_refuse_with_their_codes() {
     let mut p = policy(&[ActionKind::Restart]);
     p.options.addons_deny = vec!["core_ssh".into()];
     let mut ledger = Ledger::default();
-    let code = |v: Verdict| match v {
-        Verdict::Refused { code, .. } => code,
-        Verdict::Execute => "execute",
-        Verdict::DryRun(_) => "dry_run",
+    let code = |v: ActionVerdict| match v {
+        ActionVerdict::Refused { code, .. } => code,
+        ActionVerdict::Execute => "execute",
+        ActionVerdict::DryRun(_) => "dry_run",
     };
     assert_eq!(
         code(p.decide(&req(ActionKind::Restart, "core_ssh", false), &ledger, T0)),
@@ -161,7 +165,7 @@ proptest! {
     ) {
         let slugs = ["core_mosquitto", "core_samba", "homeassistant", "supervisor", "self", "x_resource_manager", "core_ssh"];
         let allowed: Vec<ActionKind> = ActionKind::ALL.into_iter().enumerate().filter(|(i, _)| allowed_mask & (1 << i) != 0).map(|(_, k)| k).collect();
-        let p = Policy {
+        let p = ActionPolicy {
             options: ActionOptions { allowed: allowed.clone(), daily_cap: cap, cooldown, ..ActionOptions::default() },
             own_slug: None,
         };
@@ -171,7 +175,7 @@ proptest! {
         for (k, s, dry, dt) in steps {
             now += dt;
             let r = req(ActionKind::ALL[k], slugs[s], dry);
-            if p.decide(&r, &ledger, now) == Verdict::Execute {
+            if p.decide(&r, &ledger, now) == ActionVerdict::Execute {
                 prop_assert!(!is_protected(slugs[s], None));
                 prop_assert!(allowed.contains(&r.kind) && !dry);
                 ledger.record(now, slugs[s]);

@@ -43,7 +43,7 @@ pub type Latest = HashMap<String, f64>;
 
 /// Everything a pass works from.
 #[derive(Debug, Clone, Copy)]
-pub struct Inputs<'a> {
+pub struct AdviceInputs<'a> {
     pub now_ms: i64,
     pub findings: &'a Findings,
     pub latest: &'a Latest,

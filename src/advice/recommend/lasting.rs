@@ -1,7 +1,7 @@
 //! The rules on conditions that must last before they count (swapping, a CPU hog, heat):
 //! [`Sustain`] remembers since when each holds, across passes.
 
-use super::inputs::{Inputs, Sustain};
+use super::inputs::{AdviceInputs, Sustain};
 use super::shared::{duration, get, host_memory_percent, mb, rec};
 use crate::advice::types::{AdviceKind, Evidence, ProposedAction, Recommendation};
 use crate::config::ActionKind;
@@ -17,7 +17,11 @@ pub const HOG_FOR_MS: i64 = 30 * 60_000;
 pub const HOT_CELSIUS: f64 = 80.0;
 pub const HOT_FOR_MS: i64 = 10 * 60_000;
 
-pub(super) fn pressure(input: &Inputs<'_>, sustain: &mut Sustain, out: &mut Vec<Recommendation>) {
+pub(super) fn pressure(
+    input: &AdviceInputs<'_>,
+    sustain: &mut Sustain,
+    out: &mut Vec<Recommendation>,
+) {
     let swap = get(input.latest, "swap.in_bytes_per_second").unwrap_or(0.0)
         + get(input.latest, "swap.out_bytes_per_second").unwrap_or(0.0);
     let since = sustain.observe("memory_pressure", swap >= SWAP_BYTES, input.now_ms);
@@ -62,7 +66,7 @@ pub(super) fn pressure(input: &Inputs<'_>, sustain: &mut Sustain, out: &mut Vec<
     out.push(r);
 }
 
-pub(super) fn hogs(input: &Inputs<'_>, sustain: &mut Sustain, out: &mut Vec<Recommendation>) {
+pub(super) fn hogs(input: &AdviceInputs<'_>, sustain: &mut Sustain, out: &mut Vec<Recommendation>) {
     for a in input.addons {
         let id = registry::ADDON_CPU.instance(&a.slug, &[]).id;
         let cpu = get(input.latest, &id).unwrap_or(0.0);
@@ -98,7 +102,7 @@ pub(super) fn hogs(input: &Inputs<'_>, sustain: &mut Sustain, out: &mut Vec<Reco
     }
 }
 
-pub(super) fn heat(input: &Inputs<'_>, sustain: &mut Sustain, out: &mut Vec<Recommendation>) {
+pub(super) fn heat(input: &AdviceInputs<'_>, sustain: &mut Sustain, out: &mut Vec<Recommendation>) {
     let temp = get(input.latest, "temp.max_celsius");
     let throttling = input
         .findings

@@ -9,7 +9,7 @@ mod power;
 mod rules;
 mod shared;
 
-pub use inputs::{AddonUsage, Backups, DiskContent, Inputs, Latest, Sustain};
+pub use inputs::{AddonUsage, AdviceInputs, Backups, DiskContent, Latest, Sustain};
 pub use lasting::{HOG_FOR_MS, HOG_PERCENT, HOT_CELSIUS, HOT_FOR_MS, SWAP_BYTES, SWAP_FOR_MS};
 pub use power::{EnergyPrice, attach_power};
 pub use rules::{DISK_DAYS, IDLE_CPU_PERCENT, IDLE_DAYS, IDLE_NET_BYTES, LEAK_CONFIDENCE};
@@ -22,7 +22,7 @@ use rules::{disk, idle, leaks, recorder};
 /// Runs every rule over the readings and the recorder's churn; the list is sorted by saving
 /// (largest first), then by id.
 pub fn recommend(
-    input: &Inputs<'_>,
+    input: &AdviceInputs<'_>,
     churn: &ChurnReport,
     sustain: &mut Sustain,
 ) -> Vec<Recommendation> {

@@ -1,7 +1,7 @@
 //! The rules one pass decides on its own: memory leaks the analysis found, add-ons idle for a
 //! week, disks that fill within a month, and recorder bloat from the churn counted.
 
-use super::inputs::Inputs;
+use super::inputs::AdviceInputs;
 use super::shared::{DAY, duration, host_memory_percent, mb, rec};
 use crate::advice::recorder::ChurnReport;
 use crate::advice::types::{AdviceKind, Evidence, ProposedAction, Recommendation};
@@ -18,7 +18,7 @@ pub const IDLE_NET_BYTES: f64 = 200.0;
 /// Leaks with less confidence are not advised on.
 pub const LEAK_CONFIDENCE: f64 = 0.9;
 
-pub(super) fn leaks(input: &Inputs<'_>, out: &mut Vec<Recommendation>) {
+pub(super) fn leaks(input: &AdviceInputs<'_>, out: &mut Vec<Recommendation>) {
     for leak in &input.findings.leaks {
         if leak.leak.confidence < LEAK_CONFIDENCE {
             continue;
@@ -73,7 +73,7 @@ pub(super) fn leaks(input: &Inputs<'_>, out: &mut Vec<Recommendation>) {
     }
 }
 
-pub(super) fn idle(input: &Inputs<'_>, out: &mut Vec<Recommendation>) {
+pub(super) fn idle(input: &AdviceInputs<'_>, out: &mut Vec<Recommendation>) {
     for a in input.addons {
         let idle = a.covered_seconds >= IDLE_DAYS * DAY
             && a.max_cpu_percent <= IDLE_CPU_PERCENT
@@ -120,7 +120,7 @@ pub(super) fn idle(input: &Inputs<'_>, out: &mut Vec<Recommendation>) {
     }
 }
 
-pub(super) fn disk(input: &Inputs<'_>, out: &mut Vec<Recommendation>) {
+pub(super) fn disk(input: &AdviceInputs<'_>, out: &mut Vec<Recommendation>) {
     for f in &input.findings.forecasts {
         let Some(eta) = f.eta_seconds else { continue };
         if f.resource != "disk" || eta > DISK_DAYS * DAY {
@@ -178,7 +178,7 @@ pub(super) fn disk(input: &Inputs<'_>, out: &mut Vec<Recommendation>) {
     }
 }
 
-pub(super) fn recorder(input: &Inputs<'_>, c: &ChurnReport, out: &mut Vec<Recommendation>) {
+pub(super) fn recorder(input: &AdviceInputs<'_>, c: &ChurnReport, out: &mut Vec<Recommendation>) {
     let Some(snippet) = &c.snippet else { return };
     let top: Vec<String> = c
         .entities

@@ -1,7 +1,7 @@
 //! What every rule uses: the latest value of a series, a host memory share, numbers and
 //! durations in words, and a fresh open recommendation to fill in.
 
-use super::inputs::{Inputs, Latest};
+use super::inputs::{AdviceInputs, Latest};
 use crate::advice::types::{AdviceKind, AdviceState, Recommendation, Saving, make_id};
 
 pub(super) const DAY: f64 = 86_400.0;
@@ -44,7 +44,7 @@ pub(super) fn rec(kind: AdviceKind, target: &str, title: String) -> Recommendati
     }
 }
 
-pub(super) fn host_memory_percent(input: &Inputs<'_>, bytes: f64) -> Option<f64> {
+pub(super) fn host_memory_percent(input: &AdviceInputs<'_>, bytes: f64) -> Option<f64> {
     get(input.latest, "memory.total_bytes")
         .filter(|t| *t > 0.0)
         .map(|t| bytes / t * 100.0)

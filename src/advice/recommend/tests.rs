@@ -63,7 +63,7 @@ fn run(f: &Fixture, passes: &[i64]) -> Vec<Recommendation> {
     let mut last = Vec::new();
     for at in passes {
         last = recommend(
-            &Inputs {
+            &AdviceInputs {
                 now_ms: *at,
                 findings: &f.findings,
                 latest: &f.latest,
@@ -292,7 +292,7 @@ fn lasting_conditions_need_their_time_and_reset_when_they_stop() {
     let mut s = Sustain::default();
     let pass = |f: &Fixture, at, s: &mut Sustain| {
         recommend(
-            &Inputs {
+            &AdviceInputs {
                 now_ms: at,
                 findings: &f.findings,
                 latest: &f.latest,

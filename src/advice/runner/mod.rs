@@ -14,11 +14,11 @@ mod recovery;
 mod supervisor;
 
 pub use inputs::latest_values;
-pub use parts::{RECORDER_DB_PATHS, RunnerParts, Schedule};
+pub use parts::{AdviceSchedule, RECORDER_DB_PATHS, RunnerParts};
 pub use recovery::recovery_requests;
 pub use supervisor::{parse_backups, parse_disk_usage};
 
-use crate::advice::recommend::Inputs;
+use crate::advice::recommend::AdviceInputs;
 use inputs::SlowInputs;
 use recovery::{recover, stopped_unexpectedly};
 use supervisor::learn_own_slug;
@@ -46,7 +46,7 @@ pub async fn run(parts: RunnerParts, stop: CancellationToken) {
         let latest = latest_values(&parts.latest.borrow());
         let report = parts.analysis.report();
         let now_ms = parts.advisor.clock().now_ms();
-        let list = parts.advisor.pass(Inputs {
+        let list = parts.advisor.pass(AdviceInputs {
             now_ms,
             findings: &report.findings,
             latest: &latest,

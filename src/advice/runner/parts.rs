@@ -22,15 +22,15 @@ pub const RECORDER_DB_PATHS: &[&str] = &[
 
 /// When the loop runs.
 #[derive(Debug, Clone, Copy)]
-pub struct Schedule {
+pub struct AdviceSchedule {
     pub every: Duration,
     /// Passes between two refreshes of history, backups and the database size.
     pub slow_every: u64,
 }
 
-impl Default for Schedule {
+impl Default for AdviceSchedule {
     fn default() -> Self {
-        Schedule {
+        AdviceSchedule {
             every: Duration::from_secs(60),
             slow_every: 10,
         }
@@ -45,5 +45,5 @@ pub struct RunnerParts {
     pub latest: watch::Receiver<Arc<Snapshot>>,
     pub supervisor: Option<SupervisorClient>,
     pub recorder_db: Vec<PathBuf>,
-    pub schedule: Schedule,
+    pub schedule: AdviceSchedule,
 }

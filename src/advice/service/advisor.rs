@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use serde::Serialize;
 use tokio::sync::watch;
 
-use crate::advice::policy::{Ledger, Policy};
+use crate::advice::policy::{ActionPolicy, Ledger};
 use crate::advice::recommend::{self, Sustain};
 use crate::advice::recorder::ChurnCounter;
 use crate::advice::types::{AdviceState, Recommendation};
@@ -67,7 +67,7 @@ pub(super) struct Inner {
     pub(super) control: Option<Arc<dyn AddonControl>>,
     pub(super) emit: Emit<ActionResult>,
     pub(super) latest: watch::Receiver<Arc<Snapshot>>,
-    pub(super) policy: Mutex<Policy>,
+    pub(super) policy: Mutex<ActionPolicy>,
     pub(super) ledger: Mutex<Ledger>,
     pub(super) recommendations: Mutex<Arc<Vec<Recommendation>>>,
     pub(super) states: Mutex<HashMap<String, (AdviceState, Option<i64>)>>,
@@ -118,7 +118,7 @@ impl Advisor {
                 control: parts.control,
                 emit: parts.emit,
                 latest: parts.latest,
-                policy: Mutex::new(Policy {
+                policy: Mutex::new(ActionPolicy {
                     options: parts.options,
                     own_slug: None,
                 }),

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::advisor::{AdviceError, Advisor};
 use super::effect::MEASURE_AFTER_MS;
-use crate::advice::policy::{ActionRequest, Origin, Verdict};
+use crate::advice::policy::{ActionRequest, ActionVerdict, Origin};
 use crate::advice::types::{AdviceState, Evidence};
 use crate::config::ActionKind;
 use crate::event::{ActionOutcome, ActionResult};
@@ -15,7 +15,7 @@ use crate::util::lock;
 
 /// One decision as the API returns it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Decision {
+pub struct ActionDecision {
     pub audit_id: i64,
     pub kind: ActionKind,
     pub addon: String,
@@ -38,22 +38,22 @@ impl Advisor {
         request: ActionRequest,
         recommendation_id: Option<&str>,
         reason: Option<String>,
-    ) -> Result<Decision, AdviceError> {
+    ) -> Result<ActionDecision, AdviceError> {
         let now = self.inner.clock.now_ms();
         let recommendation = self.matching(&request, recommendation_id)?;
         let verdict = self.verdict(&request, now);
         let (before_memory, before_cpu) = self.readings(&request.addon);
         let mut outcome = match &verdict {
-            Verdict::Execute => ActionOutcome::Done,
-            Verdict::DryRun(why) => ActionOutcome::DryRun(format!(
+            ActionVerdict::Execute => ActionOutcome::Done,
+            ActionVerdict::DryRun(why) => ActionOutcome::DryRun(format!(
                 "would {} {}; {why}",
                 request.kind.as_str(),
                 request.addon
             )),
-            Verdict::Refused { reason, .. } => ActionOutcome::Refused(reason.clone()),
+            ActionVerdict::Refused { reason, .. } => ActionOutcome::Refused(reason.clone()),
         };
         let code = match &verdict {
-            Verdict::Refused { code, .. } => Some(*code),
+            ActionVerdict::Refused { code, .. } => Some(*code),
             _ => None,
         };
         let reason = reason
@@ -69,7 +69,7 @@ impl Advisor {
             .as_ref()
             .map(|r| r.evidence.clone())
             .unwrap_or_default();
-        let executing = verdict == Verdict::Execute;
+        let executing = verdict == ActionVerdict::Execute;
         let row = ActionRow {
             id: 0,
             at_ms: now,
@@ -134,7 +134,7 @@ impl Advisor {
             finished_ms: self.inner.clock.now_ms(),
             outcome: outcome.clone(),
         });
-        Ok(Decision {
+        Ok(ActionDecision {
             audit_id,
             kind: request.kind,
             addon: request.addon,

@@ -3,7 +3,7 @@
 //! an action follows.
 
 use super::advisor::{AdviceError, Advisor};
-use crate::advice::policy::{ActionRequest, Verdict};
+use crate::advice::policy::{ActionRequest, ActionVerdict};
 use crate::advice::types::{AdviceState, Recommendation};
 use crate::config::ActionOptions;
 use crate::util::lock;
@@ -21,18 +21,18 @@ impl Advisor {
 
     /// What the policy says of `request` at `now`, refused when no Supervisor is there to
     /// carry it out; an action to be carried out is entered in the ledger at once.
-    pub(super) fn verdict(&self, request: &ActionRequest, now: i64) -> Verdict {
+    pub(super) fn verdict(&self, request: &ActionRequest, now: i64) -> ActionVerdict {
         let policy = lock(&self.inner.policy);
         let mut ledger = lock(&self.inner.ledger);
         let verdict = match policy.decide(request, &ledger, now) {
-            Verdict::Execute if self.inner.control.is_none() => Verdict::Refused {
+            ActionVerdict::Execute if self.inner.control.is_none() => ActionVerdict::Refused {
                 code: "unavailable",
                 reason: "no Supervisor here (standalone mode): add-ons cannot be controlled".into(),
             },
             verdict => verdict,
         };
         // Counted before the call, so concurrent requests cannot pass the cap together.
-        if verdict == Verdict::Execute {
+        if verdict == ActionVerdict::Execute {
             ledger.record(now, &request.addon);
         }
         verdict

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use super::advisor::{AdviceError, Advisor, PassStats};
-use crate::advice::recommend::{self, Inputs};
+use crate::advice::recommend::{self, AdviceInputs};
 use crate::advice::types::{AdviceState, Recommendation};
 use crate::util::lock;
 
@@ -41,7 +41,7 @@ impl Advisor {
 
     /// One pass of the rules over `input` and the recorder churn counted so far; the result,
     /// with the user's states applied, becomes the current list.
-    pub fn pass(&self, input: Inputs<'_>) -> Arc<Vec<Recommendation>> {
+    pub fn pass(&self, input: AdviceInputs<'_>) -> Arc<Vec<Recommendation>> {
         let started = crate::collect::thread_cpu_time();
         let churn = lock(&self.inner.churn).report(input.now_ms);
         let mut list = {

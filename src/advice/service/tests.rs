@@ -7,7 +7,7 @@ use tokio::sync::watch;
 
 use super::*;
 use crate::advice::policy::{ActionRequest, Origin};
-use crate::advice::recommend::{DiskContent, Inputs, Latest};
+use crate::advice::recommend::{AdviceInputs, DiskContent, Latest};
 use crate::advice::types::{AdviceState, Recommendation};
 use crate::analysis::leak::Leak;
 use crate::analysis::report::{Findings, LeakItem};
@@ -61,7 +61,7 @@ fn pass(a: &Advisor, now: i64) -> Arc<Vec<Recommendation>> {
         }],
         ..Findings::default()
     };
-    a.pass(Inputs {
+    a.pass(AdviceInputs {
         now_ms: now,
         findings: &findings,
         latest: &Latest::new(),

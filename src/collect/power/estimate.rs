@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::preset::Model;
+use super::preset::PowerProfile;
 use super::source::{MODELLED, source_of};
 use crate::collect::derive::Derive;
 use crate::model::{Sample, SeriesMeta, Snapshot, registry};
@@ -13,12 +13,12 @@ pub const HOURS_PER_MONTH: f64 = 730.5;
 
 /// `power.watts` from the model when nothing measures it.
 pub struct PowerModel {
-    model: Model,
+    model: PowerProfile,
     meta: Arc<SeriesMeta>,
 }
 
 impl PowerModel {
-    pub fn new(model: Model) -> Self {
+    pub fn new(model: PowerProfile) -> Self {
         let meta = registry::POWER_WATTS
             .global()
             .with_label("source", MODELLED)

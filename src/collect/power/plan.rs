@@ -7,7 +7,7 @@ use super::collector::PowerCollector;
 use super::energy::{Energy, EnergyCounter};
 use super::estimate::{AddonPower, Cost, PowerModel};
 use super::meters::{hwmon_power_input, rapl_zones};
-use super::preset::{Model, model};
+use super::preset::{PowerProfile, model};
 use crate::collect::derive::Derive;
 use crate::config::{PowerOptions, PowerSource, SysRoot};
 
@@ -16,7 +16,7 @@ pub struct PowerPlan {
     /// The collector of measured power, if the host has a readable meter.
     pub collector: Option<PowerCollector>,
     /// The model, used when nothing is measured (and for the idle share of add-ons).
-    pub model: Model,
+    pub model: PowerProfile,
     /// Whether `power.watts` is modelled (no collector).
     pub modelled: bool,
     /// `rapl`, `hwmon`, `model` or `none` (a pinned meter that is not there).

@@ -5,14 +5,14 @@ use crate::config::{PowerOptions, PowerPreset, SysRoot};
 
 /// The model's watts and where they came from.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Model {
+pub struct PowerProfile {
     pub idle_watts: f64,
     pub max_watts: f64,
     /// The preset in use (after `auto` was resolved).
     pub preset: PowerPreset,
 }
 
-impl Model {
+impl PowerProfile {
     /// Watts at `cpu_percent` of the whole host's CPU (clamped to 0–100).
     pub fn watts(&self, cpu_percent: f64) -> f64 {
         let busy = (cpu_percent / 100.0).clamp(0.0, 1.0);
@@ -44,11 +44,11 @@ pub fn resolve_preset(preset: PowerPreset, root: &SysRoot) -> PowerPreset {
 
 /// The model for these options on this host: the preset's watts, each overridden by the
 /// user's value when given.
-pub fn model(options: &PowerOptions, root: &SysRoot) -> Model {
+pub fn model(options: &PowerOptions, root: &SysRoot) -> PowerProfile {
     let preset = resolve_preset(options.preset, root);
     let (idle, max) = preset.watts().unwrap_or((10.0, 28.0));
     let idle_watts = options.idle_watts.unwrap_or(idle);
-    Model {
+    PowerProfile {
         idle_watts,
         max_watts: options.max_watts.unwrap_or(max).max(idle_watts),
         preset,

@@ -119,7 +119,7 @@ fn hwmon_power_is_used_when_rapl_is_absent_and_the_model_last() {
 
 #[test]
 fn the_model_is_idle_plus_the_busy_share_of_the_range() {
-    let m = Model {
+    let m = PowerProfile {
         idle_watts: 3.0,
         max_watts: 7.0,
         preset: PowerPreset::RaspberryPi4,
@@ -169,7 +169,7 @@ fn snapshot(ts_ms: i64, cpu: f64, addons: &[(&str, f64)]) -> Snapshot {
 fn modelled(counter: EnergyCounter, price: Option<f64>) -> Vec<Box<dyn Derive>> {
     let plan = PowerPlan {
         collector: None,
-        model: Model {
+        model: PowerProfile {
             idle_watts: 4.0,
             max_watts: 12.0,
             preset: PowerPreset::MiniPc,

@@ -42,14 +42,14 @@ pub struct Load {
 
 /// One change of level.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Change {
+pub struct LevelChange {
     pub from: u32,
     pub to: u32,
     pub at_ms: i64,
     pub reason: &'static str,
 }
 
-impl Change {
+impl LevelChange {
     /// The correlation id of the change in the log and in Diagnostics.
     pub fn id(&self) -> String {
         format!("scale-{}-{}-{}", self.at_ms, self.from, self.to)
@@ -118,7 +118,7 @@ impl Scaler {
     }
 
     /// Feeds one reading at `now_ms`; returns the change it causes, if any.
-    pub fn observe(&mut self, now_ms: i64, load: Load) -> Option<Change> {
+    pub fn observe(&mut self, now_ms: i64, load: Load) -> Option<LevelChange> {
         if !self.options.enabled {
             return None;
         }
@@ -144,7 +144,7 @@ impl Scaler {
         } else {
             return None;
         };
-        let change = Change {
+        let change = LevelChange {
             from: self.level,
             to,
             at_ms: now_ms,

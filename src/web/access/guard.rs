@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::origin::same_origin;
 use super::peer::unmapped;
-use super::policy::{AccessPolicy, Verdict};
+use super::policy::{AccessPolicy, AccessVerdict};
 use crate::web::error::ApiError;
 
 /// Middleware applying the policy to every request.
@@ -42,7 +42,7 @@ pub async fn guard(
         .into_response();
     }
     match policy.verdict(peer, &request) {
-        Verdict::Serve => {}
+        AccessVerdict::Serve => {}
         refused => return policy.refused(refused, peer, &request),
     }
     let changes_state = !matches!(

@@ -19,7 +19,7 @@ mod stats;
 pub use guard::guard;
 pub use origin::same_origin;
 pub use peer::{INGRESS_PROXY, Peer, is_ingress_proxy};
-pub use policy::{AccessPolicy, Verdict};
+pub use policy::{AccessPolicy, AccessVerdict};
 pub use stats::{AccessStats, RefusedCounts};
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use crate::web::host_check::AllowedHosts;
 
 /// What the policy decided about one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
+pub enum AccessVerdict {
     /// Served: a matching token, a trusted peer, or an open path.
     Serve,
     /// A bearer token that matches none: refused from every peer.
@@ -108,16 +108,16 @@ impl AccessPolicy {
     }
 
     /// The decision for a request from `peer` (`None`: no connection info, never trusted).
-    pub fn verdict(&self, peer: Option<IpAddr>, request: &Request) -> Verdict {
+    pub fn verdict(&self, peer: Option<IpAddr>, request: &Request) -> AccessVerdict {
         match bearer(request.headers()) {
-            Some(given) if self.token_matches(given, request.uri().path()) => Verdict::Serve,
-            Some(_) => Verdict::WrongToken,
+            Some(given) if self.token_matches(given, request.uri().path()) => AccessVerdict::Serve,
+            Some(_) => AccessVerdict::WrongToken,
             None if peer.is_some_and(|ip| self.trusts(ip))
                 || self.is_open(request.method(), request.uri().path()) =>
             {
-                Verdict::Serve
+                AccessVerdict::Serve
             }
-            None => Verdict::NoToken,
+            None => AccessVerdict::NoToken,
         }
     }
 

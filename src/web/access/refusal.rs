@@ -8,7 +8,7 @@ use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
 
 use super::peer::unmapped;
-use super::policy::{AccessPolicy, Verdict};
+use super::policy::{AccessPolicy, AccessVerdict};
 use crate::config::Mode;
 use crate::web::error::ApiError;
 
@@ -16,14 +16,14 @@ impl AccessPolicy {
     /// Counts and logs a refusal; never the token itself.
     pub(super) fn refused(
         &self,
-        verdict: Verdict,
+        verdict: AccessVerdict,
         peer: Option<IpAddr>,
         request: &Request,
     ) -> Response {
         let path: String = request.uri().path().chars().take(120).collect();
         let peer = peer.map(|p| unmapped(p).to_string()).unwrap_or_default();
         let message = match verdict {
-            Verdict::WrongToken => {
+            AccessVerdict::WrongToken => {
                 self.stats.wrong_token.fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(%peer, method = %request.method(), %path, "refused: the bearer token does not match");
                 "the bearer token does not match: send the API token (access.api_token), or the lease token for /api/v1/leases"

@@ -52,17 +52,17 @@ fn a_wrong_token_is_refused_from_every_peer_in_every_mode() {
                 |auth| policy.verdict(Some(ip(peer)), &req("POST", "/api/v1/leases", Some(auth)));
             assert_eq!(
                 verdict("Bearer wrong"),
-                Verdict::WrongToken,
+                AccessVerdict::WrongToken,
                 "{mode:?} {peer}"
             );
             assert_eq!(
                 verdict("bearer s3cret-012345678"),
-                Verdict::WrongToken,
+                AccessVerdict::WrongToken,
                 "{mode:?} {peer}"
             );
             assert_eq!(
                 verdict("Bearer s3cret-0123456789"),
-                Verdict::Serve,
+                AccessVerdict::Serve,
                 "{mode:?} {peer}"
             );
         }
@@ -73,7 +73,7 @@ fn a_wrong_token_is_refused_from_every_peer_in_every_mode() {
         Some(ip("127.0.0.1")),
         &req("GET", "/api/v1/status", Some("Bearer x")),
     );
-    assert_eq!(verdict, Verdict::WrongToken);
+    assert_eq!(verdict, AccessVerdict::WrongToken);
 }
 
 #[test]
@@ -82,7 +82,7 @@ fn loopback_needs_a_token_in_addon_mode_except_for_the_health_check() {
     let lo = Some(ip("127.0.0.1"));
     assert_eq!(
         policy.verdict(lo, &req("GET", "/healthz", None)),
-        Verdict::Serve
+        AccessVerdict::Serve
     );
     for (method, path) in [
         ("GET", "/"),
@@ -93,20 +93,20 @@ fn loopback_needs_a_token_in_addon_mode_except_for_the_health_check() {
     ] {
         assert_eq!(
             policy.verdict(lo, &req(method, path, None)),
-            Verdict::NoToken,
+            AccessVerdict::NoToken,
             "{method} {path}"
         );
     }
     assert_eq!(
         policy.verdict(None, &req("GET", "/api/v1/status", None)),
-        Verdict::NoToken
+        AccessVerdict::NoToken
     );
     assert_eq!(
         policy.verdict(
             Some(ip("172.30.32.2")),
             &req("POST", "/api/v1/actions", None)
         ),
-        Verdict::Serve
+        AccessVerdict::Serve
     );
     // Basic credentials from a proxy in front of Home Assistant are not a token of ours.
     assert_eq!(
@@ -114,7 +114,7 @@ fn loopback_needs_a_token_in_addon_mode_except_for_the_health_check() {
             Some(ip("172.30.32.2")),
             &req("GET", "/", Some("Basic dXNlcjpwdw=="))
         ),
-        Verdict::Serve
+        AccessVerdict::Serve
     );
 }
 
@@ -124,25 +124,28 @@ fn opened_reads_serve_gets_only() {
     let lo = Some(ip("127.0.0.1"));
     assert_eq!(
         metrics.verdict(lo, &req("GET", "/metrics", None)),
-        Verdict::Serve
+        AccessVerdict::Serve
     );
     assert_eq!(
         metrics.verdict(lo, &req("GET", "/api/v1/status", None)),
-        Verdict::NoToken
+        AccessVerdict::NoToken
     );
     let api = AccessPolicy::new(Mode::Addon, None).with_open_reads(&[OpenRead::Api]);
     assert_eq!(
         api.verdict(lo, &req("GET", "/api/v1/status", None)),
-        Verdict::Serve
+        AccessVerdict::Serve
     );
-    assert_eq!(api.verdict(lo, &req("HEAD", "/", None)), Verdict::Serve);
+    assert_eq!(
+        api.verdict(lo, &req("HEAD", "/", None)),
+        AccessVerdict::Serve
+    );
     assert_eq!(
         api.verdict(lo, &req("POST", "/api/v1/feedback", None)),
-        Verdict::NoToken
+        AccessVerdict::NoToken
     );
     assert_eq!(
         api.verdict(lo, &req("DELETE", "/api/v1/leases/l", None)),
-        Verdict::NoToken
+        AccessVerdict::NoToken
     );
 }
 
@@ -153,20 +156,20 @@ fn the_lease_token_opens_the_lease_api_only() {
     let lo = Some(ip("127.0.0.1"));
     let lease = "Bearer lease-token-0123456789";
     let verdict = |path, auth| policy.verdict(lo, &req("GET", path, Some(auth)));
-    assert_eq!(verdict("/api/v1/leases", lease), Verdict::Serve);
+    assert_eq!(verdict("/api/v1/leases", lease), AccessVerdict::Serve);
     assert_eq!(
         verdict("/api/v1/leases/lease-1/renew", lease),
-        Verdict::Serve
+        AccessVerdict::Serve
     );
-    assert_eq!(verdict("/api/v1/status", lease), Verdict::WrongToken);
-    assert_eq!(verdict("/api/v1/leasesX", lease), Verdict::WrongToken);
+    assert_eq!(verdict("/api/v1/status", lease), AccessVerdict::WrongToken);
+    assert_eq!(verdict("/api/v1/leasesX", lease), AccessVerdict::WrongToken);
     assert_eq!(
         verdict("/api/v1/status", "Bearer api-token-0123456789"),
-        Verdict::Serve
+        AccessVerdict::Serve
     );
     assert_eq!(
         verdict("/api/v1/leases", "Bearer wrong"),
-        Verdict::WrongToken
+        AccessVerdict::WrongToken
     );
 }
 

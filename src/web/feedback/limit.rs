@@ -5,20 +5,19 @@ pub(super) const HOUR_MS: i64 = 3_600_000;
 
 /// Why a vote is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
+pub enum VoteRefusal {
     /// This browser voted less than an hour ago.
     AlreadyVoted { voted_at_ms: i64, retry_at_ms: i64 },
     /// Too many votes in the last hour from all browsers together (cookies refused or reset).
     TooManyVotes { retry_at_ms: i64 },
 }
 
-impl Refusal {
+impl VoteRefusal {
     /// When voting is possible again.
     pub fn retry_at_ms(&self) -> i64 {
         match *self {
-            Refusal::AlreadyVoted { retry_at_ms, .. } | Refusal::TooManyVotes { retry_at_ms } => {
-                retry_at_ms
-            }
+            VoteRefusal::AlreadyVoted { retry_at_ms, .. }
+            | VoteRefusal::TooManyVotes { retry_at_ms } => retry_at_ms,
         }
     }
 
@@ -26,7 +25,7 @@ impl Refusal {
     pub fn message(&self, now_ms: i64) -> String {
         let wait = minutes_until(now_ms, self.retry_at_ms());
         match *self {
-            Refusal::AlreadyVoted { voted_at_ms, .. } => {
+            VoteRefusal::AlreadyVoted { voted_at_ms, .. } => {
                 let ago = (now_ms - voted_at_ms).max(0) / 60_000;
                 let when = if ago < 1 {
                     "just now".to_string()
@@ -37,7 +36,7 @@ impl Refusal {
                     "Thanks, your vote from {when} is counted. One vote per hour keeps the numbers fair: you can vote again in {wait}."
                 )
             }
-            Refusal::TooManyVotes { .. } => format!(
+            VoteRefusal::TooManyVotes { .. } => format!(
                 "Thanks! Many votes arrived in the last hour, so this one was not counted. Please try again in {wait}."
             ),
         }
@@ -79,17 +78,17 @@ impl VoteLimiter {
         last_of_browser: Option<i64>,
         votes_last_hour: u32,
         oldest_last_hour: Option<i64>,
-    ) -> Result<(), Refusal> {
+    ) -> Result<(), VoteRefusal> {
         if let Some(last) = last_of_browser
             && now_ms < last + self.per_browser_ms
         {
-            return Err(Refusal::AlreadyVoted {
+            return Err(VoteRefusal::AlreadyVoted {
                 voted_at_ms: last,
                 retry_at_ms: last + self.per_browser_ms,
             });
         }
         if votes_last_hour >= self.per_hour {
-            return Err(Refusal::TooManyVotes {
+            return Err(VoteRefusal::TooManyVotes {
                 retry_at_ms: oldest_last_hour.unwrap_or(now_ms) + HOUR_MS,
             });
         }

@@ -16,7 +16,7 @@ mod voter;
 
 pub use cookie::{COOKIE, cookie_path, voter_from};
 pub use handlers::{MAX_COMMENT, clean_comment, router, show, vote};
-pub use limit::{Refusal, VoteLimiter};
+pub use limit::{VoteLimiter, VoteRefusal};
 pub use state::{FeedbackState, FeedbackSummary};
 pub use voter::{Identity, USER_ID_HEADER, identify};
 

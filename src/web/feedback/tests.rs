@@ -15,7 +15,7 @@ fn a_browser_may_vote_once_per_hour() {
     let refused = limiter.check(T0 + 10 * 60_000, Some(T0), 1, Some(T0));
     assert_eq!(
         refused,
-        Err(Refusal::AlreadyVoted {
+        Err(VoteRefusal::AlreadyVoted {
             voted_at_ms: T0,
             retry_at_ms: T0 + HOUR_MS
         })
@@ -32,7 +32,7 @@ fn all_browsers_together_are_capped_per_hour() {
     assert_eq!(limiter.check(T0, None, 2, Some(T0 - 1000)), Ok(()));
     assert_eq!(
         limiter.check(T0, None, 3, Some(T0 - 20 * 60_000)),
-        Err(Refusal::TooManyVotes {
+        Err(VoteRefusal::TooManyVotes {
             retry_at_ms: T0 + 40 * 60_000
         })
     );
@@ -40,7 +40,7 @@ fn all_browsers_together_are_capped_per_hour() {
 
 #[test]
 fn refusals_are_polite_and_say_when_to_come_back() {
-    let r = Refusal::AlreadyVoted {
+    let r = VoteRefusal::AlreadyVoted {
         voted_at_ms: T0,
         retry_at_ms: T0 + HOUR_MS,
     };
@@ -53,7 +53,7 @@ fn refusals_are_polite_and_say_when_to_come_back() {
         r.message(T0 + HOUR_MS - 1000)
             .ends_with("in about a minute.")
     );
-    let many = Refusal::TooManyVotes {
+    let many = VoteRefusal::TooManyVotes {
         retry_at_ms: T0 + 5 * 60_000,
     };
     assert!(many.message(T0).ends_with("try again in 5 minutes."));
