@@ -19,3 +19,6 @@ cargo test --locked -- --include-ignored
 echo "== add-on rehearsal (the release binary as the Supervisor runs it, in namespaces)"
 cargo build --release --locked
 RM_BIN=target/release/resource-manager scripts/addon-rehearsal.sh
+echo "== aarch64 (Raspberry Pi 4/5, Green, Yellow): the static release binary cross-built with Debian's packages, then run under qemu"
+scripts/build-aarch64.sh
+scripts/smoke-aarch64.py
