@@ -8,6 +8,8 @@
 # Multi-arch base (one name for every arch since docker-base 2026.03.1). Supervisors pass
 # BUILD_FROM only when build.yaml exists, with the same image.
 ARG BUILD_FROM=ghcr.io/home-assistant/base:3.24
+# Set by BuildKit to the platform being built (amd64, arm64); picks the runtime stage below.
+ARG TARGETARCH
 
 # ---- builder: static musl binary, built natively on each arch (arm64 runner for aarch64) ----
 FROM rust:1.95-alpine AS builder
@@ -40,7 +42,7 @@ LABEL io.hass.arch="amd64"
 FROM ${BUILD_FROM} AS runtime-arm64
 LABEL io.hass.arch="aarch64"
 
-# TARGETARCH is BuildKit's (amd64 or arm64); the Supervisor and the builder actions use BuildKit.
+# The Supervisor and the builder actions build with BuildKit, which sets TARGETARCH.
 FROM runtime-${TARGETARCH}
 # The builder actions and the Supervisor pass config.yaml's version; the default is the same.
 ARG BUILD_VERSION=0.1.0
