@@ -252,3 +252,26 @@ fn arm_boards_have_no_power_meter_so_watts_are_modelled() {
         power_is_modelled_and_the_model_names_the_pi(board);
     }
 }
+
+/// In the add-on container `/sys/firmware` is masked, so the device tree cannot name the Pi;
+/// the `Model` line of `/proc/cpuinfo`, which the Raspberry Pi kernels print (the ones Home
+/// Assistant OS ships for its Pi boards), still does. Fails until `resolve_preset` in
+/// `collect/power.rs` reads it after the device tree.
+#[test]
+fn in_the_container_the_pi_preset_comes_from_cpuinfo_as_the_device_tree_is_masked() {
+    for board in [&RPI4, &RPI5] {
+        let (_dir, root) = tree(board);
+        let (_, preset) = board.model.expect("a Raspberry Pi");
+        assert_eq!(
+            resolve_preset(PowerPreset::Auto, &root),
+            preset,
+            "{}: /proc/cpuinfo names the board",
+            board.dir
+        );
+    }
+    let (_dir, root) = tree(&GREEN);
+    assert!(!matches!(
+        resolve_preset(PowerPreset::Auto, &root),
+        PowerPreset::RaspberryPi4 | PowerPreset::RaspberryPi5
+    ));
+}
