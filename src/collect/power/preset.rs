@@ -21,7 +21,8 @@ impl PowerProfile {
 }
 
 /// The preset `auto` stands for on this host: a Raspberry Pi 4 or 5 by the device tree's model
-/// name, else the generic mini PC.
+/// name, else by the `Model` line of `/proc/cpuinfo` (in the add-on container Docker masks
+/// `/sys/firmware`, but the Raspberry Pi kernels print the board there), else the generic mini PC.
 pub fn resolve_preset(preset: PowerPreset, root: &SysRoot) -> PowerPreset {
     if preset != PowerPreset::Auto {
         return preset;
@@ -32,6 +33,7 @@ pub fn resolve_preset(preset: PowerPreset, root: &SysRoot) -> PowerPreset {
     ]
     .iter()
     .find_map(|p| std::fs::read_to_string(p).ok())
+    .or_else(|| cpuinfo_model(&root.proc))
     .unwrap_or_default();
     if model.contains("Raspberry Pi 5") {
         PowerPreset::RaspberryPi5
@@ -40,6 +42,15 @@ pub fn resolve_preset(preset: PowerPreset, root: &SysRoot) -> PowerPreset {
     } else {
         PowerPreset::MiniPc
     }
+}
+
+/// The value of the `Model` line of `/proc/cpuinfo` (`Raspberry Pi 4 Model B Rev 1.5`).
+fn cpuinfo_model(proc: &std::path::Path) -> Option<String> {
+    let text = std::fs::read_to_string(proc.join("cpuinfo")).ok()?;
+    text.lines().find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        (key.trim() == "Model").then(|| value.trim().to_string())
+    })
 }
 
 /// The model for these options on this host: the preset's watts, each overridden by the
