@@ -2,17 +2,18 @@
 //! is unusual, what the box is short of, the health score and the derived values. Pure: the
 //! runner loads the data, this decides; the benchmark calls it directly.
 
-use serde::Serialize;
-
 use super::Obs;
 use super::anomaly::{self, FLAG_Z};
-use super::bottleneck::{self, Readings, Verdict};
-use super::forecast::{self, Method, Model};
-use super::health::{self, Health};
+use super::bottleneck::{self, Readings};
+use super::forecast::{self, Method};
+use super::health;
 use super::leak;
 use super::season::DAY;
-use super::trend::{self, Trend};
+use super::trend;
+use super::words;
 use crate::model::{Kind, Unit};
+
+pub use super::findings::{AnomalyItem, Findings, ForecastItem, LeakItem};
 
 /// One series, bucketed: each bucket's mean, minimum and maximum at the bucket's time.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,63 +47,6 @@ pub struct Context {
     pub processes: Vec<(String, f64)>,
     /// Memory troughs of the processes in the top lists (see `processes.rs`).
     pub process_memory: Vec<(String, Vec<Obs>)>,
-}
-
-/// One forecast, as the API lists it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ForecastItem {
-    pub series: String,
-    /// `disk`, `memory`, `swap` or `addon_memory`.
-    pub resource: &'static str,
-    /// The mount, the add-on slug, or `host`.
-    pub instance: String,
-    pub unit: Unit,
-    pub current: f64,
-    pub threshold: f64,
-    pub eta_seconds: Option<f64>,
-    pub eta_low_seconds: Option<f64>,
-    pub eta_high_seconds: Option<f64>,
-    pub slope_per_day: f64,
-    pub method: Method,
-    pub confidence: f64,
-    /// The forecast in one sentence.
-    pub summary: String,
-    pub trends: Vec<Trend>,
-    #[serde(skip)]
-    pub model: Model,
-}
-
-/// One suspected leak.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct LeakItem {
-    pub series: String,
-    /// The add-on slug, or `host`.
-    pub suspect: String,
-    pub limit: Option<f64>,
-    /// The suspicion in one sentence.
-    pub summary: String,
-    #[serde(flatten)]
-    pub leak: leak::Leak,
-}
-
-/// One series' anomaly verdict (only series with something to say are listed).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct AnomalyItem {
-    pub series: String,
-    #[serde(flatten)]
-    pub found: anomaly::Anomalies,
-}
-
-/// A run's findings.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Findings {
-    pub forecasts: Vec<ForecastItem>,
-    pub leaks: Vec<LeakItem>,
-    pub anomalies: Vec<AnomalyItem>,
-    pub anomaly_score: f64,
-    pub bottleneck: Option<Verdict>,
-    pub health: Option<Health>,
-    pub series_analysed: usize,
 }
 
 /// Series of the analysis itself, never analysed again.
@@ -190,7 +134,7 @@ pub fn analyze(series: &[SeriesData], ctx: &Context) -> Findings {
                 summary: String::new(),
                 leak: found,
             };
-            item.summary = super::words::leak(&item);
+            item.summary = words::leak(&item);
             out.leaks.push(item);
         }
         if s.kind == Kind::Gauge {
@@ -214,7 +158,7 @@ pub fn analyze(series: &[SeriesData], ctx: &Context) -> Findings {
                 summary: String::new(),
                 leak: found,
             };
-            item.summary = super::words::leak(&item);
+            item.summary = words::leak(&item);
             out.leaks.push(item);
         }
     }
@@ -261,7 +205,7 @@ fn forecast_item(
         trends: trend::trends(&s.mean, now),
         model,
     };
-    item.summary = super::words::forecast(&item);
+    item.summary = words::forecast(&item);
     Some(item)
 }
 

@@ -1,7 +1,7 @@
 //! Findings in plain words, for the overview, Details and the status report: "Disk /data full
 //! in about 23 days (18–30)", "Add-on core_mosquitto grows 40 MB a day".
 
-use super::report::{ForecastItem, LeakItem};
+use super::findings::{ForecastItem, LeakItem};
 use crate::model::Unit;
 
 /// Days with the precision people use: hours under two days, whole days after.

@@ -10,9 +10,10 @@ use serde_json::{Map, Value, json};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+use super::error::HaError;
 use super::rest::{EntityState, HaRest};
+use super::status::HaLinkStatus;
 use super::ws::{EventData, HaEvents, Readiness, ReadyWatch, StateChanged};
-use super::{HaError, HaLinkStatus};
 use crate::advice::recorder::estimate_bytes;
 use crate::advice::{AdviceState, Advisor, Recommendation};
 use crate::bus::{Delivery, Event, Subscription};
@@ -172,7 +173,8 @@ impl AdviceLink {
 
     async fn publish_sensors(&self, unavailable: bool) {
         let sensors = sensors(&self.prefix, &self.advisor.recommendations());
-        if let Err(err) = super::send_sensors(&self.rest, &self.status, sensors, unavailable).await
+        if let Err(err) =
+            super::rest::send_sensors(&self.rest, &self.status, sensors, unavailable).await
         {
             self.failed(&err);
         }

@@ -11,9 +11,10 @@ use serde_json::{Map, Value, json};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+use super::error::HaError;
 use super::rest::{EntityState, HaRest};
+use super::status::HaLinkStatus;
 use super::ws::{Readiness, ReadyWatch};
-use super::{HaError, HaLinkStatus};
 use crate::alert::service::AlertHandle;
 use crate::alert::transition::{
     AlertState, AlertTransition, HA_EVENT_TYPE, Status, TransitionKind,

@@ -11,9 +11,10 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use super::alerts::iso8601;
+use super::error::HaError;
 use super::rest::{EntityState, HaRest};
+use super::status::HaLinkStatus;
 use super::ws::{Readiness, ReadyWatch};
-use super::{HaError, HaLinkStatus};
 use crate::store::{Store, StoreNotice, WriteFailure};
 use crate::util::lock;
 

@@ -11,9 +11,10 @@ use serde_json::{Map, Value, json};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+use super::error::HaError;
 use super::rest::{EntityState, HaRest};
+use super::status::HaLinkStatus;
 use super::ws::{EventData, HaEventReceiver, HaEvents, Readiness, ReadyWatch};
-use super::{HaError, HaLinkStatus};
 use crate::bus::{Delivery, Event, Subscription};
 use crate::event::{LeaseChange, LeaseChangeKind};
 use crate::lease::{LeaseOpError, LeaseService, RequestError, ServiceError};
@@ -181,7 +182,8 @@ impl LeaseLink {
     /// goes stale.
     async fn publish_sensors(&self, unavailable: bool) {
         let sensors = sensors(&self.prefix, &self.leases);
-        if let Err(err) = super::send_sensors(&self.rest, &self.status, sensors, unavailable).await
+        if let Err(err) =
+            super::rest::send_sensors(&self.rest, &self.status, sensors, unavailable).await
         {
             self.failed(&err);
         }

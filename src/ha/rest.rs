@@ -1,4 +1,5 @@
-//! Home Assistant Core REST API (directly, or through the Supervisor's `/core/api` proxy).
+//! Home Assistant Core REST API (directly, or through the Supervisor's `/core/api` proxy), and
+//! sending a link's own sensors through it.
 
 use std::time::Duration;
 
@@ -6,7 +7,8 @@ use reqwest::StatusCode;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::HaError;
+use super::error::HaError;
+use super::status::HaLinkStatus;
 use crate::config::HaEndpoint;
 
 /// A state to set with `POST /api/states/<entity_id>`.
@@ -148,4 +150,23 @@ impl HaRest {
         .await?;
         Ok(())
     }
+}
+
+/// Sends a link's own sensors (advice, leases), each counted as a request, all `unavailable`
+/// when `unavailable` (at shutdown); stops at the first failure, which the caller records
+/// (the next round sends them all again).
+pub(super) async fn send_sensors(
+    rest: &HaRest,
+    status: &std::sync::Mutex<HaLinkStatus>,
+    sensors: Vec<(String, EntityState)>,
+    unavailable: bool,
+) -> Result<(), HaError> {
+    for (entity_id, mut state) in sensors {
+        if unavailable {
+            state.state = "unavailable".into();
+        }
+        crate::util::lock(status).requests_total += 1;
+        rest.set_state(&entity_id, &state).await?;
+    }
+    Ok(())
 }

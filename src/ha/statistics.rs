@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
-use super::HaError;
+use super::error::HaError;
 use super::ws::{Readiness, WsRequest};
 use crate::analysis::runner::Analysis;
 use crate::store::import::{ImportReport, ImportRow};

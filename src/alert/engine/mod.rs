@@ -8,6 +8,9 @@ mod routes;
 mod track;
 mod view;
 
+pub use track::NO_DATA_MS;
+use track::{Ctx, Phase, Track};
+
 use super::RuleSet;
 use super::catalog;
 use super::rule::{Level, Rule};
@@ -17,8 +20,6 @@ use super::transition::{
 use super::window::Window;
 use crate::model::Snapshot;
 
-/// Silence after which a series counts as gone: its window restarts, its alert resolves.
-pub const NO_DATA_MS: i64 = 10 * 60_000;
 /// How often silent series are looked for.
 const SWEEP_EVERY_MS: i64 = 60_000;
 
@@ -44,35 +45,6 @@ pub enum AckOutcome {
     AlreadyAcknowledged(Box<Incident>),
     /// Not firing here (resolved, unknown, or pending): the store may know it.
     NotActive,
-}
-
-#[derive(Debug, Clone)]
-enum Phase {
-    Ok,
-    Pending { id: i64, since_ms: i64, peak: f64 },
-    Firing(Box<Incident>),
-}
-
-/// State of one rule and one series.
-#[derive(Debug, Clone)]
-struct Track {
-    rule: usize,
-    series: String,
-    target: String,
-    label: String,
-    window: Window,
-    phase: Phase,
-    last_seen_ms: i64,
-    /// Latest notification for this rule and target, for the cooldown.
-    last_notified: Option<(i64, Level)>,
-}
-
-/// What a step needs besides the track.
-struct Ctx<'a> {
-    now_ms: i64,
-    next_id: &'a mut i64,
-    firing: &'a mut usize,
-    out: &'a mut Vec<AlertTransition>,
 }
 
 /// Every rule and target, in memory.

@@ -1,9 +1,42 @@
-//! One rule and target through its lifecycle: pending, firing, escalation, resolution, and
-//! when a notification is allowed.
+//! One rule and target: the state the engine keeps for it (its `Track` and `Phase`, shared
+//! with `view.rs`) and its lifecycle: pending, firing, escalation, resolution, and when a
+//! notification is allowed.
 
-use super::{Ctx, NO_DATA_MS, Phase, Track};
 use crate::alert::rule::{Direction, Level, Rule};
-use crate::alert::transition::{Incident, Resolution, TransitionKind};
+use crate::alert::transition::{AlertTransition, Incident, Resolution, TransitionKind};
+use crate::alert::window::Window;
+
+/// Silence after which a series counts as gone: its window restarts, its alert resolves.
+pub const NO_DATA_MS: i64 = 10 * 60_000;
+
+#[derive(Debug, Clone)]
+pub(super) enum Phase {
+    Ok,
+    Pending { id: i64, since_ms: i64, peak: f64 },
+    Firing(Box<Incident>),
+}
+
+/// State of one rule and one series.
+#[derive(Debug, Clone)]
+pub(super) struct Track {
+    pub(super) rule: usize,
+    pub(super) series: String,
+    pub(super) target: String,
+    pub(super) label: String,
+    pub(super) window: Window,
+    pub(super) phase: Phase,
+    pub(super) last_seen_ms: i64,
+    /// Latest notification for this rule and target, for the cooldown.
+    pub(super) last_notified: Option<(i64, Level)>,
+}
+
+/// What a step needs besides the track.
+pub(super) struct Ctx<'a> {
+    pub(super) now_ms: i64,
+    pub(super) next_id: &'a mut i64,
+    pub(super) firing: &'a mut usize,
+    pub(super) out: &'a mut Vec<AlertTransition>,
+}
 
 /// The worse of two values for a direction.
 fn worse(direction: Direction, a: f64, b: f64) -> f64 {

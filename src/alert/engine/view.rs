@@ -1,6 +1,6 @@
 //! How a track looks from outside: its state, transitions and messages in plain words.
 
-use super::{Ctx, NO_DATA_MS, Phase, Track};
+use super::track::{Ctx, NO_DATA_MS, Phase, Track};
 use crate::alert::duration;
 use crate::alert::rule::{Level, Rule};
 use crate::alert::transition::{

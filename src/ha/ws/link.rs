@@ -10,13 +10,19 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
 use super::events::{EventError, parse_event_message};
+use super::ready::Readiness;
 use super::session::Session;
 use super::subscribe::HaEvents;
-use super::{Readiness, WsRequest};
 use crate::config::HaEndpoint;
 use crate::ha::{HaError, HaLinkStatus};
 use crate::util::Backoff;
 use crate::util::{lock, unix_ms};
+
+/// A command for Home Assistant sent over the live session.
+pub struct WsRequest {
+    pub command: Value,
+    pub reply: oneshot::Sender<Result<Value, HaError>>,
+}
 
 const PING_EVERY: Duration = Duration::from_secs(20);
 const PONG_TIMEOUT: Duration = Duration::from_secs(10);

@@ -1,7 +1,7 @@
 //! Whether a request fits: now, after some leases end, or ever.
 
 use super::super::types::Amounts;
-use super::Manager;
+use super::state::Manager;
 
 impl Manager {
     /// Whether `amounts` fits now, counting `freed` (and `freed_count` leases) as released.

@@ -2,7 +2,7 @@
 //! wait.
 
 use super::super::types::{Amounts, Lease};
-use super::Manager;
+use super::state::Manager;
 
 impl Manager {
     /// Leases to preempt so the queued request `id` fits: lowest priority first, newest grant

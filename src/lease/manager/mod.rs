@@ -13,48 +13,33 @@
 //! Memory granted is kept reserved against the latest reading of memory available until the
 //! lease ends, or, for an add-on holder, until its measured memory has grown by the leased
 //! amount: a reading taken after a grant does not show what the holder has not used yet.
+//!
+//! The `Manager` type's public face is here; the rest sits beside it, one file per concern:
+//! - `state.rs`: the data the manager holds.
+//! - `queue.rs`: the order of the queue (priority, ageing, arrival).
+//! - `settle.rs`: what falls due at a moment (timeouts, revocations, expiries, grants).
+//! - `plan.rs`: what the head waits for (leases to preempt, an estimate of the wait).
+//! - `fit.rs`: whether a request fits now, after some leases end, or ever.
+//! - `reserve.rs`: memory held back for granted leases.
+//! - `book.rs`: grant bookkeeping and the changes it reports.
+//! - `outcome.rs`: what the manager answers.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
+mod book;
 mod fit;
 mod outcome;
 mod plan;
+mod queue;
+mod reserve;
+mod settle;
+mod state;
 
 pub use outcome::{Change, Decision, LeaseOpError, Refusal};
+pub use state::Manager;
 
-use super::types::{Amounts, Capacity, Lease, LeaseState, Policy, Priority, Request};
+use super::types::{Amounts, Capacity, Lease, LeaseState, Policy, Request};
 use crate::event::LeaseChangeKind;
-
-/// Ended leases kept for `GET /api/v1/leases/{id}` (older ones stay in the database only).
-const HISTORY: usize = 1000;
-/// Ageing never lifts a request more than this many levels (one above `critical`, so a request
-/// that waited long enough is served before fresh critical ones).
-const MAX_AGEING: u8 = 4;
-/// Ranks of requests that may preempt, above any aged rank.
-const PREEMPTOR_TIER: u8 = 16;
-
-/// Memory a granted lease holds back from the readings.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Reservation {
-    holder: String,
-    leased_mb: u64,
-    /// The holder's measured memory when the lease was granted (add-on holders), if known.
-    holder_at_grant_mb: Option<u64>,
-}
-
-impl Reservation {
-    /// What a reading does not show yet: the leased memory less what the holder has grown by
-    /// since the grant (all of it when the holder is not measured; what it uses now when it
-    /// was not measured at the grant).
-    fn outstanding_mb(&self, holders_mb: &BTreeMap<String, u64>) -> u64 {
-        let grown = match (self.holder_at_grant_mb, holders_mb.get(&self.holder)) {
-            (Some(then), Some(now)) => now.saturating_sub(then),
-            (None, Some(now)) => *now,
-            (_, None) => 0,
-        };
-        self.leased_mb.saturating_sub(grown)
-    }
-}
 
 /// Everything the manager holds that must survive a restart.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,28 +47,6 @@ pub struct Saved {
     pub next_seq: u64,
     /// Live leases and the recent ended ones, in arrival order.
     pub leases: Vec<Lease>,
-}
-
-/// The lease manager; see the module doc.
-#[derive(Debug, Clone)]
-pub struct Manager {
-    capacity: Capacity,
-    policy: Policy,
-    next_seq: u64,
-    leases: HashMap<String, Lease>,
-    /// Ids of queued requests (unordered; ordered when settling).
-    queue: Vec<String>,
-    /// Ids of granted leases.
-    granted: Vec<String>,
-    used: Amounts,
-    /// The latest reading of memory available now (MB).
-    available_mb: Option<u64>,
-    /// The latest measured memory of holders that are add-ons (MB), by holder.
-    holders_mb: BTreeMap<String, u64>,
-    /// Memory of granted leases held back from the readings, by lease id.
-    reserved: BTreeMap<String, Reservation>,
-    /// Ended leases, oldest first, trimmed to [`HISTORY`].
-    ended: VecDeque<String>,
 }
 
 impl Manager {
@@ -172,33 +135,6 @@ impl Manager {
         self.available_mb = Some(available_mb);
         self.holders_mb = holders_mb;
         self.settle(now_ms)
-    }
-
-    /// Memory that may be granted now by the latest reading, if there is one.
-    pub fn memory_headroom_mb(&self) -> Option<u64> {
-        let outstanding: u64 = self
-            .reserved
-            .values()
-            .map(|r| r.outstanding_mb(&self.holders_mb))
-            .sum();
-        self.available_mb.map(|available| {
-            available
-                .saturating_sub(self.capacity.memory_reserve_mb)
-                .saturating_sub(outstanding)
-        })
-    }
-
-    fn reserve(&mut self, lease: &Lease) {
-        if lease.amounts.memory_mb > 0 {
-            self.reserved.insert(
-                lease.id.clone(),
-                Reservation {
-                    holder: lease.holder.clone(),
-                    leased_mb: lease.amounts.memory_mb,
-                    holder_at_grant_mb: self.holders_mb.get(&lease.holder).copied(),
-                },
-            );
-        }
     }
 
     /// Resources held by granted leases.
@@ -388,214 +324,11 @@ impl Manager {
         (changes, Ok(()))
     }
 
-    /// Applies everything due at `now_ms`: waits run out, revocations, expiries, then grants
-    /// from the head of the queue and, if the head cannot fit, preemption notices.
-    pub fn settle(&mut self, now_ms: i64) -> Vec<Change> {
-        let mut changes = Vec::new();
-        let timed_out: Vec<String> = self
-            .queue
-            .iter()
-            .filter_map(|id| self.leases.get(id))
-            .filter(|l| l.wait_until_ms <= now_ms)
-            .map(|l| l.id.clone())
-            .collect();
-        for id in timed_out {
-            self.end(&id, LeaseState::TimedOut, now_ms, None);
-            changes.push(self.change(LeaseChangeKind::TimedOut, &id, now_ms));
-        }
-        let revoke_due: Vec<(String, Priority)> = self
-            .granted()
-            .into_iter()
-            .filter(|l| l.revoke_ms.is_some_and(|t| t <= now_ms))
-            // A lease whose time ran out before its revocation fell due simply expired.
-            .filter(|l| l.expires_ms.is_none_or(|t| l.revoke_ms < Some(t)))
-            .map(|l| (l.id.clone(), l.priority))
-            .collect();
-        for (id, priority) in revoke_due {
-            // Revoked only if someone still waits who may take its place; the request that
-            // caused the notice may have been served or given up during the grace.
-            let still_needed = self
-                .queue
-                .iter()
-                .filter_map(|q| self.leases.get(q))
-                .any(|q| q.priority.may_preempt(priority));
-            if still_needed {
-                let reason = "revoked: a higher-priority request needed its resources";
-                self.end(&id, LeaseState::Preempted, now_ms, Some(reason.into()));
-                changes.push(self.change(LeaseChangeKind::Preempted, &id, now_ms));
-            } else {
-                let Some(lease) = self.leases.get_mut(&id) else {
-                    continue;
-                };
-                lease.revoke_ms = None;
-                // One that has run out meanwhile is announced once, as expired, just below.
-                if lease.expires_ms.is_none_or(|t| t > now_ms) {
-                    changes.push(self.change(LeaseChangeKind::PreemptCancelled, &id, now_ms));
-                }
-            }
-        }
-        // After revocations: a notice cancelled just above leaves a lease that may also have
-        // run out, and it must end now rather than at the next call.
-        let expired: Vec<String> = self
-            .granted()
-            .into_iter()
-            .filter(|l| l.expires_ms.is_some_and(|t| t <= now_ms))
-            .map(|l| l.id.clone())
-            .collect();
-        for id in expired {
-            self.end(&id, LeaseState::Expired, now_ms, None);
-            changes.push(self.change(LeaseChangeKind::Expired, &id, now_ms));
-        }
-        let order: Vec<String> = self.queue(now_ms).iter().map(|l| l.id.clone()).collect();
-        for id in order {
-            let Some(head) = self.leases.get(&id) else {
-                continue;
-            };
-            if self.fits(&head.amounts, &Amounts::default(), 0) {
-                self.grant(&id, now_ms);
-                changes.push(self.change(LeaseChangeKind::Granted, &id, now_ms));
-                continue;
-            }
-            if let Some(grace_ms) = self.policy.preemption_grace_ms {
-                for victim in self.victims(&id) {
-                    if let Some(lease) = self.leases.get_mut(&victim) {
-                        lease.revoke_ms = Some(now_ms.saturating_add(grace_ms));
-                    }
-                    changes.push(self.change(LeaseChangeKind::PreemptNotice, &victim, now_ms));
-                }
-            }
-            // Strict order: nothing behind the head may take what the head waits for.
-            break;
-        }
-        changes
-    }
-
-    /// Order in the queue: effective priority (with ageing) first, then arrival. With
-    /// preemption on, requests that may preempt (`high`, `critical`) come before every aged
-    /// one, by their own priority: only they can make room, and only as the head.
-    fn queue_key(&self, lease: &Lease, now_ms: i64) -> (std::cmp::Reverse<u8>, u64) {
-        let step = self.policy.ageing_step_ms.max(1);
-        let aged = ((now_ms - lease.created_ms).max(0) / step).min(i64::from(MAX_AGEING)) as u8;
-        let preemptor =
-            self.policy.preemption_grace_ms.is_some() && lease.priority >= Priority::High;
-        let rank = if preemptor {
-            PREEMPTOR_TIER + lease.priority.rank()
-        } else {
-            (lease.priority.rank() + aged).min(Priority::Critical.rank() + 1)
-        };
-        (std::cmp::Reverse(rank), lease.seq)
-    }
-
-    fn grant(&mut self, id: &str, now_ms: i64) {
-        self.queue.retain(|q| q != id);
-        let Some(lease) = self.leases.get_mut(id) else {
-            return;
-        };
-        lease.state = LeaseState::Granted;
-        lease.granted_ms = Some(now_ms);
-        lease.expires_ms = Some(now_ms.saturating_add(lease.ttl_ms));
-        self.used.add(&lease.amounts);
-        let lease = lease.clone();
-        self.reserve(&lease);
-        self.granted.push(id.to_string());
-    }
-
-    /// A lease that has not ended, or why not.
-    fn live(&self, id: &str) -> Result<&Lease, LeaseOpError> {
-        let lease = self
-            .leases
-            .get(id)
-            .ok_or_else(|| LeaseOpError::NotFound(id.to_string()))?;
-        if lease.state.is_terminal() {
-            return Err(LeaseOpError::Ended {
-                id: id.to_string(),
-                state: lease.state,
-            });
-        }
-        Ok(lease)
-    }
-
-    /// Moves a live lease to its terminal `state`, freeing what it held.
-    fn end(&mut self, id: &str, state: LeaseState, now_ms: i64, reason: Option<String>) {
-        let Some(mut lease) = self.leases.remove(id) else {
-            return;
-        };
-        if lease.state == LeaseState::Granted {
-            self.granted.retain(|g| g != id);
-            self.used.sub(&lease.amounts);
-            self.reserved.remove(id);
-        } else {
-            self.queue.retain(|q| q != id);
-        }
-        lease.state = state;
-        lease.ended_ms = Some(now_ms);
-        lease.reason = reason.or(lease.reason);
-        self.remember_ended(lease);
-    }
-
-    fn remember_ended(&mut self, lease: Lease) {
-        self.ended.push_back(lease.id.clone());
-        self.leases.insert(lease.id.clone(), lease);
-        while self.ended.len() > HISTORY {
-            if let Some(old) = self.ended.pop_front() {
-                self.leases.remove(&old);
-            }
-        }
-    }
-
-    /// A copy of a lease this call just looked up or made.
-    fn copy(&self, id: &str) -> Lease {
-        self.leases.get(id).cloned().unwrap_or_else(|| missing(id))
-    }
-
-    fn change(&self, kind: LeaseChangeKind, id: &str, now_ms: i64) -> Change {
-        let lease = self.copy(id);
-        let position = (lease.state == LeaseState::Queued)
-            .then(|| self.position(id, now_ms))
-            .flatten();
-        Change {
-            kind,
-            lease,
-            position,
-            code: None,
-        }
-    }
-
-    fn refused(&self, id: &str, refusal: &Refusal, now_ms: i64) -> Change {
-        Change {
-            code: Some(refusal.code()),
-            ..self.change(LeaseChangeKind::Refused, id, now_ms)
-        }
-    }
-
     /// Slot pools by name with their size (for the API).
     pub fn slot_pools(&self) -> &BTreeMap<String, u32> {
         &self.capacity.slots
     }
 }
 
-/// Placeholder for a lease that vanished between two lines (cannot happen: every caller
-/// looked it up first); keeps `change` total without a panic.
-fn missing(id: &str) -> Lease {
-    Lease {
-        id: id.to_string(),
-        seq: 0,
-        holder: String::new(),
-        request_id: None,
-        amounts: Amounts::default(),
-        priority: Priority::Low,
-        state: LeaseState::Released,
-        ttl_ms: 0,
-        created_ms: 0,
-        wait_until_ms: 0,
-        granted_ms: None,
-        expires_ms: None,
-        revoke_ms: None,
-        ended_ms: None,
-        reason: None,
-    }
-}
-
 #[cfg(test)]
-#[path = "manager_tests.rs"]
 mod tests;

@@ -13,11 +13,12 @@ use tokio::sync::watch;
 use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
-use super::entities::{Entity, entities};
+use super::entities::{Entity, entities, satisfaction_sensor};
+use super::error::HaError;
 pub use super::plan::PublishPlan;
 use super::rest::{EntityState, HaRest, SetOutcome};
+use super::status::HaLinkStatus;
 use super::ws::{Readiness, ReadyWatch};
-use super::{HaError, HaLinkStatus};
 use crate::config::PublishOptions;
 use crate::model::Snapshot;
 use crate::store::Store;
@@ -83,31 +84,11 @@ impl Publisher {
         let now = self.clock.now_ms();
         let week = store.votes_since(now - 7 * 86_400_000).await.ok()?.0;
         let month = store.votes_since(now - 30 * 86_400_000).await.ok()?.0;
-        let mut attributes = serde_json::Map::new();
-        attributes.insert("unit_of_measurement".into(), serde_json::json!("%"));
-        attributes.insert("state_class".into(), serde_json::json!("measurement"));
-        attributes.insert(
-            "friendly_name".into(),
-            serde_json::json!("Resource Manager satisfaction (7 days)"),
-        );
-        attributes.insert("icon".into(), serde_json::json!("mdi:thumb-up-outline"));
-        attributes.insert(
-            "satisfaction_30d".into(),
-            serde_json::json!(
-                month
-                    .satisfaction_percent()
-                    .map(|p| (p * 10.0).round() / 10.0)
-            ),
-        );
-        attributes.insert("votes_7d".into(), serde_json::json!(week.votes));
-        attributes.insert("votes_30d".into(), serde_json::json!(month.votes));
-        let value = week.satisfaction_percent();
-        let state = value.map_or_else(|| "unknown".to_string(), |p| format!("{p:.1}"));
-        Some(Entity {
-            entity_id: format!("sensor.{}_satisfaction", self.options.entity_prefix),
-            value: value.unwrap_or(f64::NAN),
-            state: EntityState { state, attributes },
-        })
+        Some(satisfaction_sensor(
+            &self.options.entity_prefix,
+            &week,
+            &month,
+        ))
     }
 
     async fn send(&mut self, batch: Vec<Entity>, sampled_ms: i64) -> Cycle {
@@ -314,84 +295,4 @@ enum Trigger {
 }
 
 #[cfg(test)]
-mod tests {
-    use axum::extract::{Path, State};
-
-    use super::*;
-    use crate::config::{HaEndpoint, Secret};
-    use crate::ha::entities::sensor;
-    use crate::ha::plan::STALE_AFTER;
-    use crate::model::{Sample, SeriesMeta, Unit};
-    use crate::util::ManualClock;
-
-    type Posted = Arc<Mutex<Vec<String>>>;
-
-    /// A Home Assistant that accepts every state and remembers which entities it was sent.
-    async fn fake_core() -> (HaRest, Posted) {
-        let posted = Posted::default();
-        let app = axum::Router::new()
-            .route(
-                "/api/states/{id}",
-                axum::routing::post(
-                    |State(posted): State<Posted>, Path(id): Path<String>| async move {
-                        lock(&posted).push(id);
-                        axum::Json(serde_json::json!({}))
-                    },
-                ),
-            )
-            .with_state(posted.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        let endpoint = HaEndpoint {
-            rest_url: format!("http://{addr}/api"),
-            websocket_url: format!("ws://{addr}/api/websocket"),
-            token: Secret::new("token"),
-        };
-        (HaRest::new(&endpoint).expect("client"), posted)
-    }
-
-    fn cpu() -> SeriesMeta {
-        SeriesMeta::global("cpu", "usage", Unit::Percent, "CPU")
-    }
-
-    fn snapshot(cpu_usage: f64) -> Snapshot {
-        Snapshot {
-            ts_ms: 1_000,
-            samples: vec![Sample {
-                series: Arc::new(cpu()),
-                value: cpu_usage,
-            }],
-            ..Snapshot::default()
-        }
-    }
-
-    #[tokio::test]
-    async fn a_small_drift_goes_out_once_the_clock_says_the_entity_is_stale() {
-        let (rest, posted) = fake_core().await;
-        let manual = ManualClock::new(5_000);
-        let status = Arc::new(Mutex::new(HaLinkStatus::default()));
-        let options = PublishOptions::default();
-        let cpu_entity = sensor(&options.entity_prefix, &cpu(), 0.0).entity_id;
-        let mut publisher = Publisher::new(rest, options, status.clone(), None, manual.clock());
-        let sent = || lock(&posted).iter().filter(|id| **id == cpu_entity).count();
-
-        publisher.cycle(Trigger::Regular, &snapshot(10.0)).await;
-        assert_eq!(sent(), 1, "first publication");
-        publisher.cycle(Trigger::Regular, &snapshot(10.6)).await;
-        assert_eq!(sent(), 1, "under the deadband and fresh");
-        manual.advance(STALE_AFTER - Duration::from_secs(1));
-        publisher.cycle(Trigger::Regular, &snapshot(10.6)).await;
-        assert_eq!(sent(), 1, "a second short of stale");
-        manual.advance(Duration::from_secs(1));
-        publisher.cycle(Trigger::Regular, &snapshot(10.6)).await;
-        assert_eq!(sent(), 2, "stale: the drift goes out");
-        assert_eq!(
-            lock(&status).last_publish_ms,
-            Some(5_000 + STALE_AFTER.as_millis() as i64),
-            "stamped by the clock"
-        );
-    }
-}
+mod tests;

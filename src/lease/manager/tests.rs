@@ -1,5 +1,6 @@
 use std::collections::BTreeMap;
 
+use super::super::types::Priority;
 use super::*;
 
 fn capacity() -> Capacity {

@@ -1,0 +1,36 @@
+//! The state of the link to Home Assistant as `/api/v1/status` shows it; the link and every
+//! publisher update it.
+
+use serde::Serialize;
+
+use super::error::HaError;
+
+/// State of the link to Home Assistant, shown in `/api/v1/status`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct HaLinkStatus {
+    /// `connecting`, `connected`, `not_ready`, `auth_failed` or `unreachable`.
+    pub state: &'static str,
+    /// Core's own state from `get_config` (`RUNNING`, `NOT_RUNNING`, …).
+    pub core_state: Option<String>,
+    pub ha_version: Option<String>,
+    pub connected_since_ms: Option<i64>,
+    pub reconnects: u64,
+    pub last_publish_ms: Option<i64>,
+    pub entities: usize,
+    pub requests_total: u64,
+    pub requests_last_minute: usize,
+    pub publish_errors: u64,
+    pub last_error: Option<String>,
+    /// Sample-to-state latency of recent publications (HTTP answer time minus sample time).
+    pub latency_ms_p50: Option<u64>,
+    pub latency_ms_p99: Option<u64>,
+    pub full_republishes: u64,
+}
+
+impl HaLinkStatus {
+    /// Counts a failed publication and keeps its message for the status page.
+    pub fn publish_failed(&mut self, err: &HaError) {
+        self.publish_errors += 1;
+        self.last_error = Some(err.to_string());
+    }
+}
