@@ -321,5 +321,4 @@ impl Subscriptions {
 }
 
 #[cfg(test)]
-#[path = "link_tests.rs"]
 mod tests;

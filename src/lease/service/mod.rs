@@ -373,5 +373,4 @@ pub fn announcement(change: &Change, at_ms: i64) -> LeaseChange {
 }
 
 #[cfg(test)]
-#[path = "service_tests.rs"]
 mod tests;
