@@ -24,7 +24,7 @@ use anyhow::{Context, Result};
 use resource_manager::config::{Cli, Config};
 use resource_manager::event::LeaseChangeKind;
 use resource_manager::lease::{
-    Amounts, Capacity, Change, Decision, Manager, Policy, Priority, Request,
+    Amounts, Capacity, LeaseDecision, LeasePolicy, LeaseUpdate, Manager, Priority, Request,
 };
 use resource_manager::util::p50_p99;
 use serde_json::json;
@@ -49,7 +49,7 @@ impl Lcg {
     }
 }
 
-fn count_grants(changes: &[Change]) -> u64 {
+fn count_grants(changes: &[LeaseUpdate]) -> u64 {
     changes
         .iter()
         .filter(|c| c.kind == LeaseChangeKind::Granted)
@@ -65,7 +65,7 @@ fn manager_bench(decisions: usize) {
         max_concurrent: 16,
         queue_limit: 100,
     };
-    let policy = Policy {
+    let policy = LeasePolicy {
         default_ttl_ms: 60_000,
         max_ttl_ms: 3_600_000,
         max_wait_ms: 600_000,
@@ -113,12 +113,12 @@ fn manager_bench(decisions: usize) {
             };
             let (decision, changes) = manager.request(request, now);
             match &decision {
-                Decision::Granted(l) => live.push(l.id.clone()),
-                Decision::Queued { lease, .. } => {
+                LeaseDecision::Granted(l) => live.push(l.id.clone()),
+                LeaseDecision::Queued { lease, .. } => {
                     queued += 1;
                     live.push(lease.id.clone());
                 }
-                Decision::Refused(..) => refused += 1,
+                LeaseDecision::Refused(..) => refused += 1,
             }
             granted += count_grants(&changes);
         } else if op < 9 {

@@ -212,7 +212,7 @@ async fn imported_history_yields_forecasts_on_the_api_and_derived_series_on_metr
 
 #[tokio::test]
 async fn the_runner_analyses_again_after_another_process_imports_history() {
-    use resource_manager::analysis::runner::{self, Analysis, Parts, Schedule};
+    use resource_manager::analysis::runner::{self, Analysis, AnalysisSchedule, Parts};
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("history.db");
     let store = Store::open(&path).await.expect("open");
@@ -231,7 +231,7 @@ async fn the_runner_analyses_again_after_another_process_imports_history() {
         alerts: Box::new(|| (0, 0, 0)),
         latest,
         sys: dir.path().join("no-sys"),
-        schedule: Schedule {
+        schedule: AnalysisSchedule {
             first: Duration::ZERO,
             every: Duration::from_secs(3600),
             backtests_every: Duration::from_secs(3600),

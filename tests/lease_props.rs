@@ -14,8 +14,8 @@ use std::collections::{BTreeMap, HashMap};
 use proptest::prelude::*;
 use resource_manager::event::LeaseChangeKind;
 use resource_manager::lease::{
-    Amounts, Capacity, Change, Decision, Lease, LeaseState, Manager, Policy, Priority, Request,
-    Saved, rows,
+    Amounts, Capacity, Lease, LeaseDecision, LeasePolicy, LeaseState, LeaseUpdate, Manager,
+    Priority, Request, Saved, rows,
 };
 
 const MAX_TTL_MS: i64 = 300_000;
@@ -37,8 +37,8 @@ fn full() -> Capacity {
     capacity(4000, 2, 4)
 }
 
-fn policy(preemption: bool) -> Policy {
-    Policy {
+fn policy(preemption: bool) -> LeasePolicy {
+    LeasePolicy {
         default_ttl_ms: 60_000,
         max_ttl_ms: MAX_TTL_MS,
         max_wait_ms: MAX_WAIT_MS,
@@ -127,7 +127,7 @@ impl Shadow {
         (used, n)
     }
 
-    fn apply(&mut self, change: &Change) -> Result<(), TestCaseError> {
+    fn apply(&mut self, change: &LeaseUpdate) -> Result<(), TestCaseError> {
         let lease = &change.lease;
         let id = lease.id.clone();
         if !self.known.contains_key(&id) {
@@ -233,7 +233,7 @@ impl Shadow {
         Ok(())
     }
 
-    fn apply_all(&mut self, changes: &[Change]) -> Result<(), TestCaseError> {
+    fn apply_all(&mut self, changes: &[LeaseUpdate]) -> Result<(), TestCaseError> {
         changes.iter().try_for_each(|c| self.apply(c))
     }
 }
@@ -306,7 +306,7 @@ fn run(ops: Vec<Op>, preemption: bool) -> Result<(), TestCaseError> {
                     manager.get(id).map(|l| l.state),
                     Some(decision.lease().state)
                 );
-                if let Decision::Queued { position, .. } = &decision {
+                if let LeaseDecision::Queued { position, .. } = &decision {
                     prop_assert!(*position >= 1);
                 }
                 changes

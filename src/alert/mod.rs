@@ -19,4 +19,6 @@ pub use crate::config::alert_rules::{RuleSet, catalog, defaults, duration, rule}
 pub use engine::{AckOutcome, AlertEngine, Reading};
 pub use rule::{Direction, Level, Rule, RuleSource, Severity};
 pub use service::{AlertError, AlertHandle};
-pub use transition::{AlertState, AlertTransition, Incident, Resolution, Status, TransitionKind};
+pub use transition::{
+    AlertState, AlertTransition, Incident, IncidentResolution, Status, TransitionKind,
+};

@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::duration;
 use super::rule::{Level, Severity};
 use crate::model::Unit;
-pub use crate::store::incident::{Incident, Resolution, correlation_id};
+pub use crate::store::incident::{Incident, IncidentResolution, correlation_id};
 
 /// Event type fired on Home Assistant's bus for every transition with `notify`.
 pub const HA_EVENT_TYPE: &str = "resource_manager_alert";
@@ -127,7 +127,7 @@ pub struct AlertTransition {
     /// Incidents firing after this transition, over all rules and targets.
     pub firing_count: usize,
     /// Why it ended (`Resolved` only).
-    pub resolution: Option<Resolution>,
+    pub resolution: Option<IncidentResolution>,
 }
 
 impl AlertTransition {

@@ -37,7 +37,7 @@ pub struct Readings {
 
 /// The diagnosis with its evidence.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Verdict {
+pub struct BottleneckVerdict {
     pub kind: Bottleneck,
     /// The add-on, process or disk most involved.
     pub culprit: Option<String>,
@@ -56,7 +56,7 @@ pub const HOT_CELSIUS: f64 = 80.0;
 
 /// Diagnoses `r`: thermal first (it slows everything else), then memory (swapping shows up as
 /// I/O and CPU), then I/O, then CPU.
-pub fn diagnose(r: &Readings) -> Verdict {
+pub fn diagnose(r: &Readings) -> BottleneckVerdict {
     let top = |list: &[(String, f64)]| {
         list.iter()
             .filter(|(_, v)| v.is_finite())
@@ -74,14 +74,14 @@ pub fn diagnose(r: &Readings) -> Verdict {
                 "hottest sensor {t:.0} °C (limit {HOT_CELSIUS:.0} °C)"
             ));
         }
-        return Verdict {
+        return BottleneckVerdict {
             kind: Bottleneck::Thermal,
             culprit: None,
             evidence,
         };
     }
     if r.memory_used_percent >= MEMORY_BUSY && r.swap_bytes_per_second >= SWAP_BUSY {
-        return Verdict {
+        return BottleneckVerdict {
             kind: Bottleneck::Memory,
             culprit: None,
             evidence: vec![
@@ -96,7 +96,7 @@ pub fn diagnose(r: &Readings) -> Verdict {
         if let Some((name, bps)) = &disk {
             evidence.push(format!("{name} moves {:.1} MB/s", bps / 1_000_000.0));
         }
-        return Verdict {
+        return BottleneckVerdict {
             kind: Bottleneck::Io,
             culprit: disk.map(|d| d.0),
             evidence,
@@ -116,13 +116,13 @@ pub fn diagnose(r: &Readings) -> Verdict {
         if let Some((name, pct)) = &user {
             evidence.push(format!("{name} uses {pct:.0} % of the CPU"));
         }
-        return Verdict {
+        return BottleneckVerdict {
             kind: Bottleneck::Cpu,
             culprit: user.map(|u| u.0),
             evidence,
         };
     }
-    Verdict {
+    BottleneckVerdict {
         kind: Bottleneck::None,
         culprit: None,
         evidence: vec![format!(

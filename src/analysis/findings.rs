@@ -5,8 +5,8 @@
 use serde::Serialize;
 
 use super::anomaly::Anomalies;
-use super::bottleneck::Verdict;
-use super::forecast::{Method, Model};
+use super::bottleneck::BottleneckVerdict;
+use super::forecast::{ForecastModel, Method};
 use super::health::Health;
 use super::leak::Leak;
 use super::trend::Trend;
@@ -33,7 +33,7 @@ pub struct ForecastItem {
     pub summary: String,
     pub trends: Vec<Trend>,
     #[serde(skip)]
-    pub model: Model,
+    pub model: ForecastModel,
 }
 
 /// One suspected leak.
@@ -64,7 +64,7 @@ pub struct Findings {
     pub leaks: Vec<LeakItem>,
     pub anomalies: Vec<AnomalyItem>,
     pub anomaly_score: f64,
-    pub bottleneck: Option<Verdict>,
+    pub bottleneck: Option<BottleneckVerdict>,
     pub health: Option<Health>,
     pub series_analysed: usize,
 }

@@ -38,7 +38,7 @@ impl Method {
 
 /// A fitted model: level now, slope with its 80 % interval, residual band.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Model {
+pub struct ForecastModel {
     pub method: Method,
     /// Time the model speaks from (the newest observation), Unix seconds.
     pub t0: f64,
@@ -78,7 +78,7 @@ pub struct Eta {
 
 /// The series' forecast with the model the data calls for: daily maxima where there is a
 /// daily season, else the robust line.
-pub fn fit_best(obs: &[Obs]) -> Option<Model> {
+pub fn fit_best(obs: &[Obs]) -> Option<ForecastModel> {
     if is_daily(obs) {
         fit(obs, Method::DailyMax).or_else(|| fit(obs, Method::Linear))
     } else {
@@ -87,7 +87,7 @@ pub fn fit_best(obs: &[Obs]) -> Option<Model> {
 }
 
 /// Fits one model to `obs`; `None` when there are too few points.
-pub fn fit(obs: &[Obs], method: Method) -> Option<Model> {
+pub fn fit(obs: &[Obs], method: Method) -> Option<ForecastModel> {
     let obs = clean(obs);
     let t0 = obs.last()?.t;
     match method {
@@ -106,7 +106,7 @@ pub fn fit(obs: &[Obs], method: Method) -> Option<Model> {
             let slope_se = ls.sigma / ls.sxx.sqrt();
             let base = ls.sigma * (1.0 + 1.0 / ls.n as f64).sqrt();
             let level = ls.line.at(t0);
-            Some(sanitize(Model {
+            Some(sanitize(ForecastModel {
                 method,
                 t0,
                 level,
@@ -122,7 +122,7 @@ pub fn fit(obs: &[Obs], method: Method) -> Option<Model> {
     }
 }
 
-fn from_theil_sen(obs: &[Obs], t0: f64, method: Method) -> Option<Model> {
+fn from_theil_sen(obs: &[Obs], t0: f64, method: Method) -> Option<ForecastModel> {
     // The rolling maximum changes once a day or so: one independent value per day.
     let independent = match method {
         Method::DailyMax => {
@@ -132,7 +132,7 @@ fn from_theil_sen(obs: &[Obs], t0: f64, method: Method) -> Option<Model> {
         _ => None,
     };
     let ts = theil_sen_with(obs, independent)?;
-    Some(sanitize(Model {
+    Some(sanitize(ForecastModel {
         method,
         t0,
         level: ts.line.at(t0),
@@ -147,7 +147,7 @@ fn from_theil_sen(obs: &[Obs], t0: f64, method: Method) -> Option<Model> {
 }
 
 /// Keeps the ordering invariants whatever rounding did.
-fn sanitize(mut m: Model) -> Model {
+fn sanitize(mut m: ForecastModel) -> ForecastModel {
     let fin = |x: f64| if x.is_finite() { x } else { 0.0 };
     m.level = fin(m.level);
     m.slope = fin(m.slope);
@@ -163,7 +163,7 @@ fn sanitize(mut m: Model) -> Model {
     m
 }
 
-impl Model {
+impl ForecastModel {
     /// Whether the series grows beyond noise.
     pub fn growing(&self) -> bool {
         self.slope > 0.0 && (self.method == Method::LeastSquares || self.p_value < GROWTH_ALPHA)

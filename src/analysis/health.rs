@@ -10,7 +10,7 @@ use serde::Serialize;
 
 /// What the score is computed from.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Inputs {
+pub struct HealthInputs {
     /// (resource, percent used).
     pub usage: Vec<(String, f64)>,
     pub alerts_warning: usize,
@@ -39,7 +39,7 @@ pub struct Health {
 }
 
 /// Computes the score from `inputs`.
-pub fn score(inputs: &Inputs) -> Health {
+pub fn score(inputs: &HealthInputs) -> Health {
     let mut parts = Vec::new();
     for (name, used) in &inputs.usage {
         if used.is_finite() && *used > 70.0 {

@@ -251,7 +251,7 @@ fn readings(series: &[SeriesData], ctx: &Context) -> Readings {
     }
 }
 
-fn health_inputs(series: &[SeriesData], ctx: &Context, found: &Findings) -> health::Inputs {
+fn health_inputs(series: &[SeriesData], ctx: &Context, found: &Findings) -> health::HealthInputs {
     let mut usage = Vec::new();
     for (id, name) in [("cpu.usage", "CPU"), ("memory.used_percent", "memory")] {
         if let Some(v) = latest(series, id) {
@@ -270,7 +270,7 @@ fn health_inputs(series: &[SeriesData], ctx: &Context, found: &Findings) -> heal
             usage.push((format!("disk {mount}"), v));
         }
     }
-    health::Inputs {
+    health::HealthInputs {
         usage,
         alerts_warning: ctx.alerts_warning,
         alerts_error: ctx.alerts_error,

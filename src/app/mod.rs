@@ -668,7 +668,7 @@ fn start_analysis(
         }),
         latest: collection.latest.clone(),
         sys: config.sys_root.sys.clone(),
-        schedule: analysis_runner::Schedule::default(),
+        schedule: analysis_runner::AnalysisSchedule::default(),
         pace: pace.clone(),
         gate: Some(jobs),
     };

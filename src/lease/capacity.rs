@@ -1,6 +1,6 @@
 //! Capacity and policy from the `leases` option and the host's size.
 
-use super::types::{Capacity, Policy};
+use super::types::{Capacity, LeasePolicy};
 use crate::config::LeaseOptions;
 
 /// A queued request climbs one priority level per minute of waiting: within the default
@@ -25,9 +25,9 @@ pub fn capacity(options: &LeaseOptions, host_cores: usize, memory_total_mb: u64)
 }
 
 /// The time limits the options give.
-pub fn policy(options: &LeaseOptions) -> Policy {
+pub fn policy(options: &LeaseOptions) -> LeasePolicy {
     let ms = |s: u64| (s as i64).saturating_mul(1000);
-    Policy {
+    LeasePolicy {
         default_ttl_ms: ms(options.default_ttl),
         max_ttl_ms: ms(options.max_ttl),
         max_wait_ms: ms(options.max_wait),

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 
 use serde_json::json;
 
-use super::manager::Decision;
+use super::manager::LeaseDecision;
 use super::service::LeaseService;
 use crate::store::writer::{GateFuture, JobGate};
 use crate::util::lock;
@@ -99,7 +99,7 @@ impl EngineJobs {
             return self.put_off(job, now, "self-scaling defers background jobs");
         }
         match self.leases.request_json(&body).await {
-            Ok(Decision::Granted(lease)) => {
+            Ok(LeaseDecision::Granted(lease)) => {
                 lock(&self.deferred).remove(job);
                 Some(lease.id)
             }
@@ -133,7 +133,7 @@ impl JobGate for EngineJobs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lease::{Capacity, Policy};
+    use crate::lease::{Capacity, LeasePolicy};
     use crate::store::Store;
     use crate::util::{Emit, ManualClock};
     use std::collections::BTreeMap;
@@ -157,7 +157,7 @@ mod tests {
             max_concurrent: 4,
             queue_limit: 10,
         };
-        let policy = Policy {
+        let policy = LeasePolicy {
             default_ttl_ms: 60_000,
             max_ttl_ms: 7_200_000,
             max_wait_ms: 600_000,

@@ -26,7 +26,7 @@ pub mod tasks;
 pub mod types;
 pub mod view;
 
-pub use manager::{Change, Decision, LeaseOpError, Manager, Refusal, Saved};
+pub use manager::{LeaseDecision, LeaseOpError, LeaseRefusal, LeaseUpdate, Manager, Saved};
 pub use request::RequestError;
 pub use service::{LeaseService, ServiceError};
-pub use types::{Amounts, Capacity, Lease, LeaseState, Policy, Priority, Request};
+pub use types::{Amounts, Capacity, Lease, LeasePolicy, LeaseState, Priority, Request};

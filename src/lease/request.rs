@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::types::{Amounts, Capacity, Policy, Priority, Request};
+use super::types::{Amounts, Capacity, LeasePolicy, Priority, Request};
 
 /// Longest holder name and request id.
 const MAX_NAME: usize = 100;
@@ -50,7 +50,11 @@ pub const KEYS: &[&str] = &[
 pub const RESOURCE_KEYS: &[&str] = &["cpu_cores", "memory_mb", "slots"];
 
 /// Reads and checks a request against the capacity's pools and the policy's limits.
-pub fn parse(value: &Value, capacity: &Capacity, policy: &Policy) -> Result<Request, RequestError> {
+pub fn parse(
+    value: &Value,
+    capacity: &Capacity,
+    policy: &LeasePolicy,
+) -> Result<Request, RequestError> {
     let object = value
         .as_object()
         .ok_or_else(|| bad("the request must be a JSON object"))?;
@@ -87,7 +91,7 @@ pub fn parse(value: &Value, capacity: &Capacity, policy: &Policy) -> Result<Requ
 }
 
 /// Reads `{"ttl_seconds": N}` of a renewal.
-pub fn parse_renew(value: &Value, policy: &Policy) -> Result<i64, RequestError> {
+pub fn parse_renew(value: &Value, policy: &LeasePolicy) -> Result<i64, RequestError> {
     let object = value
         .as_object()
         .ok_or_else(|| bad("the renewal must be a JSON object"))?;
@@ -215,8 +219,8 @@ mod tests {
         Capacity::for_tests(100)
     }
 
-    fn policy() -> Policy {
-        Policy {
+    fn policy() -> LeasePolicy {
+        LeasePolicy {
             default_ttl_ms: 300_000,
             max_ttl_ms: 6 * 3_600_000,
             max_wait_ms: 600_000,

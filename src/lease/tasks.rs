@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use super::Change;
+use super::LeaseUpdate;
 use super::overrun::Overrun;
 use super::rows;
 use super::service::{Job, LeaseService, Writer, announcement};
@@ -26,7 +26,7 @@ impl Writer {
     /// from it.
     pub async fn run(mut self, cancel: CancellationToken) {
         // Changes whose write failed: written (and announced) with the next group.
-        let mut retry: Vec<Change> = Vec::new();
+        let mut retry: Vec<LeaseUpdate> = Vec::new();
         loop {
             let first = tokio::select! {
                 job = self.jobs.recv() => job,
@@ -87,7 +87,7 @@ impl Writer {
 }
 
 /// One log line per lease change, under the lease's id; the engine's own hourly jobs at debug.
-fn log_change(change: &Change) {
+fn log_change(change: &LeaseUpdate) {
     let lease = &change.lease;
     let engine_job = lease.holder.starts_with("resource_manager.");
     macro_rules! line {

@@ -139,7 +139,7 @@ impl Capacity {
 
 /// Time limits of requests, in milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Policy {
+pub struct LeasePolicy {
     pub default_ttl_ms: i64,
     pub max_ttl_ms: i64,
     pub max_wait_ms: i64,

@@ -4,7 +4,7 @@
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
-use super::incident::{Incident, Resolution};
+use super::incident::{Incident, IncidentResolution};
 use super::{Store, StoreError, WriteSource};
 use crate::config::alert_rules::rule::{Level, Severity};
 use crate::model::Unit;
@@ -45,7 +45,7 @@ impl Store {
                 .bind(i.pending_ms)
                 .bind(i.fired_ms)
                 .bind(i.resolved_ms)
-                .bind(i.resolution.map(Resolution::as_str))
+                .bind(i.resolution.map(IncidentResolution::as_str))
                 .bind(i.acknowledged_ms)
                 .bind(i.ack_note.as_deref())
                 .bind(i.peak)
@@ -161,7 +161,7 @@ fn decode(row: &SqliteRow) -> Result<Incident, StoreError> {
         resolution: row
             .try_get::<Option<String>, _>("resolution")?
             .as_deref()
-            .and_then(Resolution::parse),
+            .and_then(IncidentResolution::parse),
         acknowledged_ms: row.try_get("acknowledged_ms")?,
         ack_note: row.try_get("ack_note")?,
         peak: row.try_get("peak")?,
@@ -211,7 +211,7 @@ mod tests {
             .await
             .expect("save");
         first.resolved_ms = Some(20_000);
-        first.resolution = Some(Resolution::Recovered);
+        first.resolution = Some(IncidentResolution::Recovered);
         store
             .save_incidents(std::slice::from_ref(&first))
             .await

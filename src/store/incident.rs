@@ -10,7 +10,7 @@ use crate::model::Unit;
 /// Why an incident ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Resolution {
+pub enum IncidentResolution {
     /// The mean went past the clear level.
     Recovered,
     /// The series stopped reporting (disk unmounted, add-on stopped or removed).
@@ -19,22 +19,22 @@ pub enum Resolution {
     RuleRemoved,
 }
 
-impl Resolution {
+impl IncidentResolution {
     /// Stable name stored in SQLite.
     pub fn as_str(self) -> &'static str {
         match self {
-            Resolution::Recovered => "recovered",
-            Resolution::NoData => "no_data",
-            Resolution::RuleRemoved => "rule_removed",
+            IncidentResolution::Recovered => "recovered",
+            IncidentResolution::NoData => "no_data",
+            IncidentResolution::RuleRemoved => "rule_removed",
         }
     }
 
-    /// Inverse of [`Resolution::as_str`].
-    pub fn parse(text: &str) -> Option<Resolution> {
+    /// Inverse of [`IncidentResolution::as_str`].
+    pub fn parse(text: &str) -> Option<IncidentResolution> {
         match text {
-            "recovered" => Some(Resolution::Recovered),
-            "no_data" => Some(Resolution::NoData),
-            "rule_removed" => Some(Resolution::RuleRemoved),
+            "recovered" => Some(IncidentResolution::Recovered),
+            "no_data" => Some(IncidentResolution::NoData),
+            "rule_removed" => Some(IncidentResolution::RuleRemoved),
             _ => None,
         }
     }
@@ -64,7 +64,7 @@ pub struct Incident {
     pub pending_ms: i64,
     pub fired_ms: i64,
     pub resolved_ms: Option<i64>,
-    pub resolution: Option<Resolution>,
+    pub resolution: Option<IncidentResolution>,
     pub acknowledged_ms: Option<i64>,
     pub ack_note: Option<String>,
     /// Worst single value from the window that fired it until now (or the end).

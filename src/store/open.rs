@@ -115,7 +115,10 @@ async fn open_checked(path: &Path, opts: &StoreOptions) -> Result<SqlitePool, St
     }
     // One connection first creates the file and switches it to WAL, alone: on a new file two
     // pool connections switching at once can meet "database is locked" (seen under qemu).
-    sqlx::ConnectOptions::connect(&options).await?.close().await?;
+    sqlx::ConnectOptions::connect(&options)
+        .await?
+        .close()
+        .await?;
     let pool = pool_options.connect_with(options).await?;
     let checked: Result<(), StoreError> = async {
         let verdict: Vec<String> = sqlx::query_scalar("PRAGMA quick_check(5)")

@@ -14,7 +14,9 @@ use serde_json::{Value, json};
 
 use super::error::ApiError;
 use super::{AppState, BODY_LIMIT};
-use crate::lease::{Decision, LeaseOpError, LeaseService, Refusal, RequestError, ServiceError};
+use crate::lease::{
+    LeaseDecision, LeaseOpError, LeaseRefusal, LeaseService, RequestError, ServiceError,
+};
 
 /// The lease routes (the body limit is the server's one, [`BODY_LIMIT`]).
 pub fn router() -> Router<AppState> {
@@ -86,11 +88,11 @@ pub fn lease_error(err: ServiceError) -> ApiError {
 }
 
 /// The status and code of a refusal.
-pub fn refusal_status(refusal: &Refusal) -> StatusCode {
+pub fn refusal_status(refusal: &LeaseRefusal) -> StatusCode {
     match refusal {
-        Refusal::ExceedsCapacity(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        Refusal::QueueFull => StatusCode::TOO_MANY_REQUESTS,
-        Refusal::Busy => StatusCode::CONFLICT,
+        LeaseRefusal::ExceedsCapacity(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        LeaseRefusal::QueueFull => StatusCode::TOO_MANY_REQUESTS,
+        LeaseRefusal::Busy => StatusCode::CONFLICT,
     }
 }
 
@@ -108,11 +110,11 @@ async fn ask(
     let body = json_body(body)?;
     let decision = leases.request_json(&body).await.map_err(lease_error)?;
     Ok(match decision {
-        Decision::Granted(lease) => {
+        LeaseDecision::Granted(lease) => {
             let view = crate::lease::view::LeaseView::of(&lease, None);
             (StatusCode::CREATED, Json(view)).into_response()
         }
-        Decision::Queued {
+        LeaseDecision::Queued {
             lease,
             position,
             estimated_wait_ms,
@@ -122,7 +124,7 @@ async fn ask(
             body["estimated_wait_seconds"] = json!((estimated_wait_ms + 999) / 1000);
             (StatusCode::ACCEPTED, Json(body)).into_response()
         }
-        Decision::Refused(lease, refusal) => ApiError::Coded {
+        LeaseDecision::Refused(lease, refusal) => ApiError::Coded {
             status: refusal_status(&refusal),
             code: refusal.code(),
             message: refusal.message(),

@@ -15,7 +15,7 @@ use super::RuleSet;
 use super::catalog;
 use super::rule::{Level, Rule};
 use super::transition::{
-    AlertState, AlertTransition, Incident, Resolution, Status, TransitionKind,
+    AlertState, AlertTransition, Incident, IncidentResolution, Status, TransitionKind,
 };
 use super::window::Window;
 use crate::model::Snapshot;
@@ -126,7 +126,7 @@ impl AlertEngine {
                 }
                 None => {
                     incident.resolved_ms = Some(now_ms);
-                    incident.resolution = Some(Resolution::RuleRemoved);
+                    incident.resolution = Some(IncidentResolution::RuleRemoved);
                     out.push(view::removed(incident, now_ms, engine.firing));
                 }
             }
@@ -332,7 +332,7 @@ impl AlertEngine {
                     track.phase = Phase::Ok;
                     track.emit(rule, TransitionKind::Cancelled, false, None, &mut ctx);
                 }
-                Phase::Firing(_) => track.resolve(rule, Resolution::NoData, &mut ctx),
+                Phase::Firing(_) => track.resolve(rule, IncidentResolution::NoData, &mut ctx),
             }
         }
     }

@@ -3,7 +3,7 @@
 //! notification is allowed.
 
 use crate::alert::rule::{Direction, Level, Rule};
-use crate::alert::transition::{AlertTransition, Incident, Resolution, TransitionKind};
+use crate::alert::transition::{AlertTransition, Incident, IncidentResolution, TransitionKind};
 use crate::alert::window::Window;
 
 /// Silence after which a series counts as gone: its window restarts, its alert resolves.
@@ -85,7 +85,7 @@ impl Track {
                 incident.peak = worse(dir, incident.peak, value);
                 incident.value = mean;
                 if dir.cleared(mean, rule.clear) {
-                    self.resolve(rule, Resolution::Recovered, ctx);
+                    self.resolve(rule, IncidentResolution::Recovered, ctx);
                 } else if incident.level == Level::Warn
                     && rule.critical.is_some_and(|c| dir.beyond(mean, c))
                 {
@@ -169,7 +169,12 @@ impl Track {
         self.emit(rule, TransitionKind::Escalated, notify, None, ctx);
     }
 
-    pub(super) fn resolve(&mut self, rule: &Rule, resolution: Resolution, ctx: &mut Ctx<'_>) {
+    pub(super) fn resolve(
+        &mut self,
+        rule: &Rule,
+        resolution: IncidentResolution,
+        ctx: &mut Ctx<'_>,
+    ) {
         let Phase::Firing(mut incident) = std::mem::replace(&mut self.phase, Phase::Ok) else {
             return;
         };

@@ -4,8 +4,8 @@ use super::track::{Ctx, NO_DATA_MS, Phase, Track};
 use crate::alert::duration;
 use crate::alert::rule::{Level, Rule};
 use crate::alert::transition::{
-    AlertState, AlertTransition, Incident, Resolution, Status, TransitionKind, format_value,
-    object_id,
+    AlertState, AlertTransition, Incident, IncidentResolution, Status, TransitionKind,
+    format_value, object_id,
 };
 
 impl Track {
@@ -14,7 +14,7 @@ impl Track {
         rule: &Rule,
         kind: TransitionKind,
         notify: bool,
-        ended: Option<(Incident, Resolution)>,
+        ended: Option<(Incident, IncidentResolution)>,
         ctx: &mut Ctx<'_>,
     ) {
         let transition = self.transition(rule, kind, ctx.now_ms, notify, *ctx.firing, ended);
@@ -29,7 +29,7 @@ impl Track {
         at_ms: i64,
         notify: bool,
         firing_count: usize,
-        ended: Option<(Incident, Resolution)>,
+        ended: Option<(Incident, IncidentResolution)>,
     ) -> AlertTransition {
         let mut alert = self.state(rule);
         let (ended, resolution) = match ended {
@@ -147,19 +147,19 @@ fn resolved_message(
     label: &str,
     rule: &Rule,
     value: Option<f64>,
-    resolution: Resolution,
+    resolution: IncidentResolution,
 ) -> String {
     match resolution {
-        Resolution::Recovered => format!(
+        IncidentResolution::Recovered => format!(
             "{label} is back to {} (past the clear level of {})",
             value.map_or("normal".into(), |v| format_value(v, rule.known.unit)),
             format_value(rule.clear, rule.known.unit)
         ),
-        Resolution::NoData => format!(
+        IncidentResolution::NoData => format!(
             "{label} reported nothing for {}; the alert is closed",
             duration::words((NO_DATA_MS / 1000) as u64)
         ),
-        Resolution::RuleRemoved => {
+        IncidentResolution::RuleRemoved => {
             format!(
                 "The rule '{}' was removed or turned off; the alert is closed",
                 rule.name
@@ -201,6 +201,6 @@ pub(super) fn removed(incident: Incident, now_ms: i64, firing_count: usize) -> A
         incident: Some(incident),
         notify,
         firing_count,
-        resolution: Some(Resolution::RuleRemoved),
+        resolution: Some(IncidentResolution::RuleRemoved),
     }
 }

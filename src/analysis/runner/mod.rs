@@ -17,5 +17,5 @@ mod values;
 
 pub use handle::{Analysis, Report};
 pub use load::{BUCKET_SECONDS, bucket, load_all};
-pub use task::{AlertCounts, Parts, Schedule, run};
+pub use task::{AlertCounts, AnalysisSchedule, Parts, run};
 pub use values::derived;

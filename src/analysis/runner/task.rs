@@ -24,7 +24,7 @@ use crate::util::Clock;
 
 /// When the runner runs.
 #[derive(Debug, Clone, Copy)]
-pub struct Schedule {
+pub struct AnalysisSchedule {
     /// Delay of the first run after start (within a minute, so forecasts appear soon).
     pub first: Duration,
     pub every: Duration,
@@ -34,9 +34,9 @@ pub struct Schedule {
     pub import_check: Duration,
 }
 
-impl Default for Schedule {
+impl Default for AnalysisSchedule {
     fn default() -> Self {
-        Schedule {
+        AnalysisSchedule {
             first: Duration::from_secs(10),
             every: Duration::from_secs(300),
             backtests_every: Duration::from_secs(6 * 3600),
@@ -58,7 +58,7 @@ pub struct Parts {
     pub latest: watch::Receiver<Arc<Snapshot>>,
     /// `/sys` (for thermal throttling counters).
     pub sys: PathBuf,
-    pub schedule: Schedule,
+    pub schedule: AnalysisSchedule,
     /// The engine's pace (self-scaling): runs are further apart while it is stretched, and
     /// backtests (a background job) wait until it is normal again unless asked for.
     pub pace: crate::util::PaceWatch,

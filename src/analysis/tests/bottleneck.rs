@@ -1,5 +1,5 @@
-use super::super::bottleneck::{Bottleneck, Readings, Verdict, diagnose};
-use super::super::health::{Inputs, score};
+use super::super::bottleneck::{Bottleneck, BottleneckVerdict, Readings, diagnose};
+use super::super::health::{HealthInputs, score};
 
 fn idle() -> Readings {
     Readings {
@@ -130,7 +130,7 @@ fn the_verdict_is_right_on_at_least_ninety_percent_of_labelled_fixtures() {
     let all = fixtures();
     let mut wrong = Vec::new();
     for (name, readings, kind, culprit) in &all {
-        let Verdict {
+        let BottleneckVerdict {
             kind: got,
             culprit: who,
             evidence,
@@ -146,14 +146,14 @@ fn the_verdict_is_right_on_at_least_ninety_percent_of_labelled_fixtures() {
 
 #[test]
 fn health_is_a_hundred_when_nothing_is_wrong_and_lists_each_deduction() {
-    assert_eq!(score(&Inputs::default()).score, 100.0);
-    let h = score(&Inputs {
+    assert_eq!(score(&HealthInputs::default()).score, 100.0);
+    let h = score(&HealthInputs {
         usage: vec![("disk /data".into(), 100.0), ("memory".into(), 50.0)],
         alerts_warning: 1,
         etas: vec![("disk /data".into(), 3.0 * 86_400.0)],
         anomalies: 1,
         leaks: 1,
-        ..Inputs::default()
+        ..HealthInputs::default()
     });
     let lost: f64 = h.parts.iter().map(|p| p.points).sum();
     assert_eq!(h.parts.len(), 5, "{:?}", h.parts);

@@ -2,7 +2,7 @@
 //! the recent history, and describing each change for persistence and announcements.
 
 use super::super::types::{Amounts, Lease, LeaseState, Priority};
-use super::outcome::{Change, LeaseOpError, Refusal};
+use super::outcome::{LeaseOpError, LeaseRefusal, LeaseUpdate};
 use super::state::{HISTORY, Manager};
 use crate::event::LeaseChangeKind;
 
@@ -69,12 +69,12 @@ impl Manager {
         self.leases.get(id).cloned().unwrap_or_else(|| missing(id))
     }
 
-    pub(super) fn change(&self, kind: LeaseChangeKind, id: &str, now_ms: i64) -> Change {
+    pub(super) fn change(&self, kind: LeaseChangeKind, id: &str, now_ms: i64) -> LeaseUpdate {
         let lease = self.copy(id);
         let position = (lease.state == LeaseState::Queued)
             .then(|| self.position(id, now_ms))
             .flatten();
-        Change {
+        LeaseUpdate {
             kind,
             lease,
             position,
@@ -82,8 +82,8 @@ impl Manager {
         }
     }
 
-    pub(super) fn refused(&self, id: &str, refusal: &Refusal, now_ms: i64) -> Change {
-        Change {
+    pub(super) fn refused(&self, id: &str, refusal: &LeaseRefusal, now_ms: i64) -> LeaseUpdate {
+        LeaseUpdate {
             code: Some(refusal.code()),
             ..self.change(LeaseChangeKind::Refused, id, now_ms)
         }

@@ -35,10 +35,10 @@ mod reserve;
 mod settle;
 mod state;
 
-pub use outcome::{Change, Decision, LeaseOpError, Refusal};
+pub use outcome::{LeaseDecision, LeaseOpError, LeaseRefusal, LeaseUpdate};
 pub use state::Manager;
 
-use super::types::{Amounts, Capacity, Lease, LeaseState, Policy, Request};
+use super::types::{Amounts, Capacity, Lease, LeasePolicy, LeaseState, Request};
 use crate::event::LeaseChangeKind;
 
 /// Everything the manager holds that must survive a restart.
@@ -51,7 +51,7 @@ pub struct Saved {
 
 impl Manager {
     /// An empty manager.
-    pub fn new(capacity: Capacity, policy: Policy) -> Self {
+    pub fn new(capacity: Capacity, policy: LeasePolicy) -> Self {
         Manager {
             capacity,
             policy,
@@ -69,7 +69,7 @@ impl Manager {
 
     /// A manager holding what [`Self::save`] returned before a restart. Nothing is granted,
     /// expired or announced here: the next call settles the state at its own "now".
-    pub fn restore(capacity: Capacity, policy: Policy, saved: Saved) -> Self {
+    pub fn restore(capacity: Capacity, policy: LeasePolicy, saved: Saved) -> Self {
         let mut manager = Manager::new(capacity, policy);
         manager.next_seq = saved.next_seq;
         let mut leases = saved.leases;
@@ -107,20 +107,20 @@ impl Manager {
     }
 
     /// The time limits in effect.
-    pub fn policy(&self) -> &Policy {
+    pub fn policy(&self) -> &LeasePolicy {
         &self.policy
     }
 
     /// Changes the capacity; leases already granted keep their resources even if they no
     /// longer fit (nothing is revoked for it), new grants wait until they fit again.
-    pub fn set_capacity(&mut self, capacity: Capacity, now_ms: i64) -> Vec<Change> {
+    pub fn set_capacity(&mut self, capacity: Capacity, now_ms: i64) -> Vec<LeaseUpdate> {
         self.capacity = capacity;
         self.settle(now_ms)
     }
 
     /// A new reading of the memory available now (MB); grants are checked against it minus
     /// the reserve, less the memory of granted leases not yet visible in it.
-    pub fn set_available_memory(&mut self, available_mb: u64, now_ms: i64) -> Vec<Change> {
+    pub fn set_available_memory(&mut self, available_mb: u64, now_ms: i64) -> Vec<LeaseUpdate> {
         self.set_memory_reading(available_mb, BTreeMap::new(), now_ms)
     }
 
@@ -131,7 +131,7 @@ impl Manager {
         available_mb: u64,
         holders_mb: BTreeMap<String, u64>,
         now_ms: i64,
-    ) -> Vec<Change> {
+    ) -> Vec<LeaseUpdate> {
         self.available_mb = Some(available_mb);
         self.holders_mb = holders_mb;
         self.settle(now_ms)
@@ -188,7 +188,7 @@ impl Manager {
 
     /// Decides a validated request: granted, queued or refused. Refused ones are recorded too
     /// (their id answers `GET`), so every request ends in exactly one terminal state.
-    pub fn request(&mut self, request: Request, now_ms: i64) -> (Decision, Vec<Change>) {
+    pub fn request(&mut self, request: Request, now_ms: i64) -> (LeaseDecision, Vec<LeaseUpdate>) {
         let mut changes = self.settle(now_ms);
         let seq = self.next_seq;
         self.next_seq += 1;
@@ -210,13 +210,13 @@ impl Manager {
             reason: None,
         };
         if let Some(what) = self.never_fits(&lease.amounts) {
-            let refusal = Refusal::ExceedsCapacity(what);
+            let refusal = LeaseRefusal::ExceedsCapacity(what);
             lease.state = LeaseState::Refused;
             lease.ended_ms = Some(now_ms);
             lease.reason = Some(refusal.message());
             self.remember_ended(lease.clone());
             changes.push(self.refused(&lease.id, &refusal, now_ms));
-            return (Decision::Refused(lease, refusal), changes);
+            return (LeaseDecision::Refused(lease, refusal), changes);
         }
         let id = lease.id.clone();
         let queue_full = self.queue.len() >= self.capacity.queue_limit;
@@ -232,32 +232,32 @@ impl Manager {
                 self.leases.insert(id.clone(), lease);
                 self.grant(&id, now_ms);
                 changes.push(self.change(LeaseChangeKind::Granted, &id, now_ms));
-                return (Decision::Granted(self.copy(&id)), changes);
+                return (LeaseDecision::Granted(self.copy(&id)), changes);
             }
             let refusal = if request.wait_ms <= 0 {
-                Refusal::Busy
+                LeaseRefusal::Busy
             } else {
-                Refusal::QueueFull
+                LeaseRefusal::QueueFull
             };
             lease.state = LeaseState::Refused;
             lease.ended_ms = Some(now_ms);
             lease.reason = Some(refusal.message());
             self.remember_ended(lease.clone());
             changes.push(self.refused(&id, &refusal, now_ms));
-            return (Decision::Refused(lease, refusal), changes);
+            return (LeaseDecision::Refused(lease, refusal), changes);
         }
         self.leases.insert(id.clone(), lease);
         self.queue.push(id.clone());
         changes.extend(self.settle(now_ms));
         if self.leases.get(&id).is_some_and(|l| l.is_granted()) {
             let lease = self.copy(&id);
-            return (Decision::Granted(lease), changes);
+            return (LeaseDecision::Granted(lease), changes);
         }
         let position = self.position(&id, now_ms).unwrap_or(1);
         changes.push(self.change(LeaseChangeKind::Queued, &id, now_ms));
         let estimated_wait_ms = self.estimate_wait_ms(&id, now_ms);
         let lease = self.copy(&id);
-        let decision = Decision::Queued {
+        let decision = LeaseDecision::Queued {
             lease,
             position,
             estimated_wait_ms,
@@ -267,7 +267,11 @@ impl Manager {
 
     /// Releases a granted lease, or withdraws a queued request. The changes are returned also
     /// when it fails: what fell due before it (an expiry, a grant) happened anyway.
-    pub fn release(&mut self, id: &str, now_ms: i64) -> (Vec<Change>, Result<(), LeaseOpError>) {
+    pub fn release(
+        &mut self,
+        id: &str,
+        now_ms: i64,
+    ) -> (Vec<LeaseUpdate>, Result<(), LeaseOpError>) {
         let mut changes = self.settle(now_ms);
         if let Err(err) = self.live(id) {
             return (changes, Err(err));
@@ -281,7 +285,7 @@ impl Manager {
     /// Takes a request back as if it had never been made (its decision could not be saved):
     /// what it held or waited for is freed and the queue settled again. Unknown ids change
     /// nothing but the settling.
-    pub fn withdraw(&mut self, id: &str, now_ms: i64) -> Vec<Change> {
+    pub fn withdraw(&mut self, id: &str, now_ms: i64) -> Vec<LeaseUpdate> {
         if let Some(lease) = self.leases.remove(id) {
             match lease.state {
                 LeaseState::Granted => {
@@ -302,7 +306,7 @@ impl Manager {
         id: &str,
         ttl_ms: i64,
         now_ms: i64,
-    ) -> (Vec<Change>, Result<(), LeaseOpError>) {
+    ) -> (Vec<LeaseUpdate>, Result<(), LeaseOpError>) {
         let mut changes = self.settle(now_ms);
         let checked = self.live(id).and_then(|lease| {
             if lease.state == LeaseState::Queued {

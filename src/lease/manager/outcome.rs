@@ -5,7 +5,7 @@ use crate::event::LeaseChangeKind;
 
 /// Why a valid request was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Refusal {
+pub enum LeaseRefusal {
     /// More than the whole capacity (or the memory that may ever be granted): it would never fit.
     ExceedsCapacity(String),
     QueueFull,
@@ -13,22 +13,22 @@ pub enum Refusal {
     Busy,
 }
 
-impl Refusal {
+impl LeaseRefusal {
     /// The API's code.
     pub fn code(&self) -> &'static str {
         match self {
-            Refusal::ExceedsCapacity(_) => "exceeds_capacity",
-            Refusal::QueueFull => "queue_full",
-            Refusal::Busy => "busy",
+            LeaseRefusal::ExceedsCapacity(_) => "exceeds_capacity",
+            LeaseRefusal::QueueFull => "queue_full",
+            LeaseRefusal::Busy => "busy",
         }
     }
 
     /// In words.
     pub fn message(&self) -> String {
         match self {
-            Refusal::ExceedsCapacity(what) => format!("larger than the capacity: {what}"),
-            Refusal::QueueFull => "the queue is full; try again later".into(),
-            Refusal::Busy => {
+            LeaseRefusal::ExceedsCapacity(what) => format!("larger than the capacity: {what}"),
+            LeaseRefusal::QueueFull => "the queue is full; try again later".into(),
+            LeaseRefusal::Busy => {
                 "not available now and wait_seconds is 0; allow waiting or try later".into()
             }
         }
@@ -37,29 +37,29 @@ impl Refusal {
 
 /// The answer to a request.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Decision {
+pub enum LeaseDecision {
     Granted(Lease),
     Queued {
         lease: Lease,
         position: usize,
         estimated_wait_ms: i64,
     },
-    Refused(Lease, Refusal),
+    Refused(Lease, LeaseRefusal),
 }
 
-impl Decision {
+impl LeaseDecision {
     /// The lease the decision is about.
     pub fn lease(&self) -> &Lease {
         match self {
-            Decision::Granted(lease) | Decision::Refused(lease, _) => lease,
-            Decision::Queued { lease, .. } => lease,
+            LeaseDecision::Granted(lease) | LeaseDecision::Refused(lease, _) => lease,
+            LeaseDecision::Queued { lease, .. } => lease,
         }
     }
 }
 
 /// A change to one lease, for persistence and announcements.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Change {
+pub struct LeaseUpdate {
     pub kind: LeaseChangeKind,
     pub lease: Lease,
     /// Place in the queue after the change, while queued.

@@ -3,14 +3,14 @@
 //! preemption notices.
 
 use super::super::types::{Amounts, LeaseState, Priority};
-use super::outcome::Change;
+use super::outcome::LeaseUpdate;
 use super::state::Manager;
 use crate::event::LeaseChangeKind;
 
 impl Manager {
     /// Applies everything due at `now_ms`: waits run out, revocations, expiries, then grants
     /// from the head of the queue and, if the head cannot fit, preemption notices.
-    pub fn settle(&mut self, now_ms: i64) -> Vec<Change> {
+    pub fn settle(&mut self, now_ms: i64) -> Vec<LeaseUpdate> {
         let mut changes = Vec::new();
         let timed_out: Vec<String> = self
             .queue

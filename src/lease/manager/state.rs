@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
-use super::super::types::{Amounts, Capacity, Lease, Policy};
+use super::super::types::{Amounts, Capacity, Lease, LeasePolicy};
 
 /// Ended leases kept for `GET /api/v1/leases/{id}` (older ones stay in the database only).
 pub(super) const HISTORY: usize = 1000;
@@ -22,7 +22,7 @@ pub(super) struct Reservation {
 #[derive(Debug, Clone)]
 pub struct Manager {
     pub(super) capacity: Capacity,
-    pub(super) policy: Policy,
+    pub(super) policy: LeasePolicy,
     pub(super) next_seq: u64,
     pub(super) leases: HashMap<String, Lease>,
     /// Ids of queued requests (unordered; ordered when settling).

@@ -7,8 +7,8 @@ fn capacity() -> Capacity {
     Capacity::for_tests(3)
 }
 
-fn policy() -> Policy {
-    Policy {
+fn policy() -> LeasePolicy {
+    LeasePolicy {
         default_ttl_ms: 300_000,
         max_ttl_ms: 3_600_000,
         max_wait_ms: 600_000,
@@ -36,7 +36,7 @@ fn ask(holder: &str, cpu: u64, mem: u64, heavy: u32, priority: Priority) -> Requ
     }
 }
 
-fn id(decision: &Decision) -> String {
+fn id(decision: &LeaseDecision) -> String {
     decision.lease().id.clone()
 }
 
@@ -44,9 +44,9 @@ fn id(decision: &Decision) -> String {
 fn grants_until_full_then_queues_then_grants_on_release() {
     let mut m = Manager::new(capacity(), policy());
     let (a, _) = m.request(ask("a", 3000, 0, 0, Priority::Normal), 0);
-    assert!(matches!(a, Decision::Granted(_)));
+    assert!(matches!(a, LeaseDecision::Granted(_)));
     let (b, _) = m.request(ask("b", 2000, 0, 0, Priority::Normal), 0);
-    let Decision::Queued {
+    let LeaseDecision::Queued {
         position,
         estimated_wait_ms,
         ..
@@ -71,7 +71,7 @@ fn larger_than_capacity_and_full_queue_are_refused_and_remembered() {
     let (too_big, _) = m.request(ask("x", 0, 7201, 0, Priority::Normal), 0);
     assert!(matches!(
         too_big,
-        Decision::Refused(_, Refusal::ExceedsCapacity(_))
+        LeaseDecision::Refused(_, LeaseRefusal::ExceedsCapacity(_))
     ));
     assert_eq!(
         m.get(&id(&too_big)).map(|l| l.state),
@@ -80,10 +80,13 @@ fn larger_than_capacity_and_full_queue_are_refused_and_remembered() {
     m.request(ask("slot", 0, 0, 1, Priority::Normal), 0);
     for _ in 0..3 {
         let (d, _) = m.request(ask("w", 0, 0, 1, Priority::Normal), 0);
-        assert!(matches!(d, Decision::Queued { .. }));
+        assert!(matches!(d, LeaseDecision::Queued { .. }));
     }
     let (full, _) = m.request(ask("w", 0, 0, 1, Priority::Normal), 0);
-    assert!(matches!(full, Decision::Refused(_, Refusal::QueueFull)));
+    assert!(matches!(
+        full,
+        LeaseDecision::Refused(_, LeaseRefusal::QueueFull)
+    ));
 }
 
 #[test]
@@ -93,9 +96,12 @@ fn memory_is_checked_against_what_is_available_now_minus_the_reserve() {
     m.set_memory_reading(2000, holder_a(100), 0);
     // 2000 available - 800 reserve = 1200 may be granted now.
     let (a, _) = m.request(ask("a", 0, 1000, 0, Priority::Normal), 0);
-    assert!(matches!(a, Decision::Granted(_)));
+    assert!(matches!(a, LeaseDecision::Granted(_)));
     let (b, _) = m.request(ask("b", 0, 500, 0, Priority::Normal), 0);
-    assert!(matches!(b, Decision::Queued { .. }), "only 200 MB left now");
+    assert!(
+        matches!(b, LeaseDecision::Queued { .. }),
+        "only 200 MB left now"
+    );
     // The next reading does not show a's lease yet: its memory stays held back.
     let changes = m.set_memory_reading(2000, holder_a(100), 1000);
     assert!(changes.iter().all(|c| c.kind != LeaseChangeKind::Granted));
@@ -110,7 +116,7 @@ fn a_reading_that_does_not_show_a_grant_never_lets_its_memory_be_granted_twice()
     m.set_available_memory(6000, 0);
     // 6000 - 800 reserve: 5200; a script (not measured) takes 3000.
     let (first, _) = m.request(ask("script", 0, 3000, 0, Priority::Normal), 0);
-    assert!(matches!(first, Decision::Granted(_)));
+    assert!(matches!(first, LeaseDecision::Granted(_)));
     for (t, reading) in [(5_000, 6000), (10_000, 6000), (15_000, 5900)] {
         m.set_available_memory(reading, t);
         assert_eq!(m.memory_headroom_mb(), Some(reading - 800 - 3000), "at {t}");
@@ -119,7 +125,7 @@ fn a_reading_that_does_not_show_a_grant_never_lets_its_memory_be_granted_twice()
     second.wait_ms = 0;
     let (second, _) = m.request(second, 20_000);
     assert!(
-        matches!(second, Decision::Refused(_, Refusal::Busy)),
+        matches!(second, LeaseDecision::Refused(_, LeaseRefusal::Busy)),
         "{second:?}"
     );
     // Once the lease ends its memory is no longer held back.
@@ -155,7 +161,7 @@ fn high_priority_preempts_normal_after_the_grace_and_the_holder_is_told_first() 
     let mut m = Manager::new(capacity(), policy());
     let (low, _) = m.request(ask("low", 0, 0, 1, Priority::Low), 0);
     let (high, changes) = m.request(ask("high", 0, 0, 1, Priority::High), 1000);
-    assert!(matches!(high, Decision::Queued { .. }));
+    assert!(matches!(high, LeaseDecision::Queued { .. }));
     let notice = changes
         .iter()
         .find(|c| c.kind == LeaseChangeKind::PreemptNotice)
@@ -182,7 +188,7 @@ fn no_waiting_means_granted_now_or_refused_as_busy_without_preempting() {
     let mut now = ask("now", 0, 0, 1, Priority::Critical);
     now.wait_ms = 0;
     let (d, changes) = m.request(now, 0);
-    assert!(matches!(d, Decision::Refused(_, Refusal::Busy)));
+    assert!(matches!(d, LeaseDecision::Refused(_, LeaseRefusal::Busy)));
     assert!(
         changes
             .iter()
@@ -256,14 +262,17 @@ fn with_no_room_in_the_queue_a_request_that_fits_is_still_granted() {
     cap.queue_limit = 0;
     let mut m = Manager::new(cap, policy());
     let (a, _) = m.request(ask("a", 0, 0, 1, Priority::Normal), 0);
-    assert!(matches!(a, Decision::Granted(_)));
+    assert!(matches!(a, LeaseDecision::Granted(_)));
     let (b, _) = m.request(ask("b", 0, 0, 1, Priority::Normal), 0);
-    assert!(matches!(b, Decision::Refused(_, Refusal::QueueFull)));
+    assert!(matches!(
+        b,
+        LeaseDecision::Refused(_, LeaseRefusal::QueueFull)
+    ));
 }
 
 /// A low lease holding the only heavy slot, and a high request that gives up after 10 s,
 /// before its 30 s preemption notice falls due.
-fn low_lease_and_an_impatient_high_request() -> (Manager, Decision) {
+fn low_lease_and_an_impatient_high_request() -> (Manager, LeaseDecision) {
     let mut m = Manager::new(capacity(), policy());
     let (low, _) = m.request(ask("low", 0, 0, 1, Priority::Low), 0);
     let mut impatient = ask("high", 0, 0, 1, Priority::High);

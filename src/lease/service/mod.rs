@@ -12,11 +12,11 @@ use std::sync::{Arc, Mutex};
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
-use super::manager::{Change, Decision, LeaseOpError, Manager, Saved};
+use super::manager::{LeaseDecision, LeaseOpError, LeaseUpdate, Manager, Saved};
 use super::overrun::{self, Overrun};
 use super::request::{self, RequestError};
 use super::rows;
-use super::types::{Capacity, Policy, Request};
+use super::types::{Capacity, LeasePolicy, Request};
 use super::view::{LeaseView, StatusView};
 use crate::event::LeaseChange;
 use crate::model::{Snapshot, registry};
@@ -46,7 +46,7 @@ pub enum ServiceError {
 
 /// One group of changes waiting to be saved, and who waits for it.
 pub(super) struct Job {
-    pub(super) changes: Vec<Change>,
+    pub(super) changes: Vec<LeaseUpdate>,
     /// Leases taken back because their request could not be saved: their unsaved changes
     /// are dropped, never written nor announced.
     pub(super) withdrawn: Vec<String>,
@@ -84,7 +84,7 @@ impl LeaseService {
         store: Store,
         clock: Clock,
         capacity: Capacity,
-        policy: Policy,
+        policy: LeasePolicy,
         host_cores: f64,
         emit: Emit<LeaseChange>,
     ) -> Result<(LeaseService, Writer), StoreError> {
@@ -120,13 +120,13 @@ impl LeaseService {
     }
 
     /// Hands `changes` to the writer (call with the manager locked, to keep their order).
-    fn send(&self, changes: Vec<Change>) -> Option<oneshot::Receiver<Result<(), String>>> {
+    fn send(&self, changes: Vec<LeaseUpdate>) -> Option<oneshot::Receiver<Result<(), String>>> {
         self.send_job(changes, Vec::new())
     }
 
     fn send_job(
         &self,
-        changes: Vec<Change>,
+        changes: Vec<LeaseUpdate>,
         withdrawn: Vec<String>,
     ) -> Option<oneshot::Receiver<Result<(), String>>> {
         if changes.is_empty() && withdrawn.is_empty() {
@@ -158,7 +158,7 @@ impl LeaseService {
     }
 
     /// Reads a request (REST body or event data) and decides it.
-    pub async fn request_json(&self, body: &Value) -> Result<Decision, ServiceError> {
+    pub async fn request_json(&self, body: &Value) -> Result<LeaseDecision, ServiceError> {
         let request = {
             let manager = lock(&self.inner.manager);
             request::parse(body, manager.capacity(), manager.policy())?
@@ -169,7 +169,7 @@ impl LeaseService {
     /// Decides a validated request; answers once the decision is saved. All or nothing: a
     /// decision that could not be saved is taken back (not granted, not queued, not
     /// announced) and the caller gets the error.
-    pub async fn request(&self, request: Request) -> Result<Decision, ServiceError> {
+    pub async fn request(&self, request: Request) -> Result<LeaseDecision, ServiceError> {
         let (decision, wait) = {
             let mut manager = lock(&self.inner.manager);
             let (decision, changes) = manager.request(request, self.now());
@@ -207,7 +207,7 @@ impl LeaseService {
     async fn operate(
         &self,
         id: &str,
-        op: impl FnOnce(&mut Manager, i64) -> (Vec<Change>, Result<(), LeaseOpError>),
+        op: impl FnOnce(&mut Manager, i64) -> (Vec<LeaseUpdate>, Result<(), LeaseOpError>),
     ) -> Result<LeaseView, ServiceError> {
         let (result, wait) = {
             let mut manager = lock(&self.inner.manager);
@@ -355,7 +355,7 @@ impl LeaseService {
 }
 
 /// A lease change as the bus carries it.
-pub fn announcement(change: &Change, at_ms: i64) -> LeaseChange {
+pub fn announcement(change: &LeaseUpdate, at_ms: i64) -> LeaseChange {
     let lease = &change.lease;
     LeaseChange {
         lease_id: lease.id.clone(),

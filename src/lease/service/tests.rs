@@ -11,8 +11,8 @@ fn capacity() -> Capacity {
     Capacity::for_tests(10)
 }
 
-fn policy() -> Policy {
-    Policy {
+fn policy() -> LeasePolicy {
+    LeasePolicy {
         default_ttl_ms: 60_000,
         max_ttl_ms: 3_600_000,
         max_wait_ms: 600_000,
@@ -80,8 +80,8 @@ async fn a_restart_brings_back_live_leases_and_the_queue_and_never_grants_twice(
     let first = start(&store, &clock).await;
     let a = first.service.request_json(&heavy("a")).await.expect("a");
     let b = first.service.request_json(&heavy("b")).await.expect("b");
-    assert!(matches!(a, Decision::Granted(_)));
-    assert!(matches!(b, Decision::Queued { .. }));
+    assert!(matches!(a, LeaseDecision::Granted(_)));
+    assert!(matches!(b, LeaseDecision::Queued { .. }));
     let before = first.service.status();
     let announced = lock(&first.changes).len();
     assert_eq!(announced, 2, "each decision announced once it was saved");

@@ -68,7 +68,7 @@ fn hysteresis_keeps_the_alert_open_until_the_mean_passes_clear() {
     assert_eq!(h.hold(50.0, MIN), [Resolved]);
     let resolved = h.last(Resolved);
     assert!(resolved.notify, "the people told about it hear it ended");
-    assert_eq!(resolved.resolution, Some(Resolution::Recovered));
+    assert_eq!(resolved.resolution, Some(IncidentResolution::Recovered));
     assert_eq!(resolved.alert.status, Status::Ok);
     assert_eq!(resolved.firing_count, 0);
     let incident = resolved.incident.as_ref().expect("incident");
@@ -165,7 +165,7 @@ fn a_series_that_goes_silent_resolves_as_no_data() {
         h.tick(&[("memory.used_percent", 10.0)]);
     }
     let resolved = h.last(Resolved);
-    assert_eq!(resolved.resolution, Some(Resolution::NoData));
+    assert_eq!(resolved.resolution, Some(IncidentResolution::NoData));
     assert_eq!(h.engine.firing_count(), 0);
     // Coming back, the mean must be earned again from fresh samples.
     assert_eq!(h.hold(85.0, 5000), [Pending]);

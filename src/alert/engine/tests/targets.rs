@@ -70,7 +70,7 @@ fn resume_carries_open_incidents_on_and_closes_those_whose_rule_is_gone() {
     let (mut engine, closed) =
         AlertEngine::resume(&cpu_rules(), vec![open[0].clone(), gone, quiet], 1, h.now);
     assert_eq!(closed.len(), 1);
-    assert_eq!(closed[0].resolution, Some(Resolution::RuleRemoved));
+    assert_eq!(closed[0].resolution, Some(IncidentResolution::RuleRemoved));
     assert_eq!(closed[0].alert.object_id, "alert_old_rule");
     assert_eq!(engine.firing_count(), 1);
     // Same incident, resolved by fresh samples, and the next id is past every stored one.
