@@ -177,25 +177,11 @@ fn slug(target: &str) -> String {
 
 /// A value in plain words with its unit.
 pub fn format_value(value: f64, unit: Unit) -> String {
-    fn scaled(value: f64, suffix: &str) -> String {
-        const PREFIXES: [&str; 5] = ["", "k", "M", "G", "T"];
-        let mut v = value;
-        let mut i = 0;
-        while v.abs() >= 1000.0 && i < PREFIXES.len() - 1 {
-            v /= 1000.0;
-            i += 1;
-        }
-        if i == 0 {
-            format!("{v:.0} {suffix}")
-        } else {
-            format!("{v:.1} {}{suffix}", PREFIXES[i])
-        }
-    }
     match unit {
         Unit::Percent => format!("{value:.1} %"),
         Unit::Celsius => format!("{value:.1} °C"),
-        Unit::Bytes => scaled(value, "B"),
-        Unit::BytesPerSecond => scaled(value, "B/s"),
+        Unit::Bytes => crate::util::format_bytes(value),
+        Unit::BytesPerSecond => format!("{}/s", crate::util::format_bytes(value)),
         Unit::Seconds => duration::words(value.max(0.0) as u64),
         Unit::Days => format!("{value:.1} days"),
         Unit::Count => format!("{value:.0}"),
@@ -230,7 +216,7 @@ mod tests {
     #[test]
     fn values_read_plainly() {
         assert_eq!(format_value(91.24, Unit::Percent), "91.2 %");
-        assert_eq!(format_value(250_000.0, Unit::BytesPerSecond), "250.0 kB/s");
+        assert_eq!(format_value(250_000.0, Unit::BytesPerSecond), "250 kB/s");
         assert_eq!(format_value(1.5e9, Unit::Bytes), "1.5 GB");
         assert_eq!(format_value(81.0, Unit::Celsius), "81.0 °C");
     }

@@ -3,6 +3,7 @@
 
 use super::findings::{ForecastItem, LeakItem};
 use crate::model::Unit;
+use crate::util::format_bytes;
 
 /// Days with the precision people use: hours under two days, whole days after.
 pub fn days(seconds: f64) -> String {
@@ -27,22 +28,6 @@ fn range(low: f64, high: Option<f64>) -> String {
         String::new()
     } else {
         format!(" ({lo:.0}–{hi:.0} {unit})")
-    }
-}
-
-/// A size in SI units with no decimals below 10 (`40 MB`, `1.5 GB`).
-pub fn size(bytes: f64) -> String {
-    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
-    let mut v = bytes;
-    let mut i = 0;
-    while v.abs() >= 1000.0 && i < UNITS.len() - 1 {
-        v /= 1000.0;
-        i += 1;
-    }
-    if v.abs() < 10.0 && i > 0 {
-        format!("{v:.1} {}", UNITS[i])
-    } else {
-        format!("{v:.0} {}", UNITS[i])
     }
 }
 
@@ -72,7 +57,7 @@ pub fn forecast(f: &ForecastItem) -> String {
         ),
         None => {
             let per_day = if f.unit == Unit::Bytes {
-                format!("{} a day", size(f.slope_per_day.abs()))
+                format!("{} a day", format_bytes(f.slope_per_day.abs()))
             } else {
                 format!("{:.1} a day", f.slope_per_day.abs())
             };
@@ -97,7 +82,7 @@ pub fn leak(l: &LeakItem) -> String {
     };
     let mut text = format!(
         "{who} grows {} a day underneath its usual ups and downs ({sure} % sure)",
-        size(l.leak.rate_per_day)
+        format_bytes(l.leak.rate_per_day)
     );
     if let Some(eta) = l.leak.eta_to_limit {
         text.push_str(&format!("; reaches its limit in about {}", days(eta)));
@@ -113,8 +98,8 @@ mod tests {
     fn durations_and_sizes_read_naturally() {
         assert_eq!(days(23.0 * 86_400.0), "23 days");
         assert_eq!(days(5.0 * 3600.0), "5 hours");
-        assert_eq!(size(40e6), "40 MB");
-        assert_eq!(size(1.5e9), "1.5 GB");
+        assert_eq!(format_bytes(40e6), "40.0 MB");
+        assert_eq!(format_bytes(1.5e9), "1.5 GB");
         assert_eq!(
             range(18.0 * 86_400.0, Some(30.0 * 86_400.0)),
             " (18–30 days)"

@@ -98,7 +98,9 @@ impl WriteFailure {
     /// [`WriteFailure::summary`] without the full stop, for a status line or a table cell.
     pub fn headline(&self) -> String {
         let free = match (self.reason, self.free_bytes) {
-            (FailureReason::DiskFull, Some(free)) => format!(" ({} free)", human_bytes(free)),
+            (FailureReason::DiskFull, Some(free)) => {
+                format!(" ({} free)", crate::util::format_bytes(free as f64))
+            }
             _ => String::new(),
         };
         format!("History is not being saved: {}{free}", self.reason.words())
@@ -119,24 +121,6 @@ pub fn retry_delay(attempt: u64, batch: Duration) -> Duration {
 pub fn free_bytes(dir: &Path) -> Option<u64> {
     let st = rustix::fs::statvfs(dir).ok()?;
     Some(st.f_bavail.saturating_mul(st.f_frsize))
-}
-
-/// Bytes in the units people read on a disk ("2.1 MB", "340 kB").
-pub fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1000.0 && unit < UNITS.len() - 1 {
-        value /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else if value < 10.0 {
-        format!("{value:.1} {}", UNITS[unit])
-    } else {
-        format!("{value:.0} {}", UNITS[unit])
-    }
 }
 
 /// Something that happened to the history that the user should hear about (a damaged file
@@ -205,7 +189,7 @@ mod tests {
             locked.summary(),
             "History is not being saved: the database is locked by another process."
         );
-        assert_eq!(human_bytes(340_000), "340 kB");
-        assert_eq!(human_bytes(999), "999 B");
+        assert_eq!(crate::util::format_bytes(340_000.0), "340 kB");
+        assert_eq!(crate::util::format_bytes(999.0), "999 B");
     }
 }

@@ -1,7 +1,9 @@
-//! Numbers as people write them: SI bytes, one decimal, short durations, UTC times.
+//! Numbers as people write them: SI bytes (`util::format_bytes`), one decimal, short
+//! durations, UTC times.
 //! `static/app.js` mirrors these rules so live updates read the same as the first render.
 
 use crate::model::Unit;
+pub use crate::util::format_bytes;
 
 /// Human rendering of a value with its unit.
 pub fn format_value(value: f64, unit: Unit) -> String {
@@ -17,22 +19,6 @@ pub fn format_value(value: f64, unit: Unit) -> String {
         Unit::Watts => format!("{value:.1} W"),
         Unit::KilowattHours => format!("{value:.3} kWh"),
         Unit::Money => format!("{value:.2}"),
-    }
-}
-
-/// Bytes in decimal (SI) units with one decimal: `1.2 GB`.
-pub fn format_bytes(value: f64) -> String {
-    const UNITS: [&str; 6] = ["B", "KB", "MB", "GB", "TB", "PB"];
-    let mut v = value;
-    let mut i = 0;
-    while v.abs() >= 1000.0 && i < UNITS.len() - 1 {
-        v /= 1000.0;
-        i += 1;
-    }
-    if i == 0 {
-        format!("{v:.0} B")
-    } else {
-        format!("{v:.1} {}", UNITS[i])
     }
 }
 

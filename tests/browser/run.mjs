@@ -512,7 +512,7 @@ describe("dashboard through Ingress", { concurrency: false }, () => {
     await page.click('#addons button[data-sort-key="cpu_percent"]');
     assert.deepEqual(await names(), ["small_addon", "big_addon"]);
     assert.equal(await page.getAttribute('#addons th:has(button[data-sort-key="cpu_percent"])', "aria-sort"), "descending");
-    await page.waitForFunction(() => document.querySelector("#addons tbody").textContent.includes("+150.0 MB"));
+    await page.waitForFunction(() => document.querySelector("#addons tbody").textContent.includes("+150 MB"));
     await page.click('#addons button[data-sort-key="growth"]');
     assert.deepEqual(await names(), ["big_addon", "small_addon"]);
     await page.click('#addons button[data-sort-key="growth"]');

@@ -2,7 +2,7 @@
 //! [`Sustain`] remembers since when each holds, across passes.
 
 use super::inputs::{AdviceInputs, Sustain};
-use super::shared::{duration, get, host_memory_percent, mb, rec};
+use super::shared::{duration, format_bytes, get, host_memory_percent, rec};
 use crate::advice::types::{AdviceKind, Evidence, ProposedAction, Recommendation};
 use crate::config::ActionKind;
 use crate::model::registry;
@@ -38,13 +38,13 @@ pub(super) fn pressure(
         "host",
         format!(
             "The box is swapping ({}/s) for {}: memory is short",
-            mb(swap),
+            format_bytes(swap),
             duration((input.now_ms - since) as f64 / 1000.0)
         ),
     );
     r.evidence.push(Evidence::of_series(
         "swap in + out",
-        format!("{}/s", mb(swap)),
+        format!("{}/s", format_bytes(swap)),
         "swap.in_bytes_per_second",
         Some((since, input.now_ms)),
     ));
@@ -57,8 +57,10 @@ pub(super) fn pressure(
         ));
     }
     if let Some((slug, bytes)) = biggest {
-        r.title
-            .push_str(&format!("; the largest add-on is {slug} ({})", mb(bytes)));
+        r.title.push_str(&format!(
+            "; the largest add-on is {slug} ({})",
+            format_bytes(bytes)
+        ));
         r.saving.memory_bytes = Some(bytes);
         r.saving.memory_percent = host_memory_percent(input, bytes);
     }

@@ -2,7 +2,7 @@
 //! week, disks that fill within a month, and recorder bloat from the churn counted.
 
 use super::inputs::AdviceInputs;
-use super::shared::{DAY, duration, host_memory_percent, mb, rec};
+use super::shared::{DAY, duration, format_bytes, host_memory_percent, rec};
 use crate::advice::recorder::ChurnReport;
 use crate::advice::types::{AdviceKind, Evidence, ProposedAction, Recommendation};
 use crate::config::ActionKind;
@@ -45,7 +45,7 @@ pub(super) fn leaks(input: &AdviceInputs<'_>, out: &mut Vec<Recommendation>) {
             target,
             format!(
                 "{who} leaks memory: +{}/day{when}; a restart frees it",
-                mb(leak.leak.rate_per_day)
+                format_bytes(leak.leak.rate_per_day)
             ),
         );
         let window = Some((
@@ -54,7 +54,7 @@ pub(super) fn leaks(input: &AdviceInputs<'_>, out: &mut Vec<Recommendation>) {
         ));
         r.evidence.push(Evidence::of_series(
             "growth of the memory troughs",
-            format!("{}/day", mb(leak.leak.rate_per_day)),
+            format!("{}/day", format_bytes(leak.leak.rate_per_day)),
             &leak.series,
             window,
         ));
@@ -88,7 +88,7 @@ pub(super) fn idle(input: &AdviceInputs<'_>, out: &mut Vec<Recommendation>) {
             format!(
                 "Add-on {} has been idle for {days:.0} days; stopping it frees {}",
                 a.slug,
-                a.memory_bytes.map_or("its memory".into(), mb)
+                a.memory_bytes.map_or("its memory".into(), format_bytes)
             ),
         );
         let window = Some((
@@ -137,20 +137,20 @@ pub(super) fn disk(input: &AdviceInputs<'_>, out: &mut Vec<Recommendation>) {
         );
         r.evidence.push(Evidence::of_series(
             "growth",
-            format!("{}/day", mb(f.slope_per_day)),
+            format!("{}/day", format_bytes(f.slope_per_day)),
             &f.series,
             None,
         ));
         r.evidence.push(Evidence::fact(
             "free space left",
-            mb((f.threshold - f.current).max(0.0)),
+            format_bytes((f.threshold - f.current).max(0.0)),
         ));
         let mut freeable = 0.0;
         if let Some(b) = &input.disk.backups {
             let total: f64 = b.sizes.iter().sum();
             r.evidence.push(Evidence::fact(
                 "backups",
-                format!("{} taking {}", b.sizes.len(), mb(total)),
+                format!("{} taking {}", b.sizes.len(), format_bytes(total)),
             ));
             // Keeping the newest backup, the others could go (or move off the box).
             freeable += b.sizes.iter().skip(1).sum::<f64>();
@@ -158,7 +158,7 @@ pub(super) fn disk(input: &AdviceInputs<'_>, out: &mut Vec<Recommendation>) {
         if let Some(db) = input.disk.recorder_db_bytes {
             r.evidence.push(Evidence::fact(
                 "recorder database (home-assistant_v2.db)",
-                mb(db),
+                format_bytes(db),
             ));
         }
         if freeable > 0.0 {
@@ -166,7 +166,7 @@ pub(super) fn disk(input: &AdviceInputs<'_>, out: &mut Vec<Recommendation>) {
                 "Disk {} fills in about {}; removing all but the newest backup frees {}",
                 f.instance,
                 duration(eta),
-                mb(freeable)
+                format_bytes(freeable)
             );
             r.saving.disk_bytes = Some(freeable);
             if f.slope_per_day > 0.0 {
@@ -193,7 +193,7 @@ pub(super) fn recorder(input: &AdviceInputs<'_>, c: &ChurnReport, out: &mut Vec<
             "{} chatty entit{} write about {}/day into the recorder; exclude them",
             c.chatty,
             if c.chatty == 1 { "y" } else { "ies" },
-            mb(c.chatty_bytes_per_day)
+            format_bytes(c.chatty_bytes_per_day)
         ),
     );
     r.evidence
@@ -211,7 +211,7 @@ pub(super) fn recorder(input: &AdviceInputs<'_>, c: &ChurnReport, out: &mut Vec<
     r.saving.disk_bytes = Some(c.chatty_bytes_per_day);
     if let Some(db) = input.disk.recorder_db_bytes {
         r.evidence
-            .push(Evidence::fact("recorder database now", mb(db)));
+            .push(Evidence::fact("recorder database now", format_bytes(db)));
     }
     // A day of watching makes the daily rate a measurement instead of an extrapolation.
     r.confidence = (c.watched_seconds as f64 / DAY).clamp(0.3, 0.9);

@@ -6,13 +6,7 @@ use crate::advice::types::{AdviceKind, AdviceState, Recommendation, Saving, make
 
 pub(super) const DAY: f64 = 86_400.0;
 
-pub(super) fn mb(bytes: f64) -> String {
-    if bytes >= 1e9 {
-        format!("{:.1} GB", bytes / 1e9)
-    } else {
-        format!("{:.0} MB", bytes / 1e6)
-    }
-}
+pub(super) use crate::util::format_bytes;
 
 pub(super) fn duration(seconds: f64) -> String {
     if seconds >= 2.0 * DAY {

@@ -247,7 +247,7 @@ fn savings_and_evidence_carry_the_numbers() {
         leak.saving.memory_bytes.map(|b| (b / 1e6).round()),
         Some(60.0)
     );
-    assert!(leak.title.contains("20 MB/day"), "{}", leak.title);
+    assert!(leak.title.contains("20.0 MB/day"), "{}", leak.title);
     let disk = by(AdviceKind::DiskFull);
     // All but the newest backup: 3 GB, at 2.4 GB/day 1.25 days.
     assert_eq!(disk.saving.disk_bytes, Some(3e9));

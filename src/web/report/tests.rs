@@ -114,12 +114,12 @@ fn the_report_has_a_stable_format() {
 | Memory | 1.2 GB of 4.0 GB (30.0 %) |
 | Swap | 0 B of 1.0 GB |
 | Disk /data | 12.0 GB of 30.0 GB (40.0 %) |
-| Network eth0 | in 1.2 KB/s · out 300 B/s |
+| Network eth0 | in 1.2 kB/s · out 300 B/s |
 | Temperature | 48.0 °C (hottest sensor) |
 
 - **Degraded sources:** none
 - **Needs attention:** nothing
-- **Top add-ons by memory:** a0d7b954_vscode 450.0 MB, CPU 2.2 %; core_mosquitto 80.0 MB, CPU 0.5 %
+- **Top add-ons by memory:** a0d7b954_vscode 450 MB, CPU 2.2 %; core_mosquitto 80.0 MB, CPU 0.5 %
 - **Active alerts:** none
 - **Outlook:** Disk /data full in about 23 days (18–30 days)
 - **Recommendations:** none (recommendations are not part of this version)

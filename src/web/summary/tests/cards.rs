@@ -18,7 +18,7 @@ fn a_healthy_box_is_all_good_with_every_card_filled() {
     assert_eq!(o.cards[0].detail, "load 0.80 · 4 cores");
     assert_eq!(o.cards[1].detail, "1.2 GB of 4.0 GB · swap 0 B");
     assert_eq!(o.cards[2].detail, "/data: 18.0 GB free of 30.0 GB");
-    assert_eq!(o.cards[3].value, "↓\u{a0}1.2\u{a0}KB/s ↑\u{a0}300\u{a0}B/s");
+    assert_eq!(o.cards[3].value, "↓\u{a0}1.2\u{a0}kB/s ↑\u{a0}300\u{a0}B/s");
     assert_eq!(o.cards[3].detail, "eth0");
 }
 
