@@ -109,7 +109,7 @@ fn a_process_whose_memory_troughs_rise_is_a_suspect_and_gets_its_own_series() {
     assert!(
         found.leaks[0]
             .summary
-            .starts_with("Process node (pid 7) grows 40.0 MB a day"),
+            .starts_with("Process node (pid 7) grows 40.1 MB a day"),
         "{}",
         found.leaks[0].summary
     );
