@@ -1,12 +1,12 @@
 //! Forecast accuracy on the stored history: the backtest harness run per series that fills,
 //! for each forecast kind, pooled per kind, with the least-squares baseline beside.
 
+use crate::util::time::DAY_SECS_F64;
 use serde::Serialize;
 
 use super::backtest;
 use super::forecast::Method;
 use super::report::{SeriesData, filler};
-use super::season::DAY;
 
 /// Backtest results per forecast kind, pooled over series, and per series.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -38,11 +38,11 @@ pub struct SeriesScore {
 /// The rolling-origin plan for a history spanning `span` seconds: a week of history and a day
 /// ahead when there is room, otherwise halves and eighths of what there is.
 pub fn plan_for(span: f64, bucket: f64) -> Option<backtest::Plan> {
-    if span >= 10.0 * DAY {
+    if span >= 10.0 * DAY_SECS_F64 {
         return Some(backtest::Plan {
-            history: 7.0 * DAY,
-            horizon: DAY,
-            step: DAY / 4.0,
+            history: 7.0 * DAY_SECS_F64,
+            horizon: DAY_SECS_F64,
+            step: DAY_SECS_F64 / 4.0,
             tolerance: bucket.max(3600.0),
         });
     }
@@ -73,7 +73,7 @@ pub fn backtests(series: &[SeriesData], bucket: f64, made_ms: i64) -> Backtests 
                 baseline: o.baseline,
             });
         }
-        if plan.history >= 3.0 * DAY
+        if plan.history >= 3.0 * DAY_SECS_F64
             && let Some(o) = backtest::run(&s.max, Method::DailyMax, &plan)
         {
             per.push(SeriesScore {

@@ -3,10 +3,11 @@
 //! is expected rather than flagged; with less, an EWMA level and spread; with fewer than
 //! [`WARMUP`] points nothing is flagged (cold start).
 
+use crate::util::time::DAY_SECS_F64;
 use serde::Serialize;
 
 use super::Obs;
-use super::season::{DAY, hour_of_day};
+use super::season::hour_of_day;
 use super::stats::{clean, mad_sigma, median};
 use super::trend::theil_sen;
 
@@ -63,7 +64,7 @@ pub fn detect(obs: &[Obs], since: f64) -> Anomalies {
         return cold;
     }
     let history: Vec<Obs> = obs.iter().copied().filter(|o| o.t < since).collect();
-    let scored: Vec<(f64, f64)> = if since - first.t >= PROFILE_DAYS * DAY {
+    let scored: Vec<(f64, f64)> = if since - first.t >= PROFILE_DAYS * DAY_SECS_F64 {
         match same_hour(&history, &obs, since) {
             Some(z) => return finish(Profile::SameHour, z),
             None => ewma(&obs, since),

@@ -2,15 +2,16 @@
 //! a line through its daily maxima; the least-squares line as the baseline. Each model gives a
 //! value with its 80 % interval at any horizon, and the time until a threshold with an interval.
 
+use crate::util::time::DAY_SECS_F64;
 use serde::Serialize;
 
 use super::Obs;
-use super::season::{DAY, is_daily, rolling_max};
+use super::season::{is_daily, rolling_max};
 use super::stats::clean;
 use super::trend::{least_squares, theil_sen_with};
 
 /// Longest time a forecast speaks about (about 5 years): beyond it a date means nothing.
-pub const MAX_ETA: f64 = 5.0 * 365.0 * DAY;
+pub const MAX_ETA: f64 = 5.0 * 365.0 * DAY_SECS_F64;
 /// A slope must pass Mann–Kendall at this level to count as growth.
 pub const GROWTH_ALPHA: f64 = 0.05;
 
@@ -96,7 +97,7 @@ pub fn fit(obs: &[Obs], method: Method) -> Option<ForecastModel> {
             let maxima = rolling_max(&obs);
             // At least three days of maxima, so a day's cycle cannot pass for a trend.
             let span = maxima.last()?.t - maxima.first()?.t;
-            if span < 2.0 * DAY {
+            if span < 2.0 * DAY_SECS_F64 {
                 return None;
             }
             from_theil_sen(&maxima, t0, method)
@@ -127,7 +128,7 @@ fn from_theil_sen(obs: &[Obs], t0: f64, method: Method) -> Option<ForecastModel>
     let independent = match method {
         Method::DailyMax => {
             let span = obs.last()?.t - obs.first()?.t;
-            Some((span / DAY).round() as usize + 1)
+            Some((span / DAY_SECS_F64).round() as usize + 1)
         }
         _ => None,
     };
@@ -224,7 +225,7 @@ impl ForecastModel {
         // The daily-maximum line speaks of "the highest value of the last 24 hours", sampled
         // once a day: which day's peak crosses first is uncertain by about a day either way.
         let phase = if self.method == Method::DailyMax {
-            DAY
+            DAY_SECS_F64
         } else {
             0.0
         };
@@ -285,11 +286,11 @@ pub fn target(obs: &[Obs], method: Method, t: f64, tolerance: f64) -> Option<f64
         Method::DailyMax => {
             let day: Vec<f64> = obs
                 .iter()
-                .filter(|o| o.t > t - DAY && o.t <= t)
+                .filter(|o| o.t > t - DAY_SECS_F64 && o.t <= t)
                 .map(|o| o.v)
                 .collect();
-            let first = obs.iter().find(|o| o.t > t - DAY)?.t;
-            (first <= t - DAY * 0.75 && !day.is_empty())
+            let first = obs.iter().find(|o| o.t > t - DAY_SECS_F64)?.t;
+            (first <= t - DAY_SECS_F64 * 0.75 && !day.is_empty())
                 .then(|| day.iter().copied().fold(f64::NEG_INFINITY, f64::max))
         }
         _ => obs

@@ -5,19 +5,19 @@
 //! only when the troughs rise significantly (Mann–Kendall), by more than their noise, and in
 //! both halves of the window, so one step up followed by a plateau is not called a leak.
 
+use crate::util::time::DAY_SECS_F64;
 use serde::Serialize;
 
 use super::Obs;
-use super::season::DAY;
 use super::stats::{clean, mad_sigma};
 use super::trend::{mann_kendall, theil_sen};
 
 /// Slots the evidence window is cut into (one trough each).
 pub const SLOTS: usize = 24;
 /// Shortest evidence window: a day, so a daily job's growth is not a leak.
-pub const MIN_WINDOW: f64 = DAY;
+pub const MIN_WINDOW: f64 = DAY_SECS_F64;
 /// Longest evidence window looked at.
-pub const MAX_WINDOW: f64 = 7.0 * DAY;
+pub const MAX_WINDOW: f64 = 7.0 * DAY_SECS_F64;
 /// Mann–Kendall level the troughs' rise must pass.
 pub const ALPHA: f64 = 0.01;
 
@@ -73,7 +73,7 @@ pub fn detect(obs: &[Obs], limit: Option<f64>) -> Option<Leak> {
         (eta <= super::forecast::MAX_ETA).then_some(eta)
     });
     Some(Leak {
-        rate_per_day: fit.line.slope * DAY,
+        rate_per_day: fit.line.slope * DAY_SECS_F64,
         confidence: 1.0 - test.p,
         from,
         to,

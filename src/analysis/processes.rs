@@ -3,15 +3,15 @@
 //! seconds), so the runner keeps, per process, the minimum of each 5-minute bucket for up to a
 //! week, in memory. A restart forgets it; a leak then needs a day of evidence again.
 
+use crate::util::time::DAY_SECS_F64;
 use std::collections::HashMap;
 
 use super::Obs;
-use super::season::DAY;
 use crate::model::TopProcesses;
 
 const BUCKET: f64 = 300.0;
 /// Buckets kept per process (a week).
-const KEEP: usize = (7.0 * DAY / BUCKET) as usize;
+const KEEP: usize = (7.0 * DAY_SECS_F64 / BUCKET) as usize;
 /// Processes tracked at most (the top list by memory is short; this bounds churn).
 const MAX_PROCESSES: usize = 64;
 
@@ -48,7 +48,7 @@ impl ProcessMemory {
         }
         // Processes gone from the list for a day are forgotten.
         self.by
-            .retain(|_, troughs| troughs.last().is_some_and(|o| t - o.t < DAY));
+            .retain(|_, troughs| troughs.last().is_some_and(|o| t - o.t < DAY_SECS_F64));
     }
 
     /// (`name (pid N)`, troughs) per process.

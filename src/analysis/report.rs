@@ -8,10 +8,10 @@ use super::bottleneck::{self, Readings};
 use super::forecast::{self, Method};
 use super::health;
 use super::leak;
-use super::season::DAY;
 use super::trend;
 use super::words;
 use crate::model::{Kind, Unit};
+use crate::util::time::DAY_SECS_F64;
 
 pub use super::findings::{AnomalyItem, Findings, ForecastItem, LeakItem};
 
@@ -138,7 +138,7 @@ pub fn analyze(series: &[SeriesData], ctx: &Context) -> Findings {
             out.leaks.push(item);
         }
         if s.kind == Kind::Gauge {
-            let found = anomaly::detect(&s.mean, ctx.now - DAY);
+            let found = anomaly::detect(&s.mean, ctx.now - DAY_SECS_F64);
             out.anomaly_score = out.anomaly_score.max(found.score);
             if !found.intervals.is_empty() || found.score >= FLAG_Z {
                 out.anomalies.push(AnomalyItem {
@@ -198,7 +198,7 @@ fn forecast_item(
         eta_seconds: eta.map(|e| e.point),
         eta_low_seconds: eta.map(|e| e.low),
         eta_high_seconds: eta.and_then(|e| e.high),
-        slope_per_day: model.slope * DAY,
+        slope_per_day: model.slope * DAY_SECS_F64,
         method: model.method,
         confidence: model.confidence(),
         summary: String::new(),

@@ -5,7 +5,7 @@ use super::Obs;
 use super::stats::clean;
 use super::trend::least_squares;
 
-pub const DAY: f64 = 86_400.0;
+use crate::util::time::DAY_SECS_F64;
 /// Share of the detrended variance the hour-of-day profile must explain to call it a season.
 pub const SEASONAL_STRENGTH: f64 = 0.25;
 /// Days of data before a season can be told from a trend.
@@ -16,7 +16,7 @@ pub const SEASON_MIN_DAYS: f64 = 3.0;
 pub fn daily_strength(obs: &[Obs]) -> Option<f64> {
     let obs = clean(obs);
     let (first, last) = (obs.first()?.t, obs.last()?.t);
-    if last - first < SEASON_MIN_DAYS * DAY {
+    if last - first < SEASON_MIN_DAYS * DAY_SECS_F64 {
         return None;
     }
     let fit = least_squares(&obs)?;
@@ -51,7 +51,7 @@ pub fn is_daily(obs: &[Obs]) -> bool {
 
 /// UTC hour of day of a Unix time in seconds.
 pub fn hour_of_day(t: f64) -> usize {
-    ((t.rem_euclid(DAY)) / 3600.0) as usize % 24
+    ((t.rem_euclid(DAY_SECS_F64)) / 3600.0) as usize % 24
 }
 
 /// The highest value of the 24 hours ending at each observation, from the first observation a
@@ -69,10 +69,13 @@ pub fn rolling_max(obs: &[Obs]) -> Vec<Obs> {
             queue.pop_back();
         }
         queue.push_back(i);
-        while queue.front().is_some_and(|&j| obs[j].t <= o.t - DAY) {
+        while queue
+            .front()
+            .is_some_and(|&j| obs[j].t <= o.t - DAY_SECS_F64)
+        {
             queue.pop_front();
         }
-        if o.t - first >= DAY * 0.95
+        if o.t - first >= DAY_SECS_F64 * 0.95
             && let Some(&j) = queue.front()
         {
             out.push(Obs::new(o.t, obs[j].v));

@@ -3,7 +3,7 @@
 //! from a small seeded generator so every run sees the same numbers.
 
 use super::Obs;
-use super::season::DAY;
+use crate::util::time::DAY_SECS_F64;
 
 /// A seeded normal noise source (xorshift64* and Box–Muller).
 #[derive(Debug, Clone)]
@@ -63,7 +63,7 @@ impl Shape {
 
     /// The noiseless value `dt` seconds after the start.
     pub fn truth(&self, dt: f64) -> f64 {
-        let hour = (dt.rem_euclid(DAY)) / 3600.0;
+        let hour = (dt.rem_euclid(DAY_SECS_F64)) / 3600.0;
         let cycle = self.daily * (std::f64::consts::TAU * (hour - 8.0) / 24.0).sin();
         let saw = if self.saw_period > 0.0 {
             self.saw * (dt.rem_euclid(self.saw_period) / self.saw_period)
@@ -71,13 +71,13 @@ impl Shape {
             0.0
         };
         let step = if dt >= self.step_at { self.step } else { 0.0 };
-        self.base + self.slope_per_day * dt / DAY + cycle + saw + step
+        self.base + self.slope_per_day * dt / DAY_SECS_F64 + cycle + saw + step
     }
 
     /// Observations every `every` seconds for `days` days from `start` (a day boundary).
     pub fn sample(&self, start: f64, days: f64, every: f64, seed: u64) -> Vec<Obs> {
         let mut noise = Noise::new(seed);
-        let n = (days * DAY / every) as usize;
+        let n = (days * DAY_SECS_F64 / every) as usize;
         (0..n)
             .map(|k| {
                 let dt = k as f64 * every;
@@ -139,7 +139,7 @@ pub fn suite(days: f64) -> Vec<(&'static str, Vec<Obs>)> {
             "nightly purge",
             Shape {
                 saw: 5.0,
-                saw_period: DAY,
+                saw_period: DAY_SECS_F64,
                 ..Shape::flat(30.0, 0.1)
             }
             .sample(START, days, 60.0, 4),
@@ -152,14 +152,18 @@ pub fn suite(days: f64) -> Vec<(&'static str, Vec<Obs>)> {
             "step",
             Shape {
                 step: 5.0,
-                step_at: days * DAY / 2.0,
+                step_at: days * DAY_SECS_F64 / 2.0,
                 ..Shape::flat(20.0, 0.5)
             }
             .sample(START, days, 60.0, 6),
         ),
         (
             "growth with a gap",
-            with_gap(growth.sample(START, days, 60.0, 7), 5.0 * DAY, 6.0 * DAY),
+            with_gap(
+                growth.sample(START, days, 60.0, 7),
+                5.0 * DAY_SECS_F64,
+                6.0 * DAY_SECS_F64,
+            ),
         ),
     ]
 }

@@ -2,6 +2,7 @@
 //! kernel's `write_bytes` in `/proc/self/io`, as bytes a day over the last hour. SD cards and
 //! eMMC wear out; this is the add-on's own share of it, beside the disk's wear.
 
+use crate::util::time::HOUR_MS;
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -12,10 +13,10 @@ use crate::model::{Sample, SeriesMeta, Snapshot, registry};
 /// How often the counter is read (one small file; the rate needs no finer steps).
 const READ_EVERY_MS: i64 = 60_000;
 /// The window the rate is taken over.
-const WINDOW_MS: i64 = 3_600_000;
+const WINDOW_MS: i64 = HOUR_MS;
 /// Shortest window that gives a rate (a shorter one is mostly the start-up's writes).
 const MIN_WINDOW_MS: i64 = 5 * 60_000;
-const DAY_MS: f64 = 86_400_000.0;
+use crate::util::time::DAY_MS_F64;
 
 /// Bytes written a day, from readings of a `write_bytes` counter.
 #[derive(Debug, Default)]
@@ -44,7 +45,7 @@ impl WriteRate {
     pub fn rate(&self) -> Option<f64> {
         let (t0, w0) = *self.readings.front()?;
         let (t1, w1) = *self.readings.back()?;
-        (t1 - t0 >= MIN_WINDOW_MS).then(|| (w1 - w0) as f64 * DAY_MS / (t1 - t0) as f64)
+        (t1 - t0 >= MIN_WINDOW_MS).then(|| (w1 - w0) as f64 * DAY_MS_F64 / (t1 - t0) as f64)
     }
 }
 

@@ -18,8 +18,7 @@ use crate::store::{Resolution, Store, StoreError};
 
 /// How far back statistics are asked for.
 pub const DAYS: i64 = 30;
-const HOUR_MS: i64 = 3_600_000;
-const DAY_MS: i64 = 24 * HOUR_MS;
+use crate::util::time::{DAY_MS, HOUR_MS};
 
 /// Why an import of statistics failed.
 #[derive(Debug, thiserror::Error)]

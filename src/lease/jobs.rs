@@ -3,6 +3,7 @@
 //! the next batch. So that history is never left unrolled for ever, a job put off for longer
 //! than [`MAX_DEFER_MS`] runs without a lease (and says so in the log).
 
+use crate::util::time::HOUR_MS;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -14,7 +15,7 @@ use crate::store::writer::{GateFuture, JobGate};
 use crate::util::lock;
 
 /// Longest a job is put off.
-pub const MAX_DEFER_MS: i64 = 3_600_000;
+pub const MAX_DEFER_MS: i64 = HOUR_MS;
 /// What one job asks for: half a core and a little memory, for at most ten minutes.
 const CPU_CORES: f64 = 0.5;
 const MEMORY_MB: u64 = 64;

@@ -1,6 +1,7 @@
 //! The lease service's two tasks: the writer that saves groups of changes (then announces
 //! them), and the timer that applies expiries, follows the snapshots and trims old leases.
 
+use crate::util::time::DAY_MS;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -153,7 +154,7 @@ pub async fn run(
             }
         }
         let now = service.now();
-        if last_prune.is_none_or(|at| now - at >= 86_400_000) {
+        if last_prune.is_none_or(|at| now - at >= DAY_MS) {
             last_prune = Some(now);
             if let Err(err) = service.prune().await {
                 tracing::warn!(error = %err, "old leases not trimmed");

@@ -1,8 +1,10 @@
 //! How long one raw batch may cover, and the query that finds the batches overlapping a time
 //! range: the writer cuts batches by the first, the readers and the rollup job run the second.
 
+use crate::util::time::HOUR_MS;
+
 /// Longest time span one raw batch may cover; queries look back this far for overlaps.
-pub const MAX_BATCH_SPAN_MS: i64 = 2 * 3_600_000;
+pub const MAX_BATCH_SPAN_MS: i64 = 2 * HOUR_MS;
 
 /// Raw batches that may hold ticks in `[?2, ?3)`, oldest first; bind
 /// `from - MAX_BATCH_SPAN_MS`, `to`, `from` (see [`overlap_query`]).

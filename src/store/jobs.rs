@@ -8,17 +8,18 @@ use sqlx::Row;
 
 use super::batches::{MAX_BATCH_SPAN_MS, overlap_query};
 use super::codec::{BatchEncoder, decode_batch, encode_minutes};
-use super::rollup::{HOUR_MS, HourAggregator, floor_to};
+use super::rollup::{HourAggregator, floor_to};
 use super::series::{KnownSeries, SeriesInfo, insert_series};
 use super::state::{SAVED_UNTIL, set_state};
 use super::{InjectedFault, Store, StoreError, WriteSource};
 use crate::config::Retention;
 use crate::model::{SeriesMeta, Snapshot};
 use crate::util::lock;
+use crate::util::time::HOUR_MS;
 
 /// Most hours rolled up in one call, so catching up never blocks the writer for long.
 const MAX_HOURS_PER_ROLLUP: usize = 24;
-const DAY_MS: i64 = 24 * HOUR_MS;
+use crate::util::time::DAY_MS;
 
 /// What a retention run removed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

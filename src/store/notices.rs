@@ -7,7 +7,7 @@ use crate::util::lock;
 
 /// How long a notice is shown.
 pub const NOTICE_DAYS: i64 = 7;
-const DAY_MS: i64 = 86_400_000;
+use crate::util::time::DAY_MS;
 
 impl Store {
     /// Storage notices of the last week, newest first.

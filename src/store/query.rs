@@ -6,10 +6,11 @@ use sqlx::Row;
 
 use super::batches::overlap_query;
 use super::codec::{decode_minutes, decode_series};
-use super::rollup::{HOUR_MS, MINUTE_MS, aggregate_points, floor_to};
+use super::rollup::{aggregate_points, floor_to};
 use super::series::SeriesInfo;
 use super::{Store, StoreError};
 use crate::util::lock;
+use crate::util::time::{HOUR_MS, MINUTE_MS};
 
 /// Storage tier a history is read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,8 +7,7 @@ use std::collections::BTreeMap;
 
 use super::codec::Bucket;
 
-pub const MINUTE_MS: i64 = 60_000;
-pub const HOUR_MS: i64 = 3_600_000;
+use crate::util::time::{HOUR_MS, MINUTE_MS};
 
 /// Start of the bucket of width `step_ms` that holds `ts_ms`.
 pub fn floor_to(ts_ms: i64, step_ms: i64) -> i64 {

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::config::{ActionKind, ActionOptions};
 
-const DAY_MS: i64 = 86_400_000;
+use crate::util::time::DAY_MS;
 
 /// Slugs never acted on: Core, the Supervisor and its plugins, and the names this add-on has
 /// (the Supervisor's `self` alias, the bare slug; installed copies end in `_resource_manager`).

@@ -2,11 +2,12 @@
 //! week, disks that fill within a month, and recorder bloat from the churn counted.
 
 use super::inputs::AdviceInputs;
-use super::shared::{DAY, duration, format_bytes, host_memory_percent, rec};
+use super::shared::{duration, format_bytes, host_memory_percent, rec};
 use crate::advice::recorder::ChurnReport;
 use crate::advice::types::{AdviceKind, Evidence, ProposedAction, Recommendation};
 use crate::config::ActionKind;
 use crate::model::registry;
+use crate::util::time::DAY_SECS_F64;
 
 /// A disk that fills within this many days gets advice.
 pub const DISK_DAYS: f64 = 30.0;
@@ -29,7 +30,7 @@ pub(super) fn leaks(input: &AdviceInputs<'_>, out: &mut Vec<Recommendation>) {
             .and_then(|s| s.strip_suffix(".memory_bytes"));
         let target = addon.unwrap_or(&leak.suspect);
         let window_s = (leak.leak.to - leak.leak.from).max(0.0);
-        let grown = leak.leak.rate_per_day * window_s / DAY;
+        let grown = leak.leak.rate_per_day * window_s / DAY_SECS_F64;
         let when = leak
             .leak
             .eta_to_limit
@@ -75,13 +76,13 @@ pub(super) fn leaks(input: &AdviceInputs<'_>, out: &mut Vec<Recommendation>) {
 
 pub(super) fn idle(input: &AdviceInputs<'_>, out: &mut Vec<Recommendation>) {
     for a in input.addons {
-        let idle = a.covered_seconds >= IDLE_DAYS * DAY
+        let idle = a.covered_seconds >= IDLE_DAYS * DAY_SECS_F64
             && a.max_cpu_percent <= IDLE_CPU_PERCENT
             && a.max_net_bytes <= IDLE_NET_BYTES;
         if !idle {
             continue;
         }
-        let days = a.covered_seconds / DAY;
+        let days = a.covered_seconds / DAY_SECS_F64;
         let mut r = rec(
             AdviceKind::Idle,
             &a.slug,
@@ -123,7 +124,7 @@ pub(super) fn idle(input: &AdviceInputs<'_>, out: &mut Vec<Recommendation>) {
 pub(super) fn disk(input: &AdviceInputs<'_>, out: &mut Vec<Recommendation>) {
     for f in &input.findings.forecasts {
         let Some(eta) = f.eta_seconds else { continue };
-        if f.resource != "disk" || eta > DISK_DAYS * DAY {
+        if f.resource != "disk" || eta > DISK_DAYS * DAY_SECS_F64 {
             continue;
         }
         let mut r = rec(
@@ -214,7 +215,7 @@ pub(super) fn recorder(input: &AdviceInputs<'_>, c: &ChurnReport, out: &mut Vec<
             .push(Evidence::fact("recorder database now", format_bytes(db)));
     }
     // A day of watching makes the daily rate a measurement instead of an extrapolation.
-    r.confidence = (c.watched_seconds as f64 / DAY).clamp(0.3, 0.9);
+    r.confidence = (c.watched_seconds as f64 / DAY_SECS_F64).clamp(0.3, 0.9);
     r.snippet = Some(snippet.clone());
     out.push(r);
 }

@@ -4,13 +4,13 @@
 use super::inputs::{AdviceInputs, Latest};
 use crate::advice::types::{AdviceKind, AdviceState, Recommendation, Saving, make_id};
 
-pub(super) const DAY: f64 = 86_400.0;
+use crate::util::time::DAY_SECS_F64;
 
 pub(super) use crate::util::format_bytes;
 
 pub(super) fn duration(seconds: f64) -> String {
-    if seconds >= 2.0 * DAY {
-        format!("{:.0} days", seconds / DAY)
+    if seconds >= 2.0 * DAY_SECS_F64 {
+        format!("{:.0} days", seconds / DAY_SECS_F64)
     } else if seconds >= 7200.0 {
         format!("{:.0} hours", seconds / 3600.0)
     } else {

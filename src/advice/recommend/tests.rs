@@ -11,7 +11,7 @@ use crate::config::ActionKind;
 use crate::model::Unit;
 
 const NOW_MS: i64 = 1_780_000_000_000;
-const DAY: f64 = 86_400.0;
+use crate::util::time::DAY_SECS_F64;
 
 /// A healthy box: memory half used, no swap traffic, cool, quiet add-ons that are in use.
 struct Fixture {
@@ -48,7 +48,7 @@ fn healthy() -> Fixture {
         latest,
         addons: vec![AddonUsage {
             slug: "core_mosquitto".into(),
-            covered_seconds: 10.0 * DAY,
+            covered_seconds: 10.0 * DAY_SECS_F64,
             max_cpu_percent: 4.0,
             max_net_bytes: 5_000.0,
             memory_bytes: Some(60e6),
@@ -86,9 +86,9 @@ fn leaking(f: &mut Fixture) {
         leak: Leak {
             rate_per_day: 20e6,
             confidence: 0.999,
-            from: NOW_MS as f64 / 1000.0 - 3.0 * DAY,
+            from: NOW_MS as f64 / 1000.0 - 3.0 * DAY_SECS_F64,
             to: NOW_MS as f64 / 1000.0,
-            eta_to_limit: Some(2.0 * DAY),
+            eta_to_limit: Some(2.0 * DAY_SECS_F64),
         },
     });
 }
@@ -96,7 +96,7 @@ fn leaking(f: &mut Fixture) {
 fn idle_addon(f: &mut Fixture) {
     f.addons.push(AddonUsage {
         slug: "core_samba".into(),
-        covered_seconds: 8.0 * DAY,
+        covered_seconds: 8.0 * DAY_SECS_F64,
         max_cpu_percent: 0.1,
         max_net_bytes: 0.0,
         memory_bytes: Some(40e6),
@@ -120,9 +120,9 @@ fn filling_disk(f: &mut Fixture) {
         unit: Unit::Bytes,
         current: 59.5e9,
         threshold: 64e9,
-        eta_seconds: Some(2.0 * DAY),
-        eta_low_seconds: Some(1.5 * DAY),
-        eta_high_seconds: Some(3.0 * DAY),
+        eta_seconds: Some(2.0 * DAY_SECS_F64),
+        eta_low_seconds: Some(1.5 * DAY_SECS_F64),
+        eta_high_seconds: Some(3.0 * DAY_SECS_F64),
         slope_per_day: 2.4e9,
         method: Method::Linear,
         confidence: 0.9,
@@ -322,7 +322,7 @@ fn uncertain_leaks_and_young_add_ons_are_left_alone() {
     f.findings.leaks[0].leak.confidence = 0.5;
     f.addons.push(AddonUsage {
         slug: "core_new".into(),
-        covered_seconds: 2.0 * DAY,
+        covered_seconds: 2.0 * DAY_SECS_F64,
         max_cpu_percent: 0.0,
         max_net_bytes: 0.0,
         memory_bytes: Some(1e6),

@@ -14,7 +14,7 @@ pub const ROW_BYTES: u64 = 150;
 pub const ATTRIBUTES_ROW_BYTES: u64 = 40;
 /// Days of churn kept and ranked.
 pub const DAYS_KEPT: i64 = 7;
-pub(super) const DAY_MS: i64 = 86_400_000;
+use crate::util::time::DAY_MS;
 
 /// Writes and estimated bytes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
-use super::counter::{ChurnCounter, Count, DAY_MS};
+use super::counter::{ChurnCounter, Count};
+use crate::util::time::DAY_MS;
 
 /// An entity is chatty from this many writes per day (one a minute).
 pub const CHATTY_PER_DAY: f64 = 1440.0;

@@ -3,8 +3,8 @@
 
 use proptest::prelude::*;
 
-use super::counter::DAY_MS;
 use super::*;
+use crate::util::time::DAY_MS;
 
 const T0: i64 = 1_780_000_000_000;
 

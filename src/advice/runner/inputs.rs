@@ -8,7 +8,7 @@ use crate::advice::recommend::{AddonUsage, DiskContent, IDLE_DAYS, Latest};
 use crate::model::{Snapshot, registry};
 use crate::store::Resolution;
 
-const HOUR_MS: i64 = 3_600_000;
+use crate::util::time::HOUR_MS;
 
 /// Inputs refreshed every few passes.
 #[derive(Default)]

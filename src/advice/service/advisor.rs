@@ -19,7 +19,7 @@ use crate::store::{Store, StoreError};
 use crate::supervisor::AddonControl;
 use crate::util::{Clock, Emit};
 
-pub(super) const DAY_MS: i64 = 86_400_000;
+use crate::util::time::DAY_MS;
 
 /// Failures of the advisor's operations.
 #[derive(Debug, thiserror::Error)]

@@ -2,6 +2,7 @@
 //! before anything is carried out, logged under its audit id and announced on the bus; the
 //! audit is read back for the API and for automatic recovery.
 
+use crate::util::time::HOUR_MS;
 use serde::Serialize;
 
 use super::advisor::{AdviceError, Advisor};
@@ -156,7 +157,7 @@ impl Advisor {
     /// the user made is not "unexpected" and a dry run is not repeated every pass.
     pub async fn recently_acted(&self, addon: &str) -> Result<bool, StoreError> {
         let now = self.inner.clock.now_ms();
-        let cooldown = (lock(&self.inner.policy).options.cooldown as i64 * 1000).max(3_600_000);
+        let cooldown = (lock(&self.inner.policy).options.cooldown as i64 * 1000).max(HOUR_MS);
         Ok(self.inner.store.actions(200).await?.iter().any(|r| {
             r.addon == addon
                 && now - r.at_ms < cooldown

@@ -1,10 +1,11 @@
 //! The recorder churn the advisor counts: one state change at a time from the subscription,
 //! ranked on request, and stored by day.
 
-use super::advisor::{Advisor, DAY_MS};
+use super::advisor::Advisor;
 use crate::advice::recorder::ChurnReport;
 use crate::store::StoreError;
 use crate::util::lock;
+use crate::util::time::DAY_MS;
 
 impl Advisor {
     /// The recorder ranking now.

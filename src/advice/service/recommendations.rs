@@ -2,6 +2,7 @@
 //! replaces the list (with the states applied and power priced), and dismissing, snoozing or
 //! marking one done is stored so it survives a restart.
 
+use crate::util::time::DAY_MS;
 use std::sync::Arc;
 
 use super::advisor::{AdviceError, Advisor, PassStats};
@@ -10,7 +11,7 @@ use crate::advice::types::{AdviceState, Recommendation};
 use crate::util::lock;
 
 /// How long a recommendation acted on stays `done` before it may open again.
-pub const DONE_FOR_MS: i64 = 86_400_000;
+pub const DONE_FOR_MS: i64 = DAY_MS;
 /// Longest snooze.
 pub const MAX_SNOOZE_SECONDS: u64 = 90 * 86_400;
 

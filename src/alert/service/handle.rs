@@ -1,6 +1,7 @@
 //! The handle to the alert engine: what the API, the dashboard and Home Assistant ask of it
 //! (states, acknowledgements, recent incidents), and the published list of active alerts.
 
+use crate::util::time::DAY_MS;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -14,7 +15,7 @@ use crate::store::{Store, StoreError};
 use crate::util::Emit;
 
 /// Longest cooldown an option may set: incidents notified since then are reloaded at start.
-const LONGEST_COOLDOWN_MS: i64 = 7 * 86_400_000;
+const LONGEST_COOLDOWN_MS: i64 = 7 * DAY_MS;
 
 /// Why an alert request failed.
 #[derive(Debug, thiserror::Error)]

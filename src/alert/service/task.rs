@@ -1,6 +1,7 @@
 //! The alert task: feeds every snapshot to the engine, prunes old incidents daily, and writes
 //! the open ones when it stops.
 
+use crate::util::time::DAY_MS;
 use std::sync::Arc;
 
 use tokio::sync::broadcast;
@@ -11,8 +12,8 @@ use super::handle::AlertHandle;
 use crate::model::Snapshot;
 
 /// Resolved incidents older than this are deleted (checked daily).
-const KEEP_INCIDENTS_MS: i64 = 365 * 86_400_000;
-const PRUNE_EVERY_MS: i64 = 86_400_000;
+const KEEP_INCIDENTS_MS: i64 = 365 * DAY_MS;
+const PRUNE_EVERY_MS: i64 = DAY_MS;
 
 /// Evaluates every snapshot until the engine's channel closes (or `cancel`), then writes open
 /// incidents.

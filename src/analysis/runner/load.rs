@@ -8,8 +8,7 @@ use crate::store::{Point, Resolution, SeriesInfo, Store, StoreError};
 
 /// Width of the buckets the analyses see (means, minima and maxima of the minutes).
 pub const BUCKET_SECONDS: f64 = 300.0;
-const DAY_MS: i64 = 86_400_000;
-const HOUR_MS: i64 = 3_600_000;
+use crate::util::time::{DAY_MS, HOUR_MS};
 /// History looked at: hours beyond two days, 5-minute buckets of minutes within them.
 const HISTORY_DAYS: i64 = 30;
 const MINUTE_DAYS: i64 = 2;

@@ -1,7 +1,7 @@
 use super::super::anomaly::{Profile, detect};
-use super::super::season::DAY;
 use super::super::synthetic::{START, Shape, with_spike};
 use super::minutes;
+use crate::util::time::DAY_SECS_F64;
 
 fn daily() -> Shape {
     Shape {
@@ -12,9 +12,9 @@ fn daily() -> Shape {
 
 #[test]
 fn an_injected_spike_is_flagged_and_the_daily_cycle_is_not() {
-    let spike_at = 6.0 * DAY + 5.0 * 3600.0;
+    let spike_at = 6.0 * DAY_SECS_F64 + 5.0 * 3600.0;
     let obs = with_spike(minutes(daily(), 7.0, 1), spike_at, spike_at + 600.0, 30.0);
-    let found = detect(&obs, START + 6.0 * DAY);
+    let found = detect(&obs, START + 6.0 * DAY_SECS_F64);
     assert_eq!(found.profile, Profile::SameHour);
     assert_eq!(found.intervals.len(), 1, "{:?}", found.intervals);
     let run = &found.intervals[0];
@@ -26,7 +26,7 @@ fn an_injected_spike_is_flagged_and_the_daily_cycle_is_not() {
 fn a_daily_cycle_alone_raises_no_flag() {
     for seed in 1..=3 {
         let obs = minutes(daily(), 7.0, seed);
-        let found = detect(&obs, START + 6.0 * DAY);
+        let found = detect(&obs, START + 6.0 * DAY_SECS_F64);
         assert!(found.intervals.is_empty(), "{:?}", found.intervals);
         assert!(found.score < 6.0);
     }
@@ -36,8 +36,8 @@ fn a_daily_cycle_alone_raises_no_flag() {
 fn with_a_short_history_the_ewma_profile_flags_a_spike() {
     let obs = with_spike(
         minutes(Shape::flat(30.0, 1.0), 1.0, 2),
-        0.5 * DAY,
-        0.5 * DAY + 300.0,
+        0.5 * DAY_SECS_F64,
+        0.5 * DAY_SECS_F64 + 300.0,
         40.0,
     );
     let found = detect(&obs, START);

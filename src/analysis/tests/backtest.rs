@@ -1,13 +1,13 @@
 use super::super::backtest::{Plan, Score, run};
 use super::super::forecast::Method;
-use super::super::season::DAY;
 use super::super::synthetic::suite;
+use crate::util::time::DAY_SECS_F64;
 
 fn plan() -> Plan {
     Plan {
-        history: 7.0 * DAY,
-        horizon: DAY,
-        step: DAY / 4.0,
+        history: 7.0 * DAY_SECS_F64,
+        horizon: DAY_SECS_F64,
+        step: DAY_SECS_F64 / 4.0,
         tolerance: 3600.0,
     }
 }

@@ -1,8 +1,8 @@
 use super::super::forecast::{Method, fit, fit_best};
-use super::super::season::DAY;
 use super::super::synthetic::{Shape, with_gap};
 use super::super::trend::{least_squares, theil_sen, trends};
 use super::{GB, minutes};
+use crate::util::time::DAY_SECS_F64;
 
 fn growing_disk() -> Shape {
     Shape {
@@ -17,16 +17,16 @@ fn linear_growth_slope_is_within_five_percent_and_the_true_time_to_full_is_insid
         let obs = minutes(growing_disk(), 7.0, seed);
         let m = fit_best(&obs).expect("a model");
         assert_eq!(m.method, Method::Linear, "no daily season here");
-        let per_day = m.slope * DAY;
+        let per_day = m.slope * DAY_SECS_F64;
         assert!((per_day / GB - 1.0).abs() < 0.05, "slope {per_day}");
         // 40 GB + 7 days × 1 GB = 47 GB now; 63 GB is 16 days away.
         let eta = m.eta(63.0 * GB).expect("growing");
-        let truth = 16.0 * DAY;
+        let truth = 16.0 * DAY_SECS_F64;
         assert!(
             eta.low <= truth && eta.high.is_some_and(|h| h >= truth),
             "{eta:?}"
         );
-        assert!((eta.point / DAY - 16.0).abs() < 1.5, "{eta:?}");
+        assert!((eta.point / DAY_SECS_F64 - 16.0).abs() < 1.5, "{eta:?}");
     }
 }
 
@@ -66,18 +66,22 @@ fn a_daily_cycle_with_growth_forecasts_when_the_daily_peak_reaches_the_threshold
     for seed in 1..=4 {
         // The truth: when the same series, continued, first reaches 80.
         let all = minutes(shape, 25.0, seed);
-        let split = all.partition_point(|o| o.t < all[0].t + 10.0 * DAY);
+        let split = all.partition_point(|o| o.t < all[0].t + 10.0 * DAY_SECS_F64);
         let (past, future) = all.split_at(split);
         let m = fit_best(past).expect("model");
         assert_eq!(m.method, Method::DailyMax);
-        assert!((m.slope * DAY - 1.0).abs() < 0.15, "{}", m.slope * DAY);
+        assert!(
+            (m.slope * DAY_SECS_F64 - 1.0).abs() < 0.15,
+            "{}",
+            m.slope * DAY_SECS_F64
+        );
         let reached = future.iter().find(|o| o.v >= 80.0).expect("reached").t;
         let truth = reached - m.t0;
         let eta = m.eta(80.0).expect("growing");
         assert!(
             eta.low <= truth && eta.high.is_some_and(|h| h >= truth),
             "seed {seed}: truth {:.2} d, {eta:?}",
-            truth / DAY
+            truth / DAY_SECS_F64
         );
     }
 }
@@ -87,7 +91,7 @@ fn a_nightly_purge_sawtooth_is_not_a_panic_forecast() {
     // The recorder grows all day and is purged every night: a "counter reset" each day.
     let shape = Shape {
         saw: 2.0 * GB,
-        saw_period: DAY,
+        saw_period: DAY_SECS_F64,
         ..Shape::flat(10.0 * GB, 0.01 * GB)
     };
     let obs = minutes(shape, 7.0, 5);
@@ -98,7 +102,7 @@ fn a_nightly_purge_sawtooth_is_not_a_panic_forecast() {
     let last_day: Vec<_> = obs
         .iter()
         .copied()
-        .filter(|o| o.t > obs[obs.len() - 1].t - 0.9 * DAY)
+        .filter(|o| o.t > obs[obs.len() - 1].t - 0.9 * DAY_SECS_F64)
         .collect();
     assert!(fit(&last_day, Method::Linear).expect("fit").growing());
 }
@@ -117,20 +121,24 @@ fn flat_noise_is_not_called_growth() {
 
 #[test]
 fn a_gap_of_a_day_does_not_bend_the_slope() {
-    let obs = with_gap(minutes(growing_disk(), 7.0, 6), 2.0 * DAY, 3.0 * DAY);
+    let obs = with_gap(
+        minutes(growing_disk(), 7.0, 6),
+        2.0 * DAY_SECS_F64,
+        3.0 * DAY_SECS_F64,
+    );
     let m = fit_best(&obs).expect("model");
-    assert!((m.slope * DAY / GB - 1.0).abs() < 0.05);
+    assert!((m.slope * DAY_SECS_F64 / GB - 1.0).abs() < 0.05);
 }
 
 #[test]
 fn predictions_widen_with_the_horizon_and_already_full_is_zero() {
     let obs = minutes(growing_disk(), 7.0, 7);
     let m = fit_best(&obs).expect("model");
-    let near = m.predict(DAY);
-    let far = m.predict(10.0 * DAY);
+    let near = m.predict(DAY_SECS_F64);
+    let far = m.predict(10.0 * DAY_SECS_F64);
     assert!(far.high - far.low > near.high - near.low);
     let eta = m.eta(10.0 * GB).expect("growing");
     assert_eq!((eta.point, eta.low, eta.high), (0.0, 0.0, Some(0.0)));
-    let path = m.path(DAY, 3600.0);
+    let path = m.path(DAY_SECS_F64, 3600.0);
     assert_eq!(path.len(), 25);
 }

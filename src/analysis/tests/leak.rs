@@ -1,7 +1,7 @@
 use super::super::leak::detect;
-use super::super::season::DAY;
 use super::super::synthetic::Shape;
 use super::{MB, minutes};
+use crate::util::time::DAY_SECS_F64;
 
 fn gc_sawtooth() -> Shape {
     Shape {
@@ -25,7 +25,7 @@ fn leaks_are_found_exactly_on_the_leaking_series() {
             "step then flat",
             Shape {
                 step: 80.0 * MB,
-                step_at: 1.5 * DAY,
+                step_at: 1.5 * DAY_SECS_F64,
                 ..gc_sawtooth()
             },
             false,
@@ -34,7 +34,7 @@ fn leaks_are_found_exactly_on_the_leaking_series() {
             "early step then flat",
             Shape {
                 step: 80.0 * MB,
-                step_at: 0.6 * DAY,
+                step_at: 0.6 * DAY_SECS_F64,
                 ..gc_sawtooth()
             },
             false,
@@ -66,9 +66,9 @@ fn a_leak_reports_its_rate_confidence_window_and_when_it_reaches_the_limit() {
     let leak = detect(&obs, Some(512.0 * MB)).expect("a leak");
     assert!((leak.rate_per_day / MB - 40.0).abs() < 8.0, "{leak:?}");
     assert!(leak.confidence > 0.99);
-    assert!((leak.to - leak.from - 3.0 * DAY).abs() < 120.0);
+    assert!((leak.to - leak.from - 3.0 * DAY_SECS_F64).abs() < 120.0);
     // Troughs ≈ 200 + 120 MB now; 512 MB is about 4.8 days away.
-    let eta_days = leak.eta_to_limit.expect("limit reached") / DAY;
+    let eta_days = leak.eta_to_limit.expect("limit reached") / DAY_SECS_F64;
     assert!((3.5..6.5).contains(&eta_days), "{eta_days}");
 }
 

@@ -9,11 +9,11 @@ mod props;
 
 use super::synthetic::{START, Shape};
 
-const MINUTE: f64 = 60.0;
+use crate::util::time::MINUTE_SECS_F64;
 const GB: f64 = 1e9;
 const MB: f64 = 1e6;
 
 /// `days` of one-minute observations of `shape`.
 fn minutes(shape: Shape, days: f64, seed: u64) -> Vec<super::Obs> {
-    shape.sample(START, days, MINUTE, seed)
+    shape.sample(START, days, MINUTE_SECS_F64, seed)
 }

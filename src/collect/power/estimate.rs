@@ -8,8 +8,7 @@ use super::source::{MODELLED, source_of};
 use crate::collect::derive::Derive;
 use crate::model::{Sample, SeriesMeta, Snapshot, registry};
 
-/// Average month used for costs (365.25 / 12 days).
-pub const HOURS_PER_MONTH: f64 = 730.5;
+use crate::util::time::HOURS_PER_MONTH;
 
 /// `power.watts` from the model when nothing measures it.
 pub struct PowerModel {

@@ -23,7 +23,7 @@ mod source;
 
 pub use collector::PowerCollector;
 pub use energy::{Energy, EnergyCounter};
-pub use estimate::{AddonPower, Cost, HOURS_PER_MONTH, PowerModel, addon_watts, cost_per_month};
+pub use estimate::{AddonPower, Cost, PowerModel, addon_watts, cost_per_month};
 pub use meters::{RaplZone, counter_delta, hwmon_power_input, rapl_zones};
 pub use plan::{PowerPlan, PowerSummary, derivers, detect};
 pub use preset::{PowerProfile, model, resolve_preset};

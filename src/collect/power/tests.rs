@@ -1,3 +1,4 @@
+use crate::util::time::HOURS_PER_MONTH;
 use std::path::Path;
 use std::sync::Arc;
 

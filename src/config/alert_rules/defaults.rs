@@ -23,7 +23,7 @@ struct Builtin {
 }
 
 const MIN: u64 = 60;
-const HOUR: u64 = 3600;
+use crate::util::time::HOUR_SECS;
 
 const DEFAULTS: &[Builtin] = &[
     // Updates, backups and restarts peg a Pi's CPU for minutes: only a quarter hour counts.
@@ -33,7 +33,7 @@ const DEFAULTS: &[Builtin] = &[
         critical: Some(98.0),
         clear: 70.0,
         for_seconds: 15 * MIN,
-        cooldown_seconds: 2 * HOUR,
+        cooldown_seconds: 2 * HOUR_SECS,
     },
     // Linux keeps memory busy with caches; used_percent excludes them, so 90 % is real pressure.
     Builtin {
@@ -42,7 +42,7 @@ const DEFAULTS: &[Builtin] = &[
         critical: Some(95.0),
         clear: 85.0,
         for_seconds: 10 * MIN,
-        cooldown_seconds: 2 * HOUR,
+        cooldown_seconds: 2 * HOUR_SECS,
     },
     // Swap in use is harmless and short bursts are normal; pages going out steadily
     // (~540 MB in 30 min, an eighth of a 4 GB Pi's RAM) is thrashing, and wears SD cards.
@@ -53,7 +53,7 @@ const DEFAULTS: &[Builtin] = &[
         critical: Some(3_000_000.0),
         clear: 50_000.0,
         for_seconds: 30 * MIN,
-        cooldown_seconds: 6 * HOUR,
+        cooldown_seconds: 6 * HOUR_SECS,
     },
     // Disks fill slowly; once a day is enough to be reminded.
     Builtin {
@@ -62,7 +62,7 @@ const DEFAULTS: &[Builtin] = &[
         critical: Some(95.0),
         clear: 80.0,
         for_seconds: 15 * MIN,
-        cooldown_seconds: 24 * HOUR,
+        cooldown_seconds: 24 * HOUR_SECS,
     },
     // A Raspberry Pi 4/5 starts throttling at 80-85 °C.
     Builtin {
@@ -71,7 +71,7 @@ const DEFAULTS: &[Builtin] = &[
         critical: Some(85.0),
         clear: 72.0,
         for_seconds: 5 * MIN,
-        cooldown_seconds: HOUR,
+        cooldown_seconds: HOUR_SECS,
     },
     // Share of the host's memory held by one add-on (the Supervisor sets no limits by default).
     Builtin {
@@ -80,7 +80,7 @@ const DEFAULTS: &[Builtin] = &[
         critical: Some(70.0),
         clear: 45.0,
         for_seconds: 15 * MIN,
-        cooldown_seconds: 6 * HOUR,
+        cooldown_seconds: 6 * HOUR_SECS,
     },
     // Share of the whole host's CPU (all cores) used by one add-on.
     Builtin {
@@ -89,7 +89,7 @@ const DEFAULTS: &[Builtin] = &[
         critical: None,
         clear: 35.0,
         for_seconds: 15 * MIN,
-        cooldown_seconds: 6 * HOUR,
+        cooldown_seconds: 6 * HOUR_SECS,
     },
 ];
 

@@ -4,6 +4,7 @@
 //! Only the latest value of each entity is kept; a cycle sends with bounded concurrency and the
 //! next cycle starts after it, so nothing queues up while Home Assistant is away.
 
+use crate::util::time::DAY_MS;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -82,8 +83,8 @@ impl Publisher {
     async fn satisfaction(&self) -> Option<Entity> {
         let store = self.store.as_ref()?;
         let now = self.clock.now_ms();
-        let week = store.votes_since(now - 7 * 86_400_000).await.ok()?.0;
-        let month = store.votes_since(now - 30 * 86_400_000).await.ok()?.0;
+        let week = store.votes_since(now - 7 * DAY_MS).await.ok()?.0;
+        let month = store.votes_since(now - 30 * DAY_MS).await.ok()?.0;
         Some(satisfaction_sensor(
             &self.options.entity_prefix,
             &week,

@@ -6,6 +6,7 @@
 //! made) and waits for the commit outside the lock; the writer takes everything waiting as
 //! one transaction. Under many concurrent callers that is one commit for many decisions.
 
+use crate::util::time::DAY_MS;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -26,7 +27,7 @@ use crate::util::{Clock, Emit, lock};
 /// Ended leases kept in memory at start (older ones are read from the database on demand).
 const RECENT_AT_START: u32 = 1000;
 /// Ended leases are deleted from the database after this long.
-const KEEP_ENDED_MS: i64 = 7 * 86_400_000;
+const KEEP_ENDED_MS: i64 = 7 * DAY_MS;
 
 /// Why an operation failed.
 #[derive(Debug, thiserror::Error)]

@@ -10,11 +10,12 @@ use sqlx::Row;
 use super::check::ImportRow;
 use crate::model::{Sample, SeriesMeta, Snapshot, registry};
 use crate::store::codec::{Bucket, decode_minutes, encode_minutes};
-use crate::store::rollup::{HOUR_MS, aggregate_hour, floor_to};
+use crate::store::rollup::{aggregate_hour, floor_to};
 use crate::store::series::{KnownSeries, SeriesInfo, insert_series};
 use crate::store::state::set_state;
 use crate::store::{Store, StoreError, WriteSource};
 use crate::util::lock;
+use crate::util::time::HOUR_MS;
 
 /// Key in `store_state` of the last import's time (Unix ms).
 const IMPORTED_AT: &str = "imported_at_ms";

@@ -1,6 +1,7 @@
 //! The series list (`GET /api/v1/metrics`) and one series' history
 //! (`GET /api/v1/metrics/{id}/history`).
 
+use crate::util::time::HOUR_MS;
 use std::collections::HashMap;
 
 use axum::Json;
@@ -104,7 +105,7 @@ pub async fn history(
     };
     let now = state.clock().now_ms();
     let to = parse_time(&params, "to")?.unwrap_or(now + 1);
-    let from = parse_time(&params, "from")?.unwrap_or(to - 3_600_000);
+    let from = parse_time(&params, "from")?.unwrap_or(to - HOUR_MS);
     if from >= to {
         return Err(ApiError::bad("from", "must be earlier than 'to'"));
     }

@@ -1,6 +1,7 @@
 //! `GET /api/v1/status`: the latest snapshot with source health, engine and store figures,
 //! link states and versions.
 
+use crate::util::time::DAY_MS;
 use std::collections::BTreeMap;
 
 use axum::Json;
@@ -75,7 +76,7 @@ struct Status {
 }
 
 /// How long a notice of lost history keeps the status `degraded`.
-const DAMAGE_DEGRADES_MS: i64 = 86_400_000;
+const DAMAGE_DEGRADES_MS: i64 = DAY_MS;
 
 /// `GET /api/v1/status`: the latest snapshot with source health and versions.
 pub async fn status(State(state): State<AppState>) -> Json<impl Serialize> {

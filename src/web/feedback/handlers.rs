@@ -11,12 +11,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::cookie::{new_voter, set_cookie};
-use super::limit::{HOUR_MS, VoteLimiter};
+use super::limit::VoteLimiter;
 use super::state::FeedbackSummary;
 use super::voter::identify;
 use crate::model::Snapshot;
 use crate::store::NewVote;
 use crate::util::lock;
+use crate::util::time::HOUR_MS;
 use crate::web::access::Peer;
 use crate::web::error::ApiError;
 use crate::web::state::AppState;

@@ -1,7 +1,7 @@
 //! The voting rules: one vote per browser an hour and a cap on all votes an hour, and the
 //! polite sentence a refused vote gets.
 
-pub(super) const HOUR_MS: i64 = 3_600_000;
+use crate::util::time::HOUR_MS;
 
 /// Why a vote is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

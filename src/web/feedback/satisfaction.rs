@@ -1,12 +1,11 @@
 //! The satisfaction numbers over 7 and 30 days, counted in SQLite and reused for a minute.
 
-use super::limit::HOUR_MS;
 use super::state::FeedbackSummary;
 use crate::store::StoreError;
 use crate::util::lock;
 use crate::web::state::AppState;
 
-const DAY_MS: i64 = 24 * HOUR_MS;
+use crate::util::time::DAY_MS;
 /// How long the satisfaction numbers are reused before SQLite is asked again.
 const SUMMARY_TTL_MS: i64 = 60_000;
 

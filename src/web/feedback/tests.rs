@@ -3,8 +3,8 @@
 use axum::http::{HeaderMap, HeaderValue, header};
 
 use super::cookie::set_cookie;
-use super::limit::HOUR_MS;
 use super::*;
+use crate::util::time::HOUR_MS;
 
 const T0: i64 = 1_800_000_000_000;
 

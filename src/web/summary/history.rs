@@ -3,10 +3,11 @@
 
 use crate::model::Severity;
 use crate::store::{StoreNotice, WriteStatus};
+use crate::util::time::DAY_MS;
 use crate::web::attention::Attention;
 
 /// How long a storage notice stays on the overview (Diagnostics lists a week).
-const NOTICE_ON_OVERVIEW_MS: i64 = 86_400_000;
+const NOTICE_ON_OVERVIEW_MS: i64 = DAY_MS;
 
 /// Items about the history, worst first.
 pub fn history_items(
