@@ -11,10 +11,12 @@ pub mod recommend;
 pub mod recorder;
 pub mod runner;
 pub mod service;
+pub mod start;
 pub mod types;
 
 pub use policy::{ActionRequest, Origin};
 pub use service::{ActionDecision, AdviceError, Advisor, AdvisorParts, Effectiveness};
+pub use start::{AdviceParts, start};
 pub use types::{AdviceKind, AdviceState, Recommendation};
 
 /// Memory nearly full.

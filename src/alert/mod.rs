@@ -7,11 +7,13 @@
 //! - [`engine`] (with [`window`]): the lifecycle, pure and clocked by its caller.
 //! - [`transition`]: what the engine tells the world; the Home Assistant seam.
 //! - [`service`]: the task that feeds the engine, stores incidents and logs transitions.
+//! - [`start`](mod@start): the handle and the service, started for the app.
 //!
 //! Why the rules work the way they do: docs/adr/0003-alerting.md.
 
 pub mod engine;
 pub mod service;
+pub mod start;
 pub mod transition;
 pub mod window;
 
@@ -19,6 +21,7 @@ pub use crate::config::alert_rules::{RuleSet, catalog, defaults, duration, rule}
 pub use engine::{AckOutcome, AlertEngine, Reading};
 pub use rule::{Direction, Level, Rule, RuleSource, Severity};
 pub use service::{AlertError, AlertHandle};
+pub use start::{Alerts, start};
 pub use transition::{
     AlertState, AlertTransition, Incident, IncidentResolution, Status, TransitionKind,
 };

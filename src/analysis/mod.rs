@@ -1,6 +1,6 @@
 //! Analysis: pure functions over series (trends, forecasts with intervals, leaks, anomalies,
 //! the bottleneck, the health score, backtests), and the runner that applies them to the
-//! stored history off the tick path. See docs/adr/0010-analysis.md.
+//! stored history off the tick path ([`start`](mod@start)). See docs/adr/0010-analysis.md.
 //!
 //! Every function takes observations as `(t, v)` with `t` in Unix seconds; non-finite input is
 //! dropped at the door ([`stats::clean`]), so no NaN or infinity comes out.
@@ -17,10 +17,13 @@ pub mod processes;
 pub mod report;
 pub mod runner;
 pub mod season;
+pub mod start;
 pub mod stats;
 pub mod synthetic;
 pub mod trend;
 pub mod words;
+
+pub use start::start;
 
 #[cfg(test)]
 mod tests;

@@ -23,11 +23,13 @@ pub mod views;
 
 mod collector;
 mod engine;
+mod start;
 mod stats;
 mod ticker;
 
 pub use collector::{CollectError, Collector, Tick};
 pub use engine::{Engine, host_collectors};
+pub use start::{Collection, CollectionParts, start};
 pub use stats::{TickStats, thread_cpu_time};
 pub use ticker::{Outputs, run};
 

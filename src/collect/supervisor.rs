@@ -4,10 +4,51 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
 use super::{CollectError, Collector, Tick};
 use crate::model::Sample;
-use crate::supervisor::poller::SupervisorShared;
-use crate::util::lock;
+use crate::supervisor::SupervisorClient;
+use crate::supervisor::poller::{self, SupervisorLinkStatus, SupervisorShared};
+use crate::util::{Clock, PaceWatch, lock};
+
+/// The Supervisor side, started: the poller (a link of the app) and the collector that hands
+/// its latest samples to each tick.
+pub struct SupervisorStart {
+    pub collector: SupervisorCollector,
+    pub status: Arc<Mutex<SupervisorLinkStatus>>,
+    /// Ends on `stop`.
+    pub task: JoinHandle<()>,
+}
+
+/// Starts polling the Supervisor every `interval` (following the engine's pace) until `stop`.
+pub fn start(
+    tracker: &TaskTracker,
+    client: SupervisorClient,
+    interval: Duration,
+    clock: Clock,
+    pace: &PaceWatch,
+    stop: CancellationToken,
+) -> SupervisorStart {
+    let shared = Arc::new(Mutex::new(SupervisorShared::default()));
+    let status = Arc::new(Mutex::new(SupervisorLinkStatus::default()));
+    let task = tracker.spawn(poller::run(
+        client,
+        interval,
+        shared.clone(),
+        status.clone(),
+        clock,
+        pace.subscribe(),
+        stop,
+    ));
+    SupervisorStart {
+        collector: SupervisorCollector::new(shared, interval),
+        status,
+        task,
+    }
+}
 
 /// Reads the poller's latest samples.
 pub struct SupervisorCollector {

@@ -12,6 +12,7 @@
 //!   snapshots, trimming).
 //! - [`overrun`]: add-on holders measured against what they leased.
 //! - [`jobs`]: the engine's own heavy jobs take `low` leases through the same manager.
+//! - [`start`](mod@start): the service opened, then its tasks started, for the app.
 //!
 //! See docs/adr/0011-resource-leases.md.
 
@@ -22,6 +23,7 @@ pub mod overrun;
 pub mod request;
 pub mod rows;
 pub mod service;
+pub mod start;
 pub mod tasks;
 pub mod types;
 pub mod view;
@@ -29,4 +31,5 @@ pub mod view;
 pub use manager::{LeaseDecision, LeaseOpError, LeaseRefusal, LeaseUpdate, Manager, Saved};
 pub use request::RequestError;
 pub use service::{LeaseService, ServiceError};
+pub use start::{LeaseTasks, OpenLeases, open};
 pub use types::{Amounts, Capacity, Lease, LeasePolicy, LeaseState, Priority, Request};

@@ -31,7 +31,7 @@ pub mod rollup;
 mod series;
 mod shared;
 mod snapshot;
-mod startup;
+mod start;
 mod state;
 mod transaction;
 pub mod wal;
@@ -52,6 +52,7 @@ pub use query::{History, Point, Resolution, StoreStats};
 pub use series::SeriesInfo;
 pub use shared::WriteStatus;
 pub use snapshot::SNAPSHOT_FILE;
+pub use start::{StoreWriter, start_checkpoints, start_writer};
 
 #[cfg(test)]
 mod hosts_tests;

@@ -22,6 +22,7 @@ mod live;
 pub(crate) mod page;
 pub mod report;
 pub mod server;
+mod start;
 mod state;
 pub mod summary;
 pub mod view_notes;
@@ -32,6 +33,7 @@ use axum::Router;
 
 pub use about::{HostInfo, VERSION};
 pub use server::limits::BODY_LIMIT;
+pub use start::{connection_table, start};
 pub use state::{AppParts, AppState, Links};
 
 /// The router: every area's routes, with the access policy applied to all of them.

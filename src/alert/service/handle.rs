@@ -9,8 +9,9 @@ use tokio::sync::{Mutex, watch};
 
 use super::super::RuleSet;
 use super::super::engine::{AckOutcome, AlertEngine, Reading};
-use super::super::transition::{AlertState, AlertTransition, Incident};
+use super::super::transition::{AlertState, AlertTransition, Incident, Status};
 use super::record;
+use crate::model::Severity;
 use crate::store::{Store, StoreError};
 use crate::util::Emit;
 
@@ -102,6 +103,21 @@ impl AlertHandle {
     /// the latest tick or acknowledgement. Takes no lock on the engine.
     pub fn active(&self) -> Arc<Vec<AlertState>> {
         self.inner.active.borrow().clone()
+    }
+
+    /// Firing alerts counted by weight: (warning and info, error, critical), for the health
+    /// score.
+    pub fn firing_counts(&self) -> (usize, usize, usize) {
+        let mut counts = (0, 0, 0);
+        for alert in self.active().iter().filter(|a| a.status == Status::Firing) {
+            match alert.severity {
+                Severity::Warning | Severity::Info => counts.0 += 1,
+                Severity::Error => counts.1 += 1,
+                Severity::Critical => counts.2 += 1,
+                Severity::Ok => {}
+            }
+        }
+        counts
     }
 
     /// Incidents firing now.

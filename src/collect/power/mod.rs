@@ -20,6 +20,7 @@ mod meters;
 mod plan;
 mod preset;
 mod source;
+mod start;
 
 pub use collector::PowerCollector;
 pub use energy::{Energy, EnergyCounter};
@@ -28,6 +29,7 @@ pub use meters::{RaplZone, counter_delta, hwmon_power_input, rapl_zones};
 pub use plan::{PowerPlan, PowerSummary, derivers, detect};
 pub use preset::{PowerProfile, model, resolve_preset};
 pub use source::{MEASURED, MODELLED, source_of};
+pub use start::{PowerStart, start};
 
 #[cfg(test)]
 mod tests;

@@ -10,7 +10,9 @@ mod host;
 pub mod map;
 pub mod request;
 pub mod scrape;
+mod start;
 pub mod text;
 
 pub use collector::RemoteCollector;
 pub use host::{HostShared, HostStatus, RemoteHost, RemoteHosts};
+pub use start::start;

@@ -10,6 +10,7 @@
 
 pub mod buffer;
 pub mod proto;
+mod start;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -25,6 +26,7 @@ use crate::config::RemoteWriteOptions;
 use crate::model::Snapshot;
 use crate::util::{Backoff, Clock, lock};
 use buffer::DiskBuffer;
+pub use start::start;
 
 /// Most samples in one request (receivers' defaults allow far more; this keeps bodies small).
 pub const MAX_SAMPLES: usize = 10_000;

@@ -1,18 +1,25 @@
-//! Opening a store: the file is opened safely (see [`open`](super::open)), then a run loads
+//! Starting the store: the file is opened safely (see [`open`](super::open)), then a run loads
 //! what it keeps in memory (the series list, how far ticks are saved and rolled up, the
-//! notices) and checks that the history still holds what the previous run saved.
+//! notices) and checks that the history still holds what the previous run saved. The app then
+//! starts its tasks here: the writer with its bounded queue, and the checkpoint task that folds
+//! the log into the database off every commit path.
 
 use std::path::Path;
 use std::sync::Arc;
 
 use sqlx::Row;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use super::ledger::WriteLedger;
 use super::series::{KnownSeries, SeriesInfo};
 use super::shared::Shared;
 use super::state::SAVED_UNTIL;
+use super::writer::{self, WriterSettings};
 use super::{Store, StoreError, StoreOptions, open};
-use crate::model::{Kind, Unit};
+use crate::model::{Kind, Snapshot, Unit};
 use crate::util::lock;
 
 impl Store {
@@ -90,4 +97,32 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// Snapshots the writer may have queued before the engine counts drops (~5 h at 5 s).
+const STORE_QUEUE: usize = 4096;
+
+/// The running writer.
+pub struct StoreWriter {
+    /// Where the engine sends every tick.
+    pub queue: mpsc::Sender<Arc<Snapshot>>,
+    /// Ends once `queue` is dropped, after writing what is left; its token is the last resort.
+    pub task: JoinHandle<()>,
+}
+
+/// Starts the writer; it ends when the engine drops the queue's sender (or on `stop`).
+pub fn start_writer(
+    tracker: &TaskTracker,
+    store: &Store,
+    settings: WriterSettings,
+    stop: CancellationToken,
+) -> StoreWriter {
+    let (queue, receiver) = mpsc::channel(STORE_QUEUE);
+    let task = tracker.spawn(writer::run(store.clone(), receiver, settings, stop));
+    StoreWriter { queue, task }
+}
+
+/// Starts the checkpoint task, until `stop` (the store's own close checkpoints what is left).
+pub fn start_checkpoints(tracker: &TaskTracker, store: &Store, stop: CancellationToken) {
+    tracker.spawn(store.clone().run_checkpoints(stop));
 }
