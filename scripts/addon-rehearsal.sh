@@ -287,10 +287,10 @@ run_case() {   # $1 host|bridge|unprotected
   done
   [ "$before" -gt 0 ] || die "nothing stored within 20 s of the start"
   in_addon sh -c "$BACKUP_PRE" >/dev/null || die "backup_pre failed: $BACKUP_PRE"
-  [ -f "$dir/data/history-snapshot.db" ] || die "backup_pre left no snapshot"
+  [ -f "$dir/data/history-snapshot.db" ] || die "backup_pre left no backup copy"
   cp "$dir/data/history-snapshot.db" "$dir/backup-copy.db"
   in_addon sh -c "$BACKUP_POST" >/dev/null || die "backup_post failed: $BACKUP_POST"
-  [ ! -e "$dir/data/history-snapshot.db" ] || die "backup_post left the snapshot behind"
+  [ ! -e "$dir/data/history-snapshot.db" ] || die "backup_post left the backup copy behind"
   check integrity --db "$dir/backup-copy.db"
   for _ in $(seq 150); do
     after=$(check newest --db "$dir/data/history.db" | cut -d' ' -f1)

@@ -35,7 +35,7 @@ fn main() -> ExitCode {
         .build()
         .context("cannot start the async runtime")
         .and_then(|runtime| match cli.command {
-            Some(Command::Snapshot { remove }) => runtime.block_on(snapshot(&config, remove)),
+            Some(Command::BackupCopy { remove }) => runtime.block_on(backup_copy(&config, remove)),
             Some(Command::Import { ref file }) => runtime.block_on(import(&config, file)),
             Some(Command::Healthcheck) => runtime.block_on(healthcheck(&config)),
             None => runtime.block_on(serve(config, recent_log)),
@@ -77,9 +77,11 @@ async fn healthcheck(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `resource-manager snapshot [--remove]`: the add-on's backup hooks.
-async fn snapshot(config: &Config, remove: bool) -> anyhow::Result<()> {
-    let target = config.data_dir.join(resource_manager::store::SNAPSHOT_FILE);
+/// `resource-manager backup-copy [--remove]`: the add-on's backup hooks.
+async fn backup_copy(config: &Config, remove: bool) -> anyhow::Result<()> {
+    let target = config
+        .data_dir
+        .join(resource_manager::store::BACKUP_COPY_FILE);
     if remove {
         match std::fs::remove_file(&target) {
             Ok(()) => println!("removed {}", target.display()),
@@ -91,7 +93,7 @@ async fn snapshot(config: &Config, remove: bool) -> anyhow::Result<()> {
         return Ok(());
     }
     let store = Store::open(&config.database_path()).await?;
-    let written = store.write_snapshot().await?;
+    let written = store.write_backup_copy().await?;
     store.close().await;
     println!("wrote {}", written.display());
     Ok(())

@@ -217,7 +217,7 @@ def entities(args):
 
 
 def integrity(args):
-    """A backup's copy of the snapshot opens, passes integrity_check and holds samples."""
+    """The backup copy, as a backup holds it, opens, passes integrity_check and holds samples."""
     with sqlite3.connect(f"file:{args.db}?mode=ro", uri=True) as db:
         result = db.execute("PRAGMA integrity_check").fetchone()[0]
         if result != "ok":

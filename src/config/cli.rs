@@ -70,8 +70,10 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Write a consistent copy of the history for a backup (add-on `backup_pre`), or remove it.
-    Snapshot {
-        /// Remove the snapshot instead of writing it (add-on `backup_post`).
+    /// `snapshot` is its old name, still accepted.
+    #[command(alias = "snapshot")]
+    BackupCopy {
+        /// Remove the copy instead of writing it (add-on `backup_post`).
         #[arg(long)]
         remove: bool,
     },

@@ -10,6 +10,7 @@
 
 mod advice;
 mod alerts;
+mod backup_copy;
 mod batches;
 mod checkpoint;
 pub mod codec;
@@ -30,7 +31,6 @@ mod query;
 pub mod rollup;
 mod series;
 mod shared;
-mod snapshot;
 mod start;
 mod state;
 mod transaction;
@@ -38,6 +38,7 @@ pub mod wal;
 pub mod writer;
 
 pub use advice::{ActionRow, AdviceStateRow, ChurnRow};
+pub use backup_copy::BACKUP_COPY_FILE;
 pub use batches::MAX_BATCH_SPAN_MS;
 pub use durable::DurableValue;
 pub use error::StoreError;
@@ -51,7 +52,6 @@ pub use options::{InjectedFault, StoreOptions};
 pub use query::{History, Point, Resolution, StoreStats};
 pub use series::SeriesInfo;
 pub use shared::WriteStatus;
-pub use snapshot::SNAPSHOT_FILE;
 pub use start::{StoreWriter, start_checkpoints, start_writer};
 
 #[cfg(test)]

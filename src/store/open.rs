@@ -10,8 +10,8 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Connection, SqlitePool};
 
+use super::backup_copy::BACKUP_COPY_FILE;
 use super::health::{FailureReason, StoreNotice};
-use super::snapshot::SNAPSHOT_FILE;
 use super::{StoreError, StoreOptions, wal};
 
 /// A pool on a database that passed its checks, and what was found on the way.
@@ -32,7 +32,7 @@ pub(super) async fn open(path: &Path, opts: &StoreOptions) -> Result<Opened, Sto
         error,
     })?;
     let mut notices = Vec::new();
-    let snapshot = dir.join(SNAPSHOT_FILE);
+    let snapshot = dir.join(BACKUP_COPY_FILE);
     if !path.exists() && snapshot.exists() {
         std::fs::rename(&snapshot, path).map_err(|error| StoreError::Io {
             path: snapshot.clone(),

@@ -1,18 +1,19 @@
-//! The consistent copy of the database written before a backup; a fresh start picks it up when
-//! the database itself is missing.
+//! The backup copy: a consistent copy of the database written before a backup (the live file
+//! is excluded from it); a fresh start restores it when the database itself is missing.
 
 use std::path::{Path, PathBuf};
 
 use super::{Store, StoreError};
 
-/// Consistent copy written before a backup (`resource-manager snapshot`).
-pub const SNAPSHOT_FILE: &str = "history-snapshot.db";
+/// The backup copy (`resource-manager backup-copy`). The name predates the word and stays: a
+/// backup made by an older version restores through it.
+pub const BACKUP_COPY_FILE: &str = "history-snapshot.db";
 
 impl Store {
     /// Writes a consistent copy of the database next to it (for backups) with `VACUUM INTO`.
-    pub async fn write_snapshot(&self) -> Result<PathBuf, StoreError> {
+    pub async fn write_backup_copy(&self) -> Result<PathBuf, StoreError> {
         let dir = self.path.parent().unwrap_or(Path::new("."));
-        let target = dir.join(SNAPSHOT_FILE);
+        let target = dir.join(BACKUP_COPY_FILE);
         if target.exists() {
             std::fs::remove_file(&target).map_err(|error| StoreError::Io {
                 path: target.clone(),
