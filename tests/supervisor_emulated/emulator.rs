@@ -160,20 +160,13 @@ async fn addon_info(
     }
 }
 
-/// `GET /host/disks/<disk>/usage` (manager role) on the v1 route; see `facts::disk_usage`.
+/// `GET /host/disks/default/usage` (manager role) on the v1 route; see `facts::disk_usage`.
 async fn disk_usage(
     State(e): State<Emulator>,
-    Path(disk): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> (StatusCode, Json<Value>) {
     if e.role == Role::Default {
         return forbidden();
-    }
-    if disk != "default" {
-        return error(
-            StatusCode::NOT_FOUND,
-            &format!("Mount {disk} does not exist"),
-        );
     }
     let depth = query.get("max_depth").map(String::as_str);
     lock(&e.usage_queries).push(depth.map_or(String::new(), |d| format!("max_depth={d}")));
@@ -334,7 +327,7 @@ impl Supervisor {
             .route("/addons/self/info", get(self_info))
             .route("/addons/{slug}/stats", get(addon_stats))
             .route("/addons/{slug}/info", get(addon_info))
-            .route("/host/disks/{disk}/usage", get(disk_usage))
+            .route("/host/disks/default/usage", get(disk_usage))
             .route("/addons/{slug}/{action}", post(action))
             .route("/core/stats", get(core_stats))
             .route("/supervisor/stats", get(supervisor_stats))

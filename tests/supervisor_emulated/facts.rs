@@ -93,9 +93,11 @@ const ADDON_DATA: &[(&str, f64)] = &[
 /// `apps_config` renamed `addons_data` and `addons_config`; the v2 route keeps `apps_*`).
 pub fn disk_usage(max_depth: Option<&str>, v1: bool) -> Value {
     let depth = max_depth.and_then(|d| d.parse::<i64>().ok()).unwrap_or(1);
+    // The v1 route renames the id only; the label keeps the folder's current name.
     let folder = |id: &str, below: &[(&str, f64)], alone: f64| {
         let used: f64 = alone + below.iter().map(|(_, b)| b).sum::<f64>();
-        let mut node = json!({"id": id, "label": id, "used_bytes": used});
+        let label = id.replace("addons_", "apps_");
+        let mut node = json!({"id": id, "label": label, "used_bytes": used});
         let children: Vec<Value> = below
             .iter()
             .filter(|(_, b)| *b > 0.0)

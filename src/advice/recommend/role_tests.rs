@@ -142,6 +142,9 @@ fn unknown_role_or_unknown_traffic_is_never_idle() {
     let mut busy = quiet("core_configurator", json!({}));
     busy.max_net_bytes = Some(5_000.0);
     for addon in [no_role, no_network_history, busy] {
-        assert!(idle_targets(&[addon.clone()]).is_empty(), "{addon:?}");
+        assert!(
+            idle_targets(std::slice::from_ref(&addon)).is_empty(),
+            "{addon:?}"
+        );
     }
 }
