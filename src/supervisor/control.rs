@@ -116,6 +116,15 @@ pub trait AddonControl: Send + Sync {
     }
 }
 
+impl SupervisorClient {
+    /// `GET /addons/<slug>/info` (readable with any role: `/.+/info` is in every role's
+    /// pattern of the Supervisor's security middleware): the add-on's role in the home.
+    pub async fn addon_role(&self, slug: &AddonSlug) -> Result<AddonRole, SupervisorError> {
+        let info: serde_json::Value = self.get(&format!("/addons/{slug}/info")).await?;
+        Ok(AddonRole::from_info(&info))
+    }
+}
+
 impl AddonControl for SupervisorClient {
     fn role<'a>(&'a self, slug: &'a AddonSlug) -> RoleFuture<'a> {
         Box::pin(self.addon_role(slug))

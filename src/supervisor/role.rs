@@ -6,8 +6,6 @@
 
 use serde_json::Value;
 
-use super::{AddonSlug, SupervisorClient, SupervisorError};
-
 /// The hardware flags of `/addons/<slug>/info` that map a device class into the container
 /// (`supervisor/api/apps.py` `APIApps.info_data`: `ATTR_USB`, `ATTR_UART`, `ATTR_GPIO`,
 /// `ATTR_VIDEO`, `ATTR_AUDIO`, `ATTR_FULL_ACCESS`; names in `supervisor/const.py`).
@@ -90,14 +88,6 @@ impl AddonRole {
             why.push(format!("maps hardware ({})", self.hardware.join(", ")));
         }
         (!why.is_empty()).then(|| why.join("; "))
-    }
-}
-
-impl SupervisorClient {
-    /// `GET /addons/<slug>/info` (manager role, or any role for `self`): the add-on's role.
-    pub async fn addon_role(&self, slug: &AddonSlug) -> Result<AddonRole, SupervisorError> {
-        let info: Value = self.get(&format!("/addons/{slug}/info")).await?;
-        Ok(AddonRole::from_info(&info))
     }
 }
 
