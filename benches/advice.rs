@@ -12,7 +12,9 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use resource_manager::advice::recommend::{AddonUsage, AdviceInputs, Backups, DiskContent, Latest};
+use resource_manager::advice::recommend::{
+    AddonUsage, AdviceInputs, Backups, DiskContent, DiskWalk, Latest,
+};
 use resource_manager::advice::recorder::ChurnCounter;
 use resource_manager::advice::{Advisor, AdvisorParts};
 use resource_manager::analysis::Obs;
@@ -26,6 +28,7 @@ use resource_manager::ha::ws::EventData;
 use resource_manager::ha::ws::events::parse_event_bytes;
 use resource_manager::model::{Snapshot, Unit};
 use resource_manager::store::{Store, StoreOptions};
+use resource_manager::supervisor::AddonRole;
 use resource_manager::util::ManualClock;
 use serde_json::json;
 
@@ -130,8 +133,9 @@ fn pass_bench(runs: usize) {
             slug: format!("addon_{i}"),
             covered_seconds: 10.0 * DAY,
             max_cpu_percent: if i % 4 == 0 { 0.1 } else { 5.0 },
-            max_net_bytes: if i % 4 == 0 { 0.0 } else { 1e4 },
+            max_net_bytes: Some(if i % 4 == 0 { 0.0 } else { 1e4 }),
             memory_bytes: Some(50e6),
+            role: Some(AddonRole::default()),
         })
         .collect();
     let disk = DiskContent {
@@ -139,7 +143,12 @@ fn pass_bench(runs: usize) {
             sizes: vec![1e9; 12],
         }),
         recorder_db_bytes: Some(2e9),
-        parts: vec![("backup".into(), 12e9), ("addons_data".into(), 9e9)],
+        walk: Some(DiskWalk {
+            parts: vec![("backup".into(), 12e9), ("apps_data".into(), 9e9)],
+            addon_data: (0..40).map(|i| (format!("addon_{i}"), 1e8)).collect(),
+            addons_listed: true,
+            ..DiskWalk::default()
+        }),
     };
     let mut cpu = Vec::with_capacity(runs);
     let mut open = 0;

@@ -35,10 +35,65 @@ ADDONS = [
     ("core_mosquitto", "Mosquitto broker", "started", 24, 7800, 0.6),
     ("a0d7b954_nodered", "Node-RED", "started", 180, 7800, 3.5),
     ("core_configurator", "File editor", "stopped", 0, 0, 0.0),
+    ("core_matter_server", "Matter Server", "started", 60, 7800, 0.1),
 ]
 
+# The role fields of `/addons/<slug>/info`, from each add-on's real config.yaml, shaped like
+# supervisor/api/apps.py `APIApps.info_data` (keys from supervisor/const.py ATTR_*):
+# host_network, services as "name:access" (`_pretty_services`), discovery, devices (static
+# ones plus device paths picked in the options), and the hardware flags.
+ROLES = {
+    "core_mosquitto": {"services": ["mqtt:provide"], "discovery": ["mqtt"]},
+    "a0d7b954_nodered": {"services": ["mqtt:want"]},
+    "core_matter_server": {"host_network": True, "host_dbus": True, "discovery": ["matter"]},
+}
 
-def stats(memory_mb, limit_mb, cpu, leak_mb_per_min=0.0):
+
+def role_info(slug):
+    info = {"host_network": False, "host_dbus": False, "services": [], "discovery": [],
+            "devices": [], "usb": False, "uart": False, "gpio": False, "video": False,
+            "audio": False, "full_access": False, "kernel_modules": False,
+            "devicetree": False, "udev": False}
+    info.update(ROLES.get(slug, {}))
+    return info
+
+
+def disk_usage(max_depth, v1=True):
+    """`GET /host/disks/default/usage`, as supervisor/api/host.py `_system_disk_usage_data`:
+    `max_depth` defaults to 1 (`DISK_USAGE_MAX_DEPTH_SYSTEM`, also for a value that is not an
+    integer); supervisor/hardware/disk.py `get_dir_structure_sizes` adds a folder's non-empty
+    subfolders as `children` only when max_depth > 1; the v1 route (`disk_usage_v1`) renames
+    apps_data/apps_config to addons_data/addons_config."""
+    try:
+        depth = int(max_depth) if max_depth is not None else 1
+    except ValueError:
+        depth = 1
+    known = [
+        ("apps_data", {s: (2 if s != "a0d7b954_nodered" else 150) * 1024 * 1024
+                       for s, *_ in ADDONS}),
+        ("apps_config", {"a0d7b954_nodered": 4 * 1024 * 1024}),
+        ("media", {}), ("share", {}), ("backup", {}), ("ssl", {}),
+        ("homeassistant", {".storage": 80 * 1024 * 1024}),
+    ]
+    loose = {"backup": 3 * 1024 ** 3, "ssl": 4096, "homeassistant": 900 * 1024 * 1024}
+    children = []
+    for name, below in known:
+        node_id = {"apps_data": "addons_data", "apps_config": "addons_config"}.get(name, name) \
+            if v1 else name
+        node = {"id": node_id, "label": name,
+                "used_bytes": loose.get(name, 0) + sum(below.values())}
+        if depth > 1 and below:
+            node["children"] = [{"id": n, "label": n, "used_bytes": b} for n, b in below.items()]
+        children.append(node)
+    total, used = 58 * 1024 ** 3, 21 * 1024 ** 3
+    system = used - sum(c["used_bytes"] for c in children)
+    return {"id": "root", "label": "Root", "total_bytes": total, "used_bytes": used,
+            "children": [{"id": "system", "label": "System", "used_bytes": system}, *children]}
+
+
+def stats(memory_mb, limit_mb, cpu, leak_mb_per_min=0.0, host_network=False):
+    """On the host's network Docker reports no `networks` for the container, and
+    supervisor/docker/stats.py `DockerStats._calc_network` leaves both counters at 0."""
     age = time.time() - BOOT
     usage = int((memory_mb + leak_mb_per_min * age / 60) * 1024 * 1024)
     limit = int(limit_mb * 1024 * 1024)
@@ -47,8 +102,8 @@ def stats(memory_mb, limit_mb, cpu, leak_mb_per_min=0.0):
         "memory_usage": usage,
         "memory_limit": limit,
         "memory_percent": round(usage / limit * 100, 2) if limit else 0.0,
-        "network_rx": int(age * 2048),
-        "network_tx": int(age * 1024),
+        "network_rx": 0 if host_network else int(age * 2048),
+        "network_tx": 0 if host_network else int(age * 1024),
         "blk_read": int(age * 4096),
         "blk_write": int(age * 8192),
     }
@@ -101,8 +156,9 @@ class Supervisor:
             return ok(self.self_info())
         for s, n, st, *_ in ADDONS:
             if s == slug:
-                return ok({"name": n, "slug": s, "state": st, "version": "1.0.0"})
-        return error(400, "App does not exist")
+                return ok({"name": n, "slug": s, "state": st, "version": "1.0.0", **role_info(s)})
+        # APIApps.get_app_for_request: APINotFound.
+        return error(404, f"App {slug} does not exist")
 
     async def addon_stats(self, request):
         slug = request.match_info["slug"]
@@ -113,7 +169,8 @@ class Supervisor:
                 if st != "started":
                     return error(400, f"App {s} is not running")
                 # Node-RED leaks slowly: something for the per-add-on table to show.
-                return ok(stats(mem, limit, cpu, 0.5 if s == "a0d7b954_nodered" else 0.0))
+                return ok(stats(mem, limit, cpu, 0.5 if s == "a0d7b954_nodered" else 0.0,
+                                role_info(s)["host_network"]))
         return error(400, "App does not exist")
 
     async def core_stats(self, request):
@@ -138,6 +195,9 @@ class Supervisor:
     async def os_info(self, request):
         return ok({"version": "16.3", "version_latest": "16.3", "update_available": False,
                    "board": "generic-x86-64", "boot": "A", "data_disk": "rehearsal-disk"})
+
+    async def disk_usage(self, request):
+        return ok(disk_usage(request.query.get("max_depth")))
 
     async def ping(self, request):
         return ok({})
@@ -230,6 +290,7 @@ class Supervisor:
         app.router.add_get("/info", self.info)
         app.router.add_get("/host/info", self.host_info)
         app.router.add_get("/os/info", self.os_info)
+        app.router.add_get("/host/disks/default/usage", self.disk_usage)
         app.router.add_get("/core/websocket", self.core_websocket)
         app.router.add_route("*", "/core/api/{path:.*}", self.core_api)
         runner = web.AppRunner(app, access_log=None)

@@ -6,7 +6,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 
-use super::{SupervisorClient, SupervisorError};
+use super::{AddonRole, SupervisorClient, SupervisorError};
 // Installed slugs are `<8-hex repository>_<slug>`; the options reader checks the same.
 use crate::config::actions::{MAX_SLUG_LEN, valid_slug};
 
@@ -88,10 +88,17 @@ impl fmt::Display for AddonAction {
 /// The outcome of an action: `Ok` once the Supervisor reports it done.
 pub type ControlFuture<'a> = Pin<Box<dyn Future<Output = Result<(), SupervisorError>> + Send + 'a>>;
 
+/// What the Supervisor says an add-on is to the home.
+pub type RoleFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<AddonRole, SupervisorError>> + Send + 'a>>;
+
 /// Starts, stops and restarts add-ons. Boxed futures keep it usable as `dyn AddonControl`.
 pub trait AddonControl: Send + Sync {
     /// Runs `action` on the add-on `slug`.
     fn act<'a>(&'a self, action: AddonAction, slug: &'a AddonSlug) -> ControlFuture<'a>;
+
+    /// The add-on's role in the home (asked before anything is stopped).
+    fn role<'a>(&'a self, slug: &'a AddonSlug) -> RoleFuture<'a>;
 
     /// Restarts the add-on; done once it runs again.
     fn restart<'a>(&'a self, slug: &'a AddonSlug) -> ControlFuture<'a> {
@@ -109,7 +116,20 @@ pub trait AddonControl: Send + Sync {
     }
 }
 
+impl SupervisorClient {
+    /// `GET /addons/<slug>/info` (readable with any role: `/.+/info` is in every role's
+    /// pattern of the Supervisor's security middleware): the add-on's role in the home.
+    pub async fn addon_role(&self, slug: &AddonSlug) -> Result<AddonRole, SupervisorError> {
+        let info: serde_json::Value = self.get(&format!("/addons/{slug}/info")).await?;
+        Ok(AddonRole::from_info(&info))
+    }
+}
+
 impl AddonControl for SupervisorClient {
+    fn role<'a>(&'a self, slug: &'a AddonSlug) -> RoleFuture<'a> {
+        Box::pin(self.addon_role(slug))
+    }
+
     fn act<'a>(&'a self, action: AddonAction, slug: &'a AddonSlug) -> ControlFuture<'a> {
         Box::pin(async move {
             let result = self.post(&action.path(slug)).await.map(|_| ());

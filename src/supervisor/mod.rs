@@ -1,5 +1,6 @@
-//! Supervisor API client (add-on mode): add-on list, per-container stats, host facts, and
-//! starting, stopping and restarting add-ons ([`AddonControl`]).
+//! Supervisor API client (add-on mode): add-on list, per-container stats, host facts, each
+//! add-on's role in the home ([`AddonRole`]), and starting, stopping and restarting add-ons
+//! ([`AddonControl`]).
 //!
 //! Reading other add-ons' stats and controlling them needs `hassio_role: manager`; with a
 //! weaker role those calls answer 403 and the poller reports which ones instead of failing.
@@ -7,8 +8,10 @@
 pub mod control;
 pub mod ingress;
 pub mod poller;
+pub mod role;
 
-pub use control::{AddonAction, AddonControl, AddonSlug, ControlFuture, InvalidSlug};
+pub use control::{AddonAction, AddonControl, AddonSlug, ControlFuture, InvalidSlug, RoleFuture};
+pub use role::AddonRole;
 
 use std::time::Duration;
 
@@ -118,8 +121,18 @@ impl SupervisorClient {
 
     /// GET a path and unwrap the `{"result":"ok","data":…}` envelope.
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, SupervisorError> {
+        self.get_within(path, READ_TIMEOUT).await
+    }
+
+    /// [`Self::get`] for an answer that may take up to `timeout` (the Supervisor walking
+    /// the disk).
+    pub async fn get_within<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        timeout: Duration,
+    ) -> Result<T, SupervisorError> {
         let request = self.client.get(format!("{}{path}", self.base));
-        let data = self.call(request, path, READ_TIMEOUT).await?;
+        let data = self.call(request, path, timeout).await?;
         serde_json::from_value(data).map_err(|e| SupervisorError::Protocol {
             path: path.into(),
             message: e.to_string(),

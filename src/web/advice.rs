@@ -195,9 +195,11 @@ fn decision_response(d: ActionDecision) -> Result<(StatusCode, Json<Value>), Api
         Err(ApiError::coded(status, code, message))
     };
     match (d.result, d.code) {
-        ("refused", Some(code @ ("protected" | "denied" | "not_allowed"))) => {
+        ("refused", Some(code @ ("protected" | "keeps_home" | "denied" | "not_allowed"))) => {
             refused(StatusCode::FORBIDDEN, code)
         }
+        // The Supervisor could not say what the add-on does for the home: ask again later.
+        ("refused", Some(code @ "role_unknown")) => refused(StatusCode::SERVICE_UNAVAILABLE, code),
         ("refused", Some(code @ "invalid_addon")) => refused(StatusCode::BAD_REQUEST, code),
         ("refused", Some(code @ ("daily_cap" | "cooldown"))) => {
             refused(StatusCode::TOO_MANY_REQUESTS, code)

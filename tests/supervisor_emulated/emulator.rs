@@ -1,13 +1,15 @@
 //! An EMULATED Supervisor (the real one cannot run here), built from the documented response
 //! shapes: `{"result":"ok","data":…}` envelopes, 403 for a weak role, 5xx, and the
 //! `POST /addons/<slug>/start|stop|restart` actions, which it records and can be told to refuse.
+//! Add-on roles (`/addons/<slug>/info`), the data disk's usage and a host-network add-on's
+//! zero network counters follow the real handlers (`facts.rs` cites each).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -68,6 +70,10 @@ struct Emulator {
     life_time: Arc<Mutex<Option<Value>>>,
     /// The fault every call but `/addons/self/info` suffers.
     fault: Arc<Mutex<Fault>>,
+    /// Installed add-ons: `(name, slug, version)`.
+    installed: Arc<Mutex<Vec<(String, String, String)>>>,
+    /// The query strings `/host/disks/default/usage` was asked with.
+    usage_queries: Arc<Mutex<Vec<String>>>,
 }
 
 /// A running emulator: its URL, the actions it received, and failures to inject.
@@ -103,9 +109,9 @@ async fn addons(State(e): State<Emulator>) -> (StatusCode, Json<Value>) {
         return forbidden();
     }
     let states = lock(&e.states);
-    let list: Vec<Value> = ADDONS
+    let list: Vec<Value> = lock(&e.installed)
         .iter()
-        .map(|(name, slug, _, version)| json!({"name": name, "slug": slug, "state": states.get(*slug), "version": version, "repository": "core"}))
+        .map(|(name, slug, version)| json!({"name": name, "slug": slug, "state": states.get(slug), "version": version, "repository": "core"}))
         .collect();
     ok(json!({ "addons": list }))
 }
@@ -127,11 +133,44 @@ async fn addon_stats(
     if e.broken.contains(&slug.as_str()) {
         return error(StatusCode::INTERNAL_SERVER_ERROR, "Docker API error");
     }
+    let started = lock(&e.states).get(&slug).is_some_and(|s| s == "started");
     match slug.as_str() {
         "core_mosquitto" => ok(stats(&e, 30_000_000)),
         "core_configurator" => ok(stats(&e, 90_000_000)),
+        _ if started => ok(crate::facts::quiet(stats(&e, 50_000_000), &slug)),
         _ => error(StatusCode::BAD_REQUEST, "App is not running"),
     }
+}
+
+/// `GET /addons/<slug>/info`: any role may read it (`supervisor/api/middleware/security.py`:
+/// `/.+/info` is in every role's pattern); an unknown slug is `APINotFound` ("App <slug> does
+/// not exist", `APIApps.get_app_for_request`).
+async fn addon_info(
+    State(e): State<Emulator>,
+    Path(slug): Path<String>,
+) -> (StatusCode, Json<Value>) {
+    let state = lock(&e.states).get(&slug).cloned().unwrap_or_default();
+    let name = lock(&e.installed)
+        .iter()
+        .find(|(_, s, _)| *s == slug)
+        .map(|(n, _, _)| n.clone());
+    match name.and_then(|name| crate::facts::addon_info(&slug, &name, &state)) {
+        Some(info) => ok(info),
+        None => error(StatusCode::NOT_FOUND, &format!("App {slug} does not exist")),
+    }
+}
+
+/// `GET /host/disks/default/usage` (manager role) on the v1 route; see `facts::disk_usage`.
+async fn disk_usage(
+    State(e): State<Emulator>,
+    Query(query): Query<HashMap<String, String>>,
+) -> (StatusCode, Json<Value>) {
+    if e.role == Role::Default {
+        return forbidden();
+    }
+    let depth = query.get("max_depth").map(String::as_str);
+    lock(&e.usage_queries).push(depth.map_or(String::new(), |d| format!("max_depth={d}")));
+    ok(crate::facts::disk_usage(depth, true))
 }
 
 /// `POST /addons/<slug>/<action>`: recorded; answered like `supervisor/api/apps.py` does.
@@ -273,11 +312,22 @@ impl Supervisor {
             }))),
             life_time: Arc::new(Mutex::new(Some(json!(10.0)))),
             fault: Arc::new(Mutex::new(Fault::None)),
+            installed: Arc::new(Mutex::new(
+                ADDONS
+                    .iter()
+                    .map(|(name, slug, _, version)| {
+                        (name.to_string(), slug.to_string(), version.to_string())
+                    })
+                    .collect(),
+            )),
+            usage_queries: Arc::default(),
         };
         let app = Router::new()
             .route("/addons", get(addons))
             .route("/addons/self/info", get(self_info))
             .route("/addons/{slug}/stats", get(addon_stats))
+            .route("/addons/{slug}/info", get(addon_info))
+            .route("/host/disks/default/usage", get(disk_usage))
             .route("/addons/{slug}/{action}", post(action))
             .route("/core/stats", get(core_stats))
             .route("/supervisor/stats", get(supervisor_stats))
@@ -320,6 +370,17 @@ impl Supervisor {
     /// From now on `/host/info` reports `disk_life_time` as `value` (`None`: leaves it out).
     pub fn set_life_time(&self, value: Option<Value>) {
         *lock(&self.emulator.life_time) = value;
+    }
+
+    /// Installs the add-on `slug` (its role from `facts.rs`) in `state`.
+    pub fn install(&self, name: &str, slug: &str, state: &str) {
+        lock(&self.emulator.installed).push((name.into(), slug.into(), "1.0.0".into()));
+        self.set_state(slug, state);
+    }
+
+    /// The queries `/host/disks/default/usage` was asked with so far.
+    pub fn usage_queries(&self) -> Vec<String> {
+        lock(&self.emulator.usage_queries).clone()
     }
 
     /// From now on every call but `/addons/self/info` suffers `fault`.

@@ -7,7 +7,9 @@ mod advice;
 mod common;
 mod control;
 mod emulator;
+mod facts;
 mod faults;
+mod idle;
 mod ingress;
 
 use std::collections::HashMap;

@@ -1,11 +1,13 @@
 //! Whether an add-on action may be carried out: the guardrails no option lifts (Home
-//! Assistant Core, the Supervisor and its plugins, this add-on), the allow and deny lists,
-//! the daily cap and the cooldown, then whether it is only a dry run. Pure: the ledger of
-//! actions carried out and the time are handed in.
+//! Assistant Core, the Supervisor and its plugins, this add-on; no stop of an add-on the home
+//! depends on), the allow and deny lists, the daily cap and the cooldown, then whether it is
+//! only a dry run. Pure: the ledger of actions carried out, the add-on's role and the time are
+//! handed in.
 
 use serde::Serialize;
 
 use crate::config::{ActionKind, ActionOptions};
+use crate::supervisor::AddonRole;
 
 use crate::util::time::DAY_MS;
 
@@ -100,6 +102,46 @@ impl Ledger {
     }
 }
 
+/// What the Supervisor said of the add-on a stop is asked for (`/addons/<slug>/info`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum RoleCheck {
+    /// Not asked: a stop is then refused, since nothing says the home can do without it.
+    NotAsked,
+    Known(AddonRole),
+    /// The question failed, with why.
+    Failed(String),
+}
+
+/// The refusal of a stop the add-on's role forbids (dry runs included), if any.
+fn role_guard(request: &ActionRequest, role: &RoleCheck) -> Option<ActionVerdict> {
+    if request.kind != ActionKind::Stop {
+        return None;
+    }
+    let slug = &request.addon;
+    let (code, reason) = match role {
+        RoleCheck::Known(role) => (
+            "keeps_home",
+            format!(
+                "'{slug}' is never stopped by Resource Manager: it {}; stopping it could break the home (stop it on its own add-on page if you mean to)",
+                role.keeps_home()?
+            ),
+        ),
+        RoleCheck::NotAsked => (
+            "role_unknown",
+            format!(
+                "'{slug}' is not stopped: the Supervisor has not said what it does for the home"
+            ),
+        ),
+        RoleCheck::Failed(why) => (
+            "role_unknown",
+            format!(
+                "'{slug}' is not stopped: the Supervisor could not say what it does for the home ({why})"
+            ),
+        ),
+    };
+    Some(ActionVerdict::Refused { code, reason })
+}
+
 /// The policy the options and this add-on's own slug make.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ActionPolicy {
@@ -114,8 +156,21 @@ pub fn is_protected(slug: &str, own_slug: Option<&str>) -> bool {
 }
 
 impl ActionPolicy {
-    /// Decides `request` at `now_ms` given what was carried out before.
+    /// Decides `request` at `now_ms` given what was carried out before, without the add-on's
+    /// role: a stop is refused.
     pub fn decide(&self, request: &ActionRequest, ledger: &Ledger, now_ms: i64) -> ActionVerdict {
+        self.decide_knowing(request, &RoleCheck::NotAsked, ledger, now_ms)
+    }
+
+    /// Decides `request` at `now_ms` given what was carried out before and what the
+    /// Supervisor said of the add-on (only a stop needs it).
+    pub fn decide_knowing(
+        &self,
+        request: &ActionRequest,
+        role: &RoleCheck,
+        ledger: &Ledger,
+        now_ms: i64,
+    ) -> ActionVerdict {
         let o = &self.options;
         let slug = request.addon.as_str();
         let refuse = |code, reason: String| ActionVerdict::Refused { code, reason };
@@ -141,7 +196,8 @@ impl ActionPolicy {
         }
         let enabled = o.allowed.contains(&request.kind);
         if request.dry_run {
-            return ActionVerdict::DryRun("asked as a dry run".to_string());
+            return role_guard(request, role)
+                .unwrap_or_else(|| ActionVerdict::DryRun("asked as a dry run".to_string()));
         }
         if !enabled {
             // A real action was asked for: answering with a dry run would look like success.
@@ -157,6 +213,9 @@ impl ActionPolicy {
                     }
                 ),
             );
+        }
+        if let Some(refused) = role_guard(request, role) {
+            return refused;
         }
         let today = ledger.today(now_ms);
         if today >= o.daily_cap as usize {

@@ -191,3 +191,53 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_stop_of_an_addon_the_home_depends_on_is_refused_with_why_dry_runs_included() {
+    let p = policy(&ActionKind::ALL);
+    let ledger = Ledger::default();
+    let mosquitto = RoleCheck::Known(AddonRole {
+        provides: vec!["mqtt".into()],
+        discovery: vec!["mqtt".into()],
+        ..AddonRole::default()
+    });
+    for dry_run in [false, true] {
+        let request = req(ActionKind::Stop, "core_mosquitto", dry_run);
+        match p.decide_knowing(&request, &mosquitto, &ledger, T0) {
+            ActionVerdict::Refused {
+                code: "keeps_home",
+                reason,
+            } => assert!(reason.contains("mqtt service"), "{reason}"),
+            other => panic!("{other:?}"),
+        }
+    }
+    // A restart keeps the home running: allowed whatever the role.
+    assert_eq!(
+        p.decide_knowing(
+            &req(ActionKind::Restart, "core_mosquitto", false),
+            &mosquitto,
+            &ledger,
+            T0
+        ),
+        ActionVerdict::Execute
+    );
+    // Without the role a stop is refused; with a role that keeps nothing it goes on.
+    let samba = req(ActionKind::Stop, "core_samba", false);
+    for role in [RoleCheck::NotAsked, RoleCheck::Failed("HTTP 500".into())] {
+        assert!(matches!(
+            p.decide_knowing(&samba, &role, &ledger, T0),
+            ActionVerdict::Refused {
+                code: "role_unknown",
+                ..
+            }
+        ));
+    }
+    let host_network_only = RoleCheck::Known(AddonRole {
+        host_network: true,
+        ..AddonRole::default()
+    });
+    assert_eq!(
+        p.decide_knowing(&samba, &host_network_only, &ledger, T0),
+        ActionVerdict::Execute
+    );
+}

@@ -5,8 +5,9 @@
 use std::collections::HashMap;
 
 use crate::analysis::report::Findings;
+use crate::supervisor::AddonRole;
 
-/// One add-on's use over the idle window (from hourly history).
+/// One add-on's use over the idle window (from hourly history) and its role in the home.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AddonUsage {
     pub slug: String,
@@ -14,10 +15,14 @@ pub struct AddonUsage {
     pub covered_seconds: f64,
     /// Highest hourly mean CPU, percent of the host.
     pub max_cpu_percent: f64,
-    /// Highest hourly mean network traffic, rx + tx bytes/s.
-    pub max_net_bytes: f64,
+    /// Highest hourly mean network traffic, rx + tx bytes/s; `None` when unknown (no network
+    /// history, or on the host's network, where Docker counts nothing and reports 0).
+    pub max_net_bytes: Option<f64>,
     /// Memory used now, bytes.
     pub memory_bytes: Option<f64>,
+    /// What the Supervisor says it is to the home (`/addons/<slug>/info`); `None` when it
+    /// could not say, and then no stop is proposed.
+    pub role: Option<AddonRole>,
 }
 
 /// Backups as the Supervisor lists them (`GET /backups`).
@@ -33,9 +38,30 @@ pub struct DiskContent {
     pub backups: Option<Backups>,
     /// Size of `home-assistant_v2.db` (with its WAL), bytes.
     pub recorder_db_bytes: Option<f64>,
-    /// What the Supervisor reports taking the data disk (`/host/disks/default/usage`), largest
-    /// first: its parts (`addons_data`, `backup`, `media`, …) and each add-on's data.
+    /// The Supervisor's last walk of the data disk, when there was one.
+    pub walk: Option<DiskWalk>,
+}
+
+/// What takes the data disk as the Supervisor walked it (`GET /host/disks/default/usage`),
+/// each list largest first. Ids are in the current spelling: `apps_data` and `apps_config`
+/// (the v1 route still answers the legacy `addons_data` and `addons_config`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DiskWalk {
+    /// The disk's size and what is used on it, bytes.
+    pub total_bytes: Option<f64>,
+    pub used_bytes: Option<f64>,
+    /// The root's parts: `system`, `apps_data`, `apps_config`, `media`, `share`, `backup`,
+    /// `ssl`, `homeassistant`.
     pub parts: Vec<(String, f64)>,
+    /// Each add-on's data folder (the children of `apps_data`, named by slug); empty when the
+    /// walk did not go that deep.
+    pub addon_data: Vec<(String, f64)>,
+    /// Each add-on's public configuration folder (the children of `apps_config`).
+    pub addon_config: Vec<(String, f64)>,
+    /// Whether the walk listed the add-ons (`apps_data` came with its children).
+    pub addons_listed: bool,
+    /// When it was read, Unix ms.
+    pub at_ms: i64,
 }
 
 /// The latest readings the rules look at (series id to value).

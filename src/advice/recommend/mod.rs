@@ -9,7 +9,7 @@ mod power;
 mod rules;
 mod shared;
 
-pub use inputs::{AddonUsage, AdviceInputs, Backups, DiskContent, Latest, Sustain};
+pub use inputs::{AddonUsage, AdviceInputs, Backups, DiskContent, DiskWalk, Latest, Sustain};
 pub use lasting::{HOG_FOR_MS, HOG_PERCENT, HOT_CELSIUS, HOT_FOR_MS, SWAP_BYTES, SWAP_FOR_MS};
 pub use power::{EnergyPrice, attach_power};
 pub use rules::{DISK_DAYS, IDLE_CPU_PERCENT, IDLE_DAYS, IDLE_NET_BYTES, LEAK_CONFIDENCE};
@@ -43,5 +43,7 @@ pub fn recommend(
     out
 }
 
+#[cfg(test)]
+mod role_tests;
 #[cfg(test)]
 mod tests;

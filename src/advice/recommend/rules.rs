@@ -74,14 +74,23 @@ pub(super) fn leaks(input: &AdviceInputs<'_>, out: &mut Vec<Recommendation>) {
     }
 }
 
+/// Add-ons quiet for a week (CPU and network) that the home does not depend on. Never
+/// proposed: an add-on whose role the Supervisor did not tell, one on the host's network
+/// (Docker counts none of its traffic: 0 is unknown, not quiet), one without network history,
+/// and one that provides a service, feeds an integration or maps hardware.
 pub(super) fn idle(input: &AdviceInputs<'_>, out: &mut Vec<Recommendation>) {
     for a in input.addons {
-        let idle = a.covered_seconds >= IDLE_DAYS * DAY_SECS_F64
-            && a.max_cpu_percent <= IDLE_CPU_PERCENT
-            && a.max_net_bytes <= IDLE_NET_BYTES;
-        if !idle {
+        let quiet_cpu =
+            a.covered_seconds >= IDLE_DAYS * DAY_SECS_F64 && a.max_cpu_percent <= IDLE_CPU_PERCENT;
+        let Some(role) = a.role.as_ref().filter(|_| quiet_cpu) else {
+            continue;
+        };
+        if role.host_network || role.keeps_home().is_some() {
             continue;
         }
+        let Some(net) = a.max_net_bytes.filter(|n| *n <= IDLE_NET_BYTES) else {
+            continue;
+        };
         let days = a.covered_seconds / DAY_SECS_F64;
         let mut r = rec(
             AdviceKind::Idle,
@@ -92,6 +101,13 @@ pub(super) fn idle(input: &AdviceInputs<'_>, out: &mut Vec<Recommendation>) {
                 a.memory_bytes.map_or("its memory".into(), format_bytes)
             ),
         );
+        r.evidence.push(Evidence::fact(
+            "judged idle because",
+            format!(
+                "in every hour of the last {days:.0} days it used at most {:.2} % of the CPU and {net:.0} B/s of network (on its own network, so Docker counts its traffic); the Supervisor lists no service it provides, no integration it feeds and no hardware it maps",
+                a.max_cpu_percent
+            ),
+        ));
         let window = Some((
             input.now_ms - (a.covered_seconds * 1000.0) as i64,
             input.now_ms,
@@ -104,7 +120,7 @@ pub(super) fn idle(input: &AdviceInputs<'_>, out: &mut Vec<Recommendation>) {
         ));
         r.evidence.push(Evidence::of_series(
             "highest hourly network traffic",
-            format!("{:.0} B/s", a.max_net_bytes),
+            format!("{net:.0} B/s"),
             registry::ADDON_NET_RX.instance(&a.slug, &[]).id,
             window,
         ));
@@ -161,6 +177,21 @@ pub(super) fn disk(input: &AdviceInputs<'_>, out: &mut Vec<Recommendation>) {
                 "recorder database (home-assistant_v2.db)",
                 format_bytes(db),
             ));
+        }
+        if let Some(walk) = input
+            .disk
+            .walk
+            .as_ref()
+            .filter(|w| !w.addon_data.is_empty())
+        {
+            let largest: Vec<String> = walk
+                .addon_data
+                .iter()
+                .take(3)
+                .map(|(slug, bytes)| format!("{slug} ({})", format_bytes(*bytes)))
+                .collect();
+            r.evidence
+                .push(Evidence::fact("largest add-on data", largest.join(", ")));
         }
         if freeable > 0.0 {
             r.title = format!(

@@ -9,6 +9,7 @@ use crate::analysis::leak::Leak;
 use crate::analysis::report::{Findings, ForecastItem, LeakItem};
 use crate::config::ActionKind;
 use crate::model::Unit;
+use crate::supervisor::AddonRole;
 
 const NOW_MS: i64 = 1_780_000_000_000;
 use crate::util::time::DAY_SECS_F64;
@@ -50,8 +51,13 @@ fn healthy() -> Fixture {
             slug: "core_mosquitto".into(),
             covered_seconds: 10.0 * DAY_SECS_F64,
             max_cpu_percent: 4.0,
-            max_net_bytes: 5_000.0,
+            max_net_bytes: Some(5_000.0),
             memory_bytes: Some(60e6),
+            role: Some(AddonRole {
+                provides: vec!["mqtt".into()],
+                discovery: vec!["mqtt".into()],
+                ..AddonRole::default()
+            }),
         }],
         disk: DiskContent::default(),
         churn: counter.report(NOW_MS),
@@ -95,11 +101,13 @@ fn leaking(f: &mut Fixture) {
 
 fn idle_addon(f: &mut Fixture) {
     f.addons.push(AddonUsage {
-        slug: "core_samba".into(),
+        slug: "core_configurator".into(),
         covered_seconds: 8.0 * DAY_SECS_F64,
         max_cpu_percent: 0.1,
-        max_net_bytes: 0.0,
+        max_net_bytes: Some(0.0),
         memory_bytes: Some(40e6),
+        // The File editor: on its own network, no service, no discovery, no hardware.
+        role: Some(AddonRole::default()),
     });
 }
 
@@ -134,10 +142,12 @@ fn filling_disk(f: &mut Fixture) {
         sizes: vec![1e9, 1e9, 2e9],
     });
     f.disk.recorder_db_bytes = Some(3e9);
-    f.disk.parts = vec![
-        ("backup".into(), 4e9),
-        ("add-on a0d7b954_frigate".into(), 2e9),
-    ];
+    f.disk.walk = Some(DiskWalk {
+        parts: vec![("backup".into(), 4e9), ("apps_data".into(), 2e9)],
+        addon_data: vec![("a0d7b954_frigate".into(), 2e9)],
+        addons_listed: true,
+        ..DiskWalk::default()
+    });
 }
 
 fn chatty(f: &mut Fixture) {
@@ -192,8 +202,8 @@ fn each_rule_fires_on_its_fixture_only() {
         (
             idle_addon,
             AdviceKind::Idle,
-            "idle-core_samba",
-            Some((ActionKind::Stop, "core_samba")),
+            "idle-core_configurator",
+            Some((ActionKind::Stop, "core_configurator")),
         ),
         (filling_disk, AdviceKind::DiskFull, "disk_full-data", None),
         (
@@ -324,8 +334,9 @@ fn uncertain_leaks_and_young_add_ons_are_left_alone() {
         slug: "core_new".into(),
         covered_seconds: 2.0 * DAY_SECS_F64,
         max_cpu_percent: 0.0,
-        max_net_bytes: 0.0,
+        max_net_bytes: Some(0.0),
         memory_bytes: Some(1e6),
+        role: Some(AddonRole::default()),
     });
     assert_eq!(run(&f, &passes()), vec![]);
 }

@@ -1,20 +1,30 @@
 //! What a pass reads: the latest snapshot's values, and the slow inputs (the add-ons' use over
-//! the idle window, backups, what takes the data disk, the recorder database's size) that are
-//! refreshed every few passes only.
+//! the idle window and their roles, backups, the recorder database's size) that are refreshed
+//! every few passes only.
 
 use super::parts::RunnerParts;
-use super::supervisor::{backups, disk_usage};
+use super::supervisor::{addon_role, backups};
 use crate::advice::recommend::{AddonUsage, DiskContent, IDLE_DAYS, Latest};
 use crate::model::{Snapshot, registry};
 use crate::store::Resolution;
+use crate::supervisor::AddonRole;
 
 use crate::util::time::HOUR_MS;
+
+/// One add-on's slow inputs.
+struct Usage {
+    slug: String,
+    covered: f64,
+    cpu: f64,
+    /// `None` without network history.
+    net: Option<f64>,
+    role: Option<AddonRole>,
+}
 
 /// Inputs refreshed every few passes.
 #[derive(Default)]
 pub(super) struct SlowInputs {
-    /// Per add-on: covered seconds, highest hourly CPU and network.
-    usage: Vec<(String, f64, f64, f64)>,
+    usage: Vec<Usage>,
     pub(super) disk: DiskContent,
 }
 
@@ -51,11 +61,22 @@ impl SlowInputs {
             let Some(first) = cpu.first() else { continue };
             let covered = (now as f64 / 1000.0 - first.t).max(0.0);
             let max = |p: &[crate::store::Point]| p.iter().map(|p| p.v).fold(0.0, f64::max);
-            usage.push((slug, covered, max(&cpu), max(&rx) + max(&tx)));
+            let net = (!rx.is_empty() || !tx.is_empty()).then(|| max(&rx) + max(&tx));
+            let role = match &parts.supervisor {
+                Some(client) => addon_role(client, &slug).await,
+                None => None,
+            };
+            usage.push(Usage {
+                covered,
+                cpu: max(&cpu),
+                net,
+                role,
+                slug,
+            });
         }
-        let (backups, disk_parts) = match &parts.supervisor {
-            Some(client) => (backups(client).await, disk_usage(client).await),
-            None => (None, Vec::new()),
+        let backups = match &parts.supervisor {
+            Some(client) => backups(client).await,
+            None => None,
         };
         let recorder_db_bytes = parts.recorder_db.iter().find_map(|p| {
             let main = std::fs::metadata(p).ok()?.len();
@@ -67,7 +88,7 @@ impl SlowInputs {
             disk: DiskContent {
                 backups,
                 recorder_db_bytes,
-                parts: disk_parts,
+                walk: None,
             },
         }
     }
@@ -75,14 +96,18 @@ impl SlowInputs {
     pub(super) fn addons(&self, latest: &Latest) -> Vec<AddonUsage> {
         self.usage
             .iter()
-            .map(|(slug, covered, cpu, net)| AddonUsage {
-                slug: slug.clone(),
-                covered_seconds: *covered,
-                max_cpu_percent: *cpu,
-                max_net_bytes: *net,
+            .map(|u| AddonUsage {
+                slug: u.slug.clone(),
+                covered_seconds: u.covered,
+                max_cpu_percent: u.cpu,
+                // On the host's network Docker counts nothing: the zeros say nothing.
+                max_net_bytes: u
+                    .net
+                    .filter(|_| !u.role.as_ref().is_some_and(|r| r.host_network)),
                 memory_bytes: latest
-                    .get(&registry::ADDON_MEMORY.instance(slug, &[]).id)
+                    .get(&registry::ADDON_MEMORY.instance(&u.slug, &[]).id)
                     .copied(),
+                role: u.role.clone(),
             })
             .collect()
     }

@@ -1,24 +1,28 @@
 //! The advisor's loop: every pass it gathers what the rules need (the analysis' findings, the
-//! latest readings, the add-ons' use over the idle window, backups and the recorder
-//! database's size), runs them, asks for automatic recovery where allowed, measures the
-//! effects that are due and stores the recorder churn. Slow inputs (history, backups) are
-//! refreshed every few passes only.
+//! latest readings, the add-ons' use over the idle window and their roles, backups, the
+//! recorder database's size, what takes the data disk), runs them, asks for automatic
+//! recovery where allowed, measures the effects that are due and stores the recorder churn.
+//! Slow inputs (history, roles, backups) are refreshed every few passes only; the data disk
+//! is walked at most hourly, in a task the pass never waits for.
 
 use std::collections::HashMap;
 
 use tokio_util::sync::CancellationToken;
 
+mod disk_usage;
 mod inputs;
 mod parts;
 mod recovery;
 mod supervisor;
 
+pub use disk_usage::{DISK_USAGE_DEPTH, DISK_USAGE_EVERY_MS, parse_disk_usage};
 pub use inputs::latest_values;
 pub use parts::{AdviceSchedule, RECORDER_DB_PATHS, RunnerParts};
 pub use recovery::recovery_requests;
-pub use supervisor::{parse_backups, parse_disk_usage};
+pub use supervisor::parse_backups;
 
 use crate::advice::recommend::AdviceInputs;
+use disk_usage::DiskUsageProbe;
 use inputs::SlowInputs;
 use recovery::{recover, stopped_unexpectedly};
 use supervisor::learn_own_slug;
@@ -31,6 +35,7 @@ pub async fn run(parts: RunnerParts, stop: CancellationToken) {
     let mut states: HashMap<String, String> = HashMap::new();
     let mut passes = 0u64;
     let mut own_slug_known = false;
+    let mut disk_usage = DiskUsageProbe::default();
     loop {
         tokio::select! {
             _ = stop.cancelled() => break,
@@ -38,6 +43,12 @@ pub async fn run(parts: RunnerParts, stop: CancellationToken) {
         }
         if passes.is_multiple_of(parts.schedule.slow_every.max(1)) {
             slow = SlowInputs::load(&parts).await;
+        }
+        if let Some(client) = &parts.supervisor {
+            // Never waited for: the walk's answer joins the inputs once it is there.
+            slow.disk.walk = disk_usage
+                .poll(client, parts.advisor.clock().now_ms())
+                .cloned();
         }
         passes += 1;
         if !own_slug_known && let Some(client) = &parts.supervisor {

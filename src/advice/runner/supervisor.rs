@@ -1,11 +1,11 @@
-//! What the runner asks the Supervisor: this add-on's own slug, the backups and what takes the
-//! data disk. Each answer's parsing is a pure function, so tests feed it recorded answers.
+//! What the runner asks the Supervisor: this add-on's own slug, the backups and each add-on's
+//! role in the home. Each answer's parsing is a pure function, so tests feed it recorded answers.
 
 use serde_json::Value;
 
 use crate::advice::recommend::Backups;
 use crate::advice::service::Advisor;
-use crate::supervisor::SupervisorClient;
+use crate::supervisor::{AddonRole, AddonSlug, SupervisorClient};
 
 /// Asks `/addons/self/info` for this add-on's slug (protected from then on); until it
 /// answers, the built-in names (`self`, `*_resource_manager`) stay protected and it is asked
@@ -68,41 +68,15 @@ pub fn parse_backups(data: &Value) -> Backups {
     }
 }
 
-/// What takes the data disk, from `GET /host/disks/default/usage` (manager role).
-pub(super) async fn disk_usage(client: &SupervisorClient) -> Vec<(String, f64)> {
-    match client.get::<Value>("/host/disks/default/usage").await {
-        Ok(tree) => parse_disk_usage(&tree),
+/// What the Supervisor says `slug` is to the home (`/addons/<slug>/info`); `None` when it
+/// cannot say (then no stop is proposed for it).
+pub(super) async fn addon_role(client: &SupervisorClient, slug: &str) -> Option<AddonRole> {
+    let slug = AddonSlug::parse(slug).ok()?;
+    match client.addon_role(&slug).await {
+        Ok(role) => Some(role),
         Err(err) => {
-            tracing::debug!(error = %err, "cannot read the data disk's usage");
-            Vec::new()
+            tracing::debug!(error = %err, %slug, "cannot read the add-on's role");
+            None
         }
     }
-}
-
-/// The parts of a disk usage tree (`{"id", "used_bytes", "children": [...]}`), largest first:
-/// the root's children, and the children of `addons_data` (one per add-on) by name.
-pub fn parse_disk_usage(tree: &Value) -> Vec<(String, f64)> {
-    let size = |n: &Value| {
-        n["used_bytes"]
-            .as_f64()
-            .or_else(|| n["size_bytes"].as_f64())
-    };
-    let mut out = Vec::new();
-    for child in tree["children"].as_array().into_iter().flatten() {
-        let Some(id) = child["id"].as_str() else {
-            continue;
-        };
-        if let Some(bytes) = size(child) {
-            out.push((id.to_string(), bytes));
-        }
-        if id == "addons_data" {
-            for addon in child["children"].as_array().into_iter().flatten() {
-                if let (Some(slug), Some(bytes)) = (addon["id"].as_str(), size(addon)) {
-                    out.push((format!("add-on {slug}"), bytes));
-                }
-            }
-        }
-    }
-    out.sort_by(|a, b| b.1.total_cmp(&a.1));
-    out
 }

@@ -42,7 +42,8 @@ impl Advisor {
     ) -> Result<ActionDecision, AdviceError> {
         let now = self.inner.clock.now_ms();
         let recommendation = self.matching(&request, recommendation_id)?;
-        let verdict = self.verdict(&request, now);
+        let role = self.role_check(&request).await;
+        let verdict = self.verdict(&request, &role, now);
         let (before_memory, before_cpu) = self.readings(&request.addon);
         let mut outcome = match &verdict {
             ActionVerdict::Execute => ActionOutcome::Done,

@@ -3,9 +3,10 @@
 //! an action follows.
 
 use super::advisor::{AdviceError, Advisor};
-use crate::advice::policy::{ActionRequest, ActionVerdict};
+use crate::advice::policy::{ActionRequest, ActionVerdict, RoleCheck, is_protected};
 use crate::advice::types::{AdviceState, Recommendation};
-use crate::config::ActionOptions;
+use crate::config::{ActionKind, ActionOptions};
+use crate::supervisor::AddonSlug;
 use crate::util::lock;
 
 impl Advisor {
@@ -19,12 +20,40 @@ impl Advisor {
         lock(&self.inner.policy).options.clone()
     }
 
-    /// What the policy says of `request` at `now`, refused when no Supervisor is there to
-    /// carry it out; an action to be carried out is entered in the ledger at once.
-    pub(super) fn verdict(&self, request: &ActionRequest, now: i64) -> ActionVerdict {
+    /// What the Supervisor says of the add-on a stop is asked for (`/addons/<slug>/info`),
+    /// asked only for a stop of a valid, unprotected slug (other requests need no role).
+    pub(super) async fn role_check(&self, request: &ActionRequest) -> RoleCheck {
+        if request.kind != ActionKind::Stop {
+            return RoleCheck::NotAsked;
+        }
+        let own = lock(&self.inner.policy).own_slug.clone();
+        let Ok(slug) = AddonSlug::parse(&request.addon) else {
+            return RoleCheck::NotAsked;
+        };
+        if is_protected(slug.as_str(), own.as_deref()) {
+            return RoleCheck::NotAsked;
+        }
+        let Some(control) = &self.inner.control else {
+            return RoleCheck::Failed("no Supervisor here (standalone mode)".into());
+        };
+        match control.role(&slug).await {
+            Ok(role) => RoleCheck::Known(role),
+            Err(err) => RoleCheck::Failed(err.to_string()),
+        }
+    }
+
+    /// What the policy says of `request` at `now` knowing the add-on's `role`, refused when
+    /// no Supervisor is there to carry it out; an action to be carried out is entered in the
+    /// ledger at once.
+    pub(super) fn verdict(
+        &self,
+        request: &ActionRequest,
+        role: &RoleCheck,
+        now: i64,
+    ) -> ActionVerdict {
         let policy = lock(&self.inner.policy);
         let mut ledger = lock(&self.inner.ledger);
-        let verdict = match policy.decide(request, &ledger, now) {
+        let verdict = match policy.decide_knowing(request, role, &ledger, now) {
             ActionVerdict::Execute if self.inner.control.is_none() => ActionVerdict::Refused {
                 code: "unavailable",
                 reason: "no Supervisor here (standalone mode): add-ons cannot be controlled".into(),
