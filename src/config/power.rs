@@ -117,27 +117,26 @@ impl PowerPreset {
     pub fn watts(self) -> Option<(f64, f64)> {
         match self {
             PowerPreset::Auto | PowerPreset::VirtualMachine => None,
-            // pidramble.com "Power Consumption Benchmarks" (Jeff Geerling), Pi 3 B+: idle
-            // 350 mA, `stress --cpu 4` 980 mA at 5.1 V (1.8 W, 5.0 W); 1.9/5.1 with a
-            // supply's loss.
-            PowerPreset::RaspberryPi3 => Some((1.9, 5.1)),
+            // fguerraz, "Raspberry Pi 3 model B power consumption" (Medium): 1.22 W idle after
+            // boot, 3.95 W with four cores under sysbench and SD writes, at 5.00 V from a bench
+            // supply; about 20 % added for a plug-in supply's loss.
+            PowerPreset::RaspberryPi3 => Some((1.5, 4.9)),
             // chipwired.com, Pi 4 at a wall meter: idle 3.0 W, high load 6.3 W.
             PowerPreset::RaspberryPi4 => Some((3.0, 6.3)),
             // u-labs.de's Pi 5 (about 3 W idle); full load our estimate.
             PowerPreset::RaspberryPi5 => Some((3.0, 8.0)),
-            // home-assistant.io/green, specifications: "Power consumption: 1.7 W idle,
-            // 3 W average"; full load our estimate for four Cortex-A55 at 1.8 GHz.
-            PowerPreset::Green => Some((1.7, 5.0)),
-            // Yellow documentation (yellow.home-assistant.io): with a CM4, about 2.5 W idle;
-            // full load the CM4's (Jeff Geerling, CM4 review: 7 W under stress).
-            PowerPreset::Yellow => Some((2.5, 7.0)),
-            // Hardkernel wiki, ODROID-N2+ power: about 1.8 W idle, 6.5 W with all six cores
-            // under stress (S922X at 2.4 GHz).
-            PowerPreset::OdroidN2 => Some((1.8, 6.5)),
-            // Hardkernel wiki, ODROID-M1: about 2.0 W idle, 5.5 W under stress.
-            PowerPreset::OdroidM1 => Some((2.0, 5.5)),
-            // Hardkernel wiki, ODROID-C4: about 1.5 W idle, 5.0 W under stress.
-            PowerPreset::OdroidC4 => Some((1.5, 5.0)),
+            // Estimates (no published measurement found; DOCS.md says so): four Cortex-A55
+            // (RK3566) draw less than the Pi 4's four Cortex-A72.
+            PowerPreset::Green => Some((2.0, 5.0)),
+            // The Pi 4's measured figures: the Yellow carries a Compute Module 4 (the same
+            // BCM2711); its own parts (radio, NVMe slot) are not counted. An estimate.
+            PowerPreset::Yellow => Some((3.0, 6.3)),
+            // Estimates: S922X, four Cortex-A73 and two Cortex-A53.
+            PowerPreset::OdroidN2 => Some((2.0, 7.0)),
+            // Estimates: RK3568 (M1) or RK3566 (M1S), four Cortex-A55.
+            PowerPreset::OdroidM1 => Some((2.0, 5.0)),
+            // Estimates: S905X3, four Cortex-A55.
+            PowerPreset::OdroidC4 => Some((1.8, 5.0)),
             // AnandTech's NUC 12 Pro review (full load); idle our estimate.
             PowerPreset::IntelNuc => Some((8.0, 55.0)),
             // An Intel N5105 mini PC: about 14 W idle, 25-30 W at full load (ora.it.com).
