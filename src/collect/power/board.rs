@@ -124,10 +124,14 @@ pub fn detect_board(supervisor: &SupervisorBoard, root: &SysRoot) -> Board {
         }
     }
     // Named but unknown (`khadas-vim3`, `supervised`): say the name all the same.
-    let name = supervisor.os_board.clone().or(supervisor.machine.clone());
+    let (from, name) = match (&supervisor.os_board, &supervisor.machine) {
+        (Some(board), _) => ("os_info", Some(board.clone())),
+        (None, Some(machine)) => ("info_machine", Some(machine.clone())),
+        (None, None) => ("none", None),
+    };
     Board {
-        from: if name.is_some() { "os_info" } else { "none" },
         name,
+        from,
         kind: None,
     }
 }

@@ -142,6 +142,24 @@ fn generic_aarch64_says_nothing_and_the_cpuinfo_decides() {
     let found = detect_board(&names, &empty);
     assert_eq!(found.name.as_deref(), Some("generic-aarch64"));
     assert_eq!(preset_for(PowerPreset::Auto, &found), PowerPreset::MiniPc);
+    let plan = detect_on(&PowerOptions::default(), &empty, &names);
+    assert!(
+        plan.reasons
+            .iter()
+            .any(|r| r.starts_with("no preset for generic-aarch64")),
+        "{:?}",
+        plan.reasons
+    );
+    let machine_only = SupervisorBoard {
+        os_board: None,
+        machine: Some("khadas-vim3".into()),
+        missing: None,
+    };
+    let found = detect_board(&machine_only, &empty);
+    assert_eq!(
+        (found.name.as_deref(), found.from),
+        (Some("khadas-vim3"), "info_machine")
+    );
 }
 
 #[test]

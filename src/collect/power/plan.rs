@@ -113,6 +113,13 @@ pub fn detect_on(
         reasons.push("hwmon: no readable power*_input under /sys/class/hwmon".into());
     }
     let mut modelled = matches!(want, PowerSource::Auto | PowerSource::Model);
+    if modelled && options.preset == PowerPreset::Auto && board.kind.is_none() {
+        let board = board.name.as_deref().unwrap_or("this board");
+        reasons.push(format!(
+            "no preset for {board}: the mini PC's figures are used (set power.idle_watts and \
+             power.max_watts)"
+        ));
+    }
     let user_watts = options.idle_watts.is_some() && options.max_watts.is_some();
     if modelled && model.preset == PowerPreset::VirtualMachine && !user_watts {
         modelled = false;
