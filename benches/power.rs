@@ -75,6 +75,12 @@ fn main() -> Result<()> {
         },
         modelled: true,
         method: "model",
+        board: power::Board {
+            name: None,
+            from: "none",
+            kind: None,
+        },
+        reasons: Vec::new(),
     };
     let options = PowerOptions {
         energy_price: Some(0.3),

@@ -343,6 +343,15 @@
       ["Process scan CPU time", e.last_process_scan_cpu_micros + " µs"],
       ["Samples dropped (store queue full)", String(e.store_queue_full_drops)],
     ]);
+    const pw = d.power;
+    const methods = { rapl: "measured (RAPL)", hwmon: "measured (hwmon)", model: "modelled from CPU use", none: "no estimate" };
+    const from = { os_info: "the Supervisor's /os/info", info_machine: "the Supervisor's /info machine", cpuinfo: "/proc/cpuinfo", device_tree: "the device tree", none: "no source" };
+    kv($("diag-power"), pw ? [
+      ["Method", methods[pw.method] || pw.method],
+      ["Board", (pw.board || "unknown") + " (from " + (from[pw.board_from] || pw.board_from) + ")"],
+      ["Preset", pw.preset.replace(/_/g, " ") + (pw.method === "none" ? "" : " · " + pw.idle_watts + " W idle, " + pw.max_watts + " W at full load")],
+      ...(pw.reasons || []).map((r) => ["Not used", r]),
+    ] : [["Power", "not started"]]);
     const st = d.store;
     const fail = st.write.failure;
     const notices = (st.notices || []).map((n) => [

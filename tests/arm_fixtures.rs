@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use resource_manager::collect::cpu::CpuCollector;
-use resource_manager::collect::power::{detect, resolve_preset};
+use resource_manager::collect::power::{SupervisorBoard, detect, detect_on, resolve_preset};
 use resource_manager::collect::thermal::ThermalCollector;
 use resource_manager::collect::{Collector, Tick};
 use resource_manager::config::{Options, PowerPreset, SysRoot};
@@ -274,4 +274,27 @@ fn in_the_container_the_pi_preset_comes_from_cpuinfo_as_the_device_tree_is_maske
         resolve_preset(PowerPreset::Auto, &root),
         PowerPreset::RaspberryPi4 | PowerPreset::RaspberryPi5
     ));
+}
+
+/// Green's mainline kernel prints no `Model` in `/proc/cpuinfo`, so in the container only the
+/// Supervisor's board name (`green`, `/os/info`) tells it: with it, the Green preset.
+#[test]
+fn in_the_container_green_is_known_from_the_supervisors_board_name() {
+    let (_dir, root) = tree(&GREEN);
+    let options = Options::from_json(&json!({})).expect("defaults").power;
+    let green = SupervisorBoard {
+        os_board: Some("green".into()),
+        machine: Some("green".into()),
+        missing: None,
+    };
+    let plan = detect_on(&options, &root, &green);
+    assert_eq!(plan.method, "model");
+    assert_eq!(plan.model.preset, PowerPreset::Green);
+    assert_eq!(plan.board.from, "os_info");
+    let plan = detect(&options, &root);
+    assert_eq!(
+        plan.model.preset,
+        PowerPreset::MiniPc,
+        "without the Supervisor"
+    );
 }

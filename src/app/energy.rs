@@ -3,10 +3,16 @@
 //! name the other; the app joins them here).
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use crate::collect::power::{self, EnergyCounter, PowerStart};
+use crate::collect::power::{self, EnergyCounter, PowerStart, SupervisorBoard};
 use crate::config::Config;
 use crate::store::{DurableValue, Store, StoreError};
+use crate::supervisor::SupervisorClient;
+
+/// How long the start waits for the Supervisor's board names: the power side is decided once,
+/// and a Supervisor that is slow now falls back to `/proc/cpuinfo` (the status says so).
+const BOARD_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Key in `store_state` of the energy counter: the bits of its `f64` watt-hours, so a restart
 /// resumes from exactly what was published (`total_increasing` must never go back, not even by
@@ -15,8 +21,13 @@ const ENERGY_KEY: &str = "energy_wh_f64_bits";
 /// The key before: whole milliwatt-hours, rounded (read once, when the new key is absent).
 const OLD_ENERGY_KEY: &str = "energy_mwh_total";
 
-/// Starts the power side with the energy counter the last run saved, and has the store keep it.
-pub async fn start_power(store: &Store, config: &Config) -> PowerStart {
+/// Starts the power side with the energy counter the last run saved, and has the store keep it;
+/// the board is the one the Supervisor names, when there is one and it answers in time.
+pub async fn start_power(
+    store: &Store,
+    config: &Config,
+    supervisor: Option<&SupervisorClient>,
+) -> PowerStart {
     let wh = match saved_wh(store).await {
         Ok(wh) if wh.is_finite() && wh >= 0.0 => wh,
         Ok(_) => 0.0,
@@ -25,9 +36,36 @@ pub async fn start_power(store: &Store, config: &Config) -> PowerStart {
             0.0
         }
     };
-    let started = power::start(&config.options.power, &config.sys_root, wh);
+    let board = supervisor_board(supervisor).await;
+    let started = power::start(&config.options.power, &config.sys_root, &board, wh);
     store.keep_durable(Arc::new(EnergyState(started.counter.clone())));
     started
+}
+
+/// The board's names from the Supervisor, or why there are none.
+async fn supervisor_board(supervisor: Option<&SupervisorClient>) -> SupervisorBoard {
+    let Some(client) = supervisor else {
+        return SupervisorBoard {
+            missing: Some("no Supervisor (standalone)".into()),
+            ..SupervisorBoard::default()
+        };
+    };
+    let names = client.board_names(BOARD_TIMEOUT).await;
+    let missing = (names.board.is_none() && names.machine.is_none()).then(|| {
+        if names.errors.is_empty() {
+            "the Supervisor named no board".to_string()
+        } else {
+            names.errors.join("; ")
+        }
+    });
+    if let Some(why) = &missing {
+        tracing::warn!(reason = %why, "board not known from the Supervisor; using /proc/cpuinfo");
+    }
+    SupervisorBoard {
+        os_board: names.board,
+        machine: names.machine,
+        missing,
+    }
 }
 
 async fn saved_wh(store: &Store) -> Result<f64, StoreError> {

@@ -203,7 +203,7 @@ async fn start(
         collectors.push(Box::new(started.collector));
         (started.status, started.task)
     });
-    let power = energy::start_power(store, &config).await;
+    let power = energy::start_power(store, &config, supervisor_client.as_ref()).await;
     if let Some(meter) = power.collector {
         collectors.push(Box::new(meter));
     }

@@ -38,52 +38,108 @@ impl PowerSource {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PowerPreset {
-    /// Raspberry Pi 4 or 5 by the device tree's model, else a generic x86 mini PC.
+    /// The board's own preset, found from the Supervisor's board name, `/proc/cpuinfo` or the
+    /// device tree (`collect::power::board`), else a generic x86 mini PC.
     Auto,
+    RaspberryPi3,
     RaspberryPi4,
     RaspberryPi5,
+    /// Home Assistant Green (Rockchip RK3566).
+    Green,
+    /// Home Assistant Yellow (a Raspberry Pi Compute Module 4 on its carrier board).
+    Yellow,
+    /// ODROID-N2 and N2+ (Amlogic S922X).
+    OdroidN2,
+    /// ODROID-M1 and M1S (Rockchip RK3568, RK3566).
+    OdroidM1,
+    /// ODROID-C4 (Amlogic S905X3).
+    OdroidC4,
     IntelNuc,
     MiniPc,
+    /// Found by `auto` only: a virtual machine, whose host's power no figure describes.
+    VirtualMachine,
 }
 
 impl PowerPreset {
+    /// The presets a user may choose (`virtual_machine` is found, not chosen).
     pub const NAMES: &[&str] = &[
         "auto",
+        "raspberry_pi_3",
         "raspberry_pi_4",
         "raspberry_pi_5",
+        "green",
+        "yellow",
+        "odroid_n2",
+        "odroid_m1",
+        "odroid_c4",
         "intel_nuc",
         "mini_pc",
     ];
 
+    const ALL: &[PowerPreset] = &[
+        PowerPreset::Auto,
+        PowerPreset::RaspberryPi3,
+        PowerPreset::RaspberryPi4,
+        PowerPreset::RaspberryPi5,
+        PowerPreset::Green,
+        PowerPreset::Yellow,
+        PowerPreset::OdroidN2,
+        PowerPreset::OdroidM1,
+        PowerPreset::OdroidC4,
+        PowerPreset::IntelNuc,
+        PowerPreset::MiniPc,
+    ];
+
     fn parse(name: &str) -> Option<PowerPreset> {
-        Some(match name {
-            "auto" => PowerPreset::Auto,
-            "raspberry_pi_4" => PowerPreset::RaspberryPi4,
-            "raspberry_pi_5" => PowerPreset::RaspberryPi5,
-            "intel_nuc" => PowerPreset::IntelNuc,
-            "mini_pc" => PowerPreset::MiniPc,
-            _ => return None,
-        })
+        Self::ALL.iter().copied().find(|p| p.name() == name)
     }
 
     /// The option spelling.
     pub fn name(self) -> &'static str {
         match self {
             PowerPreset::Auto => "auto",
+            PowerPreset::RaspberryPi3 => "raspberry_pi_3",
             PowerPreset::RaspberryPi4 => "raspberry_pi_4",
             PowerPreset::RaspberryPi5 => "raspberry_pi_5",
+            PowerPreset::Green => "green",
+            PowerPreset::Yellow => "yellow",
+            PowerPreset::OdroidN2 => "odroid_n2",
+            PowerPreset::OdroidM1 => "odroid_m1",
+            PowerPreset::OdroidC4 => "odroid_c4",
             PowerPreset::IntelNuc => "intel_nuc",
             PowerPreset::MiniPc => "mini_pc",
+            PowerPreset::VirtualMachine => "virtual_machine",
         }
     }
 
-    /// (idle, full load) watts at the wall; `Auto` has none until resolved.
+    /// (idle, full load) watts at the wall; `Auto` has none until resolved, and a virtual
+    /// machine none at all. Each figure's source is in DOCS.md ("Power and energy").
     pub fn watts(self) -> Option<(f64, f64)> {
         match self {
-            PowerPreset::Auto => None,
+            PowerPreset::Auto | PowerPreset::VirtualMachine => None,
+            // fguerraz, "Raspberry Pi 3 model B power consumption" (Medium): 1.22 W idle after
+            // boot, 3.95 W with four cores under sysbench and SD writes, at 5.00 V from a bench
+            // supply; about 20 % added for a plug-in supply's loss.
+            PowerPreset::RaspberryPi3 => Some((1.5, 4.9)),
+            // chipwired.com, Pi 4 at a wall meter: idle 3.0 W, high load 6.3 W.
             PowerPreset::RaspberryPi4 => Some((3.0, 6.3)),
+            // u-labs.de's Pi 5 (about 3 W idle); full load our estimate.
             PowerPreset::RaspberryPi5 => Some((3.0, 8.0)),
+            // Estimates (no published measurement found; DOCS.md says so): four Cortex-A55
+            // (RK3566) draw less than the Pi 4's four Cortex-A72.
+            PowerPreset::Green => Some((2.0, 5.0)),
+            // The Pi 4's measured figures: the Yellow carries a Compute Module 4 (the same
+            // BCM2711); its own parts (radio, NVMe slot) are not counted. An estimate.
+            PowerPreset::Yellow => Some((3.0, 6.3)),
+            // Estimates: S922X, four Cortex-A73 and two Cortex-A53.
+            PowerPreset::OdroidN2 => Some((2.0, 7.0)),
+            // Estimates: RK3568 (M1) or RK3566 (M1S), four Cortex-A55.
+            PowerPreset::OdroidM1 => Some((2.0, 5.0)),
+            // Estimates: S905X3, four Cortex-A55.
+            PowerPreset::OdroidC4 => Some((1.8, 5.0)),
+            // AnandTech's NUC 12 Pro review (full load); idle our estimate.
             PowerPreset::IntelNuc => Some((8.0, 55.0)),
+            // An Intel N5105 mini PC: about 14 W idle, 25-30 W at full load (ora.it.com).
             PowerPreset::MiniPc => Some((10.0, 28.0)),
         }
     }

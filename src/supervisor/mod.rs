@@ -75,6 +75,27 @@ pub struct ContainerStats {
     pub blk_write: u64,
 }
 
+/// The board's names from the Supervisor ([`SupervisorClient::board_names`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BoardNames {
+    /// `/os/info` `board`: `rpi4-64`, `green`, `ova`, `supervised`… (`null` off Home Assistant
+    /// OS on older Supervisors).
+    pub board: Option<String>,
+    /// `/info` `machine`: `raspberrypi4-64`, `green`, `qemux86-64`…
+    pub machine: Option<String>,
+    /// The calls that failed, as their errors say.
+    pub errors: Vec<String>,
+}
+
+/// The one field read from `/os/info` or `/info`.
+#[derive(Deserialize)]
+struct Named {
+    #[serde(default)]
+    board: Option<String>,
+    #[serde(default)]
+    machine: Option<String>,
+}
+
 #[derive(Deserialize)]
 struct AddonList {
     addons: Vec<AddonSummary>,
@@ -124,8 +145,8 @@ impl SupervisorClient {
         self.get_within(path, READ_TIMEOUT).await
     }
 
-    /// [`Self::get`] for an answer that may take up to `timeout` (the Supervisor walking
-    /// the disk).
+    /// [`Self::get`] within `timeout`: longer for the Supervisor walking the disk, shorter
+    /// for the board names asked at start.
     pub async fn get_within<T: DeserializeOwned>(
         &self,
         path: &str,
@@ -137,6 +158,25 @@ impl SupervisorClient {
             path: path.into(),
             message: e.to_string(),
         })
+    }
+
+    /// The board as the Supervisor names it: `/os/info` `board` and `/info` `machine`, asked
+    /// together, each within `timeout`; what failed is said in `errors`.
+    pub async fn board_names(&self, timeout: Duration) -> BoardNames {
+        let (os, info) = tokio::join!(
+            self.get_within::<Named>("/os/info", timeout),
+            self.get_within::<Named>("/info", timeout)
+        );
+        let mut names = BoardNames::default();
+        match os {
+            Ok(named) => names.board = named.board.filter(|b| !b.is_empty()),
+            Err(err) => names.errors.push(err.to_string()),
+        }
+        match info {
+            Ok(named) => names.machine = named.machine.filter(|m| !m.is_empty()),
+            Err(err) => names.errors.push(err.to_string()),
+        }
+        names
     }
 
     /// POST a path without payload (the Supervisor's actions) and check the envelope.

@@ -94,6 +94,9 @@ struct Diagnostics<'a> {
     recent_feedback: Vec<StoredVote>,
     /// The advisor: its last pass and the measured effectiveness of its actions.
     advice: Option<Advice>,
+    /// How `power.watts` is obtained: method, board (and where it was found), preset, and why
+    /// the measured sources and the device tree were not read.
+    power: Option<&'a crate::collect::power::PowerSummary>,
 }
 
 #[derive(Serialize)]
@@ -171,6 +174,7 @@ pub async fn show(State(state): State<AppState>) -> Result<Response, ApiError> {
         recent_log: inner.parts.recent_log.lines(),
         recent_feedback,
         advice,
+        power: inner.parts.power.as_ref(),
     });
     Ok(body.into_response())
 }

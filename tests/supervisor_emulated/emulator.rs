@@ -74,6 +74,8 @@ struct Emulator {
     installed: Arc<Mutex<Vec<(String, String, String)>>>,
     /// The query strings `/host/disks/default/usage` was asked with.
     usage_queries: Arc<Mutex<Vec<String>>>,
+    /// The board `/info` and `/os/info` describe (a folder of `tests/fixtures/boards/`).
+    board: Arc<Mutex<&'static str>>,
 }
 
 /// A running emulator: its URL, the actions it received, and failures to inject.
@@ -221,11 +223,26 @@ async fn supervisor_stats(State(e): State<Emulator>) -> (StatusCode, Json<Value>
     ok(stats(&e, 120_000_000))
 }
 
-async fn info() -> (StatusCode, Json<Value>) {
-    ok(
-        json!({"supervisor": "2026.11.0", "homeassistant": "2026.11.2", "hassos": "16.3", "docker": "28.0.4", "hostname": "my-secret-host",
-              "operating_system": "Home Assistant OS 16.3", "machine": "raspberrypi5-64", "arch": "aarch64", "state": "running"}),
-    )
+/// The `data` of a board's fixture answer (`tests/fixtures/boards/<board>/<file>`; where each
+/// value comes from is in that folder's README).
+fn board_answer(board: &str, file: &str) -> Value {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/boards")
+        .join(board)
+        .join(file);
+    let text = std::fs::read_to_string(&path).expect("board fixture");
+    let mut body: Value = serde_json::from_str(&text).expect("board fixture json");
+    body["data"].take()
+}
+
+/// `GET /info`: the shape of `supervisor/api/root.py` `APIRoot.info`, with the board's
+/// `machine` (`BR2_PACKAGE_HASSIO_MACHINE` of its Home Assistant OS defconfig).
+async fn info(State(e): State<Emulator>) -> (StatusCode, Json<Value>) {
+    let board = *lock(&e.board);
+    let mut data = board_answer(board, "info.json");
+    // The hostname the privacy test looks for.
+    data["hostname"] = json!("my-secret-host");
+    ok(data)
 }
 
 async fn host_info(State(e): State<Emulator>) -> (StatusCode, Json<Value>) {
@@ -243,10 +260,12 @@ async fn self_info(State(e): State<Emulator>, headers: HeaderMap) -> (StatusCode
     ok(lock(&e.self_info).clone())
 }
 
-async fn os_info() -> (StatusCode, Json<Value>) {
-    ok(
-        json!({"version": "16.3", "version_latest": "16.3", "update_available": false, "board": "rpi5-64", "boot": "A"}),
-    )
+/// `GET /os/info`: the shape of `supervisor/api/os.py` `APIOS.info`, with the board's
+/// `board` (its Home Assistant OS `BOARD_ID`, read back from the CPE by
+/// `supervisor/os/manager.py` `OSManager.load`). Any role may read it.
+async fn os_info(State(e): State<Emulator>) -> (StatusCode, Json<Value>) {
+    let board = *lock(&e.board);
+    ok(board_answer(board, "os_info.json"))
 }
 
 /// Applies the current [`Fault`] before the route answers.
@@ -321,6 +340,7 @@ impl Supervisor {
                     .collect(),
             )),
             usage_queries: Arc::default(),
+            board: Arc::new(Mutex::new("rpi5-64")),
         };
         let app = Router::new()
             .route("/addons", get(addons))
@@ -381,6 +401,12 @@ impl Supervisor {
     /// The queries `/host/disks/default/usage` was asked with so far.
     pub fn usage_queries(&self) -> Vec<String> {
         lock(&self.emulator.usage_queries).clone()
+    }
+
+    /// From now on `/info` and `/os/info` describe `board` (a folder of
+    /// `tests/fixtures/boards/`: `rpi4-64`, `green`, `ova`, …).
+    pub fn set_board(&self, board: &'static str) {
+        *lock(&self.emulator.board) = board;
     }
 
     /// From now on every call but `/addons/self/info` suffers `fault`.

@@ -3,6 +3,7 @@
 //! Supervisor (`emulator.rs`; the real one cannot run here).
 
 mod advice;
+mod board;
 #[path = "../common/mod.rs"]
 mod common;
 mod control;

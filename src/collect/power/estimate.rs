@@ -17,12 +17,19 @@ pub struct PowerModel {
 }
 
 impl PowerModel {
-    pub fn new(model: PowerProfile) -> Self {
-        let meta = registry::POWER_WATTS
+    /// The model's series says the preset, the board it stands for (`unknown` when none was
+    /// found) and, when there are any, why the measured sources could not be read (`; `
+    /// between them): the power entity shows them as attributes.
+    pub fn new(model: PowerProfile, board: Option<&str>, reasons: &[String]) -> Self {
+        let mut meta = registry::POWER_WATTS
             .global()
             .with_label("source", MODELLED)
             .with_label("method", "model")
-            .with_label("preset", model.preset.name());
+            .with_label("preset", model.preset.name())
+            .with_label("board", board.unwrap_or("unknown"));
+        if !reasons.is_empty() {
+            meta = meta.with_label("reasons", reasons.join("; "));
+        }
         PowerModel {
             model,
             meta: Arc::new(meta),

@@ -79,3 +79,33 @@ pub fn counter_delta(previous: u64, now: u64, max_range: u64) -> u64 {
         0
     }
 }
+
+/// Why RAPL cannot be read here, if it cannot: Docker masks `/sys/devices/virtual/powercap`
+/// (where `/sys/class/powercap/intel-rapl:*` points) with an empty tmpfs; a host without RAPL
+/// has no `intel-rapl` zone at all.
+pub fn rapl_unreadable(sys: &Path) -> Option<String> {
+    let zones = rapl_zones(sys);
+    if !zones.is_empty()
+        && let Some(zone) = zones
+            .iter()
+            .find(|z| std::fs::read_to_string(&z.energy).is_err())
+    {
+        let masked = super::board::is_empty_dir(&sys.join("devices/virtual/powercap"));
+        return Some(if masked {
+            "RAPL: /sys/devices/virtual/powercap is masked by Docker".into()
+        } else {
+            format!("RAPL: {} is not readable", zone.energy.display())
+        });
+    }
+    if !zones.is_empty() {
+        return None;
+    }
+    if super::board::is_empty_dir(&sys.join("devices/virtual/powercap")) {
+        return Some("RAPL: /sys/devices/virtual/powercap is masked by Docker".into());
+    }
+    Some(
+        "RAPL: no intel-rapl zone under /sys/class/powercap (not an Intel or AMD x86 CPU, or a \
+         kernel without RAPL: Home Assistant OS has it from 18.2)"
+            .into(),
+    )
+}

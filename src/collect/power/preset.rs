@@ -1,6 +1,7 @@
-//! The model's watts: the preset this host stands for (`auto` resolved by the device tree),
-//! each figure overridden by the user's value when given.
+//! The model's watts: the preset this host stands for (`auto` resolved by the board), each
+//! figure overridden by the user's value when given.
 
+use super::board::{Board, BoardKind, SupervisorBoard, detect_board};
 use crate::config::{PowerOptions, PowerPreset, SysRoot};
 
 /// The model's watts and where they came from.
@@ -20,44 +21,31 @@ impl PowerProfile {
     }
 }
 
-/// The preset `auto` stands for on this host: a Raspberry Pi 4 or 5 by the device tree's model
-/// name, else by the `Model` line of `/proc/cpuinfo` (in the add-on container Docker masks
-/// `/sys/firmware`, but the Raspberry Pi kernels print the board there), else the generic mini PC.
+/// The preset `auto` stands for on this host, without the Supervisor's word: the board by
+/// `/proc/cpuinfo`, else the device tree ([`board`](super::board)), else the generic mini PC.
 pub fn resolve_preset(preset: PowerPreset, root: &SysRoot) -> PowerPreset {
+    preset_for(preset, &detect_board(&SupervisorBoard::default(), root))
+}
+
+/// The preset `auto` stands for on `board`: its own, `virtual_machine` for a virtual machine,
+/// else the generic mini PC.
+pub fn preset_for(preset: PowerPreset, board: &Board) -> PowerPreset {
     if preset != PowerPreset::Auto {
         return preset;
     }
-    let model = [
-        root.sys.join("firmware/devicetree/base/model"),
-        root.proc.join("device-tree/model"),
-    ]
-    .iter()
-    .find_map(|p| std::fs::read_to_string(p).ok())
-    .or_else(|| cpuinfo_model(&root.proc))
-    .unwrap_or_default();
-    if model.contains("Raspberry Pi 5") {
-        PowerPreset::RaspberryPi5
-    } else if model.contains("Raspberry Pi 4") {
-        PowerPreset::RaspberryPi4
-    } else {
-        PowerPreset::MiniPc
+    match board.kind {
+        Some(BoardKind::Preset(found)) => found,
+        Some(BoardKind::Virtual) => PowerPreset::VirtualMachine,
+        None => PowerPreset::MiniPc,
     }
-}
-
-/// The value of the `Model` line of `/proc/cpuinfo` (`Raspberry Pi 4 Model B Rev 1.5`).
-fn cpuinfo_model(proc: &std::path::Path) -> Option<String> {
-    let text = std::fs::read_to_string(proc.join("cpuinfo")).ok()?;
-    text.lines().find_map(|line| {
-        let (key, value) = line.split_once(':')?;
-        (key.trim() == "Model").then(|| value.trim().to_string())
-    })
 }
 
 /// The model for these options on this host: the preset's watts, each overridden by the
 /// user's value when given.
-pub fn model(options: &PowerOptions, root: &SysRoot) -> PowerProfile {
-    let preset = resolve_preset(options.preset, root);
-    let (idle, max) = preset.watts().unwrap_or((10.0, 28.0));
+pub fn model(options: &PowerOptions, board: &Board) -> PowerProfile {
+    let preset = preset_for(options.preset, board);
+    // A virtual machine has no figures: zero unless the user gives them (then `detect` models).
+    let (idle, max) = preset.watts().unwrap_or((0.0, 0.0));
     let idle_watts = options.idle_watts.unwrap_or(idle);
     PowerProfile {
         idle_watts,

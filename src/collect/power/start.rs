@@ -2,7 +2,7 @@
 //! measured, and the derivers (model, energy, add-ons, cost) around an energy counter that
 //! resumes from what the last run saved.
 
-use super::{EnergyCounter, PowerCollector, PowerSummary, derivers, detect};
+use super::{EnergyCounter, PowerCollector, PowerSummary, SupervisorBoard, derivers, detect_on};
 use crate::collect::derive::Derive;
 use crate::config::{PowerOptions, SysRoot};
 
@@ -17,12 +17,21 @@ pub struct PowerStart {
     pub counter: EnergyCounter,
 }
 
-/// Picks the power source for this host and starts the energy counter at `saved_wh`.
-pub fn start(options: &PowerOptions, root: &SysRoot, saved_wh: f64) -> PowerStart {
-    let mut plan = detect(options, root);
+/// Picks the power source for this host (the board as the Supervisor names it, when it did)
+/// and starts the energy counter at `saved_wh`.
+pub fn start(
+    options: &PowerOptions,
+    root: &SysRoot,
+    supervisor: &SupervisorBoard,
+    saved_wh: f64,
+) -> PowerStart {
+    let mut plan = detect_on(options, root, supervisor);
     tracing::info!(
         method = plan.method,
         preset = plan.model.preset.name(),
+        board = plan.board.name.as_deref().unwrap_or("unknown"),
+        board_from = plan.board.from,
+        reasons = plan.reasons.join("; "),
         idle_watts = plan.model.idle_watts,
         max_watts = plan.model.max_watts,
         "power source"

@@ -56,7 +56,7 @@ pub fn sensor(prefix: &str, meta: &SeriesMeta, value: f64) -> Entity {
     // currency, which is its unit.
     for (label, value) in &meta.labels {
         match *label {
-            "source" | "method" | "preset" => {
+            "source" | "method" | "preset" | "board" | "reasons" => {
                 attributes.insert((*label).into(), json!(value));
             }
             "currency" => {

@@ -296,3 +296,41 @@ fn the_engine_mode_is_a_text_sensor_of_the_system_group() {
         "the level itself stays on the dashboard"
     );
 }
+
+#[test]
+fn the_modelled_power_entity_names_its_board_preset_and_why_nothing_is_measured() {
+    use crate::collect::derive::Derive;
+    use crate::collect::power::{PowerModel, PowerProfile};
+    use crate::config::PowerPreset;
+    let reasons = vec![
+        "no device tree: /sys/firmware is masked by Docker and the add-on does not declare devicetree".to_string(),
+        "RAPL: /sys/devices/virtual/powercap is masked by Docker".to_string(),
+    ];
+    let profile = PowerProfile {
+        idle_watts: 3.0,
+        max_watts: 6.3,
+        preset: PowerPreset::RaspberryPi4,
+    };
+    let mut model = PowerModel::new(profile, Some("rpi4-64"), &reasons);
+    let snapshot = Snapshot {
+        samples: vec![Sample {
+            series: Arc::new(registry::CPU_USAGE.global()),
+            value: 50.0,
+        }],
+        ..Snapshot::default()
+    };
+    let mut out = Vec::new();
+    model.derive(&snapshot, &mut out);
+    let e = sensor("rm", &out[0].series, out[0].value);
+    assert_eq!(e.entity_id, "sensor.rm_power_watts");
+    let attributes = &e.state.attributes;
+    assert_eq!(attributes["method"], "model");
+    assert_eq!(attributes["preset"], "raspberry_pi_4");
+    assert_eq!(attributes["board"], "rpi4-64");
+    let why = attributes["reasons"].as_str().expect("reasons");
+    assert!(
+        why.contains("RAPL: /sys/devices/virtual/powercap is masked by Docker"),
+        "{why}"
+    );
+    assert!(why.contains("no device tree"), "{why}");
+}

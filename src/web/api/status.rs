@@ -169,7 +169,7 @@ pub async fn status(State(state): State<AppState>) -> Json<impl Serialize> {
             notices: inner.parts.store.notices(),
             writes: inner.parts.store.write_counts(),
         },
-        power: inner.parts.power,
+        power: inner.parts.power.clone(),
         links,
         feedback,
     })

@@ -1,3 +1,5 @@
+mod board;
+
 use crate::util::time::HOURS_PER_MONTH;
 use std::path::Path;
 use std::sync::Arc;
@@ -140,7 +142,7 @@ fn the_model_is_idle_plus_the_busy_share_of_the_range() {
         max_watts: Some(9.0),
         ..PowerOptions::default()
     };
-    let m = model(&options, &root);
+    let m = model(&options, &detect_board(&SupervisorBoard::default(), &root));
     assert_eq!(m.preset, PowerPreset::RaspberryPi4);
     assert_eq!(
         (m.idle_watts, m.max_watts),
@@ -177,6 +179,12 @@ fn modelled(counter: EnergyCounter, price: Option<f64>) -> Vec<Box<dyn Derive>> 
         },
         modelled: true,
         method: "model",
+        board: Board {
+            name: None,
+            from: "none",
+            kind: None,
+        },
+        reasons: Vec::new(),
     };
     let options = PowerOptions {
         energy_price: price,
