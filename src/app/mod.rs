@@ -1,6 +1,6 @@
-//! The running application: starts every part in dependency order and stops them in order.
-//! Each part starts from its own `start` in its own folder, taking what it needs and returning
-//! its handle; this module only orders them. Every task runs on one [`TaskTracker`] and stops
+//! The running application: starts every part in dependency order ([`parts`]) and stops them
+//! in order. Each part starts from its own `start` in its own folder, taking what it needs and
+//! returning its handle; the app only orders them. Every task runs on one [`TaskTracker`] and stops
 //! through one cancellation tree, both owned here: a root token with one child per shutdown
 //! stage ([`shutdown`]).
 
@@ -8,32 +8,24 @@ mod energy;
 mod error;
 pub mod health;
 pub mod listen;
+mod parts;
 mod shutdown;
 mod signal;
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::bus::{Bus, Event};
-use crate::collect::derive::{AnalysisValues, Derive};
-use crate::collect::{self, CollectionParts};
+use crate::bus::Bus;
 use crate::config::Config;
 use crate::logging::RecentLog;
-use crate::store::writer::WriterSettings;
 use crate::store::{Store, StoreOptions};
-use crate::supervisor::SupervisorClient;
-use crate::util::{Clock, Emit, PaceWatch};
-use crate::web::{self, AppParts, AppState, HostInfo, Links};
-use crate::{advice, alert, analysis, ha, lease, publish, store};
+use crate::util::Clock;
 pub use error::AppError;
 pub use listen::Listeners;
-use shutdown::Running;
 pub use signal::shutdown_signal;
 
 /// Runs until `shutdown` completes, then stops collecting, writes what is buffered and closes
@@ -72,7 +64,7 @@ pub async fn run_with_log(
         tracker: TaskTracker::new(),
         root: CancellationToken::new(),
     };
-    let running = match start(&wiring, config, listeners, log).await {
+    let running = match parts::start(&wiring, config, listeners, log).await {
         Ok(running) => running,
         Err(err) => {
             wiring.abandon().await;
@@ -111,284 +103,4 @@ async fn open_store(config: &Config, clock: &Clock) -> Result<Store, AppError> {
         ..StoreOptions::default()
     };
     Ok(Store::open_with(&config.database_path(), options).await?)
-}
-
-/// Starts every part, in dependency order, and returns them for the ordered shutdown.
-async fn start(
-    wiring: &Wiring,
-    config: Config,
-    listeners: Listeners,
-    log: RecentLog,
-) -> Result<Running, AppError> {
-    let Wiring {
-        clock,
-        store,
-        bus,
-        tracker,
-        root,
-    } = wiring;
-    let options = &config.options;
-    // One stop per shutdown stage (shutdown.rs); the writer's and the alert service's are the
-    // last resort, as they end on their own once the engine is gone.
-    let collect_stop = root.child_token();
-    let publishers_stop = root.child_token();
-    let links_stop = root.child_token();
-    let http_stop = root.child_token();
-    // The engine's pace, set by self-scaling and followed by every periodic part.
-    let pace = PaceWatch::default();
-    let host = HostInfo::read();
-
-    // What every tick feeds, ready before the first one.
-    let alerts = alert::start(
-        tracker,
-        options.alert_rules.clone(),
-        store.clone(),
-        clock.now_ms(),
-        bus.emitter(|transition| Event::Alert(Box::new(transition))),
-        root.child_token(),
-    )
-    .await?;
-    let leases = lease::open(
-        store.clone(),
-        clock.clone(),
-        &options.leases,
-        &config.sys_root.proc,
-        host.cores,
-        bus.emitter(Event::LeaseChanged),
-    )
-    .await?;
-    let lease_service = leases.service.clone();
-    // The store's heavy jobs and the analysis ask the lease manager first.
-    let jobs = Arc::new(
-        lease::jobs::EngineJobs::new(lease_service.clone(), clock.clone()).with_pace(pace.clone()),
-    );
-    let writer = store::start_writer(
-        tracker,
-        store,
-        WriterSettings {
-            batch: options.write_batch(),
-            retention: options.retention,
-            gate: Some(jobs.clone()),
-        },
-        root.child_token(),
-    );
-    // Subscribed before the engine starts, so the first tick is sent too.
-    let remote_write_ticks = options
-        .remote_write
-        .url
-        .is_some()
-        .then(|| bus.subscribe("remote write"));
-
-    // The collectors: this host's, the Supervisor's add-ons, measured power, remote hosts.
-    let mut collectors = collect::host_collectors(&config.sys_root);
-    // One client (one connection pool) for the poller and the advisor.
-    let supervisor_client = config
-        .supervisor
-        .as_ref()
-        .map(SupervisorClient::new)
-        .transpose()
-        .map_err(|e| AppError::Link(e.to_string()))?;
-    let supervisor = supervisor_client.clone().map(|client| {
-        let interval = Duration::from_secs(u64::from(options.addon_stats_interval_seconds));
-        collect::supervisor::start(
-            tracker,
-            client,
-            interval,
-            clock.clone(),
-            &pace,
-            links_stop.clone(),
-        )
-    });
-    let supervisor = supervisor.map(|started| {
-        collectors.push(Box::new(started.collector));
-        (started.status, started.task)
-    });
-    let power = energy::start_power(store, &config, supervisor_client.as_ref()).await;
-    if let Some(meter) = power.collector {
-        collectors.push(Box::new(meter));
-    }
-    let (remote_hosts, remote_collector) =
-        collect::remote::start(tracker, &options.hosts, clock, &links_stop)
-            .map_err(|e| AppError::Link(format!("remote hosts: {e}")))?;
-    if let Some(remote) = remote_collector {
-        collectors.push(Box::new(remote));
-    }
-
-    // The engine, then what follows its ticks.
-    let values = AnalysisValues::default();
-    let collection = collect::start(
-        tracker,
-        CollectionParts {
-            collectors,
-            derivers: derivers(values.clone(), power.derivers, &pace),
-            options,
-            sys_root: &config.sys_root,
-            alerts: alerts.ticks,
-            store: writer.queue,
-            // Ticks go onto the bus only for remote write, its one consumer (ADR 0008, 0014).
-            bus: if remote_write_ticks.is_some() {
-                bus.emitter(Event::Tick)
-            } else {
-                Emit::none()
-            },
-            pace: &pace,
-            clock: clock.clone(),
-        },
-        &collect_stop,
-    );
-    let remote_write = match remote_write_ticks {
-        Some(ticks) => Some(
-            publish::remote_write::start(
-                tracker,
-                options.remote_write.clone(),
-                config.data_dir.join("remote_write"),
-                clock.clone(),
-                ticks,
-                &collect_stop,
-            )
-            .map_err(|e| AppError::Link(format!("remote write: {e}")))?,
-        ),
-        None => None,
-    };
-    let lease_tasks = leases.start(
-        tracker,
-        collection.latest.clone(),
-        bus.emitter(Event::LeaseChanged),
-        &collect_stop,
-    );
-    store::start_checkpoints(tracker, store, links_stop.clone());
-    let counted = alerts.handle.clone();
-    let analysis = analysis::start(
-        tracker,
-        analysis::runner::Parts {
-            store: store.clone(),
-            clock: clock.clone(),
-            values,
-            alerts: Box::new(move || counted.firing_counts()),
-            latest: collection.latest.clone(),
-            sys: config.sys_root.sys.clone(),
-            schedule: analysis::runner::AnalysisSchedule::default(),
-            pace: pace.clone(),
-            gate: Some(jobs),
-        },
-        &collect_stop,
-    );
-    let (advisor, advisor_task) = advice::start(
-        tracker,
-        advice::AdviceParts {
-            store: store.clone(),
-            clock: clock.clone(),
-            options,
-            supervisor: supervisor_client,
-            results: bus.emitter(Event::ActionResult),
-            latest: collection.latest.clone(),
-            analysis: analysis.clone(),
-        },
-        &collect_stop,
-    )
-    .await?;
-    let ha = match &config.home_assistant {
-        Some(endpoint) => Some(
-            ha::start(ha::HaStart {
-                endpoint,
-                options: &options.home_assistant,
-                latest: collection.latest.clone(),
-                alerts: &alerts.handle,
-                bus,
-                leases: lease_service.clone(),
-                store: store.clone(),
-                tracker,
-                publishers_stop: publishers_stop.clone(),
-                link_stop: links_stop.clone(),
-                import_statistics: options.import_ha_statistics.then(|| analysis.clone()),
-                advisor: Some(advisor.clone()),
-            })
-            .map_err(|e| AppError::Link(e.to_string()))?,
-        ),
-        None => None,
-    };
-
-    // What the web layer shows of the links, and what the shutdown waits for.
-    let mut links = Links {
-        hosts: remote_hosts,
-        ..Links::default()
-    };
-    let mut link_tasks = Vec::new();
-    let mut publisher_tasks = Vec::new();
-    let mut flush = vec![
-        ("store writer", writer.task),
-        ("alert service", alerts.task),
-        ("lease timer", lease_tasks.timer),
-        ("lease writer", lease_tasks.writer),
-        ("advisor", advisor_task),
-    ];
-    if let Some((status, task)) = remote_write {
-        links.remote_write = Some(status);
-        flush.push(("remote write", task));
-    }
-    if let Some((status, task)) = supervisor {
-        links.supervisor = Some(status);
-        link_tasks.push(task);
-    }
-    if let Some(ha) = ha {
-        links.home_assistant = Some(ha.status);
-        links.ha_commands = Some(ha.commands);
-        publisher_tasks = ha.publishers;
-        link_tasks.push(ha.link);
-    }
-
-    let (connections, descriptor_limit) = web::connection_table();
-    let state = AppState::new(AppParts {
-        config,
-        store: store.clone(),
-        latest: collection.latest,
-        tick_stats: collection.tick_stats,
-        host,
-        links,
-        alerts: alerts.handle,
-        recent_log: log,
-        analysis,
-        leases: Some(lease_service),
-        connections: connections.clone(),
-        descriptor_limit,
-        advisor: Some(advisor),
-        power: Some(power.summary),
-    });
-    let (http, addr) = web::start(
-        tracker,
-        listeners.primary,
-        listeners.extra,
-        state,
-        connections,
-        &http_stop,
-    )?;
-    Ok(Running {
-        addr,
-        root: root.clone(),
-        tracker: tracker.clone(),
-        http_stop,
-        http,
-        collect_stop,
-        engine: collection.engine,
-        flush,
-        publishers_stop,
-        publishers: publisher_tasks,
-        links_stop,
-        links: link_tasks,
-        store: store.clone(),
-    })
-}
-
-/// Every deriver of a tick, in order: busy cores and the analysis' values, power, energy and
-/// cost, the engine's self-scaling level, its own disk writes.
-fn derivers(
-    analysed: AnalysisValues,
-    power: Vec<Box<dyn Derive>>,
-    pace: &PaceWatch,
-) -> Vec<Box<dyn Derive>> {
-    let mut derivers = collect::derive::with_analysis(analysed);
-    derivers.extend(power);
-    derivers.push(Box::new(collect::scaling::ScaleLevel::new(pace.clone())));
-    derivers.push(Box::new(collect::own_writes::OwnWrites::new()));
-    derivers
 }
