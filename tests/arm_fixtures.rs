@@ -5,6 +5,9 @@
 //! temperatures from device-tree thermal zones and their hwmon twins (`cpu_thermal`,
 //! `gpu_thermal`, RP1's ADC) instead of `coretemp`, no RAPL.
 
+mod common;
+
+use common::fixtures::copy_tree;
 use std::path::{Path, PathBuf};
 
 use resource_manager::collect::cpu::CpuCollector;
@@ -72,19 +75,6 @@ fn fixture(board: &Board) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/arm")
         .join(board.dir)
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read fixture dir") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("file type").is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
 }
 
 /// A writable copy of the board's tree (the test moves `/proc/stat` on between samples).

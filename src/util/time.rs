@@ -19,8 +19,6 @@ pub const DAY_SECS: u64 = 24 * HOUR_SECS;
 
 /// One day in seconds, for rates ("per day") and fits over seconds.
 pub const DAY_SECS_F64: f64 = DAY_SECS as f64;
-/// One hour in seconds, as `f64`.
-pub const HOUR_SECS_F64: f64 = HOUR_SECS as f64;
 /// One minute in seconds, as `f64`.
 pub const MINUTE_SECS_F64: f64 = MINUTE_SECS as f64;
 /// One day in milliseconds, as `f64` (rates per day from millisecond spans).

@@ -3,6 +3,7 @@
 //! `/sys/firmware` and `/sys/devices/virtual/powercap`) gets method `model` with the Pi 4
 //! preset, and the status says why RAPL and the device tree are not read.
 
+use super::common::fixtures::copy_tree;
 use std::path::Path;
 use std::time::Duration;
 
@@ -11,19 +12,6 @@ use serde_json::Value;
 
 use super::common::TestApp;
 use super::emulator::{Fault, Role, Supervisor};
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read fixture dir") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("file type").is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
-}
 
 /// The Pi 4's `/proc` and `/sys` (`tests/fixtures/arm/rpi4`) as the add-on container sees
 /// them: Docker's masked paths are empty directories (moby's default `MaskedPaths`).

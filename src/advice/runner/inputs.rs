@@ -100,10 +100,9 @@ impl SlowInputs {
                 slug: u.slug.clone(),
                 covered_seconds: u.covered,
                 max_cpu_percent: u.cpu,
-                // On the host's network Docker counts nothing: the zeros say nothing.
-                max_net_bytes: u
-                    .net
-                    .filter(|_| !u.role.as_ref().is_some_and(|r| r.host_network)),
+                // On the host's network Docker counts nothing; the idle rule judges that by the
+                // role, the one place it is decided.
+                max_net_bytes: u.net,
                 memory_bytes: latest
                     .get(&registry::ADDON_MEMORY.instance(&u.slug, &[]).id)
                     .copied(),
