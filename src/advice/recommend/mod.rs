@@ -44,6 +44,4 @@ pub fn recommend(
 }
 
 #[cfg(test)]
-mod role_tests;
-#[cfg(test)]
 mod tests;

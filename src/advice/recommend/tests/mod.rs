@@ -1,5 +1,7 @@
 //! Each rule fires on a fixture made for it and stays silent on a healthy box (table-driven).
 
+mod role;
+
 use super::*;
 use crate::advice::recorder::{ChurnCounter, ChurnReport};
 use crate::advice::types::{AdviceKind, Recommendation};

@@ -6,7 +6,7 @@
 
 use serde_json::{Value, json};
 
-use super::*;
+use super::super::*;
 use crate::advice::recorder::ChurnCounter;
 use crate::advice::types::AdviceKind;
 use crate::analysis::report::Findings;
