@@ -171,16 +171,45 @@ async fn real_ha_accepts_the_energy_sensor_as_a_device_in_the_energy_dashboard()
 /// The engine's own CPU use (cores) over `window`: the CPU time its ticks, process scans and
 /// self-scaling probe measured on their threads (Diagnostics `engine.cpu_micros_total`; the
 /// process's jiffies are too coarse for a process this light).
-fn cpu_rate(base: &str, window: Duration) -> f64 {
-    let total = || {
-        get_json(base, "api/v1/diagnostics")["engine"]["cpu_micros_total"]
-            .as_f64()
-            .expect("cpu_micros_total")
+/// What the engine did over a window: its samples per second, and the CPU its ticks used per
+/// second. Process scans are counted apart: one scan costs as much as many ticks, so whether
+/// one falls into a short window would decide the rate (in debug builds a scan is tens of
+/// milliseconds; CI once saw one land in the reduced window). The self-scaling probe is apart
+/// too: it runs only in the reduced run, every second with these options.
+struct EngineRate {
+    ticks_per_second: f64,
+    tick_cores: f64,
+    probe_cores: f64,
+    scans: f64,
+}
+
+fn engine_rate(base: &str, window: Duration) -> EngineRate {
+    let read = || {
+        let engine = get_json(base, "api/v1/diagnostics")["engine"].clone();
+        let field = |name: &str| {
+            engine[name]
+                .as_f64()
+                .unwrap_or_else(|| panic!("{name}: {engine}"))
+        };
+        let probe = field("probe_cpu_micros_total");
+        (
+            field("ticks"),
+            field("cpu_micros_total") - field("process_scan_cpu_micros_total") - probe,
+            probe,
+            field("process_scans"),
+        )
     };
-    let before = total();
+    let (ticks, cpu, probe, scans) = read();
     let started = Instant::now();
     std::thread::sleep(window);
-    (total() - before) / 1e6 / started.elapsed().as_secs_f64()
+    let (ticks_after, cpu_after, probe_after, scans_after) = read();
+    let seconds = started.elapsed().as_secs_f64();
+    EngineRate {
+        ticks_per_second: (ticks_after - ticks) / seconds,
+        tick_cores: (cpu_after - cpu) / 1e6 / seconds,
+        probe_cores: (probe_after - probe) / 1e6 / seconds,
+        scans: scans_after - scans,
+    }
 }
 
 fn spawn_with_options(dir: &Path, options: Value) -> common::ChildApp {
@@ -238,7 +267,7 @@ fn under_stress_ng_the_engine_slows_down_and_no_sample_gap_exceeds_the_maximum()
     let base = app.base.clone();
     let guard = Stop(vec![app.child]);
     std::thread::sleep(Duration::from_secs(2));
-    let normal = cpu_rate(&base, Duration::from_secs(8));
+    let normal = engine_rate(&base, Duration::from_secs(8));
     drop(guard);
 
     // Then with self-scaling on, every core busy with stress-ng (at the lowest priority, so
@@ -284,11 +313,25 @@ fn under_stress_ng_the_engine_slows_down_and_no_sample_gap_exceeds_the_maximum()
             .is_some_and(|id| id.starts_with("scale-")),
         "{scaling}"
     );
-    let reduced = cpu_rate(&base, Duration::from_secs(8));
-    let ratio = reduced / normal;
+    let reduced = engine_rate(&base, Duration::from_secs(8));
+    let ratio = reduced.tick_cores / normal.tick_cores;
     eprintln!(
-        "engine CPU: {:.4} cores at normal pace, {:.4} reduced under stress-ng: ratio {ratio:.2}",
-        normal, reduced
+        "engine: {:.2} samples/s and {:.4} cores at normal pace, {:.2} samples/s and {:.4} cores \
+         reduced under stress-ng (ratio {ratio:.2}); probe {:.4} cores; process scans in the \
+         windows: {} then {}",
+        normal.ticks_per_second,
+        normal.tick_cores,
+        reduced.ticks_per_second,
+        reduced.tick_cores,
+        reduced.probe_cores,
+        normal.scans,
+        reduced.scans
+    );
+    assert!(
+        reduced.ticks_per_second < normal.ticks_per_second / 2.0,
+        "the engine did not slow down: {:.2} samples/s, {:.2} before",
+        reduced.ticks_per_second,
+        normal.ticks_per_second
     );
     assert!(
         ratio < 0.75,

@@ -22,6 +22,12 @@ pub struct TickStats {
     pub ticks: u64,
     pub last_tick_cpu_micros: u64,
     pub last_process_scan_cpu_micros: u64,
+    /// Process scans since start, and the CPU microseconds they used (part of the total):
+    /// a scan costs many ticks, so a window's rate depends on whether one fell in it.
+    pub process_scans: u64,
+    pub process_scan_cpu_micros_total: u64,
+    /// CPU microseconds the self-scaling probe used (part of the total).
+    pub probe_cpu_micros_total: u64,
     /// CPU microseconds of the most recent ticks, oldest first (bounded).
     #[serde(skip)]
     pub recent_cpu_micros: std::collections::VecDeque<u64>,

@@ -83,6 +83,8 @@ pub async fn run(
                     let micros = thread_cpu_time().saturating_sub(cpu_before).as_micros() as u64;
                     let mut stats = lock(&outputs.stats);
                     stats.last_process_scan_cpu_micros = micros;
+                    stats.process_scans += 1;
+                    stats.process_scan_cpu_micros_total += micros;
                     stats.cpu_micros_total += micros;
                     continue;
                 }

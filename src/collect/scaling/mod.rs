@@ -261,7 +261,11 @@ pub async fn run(
         let cpu_before = thread_cpu_time();
         let load = probe.read();
         let micros = thread_cpu_time().saturating_sub(cpu_before).as_micros() as u64;
-        lock(&stats).cpu_micros_total += micros;
+        {
+            let mut stats = lock(&stats);
+            stats.cpu_micros_total += micros;
+            stats.probe_cpu_micros_total += micros;
+        }
         let Some(load) = load else {
             continue;
         };
