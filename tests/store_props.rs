@@ -167,3 +167,46 @@ proptest! {
         })?;
     }
 }
+
+/// The data disk's parts change once per walk: the collector repeats them every tick, the
+/// store keeps a value when it changes or an hour after the last one kept, on a real file.
+#[test]
+fn series_of_the_disk_walk_are_kept_once_an_hour_or_when_they_change() {
+    use resource_manager::model::registry;
+    runtime().block_on(async {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = Store::open(&dir.path().join("h.db")).await.expect("store");
+        let part = Arc::new(registry::STORAGE_PART.instance("backup", &["Backups"]));
+        let cpu = Arc::new(registry::CPU_USAGE.global());
+        // Two hours of 5 s ticks; the backups grow once, at 90 minutes.
+        let ticks: Vec<Arc<Snapshot>> = (0..(2 * HOUR / 5_000))
+            .map(|i| {
+                let ts = BASE + i * 5_000;
+                let backups = if ts - BASE < 90 * 60_000 { 1e9 } else { 2e9 };
+                snapshot(ts, &[(part.clone(), backups), (cpu.clone(), 10.0)])
+            })
+            .collect();
+        for chunk in ticks.chunks(24) {
+            store.write_batch(chunk).await.expect("write");
+        }
+        let raw = |id: &'static str| {
+            let store = store.clone();
+            async move {
+                store
+                    .history(id, BASE, BASE + 2 * HOUR, Resolution::Raw)
+                    .await
+                    .expect("history")
+                    .points
+                    .iter()
+                    .map(|p| ((p.t * 1000.0) as i64 - BASE, p.v))
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(
+            raw("storage.backup.used_bytes").await,
+            [(0, 1e9), (HOUR, 1e9), (90 * 60_000, 2e9)],
+            "the first, an hour on, and the change"
+        );
+        assert_eq!(raw("cpu.usage").await.len(), ticks.len(), "others every tick");
+    });
+}

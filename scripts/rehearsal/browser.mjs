@@ -52,13 +52,20 @@ try {
   });
   if (network === "container") check(/own traffic/.test(netNote), `network note: ${netNote}`);
   else check(!/own traffic/.test(netNote), `network note on the host network: ${netNote}`);
+  // What takes the data disk: the Supervisor's walk at depth 2 lists each add-on's data folder,
+  // named as /addons names them.
+  await page.waitForFunction(() => document.getElementById("storage").dataset.loaded === "true", null, { timeout: 20000 });
+  const storage = await page.evaluate(() => document.getElementById("storage").textContent);
+  for (const name of ["Node-RED", "Mosquitto broker", "Matter Server", "Backups", "System"]) {
+    check(storage.includes(name), `Storage section without ${name}: ${storage}`);
+  }
   await page.screenshot({ path: join(outDir, `addon-details-${network}-${processes}.png`) });
   await page.click("#tab-overview");
   await page.screenshot({ path: join(outDir, `addon-overview-${network}-${processes}.png`) });
   await page.click('#feedback-form button[value="up"]');
   await page.waitForFunction(() => document.getElementById("feedback-message").textContent.includes("Thanks for your"), null, { timeout: 10000 });
   check(errors.length === 0, `page errors: ${errors.join("; ")}`);
-  console.log(JSON.stringify({ ok: true, procsNote, netNote }));
+  console.log(JSON.stringify({ ok: true, procsNote, netNote, storageChars: storage.length }));
 } finally {
   await browser.close();
 }

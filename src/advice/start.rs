@@ -29,6 +29,8 @@ pub struct AdviceParts<'a> {
     pub options: &'a Options,
     /// `None` standalone: nothing to act on, no add-ons to read.
     pub supervisor: Option<SupervisorClient>,
+    /// The data disk's latest walk (`None` standalone).
+    pub storage: Option<crate::collect::storage::StorageWalks>,
     pub results: Emit<ActionResult>,
     pub latest: watch::Receiver<Arc<Snapshot>>,
     pub analysis: Analysis,
@@ -65,6 +67,7 @@ pub async fn start(
             store: parts.store,
             latest: parts.latest,
             supervisor: parts.supervisor,
+            storage: parts.storage,
             recorder_db: RECORDER_DB_PATHS.iter().map(PathBuf::from).collect(),
             schedule: AdviceSchedule::default(),
         },

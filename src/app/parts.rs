@@ -108,6 +108,18 @@ pub(super) async fn start(
         collectors.push(Box::new(started.collector));
         (started.status, started.task)
     });
+    // What takes the data disk: walked hourly by the Supervisor, off the tick path.
+    let storage = supervisor_client.clone().map(|client| {
+        let (walks, collector, task) = collect::storage::start(
+            tracker,
+            client,
+            clock.clone(),
+            collect::storage::CHECK_EVERY,
+            links_stop.clone(),
+        );
+        collectors.push(Box::new(collector));
+        (walks, task)
+    });
     let power = energy::start_power(store, &config, supervisor_client.as_ref()).await;
     if let Some(meter) = power.collector {
         collectors.push(Box::new(meter));
@@ -185,6 +197,7 @@ pub(super) async fn start(
             clock: clock.clone(),
             options,
             supervisor: supervisor_client,
+            storage: storage.as_ref().map(|(walks, _)| walks.clone()),
             results: bus.emitter(Event::ActionResult),
             latest: collection.latest.clone(),
             analysis: analysis.clone(),
@@ -235,6 +248,10 @@ pub(super) async fn start(
         links.supervisor = Some(status);
         link_tasks.push(task);
     }
+    let storage = storage.map(|(walks, task)| {
+        link_tasks.push(task);
+        walks
+    });
     if let Some(ha) = ha {
         links.home_assistant = Some(ha.status);
         links.ha_commands = Some(ha.commands);
@@ -258,6 +275,7 @@ pub(super) async fn start(
         descriptor_limit,
         advisor: Some(advisor),
         power: Some(power.summary),
+        storage,
     });
     let (http, addr) = web::start(
         tracker,

@@ -16,6 +16,7 @@ pub mod processes;
 pub mod procfs;
 pub mod remote;
 pub mod scaling;
+pub mod storage;
 pub mod supervisor;
 pub mod system;
 pub mod thermal;

@@ -61,7 +61,8 @@ impl MetricGroup {
             "memory" => MetricGroup::Memory,
             "swap" => MetricGroup::Swap,
             "load" => MetricGroup::Load,
-            "disk" => MetricGroup::Disk,
+            // The data disk's breakdown (what takes it) belongs with the disks.
+            "disk" | "storage" => MetricGroup::Disk,
             "net" => MetricGroup::Network,
             "temp" => MetricGroup::Temperature,
             // The analysis' own series (health score, anomaly score, leak rates) describe the

@@ -13,7 +13,7 @@ use super::series::{KnownSeries, SeriesInfo, insert_series};
 use super::state::{SAVED_UNTIL, set_state};
 use super::{InjectedFault, Store, StoreError, WriteSource};
 use crate::config::Retention;
-use crate::model::{SeriesMeta, Snapshot};
+use crate::model::{SeriesMeta, Snapshot, registry};
 use crate::util::lock;
 use crate::util::time::HOUR_MS;
 
@@ -90,23 +90,30 @@ impl Store {
         };
         // One row per span of at most half MAX_BATCH_SPAN_MS, so range queries find every row.
         let mut rows: Vec<BatchEncoder> = Vec::new();
+        // Updated only once the batch is committed: a failed write keeps them for the retry.
+        let mut once_per_walk = lock(&self.shared.once_per_walk).clone();
         {
             let known = lock(&self.shared.series);
             let mut pairs: Vec<(u32, f32)> = Vec::new();
             for snapshot in snapshots {
                 pairs.clear();
+                let ts = snapshot.ts_ms.max(start);
                 for sample in &snapshot.samples {
                     let id = known
                         .get(&sample.series.id)
                         .or_else(|| new_series.get(&sample.series.id))
                         .map(|k| k.id);
-                    if let Some(id) = id {
-                        pairs.push((id, sample.value as f32));
+                    let Some(id) = id else { continue };
+                    let value = sample.value as f32;
+                    if registry::stored_once_per_walk(&sample.series.family)
+                        && !once_per_walk.keep(id, value, ts)
+                    {
+                        continue;
                     }
+                    pairs.push((id, value));
                 }
                 pairs.sort_unstable_by_key(|p| p.0);
                 pairs.dedup_by_key(|p| p.0);
-                let ts = snapshot.ts_ms.max(start);
                 let needs_new_row = rows
                     .last()
                     .is_none_or(|row| ts - row.start_ms() >= MAX_BATCH_SPAN_MS / 2);
@@ -160,6 +167,7 @@ impl Store {
         tx.commit().await?;
         self.shared.durable.committed(&durable, now_ms);
         lock(&self.shared.series).extend(new_series);
+        *lock(&self.shared.once_per_walk) = once_per_walk;
         Ok(snapshots.len())
     }
 

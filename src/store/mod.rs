@@ -25,6 +25,7 @@ mod jobs;
 mod leases;
 pub mod ledger;
 mod notices;
+mod once_per_walk;
 mod open;
 mod options;
 mod query;

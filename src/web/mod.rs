@@ -24,6 +24,7 @@ pub mod report;
 pub mod server;
 mod start;
 mod state;
+pub mod storage;
 pub mod summary;
 pub mod view_notes;
 
@@ -59,6 +60,7 @@ pub fn router(state: AppState) -> Router {
         .merge(alerts::router())
         .merge(leases::router())
         .merge(advice::router())
+        .merge(storage::router())
         .fallback(error::not_found)
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(policy, access::guard))

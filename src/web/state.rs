@@ -51,6 +51,8 @@ pub(super) struct Inner {
     pub(super) started_ms: i64,
     pub(super) feedback: FeedbackState,
     pub(super) data_disk_mount: DataDiskMount,
+    /// The Storage section of the last walk.
+    pub(super) storage: super::storage::cache::StorageCache,
     /// Requests the access policy refused.
     pub(super) access: Arc<AccessStats>,
 }
@@ -79,6 +81,8 @@ pub struct AppParts {
     pub advisor: Option<crate::advice::Advisor>,
     /// How `power.watts` is obtained (`None` without an engine).
     pub power: Option<crate::collect::power::PowerSummary>,
+    /// The data disk's latest walk (`None` standalone: no Supervisor walks it).
+    pub storage: Option<crate::collect::storage::StorageWalks>,
 }
 
 impl AppParts {
@@ -105,6 +109,7 @@ impl AppParts {
             descriptor_limit: None,
             advisor: None,
             power: None,
+            storage: None,
         }
     }
 }
@@ -119,6 +124,7 @@ impl AppState {
                 parts,
                 feedback: FeedbackState::default(),
                 data_disk_mount: DataDiskMount::default(),
+                storage: Default::default(),
                 access: Arc::default(),
             }),
         }

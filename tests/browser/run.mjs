@@ -420,6 +420,8 @@ describe("dashboard through Ingress", { concurrency: false }, () => {
     await page.waitForFunction(() => document.getElementById("analysis-run").textContent.startsWith("Last analysis"));
     await page.click("#tab-details");
     await page.waitForFunction(() => / of 100/.test(document.getElementById("health").textContent));
+    // Standalone, no Supervisor walks the data disk: the Storage section says so.
+    await page.waitForFunction(() => /Only in the add-on/.test(document.getElementById("storage-note").textContent));
     assert.ok((await page.textContent("#bottleneck")).length > 0);
     assert.deepEqual(errors, []);
     await context.close();
@@ -501,6 +503,29 @@ describe("dashboard through Ingress", { concurrency: false }, () => {
       const big = route.request().url().includes("big_addon");
       route.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify({ t: [0, 3600], v: big ? [1.05e9, 1.2e9] : [1.1e8, 1e8] }) });
     });
+    // What the Supervisor's walk gives in the add-on (api/v1/storage; the rehearsal checks it
+    // against the emulated Supervisor).
+    const day = 86400000;
+    await page.route("**/api/v1/storage", (route) => route.fulfill({
+      status: 200, contentType: "application/json",
+      body: JSON.stringify({
+        available: true, note: null, walked_at_ms: Date.now() - 60000, total_bytes: 64e9, used_bytes: 30e9,
+        recorder_db_bytes: 1.5e9,
+        parts: [
+          { id: "backup", name: "Backups", bytes: 12e9, series: "storage.backup.used_bytes",
+            week: { bytes: 2e9, per_day: 2e9 / 7, since_ms: Date.now() - 7 * day, whole: true }, month: null },
+          { id: "apps_data", name: "Add-on data", bytes: 9e9, series: "storage.apps_data.used_bytes",
+            week: { bytes: 7e9, per_day: 1e9, since_ms: Date.now() - 3 * day, whole: false }, month: null },
+        ],
+        addons: [
+          { id: "big_addon", name: "Big add-on", bytes: 8.9e9, series: "addon.big_addon.data_bytes",
+            week: { bytes: 7e9, per_day: 1e9, since_ms: Date.now() - 3 * day, whole: false }, month: null },
+        ],
+        outlook: { mount: "/data", eta_seconds: 30 * 86400, slope_bytes_per_day: 1e9,
+          summary: "The data disk is forecast to reach 95 % in about 30 days.",
+          fastest: { id: "big_addon", name: "Big add-on", bytes_per_day: 1e9 } },
+      }),
+    }));
     await page.goto(proxy.panel);
     await page.waitForFunction(() => document.getElementById("status-line").textContent.startsWith("Add-on big_addon"));
     assert.equal(await page.textContent('[data-card="power"] [data-field="value"]'), "5.2 W");
@@ -518,6 +543,14 @@ describe("dashboard through Ingress", { concurrency: false }, () => {
     await page.click('#addons button[data-sort-key="growth"]');
     assert.deepEqual(await names(), ["small_addon", "big_addon"], "second click sorts ascending");
     assert.match(await page.textContent("#addons tbody"), /−10\.0 MB/);
+    // The Storage section: the parts and each add-on's data, largest first, with growth.
+    await page.waitForFunction(() => document.getElementById("storage").dataset.loaded === "true");
+    const storage = await page.$$eval("#storage tbody tr", (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+    assert.deepEqual(storage.map((r) => r[0]), ["Backups", "Add-on data", "Big add-on"]);
+    assert.deepEqual(storage[0].slice(1, 5), ["part", "12.0 GB", "40.0 %", "+2.0 GB"]);
+    assert.match(storage[2][4], /^\+7\.0 GB \(since /, "a short history says since when");
+    assert.match(await page.textContent("#storage-outlook"), /Fastest growing: Big add-on \(\+1\.0 GB a day\)/);
+    assert.match(await page.textContent("#storage-note"), /Recorder database: 1\.5 GB/);
     await shot(page, "details-addons", false);
     assert.deepEqual(errors.filter((e) => !/Failed to load resource/.test(e)), []);
     await context.close();

@@ -446,6 +446,7 @@ async fn emulated_supervisor_crashed_addon_is_started_again_by_automatic_recover
             store,
             latest,
             supervisor: Some(client(&supervisor)),
+            storage: None,
             recorder_db: vec![],
             schedule: resource_manager::advice::runner::AdviceSchedule {
                 every: Duration::from_millis(50),

@@ -97,6 +97,15 @@ async fn emulated_supervisor_quiet_host_network_addon_gets_no_stop_recommendatio
     .await
     .expect("advisor");
     let stop = CancellationToken::new();
+    // The walk of the data disk runs in its own task (collect::storage), by the same clock.
+    let tracker = tokio_util::task::TaskTracker::new();
+    let (walks, _collector, walker) = resource_manager::collect::storage::start(
+        &tracker,
+        client(&supervisor),
+        clock.clock(),
+        Duration::from_millis(20),
+        stop.clone(),
+    );
     let task = tokio::spawn(run(
         RunnerParts {
             advisor: advisor.clone(),
@@ -104,6 +113,7 @@ async fn emulated_supervisor_quiet_host_network_addon_gets_no_stop_recommendatio
             store,
             latest,
             supervisor: Some(client(&supervisor)),
+            storage: Some(walks.clone()),
             recorder_db: vec![],
             schedule: AdviceSchedule {
                 every: Duration::from_millis(50),
@@ -175,4 +185,9 @@ async fn emulated_supervisor_quiet_host_network_addon_gets_no_stop_recommendatio
     assert_eq!(paths, ["/addons/core_configurator/stop"]);
     stop.cancel();
     task.await.expect("runner");
+    walker.await.expect("walker");
+    // The walk reached the advisor's inputs and the Storage section's source alike.
+    let walk = walks.latest().expect("a walk");
+    assert!(walk.addons_listed, "{walk:?}");
+    assert_eq!(walks.status().walks, 2);
 }

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use crate::analysis::report::Findings;
+pub use crate::collect::storage::DiskWalk;
 use crate::supervisor::AddonRole;
 
 /// One add-on's use over the idle window (from hourly history) and its role in the home.
@@ -40,28 +41,6 @@ pub struct DiskContent {
     pub recorder_db_bytes: Option<f64>,
     /// The Supervisor's last walk of the data disk, when there was one.
     pub walk: Option<DiskWalk>,
-}
-
-/// What takes the data disk as the Supervisor walked it (`GET /host/disks/default/usage`),
-/// each list largest first. Ids are in the current spelling: `apps_data` and `apps_config`
-/// (the v1 route still answers the legacy `addons_data` and `addons_config`).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DiskWalk {
-    /// The disk's size and what is used on it, bytes.
-    pub total_bytes: Option<f64>,
-    pub used_bytes: Option<f64>,
-    /// The root's parts: `system`, `apps_data`, `apps_config`, `media`, `share`, `backup`,
-    /// `ssl`, `homeassistant`.
-    pub parts: Vec<(String, f64)>,
-    /// Each add-on's data folder (the children of `apps_data`, named by slug); empty when the
-    /// walk did not go that deep.
-    pub addon_data: Vec<(String, f64)>,
-    /// Each add-on's public configuration folder (the children of `apps_config`).
-    pub addon_config: Vec<(String, f64)>,
-    /// Whether the walk listed the add-ons (`apps_data` came with its children).
-    pub addons_listed: bool,
-    /// When it was read, Unix ms.
-    pub at_ms: i64,
 }
 
 /// The latest readings the rules look at (series id to value).

@@ -78,11 +78,7 @@ impl SlowInputs {
             Some(client) => backups(client).await,
             None => None,
         };
-        let recorder_db_bytes = parts.recorder_db.iter().find_map(|p| {
-            let main = std::fs::metadata(p).ok()?.len();
-            let wal = std::fs::metadata(p.with_extension("db-wal")).map_or(0, |m| m.len());
-            Some((main + wal) as f64)
-        });
+        let recorder_db_bytes = super::recorder_db_bytes(&parts.recorder_db);
         SlowInputs {
             usage,
             disk: DiskContent {

@@ -3,26 +3,23 @@
 //! recorder database's size, what takes the data disk), runs them, asks for automatic
 //! recovery where allowed, measures the effects that are due and stores the recorder churn.
 //! Slow inputs (history, roles, backups) are refreshed every few passes only; the data disk
-//! is walked at most hourly, in a task the pass never waits for.
+//! is walked at most hourly by `collect::storage`, in a task the pass never waits for.
 
 use std::collections::HashMap;
 
 use tokio_util::sync::CancellationToken;
 
-mod disk_usage;
 mod inputs;
 mod parts;
 mod recovery;
 mod supervisor;
 
-pub use disk_usage::{DISK_USAGE_DEPTH, DISK_USAGE_EVERY_MS, parse_disk_usage};
 pub use inputs::latest_values;
-pub use parts::{AdviceSchedule, RECORDER_DB_PATHS, RunnerParts};
+pub use parts::{AdviceSchedule, RECORDER_DB_PATHS, RunnerParts, recorder_db_bytes};
 pub use recovery::recovery_requests;
 pub use supervisor::parse_backups;
 
 use crate::advice::recommend::AdviceInputs;
-use disk_usage::DiskUsageProbe;
 use inputs::SlowInputs;
 use recovery::{recover, stopped_unexpectedly};
 use supervisor::learn_own_slug;
@@ -35,7 +32,6 @@ pub async fn run(parts: RunnerParts, stop: CancellationToken) {
     let mut states: HashMap<String, String> = HashMap::new();
     let mut passes = 0u64;
     let mut own_slug_known = false;
-    let mut disk_usage = DiskUsageProbe::default();
     loop {
         tokio::select! {
             _ = stop.cancelled() => break,
@@ -44,12 +40,12 @@ pub async fn run(parts: RunnerParts, stop: CancellationToken) {
         if passes.is_multiple_of(parts.schedule.slow_every.max(1)) {
             slow = SlowInputs::load(&parts).await;
         }
-        if let Some(client) = &parts.supervisor {
-            // Never waited for: the walk's answer joins the inputs once it is there.
-            slow.disk.walk = disk_usage
-                .poll(client, parts.advisor.clock().now_ms())
-                .cloned();
-        }
+        // The hourly walk runs in a task of its own (collect::storage): never waited for.
+        slow.disk.walk = parts
+            .storage
+            .as_ref()
+            .and_then(|walks| walks.latest())
+            .map(|walk| (*walk).clone());
         passes += 1;
         if !own_slug_known && let Some(client) = &parts.supervisor {
             own_slug_known = learn_own_slug(client, &parts.advisor, passes == 1).await;

@@ -20,6 +20,16 @@ pub const RECORDER_DB_PATHS: &[&str] = &[
     "/config/home-assistant_v2.db",
 ];
 
+/// `home-assistant_v2.db` with its WAL, at the first of `paths` where it can be read.
+pub fn recorder_db_bytes<P: AsRef<std::path::Path>>(paths: &[P]) -> Option<f64> {
+    paths.iter().find_map(|path| {
+        let path = path.as_ref();
+        let main = std::fs::metadata(path).ok()?.len();
+        let wal = std::fs::metadata(path.with_extension("db-wal")).map_or(0, |m| m.len());
+        Some((main + wal) as f64)
+    })
+}
+
 /// When the loop runs.
 #[derive(Debug, Clone, Copy)]
 pub struct AdviceSchedule {
@@ -44,6 +54,8 @@ pub struct RunnerParts {
     pub store: Store,
     pub latest: watch::Receiver<Arc<Snapshot>>,
     pub supervisor: Option<SupervisorClient>,
+    /// The data disk's latest walk (`None` standalone: no Supervisor walks it).
+    pub storage: Option<crate::collect::storage::StorageWalks>,
     pub recorder_db: Vec<PathBuf>,
     pub schedule: AdviceSchedule,
 }

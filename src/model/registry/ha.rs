@@ -92,6 +92,7 @@ pub fn group_icon(group: &str) -> &'static str {
         "swap" => "mdi:swap-horizontal",
         "load" => "mdi:gauge",
         "disk" => "mdi:harddisk",
+        "storage" => "mdi:folder-pie",
         "net" => "mdi:network",
         "temp" => "mdi:thermometer",
         "addon" => "mdi:puzzle",

@@ -5,6 +5,7 @@ use super::addons::*;
 use super::derived::*;
 use super::devices::*;
 use super::family::Family;
+use super::storage::STORAGE_FAMILIES;
 use super::system::*;
 use crate::model::{SeriesMeta, host};
 
@@ -59,6 +60,7 @@ pub fn families() -> impl Iterator<Item = &'static Family> {
         .iter()
         .chain(ADDON_FAMILIES.iter())
         .chain(DERIVED_ADDON_FAMILIES.iter())
+        .chain(STORAGE_FAMILIES.iter())
         .copied()
 }
 

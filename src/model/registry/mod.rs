@@ -14,6 +14,7 @@ mod devices;
 mod family;
 mod ha;
 mod lookup;
+mod storage;
 mod system;
 
 pub use addons::*;
@@ -22,6 +23,7 @@ pub use devices::*;
 pub use family::Family;
 pub use ha::{Entities, HaSensor, group_icon, state_class};
 pub use lookup::{by_family, by_id, by_prometheus, families, meta_for_id, of};
+pub use storage::*;
 pub use system::*;
 
 #[cfg(test)]

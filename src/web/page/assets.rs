@@ -42,6 +42,7 @@ const OWN: &[Asset] = &[
     asset!("", "leases.js", JS),
     asset!("", "hosts.js", JS),
     asset!("", "advice.js", JS),
+    asset!("", "storage.js", JS),
 ];
 
 const VENDOR: &[Asset] = &[
