@@ -207,6 +207,10 @@ fn series_of_the_disk_walk_are_kept_once_an_hour_or_when_they_change() {
             [(0, 1e9), (HOUR, 1e9), (90 * 60_000, 2e9)],
             "the first, an hour on, and the change"
         );
-        assert_eq!(raw("cpu.usage").await.len(), ticks.len(), "others every tick");
+        assert_eq!(
+            raw("cpu.usage").await.len(),
+            ticks.len(),
+            "others every tick"
+        );
     });
 }
