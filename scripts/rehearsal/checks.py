@@ -281,9 +281,12 @@ def docker(args):
         problems.append(f"/proc/cpuinfo model {model and model.group(1)!r}, expected a Pi 4")
     if problems:
         fail("Docker's confinement:\n  " + "\n  ".join(problems))
+    # The sysfs mounted for the add-on's network namespace lists that namespace's interfaces.
+    ifaces = " ".join(sorted(os.listdir("/sys/class/net")))
     print(f"docker: masked {' '.join(done)}; not on this kernel {' '.join(absent) or 'none'}; "
           f"read-only {' '.join(p for p in READ_ONLY if os.path.lexists(p))}; "
-          f"CapEff {caps:016x} (Docker's default set); /proc/cpuinfo: {model.group(1)}")
+          f"CapEff {caps:016x} (Docker's default set); /proc/cpuinfo: {model.group(1)}; "
+          f"/sys/class/net: {ifaces}")
 
 
 def power(args):
