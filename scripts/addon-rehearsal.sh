@@ -24,15 +24,15 @@
 # Checks per case: Docker's masks, read-only paths and capabilities are in place; the power
 # method is the Pi 4's model and the status says why RAPL and the device tree are unreadable;
 # after a quiet week (loaded with `import`) only the add-on on its own network is proposed for
-# a stop, not the one on the host's; the Ingress address comes from /addons/self/info and nothing else listens;
-# the dashboard loads through Ingress in Chromium with the add-on table filled; votes count per
+# a stop, not the one on the host's; the Ingress address comes from /addons/self/info and
+# nothing else listens; the dashboard loads through Ingress in Chromium with the add-on table filled; votes count per
 # HA user; entities appear in the real Core; the views are labelled; backup_pre/backup_post
 # (run inside the namespaces) leave a copy passing integrity_check while writes go on; SIGTERM
 # within config.yaml's timeout flushes the last batch and marks entities unavailable; SIGKILL
 # and a restart keep the history.
 #
-# Needs root, iproute2, util-linux (setpriv), the HA venv (scripts/ha-core.sh install) and the browser
-# test's node_modules (scripts/provision.sh). RM_BIN names the binary (default: the release
+# Needs root, iproute2, util-linux (setpriv), the HA venv (scripts/ha-core.sh install) and the
+# browser test's node_modules (scripts/provision.sh). RM_BIN names the binary (default: the release
 # build, built if missing). RM_UPDATE_SCREENSHOTS=1 writes screenshots to docs/screenshots.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -178,17 +178,19 @@ PYEOF
 # starts the container under it. Sets PROFILE when loaded.
 load_apparmor() {
   if [ ! -d /sys/kernel/security/apparmor ]; then
-    log "AppArmor: the add-on's profile cannot be loaded here: this kernel has no AppArmor (no /sys/kernel/security/apparmor); the add-on runs unconfined by it"
+    log "AppArmor: the add-on's profile cannot be loaded here: this kernel has no AppArmor" \
+      "(no /sys/kernel/security/apparmor); the add-on runs unconfined by it"
     return
   fi
   if ! command -v apparmor_parser >/dev/null; then
-    log "AppArmor: the add-on's profile cannot be loaded here: apparmor_parser is missing (Debian package apparmor)"
+    log "AppArmor: the add-on's profile cannot be loaded here: apparmor_parser is missing" \
+      "(Debian package apparmor)"
     return
   fi
   # The binary is the build's, not the image's /usr/bin/resource-manager.
   sed -e 's/^profile resource_manager /profile rehearsal_resource_manager /' \
     -e "s#/usr/bin/resource-manager#$BIN#" apparmor.txt > "$WORK/apparmor.txt"
-  apparmor_parser -r -W "$WORK/apparmor.txt" || die "apparmor_parser could not load apparmor.txt"
+  apparmor_parser -r "$WORK/apparmor.txt" || die "apparmor_parser could not load apparmor.txt"
   PROFILE=rehearsal_resource_manager
   log "AppArmor: apparmor.txt loaded as $PROFILE; the add-on runs under it"
 }
@@ -371,7 +373,8 @@ run_case() {   # $1 host|bridge|unprotected
     sleep 0.1
   done
   [ "$before" -gt 0 ] || die "nothing stored within 20 s of the start"
-  # `docker exec` of the hook's words (supervisor/docker/app.py run_inside): no shell.
+  # The hook's words through Docker's exec API (supervisor/apps/app.py App._backup_command,
+  # supervisor/docker/manager.py container_run_inside): no shell.
   local hook
   read -ra hook <<< "$BACKUP_PRE"
   in_addon "${hook[@]}" >/dev/null || die "backup_pre failed: $BACKUP_PRE"

@@ -75,5 +75,7 @@ start() {
 case ${1:-} in
   start) shift; start "$@" ;;
   exec) shift; confined "$@" ;;
-  *) echo "usage: $0 start HOSTS DATA HA_CONFIG CPUINFO PROFILE BINARY | exec PROFILE COMMAND..." >&2; exit 2 ;;
+  *)
+    echo "usage: $0 start HOSTS DATA HA_CONFIG CPUINFO PROFILE BINARY | exec PROFILE COMMAND..." >&2
+    exit 2 ;;
 esac
