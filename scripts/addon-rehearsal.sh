@@ -6,6 +6,12 @@
 # proxies Home Assistant's API to a REAL Home Assistant Core; an Ingress stand-in
 # (scripts/rehearsal/ingress.py) connects from 172.30.32.2 as the real proxy chain does.
 #
+# Inside its namespaces Docker's doing is repeated (scripts/rehearsal/container.sh): its masked
+# and read-only paths, a read-only sysfs (the add-on's own network namespace's in the bridge
+# case), its default capabilities, the Supervisor's mounts from config.yaml, and the add-on's
+# AppArmor profile where this kernel has AppArmor. The box is an emulated Raspberry Pi 4: the
+# Supervisor names the board and the add-on reads a Pi 4's /proc/cpuinfo.
+#
 # Three cases:
 #   host         the add-on shares this machine's network namespace (host_network: true), in
 #                its own PID namespace (Protection mode on: host_pid is not granted)
@@ -15,15 +21,18 @@
 # addresses of this script's own (the hassio network's), nothing routed anywhere else; all is
 # removed at exit.
 #
-# Checks per case: the Ingress address comes from /addons/self/info and nothing else listens;
-# the dashboard loads through Ingress in Chromium with the add-on table filled; votes count per
+# Checks per case: Docker's masks, read-only paths and capabilities are in place; the power
+# method is the Pi 4's model and the status says why RAPL and the device tree are unreadable;
+# after a quiet week (loaded with `import`) only the add-on on its own network is proposed for
+# a stop, not the one on the host's; the Ingress address comes from /addons/self/info and
+# nothing else listens; the dashboard loads through Ingress in Chromium with the add-on table filled; votes count per
 # HA user; entities appear in the real Core; the views are labelled; backup_pre/backup_post
 # (run inside the namespaces) leave a copy passing integrity_check while writes go on; SIGTERM
 # within config.yaml's timeout flushes the last batch and marks entities unavailable; SIGKILL
 # and a restart keep the history.
 #
-# Needs root, iproute2, util-linux, the HA venv (scripts/ha-core.sh install) and the browser
-# test's node_modules (scripts/provision.sh). RM_BIN names the binary (default: the release
+# Needs root, iproute2, util-linux (setpriv), the HA venv (scripts/ha-core.sh install) and the
+# browser test's node_modules (scripts/provision.sh). RM_BIN names the binary (default: the release
 # build, built if missing). RM_UPDATE_SCREENSHOTS=1 writes screenshots to docs/screenshots.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,7 +43,7 @@ die() { log "FAILED: $*"; exit 1; }
 now_ms() { date +%s%3N; }
 
 [ "$(id -u)" -eq 0 ] || die "needs root (network namespaces, veth pairs, mounts)"
-for tool in ip unshare nsenter ss pgrep node; do
+for tool in ip unshare nsenter setpriv ss pgrep node; do
   command -v "$tool" >/dev/null || die "$tool not found (scripts/provision.sh installs it)"
 done
 VENV=${HA_VENV:-$HOME/.cache/resource-manager/ha-venv}
@@ -69,6 +78,9 @@ SHOTS=${RM_UPDATE_SCREENSHOTS:+$ROOT/docs/screenshots}
 SHOTS=${SHOTS:-$ROOT/target/rehearsal}
 PIDS=()
 CREATED_DATA=0
+CREATED_HA_MAP=0
+# The AppArmor profile the add-on runs under, - where none could be loaded.
+PROFILE=-
 ADDON_PID=""
 NS_PID=""
 KEEP_WORK=1
@@ -85,6 +97,8 @@ cleanup() {
   ip netns del "$NS_SUP" 2>/dev/null
   ip link del "$V_HOST" 2>/dev/null
   [ "$CREATED_DATA" = 1 ] && rmdir /data 2>/dev/null
+  [ "$CREATED_HA_MAP" = 1 ] && rmdir /homeassistant 2>/dev/null
+  [ "$PROFILE" != - ] && apparmor_parser -R "$WORK/apparmor.txt" 2>/dev/null
   if [ "$status" -ne 0 ]; then
     for f in "$WORK"/*/addon.log "$WORK"/*/supervisor.out "$WORK"/*/ingress.out; do
       [ -f "$f" ] && { log "--- tail of $f"; tail -n 25 "$f" >&2; }
@@ -130,7 +144,10 @@ fi
 log "Home Assistant Core at $HA_URL (in $NS_SUP) after $(( ($(now_ms) - t0) / 1000 )) s"
 
 # ---- what the Supervisor gives every add-on ----
+# Mount points for /data and config.yaml's `map: homeassistant_config:ro` (the mounts
+# themselves are made inside the add-on's mount namespace only).
 [ -d /data ] || { mkdir /data; CREATED_DATA=1; }
+[ -d /homeassistant ] || { mkdir /homeassistant; CREATED_HA_MAP=1; }
 printf '127.0.0.1\tlocalhost\n::1\tlocalhost\n%s\tsupervisor\n' "$SUPERVISOR_IP" > "$WORK/hosts"
 read -r BACKUP_PRE BACKUP_POST STOP_TIMEOUT < <("$PY" - "$BIN" <<'PYEOF'
 import sys, yaml
@@ -156,9 +173,32 @@ json.dump(options, open(sys.argv[1], "w"), indent=2)
 PYEOF
 }
 
-# The add-on, as the Supervisor starts it: PID 1 of new PID/mount/UTS namespaces, /data and
-# /etc/hosts bound in, only the Supervisor's environment. Sets ADDON_PID (unshare) and NS_PID
-# (the binary, PID 1 inside).
+# The Supervisor loads the add-on's apparmor.txt under its installed slug
+# (supervisor/utils/apparmor.py adjust_profile) where the kernel has AppArmor; Docker then
+# starts the container under it. Sets PROFILE when loaded.
+load_apparmor() {
+  if [ ! -d /sys/kernel/security/apparmor ]; then
+    log "AppArmor: the add-on's profile cannot be loaded here: this kernel has no AppArmor" \
+      "(no /sys/kernel/security/apparmor); the add-on runs unconfined by it"
+    return
+  fi
+  if ! command -v apparmor_parser >/dev/null; then
+    log "AppArmor: the add-on's profile cannot be loaded here: apparmor_parser is missing" \
+      "(Debian package apparmor)"
+    return
+  fi
+  # The binary is the build's, not the image's /usr/bin/resource-manager.
+  sed -e 's/^profile resource_manager /profile rehearsal_resource_manager /' \
+    -e "s#/usr/bin/resource-manager#$BIN#" apparmor.txt > "$WORK/apparmor.txt"
+  apparmor_parser -r "$WORK/apparmor.txt" || die "apparmor_parser could not load apparmor.txt"
+  PROFILE=rehearsal_resource_manager
+  log "AppArmor: apparmor.txt loaded as $PROFILE; the add-on runs under it"
+}
+
+# The add-on, as the Supervisor starts it through Docker: PID 1 of new PID/mount/UTS
+# namespaces, only the Supervisor's environment, and inside them what Docker does
+# (scripts/rehearsal/container.sh). Sets ADDON_PID (unshare) and NS_PID (the binary, PID 1
+# inside).
 start_addon() {   # $1 case, $2 data dir, $3 log
   local wrap=() pid_ns=(--pid --fork --mount-proc)
   [ "$1" = bridge ] && wrap=(ip netns exec "$NS_ADDON")
@@ -166,8 +206,8 @@ start_addon() {   # $1 case, $2 data dir, $3 log
   [ "$1" = unprotected ] && pid_ns=()
   "${wrap[@]}" unshare "${pid_ns[@]}" --mount --uts \
     env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin TZ=UTC SUPERVISOR_TOKEN="$TOKEN" HASSIO_TOKEN="$TOKEN" \
-    sh -c 'mount --bind "$1" /etc/hosts && mount --bind "$2" /data && hostname resource-manager && exec "$3"' \
-    sh "$WORK/hosts" "$2" "$BIN" >>"$3" 2>&1 &
+    "$ROOT/scripts/rehearsal/container.sh" start "$WORK/hosts" "$2" "$WORK/ha/config" \
+    "$ROOT/tests/fixtures/arm/rpi4/proc/cpuinfo" "$PROFILE" "$BIN" >>"$3" 2>&1 &
   ADDON_PID=$!
   NS_PID=""
   if [ "$1" = unprotected ]; then NS_PID=$ADDON_PID; return; fi
@@ -191,9 +231,36 @@ wait_addon_exit() {   # $1 seconds; sets EXIT_STATUS (not in a subshell: wait ne
   NS_PID=""
 }
 
-in_addon() {   # a command inside the add-on's namespaces, as `docker exec` runs backup hooks
+in_addon() {   # a command inside the add-on's namespaces, as `docker exec` runs backup hooks:
+               # with the container's capabilities and profile
   nsenter --target "$NS_PID" --pid --mount --uts --net -- \
-    env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin TZ=UTC SUPERVISOR_TOKEN="$TOKEN" "$@"
+    env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin TZ=UTC SUPERVISOR_TOKEN="$TOKEN" \
+    "$ROOT/scripts/rehearsal/container.sh" exec "$PROFILE" "$@"
+}
+
+inspect() {   # the rehearsal looking into the add-on's namespaces, unconfined
+  nsenter --target "$NS_PID" --pid --mount --uts --net -- "$@"
+}
+
+# A quiet week of two add-ons (hourly, 0.1 % CPU; no traffic counted for Samba on the host's
+# network, as Docker reports, a trickle for Studio Code Server on its own), loaded with the
+# add-on's own `import` before it starts: the advisor judges the idle window on its first
+# pass instead of after seven days.
+seed_quiet_week() {   # $1 case dir
+  "$PY" - "$1/quiet-week.csv" <<'PYEOF'
+import sys, time
+now = int(time.time())
+with open(sys.argv[1], "w") as out:
+    out.write("ts,series,value\n")
+    for slug, net in (("core_samba", 0), ("a0d7b954_vscode", 12)):
+        for hour in range(1, 9 * 24 + 1):
+            ts = now - hour * 3600
+            for name, value in (("cpu_percent", 0.1), ("net_rx_bytes_per_second", net),
+                                ("net_tx_bytes_per_second", net / 2)):
+                out.write(f"{ts},addon.{slug}.{name},{value}\n")
+PYEOF
+  env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$BIN" --data-dir "$1/data" --options "$1/data/options.json" \
+    import "$1/quiet-week.csv" >/dev/null || die "import of the quiet week failed"
 }
 
 # The network view the add-on should report on this machine's own network: "host" when a
@@ -213,12 +280,31 @@ host_process_view() {
   case "$(cat /proc/2/stat 2>/dev/null)" in "2 (kthreadd) "*) echo host ;; *) echo container ;; esac
 }
 
+# Docker's masks, read-only paths and capabilities in the add-on's namespace, then what the
+# add-on made of them: the Pi 4's power model with why RAPL and the device tree are unreadable,
+# and the quiet week judged by each add-on's network.
+confinement() {   # $1 case
+  local pid=1 rapl=absent out
+  # host_pid: the binary is not PID 1 of the /proc it sees.
+  [ "$1" = unprotected ] && pid=$NS_PID
+  # runc masks only what this kernel has: without powercap there is no RAPL to mask.
+  [ -d /sys/devices/virtual/powercap ] && rapl=masked
+  out=$(inspect "$PY" "$ROOT/scripts/rehearsal/checks.py" docker --pid "$pid") || die "Docker's confinement"
+  log "$out"
+  out=$(check power --ingress "$INGRESS_URL" --rapl "$rapl") || die "the power method on the emulated Pi 4"
+  log "$out"
+  out=$(check advice --ingress "$INGRESS_URL" --proposed a0d7b954_vscode --kept core_samba) \
+    || die "the advice on a quiet week"
+  log "$out"
+}
+
 run_case() {   # $1 host|bridge|unprotected
   local case=$1 dir=$WORK/$1 ip network processes=container host_flag=() port open_reads=""
   mkdir -p "$dir/data"
   # One case opens /metrics to token-less readers (access.open_reads), the others keep it closed.
   [ "$case" = unprotected ] && open_reads=metrics
   write_options "$dir/data" "$open_reads"
+  seed_quiet_week "$dir"
   port=$(( 62000 + RANDOM % 3500 ))
   case $case in
     host) ip=$GATEWAY_IP; network=$(host_network_view); host_flag=(--host-network) ;;
@@ -246,8 +332,9 @@ run_case() {   # $1 host|bridge|unprotected
   start_addon "$case" "$dir/data" "$dir/addon.log"
   check wait-serving --ingress "$INGRESS_URL" --timeout 60
   log "serving $(( $(now_ms) - t_start )) ms after start"
+  confinement "$case"
   if [ "$case" != unprotected ]; then
-    [ "$(in_addon readlink /proc/1/exe)" = "$BIN" ] || die "the binary is not PID 1 of its namespace"
+    [ "$(inspect readlink /proc/1/exe)" = "$BIN" ] || die "the binary is not PID 1 of its namespace"
   fi
 
   # Listens on the assigned address and loopback only, in the add-on's network namespace.
@@ -286,10 +373,15 @@ run_case() {   # $1 host|bridge|unprotected
     sleep 0.1
   done
   [ "$before" -gt 0 ] || die "nothing stored within 20 s of the start"
-  in_addon sh -c "$BACKUP_PRE" >/dev/null || die "backup_pre failed: $BACKUP_PRE"
+  # The hook's words through Docker's exec API (supervisor/apps/app.py App._backup_command,
+  # supervisor/docker/manager.py container_run_inside): no shell.
+  local hook
+  read -ra hook <<< "$BACKUP_PRE"
+  in_addon "${hook[@]}" >/dev/null || die "backup_pre failed: $BACKUP_PRE"
   [ -f "$dir/data/history-snapshot.db" ] || die "backup_pre left no backup copy"
   cp "$dir/data/history-snapshot.db" "$dir/backup-copy.db"
-  in_addon sh -c "$BACKUP_POST" >/dev/null || die "backup_post failed: $BACKUP_POST"
+  read -ra hook <<< "$BACKUP_POST"
+  in_addon "${hook[@]}" >/dev/null || die "backup_post failed: $BACKUP_POST"
   [ ! -e "$dir/data/history-snapshot.db" ] || die "backup_post left the backup copy behind"
   check integrity --db "$dir/backup-copy.db"
   for _ in $(seq 150); do
@@ -341,6 +433,7 @@ run_case() {   # $1 host|bridge|unprotected
   log "== case $case: passed"
 }
 
+load_apparmor
 T_ALL=$(now_ms)
 for case in ${RM_REHEARSAL_CASES:-host bridge unprotected}; do
   run_case "$case"

@@ -19,9 +19,10 @@ command -v promtool >/dev/null 2>&1 && [ -x /usr/bin/prometheus ] || apt_package
 command -v node >/dev/null 2>&1 || apt_packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || apt_packages+=(npm)
 [ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || apt_packages+=(fonts-noto-color-emoji)
-# The add-on rehearsal: network namespaces and veth (ip, ss), unshare/nsenter, pgrep, curl.
+# The add-on rehearsal: network namespaces and veth (ip, ss), unshare/nsenter, setpriv
+# (Docker's capabilities), pgrep, curl.
 command -v ip >/dev/null 2>&1 && command -v ss >/dev/null 2>&1 || apt_packages+=(iproute2)
-command -v nsenter >/dev/null 2>&1 || apt_packages+=(util-linux)
+command -v nsenter >/dev/null 2>&1 && command -v setpriv >/dev/null 2>&1 || apt_packages+=(util-linux)
 command -v pgrep >/dev/null 2>&1 || apt_packages+=(procps)
 command -v curl >/dev/null 2>&1 || apt_packages+=(curl)
 # The self-scaling test loads every core (tests/power.rs).

@@ -6,7 +6,10 @@ ingress stand-in and Home Assistant Core listen on its loopback).
 
 import argparse
 import json
+import os
+import re
 import sqlite3
+import stat
 import sys
 import time
 import urllib.error
@@ -235,6 +238,101 @@ def newest(args):
     print(f"{ts} {ticks}")
 
 
+# moby oci/defaults.go DefaultLinuxSpec; checked here apart from container.sh, which sets them.
+MASKED = ["/proc/asound", "/proc/acpi", "/proc/interrupts", "/proc/kcore", "/proc/keys",
+          "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
+          "/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap"]
+READ_ONLY = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", "/sys",
+             "/homeassistant"]
+# moby oci/caps/defaults.go: CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID SETPCAP
+# NET_BIND_SERVICE NET_RAW SYS_CHROOT MKNOD AUDIT_WRITE SETFCAP, as a CapEff mask.
+DOCKER_CAPS = 0x00000000A80425FB
+
+
+def masked(path):
+    """What runc leaves of a masked path: /dev/null over a file, an empty read-only tmpfs
+    over a directory."""
+    info = os.stat(path)
+    if stat.S_ISDIR(info.st_mode):
+        return not os.listdir(path) and bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    return stat.S_ISCHR(info.st_mode) and info.st_rdev == os.makedev(1, 3)
+
+
+def docker(args):
+    """Run in the add-on's mount namespace: Docker's masks, read-only paths and capabilities
+    are in place, and the add-on sees the emulated board's /proc/cpuinfo."""
+    problems, done, absent = [], [], []
+    for path in MASKED:
+        if not os.path.lexists(path):
+            absent.append(path)
+        elif masked(path):
+            done.append(path)
+        else:
+            problems.append(f"{path} is not masked")
+    for path in READ_ONLY:
+        if os.path.lexists(path) and not os.statvfs(path).f_flag & os.ST_RDONLY:
+            problems.append(f"{path} is writable")
+    status = open(f"/proc/{args.pid}/status").read()
+    caps = int(re.search(r"^CapEff:\s*([0-9a-f]+)", status, re.M).group(1), 16)
+    if caps != DOCKER_CAPS:
+        problems.append(f"CapEff {caps:016x}, expected Docker's {DOCKER_CAPS:016x}")
+    model = re.search(r"^Model\s*:\s*(.+)$", open("/proc/cpuinfo").read(), re.M)
+    if not model or "Raspberry Pi 4" not in model.group(1):
+        problems.append(f"/proc/cpuinfo model {model and model.group(1)!r}, expected a Pi 4")
+    if problems:
+        fail("Docker's confinement:\n  " + "\n  ".join(problems))
+    # The sysfs mounted for the add-on's network namespace lists that namespace's interfaces.
+    ifaces = " ".join(sorted(os.listdir("/sys/class/net")))
+    print(f"docker: masked {' '.join(done)}; not on this kernel {' '.join(absent) or 'none'}; "
+          f"read-only {' '.join(p for p in READ_ONLY if os.path.lexists(p))}; "
+          f"CapEff {caps:016x} (Docker's default set); /proc/cpuinfo: {model.group(1)}; "
+          f"/sys/class/net: {ifaces}")
+
+
+def power(args):
+    """The power method picked on the emulated Pi 4 under Docker's masks, and why."""
+    summary = status_json(args.ingress).get("power") or {}
+    reasons = summary.get("reasons", [])
+    rapl = ("RAPL: /sys/devices/virtual/powercap is masked by Docker" if args.rapl == "masked"
+            else "RAPL: no intel-rapl zone under /sys/class/powercap")
+    expected = {"method": "model", "preset": "raspberry_pi_4", "board": "rpi4-64",
+                "board_from": "os_info"}
+    problems = [f"{k} {summary.get(k)!r}, expected {v!r}" for k, v in expected.items()
+                if summary.get(k) != v]
+    for why in ("no device tree: /sys/firmware is masked by Docker and the add-on does not "
+                "declare devicetree", rapl):
+        if not any(r.startswith(why) for r in reasons):
+            problems.append(f"no reason starting {why!r}")
+    if problems:
+        fail(f"power: {'; '.join(problems)}; reasons {reasons}")
+    print(f"power: method model, preset raspberry_pi_4 ({summary['idle_watts']}-"
+          f"{summary['max_watts']} W) from board rpi4-64 (os_info); reasons: {'; '.join(reasons)}")
+
+
+def advice(args):
+    """After the quiet week the rehearsal loaded: the add-on on its own network is proposed for
+    a stop (so the week was judged), the one on the host's network is not."""
+    deadline = time.time() + args.timeout
+    while True:
+        status, body, _ = request(f"{args.ingress}api/v1/recommendations", cookie=session(ALICE))
+        if status != 200:
+            fail(f"recommendations answered {status}: {body[:200]}")
+        recs = json.loads(body)["recommendations"]
+        idle = {r["target"]: r for r in recs if r["kind"] == "idle"}
+        if args.proposed in idle or time.time() > deadline:
+            break
+        time.sleep(0.5)
+    if args.proposed not in idle:
+        fail(f"advice: no idle recommendation for {args.proposed} within {args.timeout} s: {recs}")
+    about_quiet = [r for r in recs if r["target"] == args.kept
+                   or (r.get("action") or {}).get("addon") == args.kept]
+    if about_quiet:
+        fail(f"advice: {args.kept} (host network) got {about_quiet}")
+    action = idle[args.proposed]["action"]
+    print(f"advice: {args.proposed} (own network, quiet) proposed for a {action['kind']}; "
+          f"{args.kept} (host network, zero counters, quiet as long) not")
+
+
 def main():
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="command", required=True)
@@ -253,6 +351,11 @@ def main():
     p.add_argument("--timeout", type=float, default=60); p.set_defaults(run=entities)
     p = sub.add_parser("integrity"); p.add_argument("--db", required=True); p.set_defaults(run=integrity)
     p = sub.add_parser("newest"); p.add_argument("--db", required=True); p.set_defaults(run=newest)
+    p = sub.add_parser("docker"); p.add_argument("--pid", default="1"); p.set_defaults(run=docker)
+    p = sub.add_parser("power"); p.add_argument("--ingress", required=True)
+    p.add_argument("--rapl", choices=["masked", "absent"], required=True); p.set_defaults(run=power)
+    p = sub.add_parser("advice"); p.add_argument("--ingress", required=True); p.add_argument("--proposed", required=True)
+    p.add_argument("--kept", required=True); p.add_argument("--timeout", type=float, default=30); p.set_defaults(run=advice)
     args = parser.parse_args()
     args.run(args)
 

@@ -1,9 +1,16 @@
 """An EMULATED Home Assistant Supervisor for the add-on rehearsal (the real one needs Docker).
 
 Follows the shapes of the real v1 API (`{"result": "ok", "data": ...}`, errors as
-`{"result": "error", "message": ...}`), checks the add-on's bearer token like the real
-middleware, and proxies `/core/api/*` and `/core/websocket` to a real Home Assistant Core with
-that Core's own token, as the real Supervisor does with its credentials.
+`{"result": "error", "message": ...}`, supervisor/api/utils.py `api_return_ok` and
+`api_return_error`), checks the add-on's bearer token like the real middleware
+(supervisor/api/middleware/security.py), and proxies `/core/api/*` and `/core/websocket` to a
+real Home Assistant Core with that Core's own token, as the real Supervisor does with its
+credentials. Each handler names the Supervisor function its answer follows (home-assistant/
+supervisor, the 2026 tree where add-ons are "apps": supervisor/api/apps.py was addons.py).
+
+The box it describes is a Raspberry Pi 4 on Home Assistant OS: `/os/info` board `rpi4-64`
+and `/info` machine `raspberrypi4-64`, as that image reports them (the rehearsal binds a Pi 4's
+/proc/cpuinfo into the add-on to match).
 
 Run with the Home Assistant venv's Python (it has aiohttp):
   supervisor.py --listen 172.30.32.2:80 --token T --core http://127.0.0.1:8123 \
@@ -36,7 +43,13 @@ ADDONS = [
     ("a0d7b954_nodered", "Node-RED", "started", 180, 7800, 3.5),
     ("core_configurator", "File editor", "stopped", 0, 0, 0.0),
     ("core_matter_server", "Matter Server", "started", 60, 7800, 0.1),
+    # Quiet for the week the rehearsal loads (addon-rehearsal.sh seed_quiet_week): the idle
+    # rule proposes stopping the one on its own network, never the one on the host's.
+    ("core_samba", "Samba share", "started", 40, 7800, 0.1),
+    ("a0d7b954_vscode", "Studio Code Server", "started", 110, 7800, 0.1),
 ]
+# Bytes/s their counters grow by: a trickle for the quiet ones (the idle rule's limit is 200).
+QUIET = {"core_samba", "a0d7b954_vscode"}
 
 # The role fields of `/addons/<slug>/info`, from each add-on's real config.yaml, shaped like
 # supervisor/api/apps.py `APIApps.info_data` (keys from supervisor/const.py ATTR_*):
@@ -46,6 +59,10 @@ ROLES = {
     "core_mosquitto": {"services": ["mqtt:provide"], "discovery": ["mqtt"]},
     "a0d7b954_nodered": {"services": ["mqtt:want"]},
     "core_matter_server": {"host_network": True, "host_dbus": True, "discovery": ["matter"]},
+    # home-assistant/addons samba/config.yaml: host_network, no service, no discovery.
+    "core_samba": {"host_network": True},
+    # hassio-addons/addon-vscode: Ingress on its own network, nothing the home depends on.
+    "a0d7b954_vscode": {},
 }
 
 
@@ -61,9 +78,10 @@ def role_info(slug):
 def disk_usage(max_depth, v1=True):
     """`GET /host/disks/default/usage`, as supervisor/api/host.py `_system_disk_usage_data`:
     `max_depth` defaults to 1 (`DISK_USAGE_MAX_DEPTH_SYSTEM`, also for a value that is not an
-    integer); supervisor/hardware/disk.py `get_dir_structure_sizes` adds a folder's non-empty
-    subfolders as `children` only when max_depth > 1; the v1 route (`disk_usage_v1`) renames
-    apps_data/apps_config to addons_data/addons_config."""
+    integer: `_requested_max_depth`); supervisor/hardware/disk.py `get_dir_sizes` and
+    `get_dir_structure_sizes` add a folder's non-empty subfolders as `children` only when
+    max_depth > 1; the v1 route (`APIHost.disk_usage_v1`, `_legacy_disk_usage_ids_for_v1`)
+    renames apps_data/apps_config to addons_data/addons_config."""
     try:
         depth = int(max_depth) if max_depth is not None else 1
     except ValueError:
@@ -91,9 +109,11 @@ def disk_usage(max_depth, v1=True):
             "children": [{"id": "system", "label": "System", "used_bytes": system}, *children]}
 
 
-def stats(memory_mb, limit_mb, cpu, leak_mb_per_min=0.0, host_network=False):
-    """On the host's network Docker reports no `networks` for the container, and
-    supervisor/docker/stats.py `DockerStats._calc_network` leaves both counters at 0."""
+def stats(memory_mb, limit_mb, cpu, leak_mb_per_min=0.0, host_network=False, net_rate=2048):
+    """supervisor/api/apps.py `APIApps.stats` from supervisor/docker/stats.py `DockerStats`:
+    cpu_percent a share of the whole host, memory without inactive file cache, cumulative
+    network and block counters. On the host's network Docker reports no `networks` for the
+    container, and `DockerStats._calc_network` leaves both network counters at 0."""
     age = time.time() - BOOT
     usage = int((memory_mb + leak_mb_per_min * age / 60) * 1024 * 1024)
     limit = int(limit_mb * 1024 * 1024)
@@ -102,8 +122,8 @@ def stats(memory_mb, limit_mb, cpu, leak_mb_per_min=0.0, host_network=False):
         "memory_usage": usage,
         "memory_limit": limit,
         "memory_percent": round(usage / limit * 100, 2) if limit else 0.0,
-        "network_rx": 0 if host_network else int(age * 2048),
-        "network_tx": 0 if host_network else int(age * 1024),
+        "network_rx": 0 if host_network else int(age * net_rate),
+        "network_tx": 0 if host_network else int(age * net_rate / 2),
         "blk_read": int(age * 4096),
         "blk_write": int(age * 8192),
     }
@@ -134,6 +154,7 @@ class Supervisor:
         return response
 
     def self_info(self):
+        """`/addons/self/info`: supervisor/api/apps.py `APIApps.info_data` for this add-on."""
         return {
             "name": "Resource Manager", "slug": "resource_manager", "hostname": "resource-manager",
             "state": "started", "version": "0.1.0", "boot": "auto",
@@ -146,11 +167,14 @@ class Supervisor:
         }
 
     async def addons(self, request):
+        """supervisor/api/apps.py `APIApps.list_apps_v1` (`_list_apps_data`, key `addons`)."""
         return ok({"addons": [{"name": n, "slug": s, "state": st, "version": "1.0.0",
                                "installed": True, "repository": "core"}
                               for s, n, st, *_ in ADDONS]})
 
     async def addon_info(self, request):
+        """supervisor/api/apps.py `APIApps.info` (`info_data`); an unknown slug is
+        `get_app_for_request`'s APINotFound."""
         slug = request.match_info["slug"]
         if slug == "self":
             return ok(self.self_info())
@@ -161,6 +185,8 @@ class Supervisor:
         return error(404, f"App {slug} does not exist")
 
     async def addon_stats(self, request):
+        """supervisor/api/apps.py `APIApps.stats`; a stopped add-on is AppNotRunningError
+        (supervisor/apps/app.py `App.stats`)."""
         slug = request.match_info["slug"]
         if slug == "self":
             slug = "resource_manager"
@@ -170,22 +196,28 @@ class Supervisor:
                     return error(400, f"App {s} is not running")
                 # Node-RED leaks slowly: something for the per-add-on table to show.
                 return ok(stats(mem, limit, cpu, 0.5 if s == "a0d7b954_nodered" else 0.0,
-                                role_info(s)["host_network"]))
+                                role_info(s)["host_network"], 8 if s in QUIET else 2048))
         return error(400, "App does not exist")
 
     async def core_stats(self, request):
+        """supervisor/api/homeassistant.py `APIHomeAssistant.stats` (the same DockerStats)."""
         return ok(stats(420, 7800, 4.2))
 
     async def supervisor_stats(self, request):
+        """supervisor/api/supervisor.py `APISupervisor.stats` (the same DockerStats)."""
         return ok(stats(95, 7800, 0.8))
 
     async def info(self, request):
+        """supervisor/api/root.py `APIRoot.info`: `machine` is the image's
+        BR2_PACKAGE_HASSIO_MACHINE (home-assistant/operating-system
+        buildroot-external/configs/rpi4_64_defconfig: raspberrypi4-64), `arch` its arch."""
         return ok({"supervisor": "2026.11.1", "homeassistant": "2025.4.4", "hassos": "16.3",
                    "docker": "28.0.4", "hostname": "rehearsal", "operating_system": "Home Assistant OS 16.3",
-                   "machine": "generic-x86-64", "arch": "amd64", "supported": True,
+                   "machine": "raspberrypi4-64", "arch": "aarch64", "supported": True,
                    "channel": "stable", "state": "running", "timezone": "UTC"})
 
     async def host_info(self, request):
+        """supervisor/api/host.py `APIHost.info`: disk figures in GB, boot_timestamp in µs."""
         return ok({"agent_version": "1.7.2", "chassis": "embedded", "deployment": "production",
                    "disk_total": 58.0, "disk_used": 21.5, "disk_free": 36.5, "disk_life_time": 10.0,
                    "hostname": "rehearsal", "kernel": "6.12.20", "operating_system": "Home Assistant OS 16.3",
@@ -193,18 +225,24 @@ class Supervisor:
                    "features": ["reboot", "shutdown", "services", "hostname", "haos"]})
 
     async def os_info(self, request):
+        """supervisor/api/os.py `APIOS.info`: `board` is the image's BOARD_ID (operating-system
+        buildroot-external/board/raspberrypi/rpi4-64/meta), read back from the CPE of
+        /etc/os-release by supervisor/os/manager.py `OSManager.load`."""
         return ok({"version": "16.3", "version_latest": "16.3", "update_available": False,
-                   "board": "generic-x86-64", "boot": "A", "data_disk": "rehearsal-disk"})
+                   "board": "rpi4-64", "boot": "A", "data_disk": "rehearsal-disk"})
 
     async def disk_usage(self, request):
+        """supervisor/api/host.py `APIHost.disk_usage_v1` (see `disk_usage` above)."""
         return ok(disk_usage(request.query.get("max_depth")))
 
     async def ping(self, request):
+        """supervisor/api/supervisor.py `APISupervisor.ping`: no token needed."""
         return ok({})
 
     async def core_api(self, request):
         """`/core/api/<path>` to Core's `/api/<path>` with the Supervisor's own credentials,
-        forwarding only the headers the real proxy forwards; 502 while Core is down."""
+        forwarding only the headers the real proxy forwards; 502 while Core is down
+        (supervisor/api/proxy.py `APIProxy.api`, `_api_client`)."""
         path = request.match_info["path"]
         headers = {"Authorization": f"Bearer {self.core_token}"}
         for name in ("Content-Type", "Accept"):
@@ -223,7 +261,8 @@ class Supervisor:
 
     async def core_websocket(self, request):
         """The add-on authenticates with its Supervisor token; the Supervisor authenticates to
-        Core with its own and relays every frame both ways."""
+        Core with its own and relays every frame both ways (supervisor/api/proxy.py
+        `APIProxy.websocket`)."""
         client = web.WebSocketResponse(autoping=False, max_msg_size=16 * 1024 * 1024)
         await client.prepare(request)
         # A session of its own: the REST proxy's pooled connections never share its socket.
