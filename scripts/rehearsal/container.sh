@@ -6,6 +6,7 @@
 #   container.sh start HOSTS DATA_DIR HA_CONFIG CPUINFO PROFILE BINARY
 #       the Supervisor's mounts, the emulated board's /proc/cpuinfo, Docker's read-only sysfs,
 #       masked and read-only paths, then exec BINARY (as PID 1) with Docker's capabilities
+#       (narrowed to apparmor.txt's where its profile cannot be loaded)
 #   container.sh exec PROFILE COMMAND...
 #       COMMAND with the container's capabilities and profile, as `docker exec` runs it
 #
@@ -46,11 +47,36 @@ sysfs() {
   mount -o remount,bind,ro,nosuid,nodev,noexec /sys
 }
 
+# The capabilities apparmor.txt grants: its `capability x y,` rules (a bare `capability,`
+# grants all), one name a line.
+profile_caps() {
+  local profile_file
+  profile_file="$(dirname "$0")/../../apparmor.txt"
+  if grep -Eq '^[[:space:]]*capability[[:space:]]*,' "$profile_file"; then
+    tr ',' '\n' <<< "$CAPS"
+    return
+  fi
+  sed -nE 's/^[[:space:]]*capability[[:space:]]+([a-z_ ]+),.*/\1/p' "$profile_file" | tr ' ' '\n' |
+    grep -v '^$' || true
+}
+
 # Docker's default set, bounding and inheritable alike: root gets exactly these after exec.
+# Where the profile cannot be loaded, what it does to capabilities is repeated: AppArmor lets
+# a confined process use only the capabilities its profile lists, so Docker's set is narrowed
+# to those (apparmor.txt lists none: the add-on must work with no capability at all).
 confined() {
-  local profile=$1
+  local profile=$1 caps=$CAPS granted cap kept=()
   shift
-  local run=(setpriv --inh-caps=-all --bounding-set="-all,+${CAPS//,/,+}")
+  if [ "$profile" = - ]; then
+    granted=$(profile_caps)
+    for cap in ${CAPS//,/ }; do
+      grep -qx "$cap" <<< "$granted" && kept+=("$cap")
+    done
+    caps=$(IFS=,; echo "${kept[*]}")
+  fi
+  local bounding=-all
+  [ -n "$caps" ] && bounding+=",+${caps//,/,+}"
+  local run=(setpriv --inh-caps=-all --bounding-set="$bounding")
   [ "$profile" = - ] || run+=(--apparmor-profile="$profile")
   exec "${run[@]}" -- "$@"
 }
