@@ -100,3 +100,80 @@ fn a_full_data_disk_is_reported_and_nothing_reported_saved_is_lost_once_space_re
         ticks.len()
     );
 }
+
+/// Started on a full disk (the history cannot even be created), the binary does not exit into
+/// the watchdog's restart loop: it serves, degraded, on a history in memory, and once space
+/// returns it moves that history to the disk and goes on there, in the same process.
+#[test]
+#[ignore = "mounts a tmpfs: needs root; run by scripts/test.sh"]
+fn started_on_a_full_disk_it_serves_degraded_then_moves_its_history_to_the_disk() {
+    let fs = Tmpfs::mount("3m");
+    let data = fs.path().to_string_lossy().into_owned();
+    let filler = fill(fs.path());
+    let args = fast_write_args(&data);
+    let mut app = spawn_binary(&args);
+    let full = wait_for(
+        &app,
+        "degraded status naming the full disk",
+        Duration::from_secs(20),
+        |s| s["status"] == "degraded" && s["store"]["failure"]["reason"] == "disk_full",
+    );
+    let error = full["store"]["failure"]["error"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(error.contains("kept in memory"), "{}", full["store"]);
+    // It measures and keeps the ticks meanwhile.
+    let kept = wait_for(&app, "ticks kept in memory", Duration::from_secs(20), |s| {
+        s["store"]["flushes"].as_u64().unwrap_or(0) >= 1
+    });
+    let kept_until = kept["store"]["saved_until_ms"].as_i64().expect("kept");
+    assert_eq!(
+        kept["status"], "degraded",
+        "still degraded: nothing is on the disk"
+    );
+
+    std::fs::remove_file(&filler).expect("free space");
+    let freed_at = Instant::now();
+    // Tried again every 10 s, then a start again (a few seconds).
+    let ok = wait_for(&app, "history on the disk", Duration::from_secs(40), |s| {
+        s["status"] == "ok"
+            && s["store"]["failure"].is_null()
+            && s["store"]["saved_until_ms"].as_i64() > Some(kept_until)
+    });
+    eprintln!(
+        "on the disk {:?} after space returned: {}",
+        freed_at.elapsed(),
+        ok["store"]
+    );
+    assert!(
+        app.child.try_wait().expect("child").is_none(),
+        "the same process goes on"
+    );
+    // The minutes kept in memory are in the history on the disk (as raw batches, or merged
+    // into the hour's rollups when the hour turned meanwhile: 1-minute points cover both).
+    let history = app.get_json(&format!(
+        "api/v1/metrics/cpu.usage/history?from={}&to={}&resolution=1m",
+        kept_until / 1000 - 600,
+        kept_until / 1000 + 1
+    ));
+    let earliest = history["points"]
+        .as_array()
+        .expect("points")
+        .iter()
+        .filter_map(|p| p["t"].as_f64())
+        .fold(f64::INFINITY, f64::min);
+    assert!(
+        earliest * 1000.0 <= kept_until as f64,
+        "the minutes kept in memory moved to the disk: {history}"
+    );
+    app.signal("TERM");
+    assert!(
+        wait_exit(&mut app.child, Duration::from_secs(15)).success(),
+        "clean stop"
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("rt");
+    assert_eq!(rt.block_on(integrity(&fs.path().join("history.db"))), "ok");
+}

@@ -28,6 +28,40 @@ impl From<TcpListener> for Listeners {
     }
 }
 
+/// The bound sockets, kept for the whole process: each start of the parts serves on copies,
+/// so a start again (after a full disk, see `stand_in`) listens where the first did, and
+/// connections that arrive in between wait in the kernel's queue.
+pub struct Sockets {
+    primary: std::net::TcpListener,
+    extra: Vec<std::net::TcpListener>,
+}
+
+impl Sockets {
+    pub fn keep(listeners: Listeners) -> Result<Sockets, AppError> {
+        Ok(Sockets {
+            primary: listeners.primary.into_std()?,
+            extra: listeners
+                .extra
+                .into_iter()
+                .map(TcpListener::into_std)
+                .collect::<Result<_, _>>()?,
+        })
+    }
+
+    /// Listeners on copies of the kept sockets.
+    pub fn again(&mut self) -> Result<Listeners, AppError> {
+        let copy = |socket: &std::net::TcpListener| -> Result<TcpListener, AppError> {
+            let copy = socket.try_clone()?;
+            copy.set_nonblocking(true)?;
+            Ok(TcpListener::from_std(copy)?)
+        };
+        Ok(Listeners {
+            primary: copy(&self.primary)?,
+            extra: self.extra.iter().map(copy).collect::<Result<_, _>>()?,
+        })
+    }
+}
+
 /// Binds what `config` asks for, and writes the loopback address for `healthcheck`.
 pub async fn bind(config: &Config) -> Result<Listeners, AppError> {
     let addr = match config.listen {

@@ -11,6 +11,7 @@ pub mod listen;
 mod parts;
 mod shutdown;
 mod signal;
+mod stand_in;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -22,11 +23,12 @@ use tokio_util::task::TaskTracker;
 use crate::bus::Bus;
 use crate::config::Config;
 use crate::logging::RecentLog;
-use crate::store::{Store, StoreOptions};
+use crate::store::Store;
 use crate::util::Clock;
 pub use error::AppError;
 pub use listen::Listeners;
 pub use signal::shutdown_signal;
+use stand_in::History;
 
 /// Runs until `shutdown` completes, then stops collecting, writes what is buffered and closes
 /// the database. Tests call this with a listener on port 0.
@@ -47,6 +49,9 @@ pub async fn run(
 
 /// [`run`], with the log's recent warnings (collected by `log`'s layer) shown in Diagnostics.
 /// `serving` is called with the address once the history is open and requests are served.
+///
+/// On a full disk the app runs on a stand-in history in memory and, once space returns,
+/// starts again on the real one in the same process ([`stand_in`]).
 pub async fn run_with_log(
     config: Config,
     listeners: Listeners,
@@ -56,24 +61,42 @@ pub async fn run_with_log(
 ) -> Result<(), AppError> {
     // The one clock of the running app; tests of the parts inject a manual one.
     let clock = Clock::system();
-    let store = open_store(&config, &clock).await?;
-    let wiring = Wiring {
-        clock,
-        store,
-        bus: Bus::default(),
-        tracker: TaskTracker::new(),
-        root: CancellationToken::new(),
-    };
-    let running = match parts::start(&wiring, config, listeners, log).await {
-        Ok(running) => running,
-        Err(err) => {
-            wiring.abandon().await;
-            return Err(err);
+    let mut history = stand_in::open(&config, &clock).await?;
+    let mut sockets = listen::Sockets::keep(listeners)?;
+    let mut serving = Some(serving);
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let wiring = Wiring {
+            clock: clock.clone(),
+            store: history.store().clone(),
+            bus: Bus::default(),
+            tracker: TaskTracker::new(),
+            root: CancellationToken::new(),
+        };
+        let running =
+            match parts::start(&wiring, config.clone(), sockets.again()?, log.clone()).await {
+                Ok(running) => running,
+                Err(err) => {
+                    wiring.abandon().await;
+                    return Err(err);
+                }
+            };
+        if let Some(serving) = serving.take() {
+            serving(running.addr);
         }
-    };
-    serving(running.addr);
-    shutdown.await;
-    running.shutdown_in_order().await
+        if matches!(history, History::Real(_)) {
+            shutdown.as_mut().await;
+            return running.shutdown_in_order().await;
+        }
+        let real = tokio::select! {
+            () = shutdown.as_mut() => return running.shutdown_in_order().await,
+            real = stand_in::space_returned(&config, &clock) => real,
+        };
+        tracing::info!("space returned on the data disk: the history moves from memory to it");
+        running.shutdown_in_order().await?;
+        stand_in::move_to(history, &real, &clock).await;
+        history = History::Real(real);
+    }
 }
 
 /// What every start step shares: the clock, the store, the event bus, and the task tracker
@@ -94,13 +117,4 @@ impl Wiring {
         self.tracker.wait().await;
         self.store.close().await;
     }
-}
-
-/// Opens (and if needed creates and migrates) the history on the app's clock.
-async fn open_store(config: &Config, clock: &Clock) -> Result<Store, AppError> {
-    let options = StoreOptions {
-        clock: clock.clone(),
-        ..StoreOptions::default()
-    };
-    Ok(Store::open_with(&config.database_path(), options).await?)
 }

@@ -52,3 +52,30 @@ fn describe_sqlx(err: &sqlx::Error) -> String {
         other => other.to_string(),
     }
 }
+
+impl StoreError {
+    /// Whether the error says the disk is full (SQLITE_FULL, ENOSPC), however deep: a
+    /// migration wraps the database's error, an I/O error carries the OS code.
+    pub fn is_disk_full(&self) -> bool {
+        const ENOSPC: i32 = 28;
+        let io_full = |e: &std::io::Error| e.raw_os_error() == Some(ENOSPC);
+        let sqlx_full = |e: &sqlx::Error| match e {
+            sqlx::Error::Database(db) => db
+                .code()
+                .and_then(|c| c.parse::<i32>().ok())
+                .is_some_and(|code| code & 0xff == 13),
+            sqlx::Error::Io(io) => io_full(io),
+            _ => false,
+        };
+        match self {
+            StoreError::Database(e) => sqlx_full(e),
+            StoreError::Migrate(sqlx::migrate::MigrateError::Execute(e)) => sqlx_full(e),
+            StoreError::Migrate(sqlx::migrate::MigrateError::ExecuteMigration(e, _)) => {
+                sqlx_full(e)
+            }
+            StoreError::Io { error, .. } => io_full(error),
+            // The driver's message is all some paths keep.
+            other => other.to_string().contains("database or disk is full"),
+        }
+    }
+}

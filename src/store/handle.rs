@@ -49,7 +49,13 @@ impl Store {
 
     /// Writer progress, for the status page.
     pub fn write_status(&self) -> WriteStatus {
-        lock(&self.shared.status).clone()
+        let mut status = lock(&self.shared.status).clone();
+        if status.failure.is_none()
+            && let Some(stand_in) = &self.opts.stands_in_for
+        {
+            status.failure = Some(super::health::standing_in(stand_in, self.clock().now_ms()));
+        }
+        status
     }
 
     /// Number of snapshots waiting for the next write.

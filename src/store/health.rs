@@ -117,6 +117,25 @@ pub fn retry_delay(attempt: u64, batch: Duration) -> Duration {
         .max(Duration::from_secs(1))
 }
 
+/// The failure a stand-in store reports all along: the real history's disk is full, and the
+/// measurements are kept in memory until it can be opened.
+pub fn standing_in(stand_in: &super::StandIn, now_ms: i64) -> WriteFailure {
+    let dir = stand_in.path.parent().unwrap_or(Path::new("."));
+    WriteFailure {
+        since_ms: stand_in.since_ms,
+        reason: FailureReason::DiskFull,
+        error: format!(
+            "{} could not be opened at start; the history is kept in memory and moves there \
+             once space returns",
+            stand_in.path.display()
+        ),
+        free_bytes: free_bytes(dir),
+        attempts: 1,
+        next_attempt_ms: now_ms,
+        logged_ms: now_ms,
+    }
+}
+
 /// Free bytes for unprivileged writers on the file system holding `dir`.
 pub fn free_bytes(dir: &Path) -> Option<u64> {
     let st = rustix::fs::statvfs(dir).ok()?;

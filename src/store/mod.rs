@@ -49,7 +49,7 @@ pub use health::{FailureReason, StoreNotice, WriteFailure};
 pub use jobs::RetentionReport;
 pub use leases::LeaseRow;
 pub use ledger::{CHECKPOINT_FRAMES, WriteCounts, WriteSource};
-pub use options::{InjectedFault, StoreOptions};
+pub use options::{InjectedFault, StandIn, StoreOptions};
 pub use query::{History, Point, Resolution, StoreStats};
 pub use series::SeriesInfo;
 pub use shared::WriteStatus;

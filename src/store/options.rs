@@ -17,6 +17,17 @@ pub struct StoreOptions {
     pub clock: Clock,
     /// A fault injected into every write of ticks while set (see [`InjectedFault`]).
     pub inject: Option<Arc<AtomicU8>>,
+    /// This store stands in, in memory, for a history that could not be opened because its
+    /// disk is full: its status then always reports the full disk.
+    pub stands_in_for: Option<StandIn>,
+}
+
+/// The history a stand-in store replaces, and since when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StandIn {
+    /// The history file that could not be opened.
+    pub path: std::path::PathBuf,
+    pub since_ms: i64,
 }
 
 /// Faults a test can inject into the writes of ticks, as `u8` in [`StoreOptions::inject`].
