@@ -178,6 +178,28 @@ fn bench_ticks(plan: &Plan, report: &mut Report) {
         format!("{wall_med:.1} / {wall_p99:.1} µs"),
     );
 
+    // Pressure stall information alone (three pressure files read again from the start): the
+    // issue's budget is 5 µs of a tick.
+    let mut pressure = resource_manager::collect::pressure::PressureCollector::new(&root);
+    let mut out = Vec::with_capacity(16);
+    let mut psi = Vec::with_capacity(plan.ticks);
+    for _ in 0..plan.ticks {
+        out.clear();
+        let cpu_before = thread_cpu_time();
+        let read =
+            resource_manager::collect::Collector::collect(&mut pressure, &Tick::now(), &mut out);
+        psi.push(micros(thread_cpu_time().saturating_sub(cpu_before)));
+        std::hint::black_box(read.is_ok());
+    }
+    let (psi_med, psi_p99) = median_p99(&psi);
+    report.add(
+        &format!(
+            "pressure (PSI) part of a tick CPU, {} series, median / p99",
+            out.len()
+        ),
+        format!("{psi_med:.1} / {psi_p99:.1} µs"),
+    );
+
     let (cpu, wall) = run_ticks(&mut engine, plan.spaced_ticks, plan.spacing);
     let (cpu_med, cpu_p99) = median_p99(&cpu);
     let (wall_med, wall_p99) = median_p99(&wall);

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use super::collector::{CollectError, Collector, Tick};
 use super::derive::{self, Derive};
-use super::{cpu, disk, memory, network, processes, system, thermal, views};
+use super::{cpu, disk, memory, network, pressure, processes, system, thermal, views};
 use crate::config::SysRoot;
 use crate::model::{Snapshot, SourceHealth, TopProcesses};
 
@@ -19,6 +19,7 @@ pub fn host_collectors(root: &SysRoot) -> Vec<Box<dyn Collector>> {
         Box::new(disk::DiskCollector::new(root)),
         Box::new(network::NetworkCollector::new(root)),
         Box::new(thermal::ThermalCollector::new(root)),
+        Box::new(pressure::PressureCollector::new(root)),
     ]
 }
 

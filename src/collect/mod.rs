@@ -12,6 +12,7 @@ pub mod memory;
 pub mod network;
 pub mod own_writes;
 pub mod power;
+pub mod pressure;
 pub mod processes;
 pub mod procfs;
 pub mod remote;

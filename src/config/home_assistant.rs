@@ -68,6 +68,8 @@ impl MetricGroup {
             // The analysis' own series (health score, anomaly score, leak rates) describe the
             // whole system.
             "system" | "health" | "anomaly" | "leak" | "engine" => MetricGroup::System,
+            // How much work waited for the CPU, memory and disks: the whole system's state.
+            "pressure" => MetricGroup::System,
             // A remote host's reachability (`nas:host.up`).
             "host" => MetricGroup::System,
             "addon" => MetricGroup::Addons,

@@ -32,7 +32,11 @@ fn conventional_name(meta: &SeriesMeta) -> String {
             name.push_str("_ratio");
         }
         Unit::Bytes if !name.ends_with("_bytes") => name.push_str("_bytes"),
-        Unit::Seconds | Unit::Days if !name.ends_with("_seconds") => name.push_str("_seconds"),
+        Unit::Seconds | Unit::Days
+            if !name.ends_with("_seconds") && !name.ends_with("_seconds_total") =>
+        {
+            name.push_str("_seconds")
+        }
         Unit::Celsius if !name.ends_with("_celsius") => name.push_str("_celsius"),
         Unit::Watts if !name.ends_with("_watts") => name.push_str("_watts"),
         _ => {}

@@ -44,6 +44,17 @@ const DEFAULTS: &[Builtin] = &[
         for_seconds: 10 * MIN,
         cooldown_seconds: 2 * HOUR_SECS,
     },
+    // Memory pressure (PSI): the share of time some task waited for memory (reclaim, swap-in,
+    // thrashing). A healthy box sits near 0; a quarter of the time for ten minutes is a box
+    // that struggles whatever "% used" says. No series on a kernel without PSI: no alert.
+    Builtin {
+        metric: "pressure.memory.some_percent",
+        warn: Some(25.0),
+        critical: Some(60.0),
+        clear: 10.0,
+        for_seconds: 10 * MIN,
+        cooldown_seconds: 2 * HOUR_SECS,
+    },
     // Swap in use is harmless and short bursts are normal; pages going out steadily
     // (~540 MB in 30 min, an eighth of a 4 GB Pi's RAM) is thrashing, and wears SD cards.
     // The long window averages bursts away.
@@ -172,6 +183,7 @@ mod tests {
             [
                 "cpu_usage",
                 "memory_used_percent",
+                "pressure_memory_some_percent",
                 "swap_out_bytes_per_second",
                 "disk_used_percent",
                 "temp_max_celsius",

@@ -93,6 +93,7 @@ pub fn group_icon(group: &str) -> &'static str {
         "load" => "mdi:gauge",
         "disk" => "mdi:harddisk",
         "storage" => "mdi:folder-pie",
+        "pressure" => "mdi:timer-sand",
         "net" => "mdi:network",
         "temp" => "mdi:thermometer",
         "addon" => "mdi:puzzle",

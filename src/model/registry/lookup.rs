@@ -5,6 +5,7 @@ use super::addons::*;
 use super::derived::*;
 use super::devices::*;
 use super::family::Family;
+use super::pressure::PRESSURE_FAMILIES;
 use super::storage::STORAGE_FAMILIES;
 use super::system::*;
 use crate::model::{SeriesMeta, host};
@@ -61,6 +62,7 @@ pub fn families() -> impl Iterator<Item = &'static Family> {
         .chain(ADDON_FAMILIES.iter())
         .chain(DERIVED_ADDON_FAMILIES.iter())
         .chain(STORAGE_FAMILIES.iter())
+        .chain(PRESSURE_FAMILIES.iter())
         .copied()
 }
 

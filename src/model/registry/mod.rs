@@ -14,6 +14,7 @@ mod devices;
 mod family;
 mod ha;
 mod lookup;
+mod pressure;
 mod storage;
 mod system;
 
@@ -23,6 +24,7 @@ pub use devices::*;
 pub use family::Family;
 pub use ha::{Entities, HaSensor, group_icon, state_class};
 pub use lookup::{by_family, by_id, by_prometheus, families, meta_for_id, of};
+pub use pressure::*;
 pub use storage::*;
 pub use system::*;
 

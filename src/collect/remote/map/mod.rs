@@ -7,6 +7,7 @@
 //! gauges only, like the first local tick.
 
 mod node;
+mod pressure;
 mod resource_manager;
 mod state;
 
@@ -29,6 +30,7 @@ pub fn map_page(page: &Page<'_>, now_ms: i64, state: &mut MapState, out: &mut Ve
         resource_manager::map_resource_manager(page, state, out);
     } else {
         node::map_node_exporter(page, now_ms, elapsed, state, out);
+        pressure::map_pressure(page, elapsed, state, out);
     }
     out.retain(|s| s.value.is_finite());
     state.previous_ms = Some(now_ms);

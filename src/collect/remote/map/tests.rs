@@ -158,3 +158,37 @@ fn pseudo_filesystems_and_repeated_devices_are_left_out() {
         Some(60.0 / 90.0 * 100.0)
     );
 }
+
+#[test]
+fn node_exporters_pressure_totals_map_to_ours_and_their_rates_to_shares() {
+    let mut state = MapState::new("nas");
+    let first = map(&mut state, FIXTURE, 1_000_000);
+    // From the fixture: cpu waiting 4844.270312 s, io stalled 82.757307 s.
+    assert_eq!(
+        value(&first, "nas:pressure.cpu.some_seconds_total"),
+        Some(4844.270312)
+    );
+    assert_eq!(
+        value(&first, "nas:pressure.io.full_seconds_total"),
+        Some(82.757307)
+    );
+    assert_eq!(
+        value(&first, "nas:pressure.cpu.some_percent"),
+        None,
+        "a share needs two scrapes"
+    );
+    // 15 s later the CPU waited 1.5 s more: 10 % of the time.
+    let later = FIXTURE.replace(
+        "node_pressure_cpu_waiting_seconds_total 4844.270312",
+        "node_pressure_cpu_waiting_seconds_total 4845.770312",
+    );
+    let second = map(&mut state, &later, 1_015_000);
+    let share = value(&second, "nas:pressure.cpu.some_percent").expect("share");
+    assert!((share - 10.0).abs() < 1e-6, "{share}");
+    assert_eq!(value(&second, "nas:pressure.io.full_percent"), Some(0.0));
+    let meta = second
+        .iter()
+        .find(|s| s.series.id == "nas:pressure.cpu.some_percent")
+        .expect("meta");
+    assert_eq!(registry::of(&meta.series), Some(&registry::PRESSURE_SOME));
+}
