@@ -83,7 +83,7 @@ pub fn start(start: HaStart<'_>) -> Result<HaTasks, HaError> {
     let mqtt_task = mqtt.map(|m| {
         // Entities of earlier runs get two publish intervals and a margin to come back.
         let sweep_after =
-            std::time::Duration::from_secs(2 * u64::from(options.publish_interval_seconds) + 30);
+            std::time::Duration::from_secs(2 * u64::from(options.publish_interval_seconds) + 10);
         let link = mqtt::MqttLink::new(m.node, options.transport, status.clone(), sweep_after);
         rest = rest.clone().with_route(Arc::new(link.clone()));
         tracker.spawn(mqtt::run(link, m.source, link_stop.clone()))
