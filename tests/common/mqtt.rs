@@ -109,8 +109,21 @@ pub struct TestClient {
 impl TestClient {
     /// Connects anonymously to 127.0.0.1:`port`, subscribed to `filters`.
     pub async fn connect(port: u16, filters: &[&str]) -> TestClient {
+        TestClient::connect_as(port, None, filters).await
+    }
+
+    /// [`Self::connect`] with a user name and password.
+    pub async fn connect_as(
+        port: u16,
+        login: Option<(&str, &str)>,
+        filters: &[&str],
+    ) -> TestClient {
         let id = format!("test-{}", free_port());
-        let (client, mut events) = AsyncClient::new(MqttOptions::new(id, "127.0.0.1", port), 64);
+        let mut options = MqttOptions::new(id, "127.0.0.1", port);
+        if let Some((user, password)) = login {
+            options.set_credentials(user, password);
+        }
+        let (client, mut events) = AsyncClient::new(options, 64);
         for filter in filters {
             client
                 .subscribe(*filter, QoS::AtLeastOnce)

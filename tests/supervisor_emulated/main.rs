@@ -12,6 +12,7 @@ mod facts;
 mod faults;
 mod idle;
 mod ingress;
+mod mqtt;
 
 use std::collections::HashMap;
 use std::time::Duration;
