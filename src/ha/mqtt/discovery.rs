@@ -91,6 +91,92 @@ impl Node {
     }
 }
 
+/// Home Assistant's abbreviations of discovery keys (`components/mqtt/abbreviations.py`):
+/// the same payload in about two thirds of the bytes, sent again at every re-announce.
+const ABBREVIATIONS: &[(&str, &str)] = &[
+    ("unique_id", "uniq_id"),
+    ("object_id", "obj_id"),
+    ("state_topic", "stat_t"),
+    ("value_template", "val_tpl"),
+    ("json_attributes_topic", "json_attr_t"),
+    ("json_attributes_template", "json_attr_tpl"),
+    ("availability_topic", "avty_t"),
+    ("unit_of_measurement", "unit_of_meas"),
+    ("device_class", "dev_cla"),
+    ("state_class", "stat_cla"),
+    ("entity_category", "ent_cat"),
+    ("enabled_by_default", "en"),
+    ("payload_on", "pl_on"),
+    ("payload_off", "pl_off"),
+    ("icon", "ic"),
+    ("device", "dev"),
+    ("origin", "o"),
+];
+const DEVICE_ABBREVIATIONS: &[(&str, &str)] = &[
+    ("identifiers", "ids"),
+    ("manufacturer", "mf"),
+    ("model", "mdl"),
+    ("sw_version", "sw"),
+    ("configuration_url", "cu"),
+];
+
+fn rename(
+    map: Map<String, Value>,
+    table: &[(&str, &str)],
+    long_to_short: bool,
+) -> Map<String, Value> {
+    map.into_iter()
+        .map(|(k, v)| {
+            let renamed = table
+                .iter()
+                .find(|(long, short)| k == if long_to_short { *long } else { *short })
+                .map(|(long, short)| if long_to_short { *short } else { *long });
+            (renamed.map_or(k, str::to_string), v)
+        })
+        .collect()
+}
+
+/// A config with long keys, abbreviated (the device block too); topics of this node start
+/// with `~`, which Core replaces by the base topic.
+fn abbreviate(mut config: Map<String, Value>, base: &str) -> Map<String, Value> {
+    for key in ["state_topic", "json_attributes_topic", "availability_topic"] {
+        if let Some(Value::String(topic)) = config.get_mut(key)
+            && let Some(rest) = topic.strip_prefix(base)
+        {
+            *topic = format!("~{rest}");
+        }
+    }
+    config.insert("~".into(), json!(base));
+    if let Some(Value::Object(device)) = config.remove("device") {
+        config.insert(
+            "device".into(),
+            Value::Object(rename(device, DEVICE_ABBREVIATIONS, true)),
+        );
+    }
+    rename(config, ABBREVIATIONS, true)
+}
+
+/// The long form of an abbreviated config (`~` expanded), as Core reads it.
+pub fn expand(config: Map<String, Value>) -> Map<String, Value> {
+    let mut config = rename(config, ABBREVIATIONS, false);
+    if let Some(Value::Object(device)) = config.remove("device") {
+        config.insert(
+            "device".into(),
+            Value::Object(rename(device, DEVICE_ABBREVIATIONS, false)),
+        );
+    }
+    if let Some(Value::String(base)) = config.remove("~") {
+        for value in config.values_mut() {
+            if let Value::String(topic) = value
+                && let Some(rest) = topic.strip_prefix('~')
+            {
+                *topic = format!("{base}{rest}");
+            }
+        }
+    }
+    config
+}
+
 /// One entity, translated.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Announcement {
@@ -195,7 +281,7 @@ pub fn announce(node: &Node, entity_id: &str, state: &EntityState) -> Option<Ann
             "{}/{component}/{}/{key}/config",
             node.discovery_prefix, node.id
         ),
-        config: Value::Object(config).to_string(),
+        config: Value::Object(abbreviate(config, &node.base_topic())).to_string(),
         state_topic,
         state: json!({"state": value, "attributes": attributes}).to_string(),
         key,

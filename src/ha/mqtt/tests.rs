@@ -1,6 +1,6 @@
 use serde_json::{Value, json};
 
-use super::discovery::{Node, announce, state_topic_of};
+use super::discovery::{Node, announce, expand, state_topic_of};
 use super::node_id;
 use crate::ha::entities::sensor;
 use crate::ha::rest::{EntityDevice, EntityState};
@@ -16,8 +16,27 @@ fn node(prefix: &str) -> Node {
     }
 }
 
+/// The config as Core reads it (abbreviations and `~` expanded).
 fn config(a: &super::Announcement) -> Value {
-    serde_json::from_str(&a.config).expect("config is JSON")
+    match serde_json::from_str(&a.config).expect("config is JSON") {
+        Value::Object(map) => Value::Object(expand(map)),
+        other => panic!("not an object: {other}"),
+    }
+}
+
+#[test]
+fn configs_are_abbreviated_as_core_reads_them() {
+    let cpu = SeriesMeta::global("cpu", "usage", Unit::Percent, "CPU usage");
+    let entity = sensor("resource_manager", &cpu, 12.34);
+    let a = announce(&node("resource_manager"), &entity.entity_id, &entity.state).expect("ours");
+    let raw: Value = serde_json::from_str(&a.config).expect("JSON");
+    assert_eq!(raw["~"], "resource_manager/rm_0123456789ab");
+    assert_eq!(raw["stat_t"], "~/sensor/cpu_usage");
+    assert_eq!(raw["avty_t"], "~/availability");
+    assert_eq!(raw["uniq_id"], "rm_0123456789ab_cpu_usage");
+    assert_eq!(raw["dev"]["ids"], json!(["rm_0123456789ab"]));
+    assert!(raw.get("unique_id").is_none() && raw.get("device").is_none());
+    assert_eq!(config(&a)["state_topic"], a.state_topic);
 }
 
 #[test]
