@@ -114,9 +114,15 @@ async fn real_ha_owns_mqtt_entities_with_the_rest_ids_on_devices_and_keeps_names
     let mut ws = ws_connect(&ha).await;
     let mut id = 0;
     let entries = wait_registry(&mut ws, &mut id, "rmq_", wait, |e| {
-        e.iter().any(|e| e["entity_id"] == "sensor.rmq_cpu_usage")
-            && e.iter()
-                .any(|e| e["entity_id"] == "sensor.rmq_energy_kwh_total")
+        [
+            "sensor.rmq_cpu_usage",
+            "sensor.rmq_energy_kwh_total",
+            "sensor.rmq_leases_active",
+            "sensor.rmq_recommendations_open",
+            "binary_sensor.rmq_alert_memory_used_percent",
+        ]
+        .iter()
+        .all(|id| e.iter().any(|e| e["entity_id"] == *id))
     })
     .await;
     let cpu = entry(&entries, "sensor.rmq_cpu_usage");
@@ -132,10 +138,18 @@ async fn real_ha_owns_mqtt_entities_with_the_rest_ids_on_devices_and_keeps_names
         entry(&entries, "sensor.rmq_status")["entity_category"],
         "diagnostic"
     );
-    assert_eq!(
-        entry(&entries, "binary_sensor.rmq_history_problem")["platform"],
-        "mqtt"
-    );
+    // Every publisher moved: history, alerts, leases, advice, engine mode, energy.
+    for moved in [
+        "binary_sensor.rmq_history_problem",
+        "binary_sensor.rmq_alert_memory_used_percent",
+        "sensor.rmq_alerts_firing",
+        "sensor.rmq_leases_active",
+        "sensor.rmq_recommendations_open",
+        "sensor.rmq_engine_mode",
+        "sensor.rmq_energy_kwh_total",
+    ] {
+        assert_eq!(entry(&entries, moved)["platform"], "mqtt", "{moved}");
+    }
     let box_device = cpu["device_id"].as_str().expect("on a device").to_string();
     id += 1;
     let devices = ws_command(&mut ws, id, json!({"type": "config/device_registry/list"})).await;
