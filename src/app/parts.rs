@@ -190,6 +190,7 @@ pub(super) async fn start(
         },
         &collect_stop,
     );
+    let mqtt = mqtt_start(&config, supervisor_client.clone());
     let (advisor, advisor_task) = advice::start(
         tracker,
         advice::AdviceParts {
@@ -220,6 +221,7 @@ pub(super) async fn start(
                 link_stop: links_stop.clone(),
                 import_statistics: options.import_ha_statistics.then(|| analysis.clone()),
                 advisor: Some(advisor.clone()),
+                mqtt,
             })
             .map_err(|e| AppError::Link(e.to_string()))?,
         ),
@@ -257,6 +259,7 @@ pub(super) async fn start(
         links.ha_commands = Some(ha.commands);
         publisher_tasks = ha.publishers;
         link_tasks.push(ha.link);
+        link_tasks.extend(ha.mqtt);
     }
 
     let (connections, descriptor_limit) = web::connection_table();
@@ -299,6 +302,33 @@ pub(super) async fn start(
         links_stop,
         links: link_tasks,
         store: store.clone(),
+    })
+}
+
+/// MQTT discovery unless `transport: rest`: the user's broker, else the Supervisor's.
+fn mqtt_start(config: &Config, supervisor: Option<SupervisorClient>) -> Option<ha::MqttStart> {
+    use crate::config::{Mode, Transport};
+    use ha::mqtt::{BrokerSource, discovery::Node, node_id};
+    let options = &config.options;
+    if options.home_assistant.transport == Transport::Rest || config.home_assistant.is_none() {
+        return None;
+    }
+    let source = match options.mqtt.broker() {
+        Some(broker) => Some(BrokerSource::Options(broker)),
+        None => supervisor.map(BrokerSource::Supervisor),
+    };
+    Some(ha::MqttStart {
+        source,
+        node: Node {
+            id: node_id(&config.data_dir),
+            discovery_prefix: options.mqtt.discovery_prefix.clone(),
+            entity_prefix: options.home_assistant.entity_prefix.clone(),
+            model: match config.mode {
+                Mode::Addon => "Home Assistant add-on",
+                Mode::Standalone => "Standalone",
+            },
+            configuration_url: None,
+        },
     })
 }
 

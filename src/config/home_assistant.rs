@@ -3,6 +3,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use super::mqtt::Transport;
 use super::problems::Problems;
 use super::reader::{Object, describe};
 
@@ -94,6 +95,8 @@ pub struct PublishOptions {
     /// Remote hosts whose series are published too (their `home_assistant` flag in `hosts`).
     #[serde(skip)]
     pub hosts: Vec<String>,
+    /// MQTT discovery, REST, or MQTT when a broker is known (ADR 0019).
+    pub transport: Transport,
 }
 
 impl Default for PublishOptions {
@@ -105,6 +108,7 @@ impl Default for PublishOptions {
             groups: MetricGroup::ALL.to_vec(),
             addon_entities: false,
             hosts: Vec::new(),
+            transport: Transport::Auto,
         }
     }
 }
@@ -124,6 +128,7 @@ impl PublishOptions {
         "change_percent",
         "groups",
         "addon_entities",
+        "transport",
     ];
 
     /// Reads `home_assistant` from the options object, reporting every bad field.
@@ -179,6 +184,10 @@ impl PublishOptions {
         let addon_entities = section
             .bool("addon_entities", p)
             .unwrap_or(d.addon_entities);
+        let transport = section
+            .choice("transport", Transport::NAMES, p)
+            .and_then(Transport::parse)
+            .unwrap_or(d.transport);
         PublishOptions {
             entity_prefix,
             publish_interval_seconds,
@@ -186,6 +195,7 @@ impl PublishOptions {
             groups,
             addon_entities,
             hosts: Vec::new(),
+            transport,
         }
     }
 }

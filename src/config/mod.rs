@@ -24,6 +24,7 @@ pub mod duration;
 pub mod home_assistant;
 pub mod leases;
 pub mod mode;
+pub mod mqtt;
 pub mod options;
 pub mod paths;
 pub mod power;
@@ -47,6 +48,7 @@ pub use leases::{LeaseOptions, SlotPool};
 pub use mode::{
     ADDON_OPTIONS_PATH, HaEndpoint, INGRESS_PORT, Listen, Mode, SUPERVISOR_WAIT, SupervisorEndpoint,
 };
+pub use mqtt::{Broker, MqttOptions, Transport};
 pub use options::{LogFormat, LogLevel, Options};
 pub use paths::{DATABASE_FILE, SysRoot};
 pub use power::{PowerOptions, PowerPreset, PowerSource, SelfScalingOptions};
@@ -148,6 +150,19 @@ impl Config {
             .as_deref()
             .map(|text| host_names(text, &mut problems))
             .unwrap_or_default();
+
+        // Standalone has no Supervisor to name a broker: `mqtt` needs one of the user's.
+        if let Some(o) = &options
+            && mode == Mode::Standalone
+            && o.home_assistant.transport == Transport::Mqtt
+            && o.mqtt.host.is_none()
+        {
+            problems.bad(
+                &OptionPath::named("home_assistant").key("transport"),
+                "\"mqtt\" without mqtt.host",
+                "auto or rest, or set mqtt.host (standalone mode has no Supervisor to ask)",
+            );
+        }
 
         match options {
             Some(options) if problems.is_empty() => Ok(Config {

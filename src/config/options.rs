@@ -11,6 +11,7 @@ use super::actions::ActionOptions;
 use super::alert_rules::RuleSet;
 use super::home_assistant::PublishOptions;
 use super::leases::LeaseOptions;
+use super::mqtt::MqttOptions;
 use super::power::{PowerOptions, SelfScalingOptions};
 use super::problems::{ConfigError, Problems};
 use super::reader::Object;
@@ -113,6 +114,8 @@ pub struct Options {
     pub self_scaling: SelfScalingOptions,
     /// The API token and the read-only areas open without it.
     pub access: AccessOptions,
+    /// A broker of the user's own and the discovery prefix (MQTT discovery, ADR 0019).
+    pub mqtt: MqttOptions,
 }
 
 impl Default for Options {
@@ -135,6 +138,7 @@ impl Default for Options {
             power: PowerOptions::default(),
             self_scaling: SelfScalingOptions::default(),
             access: AccessOptions::default(),
+            mqtt: MqttOptions::default(),
         }
     }
 }
@@ -159,6 +163,7 @@ impl Options {
         "power",
         "self_scaling",
         "access",
+        "mqtt",
     ];
 
     /// Interval between two ticks of the host collectors.
@@ -244,6 +249,7 @@ impl Options {
             power: PowerOptions::read(&root, p),
             self_scaling: SelfScalingOptions::read(&root, p),
             access: AccessOptions::read(&root, p),
+            mqtt: MqttOptions::read(&root, p),
         }
     }
 }

@@ -167,3 +167,31 @@ fn the_quiet_threshold_must_be_below_the_busy_one() {
         vec!["option 'self_scaling.low_percent': got 60, allowed: below high_percent (50)"]
     );
 }
+
+#[test]
+fn mqtt_transport_needs_a_broker_standalone_but_not_in_the_add_on() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("options.json");
+    std::fs::write(&path, r#"{"home_assistant":{"transport":"mqtt"}}"#).expect("write");
+    let cli = Cli {
+        options: Some(path.clone()),
+        ..Cli::default()
+    };
+    let err = Config::load(&cli, &no_env).expect_err("standalone has no Supervisor broker");
+    assert_eq!(
+        err.problems,
+        vec![
+            "option 'home_assistant.transport': got \"mqtt\" without mqtt.host, allowed: auto or rest, or set mqtt.host (standalone mode has no Supervisor to ask)"
+        ]
+    );
+    let addon = |k: &str| (k == "SUPERVISOR_TOKEN").then(|| "abc".to_string());
+    let config = Config::load(&cli, &addon).expect("the Supervisor names the broker");
+    assert_eq!(config.options.home_assistant.transport, Transport::Mqtt);
+    std::fs::write(
+        &path,
+        r#"{"home_assistant":{"transport":"mqtt"},"mqtt":{"host":"127.0.0.1"}}"#,
+    )
+    .expect("write");
+    let config = Config::load(&cli, &no_env).expect("a broker of the user's own");
+    assert_eq!(config.options.mqtt.broker().map(|b| b.port), Some(1883));
+}

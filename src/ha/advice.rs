@@ -110,6 +110,7 @@ pub fn sensors(prefix: &str, list: &[Recommendation]) -> Vec<(String, EntityStat
             EntityState {
                 state: open.len().to_string(),
                 attributes: count,
+                ..Default::default()
             },
         ),
         (
@@ -117,6 +118,7 @@ pub fn sensors(prefix: &str, list: &[Recommendation]) -> Vec<(String, EntityStat
             EntityState {
                 state: format!("{:.0}", best.map_or(0.0, |(_, b)| b / 1e6)),
                 attributes: saving,
+                ..Default::default()
             },
         ),
     ]

@@ -59,6 +59,7 @@ pub fn binary_sensor(prefix: &str, alert: &AlertState) -> (String, EntityState) 
         EntityState {
             state: state.into(),
             attributes,
+            ..Default::default()
         },
     )
 }
@@ -76,6 +77,7 @@ fn firing_sensor(prefix: &str, count: usize) -> (String, EntityState) {
         EntityState {
             state: count.to_string(),
             attributes,
+            ..Default::default()
         },
     )
 }

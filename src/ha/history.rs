@@ -41,6 +41,7 @@ pub fn history_sensor(prefix: &str, failure: Option<&WriteFailure>) -> (String, 
         EntityState {
             state: if failure.is_some() { "on" } else { "off" }.into(),
             attributes,
+            ..Default::default()
         },
     )
 }

@@ -97,7 +97,11 @@ pub fn sensors(prefix: &str, leases: &LeaseService) -> Vec<(String, EntityState)
             }
             (
                 format!("sensor.{prefix}_{object}"),
-                EntityState { state, attributes },
+                EntityState {
+                    state,
+                    attributes,
+                    ..Default::default()
+                },
             )
         };
     let used_cpu = status.capacity.cpu_cores - status.available.cpu_cores;

@@ -13,6 +13,7 @@ pub mod entities;
 mod error;
 pub mod history;
 pub mod leases;
+pub mod mqtt;
 pub mod plan;
 pub mod publisher;
 pub mod rest;
@@ -22,5 +23,5 @@ mod tasks;
 pub mod ws;
 
 pub use error::HaError;
-pub use status::HaLinkStatus;
-pub use tasks::{HaStart, HaTasks, start};
+pub use status::{HaLinkStatus, MqttStatus};
+pub use tasks::{HaStart, HaTasks, MqttStart, start};

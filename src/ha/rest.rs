@@ -11,11 +11,38 @@ use super::error::HaError;
 use super::status::HaLinkStatus;
 use crate::config::HaEndpoint;
 
-/// A state to set with `POST /api/states/<entity_id>`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A state to set with `POST /api/states/<entity_id>` (or to publish over MQTT).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct EntityState {
     pub state: String,
     pub attributes: serde_json::Map<String, Value>,
+    /// The device the entity belongs to; only MQTT discovery can say it (REST has no devices).
+    #[serde(skip)]
+    pub device: EntityDevice,
+}
+
+/// Which device an entity is grouped on in Home Assistant (MQTT discovery, ADR 0019).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum EntityDevice {
+    /// This box and the engine itself.
+    #[default]
+    Box,
+    /// A remote host (`hosts` option), by name.
+    Host(String),
+    /// An add-on of this box, by slug.
+    Addon(String),
+}
+
+/// Sends entity states another way than REST (MQTT discovery); `None` from [`Self::set_state`]
+/// means "not mine, use REST". A trait, so `rest` does not import the MQTT side.
+pub trait StateRoute: Send + Sync + std::fmt::Debug {
+    /// Publishes `state` of `entity_id`, or declines (`None`).
+    fn set_state<'a>(
+        &'a self,
+        rest: &'a HaRest,
+        entity_id: &'a str,
+        state: &'a EntityState,
+    ) -> futures_util::future::BoxFuture<'a, Option<Result<SetOutcome, HaError>>>;
 }
 
 /// Whether `POST /api/states` created the entity or updated an existing one.
@@ -32,6 +59,8 @@ pub struct HaRest {
     client: reqwest::Client,
     base: String,
     auth: String,
+    /// Where states go instead of `POST /api/states` (MQTT discovery), when it takes them.
+    route: Option<std::sync::Arc<dyn StateRoute>>,
 }
 
 impl HaRest {
@@ -47,7 +76,14 @@ impl HaRest {
             client,
             base: endpoint.rest_url.trim_end_matches('/').to_string(),
             auth: format!("Bearer {}", endpoint.token.expose()),
+            route: None,
         })
+    }
+
+    /// The same client, with states offered to `route` first.
+    pub fn with_route(mut self, route: std::sync::Arc<dyn StateRoute>) -> Self {
+        self.route = Some(route);
+        self
     }
 
     async fn send(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, HaError> {
@@ -78,8 +114,22 @@ impl HaRest {
         })
     }
 
-    /// `POST /api/states/<entity_id>`.
+    /// `POST /api/states/<entity_id>`, unless the route (MQTT) takes the state.
     pub async fn set_state(
+        &self,
+        entity_id: &str,
+        state: &EntityState,
+    ) -> Result<SetOutcome, HaError> {
+        if let Some(route) = &self.route
+            && let Some(outcome) = route.set_state(self, entity_id, state).await
+        {
+            return outcome;
+        }
+        self.post_state(entity_id, state).await
+    }
+
+    /// `POST /api/states/<entity_id>` itself.
+    pub async fn post_state(
         &self,
         entity_id: &str,
         state: &EntityState,
@@ -136,6 +186,33 @@ impl HaRest {
             .await?;
         response
             .json()
+            .await
+            .map_err(|e| HaError::Protocol(e.to_string()))
+    }
+
+    /// `DELETE /api/states/<entity_id>`: a REST-written state MQTT takes over (ADR 0019).
+    pub async fn delete_state(&self, entity_id: &str) -> Result<(), HaError> {
+        let request = self
+            .client
+            .delete(format!("{}/states/{entity_id}", self.base));
+        match self.send(request).await {
+            Ok(_) | Err(HaError::Http { status: 404, .. }) => Ok(()),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// `POST /api/template`: a template rendered by Core, as text.
+    pub async fn render_template(&self, template: &str) -> Result<String, HaError> {
+        let body = serde_json::json!({ "template": template });
+        let response = self
+            .send(
+                self.client
+                    .post(format!("{}/template", self.base))
+                    .json(&body),
+            )
+            .await?;
+        response
+            .text()
             .await
             .map_err(|e| HaError::Protocol(e.to_string()))
     }

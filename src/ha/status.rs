@@ -25,6 +25,35 @@ pub struct HaLinkStatus {
     pub latency_ms_p50: Option<u64>,
     pub latency_ms_p99: Option<u64>,
     pub full_republishes: u64,
+    /// Where entity states go: `rest`, `mqtt`, or `deciding` until Core and the broker are
+    /// known (ADR 0019).
+    pub transport: &'static str,
+    /// The MQTT side, when a broker is configured or asked for.
+    pub mqtt: Option<MqttStatus>,
+}
+
+/// The MQTT discovery link, as `/api/v1/status` shows it.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct MqttStatus {
+    /// `resolving`, `no_broker`, `connecting`, `connected` or `disconnected`.
+    pub state: &'static str,
+    /// `host:port` (never the credentials).
+    pub broker: Option<String>,
+    /// `options` or `supervisor`.
+    pub broker_source: Option<&'static str>,
+    pub connected_since_ms: Option<i64>,
+    pub reconnects: u64,
+    /// Entities announced (one retained discovery config each).
+    pub entities: usize,
+    /// Messages and payload bytes published since start (discovery, states, availability).
+    pub messages: u64,
+    pub bytes: u64,
+    pub discovery_messages: u64,
+    /// Re-announcements after Home Assistant said `online` on its status topic.
+    pub reannounces: u64,
+    /// Discovery configs of entities that no longer exist, removed.
+    pub removed: u64,
+    pub last_error: Option<String>,
 }
 
 impl HaLinkStatus {

@@ -4,7 +4,7 @@
 
 use super::error::HaError;
 use super::status::HaLinkStatus;
-use super::{advice, alerts, history, leases, publisher, rest, statistics, ws};
+use super::{advice, alerts, history, leases, mqtt, publisher, rest, statistics, ws};
 
 /// The running Home Assistant side: link, entity publisher and alert publisher, spawned on the
 /// app's task tracker.
@@ -16,6 +16,15 @@ pub struct HaTasks {
     /// Stop these first at shutdown: they mark entities unavailable over the live link.
     pub publishers: Vec<tokio::task::JoinHandle<()>>,
     pub link: tokio::task::JoinHandle<()>,
+    /// The MQTT connection (says `offline` when stopped), beside the WebSocket.
+    pub mqtt: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// MQTT discovery (ADR 0019), unless `home_assistant.transport` is `rest`.
+pub struct MqttStart {
+    /// The broker: the `mqtt` option, else the Supervisor's service; `None`: no broker.
+    pub source: Option<mqtt::BrokerSource>,
+    pub node: mqtt::discovery::Node,
 }
 
 /// What the Home Assistant side is started with.
@@ -40,6 +49,8 @@ pub struct HaStart<'a> {
     /// The advisor: its decisions are announced, its sensors published, and it counts the
     /// recorder churn from `state_changed`.
     pub advisor: Option<crate::advice::Advisor>,
+    /// MQTT discovery; `None`: REST only.
+    pub mqtt: Option<MqttStart>,
 }
 
 /// Starts the link and both publishers on `start.tracker`.
@@ -58,15 +69,25 @@ pub fn start(start: HaStart<'_>) -> Result<HaTasks, HaError> {
         link_stop,
         import_statistics,
         advisor,
+        mqtt,
     } = start;
     let status = Arc::new(Mutex::new(HaLinkStatus {
         state: "connecting",
+        transport: "rest",
         ..HaLinkStatus::default()
     }));
     let (readiness_tx, readiness_rx) = tokio::sync::watch::channel(ws::Readiness::default());
     let (commands, commands_rx) = tokio::sync::mpsc::channel(32);
     let events = ws::HaEvents::new();
-    let rest = rest::HaRest::new(endpoint)?;
+    let mut rest = rest::HaRest::new(endpoint)?;
+    let mqtt_task = mqtt.map(|m| {
+        // Entities of earlier runs get two publish intervals and a margin to come back.
+        let sweep_after =
+            std::time::Duration::from_secs(2 * u64::from(options.publish_interval_seconds) + 10);
+        let link = mqtt::MqttLink::new(m.node, options.transport, status.clone(), sweep_after);
+        rest = rest.clone().with_route(Arc::new(link.clone()));
+        tracker.spawn(mqtt::run(link, m.source, link_stop.clone()))
+    });
     let link = tracker.spawn(ws::run_link(
         endpoint.clone(),
         status.clone(),
@@ -151,5 +172,6 @@ pub fn start(start: HaStart<'_>) -> Result<HaTasks, HaError> {
         events,
         publishers,
         link,
+        mqtt: mqtt_task,
     })
 }

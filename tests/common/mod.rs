@@ -6,6 +6,7 @@ pub mod disk;
 pub mod fixtures;
 pub mod ha;
 pub mod history;
+pub mod mqtt;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -195,6 +196,11 @@ pub fn spawn_binary(args: &[&str]) -> ChildApp {
 
 /// [`spawn_binary`] under a wrapper command (`unshare …`), which runs the binary.
 pub fn spawn_wrapped(wrapper: &[&str], args: &[&str]) -> ChildApp {
+    spawn_with_env(wrapper, args, &[])
+}
+
+/// [`spawn_wrapped`] with `env` set for the binary (e.g. `HA_URL` and `HA_TOKEN`).
+pub fn spawn_with_env(wrapper: &[&str], args: &[&str], env: &[(&str, &str)]) -> ChildApp {
     let binary = env!("CARGO_BIN_EXE_resource-manager");
     let (program, before) = match wrapper.split_first() {
         Some((program, rest)) => (*program, [rest, &[binary]].concat()),
@@ -206,6 +212,7 @@ pub fn spawn_wrapped(wrapper: &[&str], args: &[&str]) -> ChildApp {
         .env_remove("SUPERVISOR_TOKEN")
         .env_remove("HA_URL")
         .env_remove("HA_TOKEN")
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

@@ -8,8 +8,8 @@ mod yaml;
 use std::collections::BTreeSet;
 
 use resource_manager::config::{
-    AccessOptions, ActionOptions, HostOptions, LeaseOptions, Options, PowerOptions, PublishOptions,
-    RemoteWriteOptions, Retention, RuleSet, SelfScalingOptions,
+    AccessOptions, ActionOptions, HostOptions, LeaseOptions, MqttOptions, Options, PowerOptions,
+    PublishOptions, RemoteWriteOptions, Retention, RuleSet, SelfScalingOptions,
 };
 use serde_json::{Map, Value, json};
 
@@ -23,6 +23,7 @@ const SECTIONS: &[(&str, &[&str])] = &[
     ("power", PowerOptions::KEYS),
     ("self_scaling", SelfScalingOptions::KEYS),
     ("access", AccessOptions::KEYS),
+    ("mqtt", MqttOptions::KEYS),
 ];
 
 /// Options with no default in `config.yaml` (schema type ending in `?`): left out, the reader
@@ -36,10 +37,12 @@ fn optional_paths() -> BTreeSet<String> {
     let access = AccessOptions::OPTIONAL
         .iter()
         .map(|k| format!("access.{k}"));
+    let mqtt = MqttOptions::OPTIONAL.iter().map(|k| format!("mqtt.{k}"));
     leases
         .chain(power)
         .chain(remote_write)
         .chain(access)
+        .chain(mqtt)
         .collect()
 }
 /// The option that is a list of rule entries, and its entries' fields.

@@ -76,6 +76,8 @@ struct Emulator {
     usage_queries: Arc<Mutex<Vec<String>>>,
     /// The board `/info` and `/os/info` describe (a folder of `tests/fixtures/boards/`).
     board: Arc<Mutex<&'static str>>,
+    /// What a broker add-on registered for `GET /services/mqtt` (`None`: no provider).
+    mqtt: Arc<Mutex<Option<Value>>>,
 }
 
 /// A running emulator: its URL, the actions it received, and failures to inject.
@@ -104,6 +106,17 @@ fn error(status: StatusCode, message: &str) -> (StatusCode, Json<Value>) {
 
 fn forbidden() -> (StatusCode, Json<Value>) {
     error(StatusCode::FORBIDDEN, "Access not allowed")
+}
+
+/// `GET /services/mqtt`, as `supervisor/api/services.py` `APIServices.get_service` answers
+/// it: the provider's data (shaped by `SCHEMA_SERVICE_MQTT` in
+/// `supervisor/services/modules/mqtt.py`: host, port, username, password, ssl, protocol), or
+/// `APIError("Service not enabled")` (400) when no add-on provides the service.
+async fn mqtt_service(State(e): State<Emulator>) -> (StatusCode, Json<Value>) {
+    match lock(&e.mqtt).clone() {
+        Some(data) => ok(data),
+        None => error(StatusCode::BAD_REQUEST, "Service not enabled"),
+    }
 }
 
 async fn addons(State(e): State<Emulator>) -> (StatusCode, Json<Value>) {
@@ -341,6 +354,7 @@ impl Supervisor {
             )),
             usage_queries: Arc::default(),
             board: Arc::new(Mutex::new("rpi5-64")),
+            mqtt: Arc::default(),
         };
         let app = Router::new()
             .route("/addons", get(addons))
@@ -354,6 +368,7 @@ impl Supervisor {
             .route("/info", get(info))
             .route("/host/info", get(host_info))
             .route("/os/info", get(os_info))
+            .route("/services/mqtt", get(mqtt_service))
             .layer(axum::middleware::from_fn_with_state(
                 emulator.clone(),
                 with_fault,
@@ -407,6 +422,13 @@ impl Supervisor {
     /// `tests/fixtures/boards/`: `rpi4-64`, `green`, `ova`, …).
     pub fn set_board(&self, board: &'static str) {
         *lock(&self.emulator.board) = board;
+    }
+
+    /// From now on `GET /services/mqtt` names a broker on 127.0.0.1:`port` (as the Mosquitto
+    /// add-on registers itself), with these credentials.
+    pub fn provide_mqtt(&self, port: u16, username: &str, password: &str) {
+        *lock(&self.emulator.mqtt) = Some(json!({"host": "127.0.0.1", "port": port,
+            "username": username, "password": password, "ssl": false, "protocol": "3.1.1"}));
     }
 
     /// From now on every call but `/addons/self/info` suffers `fault`.

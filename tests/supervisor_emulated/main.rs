@@ -12,6 +12,7 @@ mod facts;
 mod faults;
 mod idle;
 mod ingress;
+mod mqtt;
 mod storage;
 
 use std::collections::HashMap;

@@ -38,6 +38,7 @@ pub fn status_sensor(prefix: &str, snapshot: &Snapshot, history: Option<&WriteFa
         state: EntityState {
             state: state.into(),
             attributes,
+            ..Default::default()
         },
     }
 }
@@ -100,6 +101,7 @@ pub(super) fn top_addon_sensors(prefix: &str, snapshot: &Snapshot, out: &mut Vec
             state: EntityState {
                 state: format!("{:.*}", decimals, ranked[0].1 * scale),
                 attributes,
+                ..Default::default()
             },
         });
     }
@@ -122,6 +124,7 @@ pub fn engine_mode_sensor(prefix: &str, level: f64) -> Entity {
         state: EntityState {
             state: crate::collect::scaling::mode_name(level).into(),
             attributes,
+            ..Default::default()
         },
     }
 }
@@ -152,6 +155,10 @@ pub fn satisfaction_sensor(prefix: &str, week: &VoteCounts, month: &VoteCounts) 
     Entity {
         entity_id: format!("sensor.{prefix}_satisfaction"),
         value: value.unwrap_or(f64::NAN),
-        state: EntityState { state, attributes },
+        state: EntityState {
+            state,
+            attributes,
+            ..Default::default()
+        },
     }
 }

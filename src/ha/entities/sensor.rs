@@ -3,7 +3,7 @@
 
 use serde_json::{Map, json};
 
-use super::super::rest::EntityState;
+use super::super::rest::{EntityDevice, EntityState};
 use crate::model::SeriesMeta;
 use crate::model::registry::{self, HaSensor};
 
@@ -82,6 +82,19 @@ pub fn sensor(prefix: &str, meta: &SeriesMeta, value: f64) -> Entity {
         state: EntityState {
             state: rounded(&ha, value),
             attributes,
+            device: device_of(meta),
         },
+    }
+}
+
+/// The device a series' sensor is grouped on: its remote host, its add-on, or this box.
+fn device_of(meta: &SeriesMeta) -> EntityDevice {
+    let (host, local_id) = crate::model::host::split(&meta.id);
+    if host != crate::model::host::LOCAL {
+        return EntityDevice::Host(host.to_string());
+    }
+    match (local_id.split('.').next(), meta.labels.first()) {
+        (Some("addon"), Some((_, slug))) => EntityDevice::Addon(slug.clone()),
+        _ => EntityDevice::Box,
     }
 }

@@ -223,6 +223,7 @@ impl Publisher {
                 state: EntityState {
                     state: "unavailable".into(),
                     attributes: sent.state.attributes.clone(),
+                    ..Default::default()
                 },
             })
             .collect();

@@ -76,6 +76,9 @@ fn secrets(state: &AppState) -> Vec<String> {
     if let Some(token) = &config.api_token {
         list.push(token.expose().to_string());
     }
+    if let Some(password) = &config.options.mqtt.password {
+        list.push(password.expose().to_string());
+    }
     // The default names say nothing about the user; replacing them would mangle paths.
     if let Ok(host) = sysinfo::System::host_name()
         && !matches!(host.as_str(), "" | "localhost" | "homeassistant")
