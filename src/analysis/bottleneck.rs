@@ -33,6 +33,16 @@ pub struct Readings {
     pub cpu_users: Vec<(String, f64)>,
     /// Disks by I/O, bytes per second (reads + writes).
     pub disks: Vec<(String, f64)>,
+    /// Pressure stall information (`None` on a kernel without PSI).
+    pub pressure: Pressure,
+}
+
+/// Share of time some task waited for each resource (PSI `some`, percent).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Pressure {
+    pub cpu: Option<f64>,
+    pub memory: Option<f64>,
+    pub io: Option<f64>,
 }
 
 /// The diagnosis with its evidence.
@@ -51,6 +61,12 @@ pub const IOWAIT_BUSY: f64 = 20.0;
 /// Memory use and swap traffic that together mean memory-bound.
 pub const MEMORY_BUSY: f64 = 85.0;
 pub const SWAP_BUSY: f64 = 1_000_000.0;
+/// Pressure (share of time some task waited) from which a resource is the bottleneck even when
+/// "% used" looks fine: work waiting for memory a fifth of the time is reclaim or swap-in;
+/// for the disks a third; for the CPU half (a busy box queues a little on it all the time).
+pub const MEMORY_PRESSURE_BUSY: f64 = 20.0;
+pub const IO_PRESSURE_BUSY: f64 = 30.0;
+pub const CPU_PRESSURE_BUSY: f64 = 50.0;
 /// Temperature treated as the limit when the hardware says nothing.
 pub const HOT_CELSIUS: f64 = 80.0;
 
@@ -80,19 +96,30 @@ pub fn diagnose(r: &Readings) -> BottleneckVerdict {
             evidence,
         };
     }
-    if r.memory_used_percent >= MEMORY_BUSY && r.swap_bytes_per_second >= SWAP_BUSY {
+    let waited = |what: &str, p: Option<f64>| {
+        p.map(|p| format!("work waited for {what} {p:.0} % of the time"))
+    };
+    let at_least = |p: Option<f64>, busy: f64| p.is_some_and(|p| p >= busy);
+    let swapping = r.memory_used_percent >= MEMORY_BUSY && r.swap_bytes_per_second >= SWAP_BUSY;
+    if swapping || at_least(r.pressure.memory, MEMORY_PRESSURE_BUSY) {
+        let mut evidence = vec![format!("memory {:.0} % used", r.memory_used_percent)];
+        if r.swap_bytes_per_second > 0.0 {
+            evidence.push(format!(
+                "swapping {:.1} MB/s",
+                r.swap_bytes_per_second / 1_000_000.0
+            ));
+        }
+        evidence.extend(waited("memory", r.pressure.memory));
         return BottleneckVerdict {
             kind: Bottleneck::Memory,
             culprit: None,
-            evidence: vec![
-                format!("memory {:.0} % used", r.memory_used_percent),
-                format!("swapping {:.1} MB/s", r.swap_bytes_per_second / 1_000_000.0),
-            ],
+            evidence,
         };
     }
-    if r.iowait >= IOWAIT_BUSY {
+    if r.iowait >= IOWAIT_BUSY || at_least(r.pressure.io, IO_PRESSURE_BUSY) {
         let disk = top(&r.disks);
         let mut evidence = vec![format!("CPU waits for disks {:.0} % of the time", r.iowait)];
+        evidence.extend(waited("the disks", r.pressure.io));
         if let Some((name, bps)) = &disk {
             evidence.push(format!("{name} moves {:.1} MB/s", bps / 1_000_000.0));
         }
@@ -107,12 +134,13 @@ pub fn diagnose(r: &Readings) -> BottleneckVerdict {
     } else {
         0.0
     };
-    if r.cpu_usage >= CPU_BUSY || per_core >= 1.5 {
+    if r.cpu_usage >= CPU_BUSY || per_core >= 1.5 || at_least(r.pressure.cpu, CPU_PRESSURE_BUSY) {
         let user = top(&r.cpu_users);
         let mut evidence = vec![format!("CPU {:.0} % busy", r.cpu_usage)];
         if per_core >= 1.5 {
             evidence.push(format!("load {:.1} per core", per_core));
         }
+        evidence.extend(waited("the CPU", r.pressure.cpu));
         if let Some((name, pct)) = &user {
             evidence.push(format!("{name} uses {pct:.0} % of the CPU"));
         }

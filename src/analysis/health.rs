@@ -4,7 +4,9 @@
 //!   at 100 %;
 //! - active alerts: 5 per warning, 10 per error, 20 per critical, at most 40;
 //! - forecasts: a threshold reached within a day 20, within a week 10, within a month 3;
-//! - anomalies: 3 per series flagged now, at most 10; leaks: 5 per suspect, at most 15.
+//! - anomalies: 3 per series flagged now, at most 10; leaks: 5 per suspect, at most 15;
+//! - pressure: per resource (CPU, memory, disks) on which some task waited more than 10 % of
+//!   the time, up to 5 points at 50 % (PSI; nothing on a kernel without it).
 
 use serde::Serialize;
 
@@ -20,6 +22,8 @@ pub struct HealthInputs {
     pub etas: Vec<(String, f64)>,
     pub anomalies: usize,
     pub leaks: usize,
+    /// (resource, percent of time some task waited for it).
+    pub pressure: Vec<(String, f64)>,
 }
 
 /// One deduction.
@@ -94,6 +98,15 @@ pub fn score(inputs: &HealthInputs) -> Health {
             points: (inputs.leaks as f64 * 5.0).min(15.0),
             reason: format!("{} suspected memory leak(s)", inputs.leaks),
         });
+    }
+    for (name, waited) in &inputs.pressure {
+        if waited.is_finite() && *waited > 10.0 {
+            parts.push(Part {
+                name: format!("pressure: {name}"),
+                points: ((waited - 10.0) / 40.0 * 5.0).min(5.0),
+                reason: format!("work waited for it {waited:.0} % of the time"),
+            });
+        }
     }
     let lost: f64 = parts.iter().map(|p| p.points).sum();
     Health {

@@ -248,6 +248,11 @@ fn readings(series: &[SeriesData], ctx: &Context) -> Readings {
         throttled: ctx.throttled,
         cpu_users,
         disks,
+        pressure: bottleneck::Pressure {
+            cpu: latest(series, "pressure.cpu.some_percent"),
+            memory: latest(series, "pressure.memory.some_percent"),
+            io: latest(series, "pressure.io.some_percent"),
+        },
     }
 }
 
@@ -286,5 +291,12 @@ fn health_inputs(series: &[SeriesData], ctx: &Context, found: &Findings) -> heal
             .filter(|a| a.found.score >= FLAG_Z)
             .count(),
         leaks: found.leaks.len(),
+        pressure: [("CPU", "cpu"), ("memory", "memory"), ("disks", "io")]
+            .iter()
+            .filter_map(|(name, resource)| {
+                let waited = latest(series, &format!("pressure.{resource}.some_percent"))?;
+                Some((name.to_string(), waited))
+            })
+            .collect(),
     }
 }

@@ -1,4 +1,4 @@
-use super::super::bottleneck::{Bottleneck, BottleneckVerdict, Readings, diagnose};
+use super::super::bottleneck::{Bottleneck, BottleneckVerdict, Pressure, Readings, diagnose};
 use super::super::health::{HealthInputs, score};
 
 fn idle() -> Readings {
@@ -13,6 +13,11 @@ fn idle() -> Readings {
         throttled: Some(false),
         cpu_users: vec![("core_mosquitto".into(), 2.0)],
         disks: vec![("/data".into(), 100_000.0)],
+        pressure: Pressure {
+            cpu: Some(2.0),
+            memory: Some(0.0),
+            io: Some(1.0),
+        },
     }
 }
 
@@ -122,6 +127,48 @@ fn fixtures() -> Vec<(&'static str, Readings, Bottleneck, Option<&'static str>)>
         Bottleneck::None,
         None,
     ));
+    // "% used" looks fine, but work waits: pressure alone names the resource.
+    let waiting = |cpu: f64, memory: f64, io: f64| Readings {
+        pressure: Pressure {
+            cpu: Some(cpu),
+            memory: Some(memory),
+            io: Some(io),
+        },
+        ..idle()
+    };
+    out.push((
+        "memory pressure without swap",
+        waiting(5.0, 35.0, 2.0),
+        Bottleneck::Memory,
+        None,
+    ));
+    out.push((
+        "disk pressure without iowait",
+        waiting(5.0, 0.0, 45.0),
+        Bottleneck::Io,
+        Some("/data"),
+    ));
+    out.push((
+        "cpu pressure at moderate use",
+        waiting(70.0, 0.0, 2.0),
+        Bottleneck::Cpu,
+        Some("core_mosquitto"),
+    ));
+    out.push((
+        "a little waiting is normal",
+        waiting(20.0, 5.0, 10.0),
+        Bottleneck::None,
+        None,
+    ));
+    out.push((
+        "no PSI on this kernel",
+        Readings {
+            pressure: Pressure::default(),
+            ..idle()
+        },
+        Bottleneck::None,
+        None,
+    ));
     out
 }
 
@@ -159,4 +206,23 @@ fn health_is_a_hundred_when_nothing_is_wrong_and_lists_each_deduction() {
     assert_eq!(h.parts.len(), 5, "{:?}", h.parts);
     assert_eq!(h.score, 100.0 - lost);
     assert_eq!(h.score, 100.0 - 15.0 - 5.0 - 10.0 - 3.0 - 5.0);
+}
+
+#[test]
+fn pressure_above_a_tenth_of_the_time_costs_up_to_five_points_each() {
+    let h = score(&HealthInputs {
+        pressure: vec![
+            ("CPU".into(), 8.0),
+            ("memory".into(), 30.0),
+            ("disks".into(), 90.0),
+        ],
+        ..HealthInputs::default()
+    });
+    let parts: Vec<(&str, f64)> = h
+        .parts
+        .iter()
+        .map(|p| (p.name.as_str(), p.points))
+        .collect();
+    assert_eq!(parts, [("pressure: memory", 2.5), ("pressure: disks", 5.0)]);
+    assert_eq!(h.score, 92.5);
 }

@@ -53,6 +53,7 @@ impl View<'_> {
         if cores > 0 {
             detail.push(format!("{cores} core{}", plural(cores)));
         }
+        detail.extend(self.waiting("cpu"));
         Card {
             key: "cpu",
             title: "CPU",

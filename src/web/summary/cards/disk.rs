@@ -81,6 +81,9 @@ impl View<'_> {
         if more > 0 {
             detail.push_str(&format!(" · {more} more mount{}", plural(more)));
         }
+        if let Some(waiting) = self.waiting("io") {
+            detail.push_str(&format!(" · I/O {waiting}"));
+        }
         Card {
             key: "disk",
             title: "Disk",

@@ -56,6 +56,9 @@ impl View<'_> {
         {
             detail.push_str(&format!(" · swap {}", format_bytes(swap)));
         }
+        if let Some(waiting) = self.waiting("memory") {
+            detail.push_str(&format!(" · {waiting}"));
+        }
         Card {
             key: "memory",
             title: "Memory",

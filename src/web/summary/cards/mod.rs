@@ -51,6 +51,13 @@ impl View<'_> {
         self.s.value(id)
     }
 
+    /// "waiting 12 %": the share of the last 10 s in which some task waited for `resource`
+    /// (PSI), on the card of that resource; nothing on a kernel without PSI.
+    fn waiting(&self, resource: &str) -> Option<String> {
+        self.value(&format!("pressure.{resource}.some_percent"))
+            .map(|p| format!("waiting {p:.0} %"))
+    }
+
     fn family<'b>(&'b self, family: &'b str) -> impl Iterator<Item = &'b Sample> + 'b {
         self.s
             .samples

@@ -163,3 +163,28 @@ fn the_power_card_says_where_power_comes_from_and_what_it_costs() {
         "modelled from CPU use (raspberry_pi_4) · 12.346 kWh counted · 0.93 EUR a month"
     );
 }
+
+#[test]
+fn the_cpu_memory_and_disk_cards_say_how_much_work_waited_where_the_kernel_says() {
+    let mut s = healthy();
+    let pressure = |resource: &str, value: f64| Sample {
+        series: Arc::new(crate::model::registry::PRESSURE_SOME.instance(resource, &[resource])),
+        value,
+    };
+    s.samples.push(pressure("cpu", 31.6));
+    s.samples.push(pressure("memory", 0.2));
+    s.samples.push(pressure("io", 7.0));
+    let o = assess(&s, &RuleSet::default(), &Extra::default());
+    assert_eq!(o.cards[0].detail, "load 0.80 · 4 cores · waiting 32 %");
+    assert_eq!(
+        o.cards[1].detail,
+        "1.2 GB of 4.0 GB · swap 0 B · waiting 0 %"
+    );
+    assert_eq!(
+        o.cards[2].detail,
+        "/data: 18.0 GB free of 30.0 GB · I/O waiting 7 %"
+    );
+    // Without PSI (the healthy snapshot has none) the cards say nothing of it.
+    let o = assess(&healthy(), &RuleSet::default(), &Extra::default());
+    assert!(!o.cards.iter().any(|c| c.detail.contains("waiting")));
+}
