@@ -29,6 +29,26 @@ fn wait_for(
     }
 }
 
+/// SIGTERM, a clean exit, and a history file that passes `integrity_check`; returns a runtime
+/// and the file for more reading.
+fn stop_cleanly(
+    app: &mut common::ChildApp,
+    data: &std::path::Path,
+) -> (tokio::runtime::Runtime, std::path::PathBuf) {
+    app.signal("TERM");
+    assert!(
+        wait_exit(&mut app.child, Duration::from_secs(15)).success(),
+        "clean stop"
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("rt");
+    let db = data.join("history.db");
+    assert_eq!(rt.block_on(integrity(&db)), "ok");
+    (rt, db)
+}
+
 #[test]
 #[ignore = "mounts a tmpfs: needs root; run by scripts/test.sh"]
 fn a_full_data_disk_is_reported_and_nothing_reported_saved_is_lost_once_space_returns() {
@@ -74,17 +94,7 @@ fn a_full_data_disk_is_reported_and_nothing_reported_saved_is_lost_once_space_re
     eprintln!("resumed after {:?}: {}", freed_at.elapsed(), ok["store"]);
     let reported_saved = ok["store"]["saved_until_ms"].as_i64().expect("saved");
 
-    app.signal("TERM");
-    assert!(
-        wait_exit(&mut app.child, Duration::from_secs(15)).success(),
-        "clean stop"
-    );
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("rt");
-    let db = fs.path().join("history.db");
-    assert_eq!(rt.block_on(integrity(&db)), "ok");
+    let (rt, db) = stop_cleanly(&mut app, fs.path());
     let ticks = rt.block_on(ticks_on_disk(&db));
     let first = *ticks.first().expect("ticks");
     let last = *ticks.last().expect("ticks");
@@ -166,14 +176,5 @@ fn started_on_a_full_disk_it_serves_degraded_then_moves_its_history_to_the_disk(
         earliest * 1000.0 <= kept_until as f64,
         "the minutes kept in memory moved to the disk: {history}"
     );
-    app.signal("TERM");
-    assert!(
-        wait_exit(&mut app.child, Duration::from_secs(15)).success(),
-        "clean stop"
-    );
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("rt");
-    assert_eq!(rt.block_on(integrity(&fs.path().join("history.db"))), "ok");
+    stop_cleanly(&mut app, fs.path());
 }

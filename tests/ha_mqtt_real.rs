@@ -67,16 +67,6 @@ fn numeric(state: &Value) -> bool {
         .is_some_and(|s| s.parse::<f64>().is_ok())
 }
 
-/// The start of the previous full hour, for a statistics import.
-fn iso_hour_ago() -> String {
-    let s = resource_manager::util::unix_ms() / 1000 / 3600 * 3600 - 3600;
-    let (y, m, d) = resource_manager::model::civil_from_days(s.div_euclid(86_400));
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:00:00+00:00",
-        s.rem_euclid(86_400) / 3600
-    )
-}
-
 #[tokio::test]
 #[ignore = "needs a real Home Assistant Core and mosquitto; scripts/test.sh runs it"]
 async fn real_ha_owns_mqtt_entities_with_the_rest_ids_on_devices_and_keeps_names_and_areas() {
@@ -238,16 +228,7 @@ async fn real_ha_owns_mqtt_entities_with_the_rest_ids_on_devices_and_keeps_names
     // Long-term statistics and the Energy dashboard accept the MQTT sensors.
     let energy_id = "sensor.rmq_energy_kwh_total";
     id += 1;
-    let imported = ws_command(
-        &mut ws,
-        id,
-        json!({"type": "recorder/import_statistics",
-            "metadata": {"statistic_id": energy_id, "source": "recorder",
-                "name": null, "unit_of_measurement": "kWh", "has_mean": false, "has_sum": true},
-            "stats": [{"start": iso_hour_ago(), "state": 0.0, "sum": 0.0}]}),
-    )
-    .await;
-    assert!(imported.is_null(), "import_statistics answered {imported}");
+    common::ha::seed_energy_statistics(&mut ws, id, &energy_id).await;
     id += 1;
     ws_command(
         &mut ws,

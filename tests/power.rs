@@ -66,13 +66,6 @@ async fn the_energy_counter_goes_on_from_where_it_stopped_after_a_restart() {
     app.stop().await;
 }
 
-fn iso_hour_ago() -> String {
-    let s = resource_manager::util::unix_ms() / 1000 / 3600 * 3600 - 3600;
-    let (y, m, d) = resource_manager::model::civil_from_days(s.div_euclid(86_400));
-    let rem = s.rem_euclid(86_400);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:00:00+00:00", rem / 3600)
-}
-
 #[tokio::test]
 #[ignore = "needs a real Home Assistant Core; scripts/test.sh runs it"]
 async fn real_ha_accepts_the_energy_sensor_as_a_device_in_the_energy_dashboard() {
@@ -124,16 +117,7 @@ async fn real_ha_accepts_the_energy_sensor_as_a_device_in_the_energy_dashboard()
     // `energy/validate` reports `statistics_not_defined` until then. Import one hour of the
     // same statistic (as the recorder, which is what that compile does) so the test need not
     // wait up to five minutes; every other check reads the live state we published.
-    let imported = ws_command(
-        &mut ws,
-        1,
-        json!({"type": "recorder/import_statistics",
-            "metadata": {"statistic_id": energy_id, "source": "recorder",
-                "name": null, "unit_of_measurement": "kWh", "has_mean": false, "has_sum": true},
-            "stats": [{"start": iso_hour_ago(), "state": 0.0, "sum": 0.0}]}),
-    )
-    .await;
-    assert!(imported.is_null(), "import_statistics answered {imported}");
+    common::ha::seed_energy_statistics(&mut ws, 1, &energy_id).await;
     let saved = ws_command(
         &mut ws,
         2,
@@ -239,18 +223,6 @@ fn get_json(base: &str, path: &str) -> Value {
     })
 }
 
-/// Stops `stress-ng` and the app when the test ends, even on a failed assertion.
-struct Stop(Vec<std::process::Child>);
-
-impl Drop for Stop {
-    fn drop(&mut self) {
-        for child in &mut self.0 {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
 #[test]
 #[ignore = "loads every core with stress-ng for about 25 s; scripts/test.sh runs it"]
 fn under_stress_ng_the_engine_slows_down_and_no_sample_gap_exceeds_the_maximum() {
@@ -265,7 +237,7 @@ fn under_stress_ng_the_engine_slows_down_and_no_sample_gap_exceeds_the_maximum()
     let dir = tempfile::tempdir().expect("tempdir");
     let app = spawn_with_options(dir.path(), scaling(false));
     let base = app.base.clone();
-    let guard = Stop(vec![app.child]);
+    let guard = common::KillOnDrop(vec![app.child]);
     std::thread::sleep(Duration::from_secs(2));
     let normal = engine_rate(&base, Duration::from_secs(8));
     drop(guard);
@@ -288,7 +260,7 @@ fn under_stress_ng_the_engine_slows_down_and_no_sample_gap_exceeds_the_maximum()
     let dir = tempfile::tempdir().expect("tempdir");
     let app = spawn_with_options(dir.path(), scaling(true));
     let base = app.base.clone();
-    let mut guard = Stop(vec![stress]);
+    let mut guard = common::KillOnDrop(vec![stress]);
     guard.0.push(app.child);
     let get = |path: &str| get_json(&base, path);
     let deadline = Instant::now() + Duration::from_secs(30);

@@ -9,18 +9,6 @@ use std::time::{Duration, Instant};
 use common::{fast_write_args, spawn_binary};
 use serde_json::Value;
 
-/// Stops `stress-ng` and the app when the test ends, even on a failed assertion.
-struct Stop(Vec<std::process::Child>);
-
-impl Drop for Stop {
-    fn drop(&mut self) {
-        for child in &mut self.0 {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
 /// `GET /api/v1/status` of the child app.
 fn get_status(base: &str) -> Value {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -48,7 +36,7 @@ fn under_stress_ng_cpu_and_io_pressure_rise_and_the_series_say_so() {
     let data = dir.path().join("data");
     let data = data.to_str().expect("utf-8");
     let app = spawn_binary(&fast_write_args(data));
-    let mut guard = Stop(Vec::new());
+    let mut guard = common::KillOnDrop(Vec::new());
     let base = app.base.clone();
     let status = || get_status(&base);
     // The first tick: PSI series, or none at all on a kernel without PSI.

@@ -291,3 +291,29 @@ pub fn pin_cadence(options: &mut Value) {
             .or_insert_with(|| json!({"enabled": false}));
     }
 }
+
+/// The start of the previous full hour, for a statistics import.
+fn iso_hour_ago() -> String {
+    let s = resource_manager::util::unix_ms() / 1000 / 3600 * 3600 - 3600;
+    let (y, m, d) = resource_manager::model::civil_from_days(s.div_euclid(86_400));
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:00:00+00:00",
+        s.rem_euclid(86_400) / 3600
+    )
+}
+
+/// Gives `energy_id` one hour of long-term statistics (`recorder/import_statistics`), so the
+/// Energy dashboard's validation looks at it at once instead of after the recorder's next
+/// five-minute run.
+pub async fn seed_energy_statistics(ws: &mut Socket, id: u64, energy_id: &str) {
+    let imported = ws_command(
+        ws,
+        id,
+        json!({"type": "recorder/import_statistics",
+            "metadata": {"statistic_id": energy_id, "source": "recorder",
+                "name": null, "unit_of_measurement": "kWh", "has_mean": false, "has_sum": true},
+            "stats": [{"start": iso_hour_ago(), "state": 0.0, "sum": 0.0}]}),
+    )
+    .await;
+    assert!(imported.is_null(), "import_statistics answered {imported}");
+}

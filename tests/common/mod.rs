@@ -286,3 +286,16 @@ pub fn wait_exit(child: &mut Child, timeout: Duration) -> std::process::ExitStat
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// Kills and reaps child processes (the app, `stress-ng`) when a test ends, even on a failed
+/// assertion.
+pub struct KillOnDrop(pub Vec<Child>);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
