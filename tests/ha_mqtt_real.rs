@@ -228,7 +228,7 @@ async fn real_ha_owns_mqtt_entities_with_the_rest_ids_on_devices_and_keeps_names
     // Long-term statistics and the Energy dashboard accept the MQTT sensors.
     let energy_id = "sensor.rmq_energy_kwh_total";
     id += 1;
-    common::ha::seed_energy_statistics(&mut ws, id, &energy_id).await;
+    common::ha::seed_energy_statistics(&mut ws, id, energy_id).await;
     id += 1;
     ws_command(
         &mut ws,

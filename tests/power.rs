@@ -117,7 +117,7 @@ async fn real_ha_accepts_the_energy_sensor_as_a_device_in_the_energy_dashboard()
     // `energy/validate` reports `statistics_not_defined` until then. Import one hour of the
     // same statistic (as the recorder, which is what that compile does) so the test need not
     // wait up to five minutes; every other check reads the live state we published.
-    common::ha::seed_energy_statistics(&mut ws, 1, &energy_id).await;
+    common::ha::seed_energy_statistics(&mut ws, 1, energy_id).await;
     let saved = ws_command(
         &mut ws,
         2,
