@@ -189,6 +189,10 @@
         { key: "cpu_percent", label: "CPU", num: true, sortable: true, render: (r) => F.value(r.cpu_percent, "percent") },
         { key: "memory_bytes", label: "Memory", num: true, sortable: true, render: (r) => F.value(r.memory_bytes, "bytes") },
         { key: "growth", label: "Growth 24 h", num: true, sortable: true, render: (r) => signed(r.growth) },
+        // Restarts seen since Resource Manager started, with the last hour's (a loop).
+        { key: "restarts_total", label: "Restarts", num: true, sortable: true, render: (r) => (r.restarts_total === undefined ? "–" : r.restarts_total.toFixed(0) + (r.restarts_last_hour ? " (" + r.restarts_last_hour.toFixed(0) + " in 1 h)" : "")) },
+        // Its data folder on the data disk (the Supervisor's hourly walk).
+        { key: "data_bytes", label: "Data on disk", num: true, sortable: true, render: (r) => F.value(r.data_bytes, "bytes") },
       ].concat(powerColumns(v)),
     });
     if (addons.length) refreshGrowth(v);

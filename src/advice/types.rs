@@ -16,6 +16,8 @@ pub enum AdviceKind {
     MemoryPressure,
     CpuHog,
     Heat,
+    /// "Started" but stuck: at its memory limit, or a core pinned with no sign of work.
+    Hung,
 }
 
 impl AdviceKind {
@@ -29,6 +31,7 @@ impl AdviceKind {
             AdviceKind::MemoryPressure => "memory_pressure",
             AdviceKind::CpuHog => "cpu_hog",
             AdviceKind::Heat => "heat",
+            AdviceKind::Hung => "hung",
         }
     }
 }

@@ -8,6 +8,7 @@
 pub mod control;
 pub mod ingress;
 pub mod poller;
+pub mod restarts;
 pub mod role;
 
 pub use control::{AddonAction, AddonControl, AddonSlug, ControlFuture, InvalidSlug, RoleFuture};

@@ -94,6 +94,7 @@ pub async fn run(
 ) {
     lock(&status).state = "starting";
     let mut tracked: HashMap<String, Tracked> = HashMap::new();
+    let mut restarts = super::restarts::RestartLog::default();
     let mut period = pace.borrow_and_update().apply(interval);
     let mut ticker = tokio::time::interval(period);
     ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
@@ -133,7 +134,7 @@ pub async fn run(
         }
         poll_once(
             &client,
-            &mut tracked,
+            (&mut tracked, &mut restarts),
             &shared,
             &status,
             &clock,
@@ -190,7 +191,10 @@ pub fn life_time(host_facts: &Value) -> Option<f64> {
 /// One poll: the add-on list, then each running add-on's stats, Core's and the Supervisor's.
 async fn poll_once(
     client: &SupervisorClient,
-    tracked: &mut HashMap<String, Tracked>,
+    (tracked, restarts): (
+        &mut HashMap<String, Tracked>,
+        &mut super::restarts::RestartLog,
+    ),
     shared: &Mutex<SupervisorShared>,
     status: &Mutex<SupervisorLinkStatus>,
     clock: &Clock,
@@ -200,8 +204,13 @@ async fn poll_once(
     let mut forbidden = Vec::new();
     let mut errors: Vec<SupervisorError> = Vec::new();
     let mut targets: Vec<(String, String, String)> = Vec::new();
+    let now = clock.now();
     match client.addons().await {
         Ok(addons) => {
+            for addon in &addons {
+                let state = addon.state.as_deref().unwrap_or("unknown");
+                restarts.state(&addon.slug, &addon.name, state, now);
+            }
             for addon in addons
                 .into_iter()
                 .filter(|a| a.state.as_deref() == Some("started"))
@@ -227,19 +236,22 @@ async fn poll_once(
         "Supervisor".into(),
         "/supervisor/stats".into(),
     ));
-    let now = clock.now();
     for (slug, name, path) in &targets {
         match client.get::<ContainerStats>(path).await {
-            Ok(stats) => tracked
-                .entry(slug.clone())
-                .or_insert_with(|| Tracked::new(slug, name))
-                .samples(now, stats, &mut samples),
+            Ok(stats) => {
+                restarts.stats(slug, name, &stats, now);
+                tracked
+                    .entry(slug.clone())
+                    .or_insert_with(|| Tracked::new(slug, name))
+                    .samples(now, stats, &mut samples)
+            }
             Err(SupervisorError::Forbidden { path }) => forbidden.push(path),
             Err(err) => errors.push(err),
         }
     }
     // Forget add-ons that stopped so a restart does not produce a bogus rate.
     tracked.retain(|slug, _| targets.iter().any(|(s, _, _)| s == slug));
+    restarts.samples(now, &mut samples);
 
     let mut st = lock(status);
     st.last_poll_ms = Some(clock.now_ms());

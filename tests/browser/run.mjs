@@ -478,6 +478,12 @@ describe("dashboard through Ingress", { concurrency: false }, () => {
       series[`addon.${slug}.cpu_percent`] = { unit: "percent", description: "CPU of " + slug, labels: { addon: slug } };
       series[`addon.${slug}.memory_bytes`] = { unit: "bytes", description: "Memory of " + slug, labels: { addon: slug } };
     }
+    // big_addon restarted 3 times since start, twice in the last hour (a loop).
+    values["addon.big_addon.restarts_total"] = 3;
+    values["addon.big_addon.restarts_last_hour"] = 2;
+    for (const what of ["restarts_total", "restarts_last_hour"]) {
+      series[`addon.big_addon.${what}`] = { unit: "count", description: what, labels: { addon: "big_addon" } };
+    }
     const event = {
       ts: Date.now(), uptime_seconds: 60, values, series, sources: [],
       overview: {
@@ -543,6 +549,7 @@ describe("dashboard through Ingress", { concurrency: false }, () => {
     await page.click('#addons button[data-sort-key="growth"]');
     assert.deepEqual(await names(), ["small_addon", "big_addon"], "second click sorts ascending");
     assert.match(await page.textContent("#addons tbody"), /−10\.0 MB/);
+    assert.match(await page.textContent("#addons tbody"), /3 \(2 in 1 h\)/, "restarts, and the last hour's");
     // The Storage section: the parts and each add-on's data, largest first, with growth.
     await page.waitForFunction(() => document.getElementById("storage").dataset.loaded === "true");
     const storage = await page.$$eval("#storage tbody tr", (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));

@@ -13,6 +13,7 @@ mod faults;
 mod idle;
 mod ingress;
 mod mqtt;
+mod restarts;
 mod storage;
 
 use std::collections::HashMap;

@@ -1,14 +1,16 @@
 //! The rules: from the analysis' findings, the latest readings, the add-ons' recent use, the
 //! disk's content and the recorder's churn to recommendations. Pure and cheap (the bench
 //! holds it to 10 ms for a whole pass); conditions that must last (swap, CPU, heat) are
-//! tracked across passes by [`Sustain`].
+//! tracked across passes by [`Sustain`]; add-ons stuck while "started" in `hung.rs`.
 
+mod hung;
 mod inputs;
 mod lasting;
 mod power;
 mod rules;
 mod shared;
 
+pub use hung::{AT_LIMIT_PERCENT, HUNG_FOR_MS, NO_WORK_BYTES, PINNED_CORE_SHARE};
 pub use inputs::{AddonUsage, AdviceInputs, Backups, DiskContent, DiskWalk, Latest, Sustain};
 pub use lasting::{HOG_FOR_MS, HOG_PERCENT, HOT_CELSIUS, HOT_FOR_MS, SWAP_BYTES, SWAP_FOR_MS};
 pub use power::{EnergyPrice, attach_power};
@@ -16,6 +18,7 @@ pub use rules::{DISK_DAYS, IDLE_CPU_PERCENT, IDLE_DAYS, IDLE_NET_BYTES, LEAK_CON
 
 use crate::advice::recorder::ChurnReport;
 use crate::advice::types::Recommendation;
+use hung::hung;
 use lasting::{heat, hogs, pressure};
 use rules::{disk, idle, leaks, recorder};
 
@@ -34,6 +37,7 @@ pub fn recommend(
     pressure(input, sustain, &mut out);
     hogs(input, sustain, &mut out);
     heat(input, sustain, &mut out);
+    hung(input, sustain, &mut out);
     out.sort_by(|a, b| {
         b.saving
             .weight()

@@ -16,7 +16,7 @@ mod supervisor;
 
 pub use inputs::latest_values;
 pub use parts::{AdviceSchedule, RECORDER_DB_PATHS, RunnerParts, recorder_db_bytes};
-pub use recovery::recovery_requests;
+pub use recovery::{hung_restarts, recovery_requests};
 pub use supervisor::parse_backups;
 
 use crate::advice::recommend::AdviceInputs;

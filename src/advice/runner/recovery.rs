@@ -1,11 +1,12 @@
 //! Automatic recovery: which add-ons stopped on their own since the last look, what to ask for
-//! (a restart of a leak near its limit, a start of what stopped), and asking the advisor for
-//! it unless the add-on was acted on lately.
+//! (a restart of a leak near its limit or of an add-on stuck while "started", a start of what
+//! stopped), and asking the advisor for it unless the add-on was acted on lately.
 
 use std::collections::HashMap;
 
 use crate::advice::policy::{ActionRequest, Origin};
 use crate::advice::service::Advisor;
+use crate::advice::types::{AdviceKind, Recommendation};
 use crate::config::{ActionKind, ActionOptions};
 use crate::supervisor::SupervisorClient;
 
@@ -77,14 +78,36 @@ pub fn recovery_requests(
     out
 }
 
+/// Restarts of add-ons the hung rule found stuck while "started" (those it proposes a restart
+/// for: Core and the Supervisor are never in the list).
+pub fn hung_restarts(list: &[Recommendation]) -> Vec<(ActionRequest, String)> {
+    list.iter()
+        .filter(|r| r.kind == AdviceKind::Hung)
+        .filter_map(|r| {
+            let action = r.action.as_ref()?;
+            Some((
+                ActionRequest {
+                    kind: action.kind,
+                    addon: action.addon.clone(),
+                    dry_run: false,
+                    origin: Origin::Rule,
+                },
+                format!("automatic recovery: {}", r.title),
+            ))
+        })
+        .collect()
+}
+
 pub(super) async fn recover(
     advisor: &Advisor,
     options: &ActionOptions,
-    list: &[crate::advice::types::Recommendation],
+    list: &[Recommendation],
     findings: &crate::analysis::report::Findings,
     stopped: &[String],
 ) {
-    for (request, reason) in recovery_requests(options, findings, stopped) {
+    let mut requests = recovery_requests(options, findings, stopped);
+    requests.extend(hung_restarts(list));
+    for (request, reason) in requests {
         // A stop we made ourselves is not unexpected; neither is asking again and again.
         match advisor.recently_acted(&request.addon).await {
             Ok(false) => {}

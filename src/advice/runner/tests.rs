@@ -61,6 +61,41 @@ fn recovery_asks_for_leaks_near_their_limit_and_stopped_addons_only() {
 }
 
 #[test]
+fn a_hung_addon_is_asked_a_restart_and_core_never_is() {
+    use crate::advice::types::{
+        AdviceKind, AdviceState, ProposedAction, Recommendation, Saving, make_id,
+    };
+    let rec = |kind: AdviceKind, target: &str, action: bool| Recommendation {
+        id: make_id(kind, target),
+        kind,
+        target: target.into(),
+        title: format!("Add-on {target} seems stuck"),
+        evidence: vec![],
+        saving: Saving::default(),
+        confidence: 0.6,
+        action: action.then(|| ProposedAction {
+            kind: ActionKind::Restart,
+            addon: target.into(),
+        }),
+        state: AdviceState::Open,
+        snoozed_until_ms: None,
+        snippet: None,
+    };
+    let list = [
+        rec(AdviceKind::Hung, "a0d7b954_spin", true),
+        rec(AdviceKind::Hung, "homeassistant", false),
+        rec(AdviceKind::CpuHog, "core_busy", true),
+    ];
+    let asked = hung_restarts(&list);
+    let got: Vec<(ActionKind, &str, bool)> = asked
+        .iter()
+        .map(|(r, _)| (r.kind, r.addon.as_str(), r.dry_run))
+        .collect();
+    assert_eq!(got, [(ActionKind::Restart, "a0d7b954_spin", false)]);
+    assert!(asked[0].1.starts_with("automatic recovery: "));
+}
+
+#[test]
 fn backups_are_read_newest_first_in_bytes() {
     let data = json!({"backups": [
         {"slug": "a", "date": "2026-11-01T03:00:00+00:00", "size": 10.0},

@@ -93,6 +93,16 @@ const DEFAULTS: &[Builtin] = &[
         for_seconds: 15 * MIN,
         cooldown_seconds: 6 * HOUR_SECS,
     },
+    // A restart loop: the watchdog (or a crash and a start) restarted an add-on twice within
+    // an hour. One restart is an update or a user; two in an hour is a pattern.
+    Builtin {
+        metric: "addon.*.restarts_last_hour",
+        warn: Some(2.0),
+        critical: Some(4.0),
+        clear: 0.5,
+        for_seconds: MIN,
+        cooldown_seconds: 6 * HOUR_SECS,
+    },
     // Share of the whole host's CPU (all cores) used by one add-on.
     Builtin {
         metric: "addon.*.cpu_percent",
@@ -188,6 +198,7 @@ mod tests {
                 "disk_used_percent",
                 "temp_max_celsius",
                 "addon_memory_percent",
+                "addon_restarts_last_hour",
                 "addon_cpu_percent"
             ]
         );

@@ -1,7 +1,7 @@
 //! The per add-on families of the table, read from the Supervisor's stats.
 
-use super::family::{Family, i};
-use crate::model::Unit::{Bytes, BytesPerSecond, Percent};
+use super::family::{Family, counter, i};
+use crate::model::Unit::{Bytes, BytesPerSecond, Count, Percent};
 
 // Per add-on (and `homeassistant`, `supervisor`), from the Supervisor's stats
 // (supervisor/poller.rs); description argument: the add-on's name. cpu_percent is a share of
@@ -81,3 +81,41 @@ pub const ADDON_FAMILIES: [&Family; 7] = [
     &ADDON_BLOCK_READ,
     &ADDON_BLOCK_WRITE,
 ];
+
+// Restarts and crashes, from the poller's view of each add-on's state and counters
+// (supervisor/restarts.rs); description argument: the add-on's name.
+/// Restarts seen since Resource Manager started (a start after a stop, or counters that went
+/// back while it stayed "started": the watchdog restarted it between two polls).
+pub const ADDON_RESTARTS: Family = counter(i(
+    "addon.*.restarts_total",
+    "addon.restarts_total",
+    "addon",
+    Count,
+    "{} restarts",
+    "Restarts of add-on {}",
+    "resource_manager_addon_restarts_total",
+));
+/// Restarts in the last hour: what the restart-loop rule watches.
+pub const ADDON_RESTARTS_HOUR: Family = i(
+    "addon.*.restarts_last_hour",
+    "addon.restarts_last_hour",
+    "addon",
+    Count,
+    "{} restarts in the last hour",
+    "Restarts of add-on {} in the last hour",
+    "resource_manager_addon_restarts_last_hour",
+);
+/// Times the add-on's state became `error` (it crashed or failed to start).
+pub const ADDON_CRASHES: Family = counter(i(
+    "addon.*.crashes_total",
+    "addon.crashes_total",
+    "addon",
+    Count,
+    "{} crashes",
+    "Crashes of add-on {}",
+    "resource_manager_addon_crashes_total",
+));
+
+/// The families of restarts and crashes.
+pub const ADDON_RESTART_FAMILIES: [&Family; 3] =
+    [&ADDON_RESTARTS, &ADDON_RESTARTS_HOUR, &ADDON_CRASHES];

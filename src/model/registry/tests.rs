@@ -75,9 +75,10 @@ fn the_table_is_consistent() {
         all.iter()
             .filter(|f| !ADDON_FAMILIES.contains(f)
                 && !DERIVED_ADDON_FAMILIES.contains(f)
-                && !STORAGE_FAMILIES.contains(f))
+                && !STORAGE_FAMILIES.contains(f)
+                && !ADDON_RESTART_FAMILIES.contains(f))
             .all(|f| f.group() != "addon"),
         "every add-on family is in ADDON_FAMILIES (which the poller reads), the derived ones or \
-         the disk walk's"
+         the disk walk's or the restarts'"
     );
 }

@@ -1,5 +1,6 @@
 //! Each rule fires on a fixture made for it and stays silent on a healthy box (table-driven).
 
+mod hung;
 mod role;
 
 use super::*;
