@@ -158,6 +158,43 @@
     if (RM.view === "details" && RM.state.event) renderDetails(RM.state.event);
   }
 
+  // Restarts over the last day and week, from each add-on's stored restart counter (hourly
+  // means over 7 days, refreshed every 5 minutes): the sum of its rises; a counter that went
+  // back is Resource Manager's own restart, from which it counts from zero again.
+  const restarts = {};
+  let restartsAt = 0;
+  function rises(points) {
+    let total = 0;
+    for (let i = 1; i < points.length; i++) {
+      const d = points[i] - points[i - 1];
+      total += d >= 0 ? d : points[i];
+    }
+    return total;
+  }
+  async function refreshRestarts(values) {
+    if (Date.now() - restartsAt < 300000) return;
+    restartsAt = Date.now();
+    const now = Math.floor(Date.now() / 1000);
+    const ids = Object.keys(values).filter((id) => id.startsWith("addon.") && id.endsWith(".restarts_total"));
+    await Promise.all(ids.map(async (id) => {
+      try {
+        const h = await RM.api("api/v1/metrics/" + encodeURIComponent(id) + "/history?from=" + (now - 7 * 86400) + "&to=" + (now + 1) + "&resolution=1h&format=columns");
+        const slug = id.slice("addon.".length, id.lastIndexOf("."));
+        const week = h.v.concat([values[id]]);
+        const dayFrom = h.t.findIndex((t) => t >= now - 86400);
+        const day = dayFrom < 0 ? [values[id]] : h.v.slice(Math.max(0, dayFrom - 1)).concat([values[id]]);
+        restarts[slug] = { day: Math.round(rises(day)), week: Math.round(rises(week)) };
+      } catch (e) { /* the table shows the count since start instead */ }
+    }));
+    if (RM.view === "details" && RM.state.event) renderDetails(RM.state.event);
+  }
+  function restartsText(r) {
+    const seen = restarts[r.name];
+    if (r.restarts_total === undefined && !seen) return "–";
+    const base = seen ? seen.day + " / " + seen.week : r.restarts_total.toFixed(0) + " since start";
+    return base + (r.restarts_last_hour ? " (" + r.restarts_last_hour.toFixed(0) + " in 1 h)" : "");
+  }
+
   const signed = (v) => (v === null || v === undefined ? "–" : (v >= 0 ? "+" : "−") + F.bytes(Math.abs(v)));
 
   // The server words the notes on the views; the add-on table leads when a host table is partial.
@@ -189,13 +226,17 @@
         { key: "cpu_percent", label: "CPU", num: true, sortable: true, render: (r) => F.value(r.cpu_percent, "percent") },
         { key: "memory_bytes", label: "Memory", num: true, sortable: true, render: (r) => F.value(r.memory_bytes, "bytes") },
         { key: "growth", label: "Growth 24 h", num: true, sortable: true, render: (r) => signed(r.growth) },
-        // Restarts seen since Resource Manager started, with the last hour's (a loop).
-        { key: "restarts_total", label: "Restarts", num: true, sortable: true, render: (r) => (r.restarts_total === undefined ? "–" : r.restarts_total.toFixed(0) + (r.restarts_last_hour ? " (" + r.restarts_last_hour.toFixed(0) + " in 1 h)" : "")) },
+        // Restarts over the last day and week (from the stored counter), with the last hour's
+        // (a loop); the count since Resource Manager started until the history is read.
+        { key: "restarts_total", label: "Restarts 24 h / 7 d", num: true, sortable: true, render: restartsText },
         // Its data folder on the data disk (the Supervisor's hourly walk).
         { key: "data_bytes", label: "Data on disk", num: true, sortable: true, render: (r) => F.value(r.data_bytes, "bytes") },
       ].concat(powerColumns(v)),
     });
-    if (addons.length) refreshGrowth(v);
+    if (addons.length) {
+      refreshGrowth(v);
+      refreshRestarts(v);
+    }
     if (ev.notes) viewNotes(ev.notes);
 
     const cores = Object.keys(v).filter((id) => /^cpu\.core\d+\.usage$/.test(id))

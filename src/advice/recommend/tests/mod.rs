@@ -71,19 +71,24 @@ fn run(f: &Fixture, passes: &[i64]) -> Vec<Recommendation> {
     let mut sustain = Sustain::default();
     let mut last = Vec::new();
     for at in passes {
-        last = recommend(
-            &AdviceInputs {
-                now_ms: *at,
-                findings: &f.findings,
-                latest: &f.latest,
-                addons: &f.addons,
-                disk: &f.disk,
-            },
-            &f.churn,
-            &mut sustain,
-        );
+        last = pass(f, *at, &mut sustain);
     }
     last
+}
+
+/// One pass of every rule over `f` at `at`.
+fn pass(f: &Fixture, at: i64, sustain: &mut Sustain) -> Vec<Recommendation> {
+    recommend(
+        &AdviceInputs {
+            now_ms: at,
+            findings: &f.findings,
+            latest: &f.latest,
+            addons: &f.addons,
+            disk: &f.disk,
+        },
+        &f.churn,
+        sustain,
+    )
 }
 
 fn leaking(f: &mut Fixture) {
