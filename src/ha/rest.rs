@@ -29,8 +29,8 @@ pub enum EntityDevice {
     Box,
     /// A remote host (`hosts` option), by name.
     Host(String),
-    /// An add-on of this box, by slug.
-    Addon(String),
+    /// An add-on of this box: its slug (the device's identity) and its name.
+    Addon { slug: String, name: String },
 }
 
 /// Sends entity states another way than REST (MQTT discovery); `None` from [`Self::set_state`]

@@ -94,7 +94,23 @@ fn device_of(meta: &SeriesMeta) -> EntityDevice {
         return EntityDevice::Host(host.to_string());
     }
     match (local_id.split('.').next(), meta.labels.first()) {
-        (Some("addon"), Some((_, slug))) => EntityDevice::Addon(slug.clone()),
+        (Some("addon"), Some((_, slug))) => EntityDevice::Addon {
+            slug: slug.clone(),
+            name: addon_name(meta).unwrap_or(slug).to_string(),
+        },
         _ => EntityDevice::Box,
     }
+}
+
+/// The add-on's name as the Supervisor gave it, read back from the description its family
+/// filled in (`"{} memory"` → `"Mosquitto broker memory"` → `"Mosquitto broker"`).
+fn addon_name(meta: &SeriesMeta) -> Option<&str> {
+    let template = crate::model::registry::of(meta)?.description;
+    let (prefix, suffix) = template.split_once("{}")?;
+    let name = meta
+        .description
+        .strip_prefix(prefix)?
+        .strip_suffix(suffix)?
+        .trim();
+    (!name.is_empty()).then_some(name)
 }

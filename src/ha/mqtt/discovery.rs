@@ -80,9 +80,9 @@ impl Node {
                 "model": "Remote host",
                 "via_device": self.id,
             }),
-            EntityDevice::Addon(slug) => json!({
+            EntityDevice::Addon { slug, name } => json!({
                 "identifiers": [format!("{}_addon_{slug}", self.id)],
-                "name": format!("Add-on {slug}"),
+                "name": format!("{name} (add-on)"),
                 "manufacturer": "Resource Manager project",
                 "model": "Add-on resources",
                 "via_device": self.id,

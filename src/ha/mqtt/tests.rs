@@ -83,13 +83,23 @@ fn add_on_and_remote_host_series_get_their_own_devices_under_the_box() {
     addon.id = "addon.core_mosquitto.memory_bytes".into();
     addon.labels = vec![("addon", "core_mosquitto".into())];
     let e = sensor("resource_manager", &addon, 5e7);
-    assert_eq!(e.state.device, EntityDevice::Addon("core_mosquitto".into()));
+    assert_eq!(
+        e.state.device,
+        EntityDevice::Addon {
+            slug: "core_mosquitto".into(),
+            name: "Mosquitto".into()
+        }
+    );
     let c = config(&announce(&node("resource_manager"), &e.entity_id, &e.state).expect("ours"));
     assert_eq!(
         c["device"]["identifiers"],
         json!(["rm_0123456789ab_addon_core_mosquitto"])
     );
     assert_eq!(c["device"]["via_device"], "rm_0123456789ab");
+    assert_eq!(
+        c["device"]["name"], "Mosquitto (add-on)",
+        "named as the Supervisor names it"
+    );
     let mut remote = SeriesMeta::global("cpu", "usage", Unit::Percent, "nas CPU");
     remote.id = "nas:cpu.usage".into();
     let e = sensor("resource_manager", &remote, 3.0);
