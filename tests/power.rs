@@ -169,7 +169,7 @@ struct EngineRate {
 
 fn engine_rate(base: &str, window: Duration) -> EngineRate {
     let read = || {
-        let engine = get_json(base, "api/v1/diagnostics")["engine"].clone();
+        let engine = common::blocking_get_json(base, "api/v1/diagnostics")["engine"].clone();
         let field = |name: &str| {
             engine[name]
                 .as_f64()
@@ -205,22 +205,6 @@ fn spawn_with_options(dir: &Path, options: Value) -> common::ChildApp {
     let mut args = common::fast_write_args(data);
     args.extend(["--options", options_arg]);
     common::spawn_binary(&args)
-}
-
-/// Blocking GET of JSON from the child app.
-fn get_json(base: &str, path: &str) -> Value {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(async {
-        reqwest::get(format!("{base}/{path}"))
-            .await
-            .expect("request")
-            .json()
-            .await
-            .expect("json")
-    })
 }
 
 #[test]
@@ -262,7 +246,7 @@ fn under_stress_ng_the_engine_slows_down_and_no_sample_gap_exceeds_the_maximum()
     let base = app.base.clone();
     let mut guard = common::KillOnDrop(vec![stress]);
     guard.0.push(app.child);
-    let get = |path: &str| get_json(&base, path);
+    let get = |path: &str| common::blocking_get_json(&base, path);
     let deadline = Instant::now() + Duration::from_secs(30);
     let reduced_at = loop {
         let scaling = get("api/v1/diagnostics")["engine"]["scaling"].clone();

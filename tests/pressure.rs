@@ -9,22 +9,6 @@ use std::time::{Duration, Instant};
 use common::{fast_write_args, spawn_binary};
 use serde_json::Value;
 
-/// `GET /api/v1/status` of the child app.
-fn get_status(base: &str) -> Value {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(async {
-        reqwest::get(format!("{base}/api/v1/status"))
-            .await
-            .expect("request")
-            .json()
-            .await
-            .expect("json")
-    })
-}
-
 fn value(status: &Value, id: &str) -> Option<f64> {
     status["values"][id].as_f64()
 }
@@ -38,7 +22,7 @@ fn under_stress_ng_cpu_and_io_pressure_rise_and_the_series_say_so() {
     let app = spawn_binary(&fast_write_args(data));
     let mut guard = common::KillOnDrop(Vec::new());
     let base = app.base.clone();
-    let status = || get_status(&base);
+    let status = || common::blocking_get_json(&base, "api/v1/status");
     // The first tick: PSI series, or none at all on a kernel without PSI.
     let deadline = Instant::now() + Duration::from_secs(10);
     let first = loop {

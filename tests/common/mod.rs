@@ -247,8 +247,7 @@ impl ChildApp {
 
     /// Blocking GET returning JSON.
     pub fn get_json(&self, path: &str) -> Value {
-        let body = reqwest::blocking_get(&format!("{}/{}", self.base, path));
-        serde_json::from_str(&body).expect("json")
+        blocking_get_json(&self.base, path)
     }
 }
 
@@ -298,4 +297,11 @@ impl Drop for KillOnDrop {
             let _ = child.wait();
         }
     }
+}
+
+/// Blocking GET of `path` under `base` returning JSON (for a child app whose `Child` has moved
+/// into a [`KillOnDrop`]).
+pub fn blocking_get_json(base: &str, path: &str) -> Value {
+    let body = reqwest::blocking_get(&format!("{base}/{path}"));
+    serde_json::from_str(&body).expect("json")
 }

@@ -12,10 +12,10 @@ use resource_manager::advice::recommend::{AdviceInputs, DiskContent, Latest};
 use resource_manager::advice::{ActionRequest, AdviceState, Advisor, AdvisorParts, Origin};
 use resource_manager::analysis::leak::Leak;
 use resource_manager::analysis::report::{Findings, LeakItem};
-use resource_manager::config::{ActionKind, ActionOptions, Config, Secret, SupervisorEndpoint};
+use resource_manager::config::{ActionKind, ActionOptions, Config};
 use resource_manager::model::{Sample, Snapshot, registry};
-use resource_manager::store::{Store, StoreOptions};
-use resource_manager::supervisor::{AddonControl, SupervisorClient};
+use resource_manager::store::Store;
+use resource_manager::supervisor::AddonControl;
 use resource_manager::util::ManualClock;
 use serde_json::{Value, json};
 use tokio::sync::watch;
@@ -194,14 +194,6 @@ async fn emulated_supervisor_actions_api_acts_only_when_enabled_and_audits_every
     app.stop().await;
 }
 
-fn client(supervisor: &Supervisor) -> SupervisorClient {
-    SupervisorClient::new(&SupervisorEndpoint {
-        url: supervisor.url.clone(),
-        token: Secret::new("emulated-token"),
-    })
-    .expect("client")
-}
-
 fn snapshot(ts_ms: i64, addons: &[(&str, f64, f64)]) -> Arc<Snapshot> {
     let mut samples = Vec::new();
     for (slug, memory, cpu) in addons {
@@ -231,17 +223,9 @@ struct Rig {
 async fn rig(supervisor: &Supervisor, options: ActionOptions) -> Rig {
     let dir = tempfile::tempdir().expect("dir");
     let clock = ManualClock::new(T0);
-    let store = Store::open_with(
-        &dir.path().join("history.db"),
-        StoreOptions {
-            clock: clock.clock(),
-            ..StoreOptions::default()
-        },
-    )
-    .await
-    .expect("store");
+    let store = crate::emulator::store_on(dir.path(), &clock).await;
     let (latest, rx) = watch::channel(Arc::new(Snapshot::default()));
-    let control: Arc<dyn AddonControl> = Arc::new(client(supervisor));
+    let control: Arc<dyn AddonControl> = Arc::new(supervisor.client());
     let advisor = Advisor::open(AdvisorParts {
         store,
         clock: clock.clock(),
@@ -445,7 +429,7 @@ async fn emulated_supervisor_crashed_addon_is_started_again_by_automatic_recover
             analysis: resource_manager::analysis::runner::Analysis::default(),
             store,
             latest,
-            supervisor: Some(client(&supervisor)),
+            supervisor: Some(supervisor.client()),
             storage: None,
             recorder_db: vec![],
             schedule: resource_manager::advice::runner::AdviceSchedule {

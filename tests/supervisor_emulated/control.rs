@@ -8,14 +8,6 @@ use resource_manager::supervisor::{AddonControl, AddonSlug, SupervisorClient, Su
 
 use crate::emulator::{Role, Supervisor};
 
-fn client(supervisor: &Supervisor) -> SupervisorClient {
-    SupervisorClient::new(&SupervisorEndpoint {
-        url: supervisor.url.clone(),
-        token: Secret::new("emulated-token"),
-    })
-    .expect("client")
-}
-
 fn slug(s: &str) -> AddonSlug {
     AddonSlug::parse(s).expect("valid slug")
 }
@@ -23,7 +15,7 @@ fn slug(s: &str) -> AddonSlug {
 #[tokio::test]
 async fn restart_through_emulated_supervisor_posts_to_the_documented_path() {
     let supervisor = Supervisor::start(Role::Manager, vec![]).await;
-    let control: Box<dyn AddonControl> = Box::new(client(&supervisor));
+    let control: Box<dyn AddonControl> = Box::new(supervisor.client());
     control
         .restart(&slug("core_mosquitto"))
         .await
@@ -42,7 +34,7 @@ async fn restart_through_emulated_supervisor_posts_to_the_documented_path() {
 #[tokio::test]
 async fn stop_and_start_through_emulated_supervisor_post_to_their_paths_and_change_the_state() {
     let supervisor = Supervisor::start(Role::Manager, vec![]).await;
-    let client = client(&supervisor);
+    let client = supervisor.client();
     let configurator = slug("core_configurator");
     client.stop(&configurator).await.expect("stop done");
     assert_eq!(
@@ -68,7 +60,8 @@ async fn stop_and_start_through_emulated_supervisor_post_to_their_paths_and_chan
 async fn a_refused_stop_reports_the_supervisor_message() {
     let supervisor = Supervisor::start(Role::Manager, vec![]).await;
     supervisor.refuse("core_samba", "stop", 400, "App core_samba is not running");
-    let err = client(&supervisor)
+    let err = supervisor
+        .client()
         .stop(&slug("core_samba"))
         .await
         .expect_err("refused");
@@ -82,7 +75,8 @@ async fn a_refused_stop_reports_the_supervisor_message() {
 #[tokio::test]
 async fn an_unknown_addon_reports_the_supervisor_message() {
     let supervisor = Supervisor::start(Role::Manager, vec![]).await;
-    let err = client(&supervisor)
+    let err = supervisor
+        .client()
         .restart(&slug("core_nothere"))
         .await
         .expect_err("unknown");
@@ -95,7 +89,8 @@ async fn an_unknown_addon_reports_the_supervisor_message() {
 #[tokio::test]
 async fn an_action_without_the_manager_role_is_forbidden_with_a_clear_message() {
     let supervisor = Supervisor::start(Role::Default, vec![]).await;
-    let err = client(&supervisor)
+    let err = supervisor
+        .client()
         .restart(&slug("core_mosquitto"))
         .await
         .expect_err("forbidden");
@@ -107,7 +102,8 @@ async fn an_action_without_the_manager_role_is_forbidden_with_a_clear_message() 
 async fn a_5xx_on_an_action_reports_the_supervisor_unavailable() {
     let supervisor = Supervisor::start(Role::Manager, vec![]).await;
     supervisor.refuse("core_mosquitto", "restart", 500, "Docker API error");
-    let err = client(&supervisor)
+    let err = supervisor
+        .client()
         .restart(&slug("core_mosquitto"))
         .await
         .expect_err("5xx");
@@ -121,7 +117,9 @@ async fn a_5xx_on_an_action_reports_the_supervisor_unavailable() {
 async fn an_action_that_outlasts_its_timeout_reports_a_timeout() {
     let supervisor =
         Supervisor::start_with_delay(Role::Manager, vec![], Duration::from_millis(800)).await;
-    let client = client(&supervisor).with_action_timeout(Duration::from_millis(200));
+    let client = supervisor
+        .client()
+        .with_action_timeout(Duration::from_millis(200));
     let err = client
         .restart(&slug("core_mosquitto"))
         .await

@@ -312,6 +312,17 @@ async fn with_fault(
 }
 
 impl Supervisor {
+    /// A client of this emulator, as the add-on's own (the token is never checked here).
+    pub fn client(&self) -> resource_manager::supervisor::SupervisorClient {
+        resource_manager::supervisor::SupervisorClient::new(
+            &resource_manager::config::SupervisorEndpoint {
+                url: self.url.clone(),
+                token: resource_manager::config::Secret::new("emulated-token"),
+            },
+        )
+        .expect("client")
+    }
+
     /// Starts an emulator with `role`; stats of the `broken` slugs fail with 500.
     pub async fn start(role: Role, broken: Vec<&'static str>) -> Supervisor {
         Self::start_with_delay(role, broken, Duration::ZERO).await
@@ -443,4 +454,20 @@ impl Supervisor {
             (status, message.to_string()),
         );
     }
+}
+
+/// A history in `dir` on `clock`, for the advisor tests that move time by hand.
+pub async fn store_on(
+    dir: &std::path::Path,
+    clock: &resource_manager::util::ManualClock,
+) -> resource_manager::store::Store {
+    resource_manager::store::Store::open_with(
+        &dir.join("history.db"),
+        resource_manager::store::StoreOptions {
+            clock: clock.clock(),
+            ..resource_manager::store::StoreOptions::default()
+        },
+    )
+    .await
+    .expect("store")
 }

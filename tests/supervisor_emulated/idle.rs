@@ -10,10 +10,9 @@ use std::time::Duration;
 use resource_manager::advice::runner::{AdviceSchedule, RunnerParts, run};
 use resource_manager::advice::{ActionRequest, AdviceKind, Advisor, AdvisorParts, Origin};
 use resource_manager::analysis::runner::Analysis;
-use resource_manager::config::{ActionKind, ActionOptions, Secret, SupervisorEndpoint};
+use resource_manager::config::{ActionKind, ActionOptions};
 use resource_manager::model::{Sample, Snapshot, registry};
-use resource_manager::store::{Store, StoreOptions};
-use resource_manager::supervisor::{AddonControl, SupervisorClient};
+use resource_manager::supervisor::AddonControl;
 use resource_manager::util::ManualClock;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
@@ -29,14 +28,6 @@ const QUIET: [&str; 4] = [
     "core_matter_server",
     "core_mosquitto",
 ];
-
-fn client(supervisor: &Supervisor) -> SupervisorClient {
-    SupervisorClient::new(&SupervisorEndpoint {
-        url: supervisor.url.clone(),
-        token: Secret::new("emulated-token"),
-    })
-    .expect("client")
-}
 
 /// One tick at `ts_ms` of every quiet add-on: CPU, memory and both network rates.
 fn tick(ts_ms: i64) -> Arc<Snapshot> {
@@ -68,15 +59,7 @@ async fn emulated_supervisor_quiet_host_network_addon_gets_no_stop_recommendatio
     supervisor.set_state("core_samba", "started");
     let dir = tempfile::tempdir().expect("dir");
     let clock = ManualClock::new(T0);
-    let store = Store::open_with(
-        &dir.path().join("history.db"),
-        StoreOptions {
-            clock: clock.clock(),
-            ..StoreOptions::default()
-        },
-    )
-    .await
-    .expect("store");
+    let store = crate::emulator::store_on(dir.path(), &clock).await;
     let ticks: Vec<Arc<Snapshot>> = (0..9 * 24)
         .map(|h| tick(T0 - (9 * 24 - h) * HOUR_MS))
         .collect();
@@ -90,7 +73,7 @@ async fn emulated_supervisor_quiet_host_network_addon_gets_no_stop_recommendatio
             allowed: vec![ActionKind::Stop],
             ..ActionOptions::default()
         },
-        control: Some(Arc::new(client(&supervisor)) as Arc<dyn AddonControl>),
+        control: Some(Arc::new(supervisor.client()) as Arc<dyn AddonControl>),
         emit: resource_manager::util::Emit::none(),
         latest: latest.clone(),
     })
@@ -101,7 +84,7 @@ async fn emulated_supervisor_quiet_host_network_addon_gets_no_stop_recommendatio
     let tracker = tokio_util::task::TaskTracker::new();
     let (walks, _collector, walker) = resource_manager::collect::storage::start(
         &tracker,
-        client(&supervisor),
+        supervisor.client(),
         clock.clock(),
         Duration::from_millis(20),
         stop.clone(),
@@ -112,7 +95,7 @@ async fn emulated_supervisor_quiet_host_network_addon_gets_no_stop_recommendatio
             analysis: Analysis::default(),
             store,
             latest,
-            supervisor: Some(client(&supervisor)),
+            supervisor: Some(supervisor.client()),
             storage: Some(walks.clone()),
             recorder_db: vec![],
             schedule: AdviceSchedule {

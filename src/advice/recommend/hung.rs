@@ -83,32 +83,29 @@ pub(super) fn hung(input: &AdviceInputs<'_>, sustain: &mut Sustain, out: &mut Ve
             ),
         );
         let window = Some((since, input.now_ms));
-        if let Some(m) = memory {
-            let id = registry::ADDON_MEMORY_PERCENT.instance(&a.slug, &[]).id;
-            r.evidence.push(Evidence::of_series(
+        let readings = [
+            (
                 "memory",
-                format!("{m:.0} % of its limit"),
-                id,
-                window,
-            ));
-        }
-        if let Some(c) = cpu {
-            let id = registry::ADDON_CPU.instance(&a.slug, &[]).id;
-            r.evidence.push(Evidence::of_series(
+                &registry::ADDON_MEMORY_PERCENT,
+                memory.map(|m| format!("{m:.0} % of its limit")),
+            ),
+            (
                 "CPU",
-                format!("{c:.0} % of the host ({cores:.0} cores)"),
-                id,
-                window,
-            ));
-        }
-        if let Some(b) = io {
-            let id = registry::ADDON_BLOCK_WRITE.instance(&a.slug, &[]).id;
-            r.evidence.push(Evidence::of_series(
+                &registry::ADDON_CPU,
+                cpu.map(|c| format!("{c:.0} % of the host ({cores:.0} cores)")),
+            ),
+            (
                 "disk and network",
-                format!("{}/s", format_bytes(b)),
-                id,
-                window,
-            ));
+                &registry::ADDON_BLOCK_WRITE,
+                io.map(|b| format!("{}/s", format_bytes(b))),
+            ),
+        ];
+        for (label, family, value) in readings {
+            if let Some(value) = value {
+                let id = family.instance(&a.slug, &[]).id;
+                r.evidence
+                    .push(Evidence::of_series(label, value, id, window));
+            }
         }
         r.confidence = if at_limit_since.is_some() { 0.8 } else { 0.6 };
         // Core is restarted through its own endpoint, not as an add-on: advice only.

@@ -308,20 +308,7 @@ fn lasting_conditions_need_their_time_and_reset_when_they_stop() {
     );
     let calm = healthy();
     let mut s = Sustain::default();
-    let pass = |f: &Fixture, at, s: &mut Sustain| {
-        recommend(
-            &AdviceInputs {
-                now_ms: at,
-                findings: &f.findings,
-                latest: &f.latest,
-                addons: &f.addons,
-                disk: &f.disk,
-            },
-            &f.churn,
-            s,
-        )
-        .len()
-    };
+    let pass = |f: &Fixture, at, s: &mut Sustain| pass(f, at, s).len();
     assert_eq!(pass(&f, NOW_MS, &mut s), 0);
     assert_eq!(pass(&calm, NOW_MS + 6 * 60_000, &mut s), 0, "a break");
     assert_eq!(pass(&f, NOW_MS + 7 * 60_000, &mut s), 0);

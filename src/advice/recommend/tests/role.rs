@@ -39,7 +39,8 @@ fn quiet(slug: &str, facts: Value) -> AddonUsage {
     }
 }
 
-fn idle_targets(addons: &[AddonUsage]) -> Vec<String> {
+/// One pass over `addons` alone (no findings, readings or disk content).
+fn recommend_for(addons: &[AddonUsage]) -> Vec<Recommendation> {
     let findings = Findings::default();
     let latest = Latest::new();
     let disk = DiskContent::default();
@@ -52,6 +53,10 @@ fn idle_targets(addons: &[AddonUsage]) -> Vec<String> {
         disk: &disk,
     };
     recommend(&input, &churn, &mut Sustain::default())
+}
+
+fn idle_targets(addons: &[AddonUsage]) -> Vec<String> {
+    recommend_for(addons)
         .into_iter()
         .filter(|r| r.kind == AdviceKind::Idle)
         .map(|r| r.target)
@@ -61,18 +66,7 @@ fn idle_targets(addons: &[AddonUsage]) -> Vec<String> {
 #[test]
 fn a_quiet_addon_on_its_own_network_with_no_role_is_proposed_with_why() {
     let addons = [quiet("core_configurator", json!({"ingress": true}))];
-    let findings = Findings::default();
-    let latest = Latest::new();
-    let disk = DiskContent::default();
-    let churn = ChurnCounter::default().report(NOW_MS);
-    let input = AdviceInputs {
-        now_ms: NOW_MS,
-        findings: &findings,
-        latest: &latest,
-        addons: &addons,
-        disk: &disk,
-    };
-    let list = recommend(&input, &churn, &mut Sustain::default());
+    let list = recommend_for(&addons);
     let idle = list
         .iter()
         .find(|r| r.kind == AdviceKind::Idle)
