@@ -22,8 +22,9 @@ touch "$context/src/lib.rs"
 rm -rf "$context/src"
 cp -r src templates static migrations "$context/"
 # Reuse this checkout's release artefacts so CI does not build the dependencies twice.
-(cd "$context" && CARGO_TARGET_DIR="$repo/target" cargo build --release --locked --quiet)
+target_dir=${CARGO_TARGET_DIR:-$repo/target}
+(cd "$context" && CARGO_TARGET_DIR="$target_dir" cargo build --release --locked --quiet)
 
-bin=target/release/resource-manager
+bin=$target_dir/release/resource-manager
 size=$(stat -c %s "$bin")
 awk -v s="$size" -v b="$bin" 'BEGIN { printf "add-on build: %s, %.1f MB stripped\n", b, s / 1048576 }'

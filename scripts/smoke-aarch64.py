@@ -34,7 +34,11 @@ import urllib.error
 import urllib.request
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-DEFAULT_BIN = ROOT / "target/aarch64/aarch64-unknown-linux-gnu/release/resource-manager"
+# Where scripts/build-aarch64.sh builds (RM_AARCH64_TARGET_DIR, default target/aarch64).
+DEFAULT_BIN = (
+    pathlib.Path(os.environ.get("RM_AARCH64_TARGET_DIR", ROOT / "target/aarch64"))
+    / "aarch64-unknown-linux-gnu/release/resource-manager"
+)
 RUNNER = "qemu-aarch64-static"
 DAY = 86_400
 

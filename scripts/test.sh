@@ -19,7 +19,7 @@ echo "== tests (unit, integration, and the #[ignore]d ones that need real servic
 cargo test --locked --no-fail-fast -- --include-ignored
 echo "== add-on rehearsal (the release binary as the Supervisor runs it, in namespaces)"
 cargo build --release --locked
-RM_BIN=target/release/resource-manager scripts/addon-rehearsal.sh
+RM_BIN="${CARGO_TARGET_DIR:-target}/release/resource-manager" scripts/addon-rehearsal.sh
 echo "== aarch64 (Raspberry Pi 4/5, Green, Yellow): the static release binary cross-built with Debian's packages, then run under qemu"
 scripts/build-aarch64.sh
 scripts/smoke-aarch64.py
