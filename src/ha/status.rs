@@ -35,7 +35,8 @@ pub struct HaLinkStatus {
 /// The MQTT discovery link, as `/api/v1/status` shows it.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct MqttStatus {
-    /// `resolving`, `no_broker`, `connecting`, `connected` or `disconnected`.
+    /// `resolving`, `no_broker`, `connecting`, `connected`, `disconnected`, or `failed` (the
+    /// TLS options cannot be used: `last_error` says why).
     pub state: &'static str,
     /// `host:port` (never the credentials).
     pub broker: Option<String>,

@@ -424,6 +424,12 @@ impl Supervisor {
         self.set_state(slug, state);
     }
 
+    /// Uninstalls the add-on `slug`: `/addons` no longer lists it, its stats are gone.
+    pub fn uninstall(&self, slug: &str) {
+        lock(&self.emulator.installed).retain(|(_, s, _)| s != slug);
+        lock(&self.emulator.states).remove(slug);
+    }
+
     /// The queries `/host/disks/default/usage` was asked with so far.
     pub fn usage_queries(&self) -> Vec<String> {
         lock(&self.emulator.usage_queries).clone()
