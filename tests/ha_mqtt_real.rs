@@ -352,6 +352,7 @@ async fn tls_to_the_broker_checks_its_certificate_against_the_ca_file_and_refuse
         status["links"]["home_assistant"]["mqtt"]["broker"],
         format!("127.0.0.1:{tls_port}")
     );
+    assert_eq!(status["links"]["home_assistant"]["mqtt"]["tls"], true);
     // Subscribed before the add-on connected: a live message, not a retained one.
     test.wait_for(wait, |_, payload, _| payload == b"online")
         .await;
@@ -379,5 +380,49 @@ async fn tls_to_the_broker_checks_its_certificate_against_the_ca_file_and_refuse
         error.contains("TLS to the broker") && error.contains("UnknownIssuer"),
         "{error}"
     );
+    app.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs a real Home Assistant Core and mosquitto; scripts/test.sh runs it"]
+async fn auto_stays_on_rest_while_the_configured_broker_is_down_and_moves_when_it_answers() {
+    let mut broker = Mosquitto::start();
+    let ha = HaCore::start();
+    setup_ha_mqtt(&ha, broker.port).await;
+    broker.stop();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let options = options("rmlater", "auto", broker.port);
+    let config = common::ha::config_with_ha(dir.path(), &ha, &ha.token, options, &[]);
+    let app = TestApp::start(config).await;
+    let wait = Duration::from_secs(30);
+    ha.wait_state("sensor.rmlater_cpu_usage", wait, numeric)
+        .await;
+    let status = app
+        .wait_status(wait, |s| {
+            s["links"]["home_assistant"]["transport"] == "rest"
+        })
+        .await;
+    assert_eq!(
+        status["links"]["home_assistant"]["mqtt"]["state"], "disconnected",
+        "{status}"
+    );
+
+    broker.start_again();
+    let mut ws = ws_connect(&ha).await;
+    let mut id = 0;
+    // Reconnect back-off (at most 60 s) and a publish interval.
+    let entries = wait_registry(&mut ws, &mut id, "rmlater_", Duration::from_secs(90), |e| {
+        e.iter()
+            .any(|e| e["entity_id"] == "sensor.rmlater_cpu_usage" && e["platform"] == "mqtt")
+    })
+    .await;
+    assert!(
+        entries
+            .iter()
+            .all(|e| !e["entity_id"].as_str().is_some_and(|i| i.ends_with("_2"))),
+        "{entries:#?}"
+    );
+    let status = app.get_json("api/v1/status").await;
+    assert_eq!(status["links"]["home_assistant"]["transport"], "mqtt");
     app.stop().await;
 }

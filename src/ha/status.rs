@@ -42,6 +42,8 @@ pub struct MqttStatus {
     pub broker: Option<String>,
     /// `options` or `supervisor`.
     pub broker_source: Option<&'static str>,
+    /// Whether the connection is TLS (`mqtt.tls`, or the Supervisor's `ssl`).
+    pub tls: bool,
     pub connected_since_ms: Option<i64>,
     pub reconnects: u64,
     /// Entities announced (one retained discovery config each).

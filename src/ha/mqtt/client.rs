@@ -29,6 +29,11 @@ const QUEUE: usize = 512;
 /// meanwhile), then keeps the connection until `cancel`; says `offline` at the end.
 pub async fn run(link: MqttLink, source: Option<BrokerSource>, cancel: CancellationToken) {
     let Some(source) = source else {
+        // Standalone without mqtt.host: no broker can appear, REST for good.
+        lock(&link.inner.rest_states).clear();
+        link.inner
+            .may_switch
+            .store(false, std::sync::atomic::Ordering::Relaxed);
         link.inner.broker.send_replace(BrokerState::Missing);
         link.mqtt_status(|s| s.state = "no_broker");
         return;
@@ -62,6 +67,7 @@ pub async fn run(link: MqttLink, source: Option<BrokerSource>, cancel: Cancellat
         s.state = "connecting";
         s.broker = Some(format!("{}:{}", broker.host, broker.port));
         s.broker_source = Some(found.source);
+        s.tls = broker.tls.is_some();
     });
     let node = link.node();
     let client_id = format!("resource_manager_{}", node.id);

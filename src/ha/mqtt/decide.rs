@@ -152,7 +152,11 @@ impl MqttLink {
     /// In `auto` on REST: keeps the latest state of `entity_id`, so a switch to MQTT announces
     /// every entity at once (publishers send only what changes).
     pub(super) fn keep_rest_state(&self, entity_id: &str, state: &EntityState) {
-        if self.inner.transport != Transport::Auto || state.state == "unavailable" {
+        let may_switch = self
+            .inner
+            .may_switch
+            .load(std::sync::atomic::Ordering::Relaxed);
+        if self.inner.transport != Transport::Auto || !may_switch || state.state == "unavailable" {
             return;
         }
         lock(&self.inner.rest_states).insert(entity_id.to_string(), state.clone());

@@ -74,6 +74,8 @@ struct Inner {
     deciding: tokio::sync::Mutex<()>,
     /// In `auto` while on REST: the latest state of each entity, announced at the switch.
     rest_states: Mutex<HashMap<String, EntityState>>,
+    /// Whether a broker may still appear (not standalone without `mqtt.host`).
+    may_switch: std::sync::atomic::AtomicBool,
     /// The Supervisor's installed add-ons (add-on mode).
     installed: Option<InstalledAddons>,
     first_state: Mutex<Option<Instant>>,
@@ -117,6 +119,7 @@ impl MqttLink {
                 decision: Mutex::new(Decision::default()),
                 deciding: tokio::sync::Mutex::new(()),
                 rest_states: Mutex::new(HashMap::new()),
+                may_switch: std::sync::atomic::AtomicBool::new(true),
                 installed,
                 first_state: Mutex::new(None),
                 sweep_after,
