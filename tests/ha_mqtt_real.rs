@@ -426,3 +426,51 @@ async fn auto_stays_on_rest_while_the_configured_broker_is_down_and_moves_when_i
     assert_eq!(status["links"]["home_assistant"]["transport"], "mqtt");
     app.stop().await;
 }
+
+#[tokio::test]
+#[ignore = "needs mosquitto and the openssl CLI; scripts/test.sh runs it"]
+async fn a_broker_that_requires_a_client_certificate_takes_the_configured_one() {
+    let certs = tempfile::tempdir().expect("tempdir");
+    let ca = common::mqtt::throwaway_ca(certs.path(), "ca");
+    let (cert, key) = common::mqtt::server_cert(certs.path(), &ca);
+    let (client, client_key) = common::mqtt::client_cert(certs.path(), &ca);
+    let broker = Mosquitto::start_tls_with(&cert, &key, Some(&ca));
+    let tls_port = broker.tls_port.expect("TLS listener");
+    let wait = Duration::from_secs(20);
+    let mqtt = |with_cert: bool| {
+        let mut mqtt = json!({"host": "127.0.0.1", "port": tls_port, "tls": true,
+            "ca_file": ca.to_string_lossy()});
+        if with_cert {
+            mqtt["client_cert"] = json!(client.to_string_lossy());
+            mqtt["client_key"] = json!(client_key.to_string_lossy());
+        }
+        mqtt
+    };
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = TestApp::start(tls_config(dir.path(), mqtt(true))).await;
+    app.wait_status(wait, |s| {
+        s["links"]["home_assistant"]["mqtt"]["state"] == "connected"
+    })
+    .await;
+    app.stop().await;
+
+    // Without one the broker ends the handshake: refused, never connected.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = TestApp::start(tls_config(dir.path(), mqtt(false))).await;
+    let status = app
+        .wait_status(wait, |s| {
+            s["links"]["home_assistant"]["mqtt"]["last_error"].is_string()
+        })
+        .await;
+    let mqtt = &status["links"]["home_assistant"]["mqtt"];
+    assert_eq!(mqtt["state"], "disconnected", "{mqtt}");
+    assert!(mqtt["connected_since_ms"].is_null(), "{mqtt}");
+    assert!(
+        mqtt["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("TLS to the broker") && e.contains("CertificateRequired")),
+        "{mqtt}"
+    );
+    app.stop().await;
+}

@@ -49,13 +49,28 @@ pub fn throwaway_ca(dir: &std::path::Path, name: &str) -> PathBuf {
 /// A server certificate for 127.0.0.1 and localhost signed by the CA at `ca` (its key beside
 /// it): `(certificate, key)`.
 pub fn server_cert(dir: &std::path::Path, ca: &std::path::Path) -> (PathBuf, PathBuf) {
-    let (crt, key, csr, ext) = (
-        dir.join("server.crt"),
-        dir.join("server.key"),
-        dir.join("server.csr"),
-        dir.join("server.ext"),
-    );
-    std::fs::write(&ext, "subjectAltName=IP:127.0.0.1,DNS:localhost\n").expect("ext");
+    signed_cert(
+        dir,
+        ca,
+        "server",
+        "subjectAltName=IP:127.0.0.1,DNS:localhost",
+    )
+}
+
+/// A client certificate signed by the CA at `ca`: `(certificate, key)`.
+pub fn client_cert(dir: &std::path::Path, ca: &std::path::Path) -> (PathBuf, PathBuf) {
+    signed_cert(dir, ca, "client", "extendedKeyUsage=clientAuth")
+}
+
+fn signed_cert(
+    dir: &std::path::Path,
+    ca: &std::path::Path,
+    name: &str,
+    extension: &str,
+) -> (PathBuf, PathBuf) {
+    let file = |ext: &str| dir.join(format!("{name}.{ext}"));
+    let (crt, key, csr, ext) = (file("crt"), file("key"), file("csr"), file("ext"));
+    std::fs::write(&ext, format!("{extension}\n")).expect("ext");
     openssl(&[
         "req",
         "-newkey",
@@ -64,7 +79,7 @@ pub fn server_cert(dir: &std::path::Path, ca: &std::path::Path) -> (PathBuf, Pat
         "ec_paramgen_curve:prime256v1",
         "-nodes",
         "-subj",
-        "/CN=localhost",
+        &format!("/CN={name}"),
         "-keyout",
         &key.to_string_lossy(),
         "-out",
@@ -152,6 +167,16 @@ impl Mosquitto {
     /// An anonymous broker with a plain listener (for the test's client) and a TLS one with
     /// the server certificate `cert` and its `key`.
     pub fn start_tls(cert: &std::path::Path, key: &std::path::Path) -> Mosquitto {
+        Mosquitto::start_tls_with(cert, key, None)
+    }
+
+    /// [`Self::start_tls`]; with `client_ca`, the TLS listener requires a client certificate
+    /// signed by it.
+    pub fn start_tls_with(
+        cert: &std::path::Path,
+        key: &std::path::Path,
+        client_ca: Option<&std::path::Path>,
+    ) -> Mosquitto {
         // Started as root, mosquitto reads its certificate as the `mosquitto` user.
         use std::os::unix::fs::PermissionsExt;
         let readable = |path: &std::path::Path, mode| {
@@ -162,12 +187,19 @@ impl Mosquitto {
         readable(key, 0o644);
         let dir = tempfile::tempdir().expect("tempdir");
         let (port, tls_port) = (free_port(), free_port());
-        let conf = format!(
+        let mut conf = format!(
             "per_listener_settings false\nallow_anonymous true\npersistence false\n\
              listener {port} 127.0.0.1\nlistener {tls_port} 127.0.0.1\ncertfile {}\nkeyfile {}\n",
             cert.display(),
             key.display()
         );
+        if let Some(ca) = client_ca {
+            readable(ca, 0o644);
+            conf.push_str(&format!(
+                "cafile {}\nrequire_certificate true\n",
+                ca.display()
+            ));
+        }
         std::fs::write(dir.path().join("mosquitto.conf"), conf).expect("conf");
         let mut broker = Mosquitto {
             dir,

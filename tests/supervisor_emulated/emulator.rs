@@ -448,6 +448,12 @@ impl Supervisor {
             "username": username, "password": password, "ssl": false, "protocol": "3.1.1"}));
     }
 
+    /// [`Self::provide_mqtt`] for a broker that speaks only TLS (`ssl: true`).
+    pub fn provide_mqtt_tls(&self, port: u16) {
+        *lock(&self.emulator.mqtt) = Some(json!({"host": "127.0.0.1", "port": port,
+            "username": "addons", "password": "unused", "ssl": true, "protocol": "3.1.1"}));
+    }
+
     /// From now on every call but `/addons/self/info` suffers `fault`.
     pub fn set_fault(&self, fault: Fault) {
         *lock(&self.emulator.fault) = fault;

@@ -260,3 +260,34 @@ async fn auto_moves_from_rest_to_mqtt_when_the_supervisor_gets_a_broker_without_
     );
     app.stop().await;
 }
+
+#[tokio::test]
+#[ignore = "needs mosquitto and the openssl CLI; scripts/test.sh runs it"]
+async fn the_supervisors_ssl_broker_is_reached_over_tls_checked_never_in_clear() {
+    let certs = tempfile::tempdir().expect("tempdir");
+    let ca = common::mqtt::throwaway_ca(certs.path(), "ca");
+    let (cert, key) = common::mqtt::server_cert(certs.path(), &ca);
+    let broker = Mosquitto::start_tls(&cert, &key);
+    let supervisor = Supervisor::start(Role::Manager, vec![]).await;
+    supervisor.provide_mqtt_tls(broker.tls_port.expect("TLS listener"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = TestApp::start(super::addon_mode_config(dir.path(), &supervisor.url)).await;
+    // The throwaway CA is not one of the system's: TLS is tried, and refused.
+    let status = app
+        .wait_status(Duration::from_secs(15), |s| {
+            s["links"]["home_assistant"]["mqtt"]["last_error"]
+                .as_str()
+                .is_some_and(|e| e.contains("TLS to the broker"))
+        })
+        .await;
+    let mqtt = &status["links"]["home_assistant"]["mqtt"];
+    assert_eq!(mqtt["tls"], true, "{mqtt}");
+    assert_eq!(mqtt["state"], "disconnected", "{mqtt}");
+    assert!(
+        mqtt["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("UnknownIssuer")),
+        "{mqtt}"
+    );
+    app.stop().await;
+}

@@ -161,7 +161,11 @@ async fn carry(
     match connected {
         Ok(mut remote) => {
             *lock(&slot) = None;
-            let _ = tokio::io::copy_bidirectional(&mut local, &mut remote).await;
+            // With TLS 1.3 a broker refuses a missing client certificate after the handshake:
+            // its alert ends the copy, and is what the status should show.
+            if let Err(err) = tokio::io::copy_bidirectional(&mut local, &mut remote).await {
+                *lock(&slot) = Some(format!("TLS to the broker {address}: {err}"));
+            }
         }
         Err(err) => {
             tracing::debug!(error = %err, "TLS bridge");
