@@ -56,6 +56,13 @@ impl MqttLink {
             return Ok(takes);
         }
         let was_rest = lock(&self.inner.decision).takes == Some(false);
+        // A switch waits for the REST writes in flight, and none starts until it is decided:
+        // a late one would bring back a state the switch deleted (and a `_2` id).
+        let _no_rest_writes = if was_rest {
+            Some(self.inner.rest_writes.write().await)
+        } else {
+            None
+        };
         let choice = match self.decide(rest).await {
             Ok(choice) => choice,
             Err(err) if was_rest => {
@@ -149,9 +156,25 @@ impl MqttLink {
         Ok(())
     }
 
+    /// Writes `state` over REST unless a switch to MQTT happened meanwhile (`None`: then it
+    /// goes to MQTT).
+    pub(super) async fn write_rest(
+        &self,
+        rest: &HaRest,
+        entity_id: &str,
+        state: &EntityState,
+    ) -> Option<Result<crate::ha::rest::SetOutcome, HaError>> {
+        let _writing = self.inner.rest_writes.read().await;
+        if lock(&self.inner.decision).takes == Some(true) {
+            return None;
+        }
+        self.keep_rest_state(entity_id, state);
+        Some(rest.post_state(entity_id, state).await)
+    }
+
     /// In `auto` on REST: keeps the latest state of `entity_id`, so a switch to MQTT announces
     /// every entity at once (publishers send only what changes).
-    pub(super) fn keep_rest_state(&self, entity_id: &str, state: &EntityState) {
+    fn keep_rest_state(&self, entity_id: &str, state: &EntityState) {
         let may_switch = self
             .inner
             .may_switch

@@ -72,6 +72,8 @@ struct Inner {
     decision: Mutex<Decision>,
     /// One decision at a time (it calls Core).
     deciding: tokio::sync::Mutex<()>,
+    /// REST writes hold it shared; a switch to MQTT holds it alone.
+    rest_writes: tokio::sync::RwLock<()>,
     /// In `auto` while on REST: the latest state of each entity, announced at the switch.
     rest_states: Mutex<HashMap<String, EntityState>>,
     /// Whether a broker may still appear (not standalone without `mqtt.host`).
@@ -118,6 +120,7 @@ impl MqttLink {
                 broker: watch::Sender::new(BrokerState::Resolving),
                 decision: Mutex::new(Decision::default()),
                 deciding: tokio::sync::Mutex::new(()),
+                rest_writes: tokio::sync::RwLock::new(()),
                 rest_states: Mutex::new(HashMap::new()),
                 may_switch: std::sync::atomic::AtomicBool::new(true),
                 installed,
@@ -246,8 +249,9 @@ impl StateRoute for MqttLink {
         Box::pin(async move {
             match self.takes(rest).await {
                 Ok(false) => {
-                    self.keep_rest_state(entity_id, state);
-                    return None;
+                    if let Some(written) = self.write_rest(rest, entity_id, state).await {
+                        return Some(written);
+                    }
                 }
                 Ok(true) => {}
                 Err(err) => return Some(Err(err)),
