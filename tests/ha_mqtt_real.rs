@@ -7,8 +7,8 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::TestApp;
-use common::ha::{HaCore, Socket, ws_command, ws_connect};
-use common::mqtt::{Mosquitto, TestClient, setup_ha_mqtt};
+use common::ha::{HaCore, ws_command, ws_connect};
+use common::mqtt::{Mosquitto, TestClient, entry, numeric, registry, setup_ha_mqtt, wait_registry};
 use serde_json::{Value, json};
 
 const NODE: &str = "rm_0123456789ab";
@@ -18,53 +18,6 @@ fn options(prefix: &str, transport: &str, port: u16) -> Value {
         "home_assistant": {"entity_prefix": prefix, "publish_interval_seconds": 5,
             "transport": transport},
         "mqtt": {"host": "127.0.0.1", "port": port}})
-}
-
-/// Every entity registry entry whose entity id starts with `prefix`.
-async fn registry(ws: &mut Socket, id: &mut u64, prefix: &str) -> Vec<Value> {
-    *id += 1;
-    let list = ws_command(ws, *id, json!({"type": "config/entity_registry/list"})).await;
-    list.as_array()
-        .expect("entity registry list")
-        .iter()
-        .filter(|e| e["entity_id"].as_str().is_some_and(|i| i.contains(prefix)))
-        .cloned()
-        .collect()
-}
-
-/// Polls the entity registry until `check` holds for the entries of `prefix`.
-async fn wait_registry(
-    ws: &mut Socket,
-    id: &mut u64,
-    prefix: &str,
-    timeout: Duration,
-    check: impl Fn(&[Value]) -> bool,
-) -> Vec<Value> {
-    let deadline = Instant::now() + timeout;
-    loop {
-        let entries = registry(ws, id, prefix).await;
-        if check(&entries) {
-            return entries;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "entity registry not as expected within {timeout:?}: {entries:#?}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-fn entry<'a>(entries: &'a [Value], entity_id: &str) -> &'a Value {
-    entries
-        .iter()
-        .find(|e| e["entity_id"] == entity_id)
-        .unwrap_or_else(|| panic!("{entity_id} not in the registry"))
-}
-
-fn numeric(state: &Value) -> bool {
-    state["state"]
-        .as_str()
-        .is_some_and(|s| s.parse::<f64>().is_ok())
 }
 
 #[tokio::test]
@@ -347,5 +300,177 @@ async fn with_the_broker_stopped_collection_goes_on_the_status_says_so_and_it_re
     // the add-on announced it all again.
     ha.wait_state("sensor.rmdown_cpu_usage", Duration::from_secs(90), numeric)
         .await;
+    app.stop().await;
+}
+
+/// Standalone with `mqtt` options and a Home Assistant that is never reached (the broker
+/// side is what is tested: the connection, `online`, and its status).
+fn tls_config(dir: &std::path::Path, mqtt: Value) -> resource_manager::config::Config {
+    let options = json!({"sample_interval_seconds": 1, "log_level": "warning",
+        "home_assistant": {"entity_prefix": "rmtls", "transport": "mqtt"}, "mqtt": mqtt});
+    let path = dir.join("options.json");
+    std::fs::write(&path, options.to_string()).expect("options");
+    let cli = resource_manager::config::Cli {
+        options: Some(path),
+        data_dir: Some(dir.join("data")),
+        ..resource_manager::config::Cli::default()
+    };
+    let env = |k: &str| match k {
+        "HA_URL" => Some("http://127.0.0.1:9".to_string()),
+        "HA_TOKEN" => Some("unused".to_string()),
+        _ => None,
+    };
+    resource_manager::config::Config::load(&cli, &env).expect("config")
+}
+
+#[tokio::test]
+#[ignore = "needs mosquitto and the openssl CLI; scripts/test.sh runs it"]
+async fn tls_to_the_broker_checks_its_certificate_against_the_ca_file_and_refuses_a_wrong_one() {
+    let certs = tempfile::tempdir().expect("tempdir");
+    let ca = common::mqtt::throwaway_ca(certs.path(), "ca");
+    let other_ca = common::mqtt::throwaway_ca(certs.path(), "other-ca");
+    let (cert, key) = common::mqtt::server_cert(certs.path(), &ca);
+    let broker = Mosquitto::start_tls(&cert, &key);
+    let tls_port = broker.tls_port.expect("TLS listener");
+    let wait = Duration::from_secs(20);
+
+    // The right CA: connected over TLS, `online` said through it.
+    let mut test = TestClient::connect(broker.port, &["resource_manager/+/availability"]).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = TestApp::start(tls_config(
+        dir.path(),
+        json!({"host": "127.0.0.1", "port": tls_port, "tls": true,
+            "ca_file": ca.to_string_lossy()}),
+    ))
+    .await;
+    let status = app
+        .wait_status(wait, |s| {
+            s["links"]["home_assistant"]["mqtt"]["state"] == "connected"
+        })
+        .await;
+    assert_eq!(
+        status["links"]["home_assistant"]["mqtt"]["broker"],
+        format!("127.0.0.1:{tls_port}")
+    );
+    assert_eq!(status["links"]["home_assistant"]["mqtt"]["tls"], true);
+    // Subscribed before the add-on connected: a live message, not a retained one.
+    test.wait_for(wait, |_, payload, _| payload == b"online")
+        .await;
+    app.stop().await;
+    test.wait_for(wait, |_, payload, _| payload == b"offline")
+        .await;
+
+    // A CA that did not sign the broker's certificate: refused, and the status says why.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = TestApp::start(tls_config(
+        dir.path(),
+        json!({"host": "127.0.0.1", "port": tls_port, "tls": true,
+            "ca_file": other_ca.to_string_lossy()}),
+    ))
+    .await;
+    let status = app
+        .wait_status(wait, |s| {
+            s["links"]["home_assistant"]["mqtt"]["last_error"].is_string()
+        })
+        .await;
+    let mqtt = &status["links"]["home_assistant"]["mqtt"];
+    assert_eq!(mqtt["state"], "disconnected", "{mqtt}");
+    let error = mqtt["last_error"].as_str().expect("error");
+    assert!(
+        error.contains("TLS to the broker") && error.contains("UnknownIssuer"),
+        "{error}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs a real Home Assistant Core and mosquitto; scripts/test.sh runs it"]
+async fn auto_stays_on_rest_while_the_configured_broker_is_down_and_moves_when_it_answers() {
+    let mut broker = Mosquitto::start();
+    let ha = HaCore::start();
+    setup_ha_mqtt(&ha, broker.port).await;
+    broker.stop();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let options = options("rmlater", "auto", broker.port);
+    let config = common::ha::config_with_ha(dir.path(), &ha, &ha.token, options, &[]);
+    let app = TestApp::start(config).await;
+    let wait = Duration::from_secs(30);
+    ha.wait_state("sensor.rmlater_cpu_usage", wait, numeric)
+        .await;
+    let status = app
+        .wait_status(wait, |s| {
+            s["links"]["home_assistant"]["transport"] == "rest"
+        })
+        .await;
+    assert_eq!(
+        status["links"]["home_assistant"]["mqtt"]["state"], "disconnected",
+        "{status}"
+    );
+
+    broker.start_again();
+    let mut ws = ws_connect(&ha).await;
+    let mut id = 0;
+    // Reconnect back-off (at most 60 s) and a publish interval.
+    let entries = wait_registry(&mut ws, &mut id, "rmlater_", Duration::from_secs(90), |e| {
+        e.iter()
+            .any(|e| e["entity_id"] == "sensor.rmlater_cpu_usage" && e["platform"] == "mqtt")
+    })
+    .await;
+    assert!(
+        entries
+            .iter()
+            .all(|e| !e["entity_id"].as_str().is_some_and(|i| i.ends_with("_2"))),
+        "{entries:#?}"
+    );
+    let status = app.get_json("api/v1/status").await;
+    assert_eq!(status["links"]["home_assistant"]["transport"], "mqtt");
+    app.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs mosquitto and the openssl CLI; scripts/test.sh runs it"]
+async fn a_broker_that_requires_a_client_certificate_takes_the_configured_one() {
+    let certs = tempfile::tempdir().expect("tempdir");
+    let ca = common::mqtt::throwaway_ca(certs.path(), "ca");
+    let (cert, key) = common::mqtt::server_cert(certs.path(), &ca);
+    let (client, client_key) = common::mqtt::client_cert(certs.path(), &ca);
+    let broker = Mosquitto::start_tls_with(&cert, &key, Some(&ca));
+    let tls_port = broker.tls_port.expect("TLS listener");
+    let wait = Duration::from_secs(20);
+    let mqtt = |with_cert: bool| {
+        let mut mqtt = json!({"host": "127.0.0.1", "port": tls_port, "tls": true,
+            "ca_file": ca.to_string_lossy()});
+        if with_cert {
+            mqtt["client_cert"] = json!(client.to_string_lossy());
+            mqtt["client_key"] = json!(client_key.to_string_lossy());
+        }
+        mqtt
+    };
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = TestApp::start(tls_config(dir.path(), mqtt(true))).await;
+    app.wait_status(wait, |s| {
+        s["links"]["home_assistant"]["mqtt"]["state"] == "connected"
+    })
+    .await;
+    app.stop().await;
+
+    // Without one the broker ends the handshake: refused, never connected.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = TestApp::start(tls_config(dir.path(), mqtt(false))).await;
+    let status = app
+        .wait_status(wait, |s| {
+            s["links"]["home_assistant"]["mqtt"]["last_error"].is_string()
+        })
+        .await;
+    let mqtt = &status["links"]["home_assistant"]["mqtt"];
+    assert_eq!(mqtt["state"], "disconnected", "{mqtt}");
+    assert!(mqtt["connected_since_ms"].is_null(), "{mqtt}");
+    assert!(
+        mqtt["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("TLS to the broker") && e.contains("CertificateRequired")),
+        "{mqtt}"
+    );
     app.stop().await;
 }

@@ -104,8 +104,10 @@ pub(super) async fn start(
             links_stop.clone(),
         )
     });
+    let mut installed_addons = None;
     let supervisor = supervisor.map(|started| {
         collectors.push(Box::new(started.collector));
+        installed_addons = Some(started.installed);
         (started.status, started.task)
     });
     // What takes the data disk: walked hourly by the Supervisor, off the tick path.
@@ -190,7 +192,7 @@ pub(super) async fn start(
         },
         &collect_stop,
     );
-    let mqtt = mqtt_start(&config, supervisor_client.clone());
+    let mqtt = mqtt_start(&config, supervisor_client.clone(), installed_addons);
     let (advisor, advisor_task) = advice::start(
         tracker,
         advice::AdviceParts {
@@ -306,7 +308,11 @@ pub(super) async fn start(
 }
 
 /// MQTT discovery unless `transport: rest`: the user's broker, else the Supervisor's.
-fn mqtt_start(config: &Config, supervisor: Option<SupervisorClient>) -> Option<ha::MqttStart> {
+fn mqtt_start(
+    config: &Config,
+    supervisor: Option<SupervisorClient>,
+    installed: Option<crate::supervisor::poller::InstalledAddons>,
+) -> Option<ha::MqttStart> {
     use crate::config::{Mode, Transport};
     use ha::mqtt::{BrokerSource, discovery::Node, node_id};
     let options = &config.options;
@@ -319,6 +325,7 @@ fn mqtt_start(config: &Config, supervisor: Option<SupervisorClient>) -> Option<h
     };
     Some(ha::MqttStart {
         source,
+        installed,
         node: Node {
             id: node_id(&config.data_dir),
             discovery_prefix: options.mqtt.discovery_prefix.clone(),

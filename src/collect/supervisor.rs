@@ -11,7 +11,7 @@ use tokio_util::task::TaskTracker;
 use super::{CollectError, Collector, Tick};
 use crate::model::Sample;
 use crate::supervisor::SupervisorClient;
-use crate::supervisor::poller::{self, SupervisorLinkStatus, SupervisorShared};
+use crate::supervisor::poller::{self, InstalledAddons, SupervisorLinkStatus, SupervisorShared};
 use crate::util::{Clock, PaceWatch, lock};
 
 /// The Supervisor side, started: the poller (a link of the app) and the collector that hands
@@ -19,6 +19,8 @@ use crate::util::{Clock, PaceWatch, lock};
 pub struct SupervisorStart {
     pub collector: SupervisorCollector,
     pub status: Arc<Mutex<SupervisorLinkStatus>>,
+    /// The installed add-ons, as the poller last listed them.
+    pub installed: InstalledAddons,
     /// Ends on `stop`.
     pub task: JoinHandle<()>,
 }
@@ -34,6 +36,7 @@ pub fn start(
 ) -> SupervisorStart {
     let shared = Arc::new(Mutex::new(SupervisorShared::default()));
     let status = Arc::new(Mutex::new(SupervisorLinkStatus::default()));
+    let installed = lock(&shared).installed.subscribe();
     let task = tracker.spawn(poller::run(
         client,
         interval,
@@ -46,6 +49,7 @@ pub fn start(
     SupervisorStart {
         collector: SupervisorCollector::new(shared, interval),
         status,
+        installed,
         task,
     }
 }

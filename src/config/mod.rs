@@ -48,7 +48,7 @@ pub use leases::{LeaseOptions, SlotPool};
 pub use mode::{
     ADDON_OPTIONS_PATH, HaEndpoint, INGRESS_PORT, Listen, Mode, SUPERVISOR_WAIT, SupervisorEndpoint,
 };
-pub use mqtt::{Broker, MqttOptions, Transport};
+pub use mqtt::{Broker, BrokerTls, MqttOptions, Transport};
 pub use options::{LogFormat, LogLevel, Options};
 pub use paths::{DATABASE_FILE, SysRoot};
 pub use power::{PowerOptions, PowerPreset, PowerSource, SelfScalingOptions};

@@ -35,12 +35,15 @@ pub struct HaLinkStatus {
 /// The MQTT discovery link, as `/api/v1/status` shows it.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct MqttStatus {
-    /// `resolving`, `no_broker`, `connecting`, `connected` or `disconnected`.
+    /// `resolving`, `no_broker`, `connecting`, `connected`, `disconnected`, or `failed` (the
+    /// TLS options cannot be used: `last_error` says why).
     pub state: &'static str,
     /// `host:port` (never the credentials).
     pub broker: Option<String>,
     /// `options` or `supervisor`.
     pub broker_source: Option<&'static str>,
+    /// Whether the connection is TLS (`mqtt.tls`, or the Supervisor's `ssl`).
+    pub tls: bool,
     pub connected_since_ms: Option<i64>,
     pub reconnects: u64,
     /// Entities announced (one retained discovery config each).

@@ -25,6 +25,8 @@ pub struct MqttStart {
     /// The broker: the `mqtt` option, else the Supervisor's service; `None`: no broker.
     pub source: Option<mqtt::BrokerSource>,
     pub node: mqtt::discovery::Node,
+    /// The Supervisor's installed add-ons: an uninstalled one's entities are removed.
+    pub installed: Option<crate::supervisor::poller::InstalledAddons>,
 }
 
 /// What the Home Assistant side is started with.
@@ -84,7 +86,13 @@ pub fn start(start: HaStart<'_>) -> Result<HaTasks, HaError> {
         // Entities of earlier runs get two publish intervals and a margin to come back.
         let sweep_after =
             std::time::Duration::from_secs(2 * u64::from(options.publish_interval_seconds) + 10);
-        let link = mqtt::MqttLink::new(m.node, options.transport, status.clone(), sweep_after);
+        let link = mqtt::MqttLink::new(
+            m.node,
+            options.transport,
+            status.clone(),
+            sweep_after,
+            m.installed,
+        );
         rest = rest.clone().with_route(Arc::new(link.clone()));
         tracker.spawn(mqtt::run(link, m.source, link_stop.clone()))
     });

@@ -1,7 +1,7 @@
 //! Polls the Supervisor on its own cadence (Docker stats are slow to compute) and keeps the
 //! latest per-add-on samples for the engine's Supervisor collector to pick up each tick.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -28,12 +28,22 @@ pub struct SupervisorLinkStatus {
     pub host: Option<Value>,
 }
 
+/// The slugs of the installed add-ons (stopped ones too), with `homeassistant` and
+/// `supervisor`, as the last successful `/addons` listed them; `None` until one succeeded.
+/// MQTT discovery removes an uninstalled add-on's entities by it (ADR 0019).
+pub type InstalledAddons = tokio::sync::watch::Receiver<Option<Arc<BTreeSet<String>>>>;
+
+/// Containers that have stats but are not in `/addons`: they are never uninstalled.
+pub const ALWAYS_INSTALLED: [&str; 2] = ["homeassistant", "supervisor"];
+
 /// The latest samples, shared with the collector.
 #[derive(Debug, Default)]
 pub struct SupervisorShared {
     pub samples: Vec<Sample>,
     pub polled_at: Option<Instant>,
     pub error: Option<String>,
+    /// Sends what [`InstalledAddons`] receives, when the list changes.
+    pub installed: tokio::sync::watch::Sender<Option<Arc<BTreeSet<String>>>>,
 }
 
 struct Tracked {
@@ -211,6 +221,20 @@ async fn poll_once(
                 let state = addon.state.as_deref().unwrap_or("unknown");
                 restarts.state(&addon.slug, &addon.name, state, now);
             }
+            let installed: BTreeSet<String> = addons
+                .iter()
+                .map(|a| a.slug.clone())
+                .chain(ALWAYS_INSTALLED.map(String::from))
+                .collect();
+            // An uninstalled add-on's restart counters go with it.
+            restarts.keep_only(&installed);
+            lock(shared).installed.send_if_modified(|known| {
+                let changed = known.as_deref() != Some(&installed);
+                if changed {
+                    *known = Some(Arc::new(installed));
+                }
+                changed
+            });
             for addon in addons
                 .into_iter()
                 .filter(|a| a.state.as_deref() == Some("started"))

@@ -99,6 +99,11 @@ impl RestartLog {
         w.seen_running = true;
     }
 
+    /// Forgets the containers not in `installed` (an uninstalled add-on has no counters).
+    pub fn keep_only(&mut self, installed: &std::collections::BTreeSet<String>) {
+        self.watched.retain(|slug, _| installed.contains(slug));
+    }
+
     /// The counters and the last hour's restarts of every container seen running.
     pub fn samples(&mut self, now: Instant, out: &mut Vec<Sample>) {
         for w in self.watched.values_mut() {
@@ -207,5 +212,19 @@ mod tests {
             counts(&mut log, t0 + HOUR / 60, "homeassistant"),
             (1.0, 1.0, 0.0)
         );
+    }
+
+    #[test]
+    fn an_uninstalled_addon_loses_its_counters_a_stopped_one_keeps_them() {
+        let t0 = Instant::now();
+        let mut log = RestartLog::default();
+        for slug in ["gone", "kept"] {
+            log.state(slug, slug, "started", t0);
+            log.stats(slug, slug, &stats(1), t0);
+        }
+        log.state("kept", "kept", "stopped", t0 + HOUR);
+        log.keep_only(&["kept".to_string()].into());
+        assert!(counts(&mut log, t0 + HOUR, "gone").0.is_nan());
+        assert_eq!(counts(&mut log, t0 + HOUR, "kept"), (0.0, 0.0, 0.0));
     }
 }

@@ -9,13 +9,112 @@ use std::time::{Duration, Instant};
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 use serde_json::{Value, json};
 
-use super::ha::HaCore;
+use super::ha::{HaCore, Socket, ws_command};
 
 /// One broker process; stopped (by its pid) when dropped.
 pub struct Mosquitto {
     dir: tempfile::TempDir,
     pub port: u16,
+    /// The TLS listener's port ([`Mosquitto::start_tls`]).
+    pub tls_port: Option<u16>,
     child: Option<Child>,
+}
+
+/// A throwaway certificate authority made with the openssl CLI: `<name>.crt`, `<name>.key`.
+pub fn throwaway_ca(dir: &std::path::Path, name: &str) -> PathBuf {
+    let (crt, key) = (
+        dir.join(format!("{name}.crt")),
+        dir.join(format!("{name}.key")),
+    );
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        &format!("/CN={name}"),
+        "-keyout",
+        &key.to_string_lossy(),
+        "-out",
+        &crt.to_string_lossy(),
+    ]);
+    crt
+}
+
+/// A server certificate for 127.0.0.1 and localhost signed by the CA at `ca` (its key beside
+/// it): `(certificate, key)`.
+pub fn server_cert(dir: &std::path::Path, ca: &std::path::Path) -> (PathBuf, PathBuf) {
+    signed_cert(
+        dir,
+        ca,
+        "server",
+        "subjectAltName=IP:127.0.0.1,DNS:localhost",
+    )
+}
+
+/// A client certificate signed by the CA at `ca`: `(certificate, key)`.
+pub fn client_cert(dir: &std::path::Path, ca: &std::path::Path) -> (PathBuf, PathBuf) {
+    signed_cert(dir, ca, "client", "extendedKeyUsage=clientAuth")
+}
+
+fn signed_cert(
+    dir: &std::path::Path,
+    ca: &std::path::Path,
+    name: &str,
+    extension: &str,
+) -> (PathBuf, PathBuf) {
+    let file = |ext: &str| dir.join(format!("{name}.{ext}"));
+    let (crt, key, csr, ext) = (file("crt"), file("key"), file("csr"), file("ext"));
+    std::fs::write(&ext, format!("{extension}\n")).expect("ext");
+    openssl(&[
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-subj",
+        &format!("/CN={name}"),
+        "-keyout",
+        &key.to_string_lossy(),
+        "-out",
+        &csr.to_string_lossy(),
+    ]);
+    openssl(&[
+        "x509",
+        "-req",
+        "-days",
+        "2",
+        "-in",
+        &csr.to_string_lossy(),
+        "-CA",
+        &ca.to_string_lossy(),
+        "-CAkey",
+        &ca.with_extension("key").to_string_lossy(),
+        "-CAcreateserial",
+        "-extfile",
+        &ext.to_string_lossy(),
+        "-out",
+        &crt.to_string_lossy(),
+    ]);
+    (crt, key)
+}
+
+fn openssl(args: &[&str]) {
+    let out = Command::new("openssl")
+        .args(args)
+        .output()
+        .expect("openssl CLI (scripts/provision.sh installs it)");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn free_port() -> u16 {
@@ -58,6 +157,54 @@ impl Mosquitto {
         let mut broker = Mosquitto {
             dir,
             port,
+            tls_port: None,
+            child: None,
+        };
+        broker.start_again();
+        broker
+    }
+
+    /// An anonymous broker with a plain listener (for the test's client) and a TLS one with
+    /// the server certificate `cert` and its `key`.
+    pub fn start_tls(cert: &std::path::Path, key: &std::path::Path) -> Mosquitto {
+        Mosquitto::start_tls_with(cert, key, None)
+    }
+
+    /// [`Self::start_tls`]; with `client_ca`, the TLS listener requires a client certificate
+    /// signed by it.
+    pub fn start_tls_with(
+        cert: &std::path::Path,
+        key: &std::path::Path,
+        client_ca: Option<&std::path::Path>,
+    ) -> Mosquitto {
+        // Started as root, mosquitto reads its certificate as the `mosquitto` user.
+        use std::os::unix::fs::PermissionsExt;
+        let readable = |path: &std::path::Path, mode| {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod")
+        };
+        readable(cert.parent().expect("folder"), 0o755);
+        readable(cert, 0o644);
+        readable(key, 0o644);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (port, tls_port) = (free_port(), free_port());
+        let mut conf = format!(
+            "per_listener_settings false\nallow_anonymous true\npersistence false\n\
+             listener {port} 127.0.0.1\nlistener {tls_port} 127.0.0.1\ncertfile {}\nkeyfile {}\n",
+            cert.display(),
+            key.display()
+        );
+        if let Some(ca) = client_ca {
+            readable(ca, 0o644);
+            conf.push_str(&format!(
+                "cafile {}\nrequire_certificate true\n",
+                ca.display()
+            ));
+        }
+        std::fs::write(dir.path().join("mosquitto.conf"), conf).expect("conf");
+        let mut broker = Mosquitto {
+            dir,
+            port,
+            tls_port: Some(tls_port),
             child: None,
         };
         broker.start_again();
@@ -204,4 +351,51 @@ pub async fn setup_ha_mqtt(ha: &HaCore, port: u16) {
         .expect("flow json");
     assert_eq!(done["type"], "create_entry", "{done}");
     assert_eq!(done["result"]["state"], "loaded", "{done}");
+}
+
+/// Every entity registry entry whose entity id starts with `prefix`.
+pub async fn registry(ws: &mut Socket, id: &mut u64, prefix: &str) -> Vec<Value> {
+    *id += 1;
+    let list = ws_command(ws, *id, json!({"type": "config/entity_registry/list"})).await;
+    list.as_array()
+        .expect("entity registry list")
+        .iter()
+        .filter(|e| e["entity_id"].as_str().is_some_and(|i| i.contains(prefix)))
+        .cloned()
+        .collect()
+}
+
+/// Polls the entity registry until `check` holds for the entries of `prefix`.
+pub async fn wait_registry(
+    ws: &mut Socket,
+    id: &mut u64,
+    prefix: &str,
+    timeout: Duration,
+    check: impl Fn(&[Value]) -> bool,
+) -> Vec<Value> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let entries = registry(ws, id, prefix).await;
+        if check(&entries) {
+            return entries;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "entity registry not as expected within {timeout:?}: {entries:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+pub fn entry<'a>(entries: &'a [Value], entity_id: &str) -> &'a Value {
+    entries
+        .iter()
+        .find(|e| e["entity_id"] == entity_id)
+        .unwrap_or_else(|| panic!("{entity_id} not in the registry"))
+}
+
+pub fn numeric(state: &Value) -> bool {
+    state["state"]
+        .as_str()
+        .is_some_and(|s| s.parse::<f64>().is_ok())
 }

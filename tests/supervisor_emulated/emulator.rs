@@ -424,6 +424,12 @@ impl Supervisor {
         self.set_state(slug, state);
     }
 
+    /// Uninstalls the add-on `slug`: `/addons` no longer lists it, its stats are gone.
+    pub fn uninstall(&self, slug: &str) {
+        lock(&self.emulator.installed).retain(|(_, s, _)| s != slug);
+        lock(&self.emulator.states).remove(slug);
+    }
+
     /// The queries `/host/disks/default/usage` was asked with so far.
     pub fn usage_queries(&self) -> Vec<String> {
         lock(&self.emulator.usage_queries).clone()
@@ -440,6 +446,12 @@ impl Supervisor {
     pub fn provide_mqtt(&self, port: u16, username: &str, password: &str) {
         *lock(&self.emulator.mqtt) = Some(json!({"host": "127.0.0.1", "port": port,
             "username": username, "password": password, "ssl": false, "protocol": "3.1.1"}));
+    }
+
+    /// [`Self::provide_mqtt`] for a broker that speaks only TLS (`ssl: true`).
+    pub fn provide_mqtt_tls(&self, port: u16) {
+        *lock(&self.emulator.mqtt) = Some(json!({"host": "127.0.0.1", "port": port,
+            "username": "addons", "password": "unused", "ssl": true, "protocol": "3.1.1"}));
     }
 
     /// From now on every call but `/addons/self/info` suffers `fault`.

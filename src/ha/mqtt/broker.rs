@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::config::{Broker, Secret};
+use crate::config::{Broker, BrokerTls, Secret};
 use crate::supervisor::SupervisorClient;
 
 /// File in the data folder holding the node id; the folder is in the add-on's backups, so a
@@ -55,17 +55,14 @@ impl BrokerSource {
                     .get("/services/mqtt")
                     .await
                     .map_err(|e| e.to_string())?;
-                if service.ssl {
-                    // No TLS in this build (ADR 0019): the add-on broker speaks plain MQTT
-                    // on the internal network; a TLS-only one is reported, not half-used.
-                    return Err("the Supervisor's broker requires TLS, which is not supported; set mqtt.host to a plain listener".into());
-                }
                 Ok(Found {
                     broker: Broker {
                         host: service.host,
                         port: service.port,
                         username: service.username.filter(|u| !u.is_empty()),
                         password: service.password.map(Secret::new),
+                        // `ssl`: checked against the system's CAs (ADR 0019).
+                        tls: service.ssl.then(BrokerTls::default),
                     },
                     source: "supervisor",
                 })

@@ -186,6 +186,8 @@ pub struct Announcement {
     pub config: String,
     pub state_topic: String,
     pub state: String,
+    /// The add-on whose device the entity is on (removed with the add-on).
+    pub addon: Option<String>,
 }
 
 /// The engine's own entities: diagnostics, beside the box's measurements.
@@ -285,6 +287,10 @@ pub fn announce(node: &Node, entity_id: &str, state: &EntityState) -> Option<Ann
         state_topic,
         state: json!({"state": value, "attributes": attributes}).to_string(),
         key,
+        addon: match &state.device {
+            EntityDevice::Addon { slug, .. } => Some(slug.clone()),
+            _ => None,
+        },
     })
 }
 
@@ -294,4 +300,19 @@ pub fn state_topic_of(node: &Node, config_topic: &str) -> Option<String> {
     let mut parts = rest.trim_start_matches('/').split('/');
     let (component, id, key) = (parts.next()?, parts.next()?, parts.next()?);
     (id == node.id).then(|| format!("{}/{component}/{key}", node.base_topic()))
+}
+
+/// The key of a config topic of ours (`…/<node>/<key>/config` → `<key>`).
+pub fn key_of<'a>(node: &Node, config_topic: &'a str) -> Option<&'a str> {
+    let rest = config_topic.strip_prefix(&node.discovery_prefix)?;
+    let mut parts = rest.trim_start_matches('/').split('/');
+    let (_component, id, key) = (parts.next()?, parts.next()?, parts.next()?);
+    (id == node.id).then_some(key)
+}
+
+/// How the keys of an add-on's entities start (`addon_core_mosquitto_`): the slug folded as
+/// entity ids fold it.
+pub fn addon_key_prefix(slug: &str) -> String {
+    let id = super::super::entities::entity_id("", &format!("addon.{slug}"));
+    format!("{}_", id.trim_start_matches("sensor._"))
 }

@@ -3,14 +3,20 @@
 //!
 //! - `discovery.rs`: an entity state as discovery config and state message (pure).
 //! - `broker.rs`: the broker (options or the Supervisor's `/services/mqtt`) and the node id.
-//! - `client.rs`: the connection: last will, `online`, re-announcing, removal, back-off.
+//! - `client.rs`: the connection: last will, `online`, re-announcing, back-off.
+//! - `decide.rs`: whether states go to MQTT (and the switch from REST in `auto`).
+//! - `removal.rs`: clearing the discovery of entities that no longer exist.
+//! - `tls.rs`: TLS to the broker through a local bridge on the add-on's one rustls stack.
 //!
 //! [`MqttLink`] is a [`StateRoute`] of the REST client, so every publisher keeps calling
 //! `set_state` and its states go to MQTT once the link decided to take them.
 
 mod broker;
 mod client;
+mod decide;
 pub mod discovery;
+mod removal;
+mod tls;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -18,15 +24,17 @@ use std::time::{Duration, Instant};
 
 use futures_util::future::BoxFuture;
 use rumqttc::{AsyncClient, QoS};
-use tokio::sync::{OnceCell, watch};
+use tokio::sync::watch;
 
 use super::error::HaError;
 use super::rest::{EntityState, HaRest, SetOutcome, StateRoute};
 use super::status::{HaLinkStatus, MqttStatus};
 use crate::config::Transport;
+use crate::supervisor::poller::InstalledAddons;
 use crate::util::lock;
 pub use broker::{BrokerSource, NODE_ID_FILE, node_id};
 pub use client::run;
+use decide::Decision;
 use discovery::{Announcement, Node};
 
 /// What an entity last looked like, and whether the broker has it.
@@ -41,7 +49,7 @@ struct Known {
 #[derive(Debug, Clone, PartialEq)]
 enum BrokerState {
     Resolving,
-    /// No broker (no option, no Supervisor service): REST in `auto`.
+    /// No broker (no option, no Supervisor service, or in `auto` not reachable yet): REST.
     Missing,
     Found,
 }
@@ -54,12 +62,24 @@ struct Inner {
     entities: Mutex<HashMap<String, Known>>,
     /// Our config topics the broker had retained at connect (from earlier runs).
     on_broker: Mutex<HashSet<String>>,
+    /// Config topics of entities that no longer exist, to clear (with their state topics).
+    to_clear: Mutex<HashSet<String>>,
     /// The connection, while connected.
     client: Mutex<Option<AsyncClient>>,
     status: Arc<Mutex<HaLinkStatus>>,
     broker: watch::Sender<BrokerState>,
-    /// Whether states go to MQTT (decided once, when the first one comes).
-    takes: OnceCell<bool>,
+    /// Whether states go to MQTT, and when to ask again while they go to REST.
+    decision: Mutex<Decision>,
+    /// One decision at a time (it calls Core).
+    deciding: tokio::sync::Mutex<()>,
+    /// REST writes hold it shared; a switch to MQTT holds it alone.
+    rest_writes: tokio::sync::RwLock<()>,
+    /// In `auto` while on REST: the latest state of each entity, announced at the switch.
+    rest_states: Mutex<HashMap<String, EntityState>>,
+    /// Whether a broker may still appear (not standalone without `mqtt.host`).
+    may_switch: std::sync::atomic::AtomicBool,
+    /// The Supervisor's installed add-ons (add-on mode).
+    installed: Option<InstalledAddons>,
     first_state: Mutex<Option<Instant>>,
     /// Entities of earlier runs not announced this long after the first state are removed.
     sweep_after: Duration,
@@ -78,6 +98,7 @@ impl MqttLink {
         transport: Transport,
         status: Arc<Mutex<HaLinkStatus>>,
         sweep_after: Duration,
+        installed: Option<InstalledAddons>,
     ) -> Self {
         {
             let mut s = lock(&status);
@@ -93,10 +114,16 @@ impl MqttLink {
                 transport,
                 entities: Mutex::new(HashMap::new()),
                 on_broker: Mutex::new(HashSet::new()),
+                to_clear: Mutex::new(HashSet::new()),
                 client: Mutex::new(None),
                 status,
                 broker: watch::Sender::new(BrokerState::Resolving),
-                takes: OnceCell::new(),
+                decision: Mutex::new(Decision::default()),
+                deciding: tokio::sync::Mutex::new(()),
+                rest_writes: tokio::sync::RwLock::new(()),
+                rest_states: Mutex::new(HashMap::new()),
+                may_switch: std::sync::atomic::AtomicBool::new(true),
+                installed,
                 first_state: Mutex::new(None),
                 sweep_after,
             }),
@@ -112,65 +139,18 @@ impl MqttLink {
         f(status.mqtt.get_or_insert_with(MqttStatus::default));
     }
 
-    /// Decides once whether states go to MQTT: a broker is known, and in `auto` Core has the
-    /// MQTT integration. Then REST-written states of our ids are deleted, so Core gives the
-    /// MQTT entities the same ids instead of `_2` ones.
-    async fn decide(&self, rest: &HaRest) -> Result<bool, HaError> {
-        let mut broker = self.inner.broker.subscribe();
-        let found = matches!(
-            broker
-                .wait_for(|b| *b != BrokerState::Resolving)
-                .await
-                .map(|b| b.clone()),
-            Ok(BrokerState::Found)
-        );
-        let auto = self.inner.transport == Transport::Auto;
-        if auto && !found {
-            lock(&self.inner.status).transport = "rest";
-            return Ok(false);
-        }
-        if auto {
-            let config = rest.config().await?;
-            let has_mqtt = config["components"]
-                .as_array()
-                .is_some_and(|c| c.iter().any(|c| c == "mqtt"));
-            if !has_mqtt {
-                tracing::info!("Home Assistant has no MQTT integration: entities stay on REST");
-                lock(&self.inner.status).transport = "rest";
-                return Ok(false);
-            }
-        }
-        self.take_over(rest).await?;
-        lock(&self.inner.status).transport = "mqtt";
-        tracing::info!("entities are published with MQTT discovery");
-        Ok(true)
-    }
-
-    /// Deletes the states REST wrote for our ids that no MQTT entity owns.
-    async fn take_over(&self, rest: &HaRest) -> Result<(), HaError> {
-        let prefix = self.node().entity_prefix;
-        let template = format!(
-            "{{%- set m = integration_entities('mqtt') -%}}{{{{ states | map(attribute='entity_id') \
-             | select('match', '(sensor|binary_sensor)\\.{prefix}_') | reject('in', m) | list | tojson }}}}"
-        );
-        let text = rest.render_template(&template).await?;
-        let ids: Vec<String> =
-            serde_json::from_str(&text).map_err(|e| HaError::Protocol(e.to_string()))?;
-        for id in &ids {
-            rest.delete_state(id).await?;
-        }
-        if !ids.is_empty() {
-            tracing::info!(
-                states = ids.len(),
-                "REST-written states removed: MQTT entities take their ids"
-            );
-        }
-        Ok(())
-    }
-
-    /// Keeps `announcement` and sends what the broker does not have yet.
+    /// Keeps `announcement` and sends what the broker does not have yet; an entity of an
+    /// add-on that is no longer installed is not announced again.
     fn offer(&self, announcement: Announcement) {
+        if announcement
+            .addon
+            .as_deref()
+            .is_some_and(|slug| !self.is_installed(slug))
+        {
+            return;
+        }
         lock(&self.inner.first_state).get_or_insert_with(Instant::now);
+        lock(&self.inner.to_clear).remove(&announcement.config_topic);
         {
             let mut entities = lock(&self.inner.entities);
             let topic = announcement.config_topic.clone();
@@ -195,12 +175,16 @@ impl MqttLink {
         self.flush();
     }
 
-    /// Publishes every config and state the broker does not have, while the connection's
-    /// queue takes them (the rest waits for the next flush: nothing blocks a publisher).
+    /// Publishes the removals, then every config and state the broker does not have, while
+    /// the connection's queue takes them (the rest waits for the next flush: nothing blocks a
+    /// publisher).
     fn flush(&self) {
         let Some(client) = lock(&self.inner.client).clone() else {
             return;
         };
+        if !self.clear(&client) {
+            return;
+        }
         let (mut messages, mut bytes, mut configs) = (0u64, 0u64, 0u64);
         let mut entities = lock(&self.inner.entities);
         let count = entities.len();
@@ -248,36 +232,10 @@ impl MqttLink {
     }
 
     fn has_unsent(&self) -> bool {
-        lock(&self.inner.entities)
-            .values()
-            .any(|k| !k.config_sent || !k.state_sent)
-    }
-
-    /// When to remove the entities of earlier runs that were not announced again.
-    fn sweep_at(&self) -> Option<Instant> {
-        lock(&self.inner.first_state).map(|t| t + self.inner.sweep_after)
-    }
-
-    /// Removes (empty retained config and state) what the broker kept that we no longer have.
-    fn sweep(&self, client: &AsyncClient) {
-        let node = self.node();
-        let stale: Vec<String> = {
-            let entities = lock(&self.inner.entities);
-            lock(&self.inner.on_broker)
-                .drain()
-                .filter(|t| !entities.contains_key(t))
-                .collect()
-        };
-        for topic in &stale {
-            let cleared = client.try_publish(topic, QoS::AtLeastOnce, true, Vec::<u8>::new());
-            if let Some(state) = discovery::state_topic_of(&node, topic) {
-                let _ = client.try_publish(state, QoS::AtMostOnce, true, Vec::<u8>::new());
-            }
-            if cleared.is_ok() {
-                tracing::info!(topic = %topic, "entity no longer exists: discovery removed");
-            }
-        }
-        self.mqtt_status(|s| s.removed += stale.len() as u64);
+        !lock(&self.inner.to_clear).is_empty()
+            || lock(&self.inner.entities)
+                .values()
+                .any(|k| !k.config_sent || !k.state_sent)
     }
 }
 
@@ -289,8 +247,12 @@ impl StateRoute for MqttLink {
         state: &'a EntityState,
     ) -> BoxFuture<'a, Option<Result<SetOutcome, HaError>>> {
         Box::pin(async move {
-            match self.inner.takes.get_or_try_init(|| self.decide(rest)).await {
-                Ok(false) => return None,
+            match self.takes(rest).await {
+                Ok(false) => {
+                    if let Some(written) = self.write_rest(rest, entity_id, state).await {
+                        return Some(written);
+                    }
+                }
                 Ok(true) => {}
                 Err(err) => return Some(Err(err)),
             }

@@ -170,3 +170,75 @@ fn the_node_id_is_made_once_and_kept_in_the_data_folder() {
     std::fs::write(dir.path().join(super::NODE_ID_FILE), "garbage").expect("write");
     assert_ne!(node_id(dir.path()), first, "a broken file is replaced");
 }
+
+fn addon_sensor(slug: &str) -> crate::ha::entities::Entity {
+    let mut meta = SeriesMeta::global("addon", "memory_bytes", Unit::Bytes, "memory");
+    meta.id = format!("addon.{slug}.memory_bytes");
+    meta.labels = vec![("addon", slug.to_string())];
+    sensor("rm", &meta, 5e7)
+}
+
+#[test]
+fn an_uninstalled_add_on_is_cleared_and_not_announced_again_a_stopped_one_stays() {
+    use std::collections::BTreeSet;
+    use std::sync::{Arc, Mutex};
+    let (installed, rx) = tokio::sync::watch::channel(None::<Arc<BTreeSet<String>>>);
+    let status = Arc::new(Mutex::new(crate::ha::status::HaLinkStatus::default()));
+    let link = super::MqttLink::new(
+        node("rm"),
+        crate::config::Transport::Mqtt,
+        status.clone(),
+        std::time::Duration::from_secs(60),
+        Some(rx),
+    );
+    let (gone, kept) = (addon_sensor("old_addon"), addon_sensor("core_mosquitto"));
+    for e in [&gone, &kept] {
+        link.offer(announce(&link.node(), &e.entity_id, &e.state).expect("ours"));
+    }
+    let gone_topic = "homeassistant/sensor/rm_0123456789ab/addon_old_addon_memory_bytes/config";
+    // Not known yet: nothing is removed.
+    link.forget_uninstalled();
+    assert_eq!(link.inner.entities.lock().expect("lock").len(), 2);
+    // `core_mosquitto` is stopped but installed; `old_addon` was uninstalled.
+    installed.send_replace(Some(Arc::new(BTreeSet::from(["core_mosquitto".into()]))));
+    link.forget_uninstalled();
+    let entities = link.inner.entities.lock().expect("lock");
+    assert_eq!(entities.len(), 1);
+    assert!(!entities.contains_key(gone_topic));
+    drop(entities);
+    assert!(
+        link.inner
+            .to_clear
+            .lock()
+            .expect("lock")
+            .contains(gone_topic)
+    );
+    assert_eq!(
+        status
+            .lock()
+            .expect("lock")
+            .mqtt
+            .as_ref()
+            .map(|m| m.removed),
+        Some(1)
+    );
+    // A late state of the uninstalled add-on does not bring it back.
+    link.offer(announce(&link.node(), &gone.entity_id, &gone.state).expect("ours"));
+    assert_eq!(link.inner.entities.lock().expect("lock").len(), 1);
+    // An earlier run's config of the installed add-on is kept by the sweep; a stranger's goes.
+    let node = link.node();
+    let kept_topic = "homeassistant/sensor/rm_0123456789ab/addon_core_mosquitto_cpu/config";
+    let stale_topic = "homeassistant/sensor/rm_0123456789ab/nas_cpu_usage/config";
+    link.inner
+        .on_broker
+        .lock()
+        .expect("lock")
+        .extend([kept_topic.to_string(), stale_topic.to_string()]);
+    link.sweep();
+    let to_clear = link.inner.to_clear.lock().expect("lock");
+    assert!(to_clear.contains(stale_topic) && !to_clear.contains(kept_topic));
+    assert_eq!(
+        super::discovery::key_of(&node, stale_topic),
+        Some("nas_cpu_usage")
+    );
+}
