@@ -133,11 +133,12 @@ pub(super) async fn start(
 
     // The engine, then what follows its ticks.
     let values = AnalysisValues::default();
+    let verdicts = AnalysisValues::default();
     let collection = collect::start(
         tracker,
         CollectionParts {
             collectors,
-            derivers: derivers(values.clone(), power.derivers, &pace),
+            derivers: derivers([values.clone(), verdicts.clone()], power.derivers, &pace),
             options,
             sys_root: &config.sys_root,
             alerts: alerts.ticks,
@@ -202,6 +203,7 @@ pub(super) async fn start(
             results: bus.emitter(Event::ActionResult),
             latest: collection.latest.clone(),
             analysis: analysis.clone(),
+            verdicts,
         },
         &collect_stop,
     )
@@ -332,14 +334,15 @@ fn mqtt_start(config: &Config, supervisor: Option<SupervisorClient>) -> Option<h
     })
 }
 
-/// Every deriver of a tick, in order: busy cores and the analysis' values, power, energy and
-/// cost, the engine's self-scaling level, its own disk writes.
+/// Every deriver of a tick, in order: busy cores, the analysis' values and the advice's hung
+/// verdicts, power, energy and cost, the engine's self-scaling level, its own disk writes.
 fn derivers(
-    analysed: AnalysisValues,
+    [analysed, verdicts]: [AnalysisValues; 2],
     power: Vec<Box<dyn Derive>>,
     pace: &PaceWatch,
 ) -> Vec<Box<dyn Derive>> {
     let mut derivers = collect::derive::with_analysis(analysed);
+    derivers.push(Box::new(collect::derive::Analysed::new(verdicts)));
     derivers.extend(power);
     derivers.push(Box::new(collect::scaling::ScaleLevel::new(pace.clone())));
     derivers.push(Box::new(collect::own_writes::OwnWrites::new()));

@@ -5,6 +5,7 @@
 //! Reading other add-ons' stats and controlling them needs `hassio_role: manager`; with a
 //! weaker role those calls answer 403 and the poller reports which ones instead of failing.
 
+pub mod answers;
 pub mod control;
 pub mod ingress;
 pub mod poller;
