@@ -2,6 +2,8 @@
 //! of the last 10 s in which some (and, where the kernel says, all) tasks waited, and the
 //! stall time since boot. The files stay open and are read again from the start each tick (a
 //! `pread` at 0 makes the kernel print them anew): three reads, no open or close per tick.
+//! The kernel recomputes the averages every 2 s (`PSI_FREQ` in `kernel/sched/psi.c`), so the
+//! files are read at most every [`READ_EVERY`] and the ticks between carry the last values.
 //! A kernel without PSI (no `/proc/pressure`, or `psi=0`) gives no series, said once in the
 //! log, never zeros.
 
@@ -9,6 +11,7 @@ use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use super::procfs::parse_error;
 use super::{CollectError, Collector, Tick};
@@ -17,6 +20,9 @@ use crate::model::{Sample, SeriesMeta, registry};
 
 /// The resources, as the files and the series' instance are named.
 const RESOURCES: [&str; 3] = ["cpu", "memory", "io"];
+
+/// The kernel's averaging period: reading more often sees the same `avg10`.
+pub const READ_EVERY: Duration = Duration::from_secs(2);
 
 /// One line of a pressure file: its `avg10` (percent) and `total` (microseconds).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -60,10 +66,13 @@ struct Source {
     meta: [Arc<SeriesMeta>; 4],
 }
 
-/// Reads the three pressure files each tick.
+/// Reads the three pressure files at most every [`READ_EVERY`].
 pub struct PressureCollector {
     sources: Vec<Source>,
     buf: Vec<u8>,
+    /// The samples of the last read, and when it was.
+    last: Vec<Sample>,
+    read_at: Option<Instant>,
 }
 
 impl PressureCollector {
@@ -93,6 +102,8 @@ impl PressureCollector {
         PressureCollector {
             sources,
             buf: vec![0; 256],
+            last: Vec::with_capacity(12),
+            read_at: None,
         }
     }
 }
@@ -111,7 +122,26 @@ impl Collector for PressureCollector {
         "pressure"
     }
 
-    fn collect(&mut self, _tick: &Tick, out: &mut Vec<Sample>) -> Result<(), CollectError> {
+    fn collect(&mut self, tick: &Tick, out: &mut Vec<Sample>) -> Result<(), CollectError> {
+        let fresh = self
+            .read_at
+            .is_some_and(|t| tick.now.saturating_duration_since(t) < READ_EVERY);
+        if !fresh {
+            // A failed read leaves nothing to repeat: the next tick reads again.
+            self.read_at = None;
+            self.last.clear();
+            self.read()?;
+            self.read_at = Some(tick.now);
+        }
+        out.extend(self.last.iter().cloned());
+        Ok(())
+    }
+}
+
+impl PressureCollector {
+    /// Reads the three files into `self.last`.
+    fn read(&mut self) -> Result<(), CollectError> {
+        let out = &mut self.last;
         for source in &self.sources {
             let read = source
                 .file
@@ -214,14 +244,25 @@ mod tests {
             "no full line, no zero"
         );
         assert_eq!(out.len(), 2 + 4 + 4);
-        // Read again from the start each tick: a changed file gives the new values.
+        // Read again from the start, but not within the kernel's 2 s: the tick a second
+        // later repeats the last values, the one 2 s after the read gives the new ones.
+        let read_at = Tick::now();
+        let memory_at = |psi: &mut PressureCollector, after: Duration| {
+            let mut again = Vec::new();
+            let tick = Tick {
+                now: read_at.now + after,
+            };
+            psi.collect(&tick, &mut again).expect("read");
+            again
+                .iter()
+                .find(|s| s.series.id == "pressure.memory.some_seconds_total")
+                .map(|s| s.value)
+        };
+        let mut psi = PressureCollector::new(&root);
+        std::fs::write(root.proc.join("pressure/memory"), MEMORY).expect("memory");
+        assert_eq!(memory_at(&mut psi, Duration::ZERO), Some(98.765432));
         std::fs::write(root.proc.join("pressure/memory"), CPU_OLD).expect("memory");
-        let mut again = Vec::new();
-        psi.collect(&Tick::now(), &mut again).expect("read");
-        let memory = again
-            .iter()
-            .find(|s| s.series.id == "pressure.memory.some_seconds_total")
-            .map(|s| s.value);
-        assert_eq!(memory, Some(0.004242));
+        assert_eq!(memory_at(&mut psi, Duration::from_secs(1)), Some(98.765432));
+        assert_eq!(memory_at(&mut psi, READ_EVERY), Some(0.004242));
     }
 }
