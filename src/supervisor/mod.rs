@@ -7,6 +7,7 @@
 
 pub mod answers;
 pub mod control;
+pub mod core_starts;
 pub mod ingress;
 pub mod poller;
 pub mod restarts;

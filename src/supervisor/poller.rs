@@ -88,13 +88,13 @@ pub async fn run(
     interval: Duration,
     shared: Arc<Mutex<SupervisorShared>>,
     status: Arc<Mutex<SupervisorLinkStatus>>,
-    clock: Clock,
+    (clock, core): (Clock, super::core_starts::CoreStarts),
     mut pace: tokio::sync::watch::Receiver<crate::util::Pace>,
     cancel: CancellationToken,
 ) {
     lock(&status).state = "starting";
     let mut tracked: HashMap<String, Tracked> = HashMap::new();
-    let mut restarts = super::restarts::RestartLog::default();
+    let mut restarts = super::restarts::RestartLog::with_core(core);
     let mut answers = super::answers::Answers::default();
     let mut period = pace.borrow_and_update().apply(interval);
     let mut ticker = tokio::time::interval(period);
@@ -241,7 +241,7 @@ async fn poll_once(
     for (slug, name, path) in &targets {
         match client.get::<ContainerStats>(path).await {
             Ok(stats) => {
-                restarts.stats(slug, name, &stats, now);
+                restarts.stats_at(slug, name, &stats, (now, clock.now_ms()));
                 tracked
                     .entry(slug.clone())
                     .or_insert_with(|| Tracked::new(slug, name))

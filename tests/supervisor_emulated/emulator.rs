@@ -380,7 +380,8 @@ impl Supervisor {
             web: Arc::default(),
         };
         // The File editor has Ingress (`facts.rs`): its UI is a real listener.
-        lock(&emulator.web).insert("core_configurator".into(), AddonWeb::start().await);
+        let web = AddonWeb::start().await;
+        lock(&emulator.web).insert("core_configurator".into(), web);
         let app = Router::new()
             .route("/addons", get(addons))
             .route("/addons/self/info", get(self_info))

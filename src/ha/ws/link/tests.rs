@@ -174,7 +174,7 @@ fn start_link(fake: &FakeHa, events: &HaEvents) -> Link {
         status.clone(),
         readiness_tx,
         commands_rx,
-        events.clone(),
+        (events.clone(), Default::default()),
         cancel.clone(),
     ));
     Link {
