@@ -1,6 +1,7 @@
 //! Typed events from a REAL Home Assistant Core (scripts/ha-core.sh): a component subscribes to
 //! `state_changed`, a state set over the REST API arrives as a typed event, and the
-//! subscription is back after Core restarts. `#[ignore]`d for plain `cargo test`.
+//! subscription is back after Core restarts, which is counted once from Core's own start and
+//! stop events. `#[ignore]`d for plain `cargo test`.
 
 mod common;
 
@@ -11,6 +12,7 @@ use common::ha::HaCore;
 use resource_manager::config::{HaEndpoint, Secret};
 use resource_manager::ha::HaLinkStatus;
 use resource_manager::ha::ws::{EventData, HaEventReceiver, HaEvents, HaState, run_link};
+use resource_manager::supervisor::core_starts::CoreStarts;
 use serde_json::json;
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
@@ -49,9 +51,11 @@ async fn next_change(
     }
 }
 
-#[tokio::test]
+// Two workers: the link keeps running while a worker waits for Core to restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs a real Home Assistant Core; scripts/test.sh runs it"]
-async fn real_ha_state_set_over_rest_arrives_as_a_typed_state_changed_event_also_after_a_restart() {
+async fn real_ha_state_set_over_rest_arrives_as_a_typed_state_changed_event_also_after_a_restart_which_is_counted_once()
+ {
     let ha = HaCore::start();
     let endpoint = HaEndpoint {
         rest_url: format!("{}/api", ha.url),
@@ -64,12 +68,13 @@ async fn real_ha_state_set_over_rest_arrives_as_a_typed_state_changed_event_also
     let (readiness_tx, mut readiness) = watch::channel(Default::default());
     let (_commands, commands_rx) = mpsc::channel(4);
     let cancel = CancellationToken::new();
+    let core = CoreStarts::default();
     let link = tokio::spawn(run_link(
         endpoint,
         status,
         readiness_tx,
         commands_rx,
-        events.clone(),
+        (events.clone(), core.clone()),
         cancel.clone(),
     ));
     tokio::time::timeout(Duration::from_secs(15), readiness.wait_for(|r| r.ready))
@@ -89,6 +94,8 @@ async fn real_ha_state_set_over_rest_arrives_as_a_typed_state_changed_event_also
             .is_some_and(|ms| ms > 1_700_000_000_000)
     );
     assert!(!context.is_empty());
+    let now = resource_manager::util::unix_ms;
+    assert_eq!(core.counts(now()), Some((0, 0)), "running is no restart");
 
     set_state(&ha, "sensor.rm_events_test", "42").await;
     let (old, new, _) = next_change(&mut receiver, "sensor.rm_events_test").await;
@@ -97,7 +104,7 @@ async fn real_ha_state_set_over_rest_arrives_as_a_typed_state_changed_event_also
 
     // After a restart the link reconnects and subscribes again on its own.
     let generation = readiness.borrow().generation;
-    ha.restart();
+    tokio::task::block_in_place(|| ha.restart());
     tokio::time::timeout(
         Duration::from_secs(30),
         readiness.wait_for(|r| r.ready && r.generation > generation),
@@ -110,6 +117,15 @@ async fn real_ha_state_set_over_rest_arrives_as_a_typed_state_changed_event_also
     let (_, new, _) = next_change(&mut receiver, "sensor.rm_events_test").await;
     assert_eq!(new.state, "43");
     assert_eq!(events.stats().parse_errors, 0);
+    // Counted once, whether the link saw `homeassistant_started` or found Core running after
+    // its `homeassistant_stop`: wait for the started event that may still come.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while core.counts(now()) != Some((1, 1)) && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(core.counts(now()), Some((1, 1)), "one restart");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(core.counts(now()), Some((1, 1)), "and only one");
 
     cancel.cancel();
     link.await.expect("link task");

@@ -200,6 +200,13 @@ async fn real_ha_restart_and_a_minute_long_outage_are_survived_and_entities_come
         ready.elapsed().as_millis()
     );
 
+    // Core's restarts as the link counts them. The restart above blocked this runtime (and
+    // the app in it) until Core ran again, so the link may have missed it; the outage below
+    // runs with the app alive and must count exactly one more.
+    let restarts =
+        |s: &serde_json::Value| s["values"]["addon.homeassistant.restarts_total"].as_f64();
+    let counted = restarts(&app.get_json("api/v1/status").await).expect("Core's restarts");
+
     // Outage of a minute: collection and storage go on, the link shows degraded, no panic.
     ha.stop();
     let before = app
@@ -254,6 +261,14 @@ async fn real_ha_restart_and_a_minute_long_outage_are_survived_and_entities_come
         back <= Duration::from_secs(5),
         "entities back {back:?} after Home Assistant answered again; at most 5 s expected"
     );
+    // Stopped and started again is one restart, whether the link saw it starting or found it
+    // running after it refused connections.
+    let status = app
+        .wait_status(Duration::from_secs(20), |s| {
+            restarts(s) == Some(counted + 1.0)
+        })
+        .await;
+    assert_eq!(restarts(&status), Some(counted + 1.0));
     tokio::task::spawn_blocking(move || starting.join())
         .await
         .expect("join")

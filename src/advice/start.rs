@@ -34,6 +34,8 @@ pub struct AdviceParts<'a> {
     pub results: Emit<ActionResult>,
     pub latest: watch::Receiver<Arc<Snapshot>>,
     pub analysis: Analysis,
+    /// The hung verdicts' series, carried by every tick (see [`RunnerParts::verdicts`]).
+    pub verdicts: crate::collect::derive::AnalysisValues,
 }
 
 /// Opens the advisor and starts its loop until `stop`.
@@ -70,6 +72,7 @@ pub async fn start(
             storage: parts.storage,
             recorder_db: RECORDER_DB_PATHS.iter().map(PathBuf::from).collect(),
             schedule: AdviceSchedule::default(),
+            verdicts: parts.verdicts,
         },
         stop.clone(),
     ));

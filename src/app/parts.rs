@@ -14,6 +14,7 @@ use crate::config::Config;
 use crate::logging::RecentLog;
 use crate::store::writer::WriterSettings;
 use crate::supervisor::SupervisorClient;
+use crate::supervisor::core_starts::CoreStarts;
 use crate::util::{Emit, PaceWatch};
 use crate::web::{self, AppParts, AppState, HostInfo, Links};
 use crate::{advice, alert, analysis, ha, lease, publish, store};
@@ -93,13 +94,15 @@ pub(super) async fn start(
         .map(SupervisorClient::new)
         .transpose()
         .map_err(|e| AppError::Link(e.to_string()))?;
+    // Core's restarts: the poller and the Home Assistant link both report them.
+    let core_starts = CoreStarts::default();
     let supervisor = supervisor_client.clone().map(|client| {
         let interval = Duration::from_secs(u64::from(options.addon_stats_interval_seconds));
         collect::supervisor::start(
             tracker,
             client,
             interval,
-            clock.clone(),
+            (clock.clone(), core_starts.clone()),
             &pace,
             links_stop.clone(),
         )
@@ -135,11 +138,16 @@ pub(super) async fn start(
 
     // The engine, then what follows its ticks.
     let values = AnalysisValues::default();
+    let verdicts = AnalysisValues::default();
     let collection = collect::start(
         tracker,
         CollectionParts {
             collectors,
-            derivers: derivers(values.clone(), power.derivers, &pace),
+            derivers: derivers(
+                [values.clone(), verdicts.clone()],
+                power.derivers,
+                (&pace, &core_starts),
+            ),
             options,
             sys_root: &config.sys_root,
             alerts: alerts.ticks,
@@ -204,6 +212,7 @@ pub(super) async fn start(
             results: bus.emitter(Event::ActionResult),
             latest: collection.latest.clone(),
             analysis: analysis.clone(),
+            verdicts,
         },
         &collect_stop,
     )
@@ -224,6 +233,7 @@ pub(super) async fn start(
                 import_statistics: options.import_ha_statistics.then(|| analysis.clone()),
                 advisor: Some(advisor.clone()),
                 mqtt,
+                core_starts: core_starts.clone(),
             })
             .map_err(|e| AppError::Link(e.to_string()))?,
         ),
@@ -339,14 +349,18 @@ fn mqtt_start(
     })
 }
 
-/// Every deriver of a tick, in order: busy cores and the analysis' values, power, energy and
-/// cost, the engine's self-scaling level, its own disk writes.
+/// Every deriver of a tick, in order: busy cores, the analysis' values and the advice's hung
+/// verdicts, power, energy and cost, the engine's self-scaling level, its own disk writes.
 fn derivers(
-    analysed: AnalysisValues,
+    [analysed, verdicts]: [AnalysisValues; 2],
     power: Vec<Box<dyn Derive>>,
-    pace: &PaceWatch,
+    (pace, core): (&PaceWatch, &CoreStarts),
 ) -> Vec<Box<dyn Derive>> {
     let mut derivers = collect::derive::with_analysis(analysed);
+    derivers.push(Box::new(collect::derive::Analysed::new(verdicts)));
+    derivers.push(Box::new(collect::supervisor::CoreRestarts::new(
+        core.clone(),
+    )));
     derivers.extend(power);
     derivers.push(Box::new(collect::scaling::ScaleLevel::new(pace.clone())));
     derivers.push(Box::new(collect::own_writes::OwnWrites::new()));

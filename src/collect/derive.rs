@@ -48,6 +48,14 @@ pub struct Analysed {
     latest: AnalysisValues,
 }
 
+impl Analysed {
+    /// Carries `latest` (the analysis' values, or another runner's, such as the advice's
+    /// hung verdicts) into every tick.
+    pub fn new(latest: AnalysisValues) -> Self {
+        Analysed { latest }
+    }
+}
+
 impl Derive for Analysed {
     fn derive(&mut self, _snapshot: &Snapshot, out: &mut Vec<Sample>) {
         out.extend(self.latest.get().iter().cloned());

@@ -2,6 +2,10 @@
 //! of the last 10 s in which some (and, where the kernel says, all) tasks waited, and the
 //! stall time since boot. The files stay open and are read again from the start each tick (a
 //! `pread` at 0 makes the kernel print them anew): three reads, no open or close per tick.
+//! `avg10` averages the last 10 s, so reading it every 10 s sees every moment once and no
+//! more often is needed: the files are read about every [`READ_EVERY`] and the ticks between
+//! carry the last values (the kernel prints the files anew on each read, the tick's dearest
+//! part of PSI).
 //! A kernel without PSI (no `/proc/pressure`, or `psi=0`) gives no series, said once in the
 //! log, never zeros.
 
@@ -9,6 +13,7 @@ use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use super::procfs::parse_error;
 use super::{CollectError, Collector, Tick};
@@ -17,6 +22,13 @@ use crate::model::{Sample, SeriesMeta, registry};
 
 /// The resources, as the files and the series' instance are named.
 const RESOURCES: [&str; 3] = ["cpu", "memory", "io"];
+
+/// The window of `avg10`: readings this far apart cover all the time between them.
+pub const READ_EVERY: Duration = Duration::from_secs(10);
+
+/// Ticks drift by milliseconds: a tick this close to [`READ_EVERY`] reads, so 5 s ticks read
+/// every second tick rather than every third.
+const READ_SLACK: Duration = Duration::from_millis(500);
 
 /// One line of a pressure file: its `avg10` (percent) and `total` (microseconds).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -60,10 +72,13 @@ struct Source {
     meta: [Arc<SeriesMeta>; 4],
 }
 
-/// Reads the three pressure files each tick.
+/// Reads the three pressure files at most every [`READ_EVERY`].
 pub struct PressureCollector {
     sources: Vec<Source>,
     buf: Vec<u8>,
+    /// The samples of the last read, and when it was.
+    last: Vec<Sample>,
+    read_at: Option<Instant>,
 }
 
 impl PressureCollector {
@@ -93,6 +108,8 @@ impl PressureCollector {
         PressureCollector {
             sources,
             buf: vec![0; 256],
+            last: Vec::with_capacity(12),
+            read_at: None,
         }
     }
 }
@@ -111,7 +128,26 @@ impl Collector for PressureCollector {
         "pressure"
     }
 
-    fn collect(&mut self, _tick: &Tick, out: &mut Vec<Sample>) -> Result<(), CollectError> {
+    fn collect(&mut self, tick: &Tick, out: &mut Vec<Sample>) -> Result<(), CollectError> {
+        let fresh = self
+            .read_at
+            .is_some_and(|t| tick.now.saturating_duration_since(t) + READ_SLACK < READ_EVERY);
+        if !fresh {
+            // A failed read leaves nothing to repeat: the next tick reads again.
+            self.read_at = None;
+            self.last.clear();
+            self.read()?;
+            self.read_at = Some(tick.now);
+        }
+        out.extend(self.last.iter().cloned());
+        Ok(())
+    }
+}
+
+impl PressureCollector {
+    /// Reads the three files into `self.last`.
+    fn read(&mut self) -> Result<(), CollectError> {
+        let out = &mut self.last;
         for source in &self.sources {
             let read = source
                 .file
@@ -214,14 +250,28 @@ mod tests {
             "no full line, no zero"
         );
         assert_eq!(out.len(), 2 + 4 + 4);
-        // Read again from the start each tick: a changed file gives the new values.
+        // Read again from the start, but not within avg10's window: the tick 5 s later repeats
+        // the last values; one a little under 10 s after the read (ticks drift) reads anew.
+        let read_at = Tick::now();
+        let memory_at = |psi: &mut PressureCollector, after: Duration| {
+            let mut again = Vec::new();
+            let tick = Tick {
+                now: read_at.now + after,
+            };
+            psi.collect(&tick, &mut again).expect("read");
+            again
+                .iter()
+                .find(|s| s.series.id == "pressure.memory.some_seconds_total")
+                .map(|s| s.value)
+        };
+        let mut psi = PressureCollector::new(&root);
+        std::fs::write(root.proc.join("pressure/memory"), MEMORY).expect("memory");
+        assert_eq!(memory_at(&mut psi, Duration::ZERO), Some(98.765432));
         std::fs::write(root.proc.join("pressure/memory"), CPU_OLD).expect("memory");
-        let mut again = Vec::new();
-        psi.collect(&Tick::now(), &mut again).expect("read");
-        let memory = again
-            .iter()
-            .find(|s| s.series.id == "pressure.memory.some_seconds_total")
-            .map(|s| s.value);
-        assert_eq!(memory, Some(0.004242));
+        assert_eq!(memory_at(&mut psi, Duration::from_secs(5)), Some(98.765432));
+        assert_eq!(
+            memory_at(&mut psi, Duration::from_millis(9_990)),
+            Some(0.004242)
+        );
     }
 }

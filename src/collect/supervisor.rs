@@ -9,8 +9,9 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::{CollectError, Collector, Tick};
-use crate::model::Sample;
+use crate::model::{Sample, SeriesMeta, Snapshot, registry};
 use crate::supervisor::SupervisorClient;
+use crate::supervisor::core_starts::CoreStarts;
 use crate::supervisor::poller::{self, InstalledAddons, SupervisorLinkStatus, SupervisorShared};
 use crate::util::{Clock, PaceWatch, lock};
 
@@ -30,7 +31,7 @@ pub fn start(
     tracker: &TaskTracker,
     client: SupervisorClient,
     interval: Duration,
-    clock: Clock,
+    (clock, core): (Clock, CoreStarts),
     pace: &PaceWatch,
     stop: CancellationToken,
 ) -> SupervisorStart {
@@ -42,7 +43,7 @@ pub fn start(
         interval,
         shared.clone(),
         status.clone(),
-        clock,
+        (clock, core),
         pace.subscribe(),
         stop,
     ));
@@ -91,6 +92,38 @@ impl Collector for SupervisorCollector {
         match &shared.error {
             Some(error) => Err(CollectError::Remote(error.clone())),
             None => Ok(()),
+        }
+    }
+}
+
+/// Core's restarts (`addon.homeassistant.restarts_total` and `restarts_last_hour`) from
+/// [`CoreStarts`], which the poller and the Home Assistant link both feed: on every tick once
+/// Core was seen running, with a Supervisor or without.
+pub struct CoreRestarts {
+    core: CoreStarts,
+    meta: [Arc<SeriesMeta>; 2],
+}
+
+impl CoreRestarts {
+    pub fn new(core: CoreStarts) -> Self {
+        let name = "Home Assistant Core";
+        CoreRestarts {
+            core,
+            meta: [&registry::ADDON_RESTARTS, &registry::ADDON_RESTARTS_HOUR]
+                .map(|family| Arc::new(family.instance("homeassistant", &[name]))),
+        }
+    }
+}
+
+impl super::derive::Derive for CoreRestarts {
+    fn derive(&mut self, snapshot: &Snapshot, out: &mut Vec<Sample>) {
+        if let Some((total, hour)) = self.core.counts(snapshot.ts_ms) {
+            for (meta, value) in self.meta.iter().zip([total as f64, hour as f64]) {
+                out.push(Sample {
+                    series: meta.clone(),
+                    value,
+                });
+            }
         }
     }
 }

@@ -53,6 +53,8 @@ pub struct HaStart<'a> {
     pub advisor: Option<crate::advice::Advisor>,
     /// MQTT discovery; `None`: REST only.
     pub mqtt: Option<MqttStart>,
+    /// Core's restarts, told by the link from Core's start and stop events.
+    pub core_starts: crate::supervisor::core_starts::CoreStarts,
 }
 
 /// Starts the link and both publishers on `start.tracker`.
@@ -72,6 +74,7 @@ pub fn start(start: HaStart<'_>) -> Result<HaTasks, HaError> {
         import_statistics,
         advisor,
         mqtt,
+        core_starts,
     } = start;
     let status = Arc::new(Mutex::new(HaLinkStatus {
         state: "connecting",
@@ -101,7 +104,7 @@ pub fn start(start: HaStart<'_>) -> Result<HaTasks, HaError> {
         status.clone(),
         readiness_tx,
         commands_rx,
-        events.clone(),
+        (events.clone(), core_starts),
         link_stop,
     ));
     let entities = publisher::Publisher::new(

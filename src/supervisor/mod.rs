@@ -5,7 +5,9 @@
 //! Reading other add-ons' stats and controlling them needs `hassio_role: manager`; with a
 //! weaker role those calls answer 403 and the poller reports which ones instead of failing.
 
+pub mod answers;
 pub mod control;
+pub mod core_starts;
 pub mod ingress;
 pub mod poller;
 pub mod restarts;

@@ -98,13 +98,14 @@ pub async fn run(
     interval: Duration,
     shared: Arc<Mutex<SupervisorShared>>,
     status: Arc<Mutex<SupervisorLinkStatus>>,
-    clock: Clock,
+    (clock, core): (Clock, super::core_starts::CoreStarts),
     mut pace: tokio::sync::watch::Receiver<crate::util::Pace>,
     cancel: CancellationToken,
 ) {
     lock(&status).state = "starting";
     let mut tracked: HashMap<String, Tracked> = HashMap::new();
-    let mut restarts = super::restarts::RestartLog::default();
+    let mut restarts = super::restarts::RestartLog::with_core(core);
+    let mut answers = super::answers::Answers::default();
     let mut period = pace.borrow_and_update().apply(interval);
     let mut ticker = tokio::time::interval(period);
     ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
@@ -144,7 +145,7 @@ pub async fn run(
         }
         poll_once(
             &client,
-            (&mut tracked, &mut restarts),
+            (&mut tracked, &mut restarts, &mut answers),
             &shared,
             &status,
             &clock,
@@ -201,9 +202,10 @@ pub fn life_time(host_facts: &Value) -> Option<f64> {
 /// One poll: the add-on list, then each running add-on's stats, Core's and the Supervisor's.
 async fn poll_once(
     client: &SupervisorClient,
-    (tracked, restarts): (
+    (tracked, restarts, answers): (
         &mut HashMap<String, Tracked>,
         &mut super::restarts::RestartLog,
+        &mut super::answers::Answers,
     ),
     shared: &Mutex<SupervisorShared>,
     status: &Mutex<SupervisorLinkStatus>,
@@ -263,7 +265,7 @@ async fn poll_once(
     for (slug, name, path) in &targets {
         match client.get::<ContainerStats>(path).await {
             Ok(stats) => {
-                restarts.stats(slug, name, &stats, now);
+                restarts.stats_at(slug, name, &stats, (now, clock.now_ms()));
                 tracked
                     .entry(slug.clone())
                     .or_insert_with(|| Tracked::new(slug, name))
@@ -276,6 +278,9 @@ async fn poll_once(
     // Forget add-ons that stopped so a restart does not produce a bogus rate.
     tracked.retain(|slug, _| targets.iter().any(|(s, _, _)| s == slug));
     restarts.samples(now, &mut samples);
+    let started: Vec<(String, String)> = targets.into_iter().map(|(s, n, _)| (s, n)).collect();
+    answers.probe(client, &started, now).await;
+    answers.samples(now, &mut samples);
 
     let mut st = lock(status);
     st.last_poll_ms = Some(clock.now_ms());

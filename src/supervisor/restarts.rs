@@ -3,13 +3,14 @@
 //! container counters (network and block bytes, which Docker counts from the container's
 //! start) that went back: the watchdog restarted it between two polls. A state of `error` is
 //! a crash. Counted since this add-on started; the last hour's restarts feed the restart-loop
-//! rule.
+//! rule. Core's restarts go to [`CoreStarts`], which merges them with Core's own events.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::ContainerStats;
+use super::core_starts::{CoreSource, CoreStarts};
 use crate::model::{Sample, SeriesMeta, registry};
 
 const HOUR: Duration = Duration::from_secs(3600);
@@ -52,9 +53,21 @@ impl Watched {
 #[derive(Default)]
 pub struct RestartLog {
     watched: HashMap<String, Watched>,
+    core: CoreStarts,
 }
 
+/// Core's slug among the poller's containers.
+const CORE: &str = "homeassistant";
+
 impl RestartLog {
+    /// A log that hands Core's restarts to `core` (whose series the tick carries).
+    pub fn with_core(core: CoreStarts) -> Self {
+        RestartLog {
+            watched: HashMap::new(),
+            core,
+        }
+    }
+
     /// An add-on's state from `/addons` at this poll (`started`, `stopped`, `error`, …).
     pub fn state(&mut self, slug: &str, name: &str, state: &str, now: Instant) {
         let w = self
@@ -80,6 +93,18 @@ impl RestartLog {
 
     /// A running container's stats at this poll: counters that went back mean it restarted.
     pub fn stats(&mut self, slug: &str, name: &str, stats: &ContainerStats, now: Instant) {
+        self.stats_at(slug, name, stats, (now, crate::util::unix_ms()));
+    }
+
+    /// [`Self::stats`] with the poll's wall time as well (Core's restarts are kept in Unix ms,
+    /// which the tick and the link also have).
+    pub fn stats_at(
+        &mut self,
+        slug: &str,
+        name: &str,
+        stats: &ContainerStats,
+        (now, now_ms): (Instant, i64),
+    ) {
         let w = self
             .watched
             .entry(slug.to_string())
@@ -90,9 +115,15 @@ impl RestartLog {
             stats.blk_read,
             stats.blk_write,
         ];
-        if let Some(before) = w.counters
-            && before.iter().zip(&counters).any(|(b, c)| c < b)
-        {
+        let went_back = w
+            .counters
+            .is_some_and(|before| before.iter().zip(&counters).any(|(b, c)| c < b));
+        if slug == CORE {
+            self.core.running();
+            if went_back {
+                self.core.started(CoreSource::Poller, now_ms);
+            }
+        } else if went_back {
             w.restarted(now);
         }
         w.counters = Some(counters);
@@ -106,7 +137,10 @@ impl RestartLog {
 
     /// The counters and the last hour's restarts of every container seen running.
     pub fn samples(&mut self, now: Instant, out: &mut Vec<Sample>) {
-        for w in self.watched.values_mut() {
+        for (slug, w) in &mut self.watched {
+            if slug == CORE {
+                continue;
+            }
             while w
                 .recent
                 .front()
@@ -200,7 +234,10 @@ mod tests {
         log.state("idle", "Idle", "started", t0 + HOUR);
         log.stats("idle", "Idle", &stats(10), t0 + HOUR);
         assert_eq!(counts(&mut log, t0 + HOUR, "idle"), (0.0, 0.0, 0.0));
-        // Core has no state here: only its counters say it restarted.
+        // Core has no state here: only its counters say it restarted, told to CoreStarts
+        // (whose series the tick carries), not counted here too.
+        let core = CoreStarts::default();
+        let mut log = RestartLog::with_core(core.clone());
         log.stats("homeassistant", "Home Assistant Core", &stats(500), t0);
         log.stats(
             "homeassistant",
@@ -208,10 +245,10 @@ mod tests {
             &stats(20),
             t0 + HOUR / 60,
         );
-        assert_eq!(
-            counts(&mut log, t0 + HOUR / 60, "homeassistant"),
-            (1.0, 1.0, 0.0)
-        );
+        assert_eq!(core.counts(crate::util::unix_ms()), Some((1, 1)));
+        let mut out = Vec::new();
+        log.samples(t0 + HOUR / 60, &mut out);
+        assert!(out.is_empty(), "{out:?}");
     }
 
     #[test]

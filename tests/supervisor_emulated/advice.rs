@@ -436,6 +436,7 @@ async fn emulated_supervisor_crashed_addon_is_started_again_by_automatic_recover
                 every: Duration::from_millis(50),
                 slow_every: 100,
             },
+            verdicts: Default::default(),
         },
         stop.clone(),
     ));

@@ -15,6 +15,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
+use crate::addon_web::AddonWeb;
+
 /// How the emulated Supervisor behaves.
 #[derive(Clone, Copy, PartialEq)]
 pub enum Role {
@@ -78,6 +80,8 @@ struct Emulator {
     board: Arc<Mutex<&'static str>>,
     /// What a broker add-on registered for `GET /services/mqtt` (`None`: no provider).
     mqtt: Arc<Mutex<Option<Value>>>,
+    /// The web servers of the add-ons with Ingress (slug to server).
+    web: Arc<Mutex<HashMap<String, AddonWeb>>>,
 }
 
 /// A running emulator: its URL, the actions it received, and failures to inject.
@@ -170,7 +174,14 @@ async fn addon_info(
         .find(|(_, s, _)| *s == slug)
         .map(|(n, _, _)| n.clone());
     match name.and_then(|name| crate::facts::addon_info(&slug, &name, &state)) {
-        Some(info) => ok(info),
+        // The container's address on the hassio network is, here, the loopback server's.
+        Some(mut info) => {
+            if let Some(web) = lock(&e.web).get(&slug) {
+                info["ip_address"] = json!("127.0.0.1");
+                info["ingress_port"] = json!(web.port);
+            }
+            ok(info)
+        }
         None => error(StatusCode::NOT_FOUND, &format!("App {slug} does not exist")),
     }
 }
@@ -366,7 +377,11 @@ impl Supervisor {
             usage_queries: Arc::default(),
             board: Arc::new(Mutex::new("rpi5-64")),
             mqtt: Arc::default(),
+            web: Arc::default(),
         };
+        // The File editor has Ingress (`facts.rs`): its UI is a real listener.
+        let web = AddonWeb::start().await;
+        lock(&emulator.web).insert("core_configurator".into(), web);
         let app = Router::new()
             .route("/addons", get(addons))
             .route("/addons/self/info", get(self_info))
@@ -452,6 +467,11 @@ impl Supervisor {
     pub fn provide_mqtt_tls(&self, port: u16) {
         *lock(&self.emulator.mqtt) = Some(json!({"host": "127.0.0.1", "port": port,
             "username": "addons", "password": "unused", "ssl": true, "protocol": "3.1.1"}));
+    }
+
+    /// The web server behind `slug`'s Ingress (the File editor has one from the start).
+    pub fn addon_web(&self, slug: &str) -> Option<AddonWeb> {
+        lock(&self.emulator.web).get(slug).cloned()
     }
 
     /// From now on every call but `/addons/self/info` suffers `fault`.

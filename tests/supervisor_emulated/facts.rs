@@ -54,7 +54,11 @@ pub fn quiet(mut stats: Value, slug: &str) -> Value {
 /// `host_network` (`app.host_network`), `services` as `name:access` (`_pretty_services`),
 /// `discovery` (`app.discovery`, the config's list), `devices` (`app.static_devices` plus the
 /// device paths picked in its options), and the flags `usb`, `uart`, `gpio`, `video`,
-/// `audio`, `full_access`, `kernel_modules`, `devicetree`, `udev`. Unknown slugs: `None`.
+/// `audio`, `full_access`, `kernel_modules`, `devicetree`, `udev`; Ingress as `ingress`
+/// (`app.with_ingress`), `ingress_port`, `ingress_entry`, `ingress_url`, `ingress_panel`
+/// (each `None` without Ingress, `supervisor/apps/app.py`), `ip_address` (the container's
+/// address on the hassio network), `watchdog` (a bool: the watchdog URL itself is not in the
+/// answer) and `webui` (`None` unless the config has one). Unknown slugs: `None`.
 pub fn addon_info(slug: &str, name: &str, state: &str) -> Option<Value> {
     let (_, host_network, services, discovery, devices, flags) =
         FACTS.iter().find(|f| f.0 == slug)?;
@@ -67,9 +71,20 @@ pub fn addon_info(slug: &str, name: &str, state: &str) -> Option<Value> {
         "usb": false, "uart": false, "gpio": false, "video": false, "audio": false,
         "kernel_modules": false, "devicetree": false, "udev": false, "docker_api": false,
         "startup": "services", "services": services, "discovery": discovery,
-        "devices": devices, "ingress": slug == "core_configurator", "ip_address": "172.30.33.2",
+        "devices": devices, "ingress": false, "ingress_port": null, "ingress_entry": null,
+        "ingress_url": null, "ingress_panel": null, "webui": null, "ip_address": "172.30.33.2",
         "watchdog": true, "system_managed": false
     });
+    if slug == "core_configurator" {
+        // home-assistant/addons `configurator/config.yaml`: `ingress: true`, port 8099 (the
+        // schema's default, `supervisor/apps/validate.py`).
+        let token = "/api/hassio_ingress/emulated-token";
+        info["ingress"] = json!(true);
+        info["ingress_port"] = json!(8099);
+        info["ingress_entry"] = json!(token);
+        info["ingress_url"] = json!(format!("{token}/"));
+        info["ingress_panel"] = json!(true);
+    }
     for flag in *flags {
         info[*flag] = json!(true);
     }

@@ -102,6 +102,7 @@ async fn emulated_supervisor_quiet_host_network_addon_gets_no_stop_recommendatio
                 every: Duration::from_millis(50),
                 slow_every: 4,
             },
+            verdicts: Default::default(),
         },
         stop.clone(),
     ));

@@ -2,6 +2,7 @@
 //! (`advice.rs`) against an EMULATED
 //! Supervisor (`emulator.rs`; the real one cannot run here).
 
+mod addon_web;
 mod advice;
 mod board;
 #[path = "../common/mod.rs"]
@@ -10,6 +11,7 @@ mod control;
 mod emulator;
 mod facts;
 mod faults;
+mod hang;
 mod idle;
 mod ingress;
 mod mqtt;
@@ -94,6 +96,10 @@ async fn emulated_supervisor_with_manager_role_gives_per_addon_series_and_rates(
         400_000_000.0
     );
     assert_eq!(status["values"]["addon.supervisor.cpu_percent"], 1.5);
+    assert_eq!(
+        status["values"]["addon.core_configurator.ingress_answering"], 1.0,
+        "the File editor's Ingress (a loopback listener) was probed and answered"
+    );
     assert!(
         status["values"]["addon.core_samba.memory_bytes"].is_null(),
         "stopped add-ons are skipped"

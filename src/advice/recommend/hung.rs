@@ -6,15 +6,24 @@
 //! Busy by nature is told apart by a sign of work: a backup, a compile or a transcode reads
 //! and writes the disk or the network while it uses the CPU; a stuck loop does not. An add-on
 //! at its memory limit is stuck whatever it does: the kernel reclaims and kills inside it.
+//! An add-on whose Ingress gave no answer to several probes in a row (the poller's
+//! `addon.<slug>.ingress_answering`, `supervisor/answers.rs`) for [`UNANSWERED_FOR_MS`] more is
+//! stuck too: a busy one still answers, a backup that stops it leaves "started".
 
-use super::inputs::{AdviceInputs, Sustain};
+use std::sync::Arc;
+
+use super::inputs::{AdviceInputs, Latest, Sustain};
 use super::shared::{duration, format_bytes, get, rec};
 use crate::advice::types::{AdviceKind, Evidence, ProposedAction, Recommendation};
 use crate::config::ActionKind;
+use crate::model::Sample;
 use crate::model::registry::{self, Family};
 
 /// How long a condition must hold before the add-on counts as stuck.
 pub const HUNG_FOR_MS: i64 = 30 * 60_000;
+/// How long an Ingress that counts as not answering must stay so (on top of the probes'
+/// own 3 minutes): a restart by the user or an update takes the add-on out of "started".
+pub const UNANSWERED_FOR_MS: i64 = 5 * 60_000;
 /// Memory at this share of the add-on's limit is "at its limit".
 pub const AT_LIMIT_PERCENT: f64 = 98.0;
 /// A core counts as pinned at this share of one core's time.
@@ -53,25 +62,36 @@ pub(super) fn hung(input: &AdviceInputs<'_>, sustain: &mut Sustain, out: &mut Ve
         let at_limit_since = sustain
             .observe(&format!("hung_memory.{}", a.slug), at_limit, input.now_ms)
             .filter(|s| input.now_ms - s >= HUNG_FOR_MS);
+        let answering = value(&registry::ADDON_ANSWERING);
+        let unanswered_since = sustain
+            .observe(
+                &format!("hung_ingress.{}", a.slug),
+                answering == Some(0.0),
+                input.now_ms,
+            )
+            .filter(|s| input.now_ms - s >= UNANSWERED_FOR_MS);
         let spinning_since = sustain
             .observe(&format!("hung_cpu.{}", a.slug), spinning, input.now_ms)
             .filter(|s| input.now_ms - s >= HUNG_FOR_MS);
-        let (since, what) = match (at_limit_since, spinning_since) {
-            (Some(since), _) => (
+        let (since, what) = match (at_limit_since, spinning_since, unanswered_since) {
+            (Some(since), _, _) => (
                 since,
                 format!(
                     "has been at its memory limit ({:.0} %)",
                     memory.unwrap_or_default()
                 ),
             ),
-            (None, Some(since)) => (
+            (None, Some(since), _) => (
                 since,
                 format!(
                     "has kept a core busy ({:.0} % of the host) with no disk or network activity",
                     cpu.unwrap_or_default()
                 ),
             ),
-            (None, None) => continue,
+            (None, None, Some(since)) => {
+                (since, "has not answered on its Ingress port".to_string())
+            }
+            (None, None, None) => continue,
         };
         let mut r = rec(
             AdviceKind::Hung,
@@ -99,6 +119,17 @@ pub(super) fn hung(input: &AdviceInputs<'_>, sustain: &mut Sustain, out: &mut Ve
                 &registry::ADDON_BLOCK_WRITE,
                 io.map(|b| format!("{}/s", format_bytes(b))),
             ),
+            (
+                "Ingress",
+                &registry::ADDON_ANSWERING,
+                answering.map(|v| {
+                    if v == 0.0 {
+                        "no HTTP answer to 3 probes in a row, a minute apart".to_string()
+                    } else {
+                        "answers".to_string()
+                    }
+                }),
+            ),
         ];
         for (label, family, value) in readings {
             if let Some(value) = value {
@@ -107,7 +138,11 @@ pub(super) fn hung(input: &AdviceInputs<'_>, sustain: &mut Sustain, out: &mut Ve
                     .push(Evidence::of_series(label, value, id, window));
             }
         }
-        r.confidence = if at_limit_since.is_some() { 0.8 } else { 0.6 };
+        r.confidence = if at_limit_since.is_some() || unanswered_since.is_some() {
+            0.8
+        } else {
+            0.6
+        };
         // Core is restarted through its own endpoint, not as an add-on: advice only.
         if a.slug != "homeassistant" {
             r.action = Some(ProposedAction {
@@ -117,4 +152,30 @@ pub(super) fn hung(input: &AdviceInputs<'_>, sustain: &mut Sustain, out: &mut Ve
         }
         out.push(r);
     }
+}
+
+/// The verdict as series for the alert engine: `addon.<slug>.hung` 1 for each add-on `list`
+/// finds hung, 0 for every other add-on polled now (its `cpu_percent` in `latest`); none for
+/// the Supervisor, which the rule never judges.
+pub fn hung_series(list: &[Recommendation], latest: &Latest) -> Vec<Sample> {
+    let mut slugs: Vec<&str> = latest
+        .keys()
+        .filter_map(|id| id.strip_prefix("addon.")?.strip_suffix(".cpu_percent"))
+        .filter(|slug| *slug != "supervisor")
+        .collect();
+    slugs.sort_unstable();
+    slugs
+        .into_iter()
+        .map(|slug| Sample {
+            series: Arc::new(registry::ADDON_HUNG.instance(slug, &[slug])),
+            value: if list
+                .iter()
+                .any(|r| r.kind == AdviceKind::Hung && r.target == slug)
+            {
+                1.0
+            } else {
+                0.0
+            },
+        })
+        .collect()
 }

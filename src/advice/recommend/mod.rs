@@ -10,7 +10,9 @@ mod power;
 mod rules;
 mod shared;
 
-pub use hung::{AT_LIMIT_PERCENT, HUNG_FOR_MS, NO_WORK_BYTES, PINNED_CORE_SHARE};
+pub use hung::{
+    AT_LIMIT_PERCENT, HUNG_FOR_MS, NO_WORK_BYTES, PINNED_CORE_SHARE, UNANSWERED_FOR_MS, hung_series,
+};
 pub use inputs::{AddonUsage, AdviceInputs, Backups, DiskContent, DiskWalk, Latest, Sustain};
 pub use lasting::{HOG_FOR_MS, HOG_PERCENT, HOT_CELSIUS, HOT_FOR_MS, SWAP_BYTES, SWAP_FOR_MS};
 pub use power::{EnergyPrice, attach_power};

@@ -19,7 +19,7 @@ pub use parts::{AdviceSchedule, RECORDER_DB_PATHS, RunnerParts, recorder_db_byte
 pub use recovery::{hung_restarts, recovery_requests};
 pub use supervisor::parse_backups;
 
-use crate::advice::recommend::AdviceInputs;
+use crate::advice::recommend::{AdviceInputs, hung_series};
 use inputs::SlowInputs;
 use recovery::{recover, stopped_unexpectedly};
 use supervisor::learn_own_slug;
@@ -60,6 +60,7 @@ pub async fn run(parts: RunnerParts, stop: CancellationToken) {
             addons: &slow.addons(&latest),
             disk: &slow.disk,
         });
+        parts.verdicts.set(hung_series(&list, &latest));
         let options = parts.advisor.options();
         let stopped = match &parts.supervisor {
             Some(client) => stopped_unexpectedly(client, &mut states).await,

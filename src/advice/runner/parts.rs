@@ -58,4 +58,7 @@ pub struct RunnerParts {
     pub storage: Option<crate::collect::storage::StorageWalks>,
     pub recorder_db: Vec<PathBuf>,
     pub schedule: AdviceSchedule,
+    /// Where each pass leaves its hung verdicts as series (`addon.<slug>.hung`), which every
+    /// tick carries to the alert engine.
+    pub verdicts: crate::collect::derive::AnalysisValues,
 }

@@ -103,6 +103,17 @@ const DEFAULTS: &[Builtin] = &[
         for_seconds: MIN,
         cooldown_seconds: 6 * HOUR_SECS,
     },
+    // An add-on stuck while "started" (the advice's hung verdict, itself held 30 min, or 8 min
+    // for an Ingress that gives no answer): the verdict must hold through 5 minutes of passes
+    // and clears only once it has been off for half of them, so a wavering verdict never flaps.
+    Builtin {
+        metric: "addon.*.hung",
+        warn: Some(1.0),
+        critical: None,
+        clear: 0.5,
+        for_seconds: 5 * MIN,
+        cooldown_seconds: 6 * HOUR_SECS,
+    },
     // Share of the whole host's CPU (all cores) used by one add-on.
     Builtin {
         metric: "addon.*.cpu_percent",
@@ -199,6 +210,7 @@ mod tests {
                 "temp_max_celsius",
                 "addon_memory_percent",
                 "addon_restarts_last_hour",
+                "addon_hung",
                 "addon_cpu_percent"
             ]
         );

@@ -119,3 +119,31 @@ pub const ADDON_CRASHES: Family = counter(i(
 /// The families of restarts and crashes.
 pub const ADDON_RESTART_FAMILIES: [&Family; 3] =
     [&ADDON_RESTARTS, &ADDON_RESTARTS_HOUR, &ADDON_CRASHES];
+
+// Whether a started add-on is stuck (supervisor/answers.rs probes its Ingress; the advice's
+// hung rule gives the verdict); description argument: the add-on's name. 1 or 0.
+/// Whether the add-on's Ingress port answers: 0 after 3 probes in a row over 3 min got no
+/// HTTP answer; absent for an add-on without Ingress or not started.
+pub const ADDON_ANSWERING: Family = i(
+    "addon.*.ingress_answering",
+    "addon.ingress_answering",
+    "addon",
+    Count,
+    "{} answering on Ingress",
+    "Whether add-on {} answers on its Ingress port",
+    "resource_manager_addon_ingress_answering",
+);
+/// The hung verdict (advice/recommend/hung.rs) as a series: 1 while the add-on is judged
+/// stuck while "started", which the `addon_hung` rule turns into an alert.
+pub const ADDON_HUNG: Family = i(
+    "addon.*.hung",
+    "addon.hung",
+    "addon",
+    Count,
+    "{} hung",
+    "Whether add-on {} is stuck while started",
+    "resource_manager_addon_hung",
+);
+
+/// The families of whether an add-on is stuck.
+pub const ADDON_STUCK_FAMILIES: [&Family; 2] = [&ADDON_ANSWERING, &ADDON_HUNG];

@@ -61,6 +61,7 @@ pub fn families() -> impl Iterator<Item = &'static Family> {
         .iter()
         .chain(ADDON_FAMILIES.iter())
         .chain(ADDON_RESTART_FAMILIES.iter())
+        .chain(ADDON_STUCK_FAMILIES.iter())
         .chain(DERIVED_ADDON_FAMILIES.iter())
         .chain(STORAGE_FAMILIES.iter())
         .chain(PRESSURE_FAMILIES.iter())

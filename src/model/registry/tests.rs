@@ -76,7 +76,8 @@ fn the_table_is_consistent() {
             .filter(|f| !ADDON_FAMILIES.contains(f)
                 && !DERIVED_ADDON_FAMILIES.contains(f)
                 && !STORAGE_FAMILIES.contains(f)
-                && !ADDON_RESTART_FAMILIES.contains(f))
+                && !ADDON_RESTART_FAMILIES.contains(f)
+                && !ADDON_STUCK_FAMILIES.contains(f))
             .all(|f| f.group() != "addon"),
         "every add-on family is in ADDON_FAMILIES (which the poller reads), the derived ones or \
          the disk walk's or the restarts'"

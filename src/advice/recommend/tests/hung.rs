@@ -158,3 +158,40 @@ fn core_is_advised_without_an_action_and_the_supervisor_is_left_out() {
     let list = run(&with_addon("supervisor", &stuck), &forty_minutes());
     assert!(hung_of(&list).is_empty());
 }
+
+#[test]
+fn an_ingress_that_stopped_answering_is_hung_after_five_more_minutes_and_a_busy_one_is_not() {
+    // A transcode that still answers on its Ingress is busy, not stuck.
+    let busy = [
+        ("cpu_percent", 50.0),
+        ("ingress_answering", 1.0),
+        ("block_read_bytes_per_second", 8e6),
+    ];
+    assert!(hung_of(&run(&with_addon("a0d7b954_plex", &busy), &forty_minutes())).is_empty());
+    // Quiet CPU and memory, but no answer: the third reason, with its evidence.
+    let mut silent = vec![
+        ("memory_percent", 40.0),
+        ("cpu_percent", 0.5),
+        ("ingress_answering", 0.0),
+    ];
+    silent.extend(QUIET_IO);
+    let f = with_addon("a0d7b954_ui", &silent);
+    let four: Vec<i64> = (0..=4).map(|m| NOW_MS + m * 60_000).collect();
+    assert!(hung_of(&run(&f, &four)).is_empty(), "not yet: 4 minutes");
+    let six: Vec<i64> = (0..=6).map(|m| NOW_MS + m * 60_000).collect();
+    let list = run(&f, &six);
+    let hung = hung_of(&list);
+    assert_eq!(hung.len(), 1, "{list:?}");
+    assert!(hung[0].title.contains("not answered on its Ingress"));
+    let ingress = hung[0]
+        .evidence
+        .iter()
+        .find(|e| e.label == "Ingress")
+        .expect("Ingress evidence");
+    assert_eq!(
+        ingress.series.as_deref(),
+        Some("addon.a0d7b954_ui.ingress_answering")
+    );
+    assert_eq!(hung[0].confidence, 0.8);
+    assert!(hung[0].action.is_some(), "a restart is proposed");
+}

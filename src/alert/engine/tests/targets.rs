@@ -134,3 +134,35 @@ fn a_forecast_is_just_another_reading() {
     assert_eq!(kinds, [Pending, Fired]);
     assert_eq!(h.last(Fired).alert.label, "Days until /data is full");
 }
+
+#[test]
+fn the_builtin_hung_rule_fires_once_on_a_lasting_verdict_and_a_wavering_one_never_flaps() {
+    let mut problems = Vec::new();
+    let set = RuleSet::from_option(None, &mut problems);
+    let hung = RuleSet {
+        rules: set
+            .rules
+            .into_iter()
+            .filter(|r| r.name == "addon_hung")
+            .collect(),
+    };
+    assert_eq!(hung.rules.len(), 1, "the built-in addon_hung rule");
+    let mut h = Harness::new(&hung);
+    h.step_ms = MIN;
+    let id = "addon.a0d7b954_ui.hung";
+    // A verdict that comes and goes a pass at a time never fires.
+    for n in 0..30 {
+        h.tick(&[(id, f64::from((n + 1) % 2))]);
+    }
+    assert!(!h.seen.iter().any(|t| t.kind == Fired));
+    // A verdict that holds fires once, after 5 minutes.
+    let fired: Vec<usize> = (0..20)
+        .filter(|_| h.tick(&[(id, 1.0)]).iter().any(|t| t.kind == Fired))
+        .collect();
+    assert_eq!(fired, [5]);
+    // One pass without the verdict does not resolve it; a lasting recovery does.
+    let resolved = |h: &mut Harness, v: f64| h.tick(&[(id, v)]).iter().any(|t| t.kind == Resolved);
+    assert!(!resolved(&mut h, 0.0));
+    assert!(!resolved(&mut h, 1.0));
+    assert!((0..6).any(|_| resolved(&mut h, 0.0)));
+}

@@ -2,6 +2,7 @@
 //! their commands, and keeps Home Assistant's event subscriptions in step with [`HaEvents`].
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -15,6 +16,7 @@ use super::session::Session;
 use super::subscribe::HaEvents;
 use crate::config::HaEndpoint;
 use crate::ha::{HaError, HaLinkStatus};
+use crate::supervisor::core_starts::{CoreSource, CoreStarts};
 use crate::util::Backoff;
 use crate::util::{lock, unix_ms};
 
@@ -48,7 +50,7 @@ pub async fn run_link(
     status: Arc<Mutex<HaLinkStatus>>,
     readiness: watch::Sender<Readiness>,
     mut requests: mpsc::Receiver<WsRequest>,
-    events: HaEvents,
+    (events, core): (HaEvents, CoreStarts),
     cancel: CancellationToken,
 ) {
     let link = Link {
@@ -57,6 +59,9 @@ pub async fn run_link(
         readiness,
         events,
         cancel,
+        core,
+        up: AtomicBool::new(false),
+        away: AtomicBool::new(false),
     };
     link.run_sessions(&mut requests).await;
     link.events.close();
@@ -69,6 +74,14 @@ struct Link {
     readiness: watch::Sender<Readiness>,
     events: HaEvents,
     cancel: CancellationToken,
+    /// Core's restarts: a `homeassistant_started` event on a live session, or Core found
+    /// running by a session after it refused connections. Its `homeassistant_stop` never
+    /// reaches a WebSocket client: Core closes the connections on that very event first.
+    core: CoreStarts,
+    /// A session got as far as Core's state.
+    up: AtomicBool,
+    /// Core went away: a session was up once and a reconnect failed since.
+    away: AtomicBool,
 }
 
 impl Link {
@@ -81,12 +94,20 @@ impl Link {
         } = self;
         let mut backoff = reconnect_backoff();
         let mut auth_backoff = auth_backoff();
+        let mut ever_up = false;
         loop {
             let result = tokio::select! {
                 _ = cancel.cancelled() => return,
                 r = self.serve_session(requests, &mut backoff, &mut auth_backoff) => r,
             };
             readiness.send_modify(|r| r.ready = false);
+            // A session that never got Core's state after one that did: Core is down, not
+            // just our socket (a blip reconnects at the first attempt).
+            let up = self.up.swap(false, Ordering::Relaxed);
+            if ever_up && !up && result.is_err() {
+                self.away.store(true, Ordering::Relaxed);
+            }
+            ever_up |= up;
             let delay = match &result {
                 Err(err) if err.is_auth() => {
                     tracing::error!(error = %err, "Home Assistant refused the token; retrying later");
@@ -130,6 +151,7 @@ impl Link {
             readiness,
             events,
             cancel,
+            ..
         } = self;
         lock(status).state = "connecting";
         let mut session =
@@ -138,6 +160,7 @@ impl Link {
         let started_sub = session
             .start(json!({"type": "subscribe_events", "event_type": "homeassistant_started"}))
             .await?;
+
         // What components asked for, subscribed again on every new session.
         let mut subscriptions = Subscriptions::default();
         subscriptions.sync(&mut session, events).await?;
@@ -156,7 +179,15 @@ impl Link {
             s.connected_since_ms = Some(unix_ms());
             s.last_error = None;
         }
+        // Back after Core refused us: found running, it restarted while we were away; found
+        // starting, its `homeassistant_started` event will say so.
+        let away = self.away.swap(false, Ordering::Relaxed);
+        self.up.store(true, Ordering::Relaxed);
         if core_state == "RUNNING" {
+            if away {
+                self.core.started(CoreSource::Events, unix_ms());
+            }
+            self.core.running();
             readiness.send_modify(|r| {
                 r.ready = true;
                 r.generation += 1;
@@ -207,6 +238,7 @@ impl Link {
                         Some("pong") if id == awaiting_pong.map(|p| p.0) => awaiting_pong = None,
                         Some("event") if id == Some(started_sub) => {
                             tracing::info!("Home Assistant started: republishing entities");
+                            self.core.started(CoreSource::Events, unix_ms());
                             {
                                 let mut s = lock(status);
                                 s.state = "connected";

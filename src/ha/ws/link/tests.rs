@@ -14,6 +14,7 @@ use super::run_link;
 use crate::config::{HaEndpoint, Secret};
 use crate::ha::HaLinkStatus;
 use crate::ha::ws::{EventData, HaEvents, Readiness, WsRequest};
+use crate::supervisor::core_starts::CoreStarts;
 use crate::util::lock;
 
 enum Push {
@@ -157,6 +158,7 @@ struct Link {
     cancel: CancellationToken,
     // Held so the link does not see its command channel close.
     _commands: mpsc::Sender<WsRequest>,
+    core: CoreStarts,
 }
 
 fn start_link(fake: &FakeHa, events: &HaEvents) -> Link {
@@ -169,12 +171,13 @@ fn start_link(fake: &FakeHa, events: &HaEvents) -> Link {
     let (readiness_tx, readiness) = watch::channel(Readiness::default());
     let (commands, commands_rx) = mpsc::channel(4);
     let cancel = CancellationToken::new();
+    let core = CoreStarts::default();
     tokio::spawn(run_link(
         endpoint,
         status.clone(),
         readiness_tx,
         commands_rx,
-        events.clone(),
+        (events.clone(), core.clone()),
         cancel.clone(),
     ));
     Link {
@@ -183,6 +186,7 @@ fn start_link(fake: &FakeHa, events: &HaEvents) -> Link {
         readiness,
         cancel,
         _commands: commands,
+        core,
     }
 }
 
@@ -328,4 +332,32 @@ fn a_refused_token_still_backs_off_far() {
         later >= Duration::from_secs(300),
         "grows towards 10 min: {later:?}"
     );
+}
+
+#[tokio::test]
+async fn a_started_event_is_a_core_restart_and_a_socket_blip_is_not() {
+    let fake = FakeHa::start().await;
+    let events = HaEvents::new();
+    let link = start_link(&fake, &events);
+    let now = crate::util::unix_ms;
+    wait_until(|| link.readiness.borrow().ready).await;
+    assert_eq!(
+        link.core.counts(now()),
+        Some((0, 0)),
+        "found running: no restart"
+    );
+    // The socket drops and the first reconnect finds Core running: not a restart.
+    fake.push(Push::Close);
+    wait_until(|| lock(&link.status).reconnects == 1 && link.readiness.borrow().ready).await;
+    assert_eq!(link.core.counts(now()), Some((0, 0)));
+    // Core says it (re)started on the live session: one restart.
+    let started = fake.subscription(2, "homeassistant_started").await;
+    fake.push(Push::Text(
+        json!({"id": started, "type": "event", "event": {"event_type": "homeassistant_started",
+            "data": {}, "origin": "LOCAL", "time_fired": "2026-12-07T23:00:00+00:00",
+            "context": {"id": "01J"}}})
+        .to_string(),
+    ));
+    wait_until(|| link.core.counts(now()) == Some((1, 1))).await;
+    link.cancel.cancel();
 }
