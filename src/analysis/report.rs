@@ -3,7 +3,7 @@
 //! runner loads the data, this decides; the benchmark calls it directly.
 
 use super::Obs;
-use super::anomaly::{self, FLAG_Z};
+use super::anomaly;
 use super::bottleneck::{self, Readings};
 use super::forecast::{self, Method};
 use super::health;
@@ -140,7 +140,7 @@ pub fn analyze(series: &[SeriesData], ctx: &Context) -> Findings {
         if s.kind == Kind::Gauge {
             let found = anomaly::detect(&s.mean, ctx.now - DAY_SECS_F64);
             out.anomaly_score = out.anomaly_score.max(found.score);
-            if !found.intervals.is_empty() || found.score >= FLAG_Z {
+            if !found.intervals.is_empty() || found.flagged_now() {
                 out.anomalies.push(AnomalyItem {
                     series: s.id.clone(),
                     found,
@@ -288,7 +288,7 @@ fn health_inputs(series: &[SeriesData], ctx: &Context, found: &Findings) -> heal
         anomalies: found
             .anomalies
             .iter()
-            .filter(|a| a.found.score >= FLAG_Z)
+            .filter(|a| a.found.flagged_now())
             .count(),
         leaks: found.leaks.len(),
         pressure: [("CPU", "cpu"), ("memory", "memory"), ("disks", "io")]

@@ -50,7 +50,7 @@ proptest! {
             prop_assert!(finite(l.rate_per_day) && finite(l.confidence));
         }
         let a = anomaly::detect(&obs, now - 86_400.0);
-        prop_assert!(finite(a.score));
+        prop_assert!(finite(a.score) && finite(a.threshold));
         for run in a.intervals {
             prop_assert!(finite(run.peak) && run.from <= run.to);
         }
