@@ -9,6 +9,7 @@ pub mod accuracy;
 pub mod anomaly;
 pub mod backtest;
 pub mod bottleneck;
+pub mod conformal;
 pub mod findings;
 pub mod forecast;
 pub mod health;

@@ -69,3 +69,37 @@ fn on_clean_linear_growth_the_interval_holds_most_outcomes() {
     assert!(outcome.ours.coverage >= 0.7, "{outcome:?}");
     assert!(outcome.ours.relative_error < 0.05, "{outcome:?}");
 }
+
+#[test]
+fn calibrated_intervals_hold_about_their_eighty_percent_on_the_suite() {
+    for method in [Method::Linear, Method::DailyMax] {
+        let (mut raw, mut cal) = (Vec::new(), Vec::new());
+        for (name, obs) in suite(21.0) {
+            let o = run(&five_minutes(&obs), method, &plan()).expect("origins");
+            assert!(o.calibrated.cases > 0, "{name}: no calibrated case");
+            assert!(o.calibration.is_some(), "{name}: no calibration");
+            raw.push(o.ours);
+            cal.push(o.calibrated);
+        }
+        let (r, c) = (Score::pool(raw.iter()), Score::pool(cal.iter()));
+        eprintln!(
+            "{}: raw coverage {:.3} ({} cases), calibrated {:.3} ({} cases), mean width {:.2} -> {:.2}",
+            method.as_str(),
+            r.coverage,
+            r.cases,
+            c.coverage,
+            c.cases,
+            r.mean_width,
+            c.mean_width
+        );
+        assert!(
+            (0.70..=0.90).contains(&c.coverage),
+            "{}: {c:?}",
+            method.as_str()
+        );
+        assert!(
+            r.mean_abs_error > 0.0 && r.mean_width > 0.0,
+            "pooled keeps its errors"
+        );
+    }
+}
