@@ -5,6 +5,7 @@ use crate::util::time::DAY_SECS_F64;
 use serde::Serialize;
 
 use super::backtest;
+use super::conformal::Calibration;
 use super::forecast::Method;
 use super::report::{SeriesData, filler};
 
@@ -24,6 +25,8 @@ pub struct KindScore {
     pub series: usize,
     pub ours: backtest::Score,
     pub baseline: backtest::Score,
+    /// The band calibrated on each series' earlier outcomes (what the live forecasts show).
+    pub calibrated: backtest::Score,
 }
 
 /// One series' scores for one kind.
@@ -33,6 +36,19 @@ pub struct SeriesScore {
     pub method: Method,
     pub ours: backtest::Score,
     pub baseline: backtest::Score,
+    pub calibrated: backtest::Score,
+    /// The calibration the live forecast of this series and kind uses.
+    pub calibration: Option<Calibration>,
+}
+
+impl Backtests {
+    /// The calibration of `series` for `method`, from the last backtest.
+    pub fn calibration(&self, series: &str, method: Method) -> Option<Calibration> {
+        self.series
+            .iter()
+            .find(|s| s.series == series && s.method == method)
+            .and_then(|s| s.calibration)
+    }
 }
 
 /// The rolling-origin plan for a history spanning `span` seconds: a week of history and a day
@@ -71,6 +87,8 @@ pub fn backtests(series: &[SeriesData], bucket: f64, made_ms: i64) -> Backtests 
                 method: Method::Linear,
                 ours: o.ours,
                 baseline: o.baseline,
+                calibrated: o.calibrated,
+                calibration: o.calibration,
             });
         }
         if plan.history >= 3.0 * DAY_SECS_F64
@@ -81,6 +99,8 @@ pub fn backtests(series: &[SeriesData], bucket: f64, made_ms: i64) -> Backtests 
                 method: Method::DailyMax,
                 ours: o.ours,
                 baseline: o.baseline,
+                calibrated: o.calibrated,
+                calibration: o.calibration,
             });
         }
     }
@@ -93,6 +113,7 @@ pub fn backtests(series: &[SeriesData], bucket: f64, made_ms: i64) -> Backtests 
                 series: of.len(),
                 ours: backtest::Score::pool(of.iter().map(|p| &p.ours)),
                 baseline: backtest::Score::pool(of.iter().map(|p| &p.baseline)),
+                calibrated: backtest::Score::pool(of.iter().map(|p| &p.calibrated)),
             })
         })
         .collect();

@@ -104,10 +104,43 @@ pub struct Outcome {
     pub calibration: Option<Calibration>,
 }
 
+/// Time-to-threshold forecasts judged: how often the stated interval held the crossing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct EtaScore {
+    /// Origins with a stated time to the threshold whose truth is known (crossed within the
+    /// data, or the interval's end passed within it without a crossing).
+    pub cases: usize,
+    /// Of those, the ones whose model band (uncalibrated) held the crossing.
+    pub inside_raw: usize,
+    /// Of those, the ones whose calibrated band held the crossing.
+    pub inside: usize,
+}
+
+impl EtaScore {
+    pub fn share(&self) -> f64 {
+        self.inside as f64 / self.cases.max(1) as f64
+    }
+    pub fn share_raw(&self) -> f64 {
+        self.inside_raw as f64 / self.cases.max(1) as f64
+    }
+}
+
 /// Runs `plan` for `method` (Linear or DailyMax) over `obs`; `None` when the history is too
 /// short for a single origin.
 pub fn run(obs: &[Obs], method: Method, plan: &Plan) -> Option<Outcome> {
+    run_to(obs, method, plan, f64::NAN).map(|r| r.0)
+}
+
+/// [`run`], and at each origin the time until `threshold` (a disk's capacity, a memory limit)
+/// judged against when the series really crossed it.
+pub fn run_to(
+    obs: &[Obs],
+    method: Method,
+    plan: &Plan,
+    threshold: f64,
+) -> Option<(Outcome, EtaScore)> {
     let obs = clean(obs);
+    let mut eta = EtaScore::default();
     let (start, end) = (obs.first()?.t, obs.last()?.t);
     let mut origin = start + plan.history;
     let (mut ours, mut base, mut cal) = (Score::default(), Score::default(), Score::default());
@@ -120,10 +153,13 @@ pub fn run(obs: &[Obs], method: Method, plan: &Plan) -> Option<Outcome> {
         let train = &obs[lo..hi];
         let at = origin + plan.horizon;
         let known = calibration_at(&scores, origin, plan.horizon);
-        let Some(m) = fit(train, method) else {
+        let Some(mut m) = fit(train, method) else {
             origin += plan.step;
             continue;
         };
+        if threshold.is_finite() {
+            judge_eta(&obs[hi..], &mut m, known, threshold, &mut eta);
+        }
         for (k, frac) in FRACTIONS.iter().enumerate() {
             let t = origin + frac * plan.horizon;
             if let Some(actual) = target(&obs, method, t, plan.tolerance) {
@@ -152,13 +188,48 @@ pub fn run(obs: &[Obs], method: Method, plan: &Plan) -> Option<Outcome> {
         }
         origin += plan.step;
     }
-    (ours.cases > 0).then(|| Outcome {
+    let outcome = Outcome {
         method,
         ours: ours.finish(scale_ours),
         baseline: base.finish(scale_base),
         calibrated: cal.finish(scale_cal),
         calibration: calibration_at(&scores, f64::INFINITY, plan.horizon),
-    })
+    };
+    (ours.cases > 0).then_some((outcome, eta))
+}
+
+/// One origin's time to `threshold`, raw and calibrated, against the `future` observations.
+fn judge_eta(
+    future: &[Obs],
+    m: &mut super::forecast::ForecastModel,
+    known: Option<Calibration>,
+    threshold: f64,
+    score: &mut EtaScore,
+) {
+    let Some(end) = future.last().map(|o| o.t) else {
+        return;
+    };
+    if m.level >= threshold {
+        return;
+    }
+    let raw = m.eta(threshold);
+    m.calibration = known;
+    let cal = m.eta(threshold);
+    m.calibration = None;
+    let (Some(raw), Some(cal)) = (raw, cal) else {
+        return;
+    };
+    let crossed = future.iter().find(|o| o.v >= threshold).map(|o| o.t - m.t0);
+    let holds = |e: &super::forecast::Eta| match crossed {
+        Some(t) => Some(e.low <= t && e.high.is_none_or(|h| t <= h)),
+        None => e.high.filter(|h| m.t0 + h < end).map(|_| false),
+    };
+    // Judged only when the truth is known for the calibrated interval.
+    if let Some(inside) = holds(&cal) {
+        score.cases += 1;
+        score.inside += usize::from(inside);
+        score.inside_raw += usize::from(holds(&raw).unwrap_or(false));
+    }
 }
 
 /// The calibration from the outcomes known at `now`.

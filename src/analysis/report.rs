@@ -47,6 +47,8 @@ pub struct Context {
     pub processes: Vec<(String, f64)>,
     /// Memory troughs of the processes in the top lists (see `processes.rs`).
     pub process_memory: Vec<(String, Vec<Obs>)>,
+    /// The last backtests: each forecast's band is calibrated on its series' own outcomes.
+    pub backtests: std::sync::Arc<super::accuracy::Backtests>,
 }
 
 /// Series of the analysis itself, never analysed again.
@@ -110,7 +112,7 @@ pub fn analyze(series: &[SeriesData], ctx: &Context) -> Findings {
     for s in series.iter().filter(|s| !is_own(&s.id)) {
         out.series_analysed += 1;
         if let Some((resource, inst, threshold)) = filler(s, series)
-            && let Some(item) = forecast_item(s, resource, inst, threshold, ctx.now)
+            && let Some(item) = forecast_item(s, resource, inst, threshold, ctx)
         {
             out.forecasts.push(item);
         }
@@ -179,7 +181,7 @@ fn forecast_item(
     resource: &'static str,
     instance: String,
     threshold: f64,
-    now: f64,
+    ctx: &Context,
 ) -> Option<ForecastItem> {
     // Daily maxima come from the buckets' maxima, the line from their means.
     let model = if super::season::is_daily(&s.mean) {
@@ -187,6 +189,8 @@ fn forecast_item(
     } else {
         forecast::fit(&s.mean, Method::Linear)
     }?;
+    let mut model = model;
+    model.calibration = ctx.backtests.calibration(&s.id, model.method);
     let eta = model.eta(threshold);
     let mut item = ForecastItem {
         series: s.id.clone(),
@@ -202,7 +206,7 @@ fn forecast_item(
         method: model.method,
         confidence: model.confidence(),
         summary: String::new(),
-        trends: trend::trends(&s.mean, now),
+        trends: trend::trends(&s.mean, ctx.now),
         model,
     };
     item.summary = words::forecast(&item);
