@@ -164,7 +164,7 @@ pub fn run_to(
             let t = origin + frac * plan.horizon;
             if let Some(actual) = target(&obs, method, t, plan.tolerance) {
                 let p = m.predict(t - m.t0);
-                scores[k].push((t, conformal::score(&p, actual)));
+                scores[k].push((t, conformal::score(p.value, p.low, p.high, actual)));
             }
         }
         // The baseline fits the same input the method does (values or daily maxima).
@@ -180,8 +180,8 @@ pub fn run_to(
             let p = m.predict(h);
             ours.add(p.value, p.low, p.high, actual, &mut scale_ours);
             if let Some(c) = known {
-                let q = c.apply(p, h);
-                cal.add(q.value, q.low, q.high, actual, &mut scale_cal);
+                let (low, high) = c.apply(p.value, p.low, p.high, h);
+                cal.add(p.value, low, high, actual, &mut scale_cal);
             }
             let q = b.predict(at - b.t0);
             base.add(q.value, q.low, q.high, actual, &mut scale_base);

@@ -6,8 +6,6 @@
 
 use serde::Serialize;
 
-use super::forecast::Predicted;
-
 /// The coverage the intervals claim.
 pub const LEVEL: f64 = 0.8;
 /// Outcomes a horizon needs before its factor is used.
@@ -48,25 +46,22 @@ impl Calibration {
         fs[fs.len() - 1]
     }
 
-    /// `p` with its band scaled about the point forecast.
-    pub fn apply(&self, p: Predicted, h: f64) -> Predicted {
+    /// The band `low ≤ value ≤ high` at `h` seconds ahead, scaled about the point forecast.
+    pub fn apply(&self, value: f64, low: f64, high: f64, h: f64) -> (f64, f64) {
         let f = self.factor(h);
-        Predicted {
-            low: p.value - f * (p.value - p.low),
-            high: p.value + f * (p.high - p.value),
-            ..p
-        }
+        (value - f * (value - low), value + f * (high - value))
     }
 }
 
-/// How many half-widths `actual` lies from the point forecast, on its side (≤ 1: inside).
-pub fn score(p: &Predicted, actual: f64) -> f64 {
-    let (dist, half) = if actual >= p.value {
-        (actual - p.value, p.high - p.value)
+/// How many half-widths `actual` lies from the point forecast `value`, on its side (≤ 1:
+/// inside the band `low ≤ value ≤ high`).
+pub fn score(value: f64, low: f64, high: f64, actual: f64) -> f64 {
+    let (dist, half) = if actual >= value {
+        (actual - value, high - value)
     } else {
-        (p.value - actual, p.value - p.low)
+        (value - actual, value - low)
     };
-    let half = half.max(1e-9 * p.value.abs()).max(1e-12);
+    let half = half.max(1e-9 * value.abs()).max(1e-12);
     (dist / half).min(MAX_FACTOR)
 }
 

@@ -218,7 +218,10 @@ impl ForecastModel {
             high: finite(high).max(value),
         };
         match self.calibration {
-            Some(c) => c.apply(p, h),
+            Some(c) => {
+                let (low, high) = c.apply(p.value, p.low, p.high, h);
+                Predicted { low, high, ..p }
+            }
             None => p,
         }
     }

@@ -14,6 +14,7 @@ pub mod findings;
 pub mod forecast;
 pub mod health;
 pub mod leak;
+pub mod measured;
 pub mod processes;
 pub mod report;
 pub mod runner;

@@ -47,12 +47,13 @@ pub struct Context {
     pub processes: Vec<(String, f64)>,
     /// Memory troughs of the processes in the top lists (see `processes.rs`).
     pub process_memory: Vec<(String, Vec<Obs>)>,
-    /// The last backtests: each forecast's band is calibrated on its series' own outcomes.
-    pub backtests: std::sync::Arc<super::accuracy::Backtests>,
+    /// From the last backtests, each series' calibration per forecast kind: the forecast's
+    /// band is calibrated on its series' own outcomes.
+    pub calibrations: std::sync::Arc<Vec<(String, Method, super::conformal::Calibration)>>,
 }
 
 /// Series of the analysis itself, never analysed again.
-fn is_own(id: &str) -> bool {
+pub fn is_own(id: &str) -> bool {
     id.starts_with("health.")
         || id.starts_with("anomaly.")
         || id.starts_with("leak.")
@@ -190,7 +191,11 @@ fn forecast_item(
         forecast::fit(&s.mean, Method::Linear)
     }?;
     let mut model = model;
-    model.calibration = ctx.backtests.calibration(&s.id, model.method);
+    model.calibration = ctx
+        .calibrations
+        .iter()
+        .find(|c| c.0 == s.id && c.1 == model.method)
+        .map(|c| c.2);
     let eta = model.eta(threshold);
     let mut item = ForecastItem {
         series: s.id.clone(),

@@ -190,7 +190,7 @@ async fn run_once(
         throttled: throttle.check(),
         processes,
         process_memory: process_memory.series(),
-        backtests: Default::default(),
+        calibrations: Default::default(),
     };
     let old_backtests = previous.backtests.clone();
     let computed = tokio::task::spawn_blocking(move || {
@@ -201,7 +201,7 @@ async fn run_once(
             old_backtests
         };
         let ctx = Context {
-            backtests: std::sync::Arc::new(backtests.clone()),
+            calibrations: std::sync::Arc::new(backtests.calibrations()),
             ..ctx
         };
         let cpu = thread_cpu_time();
