@@ -78,10 +78,20 @@
     $("analysis-run").textContent = a.made_ms
       ? "Last analysis " + new Date(a.made_ms).toLocaleTimeString() + ": " + a.series + " series, " + a.cpu_ms.toFixed(0) + " ms CPU, " + a.load_ms.toFixed(0) + " ms reading the history" + (a.error ? "; last error: " + a.error : "") + "."
       : "The analysis has not run yet.";
-    const rows = bt.kinds.map((k) => [k.method.replace("_", " "), String(k.series), String(k.ours.cases), pct(k.ours.coverage), pct(k.baseline.coverage), k.ours.relative_error.toFixed(3), k.baseline.relative_error.toFixed(3), k.ours.cases && k.ours.coverage >= 0.85 ? "yes" : "no"]);
+    const reliable = (m) => (bt.reliability || []).some((r) => r.method === m && r.reliable);
+    const rows = bt.kinds.map((k) => [k.method.replace("_", " "), String(k.series), String(k.calibrated.cases), pct(k.calibrated.coverage), pct(k.ours.coverage), pct(k.baseline.coverage), k.ours.relative_error.toFixed(3), k.baseline.relative_error.toFixed(3), reliable(k.method) ? "yes" : "no"]);
     $("backtests").replaceChildren(rows.length
-      ? table(["Kind", "Series", "Cases", "Coverage", "Least squares", "Error", "Least squares error", "Reliable"], rows)
+      ? table(["Kind", "Series", "Cases", "Calibrated coverage", "Model's band", "Least squares", "Error", "Least squares error", "Reliable"], rows)
       : el("p", "No backtest yet: it needs some history (it runs every 6 hours).", "empty"));
+    const d = bt.anomaly_days || { days: 0 };
+    $("anomaly-days").textContent = d.days
+      ? "Anomaly flags here: " + d.flagged + " of " + d.days + " series-days (" + pct(d.flagged / d.days) + ") over the last week, " + d.series + " series, each day judged on the days before it (no incident labels here, so an upper bound of false flags)."
+      : "Anomaly flags here: not measured yet (a series needs two days of history).";
+    $("reference").replaceChildren(...(bt.reference || []).map((r) => el("li", r.what + ": " + r.figure + ". Data: " + r.data + ".")));
+    const cal = bt.kinds.filter((k) => k.calibrated.cases).map((k) => k.method.replace("_", " ") + " " + pct(k.calibrated.coverage) + " of " + k.calibrated.cases + " outcomes" + (reliable(k.method) ? " (reliable)" : ""));
+    $("outlook-evidence").textContent = cal.length
+      ? "Forecast intervals, calibrated on this box's history: the 80 % interval held " + cal.join(", ") + ". See Diagnostics."
+      : "Forecast intervals are the models' own until this box has history enough to check them (Diagnostics).";
   }
 
   async function refresh() {

@@ -148,6 +148,29 @@ async fn imported_history_yields_forecasts_on_the_api_and_derived_series_on_metr
         .unwrap_or_else(|| panic!("a linear backtest: {backtests}"));
     assert!(linear["ours"]["cases"].as_u64() > Some(0));
     assert!(linear["baseline"]["cases"] == linear["ours"]["cases"]);
+    // Pooled scores keep their error and width (they were 0 when pooled); the calibrated band
+    // is scored beside, and the measured figures name their data.
+    assert!(
+        linear["ours"]["mean_abs_error"].as_f64() > Some(0.0),
+        "{linear}"
+    );
+    assert!(
+        linear["ours"]["mean_width"].as_f64() > Some(0.0),
+        "{linear}"
+    );
+    assert!(linear["calibrated"]["coverage"].is_number(), "{linear}");
+    assert!(backtests["anomaly_days"]["days"].is_u64(), "{backtests}");
+    let reference = backtests["reference"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        !reference.is_empty()
+            && reference
+                .iter()
+                .all(|r| r["data"].as_str().is_some_and(|d| !d.is_empty())),
+        "{backtests}"
+    );
 
     // The dashboard has its places for the findings; the status report has their lines.
     let (_, page) = app.get("").await;

@@ -25,7 +25,7 @@ fn the_recorded_trace_is_backtested_beside_the_baseline() {
             .push(Obs::new(row.ts_ms as f64 / 1000.0, row.value));
     }
     assert!(series.len() >= 6, "{:?}", series.keys());
-    let (mut ours, mut base) = (Vec::new(), Vec::new());
+    let (mut ours, mut base, mut cal) = (Vec::new(), Vec::new(), Vec::new());
     for (id, obs) in &series {
         let span = obs[obs.len() - 1].t - obs[0].t;
         let plan = plan_for(span, 10.0).unwrap_or_else(|| panic!("{id}: trace too short"));
@@ -46,10 +46,15 @@ fn the_recorded_trace_is_backtested_beside_the_baseline() {
         );
         ours.push(outcome.ours);
         base.push(outcome.baseline);
+        cal.push(outcome.calibrated);
     }
-    let (o, b) = (Score::pool(ours.iter()), Score::pool(base.iter()));
+    let (o, b, c) = (
+        Score::pool(ours.iter()),
+        Score::pool(base.iter()),
+        Score::pool(cal.iter()),
+    );
     eprintln!(
-        "ALL: coverage {:.3} (baseline {:.3}), {} cases",
-        o.coverage, b.coverage, o.cases
+        "ALL: coverage {:.3} (baseline {:.3}), {} cases; calibrated on earlier origins {:.3} of {} cases",
+        o.coverage, b.coverage, o.cases, c.coverage, c.cases
     );
 }

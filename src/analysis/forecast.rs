@@ -6,6 +6,7 @@ use crate::util::time::DAY_SECS_F64;
 use serde::Serialize;
 
 use super::Obs;
+use super::conformal::Calibration;
 use super::season::{is_daily, rolling_max};
 use super::stats::clean;
 use super::trend::{least_squares, theil_sen_with};
@@ -51,10 +52,15 @@ pub struct ForecastModel {
     /// Band around the line: `resid_low ≤ 0 ≤ resid_high`.
     pub resid_low: f64,
     pub resid_high: f64,
+    /// How far above the line the highest points of a day reach (≥ `resid_high`): the earliest
+    /// time to a threshold is when they touch it, not the band's edge.
+    pub resid_peak: f64,
     /// Mann–Kendall p-value of the trend (1 for the baseline, which has no test).
     pub p_value: f64,
     /// For the baseline: σ·√(1 + 1/n) and the slope's standard error, so its band widens.
     ls: Option<(f64, f64)>,
+    /// The series' own backtest calibration of the band (ADR 0021); `None`: the model's band.
+    pub calibration: Option<Calibration>,
 }
 
 /// The value forecast at one moment, with its 80 % interval.
@@ -116,8 +122,10 @@ pub fn fit(obs: &[Obs], method: Method) -> Option<ForecastModel> {
                 slope_high: ls.line.slope,
                 resid_low: 0.0,
                 resid_high: 0.0,
+                resid_peak: 0.0,
                 p_value: 1.0,
                 ls: Some((base, slope_se)),
+                calibration: None,
             }))
         }
     }
@@ -142,8 +150,15 @@ fn from_theil_sen(obs: &[Obs], t0: f64, method: Method) -> Option<ForecastModel>
         slope_high: ts.slope_high,
         resid_low: ts.resid_low,
         resid_high: ts.resid_high,
+        // The daily maxima are the peaks already.
+        resid_peak: if method == Method::DailyMax {
+            ts.resid_high
+        } else {
+            ts.resid_peak
+        },
         p_value: ts.test.p,
         ls: None,
+        calibration: None,
     }))
 }
 
@@ -156,6 +171,7 @@ fn sanitize(mut m: ForecastModel) -> ForecastModel {
     m.slope_high = fin(m.slope_high).max(m.slope);
     m.resid_low = fin(m.resid_low).min(0.0);
     m.resid_high = fin(m.resid_high).max(0.0);
+    m.resid_peak = fin(m.resid_peak).max(m.resid_high);
     m.p_value = if m.p_value.is_finite() {
         m.p_value.clamp(0.0, 1.0)
     } else {
@@ -195,11 +211,18 @@ impl ForecastModel {
         };
         let finite = |x: f64| if x.is_finite() { x } else { value };
         let value = if value.is_finite() { value } else { 0.0 };
-        Predicted {
+        let p = Predicted {
             t: self.t0 + h,
             value,
             low: finite(low).min(value),
             high: finite(high).max(value),
+        };
+        match self.calibration {
+            Some(c) => {
+                let (low, high) = c.apply(p.value, p.low, p.high, h);
+                Predicted { low, high, ..p }
+            }
+            None => p,
         }
     }
 
@@ -221,7 +244,8 @@ impl ForecastModel {
         if !point.is_finite() || point > MAX_ETA {
             return None;
         }
-        // Earliest: when the band's top reaches the threshold; latest: when its bottom does.
+        // Earliest: when the band's top, raised to the day's peaks, reaches the threshold (a
+        // disk is full at the first sample that touches it); latest: when the bottom does.
         // The daily-maximum line speaks of "the highest value of the last 24 hours", sampled
         // once a day: which day's peak crosses first is uncertain by about a day either way.
         let phase = if self.method == Method::DailyMax {
@@ -229,7 +253,9 @@ impl ForecastModel {
         } else {
             0.0
         };
-        let earliest = (self.solve(threshold, true).unwrap_or(0.0) - phase).clamp(0.0, point);
+        let peak = (self.resid_peak - self.resid_high).max(0.0);
+        let earliest =
+            (self.solve(threshold - peak, true).unwrap_or(0.0) - phase).clamp(0.0, point);
         let latest = self
             .solve(threshold, false)
             .map(|h| h + phase)

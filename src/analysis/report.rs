@@ -3,7 +3,7 @@
 //! runner loads the data, this decides; the benchmark calls it directly.
 
 use super::Obs;
-use super::anomaly::{self, FLAG_Z};
+use super::anomaly;
 use super::bottleneck::{self, Readings};
 use super::forecast::{self, Method};
 use super::health;
@@ -47,10 +47,13 @@ pub struct Context {
     pub processes: Vec<(String, f64)>,
     /// Memory troughs of the processes in the top lists (see `processes.rs`).
     pub process_memory: Vec<(String, Vec<Obs>)>,
+    /// From the last backtests, each series' calibration per forecast kind: the forecast's
+    /// band is calibrated on its series' own outcomes.
+    pub calibrations: std::sync::Arc<Vec<(String, Method, super::conformal::Calibration)>>,
 }
 
 /// Series of the analysis itself, never analysed again.
-fn is_own(id: &str) -> bool {
+pub fn is_own(id: &str) -> bool {
     id.starts_with("health.")
         || id.starts_with("anomaly.")
         || id.starts_with("leak.")
@@ -110,7 +113,7 @@ pub fn analyze(series: &[SeriesData], ctx: &Context) -> Findings {
     for s in series.iter().filter(|s| !is_own(&s.id)) {
         out.series_analysed += 1;
         if let Some((resource, inst, threshold)) = filler(s, series)
-            && let Some(item) = forecast_item(s, resource, inst, threshold, ctx.now)
+            && let Some(item) = forecast_item(s, resource, inst, threshold, ctx)
         {
             out.forecasts.push(item);
         }
@@ -140,7 +143,7 @@ pub fn analyze(series: &[SeriesData], ctx: &Context) -> Findings {
         if s.kind == Kind::Gauge {
             let found = anomaly::detect(&s.mean, ctx.now - DAY_SECS_F64);
             out.anomaly_score = out.anomaly_score.max(found.score);
-            if !found.intervals.is_empty() || found.score >= FLAG_Z {
+            if !found.intervals.is_empty() || found.flagged_now() {
                 out.anomalies.push(AnomalyItem {
                     series: s.id.clone(),
                     found,
@@ -179,7 +182,7 @@ fn forecast_item(
     resource: &'static str,
     instance: String,
     threshold: f64,
-    now: f64,
+    ctx: &Context,
 ) -> Option<ForecastItem> {
     // Daily maxima come from the buckets' maxima, the line from their means.
     let model = if super::season::is_daily(&s.mean) {
@@ -187,6 +190,12 @@ fn forecast_item(
     } else {
         forecast::fit(&s.mean, Method::Linear)
     }?;
+    let mut model = model;
+    model.calibration = ctx
+        .calibrations
+        .iter()
+        .find(|c| c.0 == s.id && c.1 == model.method)
+        .map(|c| c.2);
     let eta = model.eta(threshold);
     let mut item = ForecastItem {
         series: s.id.clone(),
@@ -202,7 +211,7 @@ fn forecast_item(
         method: model.method,
         confidence: model.confidence(),
         summary: String::new(),
-        trends: trend::trends(&s.mean, now),
+        trends: trend::trends(&s.mean, ctx.now),
         model,
     };
     item.summary = words::forecast(&item);
@@ -288,7 +297,7 @@ fn health_inputs(series: &[SeriesData], ctx: &Context, found: &Findings) -> heal
         anomalies: found
             .anomalies
             .iter()
-            .filter(|a| a.found.score >= FLAG_Z)
+            .filter(|a| a.found.flagged_now())
             .count(),
         leaks: found.leaks.len(),
         pressure: [("CPU", "cpu"), ("memory", "memory"), ("disks", "io")]

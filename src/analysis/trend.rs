@@ -92,6 +92,9 @@ pub struct TheilSen {
     /// 10th and 90th percentile of the residuals (≤ 0 and ≥ 0).
     pub resid_low: f64,
     pub resid_high: f64,
+    /// 99.5th percentile of the residuals (≥ `resid_high`): about the highest a day of
+    /// five-minute points rises above the line, which is when a threshold is first touched.
+    pub resid_peak: f64,
     /// Points the slope was estimated from (after thinning).
     pub n: usize,
     pub test: MannKendall,
@@ -162,6 +165,9 @@ pub fn theil_sen_with(obs: &[Obs], independent: Option<usize>) -> Option<TheilSe
             .min(-t_band)
             .min(0.0),
         resid_high: super::stats::quantile_sorted(&resid, 0.9)
+            .max(t_band)
+            .max(0.0),
+        resid_peak: super::stats::quantile_sorted(&resid, 0.995)
             .max(t_band)
             .max(0.0),
         n,

@@ -190,17 +190,23 @@ async fn run_once(
         throttled: throttle.check(),
         processes,
         process_memory: process_memory.series(),
+        calibrations: Default::default(),
     };
     let old_backtests = previous.backtests.clone();
     let computed = tokio::task::spawn_blocking(move || {
-        let cpu = thread_cpu_time();
-        let findings = report::analyze(&series, &ctx);
-        let cpu_ms = thread_cpu_time().saturating_sub(cpu).as_secs_f64() * 1000.0;
+        // The backtests first when due: the forecasts' bands are calibrated on them.
         let backtests = if backtest {
             accuracy::backtests(&series, BUCKET_SECONDS, now_ms)
         } else {
             old_backtests
         };
+        let ctx = Context {
+            calibrations: std::sync::Arc::new(backtests.calibrations()),
+            ..ctx
+        };
+        let cpu = thread_cpu_time();
+        let findings = report::analyze(&series, &ctx);
+        let cpu_ms = thread_cpu_time().saturating_sub(cpu).as_secs_f64() * 1000.0;
         (findings, backtests, cpu_ms)
     })
     .await;

@@ -69,3 +69,129 @@ fn on_clean_linear_growth_the_interval_holds_most_outcomes() {
     assert!(outcome.ours.coverage >= 0.7, "{outcome:?}");
     assert!(outcome.ours.relative_error < 0.05, "{outcome:?}");
 }
+
+#[test]
+fn calibrated_intervals_hold_about_their_eighty_percent_on_the_suite() {
+    for method in [Method::Linear, Method::DailyMax] {
+        let (mut raw, mut cal) = (Vec::new(), Vec::new());
+        for (name, obs) in suite(21.0) {
+            let o = run(&five_minutes(&obs), method, &plan()).expect("origins");
+            assert!(o.calibrated.cases > 0, "{name}: no calibrated case");
+            assert!(o.calibration.is_some(), "{name}: no calibration");
+            raw.push(o.ours);
+            cal.push(o.calibrated);
+        }
+        let (r, c) = (Score::pool(raw.iter()), Score::pool(cal.iter()));
+        eprintln!(
+            "{}: raw coverage {:.3} ({} cases), calibrated {:.3} ({} cases), mean width {:.2} -> {:.2}",
+            method.as_str(),
+            r.coverage,
+            r.cases,
+            c.coverage,
+            c.cases,
+            r.mean_width,
+            c.mean_width
+        );
+        assert!(
+            (0.70..=0.90).contains(&c.coverage),
+            "{}: {c:?}",
+            method.as_str()
+        );
+        assert!(
+            r.mean_abs_error > 0.0 && r.mean_width > 0.0,
+            "pooled keeps its errors"
+        );
+    }
+}
+
+/// Disk-full and memory-limit forecasts: at each origin the stated time to the threshold, its
+/// interval judged against the real crossing (synthetic fills: a filling disk, one with daily
+/// churn, a leaking heap with a GC sawtooth, a fill with a gap, a slow noisy fill).
+#[test]
+fn time_to_threshold_intervals_hold_the_crossing() {
+    use super::super::backtest::{EtaScore, run_to};
+    use super::super::season::is_daily;
+    use super::super::synthetic::{START, Shape, with_gap};
+    let fills: Vec<(&str, Vec<super::super::Obs>, f64)> = vec![
+        (
+            "disk filling",
+            Shape {
+                slope_per_day: 1.0,
+                ..Shape::flat(40.0, 0.3)
+            }
+            .sample(START, 21.0, 60.0, 11),
+            55.0,
+        ),
+        (
+            "disk with daily churn",
+            Shape {
+                slope_per_day: 0.5,
+                daily: 3.0,
+                ..Shape::flat(50.0, 0.5)
+            }
+            .sample(START, 21.0, 60.0, 12),
+            60.0,
+        ),
+        (
+            "leaking heap",
+            Shape {
+                slope_per_day: 2.0,
+                saw: 3.0,
+                saw_period: 6.0 * 3600.0,
+                ..Shape::flat(100.0, 1.0)
+            }
+            .sample(START, 21.0, 60.0, 13),
+            125.0,
+        ),
+        (
+            "fill with a gap",
+            with_gap(
+                Shape {
+                    slope_per_day: 1.0,
+                    ..Shape::flat(40.0, 0.3)
+                }
+                .sample(START, 21.0, 60.0, 14),
+                9.0 * DAY_SECS_F64,
+                10.0 * DAY_SECS_F64,
+            ),
+            55.0,
+        ),
+        (
+            "slow noisy fill",
+            Shape {
+                slope_per_day: 0.3,
+                ..Shape::flat(80.0, 1.0)
+            }
+            .sample(START, 21.0, 60.0, 15),
+            84.0,
+        ),
+    ];
+    let mut all = EtaScore::default();
+    for (name, obs, threshold) in fills {
+        let obs = five_minutes(&obs);
+        let method = if is_daily(&obs) {
+            Method::DailyMax
+        } else {
+            Method::Linear
+        };
+        let (_, eta) = run_to(&obs, method, &plan(), threshold).expect("origins");
+        eprintln!(
+            "{name} ({}): {} of {} time-to-threshold intervals hold the crossing ({} uncalibrated)",
+            method.as_str(),
+            eta.inside,
+            eta.cases,
+            eta.inside_raw
+        );
+        assert!(eta.cases >= 10, "{name}: {eta:?}");
+        all.cases += eta.cases;
+        all.inside += eta.inside;
+        all.inside_raw += eta.inside_raw;
+    }
+    eprintln!(
+        "ALL: {:.1} % of {} hold (uncalibrated {:.1} %)",
+        100.0 * all.share(),
+        all.cases,
+        100.0 * all.share_raw()
+    );
+    assert!(all.share() >= 0.85, "{all:?}");
+}

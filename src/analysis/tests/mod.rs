@@ -1,5 +1,6 @@
 //! Synthetic series with known truth, and property tests, for the pure analyses.
 
+mod accuracy;
 mod anomaly;
 mod backtest;
 mod bottleneck;

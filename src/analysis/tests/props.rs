@@ -24,8 +24,16 @@ fn finite(x: f64) -> bool {
 
 proptest! {
     #[test]
-    fn forecasts_are_finite_and_ordered(obs in series(), h in 0.0f64..1e9, threshold in -1e12f64..1e13) {
-        for m in [fit_best(&obs), fit(&obs, Method::Linear), fit(&obs, Method::LeastSquares), fit(&obs, Method::DailyMax)].into_iter().flatten() {
+    fn forecasts_are_finite_and_ordered(obs in series(), h in 0.0f64..1e9, threshold in -1e12f64..1e13, factors in prop::array::uniform3(0.0f64..10.0), horizon in 60.0f64..1e7) {
+        // Calibrated or not: a calibration only scales the band about the point forecast.
+        let calibration = crate::analysis::conformal::Calibration {
+            horizons: [0.25 * horizon, 0.5 * horizon, horizon],
+            factors,
+            cases: 8,
+        };
+        let models = [fit_best(&obs), fit(&obs, Method::Linear), fit(&obs, Method::LeastSquares), fit(&obs, Method::DailyMax)];
+        let calibrated = models.map(|m| m.map(|mut m| { m.calibration = Some(calibration); m }));
+        for m in models.into_iter().chain(calibrated).flatten() {
             let p = m.predict(h);
             prop_assert!(finite(p.value) && finite(p.low) && finite(p.high), "{p:?}");
             prop_assert!(p.low <= p.value && p.value <= p.high, "{p:?}");
@@ -50,7 +58,7 @@ proptest! {
             prop_assert!(finite(l.rate_per_day) && finite(l.confidence));
         }
         let a = anomaly::detect(&obs, now - 86_400.0);
-        prop_assert!(finite(a.score));
+        prop_assert!(finite(a.score) && finite(a.threshold));
         for run in a.intervals {
             prop_assert!(finite(run.peak) && run.from <= run.to);
         }
@@ -63,5 +71,19 @@ proptest! {
             dirty.push(Obs::new(1.7e9 + k as f64, bad));
         }
         prop_assert_eq!(fit_best(&dirty), fit_best(&obs));
+    }
+}
+
+proptest! {
+    /// The conformal factor is one of the scores, at least the LEVEL share of them lie at or
+    /// under it, and it never exceeds the cap.
+    #[test]
+    fn the_conformal_factor_covers_its_share(scores in prop::collection::vec(0.0f64..50.0, 8..200)) {
+        use crate::analysis::conformal::{LEVEL, MAX_FACTOR, WINDOW, factor};
+        let f = factor(&scores).expect("enough scores");
+        prop_assert!(f <= MAX_FACTOR);
+        let recent = &scores[scores.len().saturating_sub(WINDOW)..];
+        let under = recent.iter().filter(|s| **s <= f).count() as f64;
+        prop_assert!(f == MAX_FACTOR || under >= LEVEL * recent.len() as f64, "{f} {under}");
     }
 }

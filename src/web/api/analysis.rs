@@ -137,8 +137,9 @@ pub async fn health(
 }
 
 /// `GET /api/v1/backtests`: coverage of the 80 % intervals and point error per forecast kind
-/// and per series, the least-squares baseline beside each, and whether the measured coverage
-/// backs the "reliable" claim (at least 85 % of outcomes inside).
+/// and per series, the least-squares baseline beside each, the calibrated band's coverage and
+/// whether it backs the "reliable" claim (see [`crate::analysis::accuracy::reliable`]), how often the anomaly detector
+/// flagged a day here, and the figures measured on data with known truth (with their data).
 pub async fn backtests(
     State(state): State<AppState>,
     Query(params): Params,
@@ -149,7 +150,7 @@ pub async fn backtests(
     let reliable: Vec<Value> = b
         .kinds
         .iter()
-        .map(|k| json!({ "method": k.method, "reliable": k.ours.cases > 0 && k.ours.coverage >= 0.85 }))
+        .map(|k| json!({ "method": k.method, "reliable": crate::analysis::accuracy::reliable(&k.calibrated) }))
         .collect();
     Ok(Json(json!({
         "made_ms": b.made_ms,
@@ -165,5 +166,7 @@ pub async fn backtests(
         "kinds": b.kinds,
         "reliability": reliable,
         "series": b.series,
+        "anomaly_days": b.anomaly_days,
+        "reference": crate::analysis::measured::REFERENCES,
     })))
 }

@@ -40,11 +40,20 @@ pub fn analysis_lines(report: &crate::analysis::runner::Report) -> Vec<(&'static
     if let Some(b) = &f.bottleneck {
         out.push(("Bottleneck", b.evidence.join("; ")));
     }
+    let days = report.backtests.anomaly_days;
+    let rate = if days.days > 0 {
+        format!(
+            "; a flag on {} of {} series-days of the last week here",
+            days.flagged, days.days
+        )
+    } else {
+        String::new()
+    };
     out.push((
         "Anomalies",
         match f.anomalies.len() {
-            0 => "none".into(),
-            n => format!("{n} series (highest score {:.1})", f.anomaly_score),
+            0 => format!("none{rate}"),
+            n => format!("{n} series (highest score {:.1}){rate}", f.anomaly_score),
         },
     ));
     let accuracy: Vec<String> = report
@@ -53,11 +62,18 @@ pub fn analysis_lines(report: &crate::analysis::runner::Report) -> Vec<(&'static
         .iter()
         .map(|k| {
             format!(
-                "{}: {:.0} % of outcomes inside the 80 % interval over {} cases (least squares {:.0} %)",
+                "{}: {:.0} % of {} outcomes inside the calibrated 80 % interval (the model's own band {:.0} % of {}, least squares {:.0} %){}",
                 k.method.as_str(),
+                k.calibrated.coverage * 100.0,
+                k.calibrated.cases,
                 k.ours.coverage * 100.0,
                 k.ours.cases,
-                k.baseline.coverage * 100.0
+                k.baseline.coverage * 100.0,
+                if crate::analysis::accuracy::reliable(&k.calibrated) {
+                    ", reliable"
+                } else {
+                    ""
+                }
             )
         })
         .collect();
