@@ -3,8 +3,7 @@
 //! 1. The manager alone: decisions per second and the latency of one decision (a request, a
 //!    release or a renewal, each settling what fell due), p50 and p99, over a mixed workload
 //!    with a queue.
-//! 2. HTTP: the real app on loopback (in a runtime and threads of its own, as a separate
-//!    process would be), `LEASE_BENCH_CLIENTS` clients (default 50) each asking
+//! 2. HTTP: the real app on loopback, `LEASE_BENCH_CLIENTS` clients (default 50) each asking
 //!    for a lease and releasing it again; round-trip p50/p99 and requests per second (the
 //!    decisions are saved to SQLite before each answer). Twice: back to back (the clients
 //!    saturate the two cores they share with the server, so the latency is mostly queueing
@@ -158,15 +157,7 @@ fn manager_bench(decisions: usize) {
     );
 }
 
-/// The app in a runtime of its own (two workers, as the binary has on a two-core box), on its
-/// own threads: the clients' work then competes with the server only for the cores, through
-/// the OS scheduler, as another process's would, not for the server's executor.
-fn http_bench(clients: usize, rounds: usize, pace: Duration) -> Result<()> {
-    let server = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("rm-server")
-        .enable_all()
-        .build()?;
+async fn http_bench(clients: usize, rounds: usize, pace: Duration) -> Result<()> {
     let dir = tempfile::tempdir()?;
     let options = dir.path().join("options.json");
     std::fs::write(
@@ -182,25 +173,12 @@ fn http_bench(clients: usize, rounds: usize, pace: Duration) -> Result<()> {
         ..Cli::default()
     };
     let config = Config::load(&cli, &|_| None).context("config")?;
-    let listener = server.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let app = server.spawn(resource_manager::app::run(config, listener, async move {
+    let app = tokio::spawn(resource_manager::app::run(config, listener, async move {
         let _ = stop_rx.await;
     }));
-    let clients_runtime = tokio::runtime::Builder::new_multi_thread()
-        .thread_name("bench-client")
-        .enable_all()
-        .build()?;
-    clients_runtime.block_on(drive_clients(&base, clients, rounds, pace))?;
-    let _ = stop_tx.send(());
-    server.block_on(async { tokio::time::timeout(Duration::from_secs(30), app).await })???;
-    Ok(())
-}
-
-/// `clients` concurrent clients, each asking for a lease and releasing it `rounds` times;
-/// prints the round trips' figures.
-async fn drive_clients(base: &str, clients: usize, rounds: usize, pace: Duration) -> Result<()> {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(clients * 2)
         .build()?;
@@ -211,7 +189,7 @@ async fn drive_clients(base: &str, clients: usize, rounds: usize, pace: Duration
     let started = Instant::now();
     let mut tasks = Vec::new();
     for n in 0..clients {
-        let (client, base) = (client.clone(), base.to_string());
+        let (client, base) = (client.clone(), base.clone());
         tasks.push(tokio::spawn(async move {
             let mut times = Vec::with_capacity(rounds * 2);
             let mut statuses = [0u64; 3];
@@ -289,6 +267,8 @@ async fn drive_clients(base: &str, clients: usize, rounds: usize, pace: Duration
         "  granted {}, busy {}, other {}",
         statuses[0], statuses[1], statuses[2]
     );
+    let _ = stop_tx.send(());
+    tokio::time::timeout(Duration::from_secs(30), app).await???;
     Ok(())
 }
 
@@ -310,8 +290,11 @@ fn main() -> Result<()> {
         3
     };
     manager_bench(decisions);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     let pace = Duration::from_millis(env("LEASE_BENCH_PACE_MS", 10) as u64);
-    http_bench(clients, rounds, Duration::ZERO)?;
-    http_bench(clients, rounds, pace)?;
+    runtime.block_on(http_bench(clients, rounds, Duration::ZERO))?;
+    runtime.block_on(http_bench(clients, rounds, pace))?;
     Ok(())
 }
