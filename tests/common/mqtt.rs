@@ -153,15 +153,7 @@ impl Mosquitto {
                 ));
             }
         }
-        std::fs::write(dir.path().join("mosquitto.conf"), conf).expect("conf");
-        let mut broker = Mosquitto {
-            dir,
-            port,
-            tls_port: None,
-            child: None,
-        };
-        broker.start_again();
-        broker
+        Mosquitto::launch(dir, &conf, port, None)
     }
 
     /// An anonymous broker with a plain listener (for the test's client) and a TLS one with
@@ -200,11 +192,16 @@ impl Mosquitto {
                 ca.display()
             ));
         }
+        Mosquitto::launch(dir, &conf, port, Some(tls_port))
+    }
+
+    /// Writes `conf` into `dir` and starts the broker on it.
+    fn launch(dir: tempfile::TempDir, conf: &str, port: u16, tls_port: Option<u16>) -> Mosquitto {
         std::fs::write(dir.path().join("mosquitto.conf"), conf).expect("conf");
         let mut broker = Mosquitto {
             dir,
             port,
-            tls_port: Some(tls_port),
+            tls_port,
             child: None,
         };
         broker.start_again();
