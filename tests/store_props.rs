@@ -168,22 +168,38 @@ proptest! {
     }
 }
 
-/// The data disk's parts change once per walk: the collector repeats them every tick, the
-/// store keeps a value when it changes or an hour after the last one kept, on a real file.
+/// Series that rarely change (the data disk's parts, once per walk; whether an add-on is hung,
+/// once per advice pass): the collector repeats them every tick, the store keeps a value when
+/// it changes or an hour after the last one kept, on a real file.
 #[test]
-fn series_of_the_disk_walk_are_kept_once_an_hour_or_when_they_change() {
+fn series_stored_on_change_are_kept_once_an_hour_or_when_they_change() {
     use resource_manager::model::registry;
     runtime().block_on(async {
         let dir = tempfile::tempdir().expect("dir");
         let store = Store::open(&dir.path().join("h.db")).await.expect("store");
         let part = Arc::new(registry::STORAGE_PART.instance("backup", &["Backups"]));
+        let hung = Arc::new(registry::ADDON_HUNG.instance("core_samba", &["Samba"]));
         let cpu = Arc::new(registry::CPU_USAGE.global());
-        // Two hours of 5 s ticks; the backups grow once, at 90 minutes.
+        // Two hours of 5 s ticks; the backups grow once, at 90 minutes; Samba is judged hung
+        // from minute 100 to 110.
         let ticks: Vec<Arc<Snapshot>> = (0..(2 * HOUR / 5_000))
             .map(|i| {
                 let ts = BASE + i * 5_000;
                 let backups = if ts - BASE < 90 * 60_000 { 1e9 } else { 2e9 };
-                snapshot(ts, &[(part.clone(), backups), (cpu.clone(), 10.0)])
+                let minute = (ts - BASE) / 60_000;
+                let stuck = if (100..110).contains(&minute) {
+                    1.0
+                } else {
+                    0.0
+                };
+                snapshot(
+                    ts,
+                    &[
+                        (part.clone(), backups),
+                        (hung.clone(), stuck),
+                        (cpu.clone(), 10.0),
+                    ],
+                )
             })
             .collect();
         for chunk in ticks.chunks(24) {
@@ -207,6 +223,35 @@ fn series_of_the_disk_walk_are_kept_once_an_hour_or_when_they_change() {
             [(0, 1e9), (HOUR, 1e9), (90 * 60_000, 2e9)],
             "the first, an hour on, and the change"
         );
+        assert_eq!(
+            raw("addon.core_samba.hung").await,
+            [
+                (0, 0.0),
+                (HOUR, 0.0),
+                (100 * 60_000, 1.0),
+                (110 * 60_000, 0.0)
+            ],
+            "the first, an hour on, and each change"
+        );
+        // Read by the minute, every minute holds the value the collector saw.
+        let minutes = store
+            .history(
+                "addon.core_samba.hung",
+                BASE,
+                BASE + 2 * HOUR,
+                Resolution::Minute,
+            )
+            .await
+            .expect("minutes")
+            .points;
+        let want: Vec<(i64, f64)> = (0..120)
+            .map(|m| (m * 60_000, if (100..110).contains(&m) { 1.0 } else { 0.0 }))
+            .collect();
+        let got: Vec<(i64, f64)> = minutes
+            .iter()
+            .map(|p| ((p.t * 1000.0) as i64 - BASE, p.v))
+            .collect();
+        assert_eq!(got, want, "no empty minute between kept values");
         assert_eq!(
             raw("cpu.usage").await.len(),
             ticks.len(),

@@ -13,7 +13,7 @@ use super::series::{KnownSeries, SeriesInfo, insert_series};
 use super::state::{SAVED_UNTIL, set_state};
 use super::{InjectedFault, Store, StoreError, WriteSource};
 use crate::config::Retention;
-use crate::model::{SeriesMeta, Snapshot, registry};
+use crate::model::{SeriesMeta, Snapshot};
 use crate::util::lock;
 use crate::util::time::HOUR_MS;
 
@@ -70,10 +70,7 @@ impl Store {
             let id = insert_series(&mut tx, meta, first.ts_ms).await?;
             new_series.insert(
                 meta.id.clone(),
-                KnownSeries {
-                    id,
-                    info: SeriesInfo::from_meta(meta),
-                },
+                KnownSeries::new(id, SeriesInfo::from_meta(meta)),
             );
         }
 
@@ -91,7 +88,7 @@ impl Store {
         // One row per span of at most half MAX_BATCH_SPAN_MS, so range queries find every row.
         let mut rows: Vec<BatchEncoder> = Vec::new();
         // Updated only once the batch is committed: a failed write keeps them for the retry.
-        let mut once_per_walk = lock(&self.shared.once_per_walk).clone();
+        let mut on_change = lock(&self.shared.on_change).clone();
         {
             let known = lock(&self.shared.series);
             let mut pairs: Vec<(u32, f32)> = Vec::new();
@@ -99,15 +96,12 @@ impl Store {
                 pairs.clear();
                 let ts = snapshot.ts_ms.max(start);
                 for sample in &snapshot.samples {
-                    let id = known
+                    let series = known
                         .get(&sample.series.id)
-                        .or_else(|| new_series.get(&sample.series.id))
-                        .map(|k| k.id);
-                    let Some(id) = id else { continue };
-                    let value = sample.value as f32;
-                    if registry::stored_once_per_walk(&sample.series.family)
-                        && !once_per_walk.keep(id, value, ts)
-                    {
+                        .or_else(|| new_series.get(&sample.series.id));
+                    let Some(series) = series else { continue };
+                    let (id, value) = (series.id, sample.value as f32);
+                    if series.on_change && !on_change.keep(id, value, ts) {
                         continue;
                     }
                     pairs.push((id, value));
@@ -167,7 +161,10 @@ impl Store {
         tx.commit().await?;
         self.shared.durable.committed(&durable, now_ms);
         lock(&self.shared.series).extend(new_series);
-        *lock(&self.shared.once_per_walk) = once_per_walk;
+        *lock(&self.shared.on_change) = on_change;
+        let last_ts = snapshots.last().map(|s| s.ts_ms);
+        let mut status = lock(&self.shared.status);
+        status.saved_until_ms = status.saved_until_ms.max(last_ts);
         Ok(snapshots.len())
     }
 

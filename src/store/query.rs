@@ -6,9 +6,11 @@ use sqlx::Row;
 
 use super::batches::overlap_query;
 use super::codec::{decode_minutes, decode_series};
+use super::held;
 use super::rollup::{aggregate_points, floor_to};
 use super::series::SeriesInfo;
 use super::{Store, StoreError};
+use crate::model::registry;
 use crate::util::lock;
 use crate::util::time::{HOUR_MS, MINUTE_MS};
 
@@ -114,11 +116,14 @@ impl Store {
     ) -> Result<History, StoreError> {
         let known = lock(&self.shared.series)
             .get(key)
-            .map(|k| (k.id, k.info.clone()));
-        let (id, series) = match known {
-            Some((id, info)) => (Some(id), info),
+            .map(|k| (k.id, k.info.clone(), k.on_change));
+        let (id, series, on_change) = match known {
+            Some((id, info, on_change)) => (Some(id), info, on_change),
             None => match self.series().into_iter().find(|s| s.id == key) {
-                Some(info) => (None, info),
+                Some(info) => {
+                    let on_change = registry::stored_on_change(&info.family);
+                    (None, info, on_change)
+                }
                 None => return Err(StoreError::UnknownSeries(key.to_string())),
             },
         };
@@ -127,18 +132,21 @@ impl Store {
             .unwrap_or(i64::MIN);
         let points =
             match resolution {
-                Resolution::Raw => self
-                    .raw_points(id, key, from_ms, to_ms)
-                    .await?
-                    .into_iter()
-                    .map(|(t, v)| Point {
-                        t: t as f64 / 1000.0,
-                        v,
-                        min: None,
-                        max: None,
-                        n: None,
-                    })
-                    .collect(),
+                Resolution::Raw => {
+                    let mut raw = self.raw_points(id, key, from_ms, to_ms).await?;
+                    if on_change {
+                        held::thin_raw(&mut raw);
+                    }
+                    raw.into_iter()
+                        .map(|(t, v)| Point {
+                            t: t as f64 / 1000.0,
+                            v,
+                            min: None,
+                            max: None,
+                            n: None,
+                        })
+                        .collect()
+                }
                 Resolution::Minute | Resolution::Hour => {
                     let step = if resolution == Resolution::Minute {
                         MINUTE_MS
@@ -166,6 +174,9 @@ impl Store {
                             }
                         }));
                     }
+                    if on_change {
+                        points = held::fill_buckets(points, step, to_ms.min(self.newest_tick_ms()));
+                    }
                     points
                 }
             };
@@ -176,6 +187,13 @@ impl Store {
             to: to_ms,
             points,
         })
+    }
+
+    /// The newest tick the store has, on disk or in memory.
+    fn newest_tick_ms(&self) -> i64 {
+        let pending = lock(&self.shared.pending).back().map(|s| s.ts_ms);
+        let saved = lock(&self.shared.status).saved_until_ms;
+        pending.max(saved).unwrap_or(i64::MIN)
     }
 
     /// Raw values from the database and from snapshots not yet written.

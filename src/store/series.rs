@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::StoreError;
-use crate::model::{Kind, SeriesMeta, Unit};
+use crate::model::{Kind, SeriesMeta, Unit, registry};
 
 /// A series as the API lists it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -26,6 +26,19 @@ pub struct SeriesInfo {
 pub(super) struct KnownSeries {
     pub(super) id: u32,
     pub(super) info: SeriesInfo,
+    /// Kept on change or hourly, not every tick (from its registry family, looked up once).
+    pub(super) on_change: bool,
+}
+
+impl KnownSeries {
+    pub(super) fn new(id: u32, info: SeriesInfo) -> Self {
+        let on_change = registry::stored_on_change(&info.family);
+        KnownSeries {
+            id,
+            info,
+            on_change,
+        }
+    }
 }
 
 impl SeriesInfo {

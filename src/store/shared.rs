@@ -22,8 +22,8 @@ pub(super) struct Shared {
     pub(super) notices: Mutex<Vec<StoreNotice>>,
     /// Values of other parts saved with the batches.
     pub(super) durable: durable::DurableValues,
-    /// The last value kept of each series that changes once per walk of the data disk.
-    pub(super) once_per_walk: Mutex<super::once_per_walk::OncePerWalk>,
+    /// The last value kept of each series stored on change (`registry::Storing::OnChange`).
+    pub(super) on_change: Mutex<super::on_change::OnChange>,
 }
 
 /// What the writer did last, for the status page.

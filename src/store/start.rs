@@ -87,13 +87,7 @@ impl Store {
                 },
                 description: row.try_get("description")?,
             };
-            map.insert(
-                key,
-                KnownSeries {
-                    id: id as u32,
-                    info,
-                },
-            );
+            map.insert(key, KnownSeries::new(id as u32, info));
         }
         Ok(())
     }

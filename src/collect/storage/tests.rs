@@ -162,7 +162,7 @@ fn a_stale_walk_is_not_handed_to_the_ticks() {
 }
 
 #[test]
-fn every_series_of_the_walk_is_in_the_registry_and_stored_once_per_walk() {
+fn every_series_of_the_walk_is_in_the_registry_and_stored_on_change() {
     let walks = StorageWalks::default();
     let mut collector = StorageCollector::new(walks.clone(), ManualClock::new(5).clock());
     walks.record(walk_at(5));
@@ -171,7 +171,7 @@ fn every_series_of_the_walk_is_in_the_registry_and_stored_once_per_walk() {
     for sample in &out {
         let family = registry::of(&sample.series).expect("in the registry");
         assert_eq!(family.unit, crate::model::Unit::Bytes);
-        assert!(registry::stored_once_per_walk(&sample.series.family));
+        assert!(registry::stored_on_change(&sample.series.family));
     }
-    assert!(!registry::stored_once_per_walk("disk.used_bytes"));
+    assert!(!registry::stored_on_change("disk.used_bytes"));
 }

@@ -1,7 +1,7 @@
 //! The families the add-on computes rather than reads: the analysis' forecasts and scores, a
 //! remote host's reachability, power, energy and cost, and the engine's own state.
 
-use super::family::{Family, counter, g, i, with_ha};
+use super::family::{Family, counter, g, i, on_change, with_ha};
 use super::ha::{Entities, HaSensor};
 use crate::model::Unit::{Bytes, BytesPerSecond, Count, Days, KilowattHours, Money, Ratio, Watts};
 
@@ -108,7 +108,7 @@ pub const ADDON_POWER: Family = i(
 
 /// The engine's self-scaling level (collect/scaling.rs): 0 normal, higher levels stretch its
 /// intervals. Home Assistant gets it as the engine's mode (`normal`/`reduced`).
-pub const ENGINE_SCALE_LEVEL: Family = with_ha(
+pub const ENGINE_SCALE_LEVEL: Family = on_change(with_ha(
     g(
         "engine.scale_level",
         Count,
@@ -117,7 +117,7 @@ pub const ENGINE_SCALE_LEVEL: Family = with_ha(
         "resource_manager_engine_scale_level",
     ),
     HaSensor::for_unit(Count).only(Entities::DashboardOnly),
-);
+));
 
 /// What the engine itself writes to disk (collect/own_writes.rs, from `/proc/self/io`), as
 /// bytes a day over the last hour: its share of the wear of an SD card or eMMC.

@@ -1,12 +1,12 @@
 //! The per-device families of the table: disks (space, I/O, wear), network interfaces and
 //! temperature sensors.
 
-use super::family::{Family, counter, g, i, with_ha};
+use super::family::{Family, counter, g, i, on_change, with_ha};
 use super::ha::{Entities, HaSensor};
 use crate::model::Unit::{Bytes, BytesPerSecond, Celsius, Count, Percent};
 
 // Per mount (collect/disk/); description argument: the mount point.
-pub const DISK_TOTAL: Family = with_ha(
+pub const DISK_TOTAL: Family = on_change(with_ha(
     i(
         "disk.*.total_bytes",
         "disk.total_bytes",
@@ -17,7 +17,7 @@ pub const DISK_TOTAL: Family = with_ha(
         "resource_manager_disk_total_bytes",
     ),
     HaSensor::gigabytes(),
-);
+));
 pub const DISK_USED: Family = with_ha(
     i(
         "disk.*.used_bytes",
@@ -72,7 +72,7 @@ pub const DISK_WRITE: Family = i(
 
 // The data disk's wear as the host reports it (supervisor/poller.rs, from `GET /host/info`'s
 // `disk_life_time`: share of an eMMC's rated life used; absent on other disks).
-pub const DISK_LIFE_TIME: Family = with_ha(
+pub const DISK_LIFE_TIME: Family = on_change(with_ha(
     g(
         "disk.life_time_used_percent",
         Percent,
@@ -84,7 +84,7 @@ pub const DISK_LIFE_TIME: Family = with_ha(
         decimals: 0,
         ..HaSensor::for_unit(Percent)
     },
-);
+));
 
 // Per interface (collect/network.rs); description arguments: the name, then its kind.
 const PHYSICAL_RATE: HaSensor = HaSensor::for_unit(BytesPerSecond).only(Entities::Physical);

@@ -23,6 +23,20 @@ pub struct Family {
     /// Name in the Prometheus exposition (base units, `_ratio`, `_total`).
     pub prometheus: &'static str,
     pub ha: HaSensor,
+    /// How often the store keeps a value of its series.
+    pub storing: Storing,
+}
+
+/// How often the store keeps a value of a family's series. The collector repeats every value
+/// in each tick for the live views and alert rules; a value that changes rarely (once per
+/// walk of the data disk, per advice pass or per restart) needs no row per tick on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Storing {
+    /// Every tick's value.
+    EveryTick,
+    /// A value when it differs from the last one kept, or an hour after it: about a point an
+    /// hour for a series that stays put, every change for one that moves.
+    OnChange,
 }
 
 impl Family {
@@ -97,6 +111,7 @@ const fn f(
         title,
         prometheus,
         ha,
+        storing: Storing::EveryTick,
     }
 }
 
@@ -149,5 +164,11 @@ pub(super) const fn with_ha(mut family: Family, ha: HaSensor) -> Family {
 
 pub(super) const fn counter(mut family: Family) -> Family {
     family.kind = Kind::Counter;
+    family
+}
+
+/// Kept by the store on change or hourly rather than every tick ([`Storing::OnChange`]).
+pub(super) const fn on_change(mut family: Family) -> Family {
+    family.storing = Storing::OnChange;
     family
 }

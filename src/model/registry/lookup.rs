@@ -79,6 +79,12 @@ pub fn by_family(family: &str) -> Option<&'static Family> {
     families().find(|f| f.family == family)
 }
 
+/// Whether the store keeps a series of `family` only on change or hourly
+/// ([`Storing::OnChange`](super::Storing::OnChange)); `false` for a family outside the registry.
+pub fn stored_on_change(family: &str) -> bool {
+    by_family(family).is_some_and(|f| f.storing == super::Storing::OnChange)
+}
+
 /// The family a series belongs to (`None` for a series outside the registry).
 pub fn of(meta: &SeriesMeta) -> Option<&'static Family> {
     by_family(&meta.family)

@@ -1,6 +1,6 @@
 //! The host-wide families of the table: CPU, memory and swap, load and uptime.
 
-use super::family::{Family, g, i, with_ha};
+use super::family::{Family, g, i, on_change, with_ha};
 use super::ha::{Entities, HaSensor};
 use crate::model::Unit::{Bytes, BytesPerSecond, Percent, Ratio, Seconds};
 
@@ -49,13 +49,13 @@ pub const CPU_CORE_USAGE: Family = with_ha(
 );
 
 // Memory and swap (collect/memory.rs).
-pub const MEMORY_TOTAL: Family = g(
+pub const MEMORY_TOTAL: Family = on_change(g(
     "memory.total_bytes",
     Bytes,
     "Installed memory",
     "Installed memory",
     "resource_manager_memory_total_bytes",
-);
+));
 pub const MEMORY_USED: Family = g(
     "memory.used_bytes",
     Bytes,
@@ -77,13 +77,13 @@ pub const MEMORY_USED_PERCENT: Family = g(
     "Memory in use",
     "resource_manager_memory_used_ratio",
 );
-pub const SWAP_TOTAL: Family = g(
+pub const SWAP_TOTAL: Family = on_change(g(
     "swap.total_bytes",
     Bytes,
     "Swap space",
     "Swap space",
     "resource_manager_swap_total_bytes",
-);
+));
 pub const SWAP_USED: Family = g(
     "swap.used_bytes",
     Bytes,

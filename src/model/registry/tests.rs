@@ -83,3 +83,38 @@ fn the_table_is_consistent() {
          the disk walk's or the restarts'"
     );
 }
+
+#[test]
+fn rarely_changing_families_are_stored_on_change_and_the_rest_every_tick() {
+    let on_change: Vec<&str> = families()
+        .filter(|f| f.storing == Storing::OnChange)
+        .map(|f| f.family)
+        .collect();
+    assert_eq!(
+        on_change,
+        [
+            "memory.total_bytes",
+            "swap.total_bytes",
+            "disk.total_bytes",
+            "disk.life_time_used_percent",
+            "engine.scale_level",
+            "addon.cpu_percent",
+            "addon.memory_bytes",
+            "addon.memory_percent",
+            "addon.net_rx_bytes_per_second",
+            "addon.net_tx_bytes_per_second",
+            "addon.block_read_bytes_per_second",
+            "addon.block_write_bytes_per_second",
+            "addon.restarts_total",
+            "addon.restarts_last_hour",
+            "addon.crashes_total",
+            "addon.ingress_answering",
+            "addon.hung",
+            "storage.used_bytes",
+            "addon.data_bytes",
+        ]
+    );
+    assert!(stored_on_change("addon.hung"));
+    assert!(!stored_on_change("cpu.usage"));
+    assert!(!stored_on_change("not.a.family"));
+}

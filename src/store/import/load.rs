@@ -235,10 +235,7 @@ impl Store {
         for (meta, id) in added {
             known.insert(
                 meta.id.clone(),
-                KnownSeries {
-                    id,
-                    info: SeriesInfo::from_meta(&meta),
-                },
+                KnownSeries::new(id, SeriesInfo::from_meta(&meta)),
             );
         }
         Ok(())
