@@ -182,15 +182,26 @@ async fn http_bench(clients: usize, rounds: usize, pace: Duration) -> Result<()>
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(clients * 2)
         .build()?;
-    // Warm up: connections and the first database pages.
-    for _ in 0..20 {
-        client.get(format!("{base}/api/v1/leases")).send().await?;
+    // Warm up: a connection per client (opened at once, so the pool keeps one each) and the
+    // first database pages; a TCP connect inside the measured run would time the handshake.
+    let warm: Vec<_> = (0..clients)
+        .map(|_| {
+            let (client, url) = (client.clone(), format!("{base}/api/v1/leases"));
+            tokio::spawn(async move { client.get(url).send().await?.bytes().await })
+        })
+        .collect();
+    for task in warm {
+        task.await??;
     }
     let started = Instant::now();
     let mut tasks = Vec::new();
     for n in 0..clients {
         let (client, base) = (client.clone(), base.clone());
+        // Paced clients start spread over one pace interval, as independent automations do;
+        // started together they would stay in step and queue 50 deep every round.
+        let offset = pace.mul_f64(Lcg(n as u64 + 1).next(1000) as f64 / 1000.0);
         tasks.push(tokio::spawn(async move {
+            tokio::time::sleep(offset).await;
             let mut times = Vec::with_capacity(rounds * 2);
             let mut statuses = [0u64; 3];
             for round in 0..rounds {
@@ -202,6 +213,7 @@ async fn http_bench(clients: usize, rounds: usize, pace: Duration) -> Result<()>
                 let body = json!({"holder": format!("bench-{n}"), "resources": resources,
                                   "wait_seconds": 0, "ttl_seconds": 60});
                 let t0 = Instant::now();
+                let at = t0.duration_since(started).as_millis() as u64;
                 let res = client
                     .post(format!("{base}/api/v1/leases"))
                     .json(&body)
@@ -209,7 +221,7 @@ async fn http_bench(clients: usize, rounds: usize, pace: Duration) -> Result<()>
                     .await?;
                 let status = res.status().as_u16();
                 let answer: serde_json::Value = res.json().await?;
-                times.push(t0.elapsed().as_micros() as u64);
+                times.push((at, t0.elapsed().as_micros() as u64));
                 match status {
                     201 => statuses[0] += 1,
                     409 => statuses[1] += 1,
@@ -218,13 +230,14 @@ async fn http_bench(clients: usize, rounds: usize, pace: Duration) -> Result<()>
                 if status == 201 {
                     let id = answer["id"].as_str().unwrap_or_default().to_string();
                     let t0 = Instant::now();
+                    let at = t0.duration_since(started).as_millis() as u64;
                     client
                         .delete(format!("{base}/api/v1/leases/{id}"))
                         .send()
                         .await?
                         .bytes()
                         .await?;
-                    times.push(t0.elapsed().as_micros() as u64);
+                    times.push((at, t0.elapsed().as_micros() as u64));
                 }
                 if !pace.is_zero() {
                     tokio::time::sleep(pace).await;
@@ -243,7 +256,7 @@ async fn http_bench(clients: usize, rounds: usize, pace: Duration) -> Result<()>
         }
     }
     let elapsed = started.elapsed();
-    let (p50, p99) = p50_p99(times.iter().copied()).unwrap_or((0, 0));
+    let (p50, p99) = p50_p99(times.iter().map(|t| t.1)).unwrap_or((0, 0));
     let mode = if pace.is_zero() {
         "back to back".to_string()
     } else {
@@ -267,9 +280,24 @@ async fn http_bench(clients: usize, rounds: usize, pace: Duration) -> Result<()>
         "  granted {}, busy {}, other {}",
         statuses[0], statuses[1], statuses[2]
     );
+    print_tail_over_time(&times, p99);
     let _ = stop_tx.send(());
     tokio::time::timeout(Duration::from_secs(30), app).await???;
     Ok(())
+}
+
+/// Where in the run the requests slower than the p99 fell, in tenths of the run: a tail spread
+/// evenly is queueing on the shared cores; one bunched in a tenth is something else running
+/// then (a tick, a process scan, an analysis run, a checkpoint).
+fn print_tail_over_time(times: &[(u64, u64)], p99: u64) {
+    let end = times.iter().map(|t| t.0).max().unwrap_or(0) + 1;
+    let mut tenths = [0usize; 10];
+    for &(at, micros) in times {
+        if micros > p99 {
+            tenths[(at * 10 / end) as usize] += 1;
+        }
+    }
+    println!("  slower than p99, by tenth of the run: {tenths:?}");
 }
 
 fn main() -> Result<()> {

@@ -45,6 +45,63 @@ pub struct Pressure {
     pub io: Option<f64>,
 }
 
+impl Readings {
+    /// The readings from the latest value of each series (`value(id)`, `ids` naming every
+    /// series there is), the count of cores, the top processes by CPU and the throttling flag:
+    /// how the analysis reads them, and how the labelled recordings are replayed.
+    pub fn from_latest<'a>(
+        ids: impl Iterator<Item = &'a str> + Clone,
+        value: impl Fn(&str) -> Option<f64>,
+        cores: f64,
+        processes: &[(String, f64)],
+        throttled: Option<bool>,
+    ) -> Readings {
+        let instance = |id: &'a str, prefix: &str, suffix: &str| {
+            id.strip_prefix(prefix)?
+                .strip_suffix(suffix)
+                .filter(|i| !i.is_empty())
+        };
+        let get = |id: &str| value(id).unwrap_or(0.0);
+        let mut cpu_users: Vec<(String, f64)> = ids
+            .clone()
+            .filter_map(|id| {
+                let slug = instance(id, "addon.", ".cpu_percent")?;
+                Some((format!("add-on {slug}"), value(id)?))
+            })
+            .collect();
+        cpu_users.extend(
+            processes
+                .iter()
+                .map(|(name, pct)| (format!("process {name}"), *pct)),
+        );
+        let disks = ids
+            .filter_map(|id| {
+                let mount = instance(id, "disk.", ".read_bytes_per_second")?;
+                let write = value(&format!("disk.{mount}.write_bytes_per_second"));
+                Some((mount.to_string(), value(id)? + write.unwrap_or(0.0)))
+            })
+            .collect();
+        Readings {
+            cpu_usage: get("cpu.usage"),
+            iowait: get("cpu.iowait"),
+            cores,
+            load_1m: get("load.1m"),
+            memory_used_percent: get("memory.used_percent"),
+            swap_bytes_per_second: get("swap.in_bytes_per_second")
+                + get("swap.out_bytes_per_second"),
+            temp_max_celsius: value("temp.max_celsius"),
+            throttled,
+            cpu_users,
+            disks,
+            pressure: Pressure {
+                cpu: value("pressure.cpu.some_percent"),
+                memory: value("pressure.memory.some_percent"),
+                io: value("pressure.io.some_percent"),
+            },
+        }
+    }
+}
+
 /// The diagnosis with its evidence.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BottleneckVerdict {
@@ -67,6 +124,9 @@ pub const SWAP_BUSY: f64 = 1_000_000.0;
 pub const MEMORY_PRESSURE_BUSY: f64 = 20.0;
 pub const IO_PRESSURE_BUSY: f64 = 30.0;
 pub const CPU_PRESSURE_BUSY: f64 = 50.0;
+/// CPU busy plus waiting for the disks (percent of the time) from which the box counts as
+/// saturated: less than a tenth of the time idle.
+pub const SATURATED: f64 = 90.0;
 /// Temperature treated as the limit when the hardware says nothing.
 pub const HOT_CELSIUS: f64 = 80.0;
 
@@ -100,7 +160,12 @@ pub fn diagnose(r: &Readings) -> BottleneckVerdict {
         p.map(|p| format!("work waited for {what} {p:.0} % of the time"))
     };
     let at_least = |p: Option<f64>, busy: f64| p.is_some_and(|p| p >= busy);
-    let swapping = r.memory_used_percent >= MEMORY_BUSY && r.swap_bytes_per_second >= SWAP_BUSY;
+    // Swap traffic is disk traffic: when it is most of what the disks move, their waits are
+    // the memory's, however much RAM looks free (a container at its limit, a zram-less box
+    // whose cache was squeezed out).
+    let disk_bytes: f64 = r.disks.iter().map(|d| d.1).filter(|v| v.is_finite()).sum();
+    let swapping = r.swap_bytes_per_second >= SWAP_BUSY
+        && (r.memory_used_percent >= MEMORY_BUSY || r.swap_bytes_per_second * 2.0 >= disk_bytes);
     if swapping || at_least(r.pressure.memory, MEMORY_PRESSURE_BUSY) {
         let mut evidence = vec![format!("memory {:.0} % used", r.memory_used_percent)];
         if r.swap_bytes_per_second > 0.0 {
@@ -116,7 +181,19 @@ pub fn diagnose(r: &Readings) -> BottleneckVerdict {
             evidence,
         };
     }
-    if r.iowait >= IOWAIT_BUSY || at_least(r.pressure.io, IO_PRESSURE_BUSY) {
+    // Running or waiting for the disks nearly all the time, yet neither past its own mark: the
+    // box is busy all the same, short of whichever work waited for longer. (A CPU past its
+    // mark is the CPU's: two busy threads on two cores queue for nothing, so their CPU
+    // pressure stays low.)
+    let saturated = r.cpu_usage + r.iowait >= SATURATED;
+    let io_waited_longer = match (r.pressure.io, r.pressure.cpu) {
+        (Some(io), Some(cpu)) => io > cpu,
+        _ => r.iowait * 2.0 > r.cpu_usage,
+    };
+    if r.iowait >= IOWAIT_BUSY
+        || at_least(r.pressure.io, IO_PRESSURE_BUSY)
+        || (saturated && r.cpu_usage < CPU_BUSY && io_waited_longer)
+    {
         let disk = top(&r.disks);
         let mut evidence = vec![format!("CPU waits for disks {:.0} % of the time", r.iowait)];
         evidence.extend(waited("the disks", r.pressure.io));
@@ -134,7 +211,11 @@ pub fn diagnose(r: &Readings) -> BottleneckVerdict {
     } else {
         0.0
     };
-    if r.cpu_usage >= CPU_BUSY || per_core >= 1.5 || at_least(r.pressure.cpu, CPU_PRESSURE_BUSY) {
+    if r.cpu_usage >= CPU_BUSY
+        || per_core >= 1.5
+        || at_least(r.pressure.cpu, CPU_PRESSURE_BUSY)
+        || saturated
+    {
         let user = top(&r.cpu_users);
         let mut evidence = vec![format!("CPU {:.0} % busy", r.cpu_usage)];
         if per_core >= 1.5 {

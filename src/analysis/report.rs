@@ -219,50 +219,20 @@ fn forecast_item(
 }
 
 fn readings(series: &[SeriesData], ctx: &Context) -> Readings {
-    let get = |id: &str| latest(series, id).unwrap_or(0.0);
-    let mut cpu_users: Vec<(String, f64)> = series
+    let cores = series
         .iter()
-        .filter_map(|s| {
-            let slug = instance(&s.id, "addon.", ".cpu_percent")?;
-            Some((format!("add-on {slug}"), s.last()?))
+        .filter(|s| {
+            s.family == "cpu.core_usage"
+                && crate::model::host::of(&s.id) == crate::model::host::LOCAL
         })
-        .collect();
-    cpu_users.extend(
-        ctx.processes
-            .iter()
-            .map(|(name, pct)| (format!("process {name}"), *pct)),
-    );
-    let disks = series
-        .iter()
-        .filter_map(|s| {
-            let mount = instance(&s.id, "disk.", ".read_bytes_per_second")?;
-            let write = latest(series, &format!("disk.{mount}.write_bytes_per_second"));
-            Some((mount.to_string(), s.last()? + write.unwrap_or(0.0)))
-        })
-        .collect();
-    Readings {
-        cpu_usage: get("cpu.usage"),
-        iowait: get("cpu.iowait"),
-        cores: series
-            .iter()
-            .filter(|s| {
-                s.family == "cpu.core_usage"
-                    && crate::model::host::of(&s.id) == crate::model::host::LOCAL
-            })
-            .count() as f64,
-        load_1m: get("load.1m"),
-        memory_used_percent: get("memory.used_percent"),
-        swap_bytes_per_second: get("swap.in_bytes_per_second") + get("swap.out_bytes_per_second"),
-        temp_max_celsius: latest(series, "temp.max_celsius"),
-        throttled: ctx.throttled,
-        cpu_users,
-        disks,
-        pressure: bottleneck::Pressure {
-            cpu: latest(series, "pressure.cpu.some_percent"),
-            memory: latest(series, "pressure.memory.some_percent"),
-            io: latest(series, "pressure.io.some_percent"),
-        },
-    }
+        .count() as f64;
+    Readings::from_latest(
+        series.iter().map(|s| s.id.as_str()),
+        |id| latest(series, id),
+        cores,
+        &ctx.processes,
+        ctx.throttled,
+    )
 }
 
 fn health_inputs(series: &[SeriesData], ctx: &Context, found: &Findings) -> health::HealthInputs {

@@ -5,7 +5,7 @@
 //! series as scattered dots), and raw points from memory are thinned like the disk's so a
 //! history does not switch from sparse to dense at the last write.
 
-use super::query::Point;
+use super::point::Point;
 use crate::util::time::HOUR_MS;
 
 /// The longest time between two kept values of a live series: an hour, plus a tick's slack.

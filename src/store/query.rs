@@ -7,6 +7,7 @@ use sqlx::Row;
 use super::batches::overlap_query;
 use super::codec::{decode_minutes, decode_series};
 use super::held;
+use super::point::Point;
 use super::rollup::{aggregate_points, floor_to};
 use super::series::SeriesInfo;
 use super::{Store, StoreError};
@@ -49,21 +50,6 @@ impl Resolution {
             Resolution::Hour
         }
     }
-}
-
-/// One point of a history. Rollup points carry min, max and the count of raw samples.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Point {
-    /// Unix seconds (start of the bucket for rollups).
-    pub t: f64,
-    /// The value (the mean for rollups).
-    pub v: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub min: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub max: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub n: Option<u32>,
 }
 
 /// A series' values over a time range.

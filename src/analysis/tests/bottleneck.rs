@@ -161,6 +161,52 @@ fn fixtures() -> Vec<(&'static str, Readings, Bottleneck, Option<&'static str>)>
         None,
     ));
     out.push((
+        "swap is most of what the disks move while RAM looks free (a container at its limit)",
+        Readings {
+            memory_used_percent: 6.0,
+            swap_bytes_per_second: 200e6,
+            iowait: 22.0,
+            disks: vec![("/".into(), 200e6)],
+            ..idle()
+        },
+        Bottleneck::Memory,
+        None,
+    ));
+    out.push((
+        "a little swap beside heavy disk traffic is the disks'",
+        Readings {
+            memory_used_percent: 40.0,
+            swap_bytes_per_second: 2e6,
+            iowait: 35.0,
+            disks: vec![("/data".into(), 300e6)],
+            ..idle()
+        },
+        Bottleneck::Io,
+        Some("/data"),
+    ));
+    let saturated = |cpu_waited: f64, io_waited: f64| Readings {
+        cpu_usage: 80.0,
+        iowait: 14.0,
+        pressure: Pressure {
+            cpu: Some(cpu_waited),
+            memory: Some(0.0),
+            io: Some(io_waited),
+        },
+        ..idle()
+    };
+    out.push((
+        "never idle, the disks waited longer",
+        saturated(8.0, 16.0),
+        Bottleneck::Io,
+        Some("/data"),
+    ));
+    out.push((
+        "never idle, the CPU waited longer",
+        saturated(25.0, 10.0),
+        Bottleneck::Cpu,
+        Some("core_mosquitto"),
+    ));
+    out.push((
         "no PSI on this kernel",
         Readings {
             pressure: Pressure::default(),
@@ -225,4 +271,25 @@ fn pressure_above_a_tenth_of_the_time_costs_up_to_five_points_each() {
         .collect();
     assert_eq!(parts, [("pressure: memory", 2.5), ("pressure: disks", 5.0)]);
     assert_eq!(h.score, 92.5);
+}
+
+#[test]
+fn swap_that_makes_up_the_disk_traffic_and_a_box_never_idle_are_named() {
+    let by_name = |wanted: &str| {
+        let (_, readings, kind, _) = fixtures()
+            .into_iter()
+            .find(|f| f.0.starts_with(wanted))
+            .expect("fixture");
+        (diagnose(&readings).kind, kind)
+    };
+    for name in [
+        "swap is most of what the disks move",
+        "a little swap beside heavy disk traffic",
+        "never idle, the disks waited longer",
+        "never idle, the CPU waited longer",
+        "busy but below the line",
+    ] {
+        let (got, want) = by_name(name);
+        assert_eq!(got, want, "{name}");
+    }
 }
