@@ -5,6 +5,7 @@
 //! series as scattered dots), and raw points from memory are thinned like the disk's so a
 //! history does not switch from sparse to dense at the last write.
 
+use super::on_change::OnChange;
 use super::point::Point;
 use crate::util::time::HOUR_MS;
 
@@ -50,14 +51,9 @@ pub(super) fn fill_buckets(points: Vec<Point>, step_ms: i64, until_ms: i64) -> V
 /// Raw `points` (in time order) thinned to what the disk would keep: a value when it differs
 /// from the last one kept, or an hour after it.
 pub(super) fn thin_raw(points: &mut Vec<(i64, f64)>) {
-    let mut last: Option<(i64, f64)> = None;
-    points.retain(|&(ts, v)| {
-        let keep = last.is_none_or(|(at, value)| value != v || ts - at >= HOUR_MS || ts < at);
-        if keep {
-            last = Some((ts, v));
-        }
-        keep
-    });
+    // The writer's own rule, for the one series read (its id does not matter here).
+    let mut kept = OnChange::default();
+    points.retain(|&(ts, v)| kept.keep(0, v as f32, ts));
 }
 
 #[cfg(test)]
